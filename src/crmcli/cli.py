@@ -1,0 +1,180 @@
+"""The root `crm` command: global options, the command registry, and error handling.
+
+Only the command group being run is imported and registered: building every
+group costs start-up time that the hot commands (`find`, `log`, `today`,
+`show`) cannot spare, and a group module imports nothing heavy at import time
+either. `crm --help` and completion still see every command.
+
+Every error leaves through `run`: a domain error becomes one line on stderr
+and its documented exit code; nothing prints a traceback (CRM_DEBUG=1 shows
+one for a genuine bug).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+from crmcli import __version__
+
+# name -> (module, help). Each module defines `app`, a typer.Typer sub-app.
+GROUPS: dict[str, tuple[str, str]] = {
+    "contact": ("crmcli.commands.contact", "Add, edit, show, list and remove contacts."),
+    "company": ("crmcli.commands.company", "Add, edit, show and list companies."),
+    "config": ("crmcli.commands.config", "Read and change settings."),
+    "db": ("crmcli.commands.db", "The database file: where it is, its schema, upgrades."),
+}
+# name -> (module, function): top-level shortcuts for what reps type most.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "find": ("crmcli.commands.find", "find"),
+    "demo": ("crmcli.commands.demo", "demo"),
+}
+
+HELP = (
+    "A terminal-first CRM: your contacts, calls, follow-ups and deals in one local file.\n\n"
+    "REF, wherever a command takes one, is an id, an email, an exact name (quote names with "
+    "spaces) or a name prefix only one contact has."
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"crm {__version__}")
+        raise typer.Exit()
+
+
+def _root_callback(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Database file to use (default: $CRM_DB, then the user "
+                     "data folder).", metavar="PATH", show_default=False),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True,
+                           help="Show the version and exit.")
+    ] = False,
+) -> None:
+    from crmcli.commands._state import state
+
+    state(ctx).db = db
+    if ctx.invoked_subcommand is None:
+        print(ctx.get_help())
+
+
+def build_app(only: str | None = None) -> typer.Typer:
+    """The root app with every command, or with just the one about to run."""
+    app = typer.Typer(
+        name="crm",
+        help=HELP,
+        add_completion=True,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    app.callback(invoke_without_command=True)(_root_callback)
+    names = [only] if only in GROUPS or only in COMMANDS else [*COMMANDS, *GROUPS]
+    for name in names:
+        if name in GROUPS:
+            module, help_text = GROUPS[name]
+            app.add_typer(importlib.import_module(module).app, name=name, help=help_text)
+        else:
+            module, function = COMMANDS[name]
+            app.command(name)(getattr(importlib.import_module(module), function))
+    return app
+
+
+def _first_command(argv: list[str]) -> str | None:
+    """The command name in argv, skipping the global options before it."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+            continue
+        if arg == "--db":
+            skip = True
+            continue
+        if arg.startswith("-"):
+            return None  # --help, --version, completion options: register everything
+        return arg
+    return None
+
+
+def hoist_db(argv: list[str]) -> list[str]:
+    """Move `--db PATH` to the front, so `crm find x --db demo.db` works as well.
+
+    Only options before a `--` are moved; anything after it is data.
+    """
+    out: list[str] = []
+    front: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            out.extend(argv[i:])
+            break
+        if arg == "--db" and i + 1 < len(argv):
+            front += [arg, argv[i + 1]]
+            i += 2
+            continue
+        if arg.startswith("--db="):
+            front.append(arg)
+        else:
+            out.append(arg)
+        i += 1
+    return front + out
+
+
+def _fail(message: str, code: int) -> int:
+    sys.stderr.write(f"crm: {message}\n")
+    return code
+
+
+def run(argv: list[str]) -> int:
+    """Run one command line; returns the exit code. Never lets a traceback out."""
+    from crmcli.core.errors import CrmError
+
+    argv = hoist_db(argv)
+    completing = any(k.endswith("_COMPLETE") for k in os.environ)
+    app = build_app(None if completing else _first_command(argv))
+    try:
+        result = app(args=argv, prog_name="crm", standalone_mode=False)
+    except CrmError as exc:
+        return _fail(exc.message, exc.exit_code)
+    except typer.Exit as exc:
+        return exc.exit_code
+    except (typer.Abort, KeyboardInterrupt, EOFError):
+        return _fail("aborted", 1)
+    except typer.TyperException as exc:  # click's usage errors, vendored by Typer
+        return _usage_error(exc)
+    except BrokenPipeError:
+        # The reader (head, less) went away: not an error for a pipe.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except Exception as exc:  # a bug or an unexpected environment problem
+        from crmcli.core.store import describe_error
+
+        mapped = describe_error(exc)
+        if mapped is not None:
+            return _fail(mapped.message, mapped.exit_code)
+        if os.environ.get("CRM_DEBUG"):
+            raise
+        return _fail(f"internal error: {type(exc).__name__}: {exc} (CRM_DEBUG=1 shows more)", 1)
+    return result if isinstance(result, int) else 0
+
+
+def _usage_error(exc: typer.TyperException) -> int:
+    ctx = getattr(exc, "ctx", None)
+    name = type(exc).__name__
+    if name == "NoArgsIsHelpError":
+        return 0  # Typer has already printed the group's help: a request, not an error
+    where = ctx.command_path if ctx is not None else "crm"
+    text = " ".join(exc.format_message().split())
+    hint = f" (see `{where} --help`)" if ctx is not None else ""
+    code = getattr(exc, "exit_code", 2) or 2
+    sys.stderr.write(f"{where}: {text}{hint}\n")
+    return int(code)

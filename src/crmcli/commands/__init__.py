@@ -1,0 +1,1 @@
+"""Command groups: each module parses arguments, calls the core, and renders."""

@@ -1,0 +1,40 @@
+"""Shared text forms of domain values (times, contacts) for the commands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def local_time(stamp: str | None) -> str:
+    """A stored UTC stamp as local `YYYY-MM-DD HH:MM`."""
+    if not stamp:
+        return ""
+    from crmcli.core.clock import local, parse_stamp
+
+    return local(parse_stamp(stamp)).strftime("%Y-%m-%d %H:%M")
+
+
+def contact_lines(c: dict[str, Any]) -> list[tuple[str, Any]]:
+    """`label value` lines for one contact, in the order a rep reads them."""
+    emails = [
+        e["email"] + (" (primary)" if e["is_primary"] and len(c["emails"]) > 1 else "")
+        for e in c["emails"]
+    ]
+    return [
+        ("Name", f"{c['display_name']}  #{c['id']}"),
+        ("Company", c["company"]),
+        ("Title", c["title"]),
+        ("Email", emails),
+        ("Phone", [p["display"] for p in c["phones"]]),
+        ("Profiles", [u["url"] for u in c["urls"]]),
+        ("Tags", c["tags"]),
+        ("Status", c["status"]),
+        ("Source", c["lead_source"]),
+        ("Birthday", c["birthday"]),
+        ("Keep in touch", f"every {c['cadence_days']} days" if c["cadence_days"] else None),
+        ("Do not contact", "YES" if c["do_not_contact"] else None),
+        ("Notes", c["notes"]),
+        ("Created", local_time(c["created_at"])),
+        ("Updated", local_time(c["updated_at"])),
+        ("Archived", local_time(c["archived_at"])),
+    ]

@@ -1,0 +1,115 @@
+"""`crm company ...`: add, edit, show and list companies."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from crmcli.commands._options import FormatOpt, JsonFlag, LimitOpt
+from crmcli.commands._output import (
+    LIST_FORMATS,
+    Column,
+    OutputFormat,
+    message,
+    render,
+    render_record,
+    resolve,
+)
+from crmcli.commands._render import local_time
+from crmcli.commands._state import state
+
+app = typer.Typer(name="company", no_args_is_help=True, help="Add, edit, show and list companies.")
+
+CompanyRef = Annotated[str, typer.Argument(help="Id, domain, exact name or unique name prefix.", show_default=False)]
+Domain = Annotated[str | None, typer.Option("--domain", help="Web domain, e.g. acme.com.")]
+Industry = Annotated[str | None, typer.Option("--industry", help="Industry.")]
+Notes = Annotated[str | None, typer.Option("--note", help="Free-text notes.")]
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Company name.", show_default=False)],
+    domain: Domain = None,
+    industry: Industry = None,
+    note: Notes = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Add a company; prints its id and name."""
+    from crmcli.core import companies
+
+    store = state(ctx).store(write=True)
+    company = companies.add(store, name, domain=domain, industry=industry, notes=note)
+    _done(company, "added", as_json)
+
+
+def _done(company: dict[str, object], verb: str, as_json: bool) -> None:
+    if as_json:
+        render_record(company, OutputFormat.json, [])
+    else:
+        print(f"{verb} company #{company['id']} {company['name']}")
+
+
+@app.command("edit")
+def edit(
+    ctx: typer.Context,
+    ref: CompanyRef,
+    name: Annotated[str | None, typer.Option("--name", help="New name.")] = None,
+    domain: Domain = None,
+    industry: Industry = None,
+    note: Notes = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Change a company's name, domain, industry or notes."""
+    from crmcli.core import companies
+
+    store = state(ctx).store(write=True)
+    company_id = companies.resolve(store, ref)
+    company = companies.edit(store, company_id, name=name, domain=domain, industry=industry,
+                             notes=note)
+    _done(company, "updated", as_json)
+
+
+@app.command("show")
+def show(ctx: typer.Context, ref: CompanyRef, as_json: JsonFlag = False) -> None:
+    """A company and its people."""
+    from crmcli.core import companies
+
+    store = state(ctx).store()
+    company = companies.get(store, companies.resolve(store, ref))
+    people = companies.people(store, int(company["id"]))
+    if as_json:
+        render_record({**company, "people": people}, OutputFormat.json, [])
+        return
+    render_record(company, OutputFormat.table, [
+        ("Company", f"{company['name']}  #{company['id']}"),
+        ("Domain", company["domain"]),
+        ("Industry", company["industry"]),
+        ("Notes", company["notes"]),
+        ("Created", local_time(company["created_at"])),
+    ])
+    print()
+    if people:
+        render(people, OutputFormat.table, [Column("id", "ID"), Column("name", "PERSON"),
+                                            Column("title", "TITLE"), Column("email", "EMAIL")])
+    else:
+        message("no people at this company yet")
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context, limit: LimitOpt = None, fmt: FormatOpt = None, as_json: JsonFlag = False
+) -> None:
+    """List companies with how many people each has."""
+    from crmcli.core import companies
+
+    chosen = resolve(fmt, as_json, LIST_FORMATS)
+    rows = companies.list_companies(state(ctx).store(), limit=limit)
+    render(rows, chosen, [Column("id", "ID"), Column("name", "COMPANY"),
+                          Column("domain", "DOMAIN"), Column("industry", "INDUSTRY"),
+                          Column("people", "PEOPLE")])
+    if not rows:
+        if chosen is OutputFormat.table:
+            message("no companies yet")
+        raise typer.Exit(1)

@@ -1,0 +1,223 @@
+"""`crm contact ...`: add, edit, show, list, archive and remove people."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from crmcli.commands._options import FormatOpt, JsonFlag, LimitOpt, YesFlag
+from crmcli.commands._output import (
+    LIST_FORMATS,
+    Column,
+    OutputFormat,
+    message,
+    render,
+    render_record,
+    resolve,
+    warn,
+)
+from crmcli.commands._render import contact_lines
+from crmcli.commands._state import state
+from crmcli.core.contacts import ContactStatus
+
+app = typer.Typer(name="contact", no_args_is_help=True, help="Add, edit, show, list and remove contacts.")
+
+Emails = Annotated[list[str] | None, typer.Option("--email", "-e", help="Email (repeatable; the first is primary).")]
+Phones = Annotated[list[str] | None, typer.Option("--phone", "-p", help="Phone number, any format (repeatable).")]
+Urls = Annotated[list[str] | None, typer.Option("--url", help="Web or social profile URL (repeatable).")]
+Company = Annotated[str | None, typer.Option("--company", "-c", help="Company name (created if new).")]
+Title = Annotated[str | None, typer.Option("--title", "-t", help="Job title.")]
+Tags = Annotated[list[str] | None, typer.Option("--tag", help="Tag (repeatable).")]
+Source = Annotated[str | None, typer.Option("--source", help="Lead source (referral, web, event...).")]
+Status = Annotated[ContactStatus | None, typer.Option("--status", case_sensitive=False, help="Lifecycle status.")]
+Note = Annotated[str | None, typer.Option("--note", help="Free-text notes.")]
+Birthday = Annotated[str | None, typer.Option("--birthday", help="YYYY-MM-DD, or MM-DD without a year.")]
+First = Annotated[str | None, typer.Option("--first", help="First name, if the split of NAME guessed wrong.")]
+Last = Annotated[str | None, typer.Option("--last", help="Last name, if the split of NAME guessed wrong.")]
+Ref = Annotated[str, typer.Argument(help="Id, email, exact name, or unique name prefix.", show_default=False)]
+
+
+def _report(outcome: object, verb: str, as_json: bool) -> None:
+    from crmcli.core.contacts import Outcome, public_view
+
+    assert isinstance(outcome, Outcome)
+    for text in outcome.warnings:
+        warn(text)
+    if outcome.created_company:
+        message(f"created company {outcome.created_company}")
+    contact = outcome.contact
+    if as_json:
+        render_record(public_view(contact), OutputFormat.json, [])
+        return
+    company = f" ({contact['company']})" if contact["company"] else ""
+    print(f"{verb} #{contact['id']} {contact['display_name']}{company}")
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Full name, e.g. \"Hélène Dupré\".", show_default=False)],
+    email: Emails = None,
+    phone: Phones = None,
+    url: Urls = None,
+    company: Company = None,
+    title: Title = None,
+    tag: Tags = None,
+    source: Source = None,
+    status: Status = None,
+    note: Note = None,
+    birthday: Birthday = None,
+    first: First = None,
+    last: Last = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Add a contact; prints its id and name."""
+    from crmcli.core import contacts
+
+    fields = contacts.ContactFields(
+        name=name, first=first, last=last, emails=email, phones=phone, urls=url,
+        company=company, title=title, tags=tag, source=source,
+        status=status.value if status else None, notes=note, birthday=birthday,
+    )
+    store = state(ctx).store(write=True)
+    _report(contacts.add(store, fields), "added", as_json)
+
+
+@app.command("edit")
+def edit(
+    ctx: typer.Context,
+    ref: Ref,
+    name: Annotated[str | None, typer.Option("--name", help="New full name.")] = None,
+    email: Annotated[list[str] | None, typer.Option("--email", "-e", help="Replace all emails with these.")] = None,
+    phone: Annotated[list[str] | None, typer.Option("--phone", "-p", help="Replace all phones with these.")] = None,
+    url: Annotated[list[str] | None, typer.Option("--url", help="Replace all profile URLs with these.")] = None,
+    company: Annotated[str | None, typer.Option("--company", "-c", help="Company name (\"\" to clear).")] = None,
+    title: Title = None,
+    tag: Annotated[list[str] | None, typer.Option("--tag", help="Replace all tags with these.")] = None,
+    add_tag: Annotated[list[str] | None, typer.Option("--add-tag", help="Add a tag.")] = None,
+    rm_tag: Annotated[list[str] | None, typer.Option("--rm-tag", help="Remove a tag.")] = None,
+    add_email: Annotated[list[str] | None, typer.Option("--add-email", help="Add an email.")] = None,
+    rm_email: Annotated[list[str] | None, typer.Option("--rm-email", help="Remove an email.")] = None,
+    add_phone: Annotated[list[str] | None, typer.Option("--add-phone", help="Add a phone.")] = None,
+    rm_phone: Annotated[list[str] | None, typer.Option("--rm-phone", help="Remove a phone.")] = None,
+    source: Source = None,
+    status: Status = None,
+    note: Note = None,
+    birthday: Birthday = None,
+    first: First = None,
+    last: Last = None,
+    dnc: Annotated[bool | None, typer.Option("--dnc/--no-dnc", help="Mark or unmark do-not-contact.", show_default=False)] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Change a contact. --email/--phone/--tag replace the list; --add-*/--rm-* change it."""
+    from crmcli.core import contacts
+    from crmcli.core.refs import resolve_contact
+
+    fields = contacts.ContactFields(
+        name=name, first=first, last=last, emails=email, phones=phone, urls=url,
+        company=company, title=title, tags=tag, source=source,
+        status=status.value if status else None, notes=note, birthday=birthday,
+        do_not_contact=dnc, add_tags=add_tag or [], rm_tags=rm_tag or [],
+        add_emails=add_email or [], rm_emails=rm_email or [],
+        add_phones=add_phone or [], rm_phones=rm_phone or [],
+    )
+    store = state(ctx).store(write=True)
+    contact_id = resolve_contact(store, ref)
+    _report(contacts.edit(store, contact_id, fields), "updated", as_json)
+
+
+@app.command("show")
+def show(ctx: typer.Context, ref: Ref, as_json: JsonFlag = False) -> None:
+    """Everything about one contact."""
+    from crmcli.core import contacts
+    from crmcli.core.refs import resolve_contact
+
+    store = state(ctx).store()
+    contact = contacts.get(store, resolve_contact(store, ref))
+    if as_json:
+        render_record(contacts.public_view(contact), OutputFormat.json, [])
+    else:
+        render_record(contact, OutputFormat.table, contact_lines(contact))
+
+
+LIST_COLUMNS = [
+    Column("id", "ID"),
+    Column("name", "NAME", max_width=30),
+    Column("company", "COMPANY", max_width=24),
+    Column("email", "EMAIL", max_width=32),
+    Column("phone", "PHONE", max_width=22),
+    Column("status", "STATUS"),
+    Column("tags", "TAGS", max_width=24),
+]
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    tag: Annotated[str | None, typer.Option("--tag", help="Only contacts with this tag.")] = None,
+    company: Annotated[str | None, typer.Option("--company", "-c", help="Only people at this company (REF).")] = None,
+    status: Status = None,
+    archived: Annotated[bool, typer.Option("--archived", help="List archived contacts instead.")] = False,
+    limit: LimitOpt = None,
+    fmt: FormatOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """List contacts, by name. Exit 1 when none match."""
+    from crmcli.core import companies, contacts
+
+    chosen = resolve(fmt, as_json, LIST_FORMATS)
+    store = state(ctx).store()
+    company_id = companies.resolve(store, company) if company else None
+    rows = contacts.list_contacts(
+        store, tag=tag, company_id=company_id, status=status.value if status else None,
+        archived=archived, limit=limit,
+    )
+    render(rows, chosen, LIST_COLUMNS)
+    if not rows:
+        if chosen is OutputFormat.table:
+            message("no contacts match")
+        raise typer.Exit(1)
+
+
+@app.command("archive")
+def archive(ctx: typer.Context, ref: Ref) -> None:
+    """Hide a contact from lists and lookups; nothing is deleted."""
+    from crmcli.core import contacts
+    from crmcli.core.refs import resolve_contact
+
+    store = state(ctx).store(write=True)
+    contact = contacts.archive(store, resolve_contact(store, ref))
+    print(f"archived #{contact['id']} {contact['display_name']}")
+
+
+@app.command("unarchive")
+def unarchive(ctx: typer.Context, ref: Ref) -> None:
+    """Bring an archived contact back."""
+    from crmcli.core import contacts
+    from crmcli.core.refs import resolve_contact
+
+    store = state(ctx).store(write=True)
+    contact = contacts.archive(store, resolve_contact(store, ref), undo=True)
+    print(f"unarchived #{contact['id']} {contact['display_name']}")
+
+
+@app.command("rm")
+def rm(ctx: typer.Context, ref: Ref, yes: YesFlag = False) -> None:
+    """Delete a contact with their interactions and follow-ups (asks first on a terminal)."""
+    from crmcli.core import contacts
+    from crmcli.core.errors import Refused
+    from crmcli.core.refs import resolve_contact
+
+    store = state(ctx).store(write=True)
+    contact_id = resolve_contact(store, ref)
+    contact = contacts.get(store, contact_id)
+    label = f"#{contact_id} {contact['display_name']}"
+    if not yes:
+        if not sys.stdin.isatty():
+            raise Refused(f"not deleting {label} without --yes (no terminal to ask on)")
+        if not typer.confirm(f"Delete {label} and their interactions and follow-ups?"):
+            raise Refused("not deleted")
+    contacts.delete(store, contact_id)
+    print(f"deleted {label}")

@@ -1,0 +1,99 @@
+"""`crm demo`: fill a separate demo database and show a short tour of a rep's day on it."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from crmcli.commands._output import message
+from crmcli.commands._state import state
+
+
+def demo(
+    ctx: typer.Context,
+    to: Annotated[
+        Path | None,
+        typer.Option("--to", help="Demo database file (default: demo.db in the user data "
+                     "folder; never your real database).", show_default=False),
+    ] = None,
+    contacts: Annotated[int, typer.Option("--contacts", min=1, max=1_000_000,
+                                          help="How many people to generate.")] = 300,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same data).")] = 7,
+    tour: Annotated[bool, typer.Option("--tour/--no-tour", help="Print the tour afterwards.")] = True,
+) -> None:
+    """Create a demo database with realistic data, then tour it. Never asks anything."""
+    from crmcli.core import demo as generator
+    from crmcli.core.errors import Refused
+    from crmcli.core.paths import demo_db_path
+    from crmcli.core.store import open_store
+
+    # Only a file marked as a demo database is ever replaced: a real one never is.
+    target = (to or demo_db_path()).expanduser()
+    if target.exists():
+        if not _is_demo(target):
+            raise Refused(f"{target} exists and is not a demo database; not overwriting it")
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+    elif not target.parent.exists():
+        target.parent.mkdir(parents=True, mode=0o700)
+    store = open_store(str(target), state(ctx).config, write=True)
+    counts = generator.generate(store, generator.DemoSize(contacts), seed=seed)
+    store.close()
+    message(
+        f"demo database {target}: {counts['contacts']} contacts, {counts['companies']} "
+        f"companies, {counts['deals']} deals, {counts['interactions']} interactions, "
+        f"{counts['followups']} follow-ups"
+    )
+    if tour:
+        _tour(target)
+
+
+def _is_demo(path: Path) -> bool:
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return conn.execute("SELECT 1 FROM crm_meta WHERE key = 'demo'").fetchone() is not None
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+
+
+def _tour(target: Path) -> None:
+    """Run a few real commands against the demo database and show their output."""
+    from crmcli.cli import run
+    from crmcli.core.config import load
+    from crmcli.core.store import open_store
+
+    store = open_store(str(target), load(), write=False)
+    person = store.row(
+        "SELECT c.id, c.display_name, c.first_name, c.last_name FROM contact c "
+        "JOIN contact_email e ON e.contact_id = c.id WHERE c.company_id IS NOT NULL "
+        "ORDER BY c.last_touch_at DESC LIMIT 1"
+    )
+    store.close()
+    db = shlex.quote(str(target))
+    steps: list[tuple[str, list[str]]] = []
+    if person:
+        first = (person["first_name"] or "").lower()
+        last = (person["last_name"] or "")[:3].lower()
+        steps.append(("Look someone up mid-call (accents and case don't matter):",
+                      ["find", f"{first} {last}"]))
+        steps.append(("Everything about them:", ["contact", "show", str(person["id"])]))
+    print("\nA short tour of the demo data\n")
+    for caption, argv in steps:
+        print(caption)
+        print(f"$ crm --db {db} {' '.join(shlex.quote(a) for a in argv)}")
+        sys.stdout.flush()
+        run(["--db", str(target), *argv])
+        sys.stdout.flush()
+        print()
+    print("Point any command at the demo database with --db, or for a whole shell session:")
+    print(f"  export CRM_DB={db}")
+    print("Then try: crm find <name>, crm contact list --tag vip, crm company list")

@@ -1,0 +1,44 @@
+"""`crm find QUERY`: the mid-call lookup, across names, companies, emails, phones, tags."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from crmcli.commands._options import FormatOpt, JsonFlag, LimitOpt
+from crmcli.commands._output import LIST_FORMATS, Column, OutputFormat, message, render, resolve
+from crmcli.commands._state import state
+
+COLUMNS = [
+    Column("id", "ID"),
+    Column("name", "NAME", max_width=30),
+    Column("company", "COMPANY", max_width=24),
+    Column("email", "EMAIL", max_width=32),
+    Column("phone", "PHONE", max_width=22),
+    Column("matched", "MATCHED", max_width=30),
+]
+
+
+def find(
+    ctx: typer.Context,
+    query: Annotated[list[str], typer.Argument(help="Words to look for (name, company, email, phone, tag).", show_default=False)],
+    limit: LimitOpt = 20,
+    fmt: FormatOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Look someone up: accent- and case-insensitive, typo-tolerant, any phone format.
+
+    Best match first, with what matched. Exit 1 when nothing matches.
+    """
+    from crmcli.core.search import describe
+    from crmcli.core.search import find as search
+
+    chosen = resolve(fmt, as_json, LIST_FORMATS)
+    store = state(ctx).store()
+    rows = describe(store, search(store, " ".join(query), limit=limit or 20))
+    render(rows, chosen, COLUMNS)
+    if not rows:
+        if chosen is OutputFormat.table:
+            message(f"no contact matches {' '.join(query)!r}")
+        raise typer.Exit(1)

@@ -1,0 +1,50 @@
+"""The one source of "now", so tests and demos can fix the clock.
+
+Every date-dependent function in the core takes `now` as a parameter; callers
+get it from `now()` here. `CRM_NOW` (an ISO 8601 instant) fixes it for a whole
+process, which is how the subprocess tests and reproducible demos pin time.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+from crmcli.core.errors import Invalid
+
+TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def now() -> datetime:
+    """The current instant, timezone-aware in UTC (or `CRM_NOW` when set)."""
+    fixed = os.environ.get("CRM_NOW")
+    if fixed:
+        try:
+            value = datetime.fromisoformat(fixed.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise Invalid(f"CRM_NOW is not an ISO 8601 time: {fixed!r}") from exc
+        if value.tzinfo is None:
+            value = value.astimezone()  # a naive CRM_NOW is local time
+        return value.astimezone(UTC)
+    return datetime.now(UTC)
+
+
+def stamp(moment: datetime) -> str:
+    """Store form of an instant: fixed-width ISO 8601 UTC text, sortable as a string.
+
+    The same text on SQLite and PostgreSQL, so comparisons and ordering in SQL
+    mean the same on both, and exports show exactly what is stored.
+    """
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime given to stamp()")
+    return moment.astimezone(UTC).strftime(TIMESTAMP_FORMAT)
+
+
+def parse_stamp(text: str) -> datetime:
+    """Inverse of `stamp`: an aware UTC datetime."""
+    return datetime.strptime(text, TIMESTAMP_FORMAT).replace(tzinfo=UTC)
+
+
+def local(moment: datetime) -> datetime:
+    """The instant in the machine's local zone, for display."""
+    return moment.astimezone()

@@ -1,0 +1,216 @@
+"""User settings: one TOML file, every key documented and validated.
+
+Reading is cheap (tomllib, only when the file exists) because every command
+needs a setting or two (busy timeout, phone region). Writing goes through
+`set_value`, which refuses a bad value before anything touches the file.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from crmcli.core.errors import Invalid
+from crmcli.core.paths import config_path
+
+
+def _region(value: str) -> str:
+    code = value.strip().upper()
+    if not re.fullmatch(r"[A-Z]{2}", code):
+        raise Invalid(f"default_region must be a two-letter country code such as FR or US, not {value!r}")
+    from phonenumbers import SUPPORTED_REGIONS  # only when the setting is changed
+
+    if code not in SUPPORTED_REGIONS:
+        raise Invalid(f"unknown region {value!r} (use a two-letter country code such as FR or US)")
+    return code
+
+
+def _choice(*choices: str) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        lowered = value.strip().lower()
+        if lowered not in choices:
+            raise Invalid(f"must be one of {', '.join(choices)}, not {value!r}")
+        return lowered
+
+    return parse
+
+
+def _int_range(low: int, high: int) -> Callable[[str], int]:
+    def parse(value: str) -> int:
+        try:
+            number = int(str(value).strip())
+        except ValueError as exc:
+            raise Invalid(f"must be a whole number, not {value!r}") from exc
+        if not low <= number <= high:
+            raise Invalid(f"must be between {low} and {high}, not {number}")
+        return number
+
+    return parse
+
+
+def _currency(value: str) -> str:
+    from crmcli.core.money import check_currency
+
+    return check_currency(value)
+
+
+def _user(value: str) -> str:
+    name = value.strip()
+    if not re.fullmatch(r"[\w.@+-]{1,64}", name):
+        raise Invalid(f"user must be one word of letters, digits, . @ + - or _, not {value!r}")
+    return name
+
+
+def _default_region() -> str:
+    """The region from the locale (`fr_FR.UTF-8` gives FR), else US."""
+    for var in ("LC_ALL", "LC_TELEPHONE", "LANG"):
+        match = re.match(r"^[a-z]{2,3}_([A-Z]{2})", os.environ.get(var, ""))
+        if match:
+            return match.group(1)
+    return "US"
+
+
+def _default_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (some containers): a neutral owner
+        return "me"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One documented key of the config file."""
+
+    key: str
+    doc: str
+    parse: Callable[[str], Any]
+    default: Callable[[], Any]
+
+
+SETTINGS: dict[str, Setting] = {
+    s.key: s
+    for s in [
+        Setting("user", "your identity: the owner of the records you create (team mode)",
+                _user, _default_user),
+        Setting("default_region", "country for phone numbers written without +code (ISO 3166, e.g. FR)",
+                _region, _default_region),
+        Setting("date_order", "how to read 03/04: dmy (3 April) or mdy (March 4); auto = mdy in US",
+                _choice("auto", "dmy", "mdy"), lambda: "auto"),
+        Setting("currency", "default currency for amounts (ISO 4217)", _currency, lambda: "USD"),
+        Setting("week_start", "first day of the week for agendas and reports: mon or sun",
+                _choice("mon", "sun"), lambda: "mon"),
+        Setting("renewal_lead_days", "days before a contract ends that its renewal follow-up is due",
+                _int_range(0, 3650), lambda: 60),
+        Setting("reminder_lead_minutes", "minutes before a follow-up's time that reminders fire",
+                _int_range(0, 10080), lambda: 0),
+        Setting("busy_timeout", "seconds a write waits for another writer before 'database busy'",
+                _int_range(1, 3600), lambda: 30),
+        Setting("commit_probability", "win probability (%) from which a deal counts as commit",
+                _int_range(0, 100), lambda: 80),
+        Setting("backups_keep", "how many automatic backups to keep", _int_range(1, 1000),
+                lambda: 10),
+    ]
+}
+
+
+class Config:
+    """Effective settings: the file's values over the defaults."""
+
+    def __init__(self, values: dict[str, Any], path: Path) -> None:
+        self._values = values
+        self.path = path
+
+    def get(self, key: str) -> Any:
+        setting = _setting(key)
+        if key in self._values:
+            return self._values[key]
+        return setting.default()
+
+    def source(self, key: str) -> str:
+        return "file" if key in self._values else "default"
+
+    @property
+    def date_order(self) -> str:
+        order = str(self.get("date_order"))
+        if order == "auto":
+            return "mdy" if self.get("default_region") == "US" else "dmy"
+        return order
+
+
+def _setting(key: str) -> Setting:
+    try:
+        return SETTINGS[key]
+    except KeyError:
+        raise Invalid(f"unknown config key {key!r} (see `crm config list`)") from None
+
+
+def load(path: Path | None = None) -> Config:
+    """Read the config file; a missing file means all defaults."""
+    path = path or config_path()
+    if not path.exists():
+        return Config({}, path)
+    import tomllib
+
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise Invalid(f"cannot read config file {path}: {exc}") from exc
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        setting = SETTINGS.get(key)
+        if setting is None:
+            continue  # keys of a newer crm are kept in the file, ignored here
+        try:
+            values[key] = setting.parse(str(value))
+        except Invalid as exc:
+            raise Invalid(f"config file {path}: {key}: {exc.message}") from exc
+    return Config(values, path)
+
+
+def set_value(key: str, value: str, path: Path | None = None) -> Any:
+    """Validate and store one setting; returns the parsed value."""
+    setting = _setting(key)
+    try:
+        parsed = setting.parse(value)
+    except Invalid as exc:
+        raise Invalid(f"{key}: {exc.message}") from exc
+    path = path or config_path()
+    raw: dict[str, Any] = {}
+    if path.exists():
+        import tomllib
+
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise Invalid(f"cannot read config file {path}: {exc}") from exc
+    raw[key] = parsed
+    import tomli_w
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".toml.tmp")
+        tmp.write_text(tomli_w.dumps(raw), encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        raise Invalid(f"cannot write config file {path}: {exc.strerror}") from exc
+    return parsed
+
+
+def unset_value(key: str, path: Path | None = None) -> None:
+    """Remove a key from the file so its default applies again."""
+    _setting(key)
+    path = path or config_path()
+    if not path.exists():
+        return
+    import tomllib
+
+    import tomli_w
+
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    raw.pop(key, None)
+    path.write_text(tomli_w.dumps(raw), encoding="utf-8")

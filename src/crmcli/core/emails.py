@@ -1,0 +1,40 @@
+"""Email addresses: syntax checked by email-validator, normalised for matching.
+
+The address is stored as written (trimmed); its normalised form (Unicode NFC,
+case-folded) is what lookups and duplicate detection compare, so
+`Helene.Dupre@ACME.fr` and `helene.dupre@acme.fr` are one mailbox.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+
+from crmcli.core.errors import Invalid
+
+
+def normalise(address: str) -> str:
+    """The matching form of an address (no validation)."""
+    return unicodedata.normalize("NFC", address.strip()).casefold()
+
+
+@lru_cache(maxsize=65536)
+def is_valid(address: str) -> bool:
+    """Syntax check only: no DNS, no network, ever."""
+    from email_validator import EmailNotValidError, validate_email  # deferred: ~25 ms
+
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
+
+
+def check(address: str) -> str:
+    """The trimmed address, or Invalid with the reason (for commands a rep types)."""
+    value = address.strip()
+    if not value:
+        raise Invalid("email must not be empty")
+    if not is_valid(value):
+        raise Invalid(f"malformed email address: {value!r}")
+    return value

@@ -1,0 +1,28 @@
+"""Ordered, frozen schema migrations, recorded in the database.
+
+Each `mNNNN_*.py` module holds the DDL of one schema version per dialect
+(generated from the models when written, then never regenerated). The stored
+version is `PRAGMA user_version` on SQLite, a header read that costs nothing,
+so the hot commands pay nothing when no migration is due; `crm_meta` records
+it too, for PostgreSQL and for people reading the file.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+# Module names in order; CURRENT is the version a database has after all of them.
+MODULES: tuple[str, ...] = ("m0001_initial",)
+CURRENT = len(MODULES)
+
+
+def module(version: int) -> ModuleType:
+    """The migration that brings a database to `version`."""
+    return importlib.import_module(f"{__name__}.{MODULES[version - 1]}")
+
+
+def statements(version: int, dialect: str) -> list[str]:
+    """The DDL of one migration for a dialect ('sqlite' or 'postgresql')."""
+    mod = module(version)
+    return list(getattr(mod, dialect.upper()))

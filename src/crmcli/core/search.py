@@ -1,0 +1,219 @@
+"""`crm find`: one lookup across names, companies, emails, phones and tags.
+
+Matching runs on the `search_term` index (folded words, so accents and case
+never matter) in two passes:
+1. every query word must be a prefix of some term of the contact ("helen dup");
+2. if that finds nothing, each word may also be a small typo of a term
+   ("dupree" -> "dupre"), found in the vocabulary with rapidfuzz, never by
+   comparing against every contact.
+Phone-like queries are normalised with the default region first, so
+"0612345678" finds "+33 6 12 34 56 78". Scores rank exact before prefix before
+fuzzy, and names before emails before companies and tags.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from crmcli.core import phones as phone_mod
+from crmcli.core.errors import Invalid
+from crmcli.core.store import Store
+from crmcli.core.textnorm import fold, name_key
+
+FIELD_WEIGHT = {"name": 1.0, "email": 0.9, "phone": 0.95, "company": 0.6, "tag": 0.5}
+HIGH = "\U0010ffff"  # sorts after every other character: the end of a prefix range
+
+
+@dataclass
+class Hit:
+    """One contact found, with how well and where it matched."""
+
+    contact_id: int
+    score: float
+    matched: dict[str, str] = field(default_factory=dict)  # field -> matched term
+    fuzzy: bool = False
+
+
+def _prefix_rows(store: Store, token: str) -> list[tuple[Any, ...]]:
+    return store.tuples(
+        "SELECT term, contact_id, field FROM search_term WHERE term >= ? AND term < ?",
+        (token, token + HIGH),
+    )
+
+
+def _quality(token: str, term: str) -> float:
+    if term == token:
+        return 1.0
+    return 0.7 + 0.3 * len(token) / len(term)
+
+
+def _collect(
+    rows: Iterable[tuple[Any, ...]], token: str, base: float | None = None
+) -> dict[int, tuple[float, str, str]]:
+    """Best (score, field, term) per contact for one query word."""
+    best: dict[int, tuple[float, str, str]] = {}
+    for term, contact_id, fld in rows:
+        quality = base if base is not None else _quality(token, term)
+        score = quality * FIELD_WEIGHT.get(fld, 0.5)
+        current = best.get(contact_id)
+        if current is None or score > current[0]:
+            best[contact_id] = (score, fld, term)
+    return best
+
+
+def _fuzzy_rows(store: Store, token: str) -> tuple[list[tuple[Any, ...]], dict[str, int]]:
+    """Index rows whose term is within a small edit distance of `token`."""
+    if len(token) < 3:
+        return [], {}
+    from rapidfuzz import process  # deferred: only a query with no plain match pays for it
+    from rapidfuzz.distance import Levenshtein
+
+    max_distance = 1 if len(token) <= 5 else 2
+    vocabulary = [
+        row[0]
+        for row in store.tuples(
+            "SELECT DISTINCT term FROM search_term WHERE term >= ? AND term < ?",
+            (token[0], token[0] + HIGH),
+        )
+    ]
+    close = process.extract(
+        token, vocabulary, scorer=Levenshtein.distance, score_cutoff=max_distance, limit=40
+    )
+    distances = {term: int(dist) for term, dist, _ in close}
+    if not distances:
+        return [], {}
+    marks = ", ".join("?" for _ in distances)
+    rows = store.tuples(
+        f"SELECT term, contact_id, field FROM search_term WHERE term IN ({marks})",
+        list(distances),
+    )
+    return rows, distances
+
+
+def _phone_hits(store: Store, query: str) -> dict[int, tuple[float, str, str]]:
+    region = str(store.config.get("default_region"))
+    phone = phone_mod.parse_phone(query, region)
+    wanted = phone.e164.lstrip("+") if phone.e164 else phone_mod.digits(query)
+    rows = store.tuples(
+        "SELECT term, contact_id, field FROM search_term WHERE field = 'phone' AND term = ?",
+        (wanted,),
+    )
+    if not rows:  # a partial number: any stored number containing these digits
+        digits = phone_mod.digits(query).lstrip("0") or phone_mod.digits(query)
+        rows = store.tuples(
+            "SELECT term, contact_id, field FROM search_term WHERE field = 'phone' "
+            "AND term LIKE ?",
+            (f"%{digits}%",),
+        )
+        return {cid: (0.8, "phone", term) for term, cid, _ in rows}
+    return {cid: (1.0, "phone", term) for term, cid, _ in rows}
+
+
+def find(store: Store, query: str, *, limit: int = 20) -> list[Hit]:
+    """Contacts matching `query`, best first."""
+    text = query.strip()
+    if not text:
+        raise Invalid("empty search: give a name, company, email, phone or tag")
+    if phone_mod.looks_like_phone(text):
+        found = _phone_hits(store, text)
+        hits = [Hit(cid, s, {f: t}) for cid, (s, f, t) in found.items()]
+        return _finish(store, hits, limit)
+    words = fold(text).split()
+    if "@" in text:
+        words = [text.lower().strip()]
+    if not words:
+        raise Invalid(f"nothing to search for in {query!r}")
+    hits = _match(store, words, fuzzy=False)
+    if not hits:  # only a query that finds nothing plainly pays for typo tolerance
+        hits = _match(store, words, fuzzy=True)
+    # A whole-name match beats any partial one.
+    key = name_key(text)
+    if key:
+        names = _names(store, [h.contact_id for h in hits])
+        for hit in hits:
+            if names.get(hit.contact_id) == key:
+                hit.score += 1.0
+    return _finish(store, hits, limit)
+
+
+def _match(store: Store, words: list[str], *, fuzzy: bool) -> list[Hit]:
+    per_word: list[dict[int, tuple[float, str, str]]] = []
+    for word in words:
+        best = _collect(_prefix_rows(store, word), word)
+        if fuzzy:
+            rows, distances = _fuzzy_rows(store, word)
+            for term, cid, fld in rows:
+                score = (0.6 - 0.1 * distances[term]) * FIELD_WEIGHT.get(fld, 0.5)
+                if cid not in best or best[cid][0] < score:
+                    best[cid] = (score, fld, term)
+        if not best:
+            return []
+        per_word.append(best)
+    common = set(per_word[0]).intersection(*per_word[1:])
+    hits = []
+    for cid in common:
+        parts = [w[cid] for w in per_word]
+        hit = Hit(cid, sum(p[0] for p in parts) / len(parts), fuzzy=fuzzy)
+        for _, fld, term in parts:
+            hit.matched.setdefault(fld, term)
+        hits.append(hit)
+    return hits
+
+
+def _names(store: Store, ids: list[int]) -> dict[int, str]:
+    out: dict[int, str] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        for cid, key in store.tuples(
+            f"SELECT id, name_key FROM contact WHERE id IN ({marks})", chunk
+        ):
+            out[int(cid)] = key
+    return out
+
+
+def _finish(store: Store, hits: list[Hit], limit: int) -> list[Hit]:
+    if not hits:
+        return []
+    archived = _archived(store, [h.contact_id for h in hits])
+    hits = [h for h in hits if h.contact_id not in archived]
+    hits.sort(key=lambda h: (-h.score, h.contact_id))
+    return hits[:limit]
+
+
+def _archived(store: Store, ids: list[int]) -> set[int]:
+    out: set[int] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        out.update(
+            int(r[0]) for r in store.tuples(
+                f"SELECT id FROM contact WHERE archived_at IS NOT NULL AND id IN ({marks})", chunk
+            )
+        )
+    return out
+
+
+def describe(store: Store, hits: list[Hit]) -> list[dict[str, Any]]:
+    """Display rows for hits, in hit order: name, company, email, phone, what matched."""
+    if not hits:
+        return []
+    ids = [h.contact_id for h in hits]
+    marks = ", ".join("?" for _ in ids)
+    from crmcli.core.contacts import LIST_SQL
+
+    rows = {
+        r["id"]: r for r in store.rows(f"{LIST_SQL} WHERE c.id IN ({marks})", ids)
+    }
+    out = []
+    for hit in hits:
+        row = rows.get(hit.contact_id)
+        if row is None:
+            continue
+        matched = ", ".join(
+            f"{fld}{'~' if hit.fuzzy else ''}:{term}" for fld, term in hit.matched.items()
+        )
+        out.append({**row, "matched": matched, "score": round(hit.score, 3)})
+    return out

@@ -1,0 +1,55 @@
+"""Folding text for matching: accents, case, spacing, honorifics and emoji ignored.
+
+"Dr. Hélène  Dupré-Martin 🙂" and "helene dupre martin" have the same key, so
+lookups, REF resolution and duplicate detection all agree on what "the same
+name" means. Pure stdlib: this sits on every hot path.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Letters NFKD does not decompose into a base letter plus a mark.
+_EXTRA = str.maketrans(
+    {"ø": "o", "Ø": "o", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "ł": "l", "Ł": "l",
+     "đ": "d", "Đ": "d", "ð": "d", "þ": "th", "ß": "ss", "ı": "i"}
+)
+HONORIFICS = frozenset(
+    "mr mrs ms miss mx dr prof sir madam dame m mme mlle herr frau sr sra srta dott ing".split()
+)
+SUFFIXES = frozenset("jr sr ii iii iv phd md esq mba".split())
+_NON_WORD = re.compile(r"[^\w]+")
+
+
+def fold(text: str) -> str:
+    """Lower-case, accent-free, punctuation-free, single-spaced; emoji dropped."""
+    text = unicodedata.normalize("NFKD", text.translate(_EXTRA))
+    kept = [ch for ch in text if not unicodedata.combining(ch)]
+    flat = "".join(kept).casefold()
+    return " ".join(_NON_WORD.sub(" ", flat).replace("_", " ").split())
+
+
+def name_key(name: str) -> str:
+    """A person's name folded, without honorifics or suffixes: the identity form."""
+    words = fold(name).split()
+    while len(words) > 1 and words[0] in HONORIFICS:
+        words.pop(0)
+    while len(words) > 1 and words[-1] in SUFFIXES:
+        words.pop()
+    return " ".join(words)
+
+
+def tokens(text: str) -> list[str]:
+    """Words of the folded text, for the search index."""
+    return fold(text).split()
+
+
+def clean(text: str | None) -> str:
+    """Trim surrounding space; keep the inside exactly as written."""
+    return (text or "").strip()
+
+
+def collapse(text: str) -> str:
+    """Trim and turn every run of white space into one space (for one-line names)."""
+    return " ".join(text.split())
