@@ -220,6 +220,9 @@ class Interaction(Owned, table=True):
     body: str | None = None
     duration_seconds: int | None = None
     outcome: str | None = None
+    # Identity in the source (an email's Message-ID, an imported activity's id),
+    # so piping or importing the same thing twice does not log it twice.
+    external_id: str | None = Field(default=None, index=True)
 
 
 class Followup(Owned, table=True):

@@ -35,7 +35,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "deal_stage_change": ("id", "deal_id", "from_stage_id", "to_stage_id", "at", "owner"),
     "interaction": (
         "id", "contact_id", "deal_id", "kind", "direction", "occurred_at", "summary", "body",
-        "duration_seconds", "outcome", *_OWNED,
+        "duration_seconds", "outcome", "external_id", *_OWNED,
     ),
     "followup": (
         "id", "contact_id", "deal_id", "kind", "due_date", "due_time", "due_at", "tz", "note",

@@ -1,0 +1,63 @@
+"""The installed `crm` console script, run as a rep runs it: a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def crm_path() -> str:
+    beside = Path(sys.executable).with_name("crm")
+    found = str(beside) if beside.exists() else shutil.which("crm")
+    if not found:
+        pytest.fail("the crm console script is not installed (pip install -e '.[test]')")
+    return found
+
+
+def run(*args: str, env: dict[str, str] | None = None, input: str | None = None):
+    return subprocess.run([crm_path(), *args], capture_output=True, text=True, env=env,
+                          input=input, timeout=60)
+
+
+def test_installed_crm_round_trip(tmp_path: Path) -> None:
+    env = {**os.environ, "CRM_DB": str(tmp_path / "crm.db")}
+    out = run("contact", "add", "Hélène Dupré", "--email", "helene@acme.fr", "--phone",
+              "06 12 34 56 78", env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == "added #1 Hélène Dupré\n"
+    out = run("find", "0612345678", "--json", env=env)
+    assert out.returncode == 0 and json.loads(out.stdout)[0]["name"] == "Hélène Dupré"
+    out = run("find", "nobody", env=env)
+    assert out.returncode == 1 and out.stdout == ""
+    out = run("contact", "add", "", env=env)
+    assert out.returncode == 2 and out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
+
+
+def test_output_pipes_cleanly(tmp_path: Path) -> None:
+    env = {**os.environ, "CRM_DB": str(tmp_path / "crm.db")}
+    env.pop("NO_COLOR", None)
+    run("contact", "add", "Ann Lee", env=env)
+    out = run("contact", "list", env=env)
+    assert "\x1b[" not in out.stdout and "│" not in out.stdout
+
+
+def test_help_does_not_load_the_tui_or_the_orm(tmp_path: Path) -> None:
+    code = (
+        "import sys\nfrom crmcli.cli import run\nrun(['--help'])\nrun(['contact', '--help'])\n"
+        "sys.stderr.write('LOADED:' + ','.join(m for m in ('textual', 'sqlmodel', 'sqlalchemy')"
+        " if m in sys.modules) + '\\n')"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert "LOADED:\n" in out.stderr, out.stderr
+
+
+def test_python_dash_m(tmp_path: Path) -> None:
+    out = subprocess.run([sys.executable, "-m", "crmcli", "--version"], capture_output=True,
+                         text=True)
+    assert out.returncode == 0 and out.stdout.startswith("crm ")
