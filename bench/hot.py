@@ -59,12 +59,17 @@ def samples(db: Path) -> dict[str, str]:
         "JOIN contact_email e ON e.contact_id = c.id WHERE c.company_id IS NOT NULL "
         "AND length(c.last_name) > 4 ORDER BY c.id LIMIT 1 OFFSET 137"
     ).fetchone()
-    e164 = conn.execute(
-        "SELECT e164 FROM contact_phone WHERE contact_id = ?", (cid,)).fetchone()[0]
+    e164 = conn.execute("SELECT e164 FROM contact_phone WHERE contact_id = ?", (cid,)).fetchone()[0]
     conn.close()
-    return {"id": str(cid), "full": f"{first} {last}", "partial": f"{first[:4]} {last[:3]}",
-            "typo": f"{last[:-1]}{last[-1]}{last[-1]}", "email": email, "phone": e164,
-            "national": "0" + e164[3:] if e164.startswith("+33") else e164}
+    return {
+        "id": str(cid),
+        "full": f"{first} {last}",
+        "partial": f"{first[:4]} {last[:3]}",
+        "typo": f"{last[:-1]}{last[-1]}{last[-1]}",
+        "email": email,
+        "phone": e164,
+        "national": "0" + e164[3:] if e164.startswith("+33") else e164,
+    }
 
 
 def main() -> None:
@@ -78,8 +83,12 @@ def main() -> None:
     db = build(args.contacts, args.interactions)
     s = samples(db)
     crm = crm_exe()
-    env = {**os.environ, "CRM_DB": str(db), "CRM_CONFIG": str(HERE / "data" / "none.toml"),
-           "NO_COLOR": "1"}
+    env = {
+        **os.environ,
+        "CRM_DB": str(db),
+        "CRM_CONFIG": str(HERE / "data" / "none.toml"),
+        "NO_COLOR": "1",
+    }
     budget = 1.5 if args.contacts <= 10_000 else 2.0
     commands: dict[str, list[str]] = {
         "find (full name)": ["find", s["full"]],
@@ -93,7 +102,7 @@ def main() -> None:
     floor_cmd = [sys.executable, str(HERE / "floor.py"), "query", str(db)]
     floor: list[float] = []
     times: dict[str, list[float]] = {name: [] for name in commands}
-    for name, argv in commands.items():  # warm the page cache and the bytecode
+    for argv in commands.values():  # warm the page cache and the bytecode
         timed([crm, *argv], env)
     timed(floor_cmd, env)
     for _ in range(args.runs):
@@ -113,8 +122,10 @@ def main() -> None:
         ok = ratio <= budget
         failed |= not ok
         results["commands"][name] = {"ms": ms, "ratio": ratio, "modules": mods}
-        print(f"{name:28} {ms:10.0f} {ratio:8.2f} {budget:6.1f}x {mods:8d}"
-              f"{'' if ok else '  OVER BUDGET'}")
+        print(
+            f"{name:28} {ms:10.0f} {ratio:8.2f} {budget:6.1f}x {mods:8d}"
+            f"{'' if ok else '  OVER BUDGET'}"
+        )
     if args.json:
         out = HERE / "results"
         out.mkdir(exist_ok=True)

@@ -16,8 +16,14 @@ from pathlib import Path
 DATA = Path(__file__).resolve().parent / "data"
 
 
-def build(contacts: int, interactions: int | None = None, deals: int | None = None,
-          followups: int | None = None, *, force: bool = False) -> Path:
+def build(
+    contacts: int,
+    interactions: int | None = None,
+    deals: int | None = None,
+    followups: int | None = None,
+    *,
+    force: bool = False,
+) -> Path:
     from crmcli.core import demo
     from crmcli.core.config import Config
     from crmcli.core.store import open_store
@@ -30,10 +36,12 @@ def build(contacts: int, interactions: int | None = None, deals: int | None = No
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     started = time.perf_counter()
-    store = open_store(str(path), Config({"user": "bench", "default_region": "FR"}, path),
-                       write=True)
-    demo.generate(store, demo.DemoSize(contacts, interactions=inter, deals=deals,
-                                       followups=followups))
+    store = open_store(
+        str(path), Config({"user": "bench", "default_region": "FR"}, path), write=True
+    )
+    demo.generate(
+        store, demo.DemoSize(contacts, interactions=inter, deals=deals, followups=followups)
+    )
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.conn.execute("ANALYZE")
     store.close()

@@ -21,14 +21,23 @@ def crm_path() -> str:
 
 
 def run(*args: str, env: dict[str, str] | None = None, input: str | None = None):
-    return subprocess.run([crm_path(), *args], capture_output=True, text=True, env=env,
-                          input=input, timeout=60)
+    return subprocess.run(
+        [crm_path(), *args], capture_output=True, text=True, env=env, input=input, timeout=60
+    )
 
 
 def test_installed_crm_round_trip(tmp_path: Path) -> None:
     env = {**os.environ, "CRM_DB": str(tmp_path / "crm.db")}
-    out = run("contact", "add", "Hélène Dupré", "--email", "helene@acme.fr", "--phone",
-              "06 12 34 56 78", env=env)
+    out = run(
+        "contact",
+        "add",
+        "Hélène Dupré",
+        "--email",
+        "helene@acme.fr",
+        "--phone",
+        "06 12 34 56 78",
+        env=env,
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout == "added #1 Hélène Dupré\n"
     out = run("find", "0612345678", "--json", env=env)
@@ -58,6 +67,7 @@ def test_help_does_not_load_the_tui_or_the_orm(tmp_path: Path) -> None:
 
 
 def test_python_dash_m(tmp_path: Path) -> None:
-    out = subprocess.run([sys.executable, "-m", "crmcli", "--version"], capture_output=True,
-                         text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "crmcli", "--version"], capture_output=True, text=True
+    )
     assert out.returncode == 0 and out.stdout.startswith("crm ")

@@ -51,12 +51,18 @@ def _root_callback(
     ctx: typer.Context,
     db: Annotated[
         str | None,
-        typer.Option("--db", help="Database file to use (default: $CRM_DB, then the user "
-                     "data folder).", metavar="PATH", show_default=False),
+        typer.Option(
+            "--db",
+            help="Database file to use (default: $CRM_DB, then the user data folder).",
+            metavar="PATH",
+            show_default=False,
+        ),
     ] = None,
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True,
-                           help="Show the version and exit.")
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
     ] = False,
 ) -> None:
     from crmcli.commands._state import state

@@ -21,17 +21,32 @@ def test_config_set_get_list_unset(tmp_path: Path) -> None:
     rows = json.loads(invoke("config", "list", "--json").stdout)
     region = next(r for r in rows if r["key"] == "default_region")
     assert region["value"] == "DE" and region["source"] == "file" and region["doc"]
-    assert {r["key"] for r in rows} >= {"user", "currency", "date_order", "week_start",
-                                         "renewal_lead_days", "busy_timeout", "backups_keep"}
+    assert {r["key"] for r in rows} >= {
+        "user",
+        "currency",
+        "date_order",
+        "week_start",
+        "renewal_lead_days",
+        "busy_timeout",
+        "backups_keep",
+    }
     assert invoke("config", "unset", "default_region").exit_code == 0
     assert invoke("config", "get", "default_region").stdout.strip() == "FR"
 
 
 @pytest.mark.parametrize(
     ("key", "value"),
-    [("default_region", "France"), ("default_region", "ZZ"), ("currency", "EURO"),
-     ("busy_timeout", "0"), ("busy_timeout", "soon"), ("date_order", "ymd?"),
-     ("week_start", "tue"), ("nosuch", "1"), ("user", "two words")],
+    [
+        ("default_region", "France"),
+        ("default_region", "ZZ"),
+        ("currency", "EURO"),
+        ("busy_timeout", "0"),
+        ("busy_timeout", "soon"),
+        ("date_order", "ymd?"),
+        ("week_start", "tue"),
+        ("nosuch", "1"),
+        ("user", "two words"),
+    ],
 )
 def test_config_refuses_bad_values_and_keeps_the_file(tmp_path: Path, key: str, value: str) -> None:
     invoke("config", "set", "currency", "EUR")
@@ -97,11 +112,21 @@ def test_demo_fills_a_separate_database_and_tours_it(tmp_path: Path, db: Path) -
     assert f"export CRM_DB={target}" in out.stdout
     assert "$ crm --db" in out.stdout and "find" in out.stdout
     conn = sqlite3.connect(target)
-    counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-              for t in ("contact", "company", "interaction", "followup", "deal",
-                        "deal_stage_change", "search_term")}
-    stages = {r[0] for r in conn.execute(
-        "SELECT s.name FROM deal d JOIN stage s ON s.id = d.stage_id")}
+    counts = {
+        t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+        for t in (
+            "contact",
+            "company",
+            "interaction",
+            "followup",
+            "deal",
+            "deal_stage_change",
+            "search_term",
+        )
+    }
+    stages = {
+        r[0] for r in conn.execute("SELECT s.name FROM deal d JOIN stage s ON s.id = d.stage_id")
+    }
     conn.close()
     assert counts["contact"] == 120 and counts["interaction"] == 1200
     assert counts["deal"] >= 20 and counts["deal_stage_change"] >= counts["deal"]

@@ -13,11 +13,28 @@ from tests.conftest import dump, invoke
 
 
 def seed() -> None:
-    assert invoke("contact", "add", "Hélène Dupré", "--email", "helene.dupre@acme.fr",
-                  "--phone", "+33 6 12 34 56 78", "--company", "Acme", "--tag", "vip",
-                  "--title", "CFO").exit_code == 0
-    assert invoke("contact", "add", "Marc Dupree", "-e", "marc@globex.com",
-                  "-c", "Globex").exit_code == 0
+    assert (
+        invoke(
+            "contact",
+            "add",
+            "Hélène Dupré",
+            "--email",
+            "helene.dupre@acme.fr",
+            "--phone",
+            "+33 6 12 34 56 78",
+            "--company",
+            "Acme",
+            "--tag",
+            "vip",
+            "--title",
+            "CFO",
+        ).exit_code
+        == 0
+    )
+    assert (
+        invoke("contact", "add", "Marc Dupree", "-e", "marc@globex.com", "-c", "Globex").exit_code
+        == 0
+    )
 
 
 def test_add_prints_id_and_name(db: Path) -> None:
@@ -49,7 +66,7 @@ def test_show_and_find(db: Path) -> None:
 def test_find_formats(db: Path) -> None:
     seed()
     rows = json.loads(invoke("find", "dupre", "--json").stdout)
-    assert [r["name"] for r in rows][0] == "Hélène Dupré"
+    assert rows[0]["name"] == "Hélène Dupré"
     jl = invoke("find", "dupre", "--format", "jsonl").stdout.splitlines()
     assert json.loads(jl[0])["email"] == "helene.dupre@acme.fr"
     table = list(csv.DictReader(io.StringIO(invoke("find", "dupre", "-f", "csv").stdout)))
@@ -77,7 +94,7 @@ def test_list_filters_and_formats(db: Path) -> None:
     out = invoke("contact", "list", "--tag", "vip", "--json")
     assert [r["name"] for r in json.loads(out.stdout)] == ["Hélène Dupré"]
     out = invoke("contact", "list", "--company", "globex", "--format", "csv")
-    assert list(csv.DictReader(io.StringIO(out.stdout)))[0]["name"] == "Marc Dupree"
+    assert next(csv.DictReader(io.StringIO(out.stdout)))["name"] == "Marc Dupree"
     out = invoke("contact", "list", "--status", "customer")
     assert out.exit_code == 1 and "no contacts match" in out.stderr
     out = invoke("contact", "list", "--limit", "1", "--format", "jsonl")
@@ -86,8 +103,19 @@ def test_list_filters_and_formats(db: Path) -> None:
 
 def test_edit(db: Path) -> None:
     seed()
-    out = invoke("contact", "edit", "marc@globex.com", "--add-tag", "partner", "--title", "CTO",
-                 "--status", "customer", "--add-phone", "+1 415 555 0132")
+    out = invoke(
+        "contact",
+        "edit",
+        "marc@globex.com",
+        "--add-tag",
+        "partner",
+        "--title",
+        "CTO",
+        "--status",
+        "customer",
+        "--add-phone",
+        "+1 415 555 0132",
+    )
     assert out.exit_code == 0, out.stderr
     data = json.loads(invoke("contact", "show", "marc", "--json").stdout)
     assert data["title"] == "CTO" and data["tags"] == ["partner"]
@@ -159,13 +187,19 @@ def test_unparseable_phone_is_kept_with_a_warning(db: Path) -> None:
     out = invoke("contact", "add", "Ann Lee", "--phone", "ask reception")
     assert out.exit_code == 0 and "warning:" in out.stderr and "kept as text" in out.stderr
     data = json.loads(invoke("contact", "show", "ann", "--json").stdout)
-    assert data["phones"] == [{"number": "ask reception", "e164": None, "extension": None,
-                               "label": None}]
+    assert data["phones"] == [
+        {"number": "ask reception", "e164": None, "extension": None, "label": None}
+    ]
 
 
 def test_read_commands_never_create_a_database(db: Path) -> None:
-    for args in (("find", "x"), ("contact", "list"), ("contact", "show", "1"),
-                 ("company", "list"), ("db", "info")):
+    for args in (
+        ("find", "x"),
+        ("contact", "list"),
+        ("contact", "show", "1"),
+        ("company", "list"),
+        ("db", "info"),
+    ):
         out = invoke(*args)
         assert out.exit_code == 1 and "no crm database" in out.stderr
     assert not db.exists()
@@ -180,8 +214,15 @@ def test_db_option_anywhere_on_the_line(tmp_path: Path, db: Path) -> None:
 
 
 def test_company_commands(db: Path) -> None:
-    out = invoke("company", "add", "Initech", "--domain", "https://www.initech.com/",
-                 "--industry", "Software")
+    out = invoke(
+        "company",
+        "add",
+        "Initech",
+        "--domain",
+        "https://www.initech.com/",
+        "--industry",
+        "Software",
+    )
     assert out.exit_code == 0 and out.stdout == "added company #1 Initech\n"
     invoke("contact", "add", "Peter Gibbons", "--company", "initech")
     out = invoke("company", "show", "initech.com")
@@ -191,8 +232,9 @@ def test_company_commands(db: Path) -> None:
     assert invoke("company", "edit", "initech", "--name", "Initrode").exit_code == 0
     assert "Initrode" in invoke("find", "initrode").stdout
     rows = json.loads(invoke("company", "list", "--json").stdout)
-    assert rows == [{"id": 1, "name": "Initrode", "domain": "initech.com",
-                     "industry": "Software", "people": 1}]
+    assert rows == [
+        {"id": 1, "name": "Initrode", "domain": "initech.com", "industry": "Software", "people": 1}
+    ]
 
 
 def test_help_lists_every_group() -> None:

@@ -14,8 +14,10 @@ class FakeTTY(io.StringIO):
         return True
 
 
-ROWS = [{"id": 1, "name": "Hélène Dupré", "tags": ["vip", "a,b"], "note": "=1+1"},
-        {"id": 2, "name": "Bob", "tags": [], "note": None}]
+ROWS = [
+    {"id": 1, "name": "Hélène Dupré", "tags": ["vip", "a,b"], "note": "=1+1"},
+    {"id": 2, "name": "Bob", "tags": [], "note": None},
+]
 COLS = [Column("id", "ID"), Column("name", "NAME"), Column("tags", "TAGS"), Column("note", "NOTE")]
 
 
@@ -39,8 +41,7 @@ def test_table_has_no_box_drawing_when_piped() -> None:
 def test_csv_and_tsv() -> None:
     out = io.StringIO()
     render(ROWS, OutputFormat.csv, COLS, out=out)
-    assert out.getvalue() == ('id,name,tags,note\r\n1,Hélène Dupré,"vip; a,b",=1+1\r\n'
-                              "2,Bob,,\r\n")
+    assert out.getvalue() == ('id,name,tags,note\r\n1,Hélène Dupré,"vip; a,b",=1+1\r\n2,Bob,,\r\n')
     out = io.StringIO()
     render(ROWS, OutputFormat.tsv, COLS, out=out)
     assert out.getvalue().splitlines()[1] == "1\tHélène Dupré\tvip; a,b\t=1+1"

@@ -17,8 +17,11 @@ from crmcli.core.store import Store, open_store
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
-    s = open_store(str(tmp_path / "crm.db"), Config({"default_region": "FR", "user": "me"},
-                                                   tmp_path / "c.toml"), write=True)
+    s = open_store(
+        str(tmp_path / "crm.db"),
+        Config({"default_region": "FR", "user": "me"}, tmp_path / "c.toml"),
+        write=True,
+    )
     yield s
     s.close()
 
@@ -30,8 +33,14 @@ def add(store: Store, name: str, **kw: object) -> int:
 @pytest.fixture
 def people(store: Store) -> dict[str, int]:
     return {
-        "helene": add(store, "Hélène Dupré", emails=["helene.dupre@acme.fr"],
-                      phones=["+33 6 12 34 56 78"], company="Acme", tags=["vip"]),
+        "helene": add(
+            store,
+            "Hélène Dupré",
+            emails=["helene.dupre@acme.fr"],
+            phones=["+33 6 12 34 56 78"],
+            company="Acme",
+            tags=["vip"],
+        ),
         "marc": add(store, "Marc Dupree", emails=["marc@globex.com"], company="Globex"),
         "helen": add(store, "Helen Mirren", emails=["helen@films.co.uk"]),
         "jurgen": add(store, "Jürgen Müller", phones=["+49 151 12345678"], tags=["partner"]),
@@ -63,8 +72,13 @@ def test_find_tolerates_typos_without_hiding_exact_matches(
 
 
 def test_find_phone_in_any_format(store: Store, people: dict[str, int]) -> None:
-    for query in ("0612345678", "06 12 34 56 78", "+33612345678", "+33 (0)6 12 34 56 78",
-                  "33612345678"):
+    for query in (
+        "0612345678",
+        "06 12 34 56 78",
+        "+33612345678",
+        "+33 (0)6 12 34 56 78",
+        "33612345678",
+    ):
         assert names(store, query) == ["Hélène Dupré"], query
     assert names(store, "6 12 34") == ["Hélène Dupré"]  # part of a number
     assert set(names(store, "12 34 56")) == {"Hélène Dupré", "Jürgen Müller"}
@@ -99,7 +113,7 @@ def test_ref_resolution(store: Store, people: dict[str, int]) -> None:
     assert resolve_contact(store, "Jür") == people["jurgen"]
     with pytest.raises(Ambiguous, match="Hélène Dupré"):
         resolve_contact(store, "hel")
-    with pytest.raises(NotFound, match="close matches: .*Marc Dupree"):
+    with pytest.raises(NotFound, match=r"close matches: .*Marc Dupree"):
         resolve_contact(store, "marc dupreee")  # fuzzy candidates are offered, never acted on
     with pytest.raises(NotFound):
         resolve_contact(store, "999")
@@ -114,11 +128,22 @@ def test_same_name_is_ambiguous_until_id_or_email(store: Store) -> None:
 
 
 def test_add_stores_every_part(store: Store) -> None:
-    out = contacts.add(store, ContactFields(
-        name="Dr. Hélène Dupré", emails=["h@acme.fr", "helene@home.fr"],
-        phones=["06 12 34 56 78", "switchboard"], company="Acme SAS", title="CFO",
-        tags=["VIP", "vip", "Champion"], source="referral", status="customer",
-        notes="Line one\nLine two", birthday="--03-14", urls=["https://www.linkedin.com/in/hdupre/"]))
+    out = contacts.add(
+        store,
+        ContactFields(
+            name="Dr. Hélène Dupré",
+            emails=["h@acme.fr", "helene@home.fr"],
+            phones=["06 12 34 56 78", "switchboard"],
+            company="Acme SAS",
+            title="CFO",
+            tags=["VIP", "vip", "Champion"],
+            source="referral",
+            status="customer",
+            notes="Line one\nLine two",
+            birthday="--03-14",
+            urls=["https://www.linkedin.com/in/hdupre/"],
+        ),
+    )
     c = out.contact
     assert (c["prefix"], c["first_name"], c["last_name"]) == ("Dr.", "Hélène", "Dupré")
     assert [e["email"] for e in c["emails"]] == ["h@acme.fr", "helene@home.fr"]
@@ -161,8 +186,13 @@ def test_company_is_reused_by_name(store: Store) -> None:
 
 def test_edit_lists_and_scalars(store: Store, people: dict[str, int]) -> None:
     cid = people["helene"]
-    contacts.edit(store, cid, ContactFields(add_tags=["Champion"], rm_tags=["VIP"],
-                                            add_emails=["h2@acme.fr"], title="CFO"))
+    contacts.edit(
+        store,
+        cid,
+        ContactFields(
+            add_tags=["Champion"], rm_tags=["VIP"], add_emails=["h2@acme.fr"], title="CFO"
+        ),
+    )
     c = contacts.get(store, cid)
     assert c["tags"] == ["Champion"] and c["title"] == "CFO"
     assert [e["email"] for e in c["emails"]] == ["helene.dupre@acme.fr", "h2@acme.fr"]
@@ -171,13 +201,18 @@ def test_edit_lists_and_scalars(store: Store, people: dict[str, int]) -> None:
     assert [e["email"] for e in c["emails"]] == ["h2@acme.fr"] and c["emails"][0]["is_primary"]
     contacts.edit(store, cid, ContactFields(name="Hélène Martin", company=""))
     assert names(store, "martin") == ["Hélène Martin"]
-    assert store.value(  # the index follows the company change
-        "SELECT count(*) FROM search_term WHERE contact_id = ? AND field = 'company'", (cid,)
-    ) == 0
+    assert (
+        store.value(  # the index follows the company change
+            "SELECT count(*) FROM search_term WHERE contact_id = ? AND field = 'company'", (cid,)
+        )
+        == 0
+    )
     assert contacts.get(store, cid)["version"] > 1
 
 
-def test_edit_refuses_unknown_tag_and_nothing_to_change(store: Store, people: dict[str, int]) -> None:
+def test_edit_refuses_unknown_tag_and_nothing_to_change(
+    store: Store, people: dict[str, int]
+) -> None:
     with pytest.raises(Invalid, match="no tag"):
         contacts.edit(store, people["helene"], ContactFields(rm_tags=["nope"]))
     with pytest.raises(Invalid, match="nothing to change"):
@@ -192,8 +227,9 @@ def test_delete_removes_everything_but_keeps_it_in_the_change_log(
     contacts.delete(store, cid)
     for table in ("contact_email", "contact_phone", "contact_tag", "search_term"):
         assert store.value(f"SELECT count(*) FROM {table} WHERE contact_id = ?", (cid,)) == 0
-    deleted = store.tuples("SELECT table_name FROM change_log WHERE op = 'delete' "
-                           "AND contact_id = ?", (cid,))
+    deleted = store.tuples(
+        "SELECT table_name FROM change_log WHERE op = 'delete' AND contact_id = ?", (cid,)
+    )
     assert {t for (t,) in deleted} >= {"contact", "contact_email", "contact_phone", "contact_tag"}
 
 

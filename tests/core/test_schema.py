@@ -33,8 +33,12 @@ def _describe(url: str) -> dict[str, object]:
             ],
             "pk": insp.get_pk_constraint(table)["constrained_columns"],
             "fks": sorted(
-                (tuple(f["constrained_columns"]), f["referred_table"],
-                 tuple(f["referred_columns"]), str(f.get("options", {}).get("ondelete")))
+                (
+                    tuple(f["constrained_columns"]),
+                    f["referred_table"],
+                    tuple(f["referred_columns"]),
+                    str(f.get("options", {}).get("ondelete")),
+                )
                 for f in insp.get_foreign_keys(table)
             ),
             "indexes": sorted(
@@ -99,7 +103,8 @@ def test_fixture_upgrades_and_keeps_every_record(version: int, tmp_path: Path) -
         key = "id" if rows and "id" in rows[0] else None
         for row in rows:
             match = [
-                r for r in current
+                r
+                for r in current
                 if (r.get(key) == row[key] if key else all(r.get(k) == v for k, v in row.items()))
             ]
             assert match, f"{table} lost {row}"

@@ -133,8 +133,9 @@ def test_changes_are_logged_with_before_and_after_images(tmp_path: Path) -> None
         tx.update("company", cid, {"industry": "Software"})
     row = store.row("SELECT * FROM company WHERE id = ?", (cid,))
     assert row is not None and row["version"] == 2 and row["owner"] == "alice"
-    ops = store.tuples("SELECT command, op, before IS NULL, after IS NULL FROM change_log "
-                       "ORDER BY id")
+    ops = store.tuples(
+        "SELECT command, op, before IS NULL, after IS NULL FROM change_log ORDER BY id"
+    )
     assert ops == [("add", "insert", 1, 0), ("edit", "update", 0, 0)]
     store.close()
 

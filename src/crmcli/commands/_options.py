@@ -11,8 +11,13 @@ from crmcli.commands._output import OutputFormat
 JsonFlag = Annotated[bool, typer.Option("--json", help="Write JSON (same as --format json).")]
 FormatOpt = Annotated[
     OutputFormat | None,
-    typer.Option("--format", "-f", help="Output format: table, json, jsonl or csv.",
-                 case_sensitive=False, show_default=False),
+    typer.Option(
+        "--format",
+        "-f",
+        help="Output format: table, json, jsonl or csv.",
+        case_sensitive=False,
+        show_default=False,
+    ),
 ]
 LimitOpt = Annotated[
     int | None, typer.Option("--limit", "-n", min=1, help="Show at most this many.")

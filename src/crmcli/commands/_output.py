@@ -41,11 +41,7 @@ class Column:
 
 
 def use_color(stream: TextIO) -> bool:
-    return (
-        stream.isatty()
-        and "NO_COLOR" not in os.environ
-        and os.environ.get("TERM", "") != "dumb"
-    )
+    return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM", "") != "dumb"
 
 
 def style(text: str, code: str, stream: TextIO | None = None) -> str:
@@ -127,13 +123,13 @@ def _table(rows: list[dict[str, Any]], columns: Sequence[Column], stream: TextIO
         return 0
     tty = stream.isatty()
     texts = [
-        [(c.fmt(row.get(c.key)) if c.fmt else cell(row.get(c.key))).replace("\n", " ")
-         for c in columns]
+        [
+            (c.fmt(row.get(c.key)) if c.fmt else cell(row.get(c.key))).replace("\n", " ")
+            for c in columns
+        ]
         for row in rows
     ]
-    widths = [
-        max(len(c.header), *(len(t[i]) for t in texts)) for i, c in enumerate(columns)
-    ]
+    widths = [max(len(c.header), *(len(t[i]) for t in texts)) for i, c in enumerate(columns)]
     if tty:
         widths = [min(w, c.max_width) for w, c in zip(widths, columns, strict=True)]
         total = shutil.get_terminal_size((100, 24)).columns
@@ -165,8 +161,9 @@ def render_record(
     stream = out or sys.stdout
     if fmt in (OutputFormat.json, OutputFormat.jsonl):
         indent = 2 if fmt is OutputFormat.json else None
-        stream.write(json.dumps(record, ensure_ascii=False, indent=indent,
-                                default=_json_default) + "\n")
+        stream.write(
+            json.dumps(record, ensure_ascii=False, indent=indent, default=_json_default) + "\n"
+        )
         return
     shown = [(label, cell(value)) for label, value in lines if cell(value) != ""]
     width = max((len(label) for label, _ in shown), default=0)

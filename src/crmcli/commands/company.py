@@ -21,7 +21,9 @@ from crmcli.commands._state import state
 
 app = typer.Typer(name="company", no_args_is_help=True, help="Add, edit, show and list companies.")
 
-CompanyRef = Annotated[str, typer.Argument(help="Id, domain, exact name or unique name prefix.", show_default=False)]
+CompanyRef = Annotated[
+    str, typer.Argument(help="Id, domain, exact name or unique name prefix.", show_default=False)
+]
 Domain = Annotated[str | None, typer.Option("--domain", help="Web domain, e.g. acme.com.")]
 Industry = Annotated[str | None, typer.Option("--industry", help="Industry.")]
 Notes = Annotated[str | None, typer.Option("--note", help="Free-text notes.")]
@@ -66,8 +68,9 @@ def edit(
 
     store = state(ctx).store(write=True)
     company_id = companies.resolve(store, ref)
-    company = companies.edit(store, company_id, name=name, domain=domain, industry=industry,
-                             notes=note)
+    company = companies.edit(
+        store, company_id, name=name, domain=domain, industry=industry, notes=note
+    )
     _done(company, "updated", as_json)
 
 
@@ -82,17 +85,29 @@ def show(ctx: typer.Context, ref: CompanyRef, as_json: JsonFlag = False) -> None
     if as_json:
         render_record({**company, "people": people}, OutputFormat.json, [])
         return
-    render_record(company, OutputFormat.table, [
-        ("Company", f"{company['name']}  #{company['id']}"),
-        ("Domain", company["domain"]),
-        ("Industry", company["industry"]),
-        ("Notes", company["notes"]),
-        ("Created", local_time(company["created_at"])),
-    ])
+    render_record(
+        company,
+        OutputFormat.table,
+        [
+            ("Company", f"{company['name']}  #{company['id']}"),
+            ("Domain", company["domain"]),
+            ("Industry", company["industry"]),
+            ("Notes", company["notes"]),
+            ("Created", local_time(company["created_at"])),
+        ],
+    )
     print()
     if people:
-        render(people, OutputFormat.table, [Column("id", "ID"), Column("name", "PERSON"),
-                                            Column("title", "TITLE"), Column("email", "EMAIL")])
+        render(
+            people,
+            OutputFormat.table,
+            [
+                Column("id", "ID"),
+                Column("name", "PERSON"),
+                Column("title", "TITLE"),
+                Column("email", "EMAIL"),
+            ],
+        )
     else:
         message("no people at this company yet")
 
@@ -106,9 +121,17 @@ def list_(
 
     chosen = resolve(fmt, as_json, LIST_FORMATS)
     rows = companies.list_companies(state(ctx).store(), limit=limit)
-    render(rows, chosen, [Column("id", "ID"), Column("name", "COMPANY"),
-                          Column("domain", "DOMAIN"), Column("industry", "INDUSTRY"),
-                          Column("people", "PEOPLE")])
+    render(
+        rows,
+        chosen,
+        [
+            Column("id", "ID"),
+            Column("name", "COMPANY"),
+            Column("domain", "DOMAIN"),
+            Column("industry", "INDUSTRY"),
+            Column("people", "PEOPLE"),
+        ],
+    )
     if not rows:
         if chosen is OutputFormat.table:
             message("no companies yet")

@@ -12,7 +12,9 @@ from crmcli.commands._state import state
 
 app = typer.Typer(name="config", no_args_is_help=True, help="Read and change settings.")
 
-Key = Annotated[str, typer.Argument(help="Setting name (see `crm config list`).", show_default=False)]
+Key = Annotated[
+    str, typer.Argument(help="Setting name (see `crm config list`).", show_default=False)
+]
 
 
 @app.command("path")
@@ -61,6 +63,13 @@ def list_(ctx: typer.Context, fmt: FormatOpt = None, as_json: JsonFlag = False) 
         {"key": key, "value": config.get(key), "source": config.source(key), "doc": s.doc}
         for key, s in SETTINGS.items()
     ]
-    render(rows, resolve(fmt, as_json, LIST_FORMATS),
-           [Column("key", "KEY"), Column("value", "VALUE"), Column("source", "FROM"),
-            Column("doc", "MEANING", max_width=70)])
+    render(
+        rows,
+        resolve(fmt, as_json, LIST_FORMATS),
+        [
+            Column("key", "KEY"),
+            Column("value", "VALUE"),
+            Column("source", "FROM"),
+            Column("doc", "MEANING", max_width=70),
+        ],
+    )

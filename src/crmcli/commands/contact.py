@@ -22,21 +22,44 @@ from crmcli.commands._render import contact_lines
 from crmcli.commands._state import state
 from crmcli.core.contacts import ContactStatus
 
-app = typer.Typer(name="contact", no_args_is_help=True, help="Add, edit, show, list and remove contacts.")
+app = typer.Typer(
+    name="contact", no_args_is_help=True, help="Add, edit, show, list and remove contacts."
+)
 
-Emails = Annotated[list[str] | None, typer.Option("--email", "-e", help="Email (repeatable; the first is primary).")]
-Phones = Annotated[list[str] | None, typer.Option("--phone", "-p", help="Phone number, any format (repeatable).")]
-Urls = Annotated[list[str] | None, typer.Option("--url", help="Web or social profile URL (repeatable).")]
-Company = Annotated[str | None, typer.Option("--company", "-c", help="Company name (created if new).")]
+Emails = Annotated[
+    list[str] | None,
+    typer.Option("--email", "-e", help="Email (repeatable; the first is primary)."),
+]
+Phones = Annotated[
+    list[str] | None, typer.Option("--phone", "-p", help="Phone number, any format (repeatable).")
+]
+Urls = Annotated[
+    list[str] | None, typer.Option("--url", help="Web or social profile URL (repeatable).")
+]
+Company = Annotated[
+    str | None, typer.Option("--company", "-c", help="Company name (created if new).")
+]
 Title = Annotated[str | None, typer.Option("--title", "-t", help="Job title.")]
 Tags = Annotated[list[str] | None, typer.Option("--tag", help="Tag (repeatable).")]
-Source = Annotated[str | None, typer.Option("--source", help="Lead source (referral, web, event...).")]
-Status = Annotated[ContactStatus | None, typer.Option("--status", case_sensitive=False, help="Lifecycle status.")]
+Source = Annotated[
+    str | None, typer.Option("--source", help="Lead source (referral, web, event...).")
+]
+Status = Annotated[
+    ContactStatus | None, typer.Option("--status", case_sensitive=False, help="Lifecycle status.")
+]
 Note = Annotated[str | None, typer.Option("--note", help="Free-text notes.")]
-Birthday = Annotated[str | None, typer.Option("--birthday", help="YYYY-MM-DD, or MM-DD without a year.")]
-First = Annotated[str | None, typer.Option("--first", help="First name, if the split of NAME guessed wrong.")]
-Last = Annotated[str | None, typer.Option("--last", help="Last name, if the split of NAME guessed wrong.")]
-Ref = Annotated[str, typer.Argument(help="Id, email, exact name, or unique name prefix.", show_default=False)]
+Birthday = Annotated[
+    str | None, typer.Option("--birthday", help="YYYY-MM-DD, or MM-DD without a year.")
+]
+First = Annotated[
+    str | None, typer.Option("--first", help="First name, if the split of NAME guessed wrong.")
+]
+Last = Annotated[
+    str | None, typer.Option("--last", help="Last name, if the split of NAME guessed wrong.")
+]
+Ref = Annotated[
+    str, typer.Argument(help="Id, email, exact name, or unique name prefix.", show_default=False)
+]
 
 
 def _report(outcome: object, verb: str, as_json: bool) -> None:
@@ -58,7 +81,9 @@ def _report(outcome: object, verb: str, as_json: bool) -> None:
 @app.command("add")
 def add(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Full name, e.g. \"Hélène Dupré\".", show_default=False)],
+    name: Annotated[
+        str, typer.Argument(help='Full name, e.g. "Hélène Dupré".', show_default=False)
+    ],
     email: Emails = None,
     phone: Phones = None,
     url: Urls = None,
@@ -77,9 +102,19 @@ def add(
     from crmcli.core import contacts
 
     fields = contacts.ContactFields(
-        name=name, first=first, last=last, emails=email, phones=phone, urls=url,
-        company=company, title=title, tags=tag, source=source,
-        status=status.value if status else None, notes=note, birthday=birthday,
+        name=name,
+        first=first,
+        last=last,
+        emails=email,
+        phones=phone,
+        urls=url,
+        company=company,
+        title=title,
+        tags=tag,
+        source=source,
+        status=status.value if status else None,
+        notes=note,
+        birthday=birthday,
     )
     store = state(ctx).store(write=True)
     _report(contacts.add(store, fields), "added", as_json)
@@ -90,25 +125,44 @@ def edit(
     ctx: typer.Context,
     ref: Ref,
     name: Annotated[str | None, typer.Option("--name", help="New full name.")] = None,
-    email: Annotated[list[str] | None, typer.Option("--email", "-e", help="Replace all emails with these.")] = None,
-    phone: Annotated[list[str] | None, typer.Option("--phone", "-p", help="Replace all phones with these.")] = None,
-    url: Annotated[list[str] | None, typer.Option("--url", help="Replace all profile URLs with these.")] = None,
-    company: Annotated[str | None, typer.Option("--company", "-c", help="Company name (\"\" to clear).")] = None,
+    email: Annotated[
+        list[str] | None, typer.Option("--email", "-e", help="Replace all emails with these.")
+    ] = None,
+    phone: Annotated[
+        list[str] | None, typer.Option("--phone", "-p", help="Replace all phones with these.")
+    ] = None,
+    url: Annotated[
+        list[str] | None, typer.Option("--url", help="Replace all profile URLs with these.")
+    ] = None,
+    company: Annotated[
+        str | None, typer.Option("--company", "-c", help='Company name ("" to clear).')
+    ] = None,
     title: Title = None,
-    tag: Annotated[list[str] | None, typer.Option("--tag", help="Replace all tags with these.")] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", help="Replace all tags with these.")
+    ] = None,
     add_tag: Annotated[list[str] | None, typer.Option("--add-tag", help="Add a tag.")] = None,
     rm_tag: Annotated[list[str] | None, typer.Option("--rm-tag", help="Remove a tag.")] = None,
-    add_email: Annotated[list[str] | None, typer.Option("--add-email", help="Add an email.")] = None,
-    rm_email: Annotated[list[str] | None, typer.Option("--rm-email", help="Remove an email.")] = None,
+    add_email: Annotated[
+        list[str] | None, typer.Option("--add-email", help="Add an email.")
+    ] = None,
+    rm_email: Annotated[
+        list[str] | None, typer.Option("--rm-email", help="Remove an email.")
+    ] = None,
     add_phone: Annotated[list[str] | None, typer.Option("--add-phone", help="Add a phone.")] = None,
-    rm_phone: Annotated[list[str] | None, typer.Option("--rm-phone", help="Remove a phone.")] = None,
+    rm_phone: Annotated[
+        list[str] | None, typer.Option("--rm-phone", help="Remove a phone.")
+    ] = None,
     source: Source = None,
     status: Status = None,
     note: Note = None,
     birthday: Birthday = None,
     first: First = None,
     last: Last = None,
-    dnc: Annotated[bool | None, typer.Option("--dnc/--no-dnc", help="Mark or unmark do-not-contact.", show_default=False)] = None,
+    dnc: Annotated[
+        bool | None,
+        typer.Option("--dnc/--no-dnc", help="Mark or unmark do-not-contact.", show_default=False),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Change a contact. --email/--phone/--tag replace the list; --add-*/--rm-* change it."""
@@ -116,12 +170,26 @@ def edit(
     from crmcli.core.refs import resolve_contact
 
     fields = contacts.ContactFields(
-        name=name, first=first, last=last, emails=email, phones=phone, urls=url,
-        company=company, title=title, tags=tag, source=source,
-        status=status.value if status else None, notes=note, birthday=birthday,
-        do_not_contact=dnc, add_tags=add_tag or [], rm_tags=rm_tag or [],
-        add_emails=add_email or [], rm_emails=rm_email or [],
-        add_phones=add_phone or [], rm_phones=rm_phone or [],
+        name=name,
+        first=first,
+        last=last,
+        emails=email,
+        phones=phone,
+        urls=url,
+        company=company,
+        title=title,
+        tags=tag,
+        source=source,
+        status=status.value if status else None,
+        notes=note,
+        birthday=birthday,
+        do_not_contact=dnc,
+        add_tags=add_tag or [],
+        rm_tags=rm_tag or [],
+        add_emails=add_email or [],
+        rm_emails=rm_email or [],
+        add_phones=add_phone or [],
+        rm_phones=rm_phone or [],
     )
     store = state(ctx).store(write=True)
     contact_id = resolve_contact(store, ref)
@@ -157,9 +225,13 @@ LIST_COLUMNS = [
 def list_(
     ctx: typer.Context,
     tag: Annotated[str | None, typer.Option("--tag", help="Only contacts with this tag.")] = None,
-    company: Annotated[str | None, typer.Option("--company", "-c", help="Only people at this company (REF).")] = None,
+    company: Annotated[
+        str | None, typer.Option("--company", "-c", help="Only people at this company (REF).")
+    ] = None,
     status: Status = None,
-    archived: Annotated[bool, typer.Option("--archived", help="List archived contacts instead.")] = False,
+    archived: Annotated[
+        bool, typer.Option("--archived", help="List archived contacts instead.")
+    ] = False,
     limit: LimitOpt = None,
     fmt: FormatOpt = None,
     as_json: JsonFlag = False,
@@ -171,8 +243,12 @@ def list_(
     store = state(ctx).store()
     company_id = companies.resolve(store, company) if company else None
     rows = contacts.list_contacts(
-        store, tag=tag, company_id=company_id, status=status.value if status else None,
-        archived=archived, limit=limit,
+        store,
+        tag=tag,
+        company_id=company_id,
+        status=status.value if status else None,
+        archived=archived,
+        limit=limit,
     )
     render(rows, chosen, LIST_COLUMNS)
     if not rows:

@@ -8,8 +8,9 @@ from crmcli.commands._options import JsonFlag
 from crmcli.commands._output import OutputFormat, render_record
 from crmcli.commands._state import state
 
-app = typer.Typer(name="db", no_args_is_help=True,
-                  help="The database file: where it is, its schema, upgrades.")
+app = typer.Typer(
+    name="db", no_args_is_help=True, help="The database file: where it is, its schema, upgrades."
+)
 
 
 @app.command("path")
@@ -26,8 +27,11 @@ def info(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     from crmcli.core.stats import database_info
 
     facts = database_info(state(ctx).store())
-    render_record(facts, OutputFormat.json if as_json else OutputFormat.table,
-                  [(k.replace("_", " ").capitalize(), v) for k, v in facts.items()])
+    render_record(
+        facts,
+        OutputFormat.json if as_json else OutputFormat.table,
+        [(k.replace("_", " ").capitalize(), v) for k, v in facts.items()],
+    )
 
 
 @app.command("upgrade")

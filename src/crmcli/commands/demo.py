@@ -17,13 +17,20 @@ def demo(
     ctx: typer.Context,
     to: Annotated[
         Path | None,
-        typer.Option("--to", help="Demo database file (default: demo.db in the user data "
-                     "folder; never your real database).", show_default=False),
+        typer.Option(
+            "--to",
+            help="Demo database file (default: demo.db in the user data "
+            "folder; never your real database).",
+            show_default=False,
+        ),
     ] = None,
-    contacts: Annotated[int, typer.Option("--contacts", min=1, max=1_000_000,
-                                          help="How many people to generate.")] = 300,
+    contacts: Annotated[
+        int, typer.Option("--contacts", min=1, max=1_000_000, help="How many people to generate.")
+    ] = 300,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same data).")] = 7,
-    tour: Annotated[bool, typer.Option("--tour/--no-tour", help="Print the tour afterwards.")] = True,
+    tour: Annotated[
+        bool, typer.Option("--tour/--no-tour", help="Print the tour afterwards.")
+    ] = True,
 ) -> None:
     """Create a demo database with realistic data, then tour it. Never asks anything."""
     from crmcli.core import demo as generator
@@ -83,8 +90,12 @@ def _tour(target: Path) -> None:
     if person:
         first = (person["first_name"] or "").lower()
         last = (person["last_name"] or "")[:3].lower()
-        steps.append(("Look someone up mid-call (accents and case don't matter):",
-                      ["find", f"{first} {last}"]))
+        steps.append(
+            (
+                "Look someone up mid-call (accents and case don't matter):",
+                ["find", f"{first} {last}"],
+            )
+        )
         steps.append(("Everything about them:", ["contact", "show", str(person["id"])]))
     print("\nA short tour of the demo data\n")
     for caption, argv in steps:

@@ -22,7 +22,12 @@ COLUMNS = [
 
 def find(
     ctx: typer.Context,
-    query: Annotated[list[str], typer.Argument(help="Words to look for (name, company, email, phone, tag).", show_default=False)],
+    query: Annotated[
+        list[str],
+        typer.Argument(
+            help="Words to look for (name, company, email, phone, tag).", show_default=False
+        ),
+    ],
     limit: LimitOpt = 20,
     fmt: FormatOpt = None,
     as_json: JsonFlag = False,

@@ -32,7 +32,7 @@ def backup_to(conn: sqlite3.Connection, dest: Path) -> Path:
         conn.backup(target)
     finally:
         target.close()
-    os.chmod(dest, 0o600)
+    dest.chmod(0o600)
     return dest
 
 

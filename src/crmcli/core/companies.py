@@ -69,8 +69,13 @@ def add(
     with store.write(f"company add {value}") as tx:
         new_id = tx.insert(
             "company",
-            {"name": value, "name_key": company_key(value), "domain": dom,
-             "industry": clean(industry) or None, "notes": clean(notes) or None},
+            {
+                "name": value,
+                "name_key": company_key(value),
+                "domain": dom,
+                "industry": clean(industry) or None,
+                "notes": clean(notes) or None,
+            },
         )
     return get(store, new_id)
 

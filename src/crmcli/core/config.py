@@ -22,7 +22,9 @@ from crmcli.core.paths import config_path
 def _region(value: str) -> str:
     code = value.strip().upper()
     if not re.fullmatch(r"[A-Z]{2}", code):
-        raise Invalid(f"default_region must be a two-letter country code such as FR or US, not {value!r}")
+        raise Invalid(
+            f"default_region must be a two-letter country code such as FR or US, not {value!r}"
+        )
     from phonenumbers import SUPPORTED_REGIONS  # only when the setting is changed
 
     if code not in SUPPORTED_REGIONS:
@@ -95,25 +97,58 @@ class Setting:
 SETTINGS: dict[str, Setting] = {
     s.key: s
     for s in [
-        Setting("user", "your identity: the owner of the records you create (team mode)",
-                _user, _default_user),
-        Setting("default_region", "country for phone numbers written without +code (ISO 3166, e.g. FR)",
-                _region, _default_region),
-        Setting("date_order", "how to read 03/04: dmy (3 April) or mdy (March 4); auto = mdy in US",
-                _choice("auto", "dmy", "mdy"), lambda: "auto"),
+        Setting(
+            "user",
+            "your identity: the owner of the records you create (team mode)",
+            _user,
+            _default_user,
+        ),
+        Setting(
+            "default_region",
+            "country for phone numbers written without +code (ISO 3166, e.g. FR)",
+            _region,
+            _default_region,
+        ),
+        Setting(
+            "date_order",
+            "how to read 03/04: dmy (3 April) or mdy (March 4); auto = mdy in US",
+            _choice("auto", "dmy", "mdy"),
+            lambda: "auto",
+        ),
         Setting("currency", "default currency for amounts (ISO 4217)", _currency, lambda: "USD"),
-        Setting("week_start", "first day of the week for agendas and reports: mon or sun",
-                _choice("mon", "sun"), lambda: "mon"),
-        Setting("renewal_lead_days", "days before a contract ends that its renewal follow-up is due",
-                _int_range(0, 3650), lambda: 60),
-        Setting("reminder_lead_minutes", "minutes before a follow-up's time that reminders fire",
-                _int_range(0, 10080), lambda: 0),
-        Setting("busy_timeout", "seconds a write waits for another writer before 'database busy'",
-                _int_range(1, 3600), lambda: 30),
-        Setting("commit_probability", "win probability (%) from which a deal counts as commit",
-                _int_range(0, 100), lambda: 80),
-        Setting("backups_keep", "how many automatic backups to keep", _int_range(1, 1000),
-                lambda: 10),
+        Setting(
+            "week_start",
+            "first day of the week for agendas and reports: mon or sun",
+            _choice("mon", "sun"),
+            lambda: "mon",
+        ),
+        Setting(
+            "renewal_lead_days",
+            "days before a contract ends that its renewal follow-up is due",
+            _int_range(0, 3650),
+            lambda: 60,
+        ),
+        Setting(
+            "reminder_lead_minutes",
+            "minutes before a follow-up's time that reminders fire",
+            _int_range(0, 10080),
+            lambda: 0,
+        ),
+        Setting(
+            "busy_timeout",
+            "seconds a write waits for another writer before 'database busy'",
+            _int_range(1, 3600),
+            lambda: 30,
+        ),
+        Setting(
+            "commit_probability",
+            "win probability (%) from which a deal counts as commit",
+            _int_range(0, 100),
+            lambda: 80,
+        ),
+        Setting(
+            "backups_keep", "how many automatic backups to keep", _int_range(1, 1000), lambda: 10
+        ),
     ]
 }
 

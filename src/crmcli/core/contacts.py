@@ -108,9 +108,14 @@ def normalise_url(url: str) -> str:
 
 
 def url_kind(url_norm: str) -> str:
-    for host, kind in (("linkedin.com", "linkedin"), ("twitter.com", "twitter"),
-                       ("x.com", "twitter"), ("github.com", "github"),
-                       ("facebook.com", "facebook"), ("instagram.com", "instagram")):
+    for host, kind in (
+        ("linkedin.com", "linkedin"),
+        ("twitter.com", "twitter"),
+        ("x.com", "twitter"),
+        ("github.com", "github"),
+        ("facebook.com", "facebook"),
+        ("instagram.com", "instagram"),
+    ):
         if url_norm.startswith(host):
             return kind
     return "web"
@@ -197,12 +202,20 @@ def reindex(tx: Tx, contact_id: int) -> None:
     tx.execute("DELETE FROM search_term WHERE contact_id = ?", (contact_id,))
     if row is None:
         return
-    mails = [r[0] for r in store.tuples(
-        "SELECT email FROM contact_email WHERE contact_id = ?", (contact_id,))]
-    nums = [(r[0], r[1]) for r in store.tuples(
-        "SELECT raw, e164 FROM contact_phone WHERE contact_id = ?", (contact_id,))]
-    labels = [r[0] for r in store.tuples(
-        "SELECT tag FROM contact_tag WHERE contact_id = ?", (contact_id,))]
+    mails = [
+        r[0]
+        for r in store.tuples("SELECT email FROM contact_email WHERE contact_id = ?", (contact_id,))
+    ]
+    nums = [
+        (r[0], r[1])
+        for r in store.tuples(
+            "SELECT raw, e164 FROM contact_phone WHERE contact_id = ?", (contact_id,)
+        )
+    ]
+    labels = [
+        r[0]
+        for r in store.tuples("SELECT tag FROM contact_tag WHERE contact_id = ?", (contact_id,))
+    ]
     terms = search_terms(row["display_name"], row["company"], mails, nums, labels)
     tx.executemany(
         "INSERT INTO search_term (term, contact_id, field) VALUES (?, ?, ?)",
@@ -227,8 +240,12 @@ def _scalar_values(fields: ContactFields) -> dict[str, Any]:
         display = check_name(fields.name)
         parts = split_name(display)
         values.update(
-            display_name=display, name_key=name_key(display), prefix=parts.prefix,
-            first_name=parts.first, middle_name=parts.middle, last_name=parts.last,
+            display_name=display,
+            name_key=name_key(display),
+            prefix=parts.prefix,
+            first_name=parts.first,
+            middle_name=parts.middle,
+            last_name=parts.last,
             suffix=parts.suffix,
         )
     if fields.first is not None:
@@ -268,23 +285,40 @@ def _insert_children(
     for pos, address in enumerate(emails, start):
         tx.insert(
             "contact_email",
-            {"contact_id": contact_id, "email": address, "email_norm": email_mod.normalise(address),
-             "is_primary": not has_primary and pos == start, "valid": True, "position": pos},
+            {
+                "contact_id": contact_id,
+                "email": address,
+                "email_norm": email_mod.normalise(address),
+                "is_primary": not has_primary and pos == start,
+                "valid": True,
+                "position": pos,
+            },
             contact_id=contact_id,
         )
     for pos, phone in enumerate(phones, start):
         tx.insert(
             "contact_phone",
-            {"contact_id": contact_id, "raw": phone.raw, "e164": phone.e164,
-             "extension": phone.extension, "formatted": phone.formatted, "position": pos},
+            {
+                "contact_id": contact_id,
+                "raw": phone.raw,
+                "e164": phone.e164,
+                "extension": phone.extension,
+                "formatted": phone.formatted,
+                "position": pos,
+            },
             contact_id=contact_id,
         )
     for pos, url in enumerate(urls, start):
         norm = normalise_url(url)
         tx.insert(
             "contact_url",
-            {"contact_id": contact_id, "url": url.strip(), "url_norm": norm,
-             "kind": url_kind(norm), "position": pos},
+            {
+                "contact_id": contact_id,
+                "url": url.strip(),
+                "url_norm": norm,
+                "kind": url_kind(norm),
+                "position": pos,
+            },
             contact_id=contact_id,
         )
     for tag in tags:
@@ -294,7 +328,8 @@ def _insert_children(
         )
         if not exists:
             tx.insert(
-                "contact_tag", {"contact_id": contact_id, "tag_key": key, "tag": tag},
+                "contact_tag",
+                {"contact_id": contact_id, "tag_key": key, "tag": tag},
                 contact_id=contact_id,
             )
 
@@ -344,12 +379,14 @@ def edit(store: Store, contact_id: int, fields: ContactFields) -> Outcome:
     region = str(store.config.get("default_region"))
     values = _scalar_values(fields)
     set_emails = (
-        None if fields.emails is None
+        None
+        if fields.emails is None
         else _dedupe_keep_order((email_mod.check(e) for e in fields.emails), email_mod.normalise)
     )
     add_emails = [email_mod.check(e) for e in fields.add_emails]
-    set_phones, warnings = (None, []) if fields.phones is None else _parse_phones(
-        fields.phones, region)
+    set_phones, warnings = (
+        (None, []) if fields.phones is None else _parse_phones(fields.phones, region)
+    )
     add_phones, more = _parse_phones(fields.add_phones, region)
     warnings += more
     set_tags = None if fields.tags is None else _check_tags(fields.tags)
@@ -357,9 +394,11 @@ def edit(store: Store, contact_id: int, fields: ContactFields) -> Outcome:
     rm_tags = {fold(t) for t in fields.rm_tags}
     rm_emails = {email_mod.normalise(e) for e in fields.rm_emails}
     rm_phone_digits = {phone_mod.digits(p) for p in fields.rm_phones}
-    nothing = not values and all(
-        x is None for x in (set_emails, set_phones, set_tags, fields.company, fields.urls)
-    ) and not any((add_emails, add_phones, add_tags, rm_tags, rm_emails, rm_phone_digits))
+    nothing = (
+        not values
+        and all(x is None for x in (set_emails, set_phones, set_tags, fields.company, fields.urls))
+        and not any((add_emails, add_phones, add_tags, rm_tags, rm_emails, rm_phone_digits))
+    )
     if nothing:
         raise Invalid("nothing to change: give at least one option (see --help)")
     outcome = Outcome({}, warnings)
@@ -376,9 +415,21 @@ def edit(store: Store, contact_id: int, fields: ContactFields) -> Outcome:
                 values["company_id"] = None
         if values:
             tx.update("contact", contact_id, values, contact_id=contact_id)
-        _edit_children(tx, contact_id, current, set_emails, add_emails, rm_emails,
-                       set_phones, add_phones, rm_phone_digits, fields.urls,
-                       set_tags, add_tags, rm_tags)
+        _edit_children(
+            tx,
+            contact_id,
+            current,
+            set_emails,
+            add_emails,
+            rm_emails,
+            set_phones,
+            add_phones,
+            rm_phone_digits,
+            fields.urls,
+            set_tags,
+            add_tags,
+            rm_tags,
+        )
         if not values:  # list-only edits still bump the row version and time
             tx.update("contact", contact_id, {"updated_at": tx.stamp}, contact_id=contact_id)
         reindex(tx, contact_id)
@@ -416,8 +467,14 @@ def _edit_children(
     if set_phones is not None:
         drop("contact_phone", current["phones"], lambda r: True)
         _insert_children(tx, contact_id, [], set_phones, [], [])
-    drop("contact_phone", current["phones"], lambda r: phone_mod.digits(r["raw"]) in
-         rm_phone_digits or (r["e164"] or "").lstrip("+") in rm_phone_digits)
+    drop(
+        "contact_phone",
+        current["phones"],
+        lambda r: (
+            phone_mod.digits(r["raw"]) in rm_phone_digits
+            or (r["e164"] or "").lstrip("+") in rm_phone_digits
+        ),
+    )
     if set_urls is not None:
         drop("contact_url", current["urls"], lambda r: True)
         _insert_children(tx, contact_id, [], [], [u for u in set_urls if u.strip()], [])
@@ -428,24 +485,47 @@ def _edit_children(
     if missing:
         raise Invalid(f"{contact_name(current)} has no tag {sorted(missing)[0]!r}")
     drop("contact_tag", current["tag_rows"], lambda r: r["tag_key"] in rm_tags)
-    have = {e["email_norm"] for e in current["emails"]} if set_emails is None else {
-        email_mod.normalise(e) for e in set_emails}
+    have = (
+        {e["email_norm"] for e in current["emails"]}
+        if set_emails is None
+        else {email_mod.normalise(e) for e in set_emails}
+    )
     new_emails = [e for e in add_emails if email_mod.normalise(e) not in have - rm_emails]
-    has_primary = bool(tx.store.value(
-        "SELECT count(*) FROM contact_email WHERE contact_id = ? AND is_primary", (contact_id,)))
-    next_pos = int(tx.store.value(
-        "SELECT coalesce(max(position) + 1, 0) FROM contact_email WHERE contact_id = ?",
-        (contact_id,)))
-    _insert_children(tx, contact_id, new_emails, [], [], [], has_primary=has_primary,
-                     start=next_pos)
-    next_pos = int(tx.store.value(
-        "SELECT coalesce(max(position) + 1, 0) FROM contact_phone WHERE contact_id = ?",
-        (contact_id,)))
-    known = {phone_mod.digits(r[0]) for r in tx.store.tuples(
-        "SELECT raw FROM contact_phone WHERE contact_id = ?", (contact_id,))}
-    _insert_children(tx, contact_id, [], [p for p in add_phones
-                                          if phone_mod.digits(p.raw) not in known], [], [],
-                     start=next_pos)
+    has_primary = bool(
+        tx.store.value(
+            "SELECT count(*) FROM contact_email WHERE contact_id = ? AND is_primary", (contact_id,)
+        )
+    )
+    next_pos = int(
+        tx.store.value(
+            "SELECT coalesce(max(position) + 1, 0) FROM contact_email WHERE contact_id = ?",
+            (contact_id,),
+        )
+    )
+    _insert_children(
+        tx, contact_id, new_emails, [], [], [], has_primary=has_primary, start=next_pos
+    )
+    next_pos = int(
+        tx.store.value(
+            "SELECT coalesce(max(position) + 1, 0) FROM contact_phone WHERE contact_id = ?",
+            (contact_id,),
+        )
+    )
+    known = {
+        phone_mod.digits(r[0])
+        for r in tx.store.tuples(
+            "SELECT raw FROM contact_phone WHERE contact_id = ?", (contact_id,)
+        )
+    }
+    _insert_children(
+        tx,
+        contact_id,
+        [],
+        [p for p in add_phones if phone_mod.digits(p.raw) not in known],
+        [],
+        [],
+        start=next_pos,
+    )
     _insert_children(tx, contact_id, [], [], [], add_tags)
     if not tx.store.value(
         "SELECT count(*) FROM contact_email WHERE contact_id = ? AND is_primary", (contact_id,)
@@ -462,13 +542,23 @@ def archive(store: Store, contact_id: int, *, undo: bool = False) -> dict[str, A
     """Hide a contact from lists and lookups without deleting anything (or bring it back)."""
     current = get(store, contact_id)
     with store.write(f"contact {'unarchive' if undo else 'archive'} {contact_id}") as tx:
-        tx.update("contact", contact_id, {"archived_at": None if undo else tx.stamp},
-                  contact_id=contact_id)
+        tx.update(
+            "contact",
+            contact_id,
+            {"archived_at": None if undo else tx.stamp},
+            contact_id=contact_id,
+        )
     return {**current, "archived_at": None if undo else "now"}
 
 
-CHILD_TABLES = ("contact_email", "contact_phone", "contact_url", "contact_tag",
-                "interaction", "followup")
+CHILD_TABLES = (
+    "contact_email",
+    "contact_phone",
+    "contact_url",
+    "contact_tag",
+    "interaction",
+    "followup",
+)
 
 
 def delete(store: Store, contact_id: int) -> dict[str, Any]:
@@ -517,7 +607,8 @@ def get(store: Store, contact_id: int) -> dict[str, Any]:
         phone["display"] = phone_mod.display(phone["raw"], phone["formatted"], phone["extension"])
     row["phones"] = phone_rows
     row["urls"] = store.rows(
-        "SELECT id, url, url_norm, kind FROM contact_url WHERE contact_id = ? ORDER BY position, id",
+        "SELECT id, url, url_norm, kind FROM contact_url WHERE contact_id = ? "
+        "ORDER BY position, id",
         (contact_id,),
     )
     row["tag_rows"] = store.rows(
@@ -549,8 +640,12 @@ def public_view(contact: dict[str, Any]) -> dict[str, Any]:
             for e in contact["emails"]
         ],
         "phones": [
-            {"number": p["raw"], "e164": p["e164"], "extension": p["extension"],
-             "label": p["label"]}
+            {
+                "number": p["raw"],
+                "e164": p["e164"],
+                "extension": p["extension"],
+                "label": p["label"],
+            }
             for p in contact["phones"]
         ],
         "urls": [{"url": u["url"], "kind": u["kind"]} for u in contact["urls"]],
@@ -595,8 +690,9 @@ def list_contacts(
     where = ["c.archived_at IS NOT NULL" if archived else "c.archived_at IS NULL"]
     params: list[Any] = []
     if tag:
-        where.append("EXISTS (SELECT 1 FROM contact_tag t WHERE t.contact_id = c.id "
-                     "AND t.tag_key = ?)")
+        where.append(
+            "EXISTS (SELECT 1 FROM contact_tag t WHERE t.contact_id = c.id AND t.tag_key = ?)"
+        )
         params.append(fold(tag))
     if company_id is not None:
         where.append("c.company_id = ?")
@@ -627,7 +723,8 @@ def _tags_for(store: Store, ids: list[int]) -> dict[int, list[str]]:
         marks = ", ".join("?" for _ in chunk)
         for contact_id, tag in store.tuples(
             f"SELECT contact_id, tag FROM contact_tag WHERE contact_id IN ({marks}) "
-            "ORDER BY tag_key", chunk
+            "ORDER BY tag_key",
+            chunk,
         ):
             out.setdefault(int(contact_id), []).append(tag)
     return out

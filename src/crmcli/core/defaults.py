@@ -26,8 +26,13 @@ def seed(tx: Tx) -> None:
     for position, (name, probability, target_days, kind) in enumerate(DEFAULT_STAGES, 1):
         tx.insert(
             "stage",
-            {"name": name, "position": position, "probability": probability,
-             "target_days": target_days, "kind": kind},
+            {
+                "name": name,
+                "position": position,
+                "probability": probability,
+                "target_days": target_days,
+                "kind": kind,
+            },
             log=False,
         )
     for key, value in (("schema_version", str(migrations.CURRENT)), ("created_at", tx.stamp)):

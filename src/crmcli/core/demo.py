@@ -13,7 +13,7 @@ change log (there is nothing to undo about a demo).
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -49,11 +49,21 @@ COMPANY_WORDS = (
     "Lumière Bréguet Fjord Nordlys Solaris Altitude Horizon Cobalt Verdant Quartz"
 ).split()
 COMPANY_SUFFIX = ("SAS", "GmbH", "Ltd", "Inc", "SA", "AG", "Group", "Labs", "Systems", "")
-INDUSTRIES = ("Software", "Manufacturing", "Retail", "Finance", "Healthcare", "Logistics",
-              "Energy", "Education", "Media", "Hospitality")
-TLDS = {"FR": "fr", "DE": "de", "GB": "co.uk", "US": "com", "ES": "es", "IT": "it",
-        "JP": "jp"}
-PHONE_PLANS = {  # region: (country code, national number generator)
+INDUSTRIES = (
+    "Software",
+    "Manufacturing",
+    "Retail",
+    "Finance",
+    "Healthcare",
+    "Logistics",
+    "Energy",
+    "Education",
+    "Media",
+    "Hospitality",
+)
+TLDS = {"FR": "fr", "DE": "de", "GB": "co.uk", "US": "com", "ES": "es", "IT": "it", "JP": "jp"}
+PHONE_PLANS: dict[str, tuple[str, Callable[[random.Random], str]]] = {
+    # region: (country code, national number generator)
     "FR": ("33", lambda r: f"6{r.randint(10000000, 99999999)}"),
     "DE": ("49", lambda r: f"151{r.randint(10000000, 99999999)}"),
     "GB": ("44", lambda r: f"7700{r.randint(100000, 999999)}"),
@@ -62,24 +72,68 @@ PHONE_PLANS = {  # region: (country code, national number generator)
     "IT": ("39", lambda r: f"3{r.randint(100000000, 399999999)}"),
     "JP": ("81", lambda r: f"90{r.randint(10000000, 99999999)}"),
 }
-TAGS = ("vip", "partner", "newsletter", "decision-maker", "champion", "trade-show",
-        "referral", "renewal", "technical", "budget-holder")
+TAGS = (
+    "vip",
+    "partner",
+    "newsletter",
+    "decision-maker",
+    "champion",
+    "trade-show",
+    "referral",
+    "renewal",
+    "technical",
+    "budget-holder",
+)
 SOURCES = ("referral", "website", "trade show", "cold call", "linkedin", "webinar", "partner")
 SUMMARIES = {
-    "call": ("Discussed pricing and next steps", "Intro call, interested in a demo",
-             "Left a voicemail about the proposal", "Follow-up on the trial, positive",
-             "Talked budget for next quarter", "Checked in after onboarding"),
-    "email": ("Sent the proposal", "Shared case studies", "Replied about contract terms",
-              "Sent meeting notes", "Asked for the signed order form"),
-    "meeting": ("Demo with the team", "On-site visit, met the CFO", "Quarterly business review",
-                "Workshop on requirements"),
-    "note": ("Prefers calls in the morning", "Budget approved in March",
-             "Competitor is also pitching", "Reorganisation under way"),
+    "call": (
+        "Discussed pricing and next steps",
+        "Intro call, interested in a demo",
+        "Left a voicemail about the proposal",
+        "Follow-up on the trial, positive",
+        "Talked budget for next quarter",
+        "Checked in after onboarding",
+    ),
+    "email": (
+        "Sent the proposal",
+        "Shared case studies",
+        "Replied about contract terms",
+        "Sent meeting notes",
+        "Asked for the signed order form",
+    ),
+    "meeting": (
+        "Demo with the team",
+        "On-site visit, met the CFO",
+        "Quarterly business review",
+        "Workshop on requirements",
+    ),
+    "note": (
+        "Prefers calls in the morning",
+        "Budget approved in March",
+        "Competitor is also pitching",
+        "Reorganisation under way",
+    ),
     "message": ("Quick question on LinkedIn", "Texted to confirm the meeting"),
 }
 KIND_WEIGHTS = (("call", 40), ("email", 35), ("meeting", 10), ("note", 10), ("message", 5))
-DEAL_WORDS = ("licence", "renewal", "expansion", "pilot", "integration", "support plan",
-              "training", "upgrade", "rollout", "consulting")
+DEAL_WORDS = (
+    "licence",
+    "renewal",
+    "expansion",
+    "pilot",
+    "integration",
+    "support plan",
+    "training",
+    "upgrade",
+    "rollout",
+    "consulting",
+)
+
+
+# contact, deal, kind, direction, at, summary, duration, outcome, owner, created, updated
+InteractionRow = tuple[
+    int, int | None, str, str | None, str, str, int | None, str | None, str, str, str
+]
 
 
 @dataclass
@@ -107,9 +161,9 @@ def _weighted_kinds(rng: random.Random, count: int) -> list[str]:
     return rng.choices(kinds, weights, k=count)
 
 
-def generate(store: Store, size: DemoSize, *, seed: int = 7, now: datetime | None = None) -> dict[
-    str, int
-]:
+def generate(
+    store: Store, size: DemoSize, *, seed: int = 7, now: datetime | None = None
+) -> dict[str, int]:
     """Fill an empty database with generated data; returns counts per kind of record."""
     rng = random.Random(seed)
     size = size.resolved()
@@ -129,7 +183,8 @@ def generate(store: Store, size: DemoSize, *, seed: int = 7, now: datetime | Non
         companies: list[tuple[int, str, str, str]] = []
         seen_company: set[str] = set()
         for i in range(size.companies):
-            name = f"{rng.choice(COMPANY_WORDS)} {rng.choice(COMPANY_WORDS)} {rng.choice(COMPANY_SUFFIX)}".strip()
+            words = (rng.choice(COMPANY_WORDS), rng.choice(COMPANY_WORDS))
+            name = f"{words[0]} {words[1]} {rng.choice(COMPANY_SUFFIX)}".strip()
             if company_key(name) in seen_company:
                 name = f"{name} {i}"
             seen_company.add(company_key(name))
@@ -140,8 +195,10 @@ def generate(store: Store, size: DemoSize, *, seed: int = 7, now: datetime | Non
         tx.executemany(
             "INSERT INTO company (id, name, name_key, domain, industry, owner, version, "
             "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)",
-            [(cid, name, company_key(name), dom, rng.choice(INDUSTRIES), owner, created, created)
-             for cid, name, dom, _ in companies],
+            [
+                (cid, name, company_key(name), dom, rng.choice(INDUSTRIES), owner, created, created)
+                for cid, name, dom, _ in companies
+            ],
         )
 
         contact_rows = []
@@ -169,17 +226,34 @@ def generate(store: Store, size: DemoSize, *, seed: int = 7, now: datetime | Non
             created_at = stamp(moment - timedelta(days=rng.randint(30, 800)))
             status = rng.choice(("lead", "lead", "prospect", "prospect", "customer", "inactive"))
             cadence = rng.choice((None, None, None, 14, 30, 60, 90))
-            contact_rows.append((
-                cid, display, parts.first, parts.last, name_key(display), company[0] if company
-                else None, rng.choice(SOURCES), status, cadence, rng.random() < 0.02, owner,
-                created_at, created_at,
-            ))
+            contact_rows.append(
+                (
+                    cid,
+                    display,
+                    parts.first,
+                    parts.last,
+                    name_key(display),
+                    company[0] if company else None,
+                    rng.choice(SOURCES),
+                    status,
+                    cadence,
+                    rng.random() < 0.02,
+                    owner,
+                    created_at,
+                    created_at,
+                )
+            )
             email_rows.append((cid, email, email.lower(), True, 0))
             phone_rows.append((cid, phone.formatted, phone.e164, phone.formatted, 0))
             for tag in tags:
                 tag_rows.append((cid, tag, tag))
-            for term, fld in search_terms(display, company[1] if company else None, [email],
-                                          [(phone.formatted or "", phone.e164)], tags):
+            for term, fld in search_terms(
+                display,
+                company[1] if company else None,
+                [email],
+                [(phone.formatted or "", phone.e164)],
+                tags,
+            ):
                 term_rows.append((term, cid, fld))
         tx.executemany(
             "INSERT INTO contact (id, display_name, first_name, last_name, name_key, company_id, "
@@ -189,15 +263,22 @@ def generate(store: Store, size: DemoSize, *, seed: int = 7, now: datetime | Non
         )
         tx.executemany(
             "INSERT INTO contact_email (contact_id, email, email_norm, is_primary, valid, position)"
-            " VALUES (?, ?, ?, ?, 1, ?)", email_rows)
+            " VALUES (?, ?, ?, ?, 1, ?)",
+            email_rows,
+        )
         tx.executemany(
             "INSERT INTO contact_phone (contact_id, raw, e164, formatted, position) "
-            "VALUES (?, ?, ?, ?, ?)", phone_rows)
+            "VALUES (?, ?, ?, ?, ?)",
+            phone_rows,
+        )
         tx.executemany(
-            "INSERT INTO contact_tag (contact_id, tag_key, tag) VALUES (?, ?, ?)", tag_rows)
+            "INSERT INTO contact_tag (contact_id, tag_key, tag) VALUES (?, ?, ?)", tag_rows
+        )
         tx.executemany(
             "INSERT INTO search_term (term, contact_id, field) VALUES (?, ?, ?) "
-            "ON CONFLICT DO NOTHING", term_rows)
+            "ON CONFLICT DO NOTHING",
+            term_rows,
+        )
 
         contact_ids = [r[0] for r in contact_rows]
         company_of = {r[0]: r[5] for r in contact_rows}
@@ -212,8 +293,7 @@ def generate(store: Store, size: DemoSize, *, seed: int = 7, now: datetime | Non
             deal_of_contact.setdefault(cid, did)
             roll = rng.random()
             final = won if roll < 0.15 else lost if roll < 0.25 else None
-            reached = rng.randint(1, len(open_stages)) if final is None else rng.randint(
-                1, len(open_stages))
+            reached = rng.randint(1, len(open_stages))
             created_days = rng.randint(5, 400)
             at = moment - timedelta(days=created_days)
             path = open_stages[:reached]
@@ -223,25 +303,49 @@ def generate(store: Store, size: DemoSize, *, seed: int = 7, now: datetime | Non
                 history_rows.append((did, prev_id, step["id"], stamp(at), owner))
                 prev_id = step["id"]
                 if step is not steps[-1]:
-                    at = min(moment - timedelta(hours=1),
-                             at + timedelta(days=rng.randint(2, int(step["target_days"] or 10) + 6)))
+                    at = min(
+                        moment - timedelta(hours=1),
+                        at + timedelta(days=rng.randint(2, int(step["target_days"] or 10) + 6)),
+                    )
             current = steps[-1]
             currency = rng.choice(("EUR", "EUR", "EUR", "USD", "GBP"))
             amount = rng.choice((1500, 4800, 9000, 12000, 25000, 48000, 90000, 150000)) * 100
             close = (moment + timedelta(days=rng.randint(-20, 120))).date().isoformat()
             status = "open" if final is None else final["kind"]
-            deal_rows.append((
-                did, f"{rng.choice(COMPANY_WORDS)} {rng.choice(DEAL_WORDS)}", cid,
-                company_of[cid], amount, currency, current["id"], close,
-                None if rng.random() < 0.2 else rng.choice(
-                    ("Send proposal", "Book demo", "Call the CFO", "Get legal review",
-                     "Confirm budget", "Schedule kickoff")),
-                status, "Chose a competitor" if status == "lost" else None,
-                (moment + timedelta(days=rng.randint(60, 400))).date().isoformat()
-                if status == "won" else None,
-                stamp(at), stamp(at) if final else None, owner,
-                stamp(moment - timedelta(days=created_days)), stamp(at),
-            ))
+            deal_rows.append(
+                (
+                    did,
+                    f"{rng.choice(COMPANY_WORDS)} {rng.choice(DEAL_WORDS)}",
+                    cid,
+                    company_of[cid],
+                    amount,
+                    currency,
+                    current["id"],
+                    close,
+                    None
+                    if rng.random() < 0.2
+                    else rng.choice(
+                        (
+                            "Send proposal",
+                            "Book demo",
+                            "Call the CFO",
+                            "Get legal review",
+                            "Confirm budget",
+                            "Schedule kickoff",
+                        )
+                    ),
+                    status,
+                    "Chose a competitor" if status == "lost" else None,
+                    (moment + timedelta(days=rng.randint(60, 400))).date().isoformat()
+                    if status == "won"
+                    else None,
+                    stamp(at),
+                    stamp(at) if final else None,
+                    owner,
+                    stamp(moment - timedelta(days=created_days)),
+                    stamp(at),
+                )
+            )
         tx.executemany(
             "INSERT INTO deal (id, title, contact_id, company_id, amount_minor, currency, stage_id,"
             " expected_close, next_step, status, lost_reason, contract_end, stage_entered_at,"
@@ -251,49 +355,84 @@ def generate(store: Store, size: DemoSize, *, seed: int = 7, now: datetime | Non
         )
         tx.executemany(
             "INSERT INTO deal_stage_change (deal_id, from_stage_id, to_stage_id, at, owner) "
-            "VALUES (?, ?, ?, ?, ?)", history_rows)
+            "VALUES (?, ?, ?, ?, ?)",
+            history_rows,
+        )
 
         # Interactions, streamed in chunks so a million rows stay in flat memory.
         last_touch: dict[int, str] = {}
-        for chunk in _interactions(rng, contact_ids, deal_of_contact, size.interactions,
-                                   moment, owner):
+        for chunk in _interactions(
+            rng, contact_ids, deal_of_contact, size.interactions, moment, owner
+        ):
             tx.executemany(
                 "INSERT INTO interaction (contact_id, deal_id, kind, direction, occurred_at, "
                 "summary, duration_seconds, outcome, owner, version, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)", chunk)
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
+                chunk,
+            )
             for row in chunk:
                 if row[4] > last_touch.get(row[0], ""):
                     last_touch[row[0]] = row[4]
-        tx.executemany("UPDATE contact SET last_touch_at = ? WHERE id = ?",
-                       [(at, cid) for cid, at in last_touch.items()])
+        tx.executemany(
+            "UPDATE contact SET last_touch_at = ? WHERE id = ?",
+            [(at, cid) for cid, at in last_touch.items()],
+        )
 
         followup_rows = []
         local_now = clock.local(moment)
-        for i in range(size.followups):
+        for _ in range(size.followups):
             cid = rng.choice(contact_ids)
             offset = rng.choice((-9, -4, -2, -1, 0, 0, 0, 1, 1, 2, 3, 5, 7, 10, 14, 21))
             day = (local_now + timedelta(days=offset)).date()
             timed = rng.random() < 0.4
-            due_time = f"{rng.choice((9, 10, 11, 14, 15, 16))}:{rng.choice(('00', '30'))}" if timed else None
+            due_time = (
+                f"{rng.choice((9, 10, 11, 14, 15, 16))}:{rng.choice(('00', '30'))}"
+                if timed
+                else None
+            )
             hour, minute = (int(x) for x in (due_time or "0:00").split(":"))
-            due_local = datetime(day.year, day.month, day.day, hour, minute,
-                                 tzinfo=local_now.tzinfo)
-            followup_rows.append((
-                cid, deal_of_contact.get(cid), day.isoformat(), due_time, stamp(due_local),
-                rng.choice(("Send the revised quote", "Call back about pricing",
-                            "Check the trial went well", "Chase the signature",
-                            "Share the roadmap", "Invite to the webinar")),
-                owner, stamp(moment - timedelta(days=3)), stamp(moment - timedelta(days=3)),
-            ))
+            due_local = datetime(
+                day.year, day.month, day.day, hour, minute, tzinfo=local_now.tzinfo
+            )
+            followup_rows.append(
+                (
+                    cid,
+                    deal_of_contact.get(cid),
+                    day.isoformat(),
+                    due_time,
+                    stamp(due_local),
+                    rng.choice(
+                        (
+                            "Send the revised quote",
+                            "Call back about pricing",
+                            "Check the trial went well",
+                            "Chase the signature",
+                            "Share the roadmap",
+                            "Invite to the webinar",
+                        )
+                    ),
+                    owner,
+                    stamp(moment - timedelta(days=3)),
+                    stamp(moment - timedelta(days=3)),
+                )
+            )
         tx.executemany(
             "INSERT INTO followup (contact_id, deal_id, due_date, due_time, due_at, note, owner, "
             "version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
-            followup_rows)
+            followup_rows,
+        )
         tx.execute(
             "INSERT INTO crm_meta (key, value) VALUES ('demo', ?) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (str(seed),))
-    return {"contacts": size.contacts, "companies": size.companies, "deals": size.deals,
-            "interactions": size.interactions, "followups": size.followups}
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (str(seed),),
+        )
+    return {
+        "contacts": size.contacts,
+        "companies": size.companies,
+        "deals": size.deals,
+        "interactions": size.interactions,
+        "followups": size.followups,
+    }
 
 
 def _interactions(
@@ -304,7 +443,7 @@ def _interactions(
     moment: datetime,
     owner: str,
     chunk: int = 20_000,
-) -> Iterator[list[tuple[object, ...]]]:
+) -> Iterator[list[InteractionRow]]:
     stamp = clock.stamp
     done = 0
     while done < total:
@@ -314,11 +453,29 @@ def _interactions(
         for kind in kinds:
             cid = rng.choice(contact_ids)
             at = stamp(moment - timedelta(minutes=rng.randint(30, 700 * 24 * 60)))
-            duration = rng.choice((5, 10, 15, 20, 30, 45)) * 60 if kind in ("call", "meeting") else None
-            outcome = rng.choice(("connected", "connected", "voicemail", "no-answer")) if kind == "call" else None
+            duration = (
+                rng.choice((5, 10, 15, 20, 30, 45)) * 60 if kind in ("call", "meeting") else None
+            )
+            outcome = (
+                rng.choice(("connected", "connected", "voicemail", "no-answer"))
+                if kind == "call"
+                else None
+            )
             direction = rng.choice(("out", "out", "in")) if kind != "note" else None
-            rows.append((cid, deal_of_contact.get(cid) if rng.random() < 0.3 else None, kind,
-                         direction, at, rng.choice(SUMMARIES[kind]), duration, outcome, owner,
-                         at, at))
+            rows.append(
+                (
+                    cid,
+                    deal_of_contact.get(cid) if rng.random() < 0.3 else None,
+                    kind,
+                    direction,
+                    at,
+                    rng.choice(SUMMARIES[kind]),
+                    duration,
+                    outcome,
+                    owner,
+                    at,
+                    at,
+                )
+            )
         done += n
         yield rows

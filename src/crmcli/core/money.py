@@ -70,9 +70,7 @@ def parse_amount(text: str, currency: str) -> tuple[int, str | None]:
         multiplier = _SUFFIX[raw[-1].lower()]
         raw = raw[:-1]
     last_sep = max(raw.rfind(","), raw.rfind("."))
-    if last_sep >= 0 and len(raw) - last_sep - 1 in (1, 2) or (
-        last_sep >= 0 and multiplier > 1
-    ):
+    if (last_sep >= 0 and len(raw) - last_sep - 1 in (1, 2)) or (last_sep >= 0 and multiplier > 1):
         whole, frac = raw[:last_sep], raw[last_sep + 1 :]
         whole = whole.replace(",", "").replace(".", "")
         number_text = f"{whole}.{frac}"

@@ -33,8 +33,11 @@ def split_name(text: str) -> NameParts:
     if "," in name:
         last, _, rest = name.partition(",")
         inner = split_name(rest)
-        if inner.first and last.strip() and fold(last).split() and not (
-            fold(rest).strip() in SUFFIXES
+        if (
+            inner.first
+            and last.strip()
+            and fold(last).split()
+            and fold(rest).strip() not in SUFFIXES
         ):
             middle = " ".join(p for p in (inner.middle, inner.last) if p) or None
             return NameParts(inner.prefix, inner.first, middle, last.strip(), inner.suffix)

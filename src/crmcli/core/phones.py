@@ -57,8 +57,10 @@ def parse_phone(text: str, region: str) -> Phone:
     # With an explicit +country code a possible length is trusted; a number read
     # through the default region must be valid there, or it was probably foreign.
     explicit = candidate.lstrip().startswith(("+", "00"))
-    if not (phonenumbers.is_valid_number(number)
-            or (explicit and phonenumbers.is_possible_number(number))):
+    if not (
+        phonenumbers.is_valid_number(number)
+        or (explicit and phonenumbers.is_possible_number(number))
+    ):
         return Phone(raw, None, None)
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     extension = number.extension or None

@@ -48,21 +48,34 @@ def resolve_contact(store: Store, ref: str) -> int:
             raise NotFound(f"no contact #{bare}")
         return int(bare)
     if "@" in text:
-        ids = [int(r[0]) for r in store.tuples(
-            "SELECT DISTINCT contact_id FROM contact_email WHERE email_norm = ? "
-            "ORDER BY contact_id", (email_mod.normalise(text),))]
+        ids = [
+            int(r[0])
+            for r in store.tuples(
+                "SELECT DISTINCT contact_id FROM contact_email WHERE email_norm = ? "
+                "ORDER BY contact_id",
+                (email_mod.normalise(text),),
+            )
+        ]
         return _one(store, ref, ids, "email")
     key = name_key(text)
     if not key:
         raise Invalid(f"cannot read {ref!r} as a contact reference")
-    exact = [int(r[0]) for r in store.tuples(
-        "SELECT id FROM contact WHERE name_key = ? ORDER BY archived_at IS NOT NULL, id", (key,))]
+    exact = [
+        int(r[0])
+        for r in store.tuples(
+            "SELECT id FROM contact WHERE name_key = ? ORDER BY archived_at IS NOT NULL, id", (key,)
+        )
+    ]
     if exact:
         return _one(store, ref, exact, "name")
-    prefixed = [int(r[0]) for r in store.tuples(
-        "SELECT id FROM contact WHERE name_key >= ? AND name_key < ? "
-        "ORDER BY archived_at IS NOT NULL, name_key, id LIMIT ?",
-        (key, key + "\U0010ffff", MAX_LISTED + 1))]
+    prefixed = [
+        int(r[0])
+        for r in store.tuples(
+            "SELECT id FROM contact WHERE name_key >= ? AND name_key < ? "
+            "ORDER BY archived_at IS NOT NULL, name_key, id LIMIT ?",
+            (key, key + "\U0010ffff", MAX_LISTED + 1),
+        )
+    ]
     return _one(store, ref, prefixed, "name prefix")
 
 

@@ -103,8 +103,7 @@ def _phone_hits(store: Store, query: str) -> dict[int, tuple[float, str, str]]:
     if not rows:  # a partial number: any stored number containing these digits
         digits = phone_mod.digits(query).lstrip("0") or phone_mod.digits(query)
         rows = store.tuples(
-            "SELECT term, contact_id, field FROM search_term WHERE field = 'phone' "
-            "AND term LIKE ?",
+            "SELECT term, contact_id, field FROM search_term WHERE field = 'phone' AND term LIKE ?",
             (f"%{digits}%",),
         )
         return {cid: (0.8, "phone", term) for term, cid, _ in rows}
@@ -189,7 +188,8 @@ def _archived(store: Store, ids: list[int]) -> set[int]:
         chunk = ids[start : start + 500]
         marks = ", ".join("?" for _ in chunk)
         out.update(
-            int(r[0]) for r in store.tuples(
+            int(r[0])
+            for r in store.tuples(
                 f"SELECT id FROM contact WHERE archived_at IS NOT NULL AND id IN ({marks})", chunk
             )
         )
@@ -204,9 +204,7 @@ def describe(store: Store, hits: list[Hit]) -> list[dict[str, Any]]:
     marks = ", ".join("?" for _ in ids)
     from crmcli.core.contacts import LIST_SQL
 
-    rows = {
-        r["id"]: r for r in store.rows(f"{LIST_SQL} WHERE c.id IN ({marks})", ids)
-    }
+    rows = {r["id"]: r for r in store.rows(f"{LIST_SQL} WHERE c.id IN ({marks})", ids)}
     out = []
     for hit in hits:
         row = rows.get(hit.contact_id)

@@ -218,9 +218,7 @@ class Tx:
             changes["version"] = int(before["version"]) + 1
         self._check(table, changes)
         assignments = ", ".join(f"{name} = ?" for name in changes)
-        self.execute(
-            f"UPDATE {table} SET {assignments} WHERE id = ?", [*changes.values(), row_id]
-        )
+        self.execute(f"UPDATE {table} SET {assignments} WHERE id = ?", [*changes.values(), row_id])
         self.log(table, row_id, "update", before, {**before, **changes}, contact_id)
         return before
 
@@ -245,7 +243,13 @@ class Tx:
             "INSERT INTO change_log (batch, at, owner, command, table_name, row_id, op, before,"
             " after, contact_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                self.batch, self.stamp, self.owner, self.command, table, row_id, op,
+                self.batch,
+                self.stamp,
+                self.owner,
+                self.command,
+                table,
+                row_id,
+                op,
                 None if before is None else json.dumps(before, ensure_ascii=False),
                 None if after is None else json.dumps(after, ensure_ascii=False),
                 contact_id,

@@ -12,8 +12,22 @@ import unicodedata
 
 # Letters NFKD does not decompose into a base letter plus a mark.
 _EXTRA = str.maketrans(
-    {"ø": "o", "Ø": "o", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "ł": "l", "Ł": "l",
-     "đ": "d", "Đ": "d", "ð": "d", "þ": "th", "ß": "ss", "ı": "i"}
+    {
+        "ø": "o",
+        "Ø": "o",
+        "æ": "ae",
+        "Æ": "ae",
+        "œ": "oe",
+        "Œ": "oe",
+        "ł": "l",
+        "Ł": "l",
+        "đ": "d",
+        "Đ": "d",
+        "ð": "d",
+        "þ": "th",
+        "ß": "ss",
+        "ı": "i",
+    }
 )
 HONORIFICS = frozenset(
     "mr mrs ms miss mx dr prof sir madam dame m mme mlle herr frau sr sra srta dott ing".split()
