@@ -77,19 +77,23 @@ def _tour(target: Path) -> None:
     from crmcli.cli import run
     from crmcli.core.config import load
     from crmcli.core.store import open_store
+    from crmcli.core.textnorm import fold
 
     store = open_store(str(target), load(), write=False)
-    person = store.row(
+    people = store.rows(
         "SELECT c.id, c.display_name, c.first_name, c.last_name FROM contact c "
-        "JOIN contact_email e ON e.contact_id = c.id WHERE c.company_id IS NOT NULL "
-        "ORDER BY c.last_touch_at DESC LIMIT 1"
+        "WHERE c.company_id IS NOT NULL AND c.last_name IS NOT NULL "
+        "ORDER BY c.last_touch_at DESC LIMIT 200"
     )
     store.close()
+    # Someone with accents in their name, typed without them: the lookup reps need.
+    accented = [p for p in people if fold(p["display_name"]) != p["display_name"].lower()]
+    person = (accented or people or [None])[0]
     db = shlex.quote(str(target))
     steps: list[tuple[str, list[str]]] = []
     if person:
-        first = (person["first_name"] or "").lower()
-        last = (person["last_name"] or "")[:3].lower()
+        first = fold(person["first_name"] or "")
+        last = fold(person["last_name"] or "")[:3]
         steps.append(
             (
                 "Look someone up mid-call (accents and case don't matter):",

@@ -156,7 +156,8 @@ def _match(store: Store, words: list[str], *, fuzzy: bool) -> list[Hit]:
         parts = [w[cid] for w in per_word]
         hit = Hit(cid, sum(p[0] for p in parts) / len(parts), fuzzy=fuzzy)
         for _, fld, term in parts:
-            hit.matched.setdefault(fld, term)
+            if term not in hit.matched.get(fld, "").split():
+                hit.matched[fld] = f"{hit.matched.get(fld, '')} {term}".strip()
         hits.append(hit)
     return hits
 

@@ -1,0 +1,28 @@
+# Developer shortcuts. The README's two commands are the supported way in.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+.PHONY: help install test check bench bench-100k ci
+
+help:  ## List the targets
+	@grep -E '^[a-z0-9-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+install:  ## Create the virtual environment with the test extras
+	python3 -m venv $(VENV) && $(VENV)/bin/pip install -e '.[test]'
+
+test:  ## Run the test suite
+	$(VENV)/bin/pytest -q
+
+check:  ## Lint, format check and type check
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/mypy
+
+bench:  ## Hot commands against the Typer floor, 10,000 contacts
+	$(PY) bench/hot.py
+
+bench-100k:  ## Hot commands on 100,000 contacts and 1,000,000 interactions
+	$(PY) bench/hot.py --contacts 100000
+
+ci:  ## What CI runs
+	bash .ci/run
