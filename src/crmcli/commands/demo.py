@@ -88,7 +88,7 @@ def _tour(target: Path) -> None:
     store.close()
     # Someone with accents in their name, typed without them: the lookup reps need.
     accented = [p for p in people if fold(p["display_name"]) != p["display_name"].lower()]
-    person = (accented or people or [None])[0]
+    person = (accented or people)[0] if people else None
     db = shlex.quote(str(target))
     steps: list[tuple[str, list[str]]] = []
     if person:
