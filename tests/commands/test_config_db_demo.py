@@ -30,6 +30,8 @@ def test_config_set_get_list_unset(tmp_path: Path) -> None:
         "busy_timeout",
         "backups_keep",
     }
+    assert json.loads(invoke("config", "get", "busy_timeout", "--json").stdout) == 30
+    assert json.loads(invoke("config", "path", "--json").stdout).endswith("config.toml")
     assert invoke("config", "unset", "default_region").exit_code == 0
     assert invoke("config", "get", "default_region").stdout.strip() == "FR"
 
@@ -85,6 +87,7 @@ def test_busy_timeout_comes_from_config(tmp_path: Path, db: Path) -> None:
 
 def test_db_path_and_info(db: Path) -> None:
     assert invoke("db", "path").stdout.strip() == str(db)
+    assert json.loads(invoke("db", "path", "--json").stdout) == str(db)
     invoke("contact", "add", "Ann Lee", "--company", "Acme")
     info = json.loads(invoke("db", "info", "--json").stdout)
     assert info["contacts"] == 1 and info["companys"] == 1 and info["stages"] == 7
@@ -101,6 +104,10 @@ def test_store_errors_exit_3(tmp_path: Path) -> None:
     assert out.exit_code == 3 and "does not exist" in out.stderr
     out = invoke("--db", str(junk / "x.db"), "contact", "add", "Ann")
     assert out.exit_code == 3 and "Traceback" not in out.stderr
+    from tests.core.test_store import read_only_folder
+
+    out = invoke("--db", str(read_only_folder(tmp_path) / "crm.db"), "contact", "add", "Ann")
+    assert out.exit_code == 3 and "Permission denied" in out.stderr
 
 
 def test_demo_fills_a_separate_database_and_tours_it(tmp_path: Path, db: Path) -> None:

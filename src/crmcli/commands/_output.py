@@ -133,11 +133,12 @@ def _table(rows: list[dict[str, Any]], columns: Sequence[Column], stream: TextIO
     if tty:
         widths = [min(w, c.max_width) for w, c in zip(widths, columns, strict=True)]
         total = shutil.get_terminal_size((100, 24)).columns
-        # Give the widest column what is left when the line would overflow.
+        # Too wide for the terminal: narrow the widest column, one character at a
+        # time, so the squeeze is shared instead of wiping out a single column.
         overflow = sum(widths) + 2 * (len(widths) - 1) - total
-        if overflow > 0:
-            widest = widths.index(max(widths))
-            widths[widest] = max(8, widths[widest] - overflow)
+        while overflow > 0 and max(widths) > 8:
+            widths[widths.index(max(widths))] -= 1
+            overflow -= 1
 
     def fit(text: str, width: int) -> str:
         return text if len(text) <= width else text[: width - 1] + "…"

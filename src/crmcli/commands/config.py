@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 import typer
@@ -18,17 +19,18 @@ Key = Annotated[
 
 
 @app.command("path")
-def path() -> None:
+def path(as_json: JsonFlag = False) -> None:
     """Print the settings file's path (it may not exist yet)."""
     from crmcli.core.paths import config_path
 
-    print(config_path())
+    print(json.dumps(str(config_path())) if as_json else config_path())
 
 
 @app.command("get")
-def get(ctx: typer.Context, key: Key) -> None:
+def get(ctx: typer.Context, key: Key, as_json: JsonFlag = False) -> None:
     """Print one setting's effective value."""
-    print(state(ctx).config.get(key))
+    value = state(ctx).config.get(key)
+    print(json.dumps(value) if as_json else value)
 
 
 @app.command("set")

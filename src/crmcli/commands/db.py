@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import typer
 
 from crmcli.commands._options import JsonFlag
@@ -14,11 +16,12 @@ app = typer.Typer(
 
 
 @app.command("path")
-def path(ctx: typer.Context) -> None:
+def path(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Print which database crm would use (--db, $CRM_DB, or the default)."""
     from crmcli.core.store import resolve_location
 
-    print(resolve_location(state(ctx).db).target)
+    target = resolve_location(state(ctx).db).target
+    print(json.dumps(target) if as_json else target)
 
 
 @app.command("info")
