@@ -70,6 +70,9 @@ class Contact(Owned, table=True):
     notes: str | None = None
     cadence_days: int | None = None
     last_touch_at: str | None = None
+    # When the keep-in-touch cadence next falls due (last touch + cadence), kept by
+    # the services so `crm today` finds due contacts with one indexed range scan.
+    touch_due_at: str | None = Field(default=None, index=True)
     addresses: str | None = None
     external_ids: str | None = None
     custom_fields: str | None = None

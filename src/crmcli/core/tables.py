@@ -29,6 +29,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "notes",
         "cadence_days",
         "last_touch_at",
+        "touch_due_at",
         "addresses",
         "external_ids",
         "custom_fields",
