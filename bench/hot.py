@@ -98,6 +98,19 @@ def main() -> None:
         "find (email)": ["find", s["email"]],
         "contact show": ["contact", "show", s["id"]],
         "contact show (by name)": ["contact", "show", s["email"]],
+        "log (note)": ["log", "note", s["id"], "bench note"],
+        "log (call, --next)": [
+            "log",
+            "call",
+            s["email"],
+            "bench call",
+            "--duration",
+            "15m",
+            "--next",
+            "fri 10am",
+        ],
+        "today": ["today"],
+        "search": ["search", "pricing"],
     }
     floor_cmd = [sys.executable, str(HERE / "floor.py"), "query", str(db)]
     floor: list[float] = []

@@ -24,12 +24,12 @@ def build(
     *,
     force: bool = False,
 ) -> Path:
-    from crmcli.core import demo
+    from crmcli.core import demo, migrations
     from crmcli.core.config import Config
     from crmcli.core.store import open_store
 
     inter = interactions if interactions is not None else contacts * 10
-    path = DATA / f"c{contacts}-i{inter}-d{deals}-f{followups}.db"
+    path = DATA / f"v{migrations.CURRENT}-c{contacts}-i{inter}-d{deals}-f{followups}.db"
     if path.exists() and not force:
         return path
     DATA.mkdir(exist_ok=True)

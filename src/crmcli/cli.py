@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -26,11 +27,17 @@ GROUPS: dict[str, tuple[str, str]] = {
     "contact": ("crmcli.commands.contact", "Add, edit, show, list and remove contacts."),
     "company": ("crmcli.commands.company", "Add, edit, show and list companies."),
     "config": ("crmcli.commands.config", "Read and change settings."),
+    "followup": ("crmcli.commands.followup", "Add, list, complete, snooze and remove follow-ups."),
+    "export": ("crmcli.commands.export", "Write records out for other tools (csv, json, ics...)."),
     "db": ("crmcli.commands.db", "The database file: where it is, its schema, upgrades."),
 }
 # name -> (module, function): top-level shortcuts for what reps type most.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "today": ("crmcli.commands.today", "today"),
     "find": ("crmcli.commands.find", "find"),
+    "log": ("crmcli.commands.log", "log"),
+    "agenda": ("crmcli.commands.today", "agenda"),
+    "search": ("crmcli.commands.search", "search"),
     "demo": ("crmcli.commands.demo", "demo"),
 }
 
@@ -67,8 +74,19 @@ def _root_callback(
 ) -> None:
     from crmcli.commands._state import state
 
-    state(ctx).db = db
+    app_state = state(ctx)
+    app_state.db = db
     if ctx.invoked_subcommand is None:
+        # `crm` alone on a terminal is the daily view, once there is data to show.
+        if sys.stdout.isatty():
+            from crmcli.core.store import resolve_location
+
+            location = resolve_location(db)
+            if location.is_url or Path(location.target).exists():
+                from crmcli.commands.today import today
+
+                today(ctx, show_all=False, limit=20, as_json=False)
+                return
         print(ctx.get_help())
 
 

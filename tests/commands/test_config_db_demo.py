@@ -135,7 +135,10 @@ def test_demo_fills_a_separate_database_and_tours_it(tmp_path: Path, db: Path) -
         r[0] for r in conn.execute("SELECT s.name FROM deal d JOIN stage s ON s.id = d.stage_id")
     }
     conn.close()
-    assert counts["contact"] == 120 and counts["interaction"] == 1200
+    # 1,200 generated interactions, and the call the tour logs
+    assert counts["contact"] == 120 and counts["interaction"] == 1201
+    assert "logged call" in out.stdout and "follow-up #" in out.stdout
+    assert "$ crm --db" in out.stdout and " today --limit 3" in out.stdout
     assert counts["deal"] >= 20 and counts["deal_stage_change"] >= counts["deal"]
     assert len(stages) >= 4
     # Running it again replaces the demo database; it never replaces a real one.

@@ -18,7 +18,7 @@ from crmcli.commands._output import (
     resolve,
     warn,
 )
-from crmcli.commands._render import contact_lines
+from crmcli.commands._render import contact_lines, local_time
 from crmcli.commands._state import state
 from crmcli.core.contacts import ContactStatus
 
@@ -50,6 +50,10 @@ Status = Annotated[
 Note = Annotated[str | None, typer.Option("--note", help="Free-text notes.")]
 Birthday = Annotated[
     str | None, typer.Option("--birthday", help="YYYY-MM-DD, or MM-DD without a year.")
+]
+Every = Annotated[
+    str | None,
+    typer.Option("--every", help="Keep-in-touch cadence: 30d, 2w, 3mo, 1y, or off."),
 ]
 First = Annotated[
     str | None, typer.Option("--first", help="First name, if the split of NAME guessed wrong.")
@@ -94,6 +98,7 @@ def add(
     status: Status = None,
     note: Note = None,
     birthday: Birthday = None,
+    every: Every = None,
     first: First = None,
     last: Last = None,
     as_json: JsonFlag = False,
@@ -115,6 +120,7 @@ def add(
         status=status.value if status else None,
         notes=note,
         birthday=birthday,
+        cadence=every,
     )
     store = state(ctx).store(write=True)
     _report(contacts.add(store, fields), "added", as_json)
@@ -157,6 +163,7 @@ def edit(
     status: Status = None,
     note: Note = None,
     birthday: Birthday = None,
+    every: Every = None,
     first: First = None,
     last: Last = None,
     dnc: Annotated[
@@ -183,6 +190,7 @@ def edit(
         status=status.value if status else None,
         notes=note,
         birthday=birthday,
+        cadence=every,
         do_not_contact=dnc,
         add_tags=add_tag or [],
         rm_tags=rm_tag or [],
@@ -197,17 +205,38 @@ def edit(
 
 
 @app.command("show")
-def show(ctx: typer.Context, ref: Ref, as_json: JsonFlag = False) -> None:
-    """Everything about one contact."""
+def show(
+    ctx: typer.Context,
+    ref: Ref,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=0, help="Timeline entries to show (0: none).")
+    ] = 15,
+    as_json: JsonFlag = False,
+) -> None:
+    """Everything about one contact, with their timeline (newest first)."""
     from crmcli.core import contacts
     from crmcli.core.refs import resolve_contact
+    from crmcli.core.timeline import timeline
 
     store = state(ctx).store()
     contact = contacts.get(store, resolve_contact(store, ref))
+    events = timeline(store, int(contact["id"]), limit=limit) if limit else []
     if as_json:
-        render_record(contacts.public_view(contact), OutputFormat.json, [])
-    else:
-        render_record(contact, OutputFormat.table, contact_lines(contact))
+        render_record({**contacts.public_view(contact), "timeline": events}, OutputFormat.json, [])
+        return
+    render_record(contact, OutputFormat.table, contact_lines(contact))
+    if events:
+        print()
+        render(events, OutputFormat.table, TIMELINE_COLUMNS)
+
+
+TIMELINE_COLUMNS = [
+    Column("at", "WHEN", fmt=local_time),
+    Column("what", "WHAT"),
+    Column("text", "DETAIL", max_width=60),
+    Column("outcome", "OUTCOME"),
+    Column("deal", "DEAL", max_width=24),
+]
 
 
 LIST_COLUMNS = [

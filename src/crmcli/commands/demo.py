@@ -100,7 +100,32 @@ def _tour(target: Path) -> None:
                 ["find", f"{first} {last}"],
             )
         )
-        steps.append(("Everything about them:", ["contact", "show", str(person["id"])]))
+        steps.append(
+            (
+                "Everything about them, with their history:",
+                ["contact", "show", str(person["id"]), "--limit", "5"],
+            )
+        )
+        steps.append(
+            (
+                "Log the call in one line, promising a follow-up:",
+                [
+                    "log",
+                    "call",
+                    str(person["id"]),
+                    "Walked through the proposal",
+                    "--duration",
+                    "20m",
+                    "--outcome",
+                    "connected",
+                    "--next",
+                    "fri 10am",
+                    "--next-note",
+                    "Send the revised quote",
+                ],
+            )
+        )
+    steps.append(("The day at a glance (first 3 of each section):", ["today", "--limit", "3"]))
     print("\nA short tour of the demo data\n")
     for caption, argv in steps:
         print(caption)

@@ -8,7 +8,7 @@ process, which is how the subprocess tests and reproducible demos pin time.
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 from crmcli.core.errors import Invalid
 
@@ -48,3 +48,29 @@ def parse_stamp(text: str) -> datetime:
 def local(moment: datetime) -> datetime:
     """The instant in the machine's local zone, for display."""
     return moment.astimezone()
+
+
+def local_zone() -> tzinfo:
+    """The machine's zone with its DST rules (honours TZ), for calendar arithmetic."""
+    from dateutil import tz  # deferred: only commands that resolve dates need it
+
+    return tz.gettz() or UTC
+
+
+def local_now() -> datetime:
+    """`now()` in the local zone, DST-aware."""
+    return now().astimezone(local_zone())
+
+
+def zone_name() -> str:
+    """An IANA name for the local zone where one is known (TZ, /etc/localtime), else its offset."""
+    env = os.environ.get("TZ", "").lstrip(":")
+    if env and "/" in env:
+        return env
+    try:
+        target = os.path.realpath("/etc/localtime")
+    except OSError:  # pragma: no cover - exotic systems
+        target = ""
+    if "zoneinfo/" in target:
+        return target.split("zoneinfo/", 1)[1]
+    return datetime.now().astimezone().strftime("%z")

@@ -51,6 +51,7 @@ class ContactFields:
     notes: str | None = None
     birthday: str | None = None
     do_not_contact: bool | None = None
+    cadence: str | None = None  # "30d", "2w", "off"
     add_tags: list[str] = field(default_factory=list)
     rm_tags: list[str] = field(default_factory=list)
     add_emails: list[str] = field(default_factory=list)
@@ -268,6 +269,10 @@ def _scalar_values(fields: ContactFields) -> dict[str, Any]:
         values["birthday"] = parse_birthday(fields.birthday) if fields.birthday.strip() else None
     if fields.do_not_contact is not None:
         values["do_not_contact"] = fields.do_not_contact
+    if fields.cadence is not None:
+        from crmcli.core.durations import parse_cadence
+
+        values["cadence_days"] = parse_cadence(fields.cadence)
     return values
 
 
@@ -366,6 +371,8 @@ def add(store: Store, fields: ContactFields) -> Outcome:
             values["company_id"], created = companies.ensure(tx, company_name)
             if created:
                 outcome.created_company = company_name
+        if values.get("cadence_days"):
+            values["touch_due_at"] = tx.stamp  # never contacted: due for a first touch
         contact_id = tx.insert("contact", values, log=False)  # logged below, with its own id
         tx.log("contact", contact_id, "insert", None, tx.get("contact", contact_id), contact_id)
         _insert_children(tx, contact_id, mails, phones, urls, tags)
@@ -404,6 +411,12 @@ def edit(store: Store, contact_id: int, fields: ContactFields) -> Outcome:
     outcome = Outcome({}, warnings)
     current = get(store, contact_id)
     with store.write(f"contact edit {contact_id}") as tx:
+        if "cadence_days" in values:
+            from crmcli.core.interactions import touch_due
+
+            values["touch_due_at"] = touch_due(
+                current["last_touch_at"], values["cadence_days"], tx.stamp
+            )
         if fields.company is not None:
             if clean(fields.company):
                 from crmcli.core import companies

@@ -26,6 +26,20 @@ class Dialect(Protocol):
     def set_schema_version(self, conn: Any, version: int) -> None:
         """Record the schema version inside the current transaction."""
 
+    def fulltext(self, words: list[str], limit: int) -> tuple[str, list[Any]]:
+        """A ranked full-text query over interactions, follow-up notes and contact notes.
+
+        Rows: source, id, contact_id, contact, at, what, snippet, rank (lower is better).
+        """
+
+
+# (fts table, source label, base table, contact id expr, time expr, what expr)
+_FTS_SOURCES = (
+    ("interaction_fts", "interaction", "interaction", "b.contact_id", "b.occurred_at", "b.kind"),
+    ("followup_fts", "followup", "followup", "b.contact_id", "b.due_at", "'follow-up'"),
+    ("contact_fts", "contact", "contact", "b.id", "b.updated_at", "'contact note'"),
+)
+
 
 class SQLiteDialect:
     name = "sqlite"
@@ -47,3 +61,22 @@ class SQLiteDialect:
     def set_schema_version(self, conn: Any, version: int) -> None:
         conn.execute(f"PRAGMA user_version = {int(version)}")
         conn.execute(f"PRAGMA application_id = {self.APPLICATION_ID}")
+
+    def fulltext(self, words: list[str], limit: int) -> tuple[str, list[Any]]:
+        # Each word is quoted (no FTS5 syntax from user text) and prefix-matched;
+        # each source is ranked and cut in its own subquery before the joins.
+        match = " ".join('"' + w.replace('"', '""') + '"*' for w in words)
+        parts: list[str] = []
+        params: list[Any] = []
+        for fts, label, table, contact, at, what in _FTS_SOURCES:
+            parts.append(
+                f"SELECT '{label}' AS source, b.id AS id, {contact} AS contact_id, "
+                f"c.display_name AS contact, {at} AS at, {what} AS what, m.snippet AS snippet, "
+                f"m.rank AS rank FROM (SELECT rowid, "
+                f"snippet({fts}, -1, '[', ']', '…', 12) AS snippet, rank FROM {fts} "
+                f"WHERE {fts} MATCH ? ORDER BY rank LIMIT ?) m "
+                f"JOIN {table} b ON b.id = m.rowid JOIN contact c ON c.id = {contact}"
+            )
+            params += [match, limit]
+        sql = " UNION ALL ".join(parts) + " ORDER BY rank, at DESC LIMIT ?"
+        return sql, [*params, limit]

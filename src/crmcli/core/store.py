@@ -100,6 +100,15 @@ class Store:
         """All result rows as tuples: the cheap form for large scans."""
         return list(self._run(sql, params).fetchall())
 
+    def stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
+        """Rows as dicts, fetched in batches: flat memory for exports of any size."""
+        cur = self.conn.cursor()
+        cur.execute(self.dialect.sql(sql), params)
+        names = [d[0] for d in cur.description]
+        while batch := cur.fetchmany(1000):
+            for row in batch:
+                yield dict(zip(names, row, strict=True))
+
     def value(self, sql: str, params: Sequence[Any] = ()) -> Any:
         """The first column of the first row, or None."""
         found = self._run(sql, params).fetchone()

@@ -13,7 +13,7 @@ import importlib
 from types import ModuleType
 
 # Module names in order; CURRENT is the version a database has after all of them.
-MODULES: tuple[str, ...] = ("m0001_initial",)
+MODULES: tuple[str, ...] = ("m0001_initial", "m0002_fulltext")
 CURRENT = len(MODULES)
 
 
@@ -26,3 +26,11 @@ def statements(version: int, dialect: str) -> list[str]:
     """The DDL of one migration for a dialect ('sqlite' or 'postgresql')."""
     mod = module(version)
     return list(getattr(mod, dialect.upper()))
+
+
+def extra_tables() -> set[str]:
+    """Engine-specific tables the migrations add beside the models (FTS indexes)."""
+    names: set[str] = set()
+    for version in range(1, CURRENT + 1):
+        names.update(getattr(module(version), "EXTRA_TABLES", ()))
+    return names

@@ -1,0 +1,30 @@
+"""WHEN phrases for the commands: parsed in local time with the user's settings."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from crmcli.commands._state import AppState
+    from crmcli.core.when import When
+
+
+def parse(app: AppState, text: str, direction: Literal["future", "past"]) -> When:
+    """Resolve a WHEN phrase relative to now, in the local zone."""
+    from crmcli.core import clock
+    from crmcli.core.when import parse_when
+
+    config = app.config
+    order: Literal["dmy", "mdy"] = "mdy" if config.date_order == "mdy" else "dmy"
+    start: Literal["mon", "sun"] = "sun" if config.get("week_start") == "sun" else "mon"
+    return parse_when(
+        text, now=clock.local_now(), direction=direction, date_order=order, week_start=start
+    )
+
+
+def short_date(iso: str) -> str:
+    """`2026-11-27` -> `Fri 27 Nov`."""
+    from datetime import date
+
+    day = date.fromisoformat(iso)
+    return day.strftime("%a %d %b")

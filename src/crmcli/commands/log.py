@@ -1,0 +1,204 @@
+"""`crm log KIND REF [SUMMARY]`: record a call, email, meeting, note or message in one line."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+from datetime import datetime, time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from crmcli.commands._options import JsonFlag
+from crmcli.commands._output import OutputFormat, render_record
+from crmcli.commands._state import state
+from crmcli.core.interactions import Kind
+
+
+def _from_editor() -> str:
+    """Open $VISUAL/$EDITOR on an empty file and return what was written."""
+    from crmcli.core.errors import Invalid
+
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if not editor:
+        raise Invalid("--edit needs $EDITOR (or $VISUAL) to be set")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "crm-log.txt"
+        path.write_text("", encoding="utf-8")
+        try:
+            code = subprocess.call([*shlex.split(editor), str(path)])
+        except OSError as exc:
+            raise Invalid(f"cannot run editor {editor!r}: {exc.strerror}") from exc
+        if code != 0:
+            raise Invalid(f"editor {editor!r} exited with status {code}; nothing logged")
+        return path.read_text(encoding="utf-8")
+
+
+def _summary_text(summary: str | None, edit: bool) -> str:
+    from crmcli.core.errors import Invalid
+
+    if edit:
+        return _from_editor()
+    if summary == "-" or (summary is None and not sys.stdin.isatty()):
+        return sys.stdin.read()
+    if summary is None:
+        raise Invalid("give a summary, `-` to read it from standard input, or --edit")
+    return summary
+
+
+def log(
+    ctx: typer.Context,
+    kind: Annotated[
+        Kind,
+        typer.Argument(
+            help="call, email, meeting, note or message.", case_sensitive=False, show_default=False
+        ),
+    ],
+    ref: Annotated[
+        str,
+        typer.Argument(help="Contact: id, email, exact name or unique prefix.", show_default=False),
+    ],
+    summary: Annotated[
+        str | None,
+        typer.Argument(
+            help="What happened. `-` (or a pipe) reads it from stdin; the first line is the "
+            "summary, the rest the body.",
+            show_default=False,
+        ),
+    ] = None,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at", help="When it happened (default now): yesterday, fri 3pm, -2h, 2 days ago..."
+        ),
+    ] = None,
+    duration: Annotated[
+        str | None, typer.Option("--duration", "-d", help="15m, 1h, 1h30, 90s.")
+    ] = None,
+    outcome: Annotated[
+        str | None,
+        typer.Option("--outcome", help="connected, voicemail, no-answer, busy, left-message, ..."),
+    ] = None,
+    inbound: Annotated[
+        bool | None,
+        typer.Option(
+            "--in/--out",
+            help="They reached you (--in) or you reached them (--out).",
+            show_default=False,
+        ),
+    ] = None,
+    deal: Annotated[
+        str | None, typer.Option("--deal", help="Deal this was about (id or title).")
+    ] = None,
+    next_when: Annotated[
+        str | None,
+        typer.Option("--next", help="Also create a follow-up due then: tomorrow, fri 10am, +3d..."),
+    ] = None,
+    next_note: Annotated[
+        str | None, typer.Option("--next-note", help="The follow-up's note.")
+    ] = None,
+    edit: Annotated[
+        bool, typer.Option("--edit", "-e", help="Write the summary in $EDITOR.")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Log an interaction with a contact; with --next, promise a follow-up in the same step."""
+    from crmcli.commands import _dates
+    from crmcli.core import interactions
+    from crmcli.core.durations import parse_duration
+    from crmcli.core.errors import Invalid
+    from crmcli.core.refs import resolve_contact
+
+    app = state(ctx)
+    # Everything is parsed and checked before the database is touched.
+    if next_note is not None and next_when is None:
+        raise Invalid("--next-note needs --next WHEN")
+    happened = _resolve_at(app, at) if at else None
+    seconds = parse_duration(duration) if duration is not None else None
+    result_outcome = interactions.check_outcome(outcome) if outcome else None
+    follow = _dates.parse(app, next_when, "future") if next_when else None
+    text, body = interactions.split_text(_summary_text(summary, edit))
+    direction = (
+        None
+        if inbound is None
+        else (interactions.Direction.inbound if inbound else interactions.Direction.outbound)
+    )
+    store = app.store(write=True)
+    contact_id = resolve_contact(store, ref)
+    deal_id = None
+    if deal:
+        from crmcli.core.deals import resolve_deal
+
+        deal_id = resolve_deal(store, deal)
+    logged = interactions.log(
+        store,
+        contact_id,
+        kind,
+        text,
+        at=happened,
+        body=body,
+        duration_seconds=seconds,
+        outcome=result_outcome,
+        direction=direction,
+        deal_id=deal_id,
+        next_when=follow,
+        next_note=next_note,
+    )
+    if as_json:
+        render_record(
+            {"interaction": logged.interaction, "followup": logged.followup}, OutputFormat.json, []
+        )
+        return
+    print(describe_interaction(logged.interaction))
+    if logged.followup:
+        print(describe_followup(logged.followup))
+
+
+def _resolve_at(app: object, text: str) -> datetime:
+    """An interaction's time: a date-only phrase means noon that day (now, if today)."""
+    from crmcli.commands import _dates
+    from crmcli.commands._state import AppState
+    from crmcli.core import clock
+
+    assert isinstance(app, AppState)
+    when = _dates.parse(app, text, "past")
+    zone = clock.local_zone()
+    if when.time is not None:
+        return when.instant(zone)
+    now = clock.local_now()
+    if when.date == now.date():
+        return now
+    return datetime.combine(when.date, time(12, 0), tzinfo=zone)
+
+
+def describe_interaction(row: dict[str, object]) -> str:
+    from crmcli.commands._render import local_time
+    from crmcli.core.durations import format_duration
+
+    extras = [
+        x
+        for x in (
+            format_duration(row["duration_seconds"]),  # type: ignore[arg-type]
+            row["outcome"],
+            {"in": "inbound", "out": "outbound"}.get(str(row["direction"])),
+        )
+        if x
+    ]
+    detail = f" ({', '.join(str(x) for x in extras)})" if extras else ""
+    return (
+        f"logged {row['kind']} #{row['id']} with {row['contact']} "
+        f"at {local_time(str(row['occurred_at']))}{detail}: {row['summary']}"
+    )
+
+
+def describe_followup(row: dict[str, object]) -> str:
+    from datetime import date
+
+    due = date.fromisoformat(str(row["due_date"])).strftime("%a %d %b %Y")
+    due += f" {row['due_time']}" if row["due_time"] else " (all day)"
+    note = f": {row['note']}" if row["note"] else ""
+    return f"follow-up #{row['id']} for {row['contact']} due {due}{note}"

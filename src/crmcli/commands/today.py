@@ -1,0 +1,141 @@
+"""`crm today` and `crm agenda`: the rep's day, and the days ahead."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from crmcli.commands._options import JsonFlag
+from crmcli.commands._output import style
+from crmcli.commands._state import state
+
+SHOWN = 20  # per section on screen; --all and --json show everything
+
+
+def _money(row: dict[str, Any]) -> str:
+    if row.get("amount_minor") is None:
+        return ""
+    from crmcli.core.money import format_amount
+
+    return format_amount(int(row["amount_minor"]), row["currency"] or "")
+
+
+def _followup_line(row: dict[str, Any], late: bool) -> str:
+    from crmcli.commands._dates import short_date
+
+    when = row["due_time"] or "all day"
+    if late:
+        when = f"{short_date(row['due_date'])}{' ' + row['due_time'] if row['due_time'] else ''}"
+        when += f", {row['late']} late"
+    deal = f" [{row['deal']}]" if row["deal"] else ""
+    return f"  #{row['id']:<5} {row['contact']:<24} {row['note'] or ''}{deal}  ({when})"
+
+
+def _header(title: str, shown: int, total: int) -> str:
+    return style(f"{title} ({total})", "1")
+
+
+def _more(shown: int, total: int, hint: str) -> None:
+    if total > shown:
+        print(f"  … and {total - shown} more ({hint})")
+
+
+def today(
+    ctx: typer.Context,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Show every item, not the first 20.")
+    ] = False,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, help="Items shown per section.")
+    ] = SHOWN,
+    as_json: JsonFlag = False,
+) -> None:
+    """Overdue follow-ups (oldest first), today's, contacts due for a touch, deals at risk."""
+    from crmcli.core import clock
+    from crmcli.core.agenda import today as build
+
+    store = state(ctx).store()
+    now = clock.local_now()
+    view = build(store, now, limit=None if (show_all or as_json) else limit)
+    if as_json:
+        import json
+
+        doc = {
+            "now": now.isoformat(timespec="seconds"),
+            "overdue": view.overdue.rows,
+            "today": view.due_today.rows,
+            "touch": view.touch.rows,
+            "deals": view.deals.rows,
+        }
+        print(json.dumps(doc, ensure_ascii=False, indent=2, default=str))
+        return
+    print(style(now.strftime("%A %d %B %Y, %H:%M"), "1"))
+    if view.empty:
+        print("Nothing due. Enjoy the quiet.")
+        return
+    if view.overdue.total:
+        print("\n" + _header("Overdue", len(view.overdue.rows), view.overdue.total))
+        for row in view.overdue.rows:
+            print(_followup_line(row, late=True))
+        _more(len(view.overdue.rows), view.overdue.total, "crm today --all")
+    if view.due_today.total:
+        print("\n" + _header("Today", len(view.due_today.rows), view.due_today.total))
+        for row in view.due_today.rows:
+            print(_followup_line(row, late=False))
+        _more(len(view.due_today.rows), view.due_today.total, "crm today --all")
+    if view.touch.total:
+        print("\n" + _header("Due for a touch", len(view.touch.rows), view.touch.total))
+        for row in view.touch.rows:
+            last = row["last_touch_at"][:10] if row["last_touch_at"] else "never"
+            company = f" ({row['company']})" if row["company"] else ""
+            print(
+                f"  #{row['id']:<5} {row['contact']}{company}: every {row['cadence_days']} "
+                f"days, last touch {last}"
+            )
+        _more(len(view.touch.rows), view.touch.total, "crm today --all")
+    if view.deals.total:
+        print("\n" + _header("Deals needing attention", len(view.deals.rows), view.deals.total))
+        for row in view.deals.rows:
+            flags = []
+            if row["stale"]:
+                flags.append(
+                    f"STALE: {row['days_in_stage']} days in {row['stage']} "
+                    f"(target {row['target_days']})"
+                )
+            if row["no_next_step"]:
+                flags.append("NO NEXT STEP")
+            who = row["contact"] or row["company"] or ""
+            print(f"  #{row['id']:<5} {row['title']} — {who} {_money(row)}  [{'; '.join(flags)}]")
+        _more(len(view.deals.rows), view.deals.total, "crm today --all")
+
+
+def agenda(
+    ctx: typer.Context,
+    days: Annotated[int, typer.Option("--days", min=1, max=366, help="How many days ahead.")] = 7,
+    as_json: JsonFlag = False,
+) -> None:
+    """The coming days' follow-ups, grouped by day (overdue ones first)."""
+    from crmcli.commands._dates import short_date
+    from crmcli.core import clock
+    from crmcli.core.agenda import agenda as build
+
+    store = state(ctx).store()
+    groups = build(store, clock.local_now(), days)
+    if as_json:
+        import json
+
+        print(
+            json.dumps(
+                [{"day": day, "followups": rows} for day, rows in groups],
+                ensure_ascii=False,
+                indent=2,
+                default=str,
+            )
+        )
+        return
+    for day, rows in groups:
+        title = "Overdue" if day == "overdue" else short_date(day)
+        print(style(title, "1") + ("" if rows else "  —"))
+        for row in rows:
+            print(_followup_line(row, late=day == "overdue"))
