@@ -72,8 +72,9 @@ def test_log_a_call_with_a_follow_up_in_one_line(db: Path) -> None:
     assert rows(db, "SELECT count(DISTINCT batch) FROM change_log WHERE command LIKE 'log%'") == [
         (1,)
     ]
-    assert rows(db, "SELECT last_touch_at FROM contact WHERE id = 1") == [
-        ("2026-11-25T14:20:00.000000Z",)
+    # The last touch moves; the contact's own version does not (no edit happened).
+    assert rows(db, "SELECT last_touch_at, version FROM contact WHERE id = 1") == [
+        ("2026-11-25T14:20:00.000000Z", 1)
     ]
 
 

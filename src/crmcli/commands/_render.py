@@ -32,6 +32,7 @@ def contact_lines(c: dict[str, Any]) -> list[tuple[str, Any]]:
         ("Source", c["lead_source"]),
         ("Birthday", c["birthday"]),
         ("Keep in touch", f"every {c['cadence_days']} days" if c["cadence_days"] else None),
+        ("Last touch", local_time(c["last_touch_at"])),
         ("Do not contact", "YES" if c["do_not_contact"] else None),
         ("Notes", c["notes"]),
         ("Created", local_time(c["created_at"])),

@@ -144,6 +144,7 @@ def log(
                     "touch_due_at": touch_due(when, contact["cadence_days"], when),
                 },
                 contact_id=contact_id,
+                derived=True,
             )
         followup = None
         if next_when is not None:
@@ -182,4 +183,5 @@ def recompute_touch(tx: Tx, contact_id: int) -> None:
             "touch_due_at": touch_due(row["last"], row["cadence_days"], tx.stamp),
         },
         contact_id=contact_id,
+        derived=True,
     )

@@ -214,15 +214,21 @@ class Tx:
         values: dict[str, Any],
         *,
         contact_id: int | None = None,
+        derived: bool = False,
     ) -> dict[str, Any]:
-        """Change columns of one row; returns the row as it was before."""
+        """Change columns of one row; returns the row as it was before.
+
+        A `derived` change (a contact's last-touch time after a logged call) is
+        bookkeeping, not an edit: it keeps the row's version and updated time, so
+        it never makes someone else's concurrent edit look stale.
+        """
         before = self.get(table, row_id)
         if before is None:
             raise NotFound(f"{table} {row_id} no longer exists")
         changes = {k: v for k, v in values.items() if before.get(k) != v}
         if not changes:
             return before
-        if table in OWNED_TABLES:
+        if table in OWNED_TABLES and not derived:
             changes["updated_at"] = self.stamp
             changes["version"] = int(before["version"]) + 1
         self._check(table, changes)
