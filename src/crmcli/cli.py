@@ -27,6 +27,8 @@ GROUPS: dict[str, tuple[str, str]] = {
     "contact": ("crmcli.commands.contact", "Add, edit, show, list and remove contacts."),
     "company": ("crmcli.commands.company", "Add, edit, show and list companies."),
     "config": ("crmcli.commands.config", "Read and change settings."),
+    "deal": ("crmcli.commands.deal", "Add, edit, move, win, lose and list deals."),
+    "stage": ("crmcli.commands.stage", "List and change the pipeline's stages."),
     "followup": ("crmcli.commands.followup", "Add, list, complete, snooze and remove follow-ups."),
     "export": ("crmcli.commands.export", "Write records out for other tools (csv, json, ics...)."),
     "db": ("crmcli.commands.db", "The database file: where it is, its schema, upgrades."),
@@ -38,6 +40,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "log": ("crmcli.commands.log", "log"),
     "agenda": ("crmcli.commands.today", "agenda"),
     "search": ("crmcli.commands.search", "search"),
+    "pipeline": ("crmcli.commands.pipeline", "pipeline"),
+    "forecast": ("crmcli.commands.pipeline", "forecast"),
     "demo": ("crmcli.commands.demo", "demo"),
 }
 

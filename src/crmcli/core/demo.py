@@ -294,19 +294,26 @@ def generate(
             roll = rng.random()
             final = won if roll < 0.15 else lost if roll < 0.25 else None
             reached = rng.randint(1, len(open_stages))
-            created_days = rng.randint(5, 400)
-            at = moment - timedelta(days=created_days)
             path = open_stages[:reached]
             steps = [*path, final] if final else path
+            # Times run backwards from the latest step: an open deal entered its stage
+            # within twice the stage's target (so about half are stale), a closed one
+            # closed in the last 200 days; earlier steps are spaced by their targets.
+            latest = steps[-1]
+            if final is None:
+                span = 2 * int(latest["target_days"] or 10)
+                times = [moment - timedelta(days=rng.randint(0, span), hours=rng.randint(1, 9))]
+            else:
+                times = [moment - timedelta(days=rng.randint(1, 200))]
+            for step in reversed(steps[:-1]):
+                gap = rng.randint(2, int(step["target_days"] or 10) + 4)
+                times.insert(0, times[0] - timedelta(days=gap))
             prev_id = None
-            for step in steps:
-                history_rows.append((did, prev_id, step["id"], stamp(at), owner))
+            for step, when in zip(steps, times, strict=True):
+                history_rows.append((did, prev_id, step["id"], stamp(when), owner))
                 prev_id = step["id"]
-                if step is not steps[-1]:
-                    at = min(
-                        moment - timedelta(hours=1),
-                        at + timedelta(days=rng.randint(2, int(step["target_days"] or 10) + 6)),
-                    )
+            at = times[-1]
+            created_days = (moment - times[0]).days
             current = steps[-1]
             currency = rng.choice(("EUR", "EUR", "EUR", "USD", "GBP"))
             amount = rng.choice((1500, 4800, 9000, 12000, 25000, 48000, 90000, 150000)) * 100

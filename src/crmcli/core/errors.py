@@ -40,6 +40,10 @@ class Refused(CrmError):
     """The user declined, or the operation is not allowed in the current state."""
 
 
+class Conflict(CrmError):
+    """Someone else changed the record since it was read (optimistic concurrency)."""
+
+
 class Invalid(CrmError):
     """Bad input: a malformed value, an unknown option value, an unreadable file."""
 

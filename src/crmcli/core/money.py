@@ -8,6 +8,7 @@ and "12,50" is twelve and a half).
 
 from __future__ import annotations
 
+import os
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -31,6 +32,7 @@ _EXPONENT = {
 _SYMBOLS = {"€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY", "₹": "INR", "CHF": "CHF"}
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']")
 _SUFFIX = {"k": 1_000, "m": 1_000_000}
+_GROUPED = re.compile(r"\d+|\d{1,3}(?:,\d{3})+|\d{1,3}(?:\.\d{3})+")
 
 
 def exponent(currency: str) -> int:
@@ -70,14 +72,14 @@ def parse_amount(text: str, currency: str) -> tuple[int, str | None]:
         multiplier = _SUFFIX[raw[-1].lower()]
         raw = raw[:-1]
     last_sep = max(raw.rfind(","), raw.rfind("."))
-    if (last_sep >= 0 and len(raw) - last_sep - 1 in (1, 2)) or (last_sep >= 0 and multiplier > 1):
+    if last_sep >= 0 and (len(raw) - last_sep - 1 in (1, 2) or multiplier > 1):
         whole, frac = raw[:last_sep], raw[last_sep + 1 :]
-        whole = whole.replace(",", "").replace(".", "")
-        number_text = f"{whole}.{frac}"
     else:
-        number_text = raw.replace(",", "").replace(".", "")
-    if not re.fullmatch(r"\d+(\.\d+)?", number_text or ""):
+        whole, frac = raw, ""
+    # Thousands separators must group by three: "12,000" yes, "1,2,3" or "12." no.
+    if not _GROUPED.fullmatch(whole) or (frac and not frac.isdigit()):
         raise Invalid(f"cannot read {text!r} as an amount (try 12000, 12k, 12,000 or 12 000,50)")
+    number_text = whole.replace(",", "").replace(".", "") + (f".{frac}" if frac else "")
     try:
         value = Decimal(number_text) * multiplier
     except InvalidOperation as exc:  # pragma: no cover - the regex above guards it
@@ -88,10 +90,60 @@ def parse_amount(text: str, currency: str) -> tuple[int, str | None]:
     return int(minor), found
 
 
+# Digit grouping and decimal mark by language, as LC_MONETARY / LANG say.
+_STYLES = {
+    "en": (",", "."),
+    "ja": (",", "."),
+    "zh": (",", "."),
+    "ko": (",", "."),
+    "he": (",", "."),
+    "fr": (" ", ","),
+    "sv": (" ", ","),
+    "nb": (" ", ","),
+    "fi": (" ", ","),
+    "pl": (" ", ","),
+    "cs": (" ", ","),
+    "ru": (" ", ","),
+    "uk": (" ", ","),
+    "de": (".", ","),
+    "es": (".", ","),
+    "it": (".", ","),
+    "nl": (".", ","),
+    "pt": (".", ","),
+    "da": (".", ","),
+    "tr": (".", ","),
+    "id": (".", ","),
+}
+
+
+def number_style() -> tuple[str, str]:
+    """(group separator, decimal mark) for the user's locale; English when unknown."""
+    for var in ("LC_ALL", "LC_MONETARY", "LANG"):
+        value = os.environ.get(var, "")
+        if value:
+            if value.startswith("de_CH"):
+                return ("'", ".")
+            return _STYLES.get(value.split("_")[0].split(".")[0].lower(), (",", "."))
+    return (",", ".")
+
+
 def format_amount(minor: int, currency: str) -> str:
-    """Human form: `12,000.50 EUR`; whole amounts drop the decimals (`12,000 EUR`)."""
+    """Human form in the locale's style: `12,000.50 EUR` (en), `12 000,50 EUR` (fr).
+
+    Whole amounts drop the decimals; the ISO code, not a symbol, says the currency,
+    so totals in different currencies can never be mistaken for each other.
+    """
+    group, mark = number_style()
     exp = exponent(currency)
     value = Decimal(minor).scaleb(-exp)
-    if value == value.to_integral_value():
-        return f"{int(value):,} {currency}"
-    return f"{value:,.{exp}f} {currency}"
+    text = f"{int(value):,}" if value == value.to_integral_value() else f"{value:,.{exp}f}"
+    text = text.replace(",", "\0").replace(".", mark).replace("\0", group)
+    return f"{text} {currency}".strip()
+
+
+def format_totals(totals: dict[str, int]) -> str:
+    """Per-currency totals side by side, never summed across currencies."""
+    shown = {c: v for c, v in totals.items() if v}
+    if not shown:
+        return "0"
+    return " + ".join(format_amount(v, c) for c, v in sorted(shown.items()))

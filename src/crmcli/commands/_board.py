@@ -1,0 +1,90 @@
+"""The pipeline board as text: stage columns fitted to the terminal, wrapping when narrow.
+
+Plain characters only (no box drawing), so it reads the same piped into a file;
+on a colour terminal the marks for stale deals and missing next steps are coloured.
+"""
+
+from __future__ import annotations
+
+import shutil
+from typing import Any
+
+from crmcli.commands._output import style
+from crmcli.core.money import format_amount
+
+MIN_WIDTH = 24
+GAP = "  "
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def card_lines(card: dict[str, Any], width: int) -> list[str]:
+    """Title, who, amount and days in stage, then the warning marks."""
+    who = card["contact"] or card["company"] or "—"
+    amount = (
+        format_amount(int(card["amount_minor"]), card["currency"] or "")
+        if card["amount_minor"] is not None
+        else "no amount"
+    )
+    lines = [
+        _fit(f"#{card['id']} {card['title']}", width),
+        _fit(who, width),
+        _fit(f"{amount} · {card['days_in_stage']}d", width),
+    ]
+    marks = []
+    if card["stale"]:
+        marks.append(style("STALE", "31"))
+    if card["no_next_step"]:
+        marks.append(style("NO NEXT STEP", "33"))
+    elif card["next_step"]:
+        lines.append(_fit(f"> {card['next_step']}", width))
+    if marks:
+        lines.append(" ".join(marks))
+    return lines
+
+
+def column_lines(column: Any, width: int) -> list[str]:
+    stage = column.stage
+    lines = [style(_fit(f"{stage['name']} ({column.count})", width), "1")]
+    # One line per currency: totals are never summed across currencies.
+    currencies = sorted(c for c, v in column.totals.items() if v) or [""]
+    for currency in currencies:
+        total = format_amount(column.totals[currency], currency) if currency else "0"
+        lines.append(_fit(f"total {total}", width))
+    for currency in currencies:
+        weighted = format_amount(column.weighted[currency], currency) if currency else "0"
+        lines.append(_fit(f"w{stage['probability']}% {weighted}", width))
+    lines.append("-" * width)
+    for card in column.cards:
+        lines += card_lines(card, width)
+        lines.append("")
+    if column.more > 0:
+        lines.append(_fit(f"+ {column.more} more", width))
+    return lines
+
+
+def _visible_len(text: str) -> int:
+    import re
+
+    return len(re.sub(r"\x1b\[[0-9;]*m", "", text))
+
+
+def render_board(columns: list[Any], width: int | None = None) -> str:
+    """Columns side by side, as many as fit; further stages wrap onto more rows."""
+    total = width or shutil.get_terminal_size((120, 40)).columns
+    per_row = max(1, min(len(columns), (total + len(GAP)) // (MIN_WIDTH + len(GAP))))
+    col_width = max(MIN_WIDTH, (total - len(GAP) * (per_row - 1)) // per_row) if per_row else total
+    out: list[str] = []
+    for start in range(0, len(columns), per_row):
+        group = [column_lines(c, col_width) for c in columns[start : start + per_row]]
+        height = max(len(g) for g in group)
+        for i in range(height):
+            cells = []
+            for lines in group:
+                text = lines[i] if i < len(lines) else ""
+                cells.append(text + " " * (col_width - _visible_len(text)))
+            out.append(GAP.join(cells).rstrip())
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"

@@ -1,0 +1,393 @@
+"""`crm deal ...`: deals through the pipeline, from first contact to won or lost."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+import typer
+
+from crmcli.commands._options import FormatOpt, JsonFlag, LimitOpt
+from crmcli.commands._output import (
+    LIST_FORMATS,
+    Column,
+    OutputFormat,
+    message,
+    render,
+    render_record,
+    resolve,
+)
+from crmcli.commands._render import local_time
+from crmcli.commands._state import AppState, state
+
+app = typer.Typer(
+    name="deal", no_args_is_help=True, help="Add, edit, move, win, lose and list deals."
+)
+
+DealRef = Annotated[
+    str, typer.Argument(help="Deal id, exact title or unique title prefix.", show_default=False)
+]
+Contact = Annotated[str | None, typer.Option("--contact", "-c", help="Contact REF.")]
+Company = Annotated[str | None, typer.Option("--company", help="Company REF.")]
+Amount = Annotated[
+    str | None, typer.Option("--amount", "-a", help="12000, 12k, 12,000 or 12 000,50.")
+]
+Currency = Annotated[str | None, typer.Option("--currency", help="ISO 4217 code (EUR, USD...).")]
+Close = Annotated[
+    str | None, typer.Option("--close", help="Expected close: eom, jan 15, 2026-12-31...")
+]
+Next = Annotated[str | None, typer.Option("--next", help="The next step.")]
+Probability = Annotated[
+    int | None, typer.Option("--probability", "-p", help="Override the stage's win %, 0-100.")
+]
+ContractEnd = Annotated[
+    str | None, typer.Option("--contract-end", help="When the contract ends (renewals).")
+]
+
+
+def _date(app_state: AppState, text: str | None) -> date | None:
+    if text is None:
+        return None
+    from crmcli.commands import _dates
+
+    return _dates.parse(app_state, text, "future").date
+
+
+def _fields(app_state: AppState, store: Any, **kw: Any) -> Any:
+    from crmcli.core import companies
+    from crmcli.core.deals import DealFields
+    from crmcli.core.refs import resolve_contact
+
+    contact = kw.pop("contact", None)
+    company = kw.pop("company", None)
+    return DealFields(
+        contact_id=resolve_contact(store, contact) if contact else None,
+        company_id=companies.resolve(store, company) if company else None,
+        close=_date(app_state, kw.pop("close", None)),
+        contract_end=_date(app_state, kw.pop("contract_end", None)),
+        **kw,
+    )
+
+
+def _money(row: dict[str, Any]) -> str:
+    from crmcli.core.money import format_amount
+
+    if row.get("amount_minor") is None:
+        return ""
+    return format_amount(int(row["amount_minor"]), row["currency"] or "")
+
+
+def _flags(row: dict[str, Any]) -> str:
+    marks = []
+    if row.get("stale"):
+        marks.append("STALE")
+    if row.get("no_next_step"):
+        marks.append("NO NEXT STEP")
+    return ", ".join(marks)
+
+
+def _public(row: dict[str, Any]) -> dict[str, Any]:
+    from crmcli.core.deals import effective_probability
+
+    keep = (
+        "id",
+        "title",
+        "contact_id",
+        "contact",
+        "company_id",
+        "company",
+        "amount_minor",
+        "currency",
+        "stage",
+        "status",
+        "probability",
+        "expected_close",
+        "next_step",
+        "stage_entered_at",
+        "days_in_stage",
+        "stale",
+        "no_next_step",
+        "lost_reason",
+        "contract_end",
+        "lead_source",
+        "closed_at",
+        "owner",
+        "created_at",
+        "updated_at",
+        "version",
+    )
+    out = {k: row.get(k) for k in keep}
+    out["amount"] = _money(row) or None
+    out["win_probability"] = effective_probability(row)
+    return out
+
+
+def _report(deal: dict[str, Any], verb: str, notes: list[str], as_json: bool) -> None:
+    for note in notes:
+        message(note)
+    if as_json:
+        render_record(_public(deal), OutputFormat.json, [])
+        return
+    amount = f", {_money(deal)}" if deal["amount_minor"] is not None else ""
+    print(f"{verb} deal #{deal['id']} {deal['title']} ({deal['stage']}{amount})")
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    title: Annotated[str, typer.Argument(help="What is being sold.", show_default=False)],
+    contact: Contact = None,
+    company: Company = None,
+    amount: Amount = None,
+    currency: Currency = None,
+    stage: Annotated[
+        str | None, typer.Option("--stage", "-s", help="Starting stage (default: the first).")
+    ] = None,
+    close: Close = None,
+    next_step: Next = None,
+    probability: Probability = None,
+    source: Annotated[str | None, typer.Option("--source", help="Lead source.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Add a deal for a contact (and their company) in an open stage."""
+    from crmcli.core import deals
+
+    app_state = state(ctx)
+    store = app_state.store(write=True)
+    fields = _fields(
+        app_state,
+        store,
+        contact=contact,
+        company=company,
+        title=title,
+        amount=amount,
+        currency=currency,
+        stage=stage,
+        close=close,
+        next_step=next_step,
+        probability=probability,
+        source=source,
+    )
+    _report(deals.add(store, fields), "added", [], as_json)
+
+
+@app.command("edit")
+def edit(
+    ctx: typer.Context,
+    ref: DealRef,
+    title: Annotated[str | None, typer.Option("--title", help="New title.")] = None,
+    contact: Contact = None,
+    company: Company = None,
+    amount: Amount = None,
+    currency: Currency = None,
+    close: Close = None,
+    next_step: Next = None,
+    probability: Probability = None,
+    contract_end: ContractEnd = None,
+    no_probability: Annotated[
+        bool, typer.Option("--no-probability", help="Use the stage's probability again.")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Change a deal's details (its stage changes with `crm deal move`)."""
+    from crmcli.core import deals
+
+    app_state = state(ctx)
+    store = app_state.store(write=True)
+    deal_id = deals.resolve_deal(store, ref)
+    fields = _fields(
+        app_state,
+        store,
+        contact=contact,
+        company=company,
+        title=title,
+        amount=amount,
+        currency=currency,
+        close=close,
+        next_step=next_step,
+        probability=probability,
+        contract_end=contract_end,
+        clear_probability=no_probability,
+    )
+    deal, notes = deals.edit(store, deal_id, fields)
+    _report(deal, "updated", notes, as_json)
+
+
+@app.command("move")
+def move(
+    ctx: typer.Context,
+    ref: DealRef,
+    stage: Annotated[str, typer.Argument(help="Target stage.", show_default=False)],
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Why, when moving to Lost.")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Move a deal to another stage; a won or lost stage closes it."""
+    from crmcli.core import deals
+
+    store = state(ctx).store(write=True)
+    deal, notes = deals.move(store, deals.resolve_deal(store, ref), stage, reason=reason)
+    _report(deal, "moved", notes, as_json)
+
+
+@app.command("won")
+def won(
+    ctx: typer.Context, ref: DealRef, contract_end: ContractEnd = None, as_json: JsonFlag = False
+) -> None:
+    """Close a deal as won (with --contract-end, a renewal follow-up is planned)."""
+    from crmcli.core import deals
+
+    app_state = state(ctx)
+    end = _date(app_state, contract_end)
+    store = app_state.store(write=True)
+    deal, notes = deals.won(store, deals.resolve_deal(store, ref), contract_end=end)
+    _report(deal, "won", notes, as_json)
+
+
+@app.command("lost")
+def lost(
+    ctx: typer.Context,
+    ref: DealRef,
+    reason: Annotated[str, typer.Option("--reason", "-r", help="Why it was lost.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Close a deal as lost, with the reason."""
+    from crmcli.core import deals
+
+    store = state(ctx).store(write=True)
+    deal, notes = deals.lost(store, deals.resolve_deal(store, ref), reason)
+    _report(deal, "lost", notes, as_json)
+
+
+@app.command("reopen")
+def reopen(
+    ctx: typer.Context,
+    ref: DealRef,
+    stage: Annotated[
+        str | None, typer.Option("--stage", "-s", help="Open stage to reopen into.")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Reopen a won or lost deal, in the stage it left (or --stage)."""
+    from crmcli.core import deals
+
+    store = state(ctx).store(write=True)
+    deal = deals.reopen(store, deals.resolve_deal(store, ref), stage)
+    _report(deal, "reopened", [], as_json)
+
+
+@app.command("show")
+def show(ctx: typer.Context, ref: DealRef, as_json: JsonFlag = False) -> None:
+    """A deal with its stage history and timeline."""
+    from crmcli.core import deals
+
+    store = state(ctx).store()
+    deal = deals.get(store, deals.resolve_deal(store, ref))
+    history = deals.history(store, int(deal["id"]))
+    events = deals.timeline(store, int(deal["id"]))
+    if as_json:
+        render_record(
+            {**_public(deal), "history": history, "timeline": events}, OutputFormat.json, []
+        )
+        return
+    prob = deals.effective_probability(deal)
+    render_record(
+        deal,
+        OutputFormat.table,
+        [
+            ("Deal", f"{deal['title']}  #{deal['id']}"),
+            ("Contact", deal["contact"]),
+            ("Company", deal["company"]),
+            ("Amount", _money(deal)),
+            (
+                "Stage",
+                f"{deal['stage']} ({deal['status']}), {deal['days_in_stage']} days"
+                + (f" (target {deal['target_days']})" if deal["target_days"] else ""),
+            ),
+            ("Win %", f"{prob}%" + (" (deal's own)" if deal["probability"] is not None else "")),
+            ("Close", deal["expected_close"]),
+            ("Next step", deal["next_step"]),
+            ("Flags", _flags(deal)),
+            ("Lost reason", deal["lost_reason"]),
+            ("Contract end", deal["contract_end"]),
+            ("Source", deal["lead_source"]),
+            ("Created", local_time(deal["created_at"])),
+        ],
+    )
+    print()
+    render(
+        history,
+        OutputFormat.table,
+        [
+            Column("at", "WHEN", fmt=local_time),
+            Column("from_stage", "FROM"),
+            Column("to_stage", "TO"),
+        ],
+    )
+    if events:
+        print()
+        render(
+            events,
+            OutputFormat.table,
+            [
+                Column("at", "WHEN", fmt=local_time),
+                Column("what", "WHAT"),
+                Column("text", "DETAIL", max_width=60),
+            ],
+        )
+
+
+LIST_COLUMNS = [
+    Column("id", "ID"),
+    Column("title", "DEAL", max_width=30),
+    Column("contact", "CONTACT", max_width=22),
+    Column("stage", "STAGE"),
+    Column("amount", "AMOUNT"),
+    Column("days_in_stage", "DAYS"),
+    Column("expected_close", "CLOSE"),
+    Column("next_step", "NEXT STEP", max_width=28),
+    Column("flags", "FLAGS"),
+]
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    stage: Annotated[str | None, typer.Option("--stage", "-s", help="Only this stage.")] = None,
+    status: Annotated[str, typer.Option("--status", help="open, won, lost or all.")] = "open",
+    stale: Annotated[
+        bool, typer.Option("--stale", help="Only deals past their stage's target days.")
+    ] = False,
+    closing_before: Annotated[
+        str | None,
+        typer.Option("--closing-before", help="Only deals expected to close before this date."),
+    ] = None,
+    limit: LimitOpt = None,
+    fmt: FormatOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Deals in pipeline order, flagged when stale or without a next step."""
+    from crmcli.core import clock, deals
+    from crmcli.core.stages import resolve as resolve_stage
+
+    chosen = resolve(fmt, as_json, LIST_FORMATS)
+    app_state = state(ctx)
+    before = _date(app_state, closing_before)
+    store = app_state.store()
+    stage_id = int(resolve_stage(store, stage)["id"]) if stage else None
+    rows = deals.list_deals(
+        store,
+        clock.now(),
+        stage_id=stage_id,
+        status=None if status == "all" else status,
+        stale=stale,
+        closing_before=before,
+        limit=limit,
+    )
+    out = [{**_public(r), "flags": _flags(r)} for r in rows]
+    render(out, chosen, LIST_COLUMNS)
+    if not out:
+        if chosen is OutputFormat.table:
+            message("no deals match")
+        raise typer.Exit(1)

@@ -1,0 +1,137 @@
+"""`crm pipeline` and `crm forecast`: the board in the shell, and what will close when."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from crmcli.commands._options import JsonFlag
+from crmcli.commands._output import style
+from crmcli.commands._state import state
+
+
+def pipeline(
+    ctx: typer.Context,
+    limit: Annotated[
+        int,
+        typer.Option("--limit", "-n", min=0, help="Cards shown per stage (oldest in stage first)."),
+    ] = 8,
+    show_all: Annotated[bool, typer.Option("--all", help="Show every card.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """The board: a column per open stage with count, total and weighted amount, and cards."""
+    from crmcli.commands._board import render_board
+    from crmcli.core import clock
+    from crmcli.core.pipeline import board
+
+    store = state(ctx).store()
+    columns = board(store, clock.now(), per_stage=None if (show_all or as_json) else limit)
+    if as_json:
+        import json
+
+        doc = {
+            "stages": [
+                {
+                    "stage": c.stage["name"],
+                    "probability": c.stage["probability"],
+                    "target_days": c.stage["target_days"],
+                    "count": c.count,
+                    "totals": c.totals,
+                    "weighted": c.weighted,
+                    "deals": [_card(d) for d in c.cards],
+                }
+                for c in columns
+            ]
+        }
+        print(json.dumps(doc, ensure_ascii=False, indent=2))
+        return
+    print(render_board(columns), end="")
+
+
+def _card(deal: dict[str, Any]) -> dict[str, Any]:
+    keep = (
+        "id",
+        "title",
+        "contact",
+        "company",
+        "amount_minor",
+        "currency",
+        "days_in_stage",
+        "expected_close",
+        "next_step",
+        "probability",
+        "stale",
+        "no_next_step",
+    )
+    return {k: deal[k] for k in keep}
+
+
+def forecast(
+    ctx: typer.Context,
+    months: Annotated[
+        int,
+        typer.Option(
+            "--months", "-m", min=1, max=36, help="How many months ahead, this one included."
+        ),
+    ] = 3,
+    as_json: JsonFlag = False,
+) -> None:
+    """Weighted amount by expected close month, beside best case (all) and commit."""
+    from crmcli.core import clock
+    from crmcli.core.money import format_totals
+    from crmcli.core.pipeline import forecast as build
+
+    app_state = state(ctx)
+    commit_at = int(app_state.config.get("commit_probability"))
+    buckets = build(app_state.store(), clock.local_now().date(), months=months, commit_at=commit_at)
+    if as_json:
+        import json
+
+        print(
+            json.dumps(
+                {
+                    "commit_probability": commit_at,
+                    "months": [
+                        {
+                            "month": b.label,
+                            "deals": b.deals,
+                            "weighted": b.weighted,
+                            "best_case": b.best,
+                            "commit": b.commit,
+                        }
+                        for b in buckets
+                    ],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    from crmcli.commands._output import Column, OutputFormat, render
+
+    rows = [
+        {
+            "month": {"earlier": "earlier (past due)", "undated": "no close date"}.get(
+                b.label, b.label
+            ),
+            "deals": b.deals,
+            "weighted": format_totals(b.weighted),
+            "best": format_totals(b.best),
+            "commit": format_totals(b.commit),
+        }
+        for b in buckets
+        if b.deals or b.label not in ("earlier", "undated")
+    ]
+    print(style(f"Forecast (commit = win probability >= {commit_at}%)", "1"))
+    render(
+        rows,
+        OutputFormat.table,
+        [
+            Column("month", "MONTH"),
+            Column("deals", "DEALS"),
+            Column("weighted", "WEIGHTED", max_width=50),
+            Column("best", "BEST CASE", max_width=50),
+            Column("commit", "COMMIT", max_width=50),
+        ],
+    )
