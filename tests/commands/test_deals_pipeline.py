@@ -64,6 +64,10 @@ def test_stage_add_edit_move_rm(db: Path) -> None:
     assert invoke("stage", "move", "pilot", "--before", "demo").exit_code == 0
     stages = json.loads(invoke("stage", "list", "--json").stdout)
     assert [s["name"] for s in stages][:4] == ["Lead", "Qualified", "Pilot", "Demo"]
+    assert invoke("stage", "move", "pilot", "1").exit_code == 0
+    names = [s["name"] for s in json.loads(invoke("stage", "list", "--json").stdout)]
+    assert names[:3] == ["Pilot", "Lead", "Qualified"]
+    assert invoke("stage", "move", "pilot", "3").exit_code == 0
     assert [s["position"] for s in stages] == list(range(1, 9))
     deal("Acme pilot", "--contact", "helene", "--stage", "pilot")
     before = dump(db)
@@ -137,6 +141,7 @@ def test_deal_add_parses_money_and_infers_company(db: Path) -> None:
         (("stage", "add", "X", "--probability", "101"), "between 0 and 100"),
         (("stage", "edit", "lead"), "nothing to change"),
         (("stage", "move", "lead"), "--before"),
+        (("stage", "move", "lead", "99"), "position must be between"),
     ],
 )
 def test_bad_input_changes_nothing(db: Path, args: tuple[str, ...], needle: str) -> None:

@@ -52,6 +52,8 @@ def style(text: str, code: str, stream: TextIO | None = None) -> str:
 
 def cell(value: Any) -> str:
     """A value as plain text: lists joined, None empty, booleans as yes/no."""
+    if type(value) is str:  # the common case first: tables of thousands of rows
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):

@@ -69,12 +69,12 @@ def _fields(app_state: AppState, store: Any, **kw: Any) -> Any:
     )
 
 
-def _money(row: dict[str, Any]) -> str:
+def _money(row: dict[str, Any], style: tuple[str, str] | None = None) -> str:
     from crmcli.core.money import format_amount
 
     if row.get("amount_minor") is None:
         return ""
-    return format_amount(int(row["amount_minor"]), row["currency"] or "")
+    return format_amount(int(row["amount_minor"]), row["currency"] or "", style)
 
 
 def _flags(row: dict[str, Any]) -> str:
@@ -86,7 +86,7 @@ def _flags(row: dict[str, Any]) -> str:
     return ", ".join(marks)
 
 
-def _public(row: dict[str, Any]) -> dict[str, Any]:
+def _public(row: dict[str, Any], style: tuple[str, str] | None = None) -> dict[str, Any]:
     from crmcli.core.deals import effective_probability
 
     keep = (
@@ -117,7 +117,7 @@ def _public(row: dict[str, Any]) -> dict[str, Any]:
         "version",
     )
     out = {k: row.get(k) for k in keep}
-    out["amount"] = _money(row) or None
+    out["amount"] = _money(row, style) or None
     out["win_probability"] = effective_probability(row)
     return out
 
@@ -385,7 +385,10 @@ def list_(
         closing_before=before,
         limit=limit,
     )
-    out = [{**_public(r), "flags": _flags(r)} for r in rows]
+    from crmcli.core.money import number_style
+
+    style = number_style()  # once, not per row
+    out = [{**_public(r, style), "flags": _flags(r)} for r in rows]
     render(out, chosen, LIST_COLUMNS)
     if not out:
         if chosen is OutputFormat.table:

@@ -126,6 +126,13 @@ def _tour(target: Path) -> None:
             )
         )
     steps.append(("The day at a glance (first 3 of each section):", ["today", "--limit", "3"]))
+    steps.append(
+        (
+            "The pipeline board (2 cards a stage; `crm pipeline --all` for all):",
+            ["pipeline", "--limit", "2"],
+        )
+    )
+    steps.append(("What will close, and when:", ["forecast"]))
     print("\nA short tour of the demo data\n")
     for caption, argv in steps:
         print(caption)

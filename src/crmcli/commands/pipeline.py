@@ -44,7 +44,8 @@ def pipeline(
                 for c in columns
             ]
         }
-        print(json.dumps(doc, ensure_ascii=False, indent=2))
+        # Compact: a board of thousands of cards is for jq and scripts, not for reading.
+        print(json.dumps(doc, ensure_ascii=False))
         return
     print(render_board(columns), end="")
 

@@ -49,7 +49,9 @@ def add(
     probability: Annotated[
         int, typer.Option("--probability", "-p", help="Win probability, 0-100.")
     ] = 50,
-    days: Annotated[int | None, typer.Option("--days", help="Target days in this stage.")] = None,
+    days: Annotated[
+        int | None, typer.Option("--days", "--target-days", help="Target days in this stage.")
+    ] = None,
     kind: Annotated[str, typer.Option("--kind", help="open, won or lost.")] = "open",
     before: Before = None,
     after: After = None,
@@ -78,7 +80,9 @@ def edit(
     probability: Annotated[
         int | None, typer.Option("--probability", "-p", help="Win probability, 0-100.")
     ] = None,
-    days: Annotated[int | None, typer.Option("--days", help="Target days in stage.")] = None,
+    days: Annotated[
+        int | None, typer.Option("--days", "--target-days", help="Target days in stage.")
+    ] = None,
     no_days: Annotated[bool, typer.Option("--no-days", help="No target: never stale.")] = False,
 ) -> None:
     """Rename a stage or change its probability or target days."""
@@ -96,11 +100,19 @@ def edit(
 
 
 @app.command("move")
-def move(ctx: typer.Context, ref: StageRef, before: Before = None, after: After = None) -> None:
-    """Reorder: put a stage before or after another."""
+def move(
+    ctx: typer.Context,
+    ref: StageRef,
+    position: Annotated[
+        int | None, typer.Argument(help="New position (1 = first).", show_default=False)
+    ] = None,
+    before: Before = None,
+    after: After = None,
+) -> None:
+    """Reorder: `crm stage move Demo 2`, or --before / --after another stage."""
     from crmcli.core import stages
 
-    stages.move(state(ctx).store(write=True), ref, before=before, after=after)
+    stages.move(state(ctx).store(write=True), ref, before=before, after=after, position=position)
     _show(ctx)
 
 

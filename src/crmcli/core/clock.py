@@ -41,8 +41,14 @@ def stamp(moment: datetime) -> str:
 
 
 def parse_stamp(text: str) -> datetime:
-    """Inverse of `stamp`: an aware UTC datetime."""
-    return datetime.strptime(text, TIMESTAMP_FORMAT).replace(tzinfo=UTC)
+    """Inverse of `stamp`: an aware UTC datetime.
+
+    `fromisoformat` rather than `strptime`: lists of thousands of deals parse a
+    stamp per row, and strptime is ten times slower.
+    """
+    if not text.endswith("Z"):
+        raise ValueError(f"not a crm timestamp: {text!r}")
+    return datetime.fromisoformat(text[:-1]).replace(tzinfo=UTC)
 
 
 def local(moment: datetime) -> datetime:

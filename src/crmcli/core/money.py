@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from crmcli.core.errors import Invalid
 
@@ -118,8 +119,13 @@ _STYLES = {
 
 def number_style() -> tuple[str, str]:
     """(group separator, decimal mark) for the user's locale; English when unknown."""
-    for var in ("LC_ALL", "LC_MONETARY", "LANG"):
-        value = os.environ.get(var, "")
+    env = os.environ
+    return _style_for(env.get("LC_ALL", ""), env.get("LC_MONETARY", ""), env.get("LANG", ""))
+
+
+@lru_cache(maxsize=16)
+def _style_for(*values: str) -> tuple[str, str]:
+    for value in values:
         if value:
             if value.startswith("de_CH"):
                 return ("'", ".")
@@ -127,18 +133,19 @@ def number_style() -> tuple[str, str]:
     return (",", ".")
 
 
-def format_amount(minor: int, currency: str) -> str:
+def format_amount(minor: int, currency: str, style: tuple[str, str] | None = None) -> str:
     """Human form in the locale's style: `12,000.50 EUR` (en), `12 000,50 EUR` (fr).
 
     Whole amounts drop the decimals; the ISO code, not a symbol, says the currency,
     so totals in different currencies can never be mistaken for each other.
     """
-    group, mark = number_style()
+    group, mark = style or number_style()
     exp = exponent(currency)
-    value = Decimal(minor).scaleb(-exp)
-    text = f"{int(value):,}" if value == value.to_integral_value() else f"{value:,.{exp}f}"
-    text = text.replace(",", "\0").replace(".", mark).replace("\0", group)
-    return f"{text} {currency}".strip()
+    whole, frac = divmod(abs(minor), 10**exp)
+    text = f"{whole:,}".replace(",", group)
+    if frac:
+        text += f"{mark}{frac:0{exp}d}"
+    return f"{'-' if minor < 0 else ''}{text} {currency}".strip()
 
 
 def format_totals(totals: dict[str, int]) -> str:

@@ -153,16 +153,28 @@ def edit(
     return resolve(store, str(stage["id"]))
 
 
-def move(store: Store, ref: str, *, before: str | None, after: str | None) -> list[dict[str, Any]]:
-    """Put a stage before or after another; returns the new order."""
+def move(
+    store: Store,
+    ref: str,
+    *,
+    before: str | None = None,
+    after: str | None = None,
+    position: int | None = None,
+) -> list[dict[str, Any]]:
+    """Put a stage at a position, or before or after another; returns the new order."""
     stage = resolve(store, ref)
-    if bool(before) == bool(after):
-        raise Invalid("say where: --before STAGE or --after STAGE")
-    anchor = resolve(store, before or after or "")
-    if anchor["id"] == stage["id"]:
-        raise Invalid("a stage cannot move relative to itself")
     ids = [r["id"] for r in _ordered(store) if r["id"] != stage["id"]]
-    index = ids.index(anchor["id"]) + (1 if after else 0)
+    if sum(x is not None for x in (before, after, position)) != 1:
+        raise Invalid("say where: a position, --before STAGE or --after STAGE")
+    if position is not None:
+        if not 1 <= position <= len(ids) + 1:
+            raise Invalid(f"position must be between 1 and {len(ids) + 1}, not {position}")
+        index = position - 1
+    else:
+        anchor = resolve(store, before or after or "")
+        if anchor["id"] == stage["id"]:
+            raise Invalid("a stage cannot move relative to itself")
+        index = ids.index(anchor["id"]) + (1 if after else 0)
     with store.write(f"stage move {stage['name']}") as tx:
         _renumber(tx, [*ids[:index], stage["id"], *ids[index:]])
     return list_stages(store)
