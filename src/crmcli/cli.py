@@ -30,6 +30,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "deal": ("crmcli.commands.deal", "Add, edit, move, win, lose and list deals."),
     "stage": ("crmcli.commands.stage", "List and change the pipeline's stages."),
     "followup": ("crmcli.commands.followup", "Add, list, complete, snooze and remove follow-ups."),
+    "import": ("crmcli.commands.imports", "Bring contacts and deals in from other tools' files."),
     "export": ("crmcli.commands.export", "Write records out for other tools (csv, json, ics...)."),
     "db": ("crmcli.commands.db", "The database file: where it is, its schema, upgrades."),
 }

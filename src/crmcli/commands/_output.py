@@ -26,6 +26,7 @@ class OutputFormat(StrEnum):
     csv = "csv"
     tsv = "tsv"
     ics = "ics"
+    vcard = "vcard"
 
 
 LIST_FORMATS = (OutputFormat.table, OutputFormat.json, OutputFormat.jsonl, OutputFormat.csv)
@@ -90,8 +91,13 @@ def render(
     columns: Sequence[Column],
     *,
     out: TextIO | None = None,
+    safe: bool = False,
 ) -> int:
-    """Write rows in the chosen format; returns how many were written."""
+    """Write rows in the chosen format; returns how many were written.
+
+    `safe` neutralises csv/tsv cells a spreadsheet would run as formulas (exports);
+    JSON is never altered.
+    """
     stream = out or sys.stdout
     if fmt is OutputFormat.json:
         count = 0
@@ -114,6 +120,13 @@ def render(
         )
         writer.writerow([c.key for c in columns])
         count = 0
+        if safe:
+            from crmcli.core.exporting import neutralise
+
+            for row in rows:
+                writer.writerow([neutralise(cell(row.get(c.key))) for c in columns])
+                count += 1
+            return count
         for row in rows:
             writer.writerow([cell(row.get(c.key)) for c in columns])
             count += 1

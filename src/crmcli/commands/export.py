@@ -1,4 +1,9 @@
-"""`crm export ...`: stream records to stdout (or a file) for other tools."""
+"""`crm export ...`: stream records to stdout (or a file) for other tools.
+
+Every export streams (flat memory), writes UTF-8, and defaults to stdout so it
+pipes into jq, csvkit, sqlite3, a spreadsheet or a mail merge. CSV and TSV cells
+that a spreadsheet would run as formulas are neutralised unless --raw.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ from crmcli.commands._state import state
 app = typer.Typer(
     name="export",
     no_args_is_help=True,
-    help="Write records out for other tools (csv, json, ics...).",
+    help="Write records out for other tools (csv, json, vcard, ics...).",
 )
 
 Output = Annotated[
@@ -29,6 +34,10 @@ Format = Annotated[
     OutputFormat | None,
     typer.Option("--format", "-f", case_sensitive=False, help="Output format.", show_default=False),
 ]
+Raw = Annotated[
+    bool, typer.Option("--raw", help="Write csv/tsv cells untouched (no formula neutralising).")
+]
+TABULAR = (OutputFormat.csv, OutputFormat.tsv, OutputFormat.json, OutputFormat.jsonl)
 
 
 @contextmanager
@@ -53,39 +62,155 @@ def destination(path: Path | None) -> Iterator[TextIO]:
         raise
 
 
+def _tabular(
+    rows: object, fmt: OutputFormat, columns: tuple[str, ...], output: Path | None, raw: bool
+) -> None:
+    with destination(output) as out:
+        render(rows, fmt, [Column(c, c) for c in columns], out=out, safe=not raw)  # type: ignore[arg-type]
+
+
+@app.command("contacts")
+def contacts(
+    ctx: typer.Context,
+    fmt: Format = None,
+    output: Output = None,
+    raw: Raw = False,
+    tag: Annotated[str | None, typer.Option("--tag", help="Only contacts with this tag.")] = None,
+    company: Annotated[
+        str | None, typer.Option("--company", "-c", help="Only people at this company.")
+    ] = None,
+    status: Annotated[str | None, typer.Option("--status", help="Only this status.")] = None,
+    archived: Annotated[
+        bool, typer.Option("--archived", help="Archived contacts instead.")
+    ] = False,
+) -> None:
+    """Contacts as csv (default), tsv, json, jsonl or vcard.
+
+    CSV columns: id, name, prefix, first_name, middle_name, last_name, suffix, company,
+    title, email (primary), emails (all, "; "-separated), phone (primary), phones (all,
+    E.164 where known), urls, tags ("; "-separated), status, lead_source, birthday
+    (YYYY-MM-DD or --MM-DD), do_not_contact, cadence_days, last_touch_at, notes,
+    custom_fields / external_ids / addresses (JSON), created_at, updated_at.
+    """
+    from crmcli.core import companies, exporting
+    from crmcli.core.contacts import ContactStatus
+
+    chosen = resolve(fmt or OutputFormat.csv, False, (*TABULAR, OutputFormat.vcard))
+    store = state(ctx).store()
+    if status:
+        from crmcli.core.errors import Invalid
+
+        if status not in {s.value for s in ContactStatus}:
+            raise Invalid(f"unknown status {status!r}")
+    company_id = companies.resolve(store, company) if company else None
+    views = exporting.contacts(
+        store, tag=tag, company_id=company_id, status=status, archived=archived
+    )
+    if chosen is OutputFormat.vcard:
+        from crmcli.core.vcard import write_vcards
+
+        with destination(output) as out:
+            write_vcards(views, out, uid_domain=exporting.calendar_domain(store))
+        return
+    if chosen in (OutputFormat.csv, OutputFormat.tsv):
+        rows = (exporting.contact_csv_row(v) for v in views)
+        _tabular(rows, chosen, exporting.CONTACT_CSV_COLUMNS, output, raw)
+    else:
+        _tabular(views, chosen, exporting.CONTACT_CSV_COLUMNS, output, raw)
+
+
+@app.command("companies")
+def companies_(
+    ctx: typer.Context, fmt: Format = None, output: Output = None, raw: Raw = False
+) -> None:
+    """Companies as csv (default), tsv, json or jsonl."""
+    from crmcli.core import exporting
+
+    chosen = resolve(fmt or OutputFormat.csv, False, TABULAR)
+    _tabular(
+        exporting.companies(state(ctx).store()), chosen, exporting.COMPANY_COLUMNS, output, raw
+    )
+
+
+@app.command("deals")
+def deals(
+    ctx: typer.Context,
+    fmt: Format = None,
+    output: Output = None,
+    raw: Raw = False,
+    stage: Annotated[str | None, typer.Option("--stage", "-s", help="Only this stage.")] = None,
+    status: Annotated[str | None, typer.Option("--status", help="open, won or lost.")] = None,
+    closing_before: Annotated[
+        str | None, typer.Option("--closing-before", help="Expected to close before.")
+    ] = None,
+) -> None:
+    """Deals as csv (default), tsv, json or jsonl; `amount` is a plain decimal."""
+    from crmcli.commands import _dates
+    from crmcli.core import exporting
+    from crmcli.core.errors import Invalid
+    from crmcli.core.stages import resolve as resolve_stage
+
+    chosen = resolve(fmt or OutputFormat.csv, False, TABULAR)
+    app_state = state(ctx)
+    if status and status not in ("open", "won", "lost"):
+        raise Invalid(f"unknown status {status!r} (open, won or lost)")
+    before = _dates.parse(app_state, closing_before, "future").date if closing_before else None
+    store = app_state.store()
+    stage_id = int(resolve_stage(store, stage)["id"]) if stage else None
+    rows = exporting.deals(store, stage_id=stage_id, status=status, closing_before=before)
+    _tabular(rows, chosen, exporting.DEAL_COLUMNS, output, raw)
+
+
+@app.command("interactions")
+def interactions(
+    ctx: typer.Context,
+    fmt: Format = None,
+    output: Output = None,
+    raw: Raw = False,
+    contact: Annotated[
+        str | None, typer.Option("--contact", "-c", help="Only this contact's.")
+    ] = None,
+) -> None:
+    """The interaction log as csv (default), tsv, json or jsonl."""
+    from crmcli.core import exporting
+    from crmcli.core.refs import resolve_contact
+
+    chosen = resolve(fmt or OutputFormat.csv, False, TABULAR)
+    store = state(ctx).store()
+    contact_id = resolve_contact(store, contact) if contact else None
+    _tabular(
+        exporting.interactions(store, contact_id=contact_id),
+        chosen,
+        exporting.INTERACTION_COLUMNS,
+        output,
+        raw,
+    )
+
+
 @app.command("followups")
 def followups(
     ctx: typer.Context,
     fmt: Format = None,
     output: Output = None,
+    raw: Raw = False,
     done: Annotated[bool, typer.Option("--done", help="Include completed follow-ups.")] = False,
 ) -> None:
-    """Follow-ups as csv, tsv, json, jsonl, or ics (a calendar file phones can import).
+    """Follow-ups as csv (default), tsv, json, jsonl, or ics (a calendar phones can import).
 
     The ics file has one event per open follow-up, all-day for date-only ones, each with a
     stable UID (re-importing updates instead of duplicating) and an alarm.
     """
     from crmcli.core import clock, exporting
 
-    chosen = resolve(
-        fmt,
-        False,
-        (
-            OutputFormat.csv,
-            OutputFormat.tsv,
-            OutputFormat.json,
-            OutputFormat.jsonl,
-            OutputFormat.ics,
-        ),
-    )
+    chosen = resolve(fmt or OutputFormat.csv, False, (*TABULAR, OutputFormat.ics))
     app_state = state(ctx)
     store = app_state.store()
     rows = exporting.followups(store, include_done=done)
-    with destination(output) as out:
-        if chosen is OutputFormat.ics:
-            from crmcli.core.ics import write_calendar
+    if chosen is OutputFormat.ics:
+        from crmcli.core.ics import write_calendar
 
-            lead = int(app_state.config.get("reminder_lead_minutes"))
+        lead = int(app_state.config.get("reminder_lead_minutes"))
+        with destination(output) as out:
             write_calendar(
                 rows,
                 out,
@@ -93,5 +218,5 @@ def followups(
                 alarm_minutes=lead,
                 uid_domain=exporting.calendar_domain(store),
             )
-        else:
-            render(rows, chosen, [Column(c, c) for c in exporting.FOLLOWUP_COLUMNS], out=out)
+        return
+    _tabular(rows, chosen, exporting.FOLLOWUP_COLUMNS, output, raw)

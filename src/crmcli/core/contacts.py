@@ -157,9 +157,15 @@ def search_terms(
     emails: Iterable[str],
     phones: Iterable[tuple[str, str | None]],
     tags: Iterable[str],
+    external_ids: dict[str, str] | None = None,
 ) -> set[tuple[str, str]]:
-    """(term, field) pairs under which `crm find` finds this contact."""
+    """(term, field) pairs under which `crm find` (and the import matcher) find this contact."""
     terms: set[tuple[str, str]] = set()
+    if external_ids:
+        from crmcli.core.matching import external_term
+
+        for system, ext_id in external_ids.items():
+            terms.add((external_term(system, str(ext_id)), "external"))
     for word in fold(display_name).split():
         terms.add((word, "name"))
     if company:
@@ -196,7 +202,7 @@ def reindex(tx: Tx, contact_id: int) -> None:
     """Rebuild one contact's rows in the search index from what is stored."""
     store = tx.store
     row = store.row(
-        "SELECT c.display_name, co.name AS company FROM contact c "
+        "SELECT c.display_name, c.external_ids, co.name AS company FROM contact c "
         "LEFT JOIN company co ON co.id = c.company_id WHERE c.id = ?",
         (contact_id,),
     )
@@ -217,7 +223,8 @@ def reindex(tx: Tx, contact_id: int) -> None:
         r[0]
         for r in store.tuples("SELECT tag FROM contact_tag WHERE contact_id = ?", (contact_id,))
     ]
-    terms = search_terms(row["display_name"], row["company"], mails, nums, labels)
+    external = json.loads(row["external_ids"]) if row["external_ids"] else None
+    terms = search_terms(row["display_name"], row["company"], mails, nums, labels, external)
     tx.executemany(
         "INSERT INTO search_term (term, contact_id, field) VALUES (?, ?, ?)",
         [(term, contact_id, fld) for term, fld in sorted(terms)],

@@ -35,6 +35,8 @@ class ContactRecord:
     country: str | None = None  # ISO 3166 alpha-2 of the row, for reading its phone numbers
     lead_source: str | None = None
     status: str | None = None
+    do_not_contact: bool | None = None
+    cadence_days: int | None = None
     external_ids: dict[str, str] = field(default_factory=dict)  # system -> id
     custom: dict[str, str] = field(default_factory=dict)  # columns that map to nothing
     issues: list[str] = field(default_factory=list)  # values kept but flagged

@@ -1,0 +1,75 @@
+"""What the main screens share: the session, and reading the data again when it changed."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Protocol, cast
+
+from textual.screen import Screen
+
+from crmcli.tui.messages import DataChanged
+
+if TYPE_CHECKING:
+    from textual.dom import DOMNode
+
+    from crmcli.tui.session import Session
+
+
+class _HasSession(Protocol):
+    session: Session
+    generation: int
+
+    def changed(self) -> None: ...
+
+
+def app_of(node: DOMNode) -> _HasSession:
+    """The running crm application, seen through what screens need of it."""
+    return cast(_HasSession, node.app)
+
+
+def session_of(node: DOMNode) -> Session:
+    return app_of(node).session
+
+
+class DataScreen(Screen[Any]):
+    """A screen that shows stored data and reads it again when it changes.
+
+    The app counts changes (`generation`): a screen on view reloads at once when
+    another connection commits; a screen in the background reloads when it is
+    shown again, so only the visible data is ever read.
+    """
+
+    seen = -1
+
+    @property
+    def session(self) -> Session:
+        return session_of(self)
+
+    async def reload(self) -> None:
+        """Read this screen's data again, keeping the selection where it can."""
+
+    def mark_seen(self) -> None:
+        self.seen = app_of(self).generation
+
+    def wrote(self) -> None:
+        """This screen changed data itself: other screens must read it again."""
+        app_of(self).changed()
+        self.mark_seen()
+
+    async def on_screen_resume(self) -> None:
+        if self.seen != app_of(self).generation:
+            await self.reload()
+            self.mark_seen()
+
+    async def on_data_changed(self, message: DataChanged) -> None:
+        message.stop()
+        await self.reload()
+        self.mark_seen()
+
+    def report(self, exc: BaseException, *, severity: str = "error") -> None:
+        """Show a user-facing error as a notification; re-raise a genuine bug."""
+        from crmcli.tui.session import error_message
+
+        text = error_message(exc)
+        if text is None:
+            raise exc
+        self.notify(text, severity="warning" if severity == "warning" else "error", timeout=6)

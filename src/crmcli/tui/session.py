@@ -1,0 +1,87 @@
+"""The interface's handle on the core: the one store, its config, and a few small adapters.
+
+Everything here is a thin wrapper over core services; the screens never run SQL.
+Three helpers exist only because the core does not offer them (yet):
+- `data_version`: whether another connection committed since the last look;
+- `parse_when`: a WHEN phrase read with the user's date settings, as the CLI does
+  in `commands/_dates.py`;
+- `happened_at`: an interaction's time from a phrase, as `crm log --at` reads it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from datetime import datetime, time
+from typing import TYPE_CHECKING, Literal
+
+from crmcli.core import clock
+from crmcli.core.errors import CrmError
+
+if TYPE_CHECKING:
+    from crmcli.core.store import Store
+    from crmcli.core.when import When
+
+
+class Session:
+    """One long-lived store shared by every screen, and a lock for worker threads.
+
+    The connection is opened with `check_same_thread=False`; the lock keeps a
+    search running in a worker thread from interleaving with a write made from
+    the interface's own thread.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.config = store.config
+        self.lock = threading.RLock()
+
+    def now(self) -> datetime:
+        """The current instant (UTC), honouring `CRM_NOW`."""
+        return clock.now()
+
+    def data_version(self) -> int:
+        """SQLite's counter of commits made by *other* connections to this database.
+
+        It does not move for this connection's own writes, so polling it tells
+        the interface exactly when the CLI (or anything else) changed the data.
+        """
+        with self.lock:
+            return int(self.store.value("PRAGMA data_version"))
+
+    def parse_when(self, text: str, direction: Literal["future", "past"]) -> When:
+        """Read a WHEN phrase relative to now, with the user's date order and week start."""
+        from crmcli.core.when import parse_when
+
+        order: Literal["dmy", "mdy"] = "mdy" if self.config.date_order == "mdy" else "dmy"
+        start: Literal["mon", "sun"] = "sun" if self.config.get("week_start") == "sun" else "mon"
+        return parse_when(
+            text, now=clock.local_now(), direction=direction, date_order=order, week_start=start
+        )
+
+    def happened_at(self, text: str) -> datetime:
+        """An interaction's time: a date-only phrase means noon that day (now, if today)."""
+        when = self.parse_when(text, "past")
+        zone = clock.local_zone()
+        if when.time is not None:
+            return when.instant(zone)
+        now = clock.local_now()
+        if when.date == now.date():
+            return now
+        return datetime.combine(when.date, time(12, 0), tzinfo=zone)
+
+    def close(self) -> None:
+        with self.lock:
+            self.store.close()
+
+
+def error_message(exc: BaseException) -> str | None:
+    """The one line to show for an error the user can act on, or None for a real bug."""
+    if isinstance(exc, CrmError):
+        return exc.message
+    if isinstance(exc, sqlite3.Error):
+        from crmcli.core.store import describe_error
+
+        mapped = describe_error(exc)
+        return mapped.message if mapped is not None else f"database error: {exc}"
+    return None

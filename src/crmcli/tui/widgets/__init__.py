@@ -1,0 +1,1 @@
+"""Widgets the screens share: the board, the date field, the navigation bar."""

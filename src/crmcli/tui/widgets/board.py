@@ -1,0 +1,385 @@
+"""The pipeline board: a column per open stage, each column drawn with the Line API.
+
+A column may hold thousands of cards, so cards stay plain data (the core's deal
+rows) and `CardList.render_line` draws only the lines on screen: a card is a
+fixed block of `CARD_HEIGHT` lines, so line y belongs to card y // CARD_HEIGHT.
+No widget is made per card.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Sequence
+from typing import Any
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import var
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widgets import Static
+
+from crmcli.core.pipeline import Column
+from crmcli.core.textnorm import fold
+from crmcli.tui.format import fit, money, plural, totals
+
+CARD_HEIGHT = 5  # title, who, amount and days, next step, and a blank line between cards
+
+Card = dict[str, Any]
+
+
+def _order(card: Card) -> tuple[str, int]:
+    """A column's order, as the core sorts it: oldest in the stage first."""
+    return (str(card["stage_entered_at"]), int(card["id"]))
+
+
+class CardList(ScrollView):
+    """One stage's cards. Not focusable itself: the board holds the focus and the cursor."""
+
+    COMPONENT_CLASSES = {
+        "cardlist--card",
+        "cardlist--cursor",
+        "cardlist--selected",
+        "cardlist--bar",
+        "cardlist--bar-stale",
+        "cardlist--title",
+        "cardlist--dim",
+        "cardlist--amount",
+        "cardlist--stale",
+        "cardlist--next",
+        "cardlist--missing",
+        "cardlist--empty",
+    }
+
+    class Clicked(Message):
+        """A card was clicked."""
+
+        def __init__(self, column: int, index: int) -> None:
+            super().__init__()
+            self.column = column
+            self.index = index
+
+    def __init__(self, column: int, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.column = column
+        self.cards: Sequence[Card] = ()
+        self.cursor: int | None = None
+        self.active = False  # the board has the focus
+
+    def show(self, cards: Sequence[Card], cursor: int | None, active: bool) -> None:
+        """Draw these cards, with the cursor on one of them (or none)."""
+        self.cards = cards
+        self.cursor = cursor
+        self.active = active
+        self.virtual_size = Size(0, len(cards) * CARD_HEIGHT)
+        self.refresh()
+
+    def reveal(self, index: int) -> None:
+        """Scroll just enough for card `index` to be fully visible."""
+        top = index * CARD_HEIGHT
+        bottom = top + CARD_HEIGHT - 1  # the gap line may stay hidden
+        height = self.scrollable_content_region.height
+        if top < self.scroll_y:
+            self.scroll_to(y=top, animate=False)
+        elif bottom > self.scroll_y + height:
+            self.scroll_to(y=bottom - height, animate=False)
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        index = (offset.y + int(self.scroll_y)) // CARD_HEIGHT
+        if index < len(self.cards):
+            self.post_message(self.Clicked(self.column, index))
+
+    # -- drawing ------------------------------------------------------------------------
+    def _style(self, name: str, partial: bool = False) -> Style:
+        return self.get_component_rich_style(name, partial=partial)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self.rich_style
+        line = y + int(self.scroll_y)
+        if not self.cards:
+            if line == 0:
+                return Strip([Segment(fit("  no deals", width), self._style("cardlist--empty"))])
+            return Strip.blank(width, base)
+        index, row = divmod(line, CARD_HEIGHT)
+        if index >= len(self.cards) or row == CARD_HEIGHT - 1:
+            return Strip.blank(width, base)
+        card = self.cards[index]
+        if index == self.cursor:
+            back = self._style("cardlist--cursor" if self.active else "cardlist--selected")
+        else:
+            back = self._style("cardlist--card")
+        bar = self._style("cardlist--bar-stale" if card["stale"] else "cardlist--bar", True)
+        room = max(0, width - 3)  # bar, space, text, one space of margin
+        parts = self._parts(card, row, room)
+        segments = [Segment("▌", back + bar), Segment(" ", back)]
+        used = 0
+        for text, name in parts:
+            text = fit(text, room - used)
+            if not text:
+                break
+            segments.append(Segment(text, back + self._style(name, True)))
+            used += len(text)
+        strip = Strip(segments).adjust_cell_length(width, back)
+        return strip
+
+    @staticmethod
+    def _parts(card: Card, row: int, room: int) -> list[tuple[str, str]]:
+        """The text pieces of one line of a card, each with its component style."""
+        if row == 0:
+            return [(card["title"] or "(untitled)", "cardlist--title")]
+        if row == 1:
+            who = " · ".join(x for x in (card.get("contact"), card.get("company")) if x)
+            return [(who or "no contact", "cardlist--dim")]
+        if row == 2:
+            parts: list[tuple[str, str]] = []
+            amount = money(card)
+            if amount:
+                parts.append((amount + "  ", "cardlist--amount"))
+            parts.append((f"{card['days_in_stage']}d", "cardlist--dim"))
+            if card["stale"]:
+                parts.append(("  ⚠ stale", "cardlist--stale"))
+            return parts
+        if card["no_next_step"]:
+            return [("! no next step", "cardlist--missing")]
+        return [(f"→ {card['next_step']}", "cardlist--next")]
+
+
+class StageHeader(Static):
+    """A column's head: the stage, its count, total and weighted amount per currency."""
+
+    def show(self, column: Column, shown: int) -> None:
+        name = column.stage["name"]
+        count = plural(column.count, "deal")
+        if shown != column.count:
+            count = f"{shown} of {column.count} deals"
+        lines = [f"[b]{_escape(name)}[/b]  {count}"]
+        lines.append(f"Σ {_escape(totals(column.totals))}")
+        lines.append(f"[dim]~ {_escape(totals(column.weighted))} weighted[/dim]")
+        self.update("\n".join(lines))
+
+
+def _escape(text: str) -> str:
+    from textual.markup import escape
+
+    return escape(text)
+
+
+class StageView(Vertical):
+    """One column: its header above its scrolling list of cards."""
+
+    def __init__(self, index: int, stage_id: int) -> None:
+        super().__init__(id=f"stage-{stage_id}", classes="stage")
+        self.index = index
+
+    def compose(self) -> ComposeResult:
+        yield StageHeader(classes="stage-header")
+        yield CardList(self.index, id=f"cards-{self.index}")
+
+
+class Board(Horizontal, can_focus=True):
+    """The whole board. It holds the focus, the cursor (column, card) and the filter."""
+
+    BINDINGS = [
+        Binding("left", "cursor(-1, 0)", "Left", show=False),
+        Binding("right", "cursor(1, 0)", "Right", show=False),
+        Binding("up", "cursor(0, -1)", "Up", show=False),
+        Binding("down", "cursor(0, 1)", "Down", show=False),
+        Binding("h", "cursor(-1, 0)", "Left", show=False),
+        Binding("l", "cursor(1, 0)", "Right", show=False),
+        Binding("k", "cursor(0, -1)", "Up", show=False),
+        Binding("j", "cursor(0, 1)", "Down", show=False),
+        Binding("home", "edge(-1)", "First card", show=False),
+        Binding("end", "edge(1)", "Last card", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("shift+left,[", "screen.move_deal(-1)", "◀ Stage", key_display="["),
+        Binding("shift+right,]", "screen.move_deal(1)", "Stage ▶", key_display="]"),
+        Binding("enter", "screen.open_deal", "Open"),
+        Binding("w", "screen.won", "Won"),
+        Binding("x", "screen.lost", "Lost"),
+    ]
+
+    filter_text: var[str] = var("")
+
+    def __init__(self, columns: list[Column], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.columns = columns
+        self.shown: list[list[Card]] = [list(c.cards) for c in columns]
+        self.col = 0
+        self.row = 0
+        self._keys: dict[int, str] = {}
+
+    def compose(self) -> ComposeResult:
+        for index, column in enumerate(self.columns):
+            yield StageView(index, int(column.stage["id"]))
+
+    def on_mount(self) -> None:
+        self._paint_all()
+
+    # -- what is selected ---------------------------------------------------------------
+    @property
+    def current(self) -> Card | None:
+        """The card under the cursor, if any."""
+        if not self.shown or not self.shown[self.col]:
+            return None
+        return self.shown[self.col][min(self.row, len(self.shown[self.col]) - 1)]
+
+    @property
+    def stage_ids(self) -> list[int]:
+        return [int(c.stage["id"]) for c in self.columns]
+
+    def select(self, deal_id: int | None, column: int | None = None) -> bool:
+        """Put the cursor on a deal if it is shown; else keep the column, clamp the card."""
+        if deal_id is not None:
+            for index, cards in enumerate(self.shown):
+                for position, card in enumerate(cards):
+                    if card["id"] == deal_id:
+                        self.col, self.row = index, position
+                        return True
+        if column is not None:
+            self.col = column
+        self.col = max(0, min(self.col, len(self.shown) - 1))
+        if self.shown:
+            self.row = max(0, min(self.row, len(self.shown[self.col]) - 1))
+        return False
+
+    # -- data ---------------------------------------------------------------------------
+    async def load(self, columns: list[Column], keep: int | None) -> None:
+        """Show freshly read columns, keeping the cursor on deal `keep` when it still exists."""
+        structure_changed = [int(c.stage["id"]) for c in columns] != self.stage_ids
+        self.columns = columns
+        self._keys.clear()
+        self._refilter()
+        self.select(keep)
+        if structure_changed:
+            await self.recompose()
+        self._paint_all()
+
+    def set_headers(self, heads: list[Column]) -> None:
+        """New counts and totals per stage (cards unchanged)."""
+        by_id = {int(h.stage["id"]): h for h in heads}
+        for column in self.columns:
+            head = by_id.get(int(column.stage["id"]))
+            if head is not None:
+                column.count, column.totals, column.weighted = head.count, head.totals, head.weighted
+
+    def place(self, deal_id: int, deal: Card | None) -> None:
+        """Take a deal out of its column and, if it is open on this board, put it where it goes.
+
+        The cards are the core's rows: the moved deal's new row (from `deals.move`)
+        replaces the old one, at its place in the target column's order.
+        """
+        source = self.col
+        for index, column in enumerate(self.columns):
+            for position, card in enumerate(column.cards):
+                if card["id"] == deal_id:
+                    del column.cards[position]
+                    source = index
+                    break
+        target = None
+        if deal is not None and deal["status"] == "open" and deal["stage_id"] in self.stage_ids:
+            target = self.stage_ids.index(deal["stage_id"])
+            cards = self.columns[target].cards
+            keys = [_order(c) for c in cards]
+            cards.insert(bisect_left(keys, _order(deal)), deal)
+        self._keys.pop(deal_id, None)
+        self._refilter()
+        if not self.select(deal_id if target is not None else None, source):
+            self.select(None, source)
+        self._paint_all()
+
+    # -- filter -------------------------------------------------------------------------
+    def watch_filter_text(self, _old: str, _new: str) -> None:
+        keep = self.current["id"] if self.current else None
+        self._refilter()
+        self.select(keep)
+        self._paint_all()
+
+    def _key(self, card: Card) -> str:
+        key = self._keys.get(card["id"])
+        if key is None:
+            text = " ".join(
+                str(card.get(k) or "") for k in ("title", "contact", "company", "next_step")
+            )
+            key = self._keys[card["id"]] = fold(text)
+        return key
+
+    def _refilter(self) -> None:
+        words = fold(self.filter_text).split()
+        if not words:
+            self.shown = [list(c.cards) for c in self.columns]
+            return
+        self.shown = [
+            [card for card in c.cards if all(w in self._key(card) for w in words)]
+            for c in self.columns
+        ]
+
+    # -- painting -----------------------------------------------------------------------
+    def _paint_all(self) -> None:
+        if not self.is_mounted:
+            return
+        for index, column in enumerate(self.columns):
+            self._paint(index, column)
+        self._reveal()
+
+    def _paint(self, index: int, column: Column) -> None:
+        views = self.query(StageView)
+        if index >= len(views):
+            return
+        view = views[index]
+        view.query_one(StageHeader).show(column, len(self.shown[index]))
+        cursor = self.row if index == self.col else None
+        view.query_one(CardList).show(self.shown[index], cursor, self.has_focus)
+        view.set_class(index == self.col, "-current")
+
+    def _reveal(self) -> None:
+        if self.current is None:
+            return
+        lists = self.query(CardList)
+        if self.col < len(lists):
+            lists[self.col].reveal(self.row)
+            self.query(StageView)[self.col].scroll_visible(animate=False)
+
+    def on_focus(self) -> None:
+        self._paint_all()
+
+    def on_blur(self) -> None:
+        self._paint_all()
+
+    # -- keys and mouse -----------------------------------------------------------------
+    def action_cursor(self, dx: int, dy: int) -> None:
+        if not self.columns:
+            return
+        if dx:
+            self.col = max(0, min(self.col + dx, len(self.columns) - 1))
+            self.row = max(0, min(self.row, len(self.shown[self.col]) - 1))
+        if dy:
+            self.row = max(0, min(self.row + dy, len(self.shown[self.col]) - 1))
+        self._paint_all()
+
+    def action_edge(self, where: int) -> None:
+        if self.columns:
+            self.row = 0 if where < 0 else max(0, len(self.shown[self.col]) - 1)
+            self._paint_all()
+
+    def action_page(self, step: int) -> None:
+        lists = self.query(CardList)
+        if self.col < len(lists):
+            per_page = max(1, lists[self.col].scrollable_content_region.height // CARD_HEIGHT)
+            self.action_cursor(0, step * per_page)
+
+    def on_card_list_clicked(self, message: CardList.Clicked) -> None:
+        message.stop()
+        self.col, self.row = message.column, message.index
+        self.focus()
+        self._paint_all()

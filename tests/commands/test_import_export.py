@@ -1,0 +1,238 @@
+"""Importing from other tools' files and exporting through pipes, on real files."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import dump, invoke
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "import"
+
+
+def q(db: Path, sql: str) -> list[tuple[object, ...]]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def seed() -> None:
+    assert invoke("contact", "add", "Hélène Dupré", "-e", "helene@acme.fr", "-p",
+                  "06 12 34 56 78", "-c", "Acme", "--tag", "vip", "--title", "CFO",
+                  "--note", "Line one\nLine two 👩‍💻", "--birthday", "--03-14",
+                  "--url", "https://www.linkedin.com/in/hdupre/").exit_code == 0
+    assert invoke("contact", "add", "Marc Dupree", "-e", "marc@globex.com", "-e",
+                  "m.dupree@home.example", "-c", "Globex", "--status", "customer",
+                  "--source", "referral").exit_code == 0
+    assert invoke("contact", "edit", "marc", "--every", "30d", "--dnc").exit_code == 0
+    assert invoke("contact", "add", "王小明", "-p", "+86 138 0013 8000").exit_code == 0
+
+
+def comparable(view: dict[str, object]) -> dict[str, object]:
+    """What must survive a round trip (ids, times and owners may differ)."""
+    skip = {"id", "company_id", "created_at", "updated_at", "last_touch_at", "owner"}
+    out = {k: v for k, v in view.items() if k not in skip}
+    out["phones"] = [p["e164"] or p["number"] for p in view["phones"]]  # type: ignore[union-attr]
+    out["emails"] = [e["email"] for e in view["emails"]]  # type: ignore[union-attr]
+    out["urls"] = [u["url"] for u in view["urls"]]  # type: ignore[union-attr]
+    return out
+
+
+def all_contacts() -> list[dict[str, object]]:
+    out = invoke("export", "contacts", "--format", "json")
+    assert out.exit_code == 0, out.stderr
+    return sorted((comparable(v) for v in json.loads(out.stdout)), key=lambda v: str(v["name"]))
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv"])
+def test_round_trip_into_an_empty_database(fmt: str, tmp_path: Path, db: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    seed()
+    before = all_contacts()
+    exported = tmp_path / f"contacts.{fmt}"
+    assert invoke("export", "contacts", "--format", fmt, "-o", str(exported)).exit_code == 0
+    monkeypatch.setenv("CRM_DB", str(tmp_path / "fresh.db"))
+    out = invoke("import", "contacts", str(exported))
+    assert out.exit_code == 0, out.stderr
+    assert "3 created, 0 updated" in out.stdout
+    assert all_contacts() == before
+    again = invoke("import", "contacts", str(exported))  # a second import changes nothing
+    assert "0 created" in again.stdout and "3 already up to date" in again.stdout
+    assert len(all_contacts()) == 3
+
+
+def test_export_csv_columns_and_pipes(db: Path) -> None:
+    seed()
+    out = invoke("export", "contacts")
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert list(rows[0]) == ["id", "name", "prefix", "first_name", "middle_name", "last_name",
+                             "suffix", "company", "title", "email", "emails", "phone", "phones",
+                             "urls", "tags", "status", "lead_source", "birthday",
+                             "do_not_contact", "cadence_days", "last_touch_at", "notes",
+                             "custom_fields", "external_ids", "addresses", "created_at",
+                             "updated_at"]
+    marc = next(r for r in rows if r["name"] == "Marc Dupree")
+    assert marc["emails"] == "marc@globex.com; m.dupree@home.example"
+    assert marc["email"] == "marc@globex.com" and marc["do_not_contact"] == "yes"
+    helene = next(r for r in rows if r["name"] == "Hélène Dupré")
+    assert helene["phone"] == "+33612345678" and helene["birthday"] == "--03-14"
+    assert helene["notes"] == "Line one\nLine two 👩‍💻"
+    assert out.stdout.endswith("\r\n")  # RFC 4180 line ends
+    lines = invoke("export", "contacts", "--format", "jsonl").stdout.splitlines()
+    assert len(lines) == 3 and all(json.loads(line)["name"] for line in lines)
+    tsv = invoke("export", "contacts", "--format", "tsv", "--tag", "vip").stdout
+    table = list(csv.reader(io.StringIO(tsv), delimiter="\t"))
+    assert len(table) == 2 and table[1][1] == "Hélène Dupré"
+    assert table[1][21] == "Line one\nLine two 👩‍💻"  # a line break stays inside its cell
+
+
+def test_export_neutralises_formulas_but_not_phones(db: Path) -> None:
+    invoke("contact", "add", "=HYPERLINK(\"http://evil\")", "-p", "+33 6 12 34 56 78",
+           "--note", "-1+2", "--title", "@SUM(A1)", "--tag", "+tag")
+    rows = list(csv.DictReader(io.StringIO(invoke("export", "contacts").stdout)))
+    row = rows[0]
+    assert row["name"] == "'=HYPERLINK(\"http://evil\")"
+    assert row["title"] == "'@SUM(A1)" and row["notes"] == "'-1+2" and row["tags"] == "'+tag"
+    assert row["phone"] == "+33612345678" and row["phones"] == "+33612345678"
+    raw = list(csv.DictReader(io.StringIO(invoke("export", "contacts", "--raw").stdout)))[0]
+    assert raw["name"] == "=HYPERLINK(\"http://evil\")"
+    js = json.loads(invoke("export", "contacts", "--format", "json").stdout)[0]
+    assert js["name"] == "=HYPERLINK(\"http://evil\")"  # JSON is never altered
+
+
+def test_export_other_entities(db: Path, tmp_path: Path) -> None:
+    seed()
+    invoke("log", "call", "marc", "Pricing, again; \"quotes\"")
+    invoke("deal", "add", "Globex renewal", "--contact", "marc", "--amount", "12 000,50",
+           "--currency", "EUR")
+    invoke("followup", "add", "marc", "tomorrow", "Call back")
+    deals = list(csv.DictReader(io.StringIO(invoke("export", "deals").stdout)))
+    assert deals[0]["amount"] == "12000.50" and deals[0]["contact_email"] == "marc@globex.com"
+    inter = list(csv.DictReader(io.StringIO(invoke("export", "interactions").stdout)))
+    assert inter[0]["summary"] == "Pricing, again; \"quotes\""
+    companies = json.loads(invoke("export", "companies", "--format", "json").stdout)
+    assert {c["name"] for c in companies} == {"Acme", "Globex"}
+    target = tmp_path / "out.csv"
+    assert invoke("export", "followups", "-o", str(target)).exit_code == 0
+    assert "Call back" in target.read_text(encoding="utf-8")
+    assert not list(tmp_path.glob(".*crm-tmp"))
+
+
+def test_export_to_an_unwritable_place_is_a_clear_error(db: Path, tmp_path: Path) -> None:
+    seed()
+    out = invoke("export", "contacts", "-o", str(tmp_path / "missing" / "x.csv"))
+    assert out.exit_code == 2 and "cannot write" in out.stderr
+
+
+def test_import_bad_inputs_change_nothing(db: Path, tmp_path: Path) -> None:
+    seed()
+    before = dump(db)
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    binary = tmp_path / "logo.csv"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    header_only = tmp_path / "header.csv"
+    header_only.write_text("First Name,Last Name,Email\n", encoding="utf-8")
+    cases = [
+        (("import", "contacts", str(tmp_path / "nope.csv")), "no such file"),
+        (("import", "contacts", str(empty)), "empty"),
+        (("import", "contacts", str(binary)), "binary"),
+        (("import", "contacts", str(header_only), "--map", "Email=favourite_colour"), "field"),
+        (("import", "contacts", str(header_only), "--on-duplicate", "merge"), "--on-duplicate"),
+        (("import", "contacts", str(tmp_path)), "folder"),
+    ]
+    for args, needle in cases:
+        out = invoke(*args)
+        assert out.exit_code == 2, (args, out.stderr)
+        assert needle in out.stderr, (args, out.stderr)
+        assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
+    out = invoke("import", "contacts", str(header_only))
+    assert out.exit_code == 0 and "0 created" in out.stdout
+    assert dump(db) == before
+
+
+def test_import_from_stdin_and_dry_run(db: Path) -> None:
+    seed()
+    before = dump(db)
+    data = "Name,Email,Phone\nAnn Lee,ann@lee.example,0612340000\nHélène Dupré,helene@acme.fr,\n"
+    out = invoke("import", "contacts", "-", "--dry-run", input=data)
+    assert out.exit_code == 0, out.stderr
+    assert out.stdout.startswith("would import stdin (spreadsheet): 1 created, 1 ")
+    assert dump(db) == before
+    out = invoke("import", "contacts", "-", "--json", input=data)
+    summary = json.loads(out.stdout)
+    assert (summary["created"], summary["unchanged"] + summary["updated"]) == (1, 1)
+
+
+def test_dry_run_never_creates_the_database(db: Path) -> None:
+    out = invoke("import", "contacts", "-", "--dry-run", input="Name,Email\nAnn,ann@x.org\n")
+    assert out.exit_code == 0 and "would import" in out.stdout and "1 created" in out.stdout
+    assert not db.exists()
+
+
+def test_duplicates_update_without_overwriting(db: Path, tmp_path: Path) -> None:
+    seed()
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text(
+        "Name,Email,Phone,Company,Job Title,Tags\n"
+        "Hélène Dupré,HELENE@ACME.FR,+33 6 99 99 99 99,Other Co,CEO,newsletter\n"  # same email
+        "Helene Dupre,,06 12 34 56 78,,,\n"  # same name and phone
+        "Someone Else,helene@acme.fr,,,,\n"  # shared mailbox, clearly different name
+        "Ann Switchboard,,06 12 34 56 78,,,\n",  # a phone alone never merges
+        encoding="utf-8")
+    out = invoke("import", "contacts", str(sheet))
+    assert out.exit_code == 0, out.stderr
+    assert "2 created, 1 updated" in out.stdout and "1 already up to date" in out.stdout
+    helene = json.loads(invoke("contact", "show", "helene@acme.fr", "--json").stdout)
+    assert helene["title"] == "CFO" and helene["company"] == "Acme"  # never overwritten
+    assert [p["e164"] for p in helene["phones"]] == ["+33612345678", "+33699999999"]
+    assert helene["tags"] == ["newsletter", "vip"]
+    assert q(db, "SELECT count(*) FROM contact") == [(5,)]
+    out = invoke("import", "contacts", str(sheet), "--on-duplicate", "skip")
+    assert "0 created, 0 updated, 2 skipped" in out.stdout
+
+
+def test_import_is_atomic_when_interrupted(db: Path, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    seed()
+    before = dump(db)
+    sheet = tmp_path / "s.csv"
+    sheet.write_text("Name,Email\n" + "".join(f"P{i},p{i}@x.org\n" for i in range(50)),
+                     encoding="utf-8")
+    from crmcli.core import importing
+
+    calls = {"n": 0}
+    original = importing._Writer.write
+
+    def failing(self, row):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 30:
+            raise KeyboardInterrupt
+        return original(self, row)
+
+    monkeypatch.setattr(importing._Writer, "write", failing)
+    out = invoke("import", "contacts", str(sheet))
+    assert out.exit_code != 0
+    assert dump(db) == before
+
+
+def test_rejects_are_reported_and_written_beside_the_input(db: Path, tmp_path: Path) -> None:
+    sheet = tmp_path / "people.csv"
+    sheet.write_text("Name,Email,Notes\nAnn Lee,ann@x.org,fine\n,,only a note\n"
+                     "Bob,bob@x.org,a,too,many\n\n,,\n", encoding="utf-8")
+    out = invoke("import", "contacts", str(sheet))
+    assert out.exit_code == 0, out.stderr
+    assert "1 created, 0 updated, 0 skipped, 2 rejected" in out.stdout
+    assert "line 3:" in out.stderr and "line 4:" in out.stderr
+    rejects = list(csv.reader((tmp_path / "people.rejects.csv").open(encoding="utf-8")))
+    assert rejects[0] == ["line", "reason", "Name", "Email", "Notes"]
+    assert [r[0] for r in rejects[1:]] == ["3", "4"]
+    strict = invoke("import", "contacts", str(sheet), "--strict")
+    assert strict.exit_code == 2 and "line 3" in strict.stderr
