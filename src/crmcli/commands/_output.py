@@ -134,6 +134,29 @@ def render(
     return _table(list(rows), columns, stream)
 
 
+def write_csv_tuples(
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    out: TextIO,
+    *,
+    delimiter: str = ",",
+    safe: bool = True,
+) -> int:
+    """CSV straight from tuples: the export path for millions of rows, no dict per row."""
+    from crmcli.core.exporting import FORMULA_STARTS, neutralise
+
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(columns)
+    count = 0
+    starts = FORMULA_STARTS
+    for row in rows:
+        if safe:
+            row = [neutralise(v) if type(v) is str and v and v[0] in starts else v for v in row]
+        writer.writerow(row)
+        count += 1
+    return count
+
+
 def _table(rows: list[dict[str, Any]], columns: Sequence[Column], stream: TextIO) -> int:
     if not rows:
         return 0

@@ -178,6 +178,19 @@ def interactions(
     chosen = resolve(fmt or OutputFormat.csv, False, TABULAR)
     store = state(ctx).store()
     contact_id = resolve_contact(store, contact) if contact else None
+    if chosen in (OutputFormat.csv, OutputFormat.tsv):
+        from crmcli.commands._output import write_csv_tuples
+
+        columns, rows = exporting.interaction_tuples(store, contact_id=contact_id)
+        with destination(output) as out:
+            write_csv_tuples(
+                columns,
+                rows,
+                out,
+                safe=not raw,
+                delimiter="\t" if chosen is OutputFormat.tsv else ",",
+            )
+        return
     _tabular(
         exporting.interactions(store, contact_id=contact_id),
         chosen,

@@ -288,14 +288,25 @@ INTERACTION_COLUMNS = (
 )
 
 
-def interactions(store: Store, *, contact_id: int | None = None) -> Iterator[dict[str, Any]]:
+def _interaction_sql(contact_id: int | None) -> tuple[str, list[Any]]:
     where = " WHERE i.contact_id = ?" if contact_id is not None else ""
-    return store.stream(
+    return (
         "SELECT i.id, i.contact_id, c.display_name AS contact, i.deal_id, i.kind, i.direction, "
         "i.occurred_at, i.summary, i.body, i.duration_seconds, i.outcome, i.owner, i.created_at "
         f"FROM interaction i JOIN contact c ON c.id = i.contact_id{where} ORDER BY i.id",
         [contact_id] if contact_id is not None else [],
     )
+
+
+def interactions(store: Store, *, contact_id: int | None = None) -> Iterator[dict[str, Any]]:
+    return store.stream(*_interaction_sql(contact_id))
+
+
+def interaction_tuples(
+    store: Store, *, contact_id: int | None = None
+) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
+    """The interaction log as plain tuples: the CSV path for a million rows."""
+    return store.stream_tuples(*_interaction_sql(contact_id))
 
 
 # -- follow-ups ---------------------------------------------------------------------------
@@ -349,6 +360,9 @@ def followups(store: Store, *, include_done: bool = False) -> Iterator[dict[str,
 
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?(?:[eE][+-]?\d+)?")
 _PHONE = re.compile(r"\+?[\d\s().\-/]{4,}(?:\s*(?:ext\.?|x)\s*\d+)?")
+
+
+FORMULA_STARTS = frozenset("=@\t\r+-")
 
 
 def neutralise(value: str) -> str:

@@ -109,6 +109,20 @@ class Store:
             for row in batch:
                 yield dict(zip(names, row, strict=True))
 
+    def stream_tuples(
+        self, sql: str, params: Sequence[Any] = ()
+    ) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
+        """Column names and rows as tuples, fetched in batches: the fastest way out."""
+        cur = self.conn.cursor()
+        cur.execute(self.dialect.sql(sql), params)
+        names = [d[0] for d in cur.description]
+
+        def rows() -> Iterator[tuple[Any, ...]]:
+            while batch := cur.fetchmany(2000):
+                yield from batch
+
+        return names, rows()
+
     def value(self, sql: str, params: Sequence[Any] = ()) -> Any:
         """The first column of the first row, or None."""
         found = self._run(sql, params).fetchone()
