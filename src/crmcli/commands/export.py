@@ -93,15 +93,9 @@ def contacts(
     custom_fields / external_ids / addresses (JSON), created_at, updated_at.
     """
     from crmcli.core import companies, exporting
-    from crmcli.core.contacts import ContactStatus
 
     chosen = resolve(fmt or OutputFormat.csv, False, (*TABULAR, OutputFormat.vcard))
     store = state(ctx).store()
-    if status:
-        from crmcli.core.errors import Invalid
-
-        if status not in {s.value for s in ContactStatus}:
-            raise Invalid(f"unknown status {status!r}")
     company_id = companies.resolve(store, company) if company else None
     views = exporting.contacts(
         store, tag=tag, company_id=company_id, status=status, archived=archived

@@ -697,16 +697,14 @@ LIST_SQL = (
 )
 
 
-def list_contacts(
-    store: Store,
+def contact_filter(
     *,
     tag: str | None = None,
     company_id: int | None = None,
     status: str | None = None,
     archived: bool = False,
-    limit: int | None = None,
-) -> list[dict[str, Any]]:
-    """Contacts matching all the given filters, by name."""
+) -> tuple[str, list[Any]]:
+    """The WHERE clause (on alias `c`) that `crm contact list` and `crm export` share."""
     where = ["c.archived_at IS NOT NULL" if archived else "c.archived_at IS NULL"]
     params: list[Any] = []
     if tag:
@@ -724,7 +722,21 @@ def list_contacts(
             allowed = ", ".join(s.value for s in ContactStatus)
             raise Invalid(f"unknown status {status!r} (one of {allowed})") from None
         where.append("c.status = ?")
-    sql = f"{LIST_SQL} WHERE {' AND '.join(where)} ORDER BY c.name_key, c.id"
+    return "WHERE " + " AND ".join(where), params
+
+
+def list_contacts(
+    store: Store,
+    *,
+    tag: str | None = None,
+    company_id: int | None = None,
+    status: str | None = None,
+    archived: bool = False,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """Contacts matching all the given filters, by name."""
+    where, params = contact_filter(tag=tag, company_id=company_id, status=status, archived=archived)
+    sql = f"{LIST_SQL} {where} ORDER BY c.name_key, c.id"
     if limit:
         sql += " LIMIT ?"
         params.append(limit)

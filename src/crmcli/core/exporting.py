@@ -79,27 +79,6 @@ class _Merge:
         return out
 
 
-def _contact_filter(
-    tag: str | None, company_id: int | None, status: str | None, archived: bool
-) -> tuple[str, list[Any]]:
-    from crmcli.core.textnorm import fold
-
-    where = ["c.archived_at IS NOT NULL" if archived else "c.archived_at IS NULL"]
-    params: list[Any] = []
-    if tag:
-        where.append(
-            "EXISTS (SELECT 1 FROM contact_tag t WHERE t.contact_id = c.id AND t.tag_key = ?)"
-        )
-        params.append(fold(tag))
-    if company_id is not None:
-        where.append("c.company_id = ?")
-        params.append(company_id)
-    if status:
-        where.append("c.status = ?")
-        params.append(status)
-    return "WHERE " + " AND ".join(where), params
-
-
 def contacts(
     store: Store,
     *,
@@ -109,9 +88,9 @@ def contacts(
     archived: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """Every contact (with the `crm contact list` filters) as its full JSON shape."""
-    from crmcli.core.contacts import public_view
+    from crmcli.core.contacts import contact_filter, public_view
 
-    where, params = _contact_filter(tag, company_id, status, archived)
+    where, params = contact_filter(tag=tag, company_id=company_id, status=status, archived=archived)
     emails = _Merge(
         _children(
             store,
