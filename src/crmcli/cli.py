@@ -43,7 +43,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "search": ("crmcli.commands.search", "search"),
     "pipeline": ("crmcli.commands.pipeline", "pipeline"),
     "forecast": ("crmcli.commands.pipeline", "forecast"),
+    "status": ("crmcli.commands.status", "status"),
     "demo": ("crmcli.commands.demo", "demo"),
+    "tui": ("crmcli.commands.tui", "tui"),
 }
 
 HELP = (

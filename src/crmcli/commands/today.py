@@ -49,12 +49,23 @@ def today(
     limit: Annotated[
         int, typer.Option("--limit", "-n", min=1, help="Items shown per section.")
     ] = SHOWN,
+    brief: Annotated[
+        bool,
+        typer.Option(
+            "--brief",
+            help="A few lines for a shell's start-up file; nothing "
+            "when nothing is due or there is no database.",
+        ),
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Overdue follow-ups (oldest first), today's, contacts due for a touch, deals at risk."""
     from crmcli.core import clock
     from crmcli.core.agenda import today as build
 
+    if brief:
+        _brief(ctx)
+        return
     store = state(ctx).store()
     now = clock.local_now()
     view = build(store, now, limit=None if (show_all or as_json) else limit)
@@ -108,6 +119,40 @@ def today(
             who = row["contact"] or row["company"] or ""
             print(f"  #{row['id']:<5} {row['title']} — {who} {_money(row)}  [{'; '.join(flags)}]")
         _more(len(view.deals.rows), view.deals.total, "crm today --all")
+
+
+def _brief(ctx: typer.Context) -> None:
+    """Counts and the most urgent item, or nothing; never an error in a start-up file."""
+    from crmcli.core import clock
+    from crmcli.core.agenda import today as build
+    from crmcli.core.deals import count_stale
+    from crmcli.core.errors import CrmError
+
+    try:
+        store = state(ctx).store()
+    except CrmError:  # no database yet, or one this crm cannot read: stay quiet
+        return
+    now = clock.local_now()
+    view = build(store, now, limit=1)
+    stale = count_stale(store, now)
+    counts = [
+        (view.overdue.total, "overdue"),
+        (view.due_today.total, "due today"),
+        (stale, "stale deal" if stale == 1 else "stale deals"),
+        (view.touch.total, "to keep in touch with"),
+    ]
+    parts = [f"{n} {label}" for n, label in counts if n]
+    if not parts:
+        return
+    print("crm: " + ", ".join(parts))
+    pending = view.overdue.rows or view.due_today.rows
+    if pending:
+        urgent = pending[0]
+        when = f"{urgent['late']} late" if view.overdue.rows else (urgent["due_time"] or "today")
+        print(
+            f"  next: #{urgent['id']} {urgent['contact']} — {urgent['note'] or 'follow up'} "
+            f"({when})"
+        )
 
 
 def agenda(

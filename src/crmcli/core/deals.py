@@ -465,3 +465,15 @@ def list_deals(
     if limit:
         sql += f" LIMIT {int(limit)}"
     return [annotate(r, now) for r in store.rows(sql, params)]
+
+
+def count_stale(store: Store, now: datetime) -> int:
+    """Open deals past their stage's target days."""
+    sql, params = _stale_condition(store, now)
+    return int(
+        store.value(
+            f"SELECT count(*) FROM deal d JOIN stage s ON s.id = d.stage_id "
+            f"WHERE d.status = 'open' AND {sql}",
+            params,
+        )
+    )
