@@ -1,0 +1,29 @@
+"""`crm tui`: the full-screen interface (pipeline board, contacts, today)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from crmcli.commands._state import state
+
+
+def tui(
+    ctx: typer.Context,
+    theme: Annotated[
+        str,
+        typer.Option(
+            "--theme",
+            help="auto (light or dark, as the terminal is), textual-light, textual-dark, "
+            "or any Textual theme name.",
+        ),
+    ] = "auto",
+) -> None:
+    """Open the full-screen interface: the pipeline board, contacts and today."""
+    # Textual is imported here and only here: no other command pays for it.
+    from crmcli.tui.app import run
+    from crmcli.tui.theme import pick
+
+    store = state(ctx).store(write=True)
+    run(store, theme=pick(theme))
