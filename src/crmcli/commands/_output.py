@@ -27,6 +27,8 @@ class OutputFormat(StrEnum):
     tsv = "tsv"
     ics = "ics"
     vcard = "vcard"
+    mutt = "mutt"
+    aerc = "aerc"
 
 
 LIST_FORMATS = (OutputFormat.table, OutputFormat.json, OutputFormat.jsonl, OutputFormat.csv)

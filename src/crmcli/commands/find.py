@@ -39,11 +39,37 @@ def find(
     from crmcli.core.search import describe
     from crmcli.core.search import find as search
 
-    chosen = resolve(fmt, as_json, LIST_FORMATS)
+    chosen = resolve(fmt, as_json, (*LIST_FORMATS, OutputFormat.mutt, OutputFormat.aerc))
     store = state(ctx).store()
     rows = describe(store, search(store, " ".join(query), limit=limit or 20))
+    if chosen in (OutputFormat.mutt, OutputFormat.aerc):
+        _mail_client(store, rows, " ".join(query), first_line=chosen is OutputFormat.mutt)
+        return
     render(rows, chosen, COLUMNS)
     if not rows:
         if chosen is OutputFormat.table:
             message(f"no contact matches {' '.join(query)!r}")
+        raise typer.Exit(1)
+
+
+def _mail_client(
+    store: object, rows: list[dict[str, object]], query: str, *, first_line: bool
+) -> None:
+    """mutt's query format (a status line, then address, name, company), or aerc's (no
+    status line: aerc reads every line as a candidate). Exit 1 when nothing matches."""
+    from crmcli.core.search import emails_for
+    from crmcli.core.store import Store
+
+    assert isinstance(store, Store)
+    addresses = emails_for(store, [int(str(r["id"])) for r in rows])
+    lines = [
+        f"{email}\t{row['name']}\t{row['company'] or ''}"
+        for row in rows
+        for email in addresses.get(int(str(row["id"])), [])
+    ]
+    if first_line:
+        print(f"crm: {len(lines)} address{'es' if len(lines) != 1 else ''} for {query!r}")
+    for line in lines:
+        print(line)
+    if not lines:
         raise typer.Exit(1)

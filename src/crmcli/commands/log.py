@@ -60,7 +60,11 @@ def log(
     ],
     ref: Annotated[
         str,
-        typer.Argument(help="Contact: id, email, exact name or unique prefix.", show_default=False),
+        typer.Argument(
+            help="Contact: id, email, exact name or unique prefix. With `crm log email -`, "
+            "a raw message on stdin names the contact by its From/To addresses.",
+            show_default=False,
+        ),
     ],
     summary: Annotated[
         str | None,
@@ -114,6 +118,23 @@ def log(
     from crmcli.core.refs import resolve_contact
 
     app = state(ctx)
+    if kind is Kind.email and (ref == "-" or summary == "-") and not edit:
+        data = sys.stdin.buffer.read()
+        from crmcli.core.mailmsg import looks_like_message
+
+        if looks_like_message(data):
+            _log_message(
+                app, data, None if ref == "-" else ref, deal, next_when, next_note, as_json
+            )
+            return
+        if ref == "-":
+            from crmcli.core.errors import Invalid
+
+            raise Invalid(
+                "`crm log email -` reads a raw email on stdin (with From/To "
+                "headers); for plain text give the contact: crm log email REF -"
+            )
+        summary = data.decode("utf-8", "replace")
     # Everything is parsed and checked before the database is touched.
     if next_note is not None and next_when is None:
         raise Invalid("--next-note needs --next WHEN")
@@ -147,6 +168,103 @@ def log(
         deal_id=deal_id,
         next_when=follow,
         next_note=next_note,
+    )
+    if as_json:
+        render_record(
+            {"interaction": logged.interaction, "followup": logged.followup}, OutputFormat.json, []
+        )
+        return
+    print(describe_interaction(logged.interaction))
+    if logged.followup:
+        print(describe_followup(logged.followup))
+
+
+def _log_message(
+    app: object,
+    data: bytes,
+    ref: str | None,
+    deal: str | None,
+    next_when: str | None,
+    next_note: str | None,
+    as_json: bool,
+) -> None:
+    """Log a piped email: contact from the addresses, summary from the Subject, and so on."""
+    from crmcli.commands import _dates
+    from crmcli.commands._state import AppState
+    from crmcli.core import clock, interactions
+    from crmcli.core.emails import normalise
+    from crmcli.core.errors import NotFound
+    from crmcli.core.mailmsg import parse_message
+    from crmcli.core.refs import resolve_contact
+
+    assert isinstance(app, AppState)
+    facts = parse_message(data)
+    follow = _dates.parse(app, next_when, "future") if next_when else None
+    store = app.store(write=True)
+    direction = None
+    if ref is not None:
+        contact_id = resolve_contact(store, ref)
+        own = {normalise(a) for a in facts.senders}
+        mine = {
+            r[0]
+            for r in store.tuples(
+                "SELECT email_norm FROM contact_email WHERE contact_id = ?", (contact_id,)
+            )
+        }
+        direction = (
+            interactions.Direction.inbound if own & mine else interactions.Direction.outbound
+        )
+    else:
+        found_id = None
+        for addresses, way in (
+            (facts.senders, interactions.Direction.inbound),
+            (facts.recipients, interactions.Direction.outbound),
+        ):
+            for address in addresses:
+                found = store.value(
+                    "SELECT contact_id FROM contact_email WHERE email_norm = ? "
+                    "ORDER BY contact_id LIMIT 1",
+                    (normalise(address),),
+                )
+                if found is not None:
+                    found_id, direction = int(found), way
+                    break
+            if found_id is not None:
+                break
+        if found_id is None:
+            listed = ", ".join(facts.senders + facts.recipients) or "none"
+            raise NotFound(
+                f"no contact has any of this message's addresses ({listed}); "
+                "add one with `crm contact add`, or name the contact"
+            )
+        contact_id = found_id
+    if facts.message_id:
+        seen = store.value(
+            "SELECT id FROM interaction WHERE external_id = ? AND contact_id = ?",
+            (facts.message_id, contact_id),
+        )
+        if seen is not None:
+            print(f"already logged as email #{seen}")
+            return
+    now = clock.now()
+    at = facts.date if facts.date is not None and facts.date <= now else None
+    deal_id = None
+    if deal:
+        from crmcli.core.deals import resolve_deal
+
+        deal_id = resolve_deal(store, deal)
+    logged = interactions.log(
+        store,
+        contact_id,
+        Kind.email,
+        facts.subject,
+        at=at,
+        body=facts.body,
+        direction=direction,
+        deal_id=deal_id,
+        next_when=follow,
+        next_note=next_note,
+        external_id=facts.message_id,
     )
     if as_json:
         render_record(

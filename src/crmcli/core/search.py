@@ -216,3 +216,18 @@ def describe(store: Store, hits: list[Hit]) -> list[dict[str, Any]]:
         )
         out.append({**row, "matched": matched, "score": round(hit.score, 3)})
     return out
+
+
+def emails_for(store: Store, ids: list[int]) -> dict[int, list[str]]:
+    """Every email of these contacts, primary first (for mail clients' address lookup)."""
+    out: dict[int, list[str]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        for cid, email in store.tuples(
+            f"SELECT contact_id, email FROM contact_email WHERE contact_id IN ({marks}) "
+            "ORDER BY contact_id, is_primary DESC, position, id",
+            chunk,
+        ):
+            out.setdefault(int(cid), []).append(email)
+    return out
