@@ -44,6 +44,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "pipeline": ("crmcli.commands.pipeline", "pipeline"),
     "forecast": ("crmcli.commands.pipeline", "forecast"),
     "status": ("crmcli.commands.status", "status"),
+    "remind": ("crmcli.commands.remind", "remind"),
     "demo": ("crmcli.commands.demo", "demo"),
     "tui": ("crmcli.commands.tui", "tui"),
 }

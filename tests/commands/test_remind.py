@@ -1,0 +1,103 @@
+"""`crm remind` across runs, on a fixed clock: once each, nothing missed, snoozes re-announced."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import invoke
+
+
+@pytest.fixture(autouse=True)
+def quiet_desktop(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+
+
+def at(monkeypatch: pytest.MonkeyPatch, when: str) -> None:
+    monkeypatch.setenv("CRM_NOW", when)
+
+
+def test_first_run_sums_up_then_each_is_announced_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    at(monkeypatch, "2026-11-10T08:00:00Z")
+    invoke("contact", "add", "Ann Lee")
+    for when, note in (("2026-11-12", "Old one"), ("2026-11-13 10:00", "Old two"),
+                       ("2026-11-25 16:00", "Later today"), ("2026-11-26 10:00", "Tomorrow")):
+        invoke("followup", "add", "ann", when, note)
+    at(monkeypatch, "2026-11-25T14:20:00Z")  # Wednesday 15:20 in Paris
+    first = invoke("remind")
+    assert first.exit_code == 0
+    assert first.stdout == "crm: 2 older follow-up(s) are overdue — see `crm today`\n"
+    assert invoke("remind").stdout == ""  # nothing new
+    at(monkeypatch, "2026-11-25T15:05:00Z")  # 16:05: "Later today" fell due
+    out = invoke("remind").stdout
+    assert out == "#3 Follow up: Ann Lee — Later today (due 2026-11-25 16:00)\n"
+    assert invoke("remind").stdout == ""
+    at(monkeypatch, "2026-11-27T07:00:00Z")  # two days later: nothing missed in between
+    assert invoke("remind").stdout == "#4 Follow up: Ann Lee — Tomorrow (due 2026-11-26 10:00)\n"
+
+
+def test_snoozed_follow_up_is_announced_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    at(monkeypatch, "2026-11-25T08:00:00Z")
+    invoke("contact", "add", "Ann Lee")
+    invoke("remind")  # the first run (nothing due yet)
+    invoke("followup", "add", "ann", "today 10:00", "Call")
+    at(monkeypatch, "2026-11-25T09:30:00Z")
+    assert "Call" in invoke("remind").stdout
+    invoke("followup", "snooze", "1", "today 14:00")
+    assert invoke("remind").stdout == ""
+    at(monkeypatch, "2026-11-25T13:01:00Z")
+    assert "(due 2026-11-25 14:00)" in invoke("remind").stdout
+    assert invoke("remind").stdout == ""
+
+
+def test_lead_time_all_day_dry_run_and_deleted(monkeypatch: pytest.MonkeyPatch) -> None:
+    at(monkeypatch, "2026-11-25T05:00:00Z")
+    invoke("contact", "add", "Ann Lee")
+    invoke("config", "set", "reminder_lead_minutes", "15")
+    invoke("remind")
+    invoke("followup", "add", "ann", "today 10:00", "Timed")
+    invoke("followup", "add", "ann", "today", "All day")
+    invoke("followup", "add", "ann", "today 11:00", "Deleted before due")
+    at(monkeypatch, "2026-11-25T07:50:00Z")  # 08:50: nothing yet (all-day fires at 09:00)
+    assert invoke("remind").stdout == ""
+    at(monkeypatch, "2026-11-25T08:46:00Z")  # 09:46: 14 minutes before 10:00
+    dry = invoke("remind", "--dry-run").stdout.splitlines()
+    assert dry == ["would announce: #2 Follow up: Ann Lee — All day (due 2026-11-25 today)",
+                   "would announce: #1 Follow up: Ann Lee — Timed (due 2026-11-25 10:00)"]
+    assert len(invoke("remind").stdout.splitlines()) == 2
+    invoke("followup", "rm", "3")
+    at(monkeypatch, "2026-11-25T10:30:00Z")
+    out = invoke("remind")
+    assert (out.exit_code, out.stdout, out.stderr) == (0, "", "")
+
+
+def test_desktop_notification_and_its_fallback(monkeypatch: pytest.MonkeyPatch,
+                                               tmp_path: Path) -> None:
+    at(monkeypatch, "2026-11-25T08:00:00Z")
+    invoke("contact", "add", "Ann Lee")
+    invoke("remind")
+    invoke("followup", "add", "ann", "today 10:00", "Call")
+    invoke("followup", "add", "ann", "today 10:30", "Second")
+    log = tmp_path / "notified.txt"
+    notify = tmp_path / "notify-send"
+    notify.write_text(f"#!/bin/sh\necho \"$@\" >> {log}\n")
+    notify.chmod(notify.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{__import__('os').environ['PATH']}")
+    monkeypatch.setenv("DISPLAY", ":0")
+    at(monkeypatch, "2026-11-25T09:05:00Z")
+    out = invoke("remind")
+    assert out.stdout == "" and "Follow up: Ann Lee" in log.read_text()
+    notify.write_text("#!/bin/sh\nexit 1\n")  # a broken notifier: fall back to stdout
+    at(monkeypatch, "2026-11-25T09:35:00Z")
+    assert "Second" in invoke("remind").stdout
+
+
+def test_no_database_and_install(db: Path) -> None:
+    out = invoke("remind")
+    assert (out.exit_code, out.stdout, out.stderr) == (0, "", "")
+    assert not db.exists()
+    text = invoke("remind", "--install").stdout
+    assert "OnCalendar=*:0/5" in text and "*/5 * * * *" in text and " remind" in text
