@@ -135,6 +135,31 @@ def _first_command(argv: list[str]) -> str | None:
     return None
 
 
+def _completing() -> bool:
+    return "_CRM_COMPLETE" in os.environ
+
+
+def _completion_words() -> list[str]:
+    """The words of the command line being completed (bash, zsh, fish, PowerShell).
+
+    Completion runs on every TAB, so it too registers only the group being typed;
+    while the group name itself is being typed, everything is registered.
+    """
+    import shlex
+
+    text = os.environ.get("COMP_WORDS") or os.environ.get("_TYPER_COMPLETE_ARGS") or ""
+    try:
+        words = shlex.split(text)
+    except ValueError:
+        return []
+    words = words[1:]  # the program name
+    if "COMP_CWORD" in os.environ:  # bash: only the words before the cursor count
+        words = words[: max(0, int(os.environ["COMP_CWORD"]) - 1)]
+    elif text and not text.endswith(" ") and words:  # zsh/fish: the last word is partial
+        words = words[:-1]
+    return [w for w in words if w] or ["--"]
+
+
 def hoist_db(argv: list[str]) -> list[str]:
     """Move `--db PATH` to the front, so `crm find x --db demo.db` works as well.
 
@@ -170,8 +195,7 @@ def run(argv: list[str]) -> int:
     from crmcli.core.errors import CrmError
 
     argv = hoist_db(argv)
-    completing = any(k.endswith("_COMPLETE") for k in os.environ)
-    app = build_app(None if completing else _first_command(argv))
+    app = build_app(_first_command(_completion_words() if _completing() else argv))
     try:
         result = app(args=argv, prog_name="crm", standalone_mode=False)
     except CrmError as exc:

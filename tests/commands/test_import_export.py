@@ -101,7 +101,7 @@ def test_export_neutralises_formulas_but_not_phones(db: Path) -> None:
     assert row["name"] == "'=HYPERLINK(\"http://evil\")"
     assert row["title"] == "'@SUM(A1)" and row["notes"] == "'-1+2" and row["tags"] == "'+tag"
     assert row["phone"] == "+33612345678" and row["phones"] == "+33612345678"
-    raw = list(csv.DictReader(io.StringIO(invoke("export", "contacts", "--raw").stdout)))[0]
+    raw = next(csv.DictReader(io.StringIO(invoke("export", "contacts", "--raw").stdout)))
     assert raw["name"] == "=HYPERLINK(\"http://evil\")"
     js = json.loads(invoke("export", "contacts", "--format", "json").stdout)[0]
     assert js["name"] == "=HYPERLINK(\"http://evil\")"  # JSON is never altered

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from crmcli.commands import _complete
 from crmcli.commands._options import FormatOpt, JsonFlag, LimitOpt, YesFlag
 from crmcli.commands._output import (
     LIST_FORMATS,
@@ -62,7 +63,12 @@ Last = Annotated[
     str | None, typer.Option("--last", help="Last name, if the split of NAME guessed wrong.")
 ]
 Ref = Annotated[
-    str, typer.Argument(help="Id, email, exact name, or unique name prefix.", show_default=False)
+    str,
+    typer.Argument(
+        help="Id, email, exact name, or unique name prefix.",
+        show_default=False,
+        autocompletion=_complete.contacts,
+    ),
 ]
 
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from crmcli.commands import _complete
 from crmcli.commands._options import FormatOpt, JsonFlag, LimitOpt
 from crmcli.commands._output import (
     LIST_FORMATS,
@@ -25,9 +26,17 @@ app = typer.Typer(
 )
 
 DealRef = Annotated[
-    str, typer.Argument(help="Deal id, exact title or unique title prefix.", show_default=False)
+    str,
+    typer.Argument(
+        help="Deal id, exact title or unique title prefix.",
+        show_default=False,
+        autocompletion=_complete.deals,
+    ),
 ]
-Contact = Annotated[str | None, typer.Option("--contact", "-c", help="Contact REF.")]
+Contact = Annotated[
+    str | None,
+    typer.Option("--contact", "-c", help="Contact REF.", autocompletion=_complete.contacts),
+]
 Company = Annotated[str | None, typer.Option("--company", help="Company REF.")]
 Amount = Annotated[
     str | None, typer.Option("--amount", "-a", help="12000, 12k, 12,000 or 12 000,50.")
@@ -217,7 +226,10 @@ def edit(
 def move(
     ctx: typer.Context,
     ref: DealRef,
-    stage: Annotated[str, typer.Argument(help="Target stage.", show_default=False)],
+    stage: Annotated[
+        str,
+        typer.Argument(help="Target stage.", show_default=False, autocompletion=_complete.stages),
+    ],
     reason: Annotated[
         str | None, typer.Option("--reason", help="Why, when moving to Lost.")
     ] = None,

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
+from crmcli.commands import _complete
 from crmcli.commands._options import FormatOpt, JsonFlag, LimitOpt
 from crmcli.commands._output import (
     LIST_FORMATS,
@@ -25,7 +26,9 @@ app = typer.Typer(
 Id = Annotated[
     str,
     typer.Argument(
-        help="Follow-up id (from `crm followup list` or `crm today`).", show_default=False
+        help="Follow-up id (from `crm followup list` or `crm today`).",
+        show_default=False,
+        autocompletion=_complete.followups,
     ),
 ]
 When = Annotated[
@@ -64,7 +67,10 @@ def _done_line(verb: str, row: dict[str, Any], as_json: bool) -> None:
 @app.command("add")
 def add(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(help="Contact REF.", show_default=False)],
+    ref: Annotated[
+        str,
+        typer.Argument(help="Contact REF.", show_default=False, autocompletion=_complete.contacts),
+    ],
     when: When,
     note: Annotated[str | None, typer.Argument(help="What to do.", show_default=False)] = None,
     deal: Annotated[str | None, typer.Option("--deal", help="Deal it is about.")] = None,

@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from crmcli.commands import _complete
 from crmcli.commands._options import JsonFlag
 from crmcli.commands._output import OutputFormat, render_record
 from crmcli.commands._state import state
@@ -64,6 +65,7 @@ def log(
             help="Contact: id, email, exact name or unique prefix. With `crm log email -`, "
             "a raw message on stdin names the contact by its From/To addresses.",
             show_default=False,
+            autocompletion=_complete.contacts,
         ),
     ],
     summary: Annotated[

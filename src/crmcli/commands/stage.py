@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from crmcli.commands import _complete
 from crmcli.commands._options import FormatOpt, JsonFlag
 from crmcli.commands._output import LIST_FORMATS, Column, render, resolve
 from crmcli.commands._state import state
@@ -13,7 +14,12 @@ from crmcli.commands._state import state
 app = typer.Typer(name="stage", no_args_is_help=True, help="List and change the pipeline's stages.")
 
 StageRef = Annotated[
-    str, typer.Argument(help="Stage name (or unique prefix, or id).", show_default=False)
+    str,
+    typer.Argument(
+        help="Stage name (or unique prefix, or id).",
+        show_default=False,
+        autocompletion=_complete.stages,
+    ),
 ]
 Before = Annotated[str | None, typer.Option("--before", help="Put it before this stage.")]
 After = Annotated[str | None, typer.Option("--after", help="Put it after this stage.")]
