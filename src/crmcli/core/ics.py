@@ -8,11 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, TextIO
 
 from crmcli.core.clock import parse_stamp
+from crmcli.core.folding import folded
 
 PRODID = "-//crmcli//crm follow-ups//EN"
-CRLF = "\r\n"
-# RFC 5545 §3.1: at most 75 octets per physical line, not counting the CRLF.
-MAX_OCTETS = 75
 # A timed follow-up is a reminder, not a meeting: a short block is enough to see it.
 TIMED_DURATION = timedelta(minutes=15)
 
@@ -24,7 +22,6 @@ _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _ESCAPES = re.compile(r"[\\;,\n]")
 # Folding units: an escape pair stays on one line so lax readers that unescape
 # before unfolding still see it whole; any other unit is one code point.
-_UNITS = re.compile(r"\\.|.", re.DOTALL)
 
 
 def write_calendar(
@@ -156,32 +153,9 @@ def _escape_one(match: re.Match[str]) -> str:
     return "\\n" if char == "\n" else "\\" + char
 
 
-def _fold(line: str) -> Iterator[str]:
-    """Physical lines of one content line, each at most 75 UTF-8 octets (§3.1).
-
-    Counts octets, not characters, so CJK and emoji lines stay within the limit,
-    and never splits a character's bytes, so every physical line is valid UTF-8.
-    A continuation line's leading space counts towards its 75 octets.
-    """
-    if len(line.encode("utf-8")) <= MAX_OCTETS:
-        yield line
-        return
-    chunk: list[str] = []
-    size = 0
-    for unit in _UNITS.findall(line):
-        octets = len(unit.encode("utf-8"))
-        if size + octets > MAX_OCTETS:
-            yield "".join(chunk)
-            chunk = [" "]
-            size = 1
-        chunk.append(unit)
-        size += octets
-    yield "".join(chunk)
-
-
 def _write(out: TextIO, line: str) -> None:
     """Fold and write one content line at once: the stream is the only buffer."""
-    out.write(CRLF.join(_fold(line)) + CRLF)
+    out.write(folded(line))
 
 
 def _utc(moment: datetime) -> str:
