@@ -10,6 +10,7 @@ export); crm's own CSV and JSON exports are read here, so a round trip through
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
@@ -46,8 +47,8 @@ def detect_format(stream: BinaryIO) -> str:
             text = head.decode("utf-16").lstrip().encode()
         except UnicodeDecodeError:
             return "csv"
-    if text[:11].upper() == b"BEGIN:VCARD":
-        return "vcard"
+    if text[:11].upper() == b"BEGIN:VCARD" or re.search(rb"(?im)^begin:vcard\s*$", text):
+        return "vcard"  # a card first, or after a little junk (some tools add a banner)
     if text[:1] in (b"[", b"{"):
         return "json"
     return "csv"

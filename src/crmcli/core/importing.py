@@ -96,6 +96,17 @@ def _display(record: ContactRecord) -> str:
     return ""
 
 
+def _lines(text: str) -> str:
+    """Line breaks kept, as \n: a Windows file's CRLF inside a cell is still one break."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _our_uid(system: str, value: str) -> bool:
+    """A UID crm itself wrote (crm-contact-12@...): an id of the exporting database, not of
+    the person, so it is not carried into this one."""
+    return system == "vcard" and value.startswith("crm-contact-")
+
+
 def prepare(record: ContactRecord, region: str) -> dict[str, Any]:
     """Normalise one record into the plain dict phase 2 writes (JSON-serialisable)."""
     issues = list(record.issues)
@@ -135,7 +146,7 @@ def prepare(record: ContactRecord, region: str) -> dict[str, Any]:
         if url.strip():
             norm = normalise_url(url)
             urls.append([url.strip(), norm, "linkedin" if label == "linkedin" else url_kind(norm)])
-    custom = dict(record.custom)
+    custom = {k: _lines(v) for k, v in record.custom.items()}
     if record.birthday_raw and not record.birthday:
         custom.setdefault("birthday (as written)", record.birthday_raw)
     status = (record.status or "").strip().lower() or None
@@ -157,7 +168,7 @@ def prepare(record: ContactRecord, region: str) -> dict[str, Any]:
         "urls": urls,
         "company": collapse(record.company) if record.company else None,
         "title": (record.title or "").strip() or None,
-        "notes": (record.notes or "").strip() or None,
+        "notes": _lines(record.notes or "").strip() or None,
         "tags": [collapse(t) for t in record.tags if t.strip() and fold(t)],
         "birthday": record.birthday,
         "addresses": record.addresses or None,
@@ -165,7 +176,7 @@ def prepare(record: ContactRecord, region: str) -> dict[str, Any]:
         "status": status,
         "do_not_contact": record.do_not_contact,
         "cadence_days": record.cadence_days,
-        "external": dict(record.external_ids),
+        "external": {k: v for k, v in record.external_ids.items() if not _our_uid(k, v)},
         "custom": custom,
         "issues": issues,
     }

@@ -85,9 +85,9 @@ def _one(store: Store, ref: str, ids: list[int], how: str) -> int:
     if len(ids) > 1:
         listed = _describe(store, ids[:MAX_LISTED])
         more = " …" if len(ids) > MAX_LISTED else ""
+        hint = "use the id" if how == "email" else "use the id or the email"
         raise Ambiguous(
-            f"{ref!r} matches several contacts by {how}: {'; '.join(listed)}{more} "
-            "— use the id or the email",
+            f"{ref!r} matches several contacts by {how}: {'; '.join(listed)}{more} — {hint}",
             listed,
         )
     from crmcli.core.search import find
