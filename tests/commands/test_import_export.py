@@ -24,13 +24,48 @@ def q(db: Path, sql: str) -> list[tuple[object, ...]]:
 
 
 def seed() -> None:
-    assert invoke("contact", "add", "Hélène Dupré", "-e", "helene@acme.fr", "-p",
-                  "06 12 34 56 78", "-c", "Acme", "--tag", "vip", "--title", "CFO",
-                  "--note", "Line one\nLine two 👩‍💻", "--birthday", "--03-14",
-                  "--url", "https://www.linkedin.com/in/hdupre/").exit_code == 0
-    assert invoke("contact", "add", "Marc Dupree", "-e", "marc@globex.com", "-e",
-                  "m.dupree@home.example", "-c", "Globex", "--status", "customer",
-                  "--source", "referral").exit_code == 0
+    assert (
+        invoke(
+            "contact",
+            "add",
+            "Hélène Dupré",
+            "-e",
+            "helene@acme.fr",
+            "-p",
+            "06 12 34 56 78",
+            "-c",
+            "Acme",
+            "--tag",
+            "vip",
+            "--title",
+            "CFO",
+            "--note",
+            "Line one\nLine two 👩‍💻",
+            "--birthday",
+            "--03-14",
+            "--url",
+            "https://www.linkedin.com/in/hdupre/",
+        ).exit_code
+        == 0
+    )
+    assert (
+        invoke(
+            "contact",
+            "add",
+            "Marc Dupree",
+            "-e",
+            "marc@globex.com",
+            "-e",
+            "m.dupree@home.example",
+            "-c",
+            "Globex",
+            "--status",
+            "customer",
+            "--source",
+            "referral",
+        ).exit_code
+        == 0
+    )
     assert invoke("contact", "edit", "marc", "--every", "30d", "--dnc").exit_code == 0
     assert invoke("contact", "add", "王小明", "-p", "+86 138 0013 8000").exit_code == 0
 
@@ -52,8 +87,9 @@ def all_contacts() -> list[dict[str, object]]:
 
 
 @pytest.mark.parametrize("fmt", ["json", "jsonl", "csv"])
-def test_round_trip_into_an_empty_database(fmt: str, tmp_path: Path, db: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_round_trip_into_an_empty_database(
+    fmt: str, tmp_path: Path, db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     seed()
     before = all_contacts()
     exported = tmp_path / f"contacts.{fmt}"
@@ -72,12 +108,35 @@ def test_export_csv_columns_and_pipes(db: Path) -> None:
     seed()
     out = invoke("export", "contacts")
     rows = list(csv.DictReader(io.StringIO(out.stdout)))
-    assert list(rows[0]) == ["id", "name", "prefix", "first_name", "middle_name", "last_name",
-                             "suffix", "company", "title", "email", "emails", "phone", "phones",
-                             "urls", "tags", "status", "lead_source", "birthday",
-                             "do_not_contact", "cadence_days", "last_touch_at", "notes",
-                             "custom_fields", "external_ids", "addresses", "created_at",
-                             "updated_at"]
+    assert list(rows[0]) == [
+        "id",
+        "name",
+        "prefix",
+        "first_name",
+        "middle_name",
+        "last_name",
+        "suffix",
+        "company",
+        "title",
+        "email",
+        "emails",
+        "phone",
+        "phones",
+        "urls",
+        "tags",
+        "status",
+        "lead_source",
+        "birthday",
+        "do_not_contact",
+        "cadence_days",
+        "last_touch_at",
+        "notes",
+        "custom_fields",
+        "external_ids",
+        "addresses",
+        "created_at",
+        "updated_at",
+    ]
     marc = next(r for r in rows if r["name"] == "Marc Dupree")
     assert marc["emails"] == "marc@globex.com; m.dupree@home.example"
     assert marc["email"] == "marc@globex.com" and marc["do_not_contact"] == "yes"
@@ -94,29 +153,49 @@ def test_export_csv_columns_and_pipes(db: Path) -> None:
 
 
 def test_export_neutralises_formulas_but_not_phones(db: Path) -> None:
-    invoke("contact", "add", "=HYPERLINK(\"http://evil\")", "-p", "+33 6 12 34 56 78",
-           "--note", "-1+2", "--title", "@SUM(A1)", "--tag", "+tag")
+    invoke(
+        "contact",
+        "add",
+        '=HYPERLINK("http://evil")',
+        "-p",
+        "+33 6 12 34 56 78",
+        "--note",
+        "-1+2",
+        "--title",
+        "@SUM(A1)",
+        "--tag",
+        "+tag",
+    )
     rows = list(csv.DictReader(io.StringIO(invoke("export", "contacts").stdout)))
     row = rows[0]
-    assert row["name"] == "'=HYPERLINK(\"http://evil\")"
+    assert row["name"] == '\'=HYPERLINK("http://evil")'
     assert row["title"] == "'@SUM(A1)" and row["notes"] == "'-1+2" and row["tags"] == "'+tag"
     assert row["phone"] == "+33612345678" and row["phones"] == "+33612345678"
     raw = next(csv.DictReader(io.StringIO(invoke("export", "contacts", "--raw").stdout)))
-    assert raw["name"] == "=HYPERLINK(\"http://evil\")"
+    assert raw["name"] == '=HYPERLINK("http://evil")'
     js = json.loads(invoke("export", "contacts", "--format", "json").stdout)[0]
-    assert js["name"] == "=HYPERLINK(\"http://evil\")"  # JSON is never altered
+    assert js["name"] == '=HYPERLINK("http://evil")'  # JSON is never altered
 
 
 def test_export_other_entities(db: Path, tmp_path: Path) -> None:
     seed()
-    invoke("log", "call", "marc", "Pricing, again; \"quotes\"")
-    invoke("deal", "add", "Globex renewal", "--contact", "marc", "--amount", "12 000,50",
-           "--currency", "EUR")
+    invoke("log", "call", "marc", 'Pricing, again; "quotes"')
+    invoke(
+        "deal",
+        "add",
+        "Globex renewal",
+        "--contact",
+        "marc",
+        "--amount",
+        "12 000,50",
+        "--currency",
+        "EUR",
+    )
     invoke("followup", "add", "marc", "tomorrow", "Call back")
     deals = list(csv.DictReader(io.StringIO(invoke("export", "deals").stdout)))
     assert deals[0]["amount"] == "12000.50" and deals[0]["contact_email"] == "marc@globex.com"
     inter = list(csv.DictReader(io.StringIO(invoke("export", "interactions").stdout)))
-    assert inter[0]["summary"] == "Pricing, again; \"quotes\""
+    assert inter[0]["summary"] == 'Pricing, again; "quotes"'
     companies = json.loads(invoke("export", "companies", "--format", "json").stdout)
     assert {c["name"] for c in companies} == {"Acme", "Globex"}
     target = tmp_path / "out.csv"
@@ -164,8 +243,10 @@ def test_import_from_stdin_and_dry_run(db: Path) -> None:
     data = "Name,Email,Phone\nAnn Lee,ann@lee.example,0612340000\nHélène Dupré,helene@acme.fr,\n"
     out = invoke("import", "contacts", "-", "--dry-run", input=data)
     assert out.exit_code == 0, out.stderr
-    assert out.stdout == ("would import stdin (spreadsheet): 1 created, 0 updated, 0 skipped, "
-                          "0 rejected, 1 already up to date\n")
+    assert out.stdout == (
+        "would import stdin (spreadsheet): 1 created, 0 updated, 0 skipped, "
+        "0 rejected, 1 already up to date\n"
+    )
     assert dump(db) == before
     out = invoke("import", "contacts", "-", "--json", input=data)
     summary = json.loads(out.stdout)
@@ -187,7 +268,8 @@ def test_duplicates_update_without_overwriting(db: Path, tmp_path: Path) -> None
         "Helene Dupre,,06 12 34 56 78,,,\n"  # same name and phone
         "Someone Else,helene@acme.fr,,,,\n"  # shared mailbox, clearly different name
         "Ann Switchboard,,06 12 34 56 78,,,\n",  # a phone alone never merges
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     out = invoke("import", "contacts", str(sheet))
     assert out.exit_code == 0, out.stderr
     assert "2 created, 1 updated" in out.stdout and "1 already up to date" in out.stdout
@@ -202,13 +284,15 @@ def test_duplicates_update_without_overwriting(db: Path, tmp_path: Path) -> None
     assert "0 created, 0 updated, 4 skipped" in out.stdout  # all four are known now
 
 
-def test_import_is_atomic_when_interrupted(db: Path, tmp_path: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_import_is_atomic_when_interrupted(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     seed()
     before = dump(db)
     sheet = tmp_path / "s.csv"
-    sheet.write_text("Name,Email\n" + "".join(f"P{i},p{i}@x.org\n" for i in range(50)),
-                     encoding="utf-8")
+    sheet.write_text(
+        "Name,Email\n" + "".join(f"P{i},p{i}@x.org\n" for i in range(50)), encoding="utf-8"
+    )
     from crmcli.core import importing
 
     calls = {"n": 0}
@@ -228,8 +312,10 @@ def test_import_is_atomic_when_interrupted(db: Path, tmp_path: Path,
 
 def test_rejects_are_reported_and_written_beside_the_input(db: Path, tmp_path: Path) -> None:
     sheet = tmp_path / "people.csv"
-    sheet.write_text("Name,Email,Notes\nAnn Lee,ann@x.org,fine\n,,only a note\n"
-                     "Bob,bob@x.org,a,too,many\n\n,,\n", encoding="utf-8")
+    sheet.write_text(
+        "Name,Email,Notes\nAnn Lee,ann@x.org,fine\n,,only a note\nBob,bob@x.org,a,too,many\n\n,,\n",
+        encoding="utf-8",
+    )
     out = invoke("import", "contacts", str(sheet))
     assert out.exit_code == 0, out.stderr
     assert "1 created, 0 updated, 0 skipped, 2 rejected" in out.stdout

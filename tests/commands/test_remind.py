@@ -23,8 +23,12 @@ def at(monkeypatch: pytest.MonkeyPatch, when: str) -> None:
 def test_first_run_sums_up_then_each_is_announced_once(monkeypatch: pytest.MonkeyPatch) -> None:
     at(monkeypatch, "2026-11-10T08:00:00Z")
     invoke("contact", "add", "Ann Lee")
-    for when, note in (("2026-11-12", "Old one"), ("2026-11-13 10:00", "Old two"),
-                       ("2026-11-25 16:00", "Later today"), ("2026-11-26 10:00", "Tomorrow")):
+    for when, note in (
+        ("2026-11-12", "Old one"),
+        ("2026-11-13 10:00", "Old two"),
+        ("2026-11-25 16:00", "Later today"),
+        ("2026-11-26 10:00", "Tomorrow"),
+    ):
         invoke("followup", "add", "ann", when, note)
     at(monkeypatch, "2026-11-25T14:20:00Z")  # Wednesday 15:20 in Paris
     first = invoke("remind")
@@ -65,8 +69,10 @@ def test_lead_time_all_day_dry_run_and_deleted(monkeypatch: pytest.MonkeyPatch) 
     assert invoke("remind").stdout == ""
     at(monkeypatch, "2026-11-25T08:46:00Z")  # 09:46: 14 minutes before 10:00
     dry = invoke("remind", "--dry-run").stdout.splitlines()
-    assert dry == ["would announce: #2 Follow up: Ann Lee — All day (due 2026-11-25 today)",
-                   "would announce: #1 Follow up: Ann Lee — Timed (due 2026-11-25 10:00)"]
+    assert dry == [
+        "would announce: #2 Follow up: Ann Lee — All day (due 2026-11-25 today)",
+        "would announce: #1 Follow up: Ann Lee — Timed (due 2026-11-25 10:00)",
+    ]
     assert len(invoke("remind").stdout.splitlines()) == 2
     invoke("followup", "rm", "3")
     at(monkeypatch, "2026-11-25T10:30:00Z")
@@ -74,8 +80,9 @@ def test_lead_time_all_day_dry_run_and_deleted(monkeypatch: pytest.MonkeyPatch) 
     assert (out.exit_code, out.stdout, out.stderr) == (0, "", "")
 
 
-def test_desktop_notification_and_its_fallback(monkeypatch: pytest.MonkeyPatch,
-                                               tmp_path: Path) -> None:
+def test_desktop_notification_and_its_fallback(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     at(monkeypatch, "2026-11-25T08:00:00Z")
     invoke("contact", "add", "Ann Lee")
     invoke("remind")
@@ -83,7 +90,7 @@ def test_desktop_notification_and_its_fallback(monkeypatch: pytest.MonkeyPatch,
     invoke("followup", "add", "ann", "today 10:30", "Second")
     log = tmp_path / "notified.txt"
     notify = tmp_path / "notify-send"
-    notify.write_text(f"#!/bin/sh\necho \"$@\" >> {log}\n")
+    notify.write_text(f'#!/bin/sh\necho "$@" >> {log}\n')
     notify.chmod(notify.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", f"{tmp_path}:{__import__('os').environ['PATH']}")
     monkeypatch.setenv("DISPLAY", ":0")

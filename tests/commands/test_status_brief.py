@@ -21,8 +21,9 @@ def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def crm(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     exe = str(Path(sys.executable).with_name("crm"))
-    return subprocess.run([exe, *args], capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, timeout=30)
+    return subprocess.run(
+        [exe, *args], capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=30
+    )
 
 
 def test_prompt_marker(db: Path) -> None:
@@ -76,6 +77,8 @@ def test_today_brief(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CRM_NOW", NOW)
     invoke("followup", "add", "ann", "today", "Call")
     lines = invoke("today", "--brief").stdout.splitlines()
-    assert lines == ["crm: 1 overdue, 1 due today, 1 to keep in touch with",
-                     "  next: #1 Bob Ray — Send the quote (2 days late)"]
+    assert lines == [
+        "crm: 1 overdue, 1 due today, 1 to keep in touch with",
+        "  next: #1 Bob Ray — Send the quote (2 days late)",
+    ]
     assert len(lines) <= 3

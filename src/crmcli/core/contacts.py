@@ -158,44 +158,46 @@ def search_terms(
     phones: Iterable[tuple[str, str | None]],
     tags: Iterable[str],
     external_ids: dict[str, str] | None = None,
-) -> set[tuple[str, str]]:
-    """(term, field) pairs under which `crm find` (and the import matcher) find this contact."""
-    terms: set[tuple[str, str]] = set()
+) -> list[tuple[str, str]]:
+    """(term, field) pairs under which `crm find` (and the import matcher) find this contact.
+
+    Each term is indexed once, under the most telling field (name first), which keeps
+    the index small: a big import writes every one of these rows.
+    """
+    terms: dict[str, str] = {}
+
+    def add(term: str, fld: str) -> None:
+        if term and term not in terms:
+            terms[term] = fld
+
+    for word in fold(display_name).split():
+        add(word, "name")
+    norms = [email_mod.normalise(address) for address in emails]
+    for norm in norms:
+        add(norm, "email")
+    for raw, e164 in phones:
+        # The E.164 digits, and the digits as written: `crm find` normalises a typed
+        # number to E.164 first, and matches fragments of either.
+        if e164:
+            add(e164.lstrip("+"), "phone")
+        add(phone_mod.digits(raw), "phone")
+    if company:
+        for word in fold(company).split():
+            add(word, "company")
+    for tag in tags:
+        for word in fold(tag).split():
+            add(word, "tag")
+    for norm in norms:
+        local, _, domain = norm.partition("@")
+        for word in fold(local).split():
+            add(word, "email")
+        add(domain, "email")
     if external_ids:
         from crmcli.core.matching import external_term
 
         for system, ext_id in external_ids.items():
-            terms.add((external_term(system, str(ext_id)), "external"))
-    for word in fold(display_name).split():
-        terms.add((word, "name"))
-    if company:
-        for word in fold(company).split():
-            terms.add((word, "company"))
-    for address in emails:
-        norm = email_mod.normalise(address)
-        terms.add((norm, "email"))
-        local, _, domain = norm.partition("@")
-        for word in fold(local).split():
-            terms.add((word, "email"))
-        if domain:
-            terms.add((domain, "email"))
-    for raw, e164 in phones:
-        if e164:
-            full = e164.lstrip("+")
-            terms.add((full, "phone"))
-            from crmcli.core.phones import national_digits
-
-            national = national_digits(e164)
-            if national:
-                terms.add((national, "phone"))
-                terms.add(("0" + national, "phone"))
-        digits = phone_mod.digits(raw)
-        if digits:
-            terms.add((digits, "phone"))
-    for tag in tags:
-        for word in fold(tag).split():
-            terms.add((word, "tag"))
-    return terms
+            add(external_term(system, str(ext_id)), "external")
+    return list(terms.items())
 
 
 def reindex(tx: Tx, contact_id: int) -> None:

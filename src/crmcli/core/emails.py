@@ -7,6 +7,7 @@ case-folded) is what lookups and duplicate detection compare, so
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -18,9 +19,26 @@ def normalise(address: str) -> str:
     return unicodedata.normalize("NFC", address.strip()).casefold()
 
 
+# Plain ASCII dot-atom addresses with an alphabetic TLD: the overwhelming majority, and
+# all valid for email-validator too, so they skip its (much slower) full check.
+_PLAIN = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+)
+_SPECIAL_USE = ("arpa", "invalid", "local", "localhost", "onion", "test")
+
+
 @lru_cache(maxsize=65536)
 def is_valid(address: str) -> bool:
     """Syntax check only: no DNS, no network, ever."""
+    if (
+        len(address) <= 254
+        and _PLAIN.fullmatch(address)
+        and len(address.partition("@")[0]) <= 64
+        and "--" not in address.partition("@")[2]  # IDNA's reserved "ab--" labels
+        and address.rsplit(".", 1)[-1].lower() not in _SPECIAL_USE
+    ):
+        return True
     from email_validator import EmailNotValidError, validate_email  # deferred: ~25 ms
 
     try:

@@ -80,15 +80,3 @@ def looks_like_phone(text: str) -> bool:
     if not stripped or not re.fullmatch(r"[\d\s+().\-/]+", stripped):
         return False
     return len(digits(stripped)) >= 4
-
-
-@lru_cache(maxsize=65536)
-def national_digits(e164: str) -> str | None:
-    """The national significant number of an E.164 number (`+33612345678` -> `612345678`)."""
-    import phonenumbers
-
-    try:
-        number = phonenumbers.parse(e164, None)
-    except phonenumbers.NumberParseException:
-        return None
-    return phonenumbers.national_significant_number(number) or None

@@ -5,7 +5,8 @@ Three helpers exist only because the core does not offer them (yet):
 - `data_version`: whether another connection committed since the last look;
 - `parse_when`: a WHEN phrase read with the user's date settings, as the CLI does
   in `commands/_dates.py`;
-- `happened_at`: an interaction's time from a phrase, as `crm log --at` reads it.
+- `happened_at`: an interaction's time from a phrase, as `crm log --at` reads it;
+- `deals_of`: a contact's deals (the core lists deals by stage and status only).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from datetime import datetime, time
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from crmcli.core import clock
 from crmcli.core.errors import CrmError
@@ -35,10 +36,15 @@ class Session:
         self.store = store
         self.config = store.config
         self.lock = threading.RLock()
+        self._deals: tuple[int, dict[int, list[dict[str, Any]]]] | None = None
 
     def now(self) -> datetime:
         """The current instant (UTC), honouring `CRM_NOW`."""
         return clock.now()
+
+    def local_now(self) -> datetime:
+        """Now in the local zone, DST-aware: what the daily views are computed against."""
+        return clock.local_now()
 
     def data_version(self) -> int:
         """SQLite's counter of commits made by *other* connections to this database.
@@ -69,6 +75,21 @@ class Session:
         if when.date == now.date():
             return now
         return datetime.combine(when.date, time(12, 0), tzinfo=zone)
+
+    def deals_of(self, contact_id: int, generation: int) -> list[dict[str, Any]]:
+        """A contact's deals, open first, from one `list_deals` read kept until data changes."""
+        if self._deals is None or self._deals[0] != generation:
+            from crmcli.core.deals import list_deals
+
+            grouped: dict[int, list[dict[str, Any]]] = {}
+            with self.lock:
+                rows = list_deals(self.store, self.now(), status=None)
+            for row in rows:
+                if row["contact_id"] is not None:
+                    grouped.setdefault(int(row["contact_id"]), []).append(row)
+            self._deals = (generation, grouped)
+        found = self._deals[1].get(contact_id, [])
+        return sorted(found, key=lambda d: (d["status"] != "open", str(d["stage_entered_at"])))
 
     def close(self) -> None:
         with self.lock:

@@ -10,26 +10,29 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.widgets import Static
+from textual.widget import Widget
 
+from crmcli.core.money import format_amount
 from crmcli.core.pipeline import Column
 from crmcli.core.textnorm import fold
-from crmcli.tui.format import fit, money, plural, totals
+from crmcli.tui.format import fit, money, plural
 
 CARD_HEIGHT = 5  # title, who, amount and days, next step, and a blank line between cards
+MIN_COLUMN = 22  # narrower, and a card says too little: the board scrolls sideways instead
 
 Card = dict[str, Any]
 
@@ -42,7 +45,7 @@ def _order(card: Card) -> tuple[str, int]:
 class CardList(ScrollView):
     """One stage's cards. Not focusable itself: the board holds the focus and the cursor."""
 
-    COMPONENT_CLASSES = {
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
         "cardlist--card",
         "cardlist--cursor",
         "cardlist--selected",
@@ -74,11 +77,15 @@ class CardList(ScrollView):
 
     def show(self, cards: Sequence[Card], cursor: int | None, active: bool) -> None:
         """Draw these cards, with the cursor on one of them (or none)."""
+        same = cards is self.cards and cursor == self.cursor and active == self.active
         self.cards = cards
         self.cursor = cursor
         self.active = active
-        self.virtual_size = Size(0, len(cards) * CARD_HEIGHT)
-        self.refresh()
+        size = Size(0, len(cards) * CARD_HEIGHT)
+        if size != self.virtual_size:
+            self.virtual_size = size
+        if not same:
+            self.refresh()
 
     def reveal(self, index: int) -> None:
         """Scroll just enough for card `index` to be fully visible."""
@@ -100,7 +107,16 @@ class CardList(ScrollView):
 
     # -- drawing ------------------------------------------------------------------------
     def _style(self, name: str, partial: bool = False) -> Style:
-        return self.get_component_rich_style(name, partial=partial)
+        """A component's style; `partial`: only its text colour and attributes.
+
+        The colour comes from the full style, where Textual has blended a
+        translucent theme colour (`$text-muted`) against the background; a
+        partial style would leave it unblended (white on a light theme).
+        """
+        full = self.get_component_rich_style(name)
+        if not partial:
+            return full
+        return Style(color=full.color, bold=full.bold, italic=full.italic)
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
@@ -121,6 +137,8 @@ class CardList(ScrollView):
         bar = self._style("cardlist--bar-stale" if card["stale"] else "cardlist--bar", True)
         room = max(0, width - 3)  # bar, space, text, one space of margin
         parts = self._parts(card, row, room)
+        if row == 2 and card["stale"] and sum(len(t) for t, _ in parts) > room:
+            parts[-1] = (" ⚠", "cardlist--stale")
         segments = [Segment("▌", back + bar), Segment(" ", back)]
         used = 0
         for text, name in parts:
@@ -154,18 +172,39 @@ class CardList(ScrollView):
         return [(f"→ {card['next_step']}", "cardlist--next")]
 
 
-class StageHeader(Static):
-    """A column's head: the stage, its count, total and weighted amount per currency."""
+class StageHeader(Widget):
+    """A column's head: the stage and its count, then per currency its total ≈ weighted.
 
-    def show(self, column: Column, shown: int) -> None:
+    Amounts in different currencies are never added up: each currency has its own
+    line. All heads have the same height (set by the board), so a new count or
+    total only repaints this widget: no layout pass, which a move cannot afford.
+    """
+
+    def __init__(self, *, classes: str = "") -> None:
+        super().__init__(classes=classes)
+        self._text = ""
+
+    def show(self, column: Column, shown: int, height: int) -> None:
         name = column.stage["name"]
         count = plural(column.count, "deal")
         if shown != column.count:
-            count = f"{shown} of {column.count} deals"
-        lines = [f"[b]{_escape(name)}[/b]  {count}"]
-        lines.append(f"Σ {_escape(totals(column.totals))}")
-        lines.append(f"[dim]~ {_escape(totals(column.weighted))} weighted[/dim]")
-        self.update("\n".join(lines))
+            count = f"{shown} of {count}"
+        lines = [f"[b]{_escape(name)}[/b] · {count}"]
+        for currency in sorted(column.totals):
+            total = format_amount(column.totals[currency], currency)
+            weighted = format_amount(column.weighted.get(currency, 0), currency).rsplit(" ", 1)[0]
+            lines.append(f"{_escape(total)} [dim]≈ {_escape(weighted)}[/dim]")
+        if len(lines) == 1:
+            lines.append("[dim]no amounts[/dim]")
+        if self.styles.height is None or self.styles.height.value != height:
+            self.styles.height = height
+        text = "\n".join(lines)
+        if text != self._text:
+            self._text = text
+            self.refresh()
+
+    def render(self) -> Content:
+        return Content.from_markup(self._text)
 
 
 def _escape(text: str) -> str:
@@ -189,7 +228,7 @@ class StageView(Vertical):
 class Board(Horizontal, can_focus=True):
     """The whole board. It holds the focus, the cursor (column, card) and the filter."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("left", "cursor(-1, 0)", "Left", show=False),
         Binding("right", "cursor(1, 0)", "Right", show=False),
         Binding("up", "cursor(0, -1)", "Up", show=False),
@@ -263,6 +302,7 @@ class Board(Horizontal, can_focus=True):
         self.select(keep)
         if structure_changed:
             await self.recompose()
+            self._size_columns()
         self._paint_all()
 
     def set_headers(self, heads: list[Column]) -> None:
@@ -271,7 +311,8 @@ class Board(Horizontal, can_focus=True):
         for column in self.columns:
             head = by_id.get(int(column.stage["id"]))
             if head is not None:
-                column.count, column.totals, column.weighted = head.count, head.totals, head.weighted
+                column.count, column.totals = head.count, head.totals
+                column.weighted = head.weighted
 
     def place(self, deal_id: int, deal: Card | None) -> None:
         """Take a deal out of its column and, if it is open on this board, put it where it goes.
@@ -325,6 +366,10 @@ class Board(Horizontal, can_focus=True):
         ]
 
     # -- painting -----------------------------------------------------------------------
+    def refresh_view(self) -> None:
+        """Repaint every column from the current data, cursor and filter."""
+        self._paint_all()
+
     def _paint_all(self) -> None:
         if not self.is_mounted:
             return
@@ -337,7 +382,8 @@ class Board(Horizontal, can_focus=True):
         if index >= len(views):
             return
         view = views[index]
-        view.query_one(StageHeader).show(column, len(self.shown[index]))
+        height = 1 + max([1, *(len(c.totals) for c in self.columns)])
+        view.query_one(StageHeader).show(column, len(self.shown[index]), height)
         cursor = self.row if index == self.col else None
         view.query_one(CardList).show(self.shown[index], cursor, self.has_focus)
         view.set_class(index == self.col, "-current")
@@ -349,6 +395,26 @@ class Board(Horizontal, can_focus=True):
         if self.col < len(lists):
             lists[self.col].reveal(self.row)
             self.query(StageView)[self.col].scroll_visible(animate=False)
+
+    def on_resize(self) -> None:
+        self._size_columns()
+
+    def _size_columns(self) -> None:
+        """Show as many whole columns as fit at MIN_COLUMN or wider, sharing the width.
+
+        Set here rather than with `fr` units, which a sideways-scrolling container
+        would resolve against its whole viewport for every column; and whole
+        columns only, so the board never shows a sliver of a stage.
+        """
+        views = self.query(StageView)
+        if not views:
+            return
+        room = self.size.width
+        visible = max(1, min(len(views), room // MIN_COLUMN))
+        each, extra = divmod(room, visible)
+        for index, view in enumerate(views):
+            bonus = 1 if index % visible < extra else 0
+            view.styles.width = each + bonus
 
     def on_focus(self) -> None:
         self._paint_all()

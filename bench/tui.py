@@ -1,0 +1,207 @@
+"""`crm tui` on 100,000 contacts and 5,000 open deals: first paint, a move, search keystrokes.
+
+    python bench/tui.py
+
+1. First full paint of the pipeline, from process start: `crm tui` is started in
+   tmux (120x40) and the pane is polled until every stage header is on screen.
+   Budget: 1.5 s.
+2. Moving a deal, from keypress to repainted board (Pilot; the board posts
+   `BoardRefreshed` once the moved card is on screen). Median of 20. Budget: 50 ms.
+3. Each keystroke in the contact search, until the list shows its results
+   (Pilot; the screen posts `ContactsListed`). Median and max. Budget: 50 ms.
+
+Moves write, so they run on a copy of the cached database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import bench_env, crm_exe
+from make_data import build
+
+SIZE = (120, 40)
+
+
+def first_paint(db: Path, runs: int) -> list[float]:
+    """Seconds from starting `crm tui` in tmux to the board's stage headers on screen."""
+    tmux = shutil.which("tmux")
+    if tmux is None:
+        raise SystemExit("first paint needs tmux (apt-get install tmux)")
+    env = bench_env(db)
+    names = ("Lead ·", "Qualified ·", "Demo ·", "Proposal ·", "Negotiation ·")
+    command = " ".join(
+        [
+            "env",
+            *(f"{k}={shlex.quote(env[k])}" for k in ("CRM_DB", "CRM_CONFIG")),
+            "TERM=xterm-256color",
+            shlex.quote(crm_exe()),
+            "tui",
+        ]
+    )
+    server = [tmux, "-L", f"crm-bench-{os.getpid()}", "-f", "/dev/null"]
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(
+            [
+                *server,
+                "new-session",
+                "-d",
+                "-s",
+                "b",
+                "-x",
+                str(SIZE[0]),
+                "-y",
+                str(SIZE[1]),
+                command,
+            ],
+            check=True,
+            env=env,
+        )
+        try:
+            while True:
+                pane = subprocess.run(
+                    [*server, "capture-pane", "-p", "-t", "b"], capture_output=True, text=True
+                ).stdout
+                if all(name in pane for name in names):
+                    times.append(time.perf_counter() - started)
+                    break
+                if time.perf_counter() - started > 30:
+                    raise SystemExit(f"no board after 30 s; the screen:\n{pane}")
+                time.sleep(0.01)
+        finally:
+            subprocess.run([*server, "kill-server"], capture_output=True)
+            time.sleep(0.3)
+    return times
+
+
+async def moves_and_search(db: Path, moves: int, names: list[str]) -> tuple[list[float], Any]:
+    from crmcli.core.config import Config
+    from crmcli.core.store import open_store
+    from crmcli.tui.app import CrmApp
+    from crmcli.tui.messages import BoardRefreshed, ContactsListed
+    from crmcli.tui.session import Session
+    from crmcli.tui.widgets.board import Board
+
+    store = open_store(str(db), Config({"user": "bench", "default_region": "FR"}, None), write=True)
+    events: list[tuple[float, Any]] = []
+
+    def hook(message: Any) -> None:
+        if isinstance(message, BoardRefreshed | ContactsListed):
+            events.append((time.perf_counter(), message))
+
+    async def until(check: Any, since: float, timeout: float = 10.0) -> float:
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            for at, message in events:
+                if at >= since and check(message):
+                    return at - since
+            await asyncio.sleep(0.001)
+        raise SystemExit("timed out waiting for the screen")
+
+    app = CrmApp(Session(store), poll_seconds=3600)
+    move_times: list[float] = []
+    search: dict[str, list[float]] = {}
+    async with app.run_test(size=SIZE, message_hook=hook) as pilot:
+        await pilot.pause()
+        board = app.screen.query_one(Board)
+        await pilot.press("right")  # Qualified: room to move both ways
+        for i in range(moves):
+            card = board.current
+            assert card is not None
+            key = "]" if i % 2 == 0 else "["
+            started = time.perf_counter()
+            await pilot.press(key)
+            move_times.append(
+                await until(
+                    lambda m, d=card["id"]: isinstance(m, BoardRefreshed) and m.deal_id == d,
+                    started,
+                )
+            )
+        await pilot.press("c")
+        await until(lambda m: isinstance(m, ContactsListed), 0.0)
+        for name in names:
+            timings = search.setdefault(name, [])
+            for typed in range(1, len(name) + 1):
+                char = name[typed - 1]
+                started = time.perf_counter()
+                await pilot.press("space" if char == " " else char)
+                timings.append(
+                    await until(
+                        lambda m, q=name[:typed]: isinstance(m, ContactsListed) and m.query == q,
+                        started,
+                    )
+                )
+            for _ in name:
+                await pilot.press("backspace")
+            await pilot.pause(0.3)
+    store.close()
+    return move_times, search
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--contacts", type=int, default=100_000)
+    parser.add_argument("--deals", type=int, default=6_667)
+    parser.add_argument("--runs", type=int, default=5, help="first-paint runs")
+    parser.add_argument("--moves", type=int, default=20)
+    args = parser.parse_args()
+    db = build(args.contacts, args.contacts * 10, deals=args.deals, followups=args.contacts // 5)
+
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    open_deals = conn.execute("SELECT count(*) FROM deal WHERE status = 'open'").fetchone()[0]
+    contacts = conn.execute("SELECT count(*) FROM contact").fetchone()[0]
+    names = [
+        row[0].lower()
+        for row in conn.execute("SELECT display_name FROM contact WHERE id IN (17, 4242, 77777)")
+    ]
+    conn.close()
+    print(f"{db.name}: {contacts} contacts, {open_deals} open deals")
+
+    paints = first_paint(db, args.runs)
+    print(
+        f"1. first full paint (tmux {SIZE[0]}x{SIZE[1]}, process start to every stage header): "
+        f"median {ms(statistics.median(paints))}, "
+        f"runs {', '.join(ms(t) for t in paints)}  (budget 1500 ms)"
+    )
+
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / "bench.db"
+        shutil.copyfile(db, copy)
+        moves, search = asyncio.run(moves_and_search(copy, args.moves, names))
+    print(
+        f"2. move a deal, keypress to repainted board: median {ms(statistics.median(moves))}, "
+        f"max {ms(max(moves))} over {len(moves)} moves  (budget 50 ms)"
+    )
+    every = [t for timings in search.values() for t in timings]
+    print(
+        f"3. contact search, keystroke to updated list: median {ms(statistics.median(every))}, "
+        f"max {ms(max(every))} over {len(every)} keystrokes  (budget 50 ms)"
+    )
+    for name, timings in search.items():
+        per_key = ", ".join(f"{name[i]!r} {t * 1000:.0f}" for i, t in enumerate(timings))
+        print(f"   {name!r}: {per_key} (ms)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""The `crm tui` application: three main screens, the keys, the palette, and live refresh."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.screen import ModalScreen
+
+from crmcli.tui.messages import DataChanged
+from crmcli.tui.palette import ActionsProvider
+from crmcli.tui.screens.base import DataScreen
+from crmcli.tui.screens.contacts import ContactsScreen
+from crmcli.tui.screens.pipeline import PipelineScreen
+from crmcli.tui.screens.today import TodayScreen
+from crmcli.tui.session import Session
+
+if TYPE_CHECKING:
+    from crmcli.core.store import Store
+
+POLL_SECONDS = 0.5  # changes from another shell show within two polls at most
+
+
+class CrmApp(App[None]):
+    """Pipeline, contacts and today, over one long-lived store connection."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "crm"
+    MODES: ClassVar = {
+        "pipeline": PipelineScreen,
+        "contacts": ContactsScreen,
+        "today": TodayScreen,
+    }
+    DEFAULT_MODE = "pipeline"
+    COMMANDS = App.COMMANDS | {ActionsProvider}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("p", "switch_mode('pipeline')", "Pipeline", show=False),
+        Binding("c", "switch_mode('contacts')", "Contacts", show=False),
+        Binding("t", "switch_mode('today')", "Today", show=False),
+        Binding("question_mark", "keys", "Keys", key_display="?"),
+        Binding("q", "quit_app", "Quit"),
+    ]
+
+    def __init__(
+        self, session: Session, *, theme: str | None = None, poll_seconds: float = POLL_SECONDS
+    ) -> None:
+        super().__init__()
+        self.poll_seconds = poll_seconds
+        self.session = session
+        self.generation = 0  # bumped on every change: screens compare it with what they saw
+        self._version = session.data_version()
+        self._requested_theme = theme
+
+    def on_mount(self) -> None:
+        wanted = self._requested_theme
+        if wanted and wanted in self.available_themes:
+            self.theme = wanted
+        elif wanted:
+            names = ", ".join(sorted(self.available_themes))
+            self.notify(f"unknown theme {wanted!r} (themes: {names})", severity="warning")
+        self.set_interval(self.poll_seconds, self.poll)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """In a dialog, q and the screen keys are the dialog's (ctrl+q still quits)."""
+        return not (action in ("quit_app", "switch_mode") and isinstance(self.screen, ModalScreen))
+
+    async def action_quit_app(self) -> None:
+        await self.action_quit()
+
+    def changed(self) -> None:
+        """Data changed (here or elsewhere): every screen must read again before showing."""
+        self.generation += 1
+
+    def poll(self) -> None:
+        """Reload the visible screen when another connection has committed."""
+        try:
+            version = self.session.data_version()
+        except Exception:  # a locked or vanished file: try again at the next tick
+            return
+        if version == self._version:
+            return
+        self._version = version
+        self.changed()
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, DataScreen):
+                screen.post_message(DataChanged())
+                break
+
+    def action_keys(self) -> None:
+        from crmcli.tui.modals.keys import KeysModal
+
+        if not isinstance(self.screen, KeysModal):
+            self.push_screen(KeysModal())
+
+    async def run_palette_action(self, mode: str | None, action: str) -> None:
+        """Run a command chosen in the palette, on the screen it belongs to."""
+        if mode is not None:
+            if self.current_mode != mode:
+                await self.switch_mode(mode)
+            while len(self.screen_stack) > 1:  # back to the mode's main screen
+                await self.pop_screen()
+        if action:
+            await self.run_action(action, self.screen)
+
+
+def run(store: Store, *, theme: str | None = None) -> None:
+    """Run the interface until the user quits; the store is closed afterwards."""
+    session = Session(store)
+    try:
+        CrmApp(session, theme=theme).run()
+    finally:
+        session.close()

@@ -1,0 +1,34 @@
+"""Snooze a follow-up (s on today): the date field previews the date it understood."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+
+from crmcli.core import followups
+from crmcli.tui.format import due
+from crmcli.tui.modals.form import FormModal
+from crmcli.tui.widgets.when_input import WhenInput
+
+
+class SnoozeForm(FormModal):
+    """Move an open follow-up to a new date, as `crm followup snooze` does."""
+
+    def __init__(self, followup: dict[str, Any]) -> None:
+        note = followup["note"] or "follow-up"
+        super().__init__(f"Snooze: {followup['contact']} — {note}", "Snooze")
+        self.followup = followup
+
+    def fields(self) -> ComposeResult:
+        yield self.row(
+            "Until",
+            WhenInput("future", placeholder="tomorrow, fri 10am, +3d, next mon", id="until"),
+            hint=f"now due {due(self.followup)}",
+        )
+
+    def save(self) -> str:
+        text = self.text("until")
+        when = self.check("until", lambda: self.session.parse_when(text, "future"))
+        row = followups.snooze(self.session.store, int(self.followup["id"]), when)
+        return f"Snoozed to {due(row)}: {row['contact']}"

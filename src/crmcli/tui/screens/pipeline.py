@@ -1,0 +1,199 @@
+"""The pipeline screen: the kanban board, and the keys that move, win, lose and add deals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.widgets import Footer, Input, Label
+
+from crmcli.core import deals, pipeline, stages
+from crmcli.core.errors import Conflict, NotFound
+from crmcli.tui.messages import BoardRefreshed
+from crmcli.tui.screens.base import DataScreen
+from crmcli.tui.widgets.board import Board
+from crmcli.tui.widgets.nav import NavBar
+
+Moved = tuple[dict[str, Any], list[str]]
+
+
+class PipelineScreen(DataScreen):
+    """One column per open stage; the selected deal moves with shift+arrows or [ and ]."""
+
+    CSS_PATH = "pipeline.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "new_deal", "New deal"),
+        Binding("slash", "filter", "Filter", key_display="/"),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield NavBar("pipeline")
+        with Horizontal(id="filter-bar"):
+            yield Label("Filter ", id="filter-label")
+            yield Input(placeholder="title, contact, company…", id="filter", compact=True)
+        with self.session.lock:
+            columns = pipeline.board(self.session.store, self.session.now())
+        yield Board(columns, id="board")
+        yield Footer(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.mark_seen()
+        self.query_one(Board).focus()
+
+    @property
+    def board(self) -> Board:
+        return self.query_one(Board)
+
+    async def reload(self) -> None:
+        board = self.board
+        keep = board.current["id"] if board.current else None
+        try:
+            with self.session.lock:
+                columns = pipeline.board(self.session.store, self.session.now())
+        except Exception as exc:
+            self.report(exc)
+            return
+        await board.load(columns, keep)
+        self._painted(keep)
+
+    def _painted(self, deal_id: int | None) -> None:
+        """Say so once the board is on screen (tests and the bench wait for this)."""
+        self.call_after_refresh(self.post_message, BoardRefreshed(deal_id))
+
+    # -- changing deals -----------------------------------------------------------------
+    async def _change(self, card: dict[str, Any], call: Callable[[], Moved], done: str) -> bool:
+        """Run one core change to a deal, then update the board in place.
+
+        A deal changed or deleted in another shell since the board was read is a
+        notification and a fresh board, never a silent overwrite.
+        """
+        session = self.session
+        try:
+            with session.lock:
+                deal, notes = call()
+                heads = pipeline.board(session.store, session.now(), per_stage=0)
+        except (Conflict, NotFound) as exc:
+            self.report(exc, severity="warning")
+            await self.reload()
+            return False
+        except Exception as exc:
+            self.report(exc)
+            return False
+        self.wrote()
+        board = self.board
+        board.set_headers(heads)
+        board.place(int(card["id"]), deal)
+        for note in notes:
+            self.notify(note)
+        if done:
+            self.notify(done)
+        self._painted(int(card["id"]))
+        return True
+
+    def _selected(self) -> dict[str, Any] | None:
+        card = self.board.current
+        if card is None:
+            self.notify("No deal selected", severity="warning")
+        return card
+
+    async def action_move_deal(self, step: int) -> None:
+        """Move the selected deal to the previous (-1) or next (+1) open stage."""
+        card = self._selected()
+        if card is None:
+            return
+        board = self.board
+        target = board.col + step
+        if not 0 <= target < len(board.columns):
+            where = "first" if step < 0 else "last"
+            self.notify(f"{card['title']} is already in the {where} open stage", timeout=3)
+            return
+        stage_id = str(board.columns[target].stage["id"])
+        version = int(card["version"])
+        store = self.session.store
+        await self._change(
+            card, lambda: deals.move(store, int(card["id"]), stage_id, expect_version=version), ""
+        )
+
+    async def action_won(self) -> None:
+        card = self._selected()
+        if card is None:
+            return
+        store = self.session.store
+        version = int(card["version"])
+
+        def win() -> Moved:
+            won = str(stages.first_of_kind(store, "won")["id"])
+            return deals.move(store, int(card["id"]), won, expect_version=version)
+
+        await self._change(card, win, f"Won: {card['title']}")
+
+    def action_lost(self) -> None:
+        card = self._selected()
+        if card is None:
+            return
+        from crmcli.tui.modals.lost import LostModal
+
+        self.app.push_screen(LostModal(card), self._lost)
+
+    async def _lost(self, result: Moved | None) -> None:
+        """After the lost dialog: the deal is already saved as lost; update the board."""
+        if result is None:
+            return
+        deal, _notes = result
+        with self.session.lock:
+            heads = pipeline.board(self.session.store, self.session.now(), per_stage=0)
+        self.wrote()
+        self.board.set_headers(heads)
+        self.board.place(int(deal["id"]), deal)
+        self.notify(f"Lost: {deal['title']} ({deal['lost_reason']})")
+        self._painted(int(deal["id"]))
+
+    def action_open_deal(self) -> None:
+        card = self._selected()
+        if card is None:
+            return
+        from crmcli.tui.screens.deal import DealScreen
+
+        self.app.push_screen(DealScreen(int(card["id"])))
+
+    def action_new_deal(self) -> None:
+        from crmcli.tui.modals.deal_form import DealForm
+
+        self.app.push_screen(DealForm(), self._added)
+
+    async def _added(self, deal: dict[str, Any] | None) -> None:
+        if deal is None:
+            return
+        self.wrote()
+        self.notify(f"Added deal #{deal['id']} {deal['title']} in {deal['stage']}")
+        await self.reload()
+        self.board.select(int(deal["id"]))
+        self.board.refresh_view()
+
+    # -- filter -------------------------------------------------------------------------
+    def action_filter(self) -> None:
+        self.query_one("#filter-bar").add_class("-open")
+        self.query_one("#filter", Input).focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        if not box.value and not box.has_focus:
+            return
+        box.value = ""
+        self.query_one("#filter-bar").remove_class("-open")
+        self.board.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self.board.filter_text = event.value
+            self._painted(None)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "filter":
+            if not event.value:
+                self.query_one("#filter-bar").remove_class("-open")
+            self.board.focus()

@@ -1,0 +1,362 @@
+"""The pipeline board with Pilot: every change is checked in the database afterwards."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from crmcli.tui.messages import BoardRefreshed
+from crmcli.tui.widgets.board import Board, CardList
+
+from .conftest import notes, query, type_text, wait_for
+
+
+def stage_of(db: Path, deal_id: int) -> tuple[str, str, str | None]:
+    [(stage, status, reason)] = query(
+        db,
+        "SELECT s.name, d.status, d.lost_reason FROM deal d JOIN stage s ON s.id = d.stage_id "
+        "WHERE d.id = ?",
+        (deal_id,),
+    )
+    return stage, status, reason
+
+
+def history_count(db: Path, deal_id: int) -> int:
+    return int(
+        query(db, "SELECT count(*) FROM deal_stage_change WHERE deal_id = ?", (deal_id,))[0][0]
+    )
+
+
+def board(app: Any) -> Board:
+    return app.screen.query_one(Board)
+
+
+async def test_board_shows_every_open_stage_with_counts(make_app: Any, seeded: Path) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        columns = board(app).columns
+        names = [c.stage["name"] for c in columns]
+        assert names == ["Lead", "Qualified", "Demo", "Proposal", "Negotiation"]
+        open_deals = query(seeded, "SELECT count(*) FROM deal WHERE status = 'open'")[0][0]
+        assert sum(c.count for c in columns) == open_deals
+        assert sum(len(c.cards) for c in columns) == open_deals
+
+
+async def test_arrows_then_shift_right_moves_the_deal(make_app: Any, seeded: Path) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("right", "down")
+        card = board(app).current
+        assert card is not None and board(app).col == 1
+        before = history_count(seeded, card["id"])
+        assert stage_of(seeded, card["id"])[0] == "Qualified"
+        await pilot.press("shift+right")
+        await pilot.pause()
+        assert stage_of(seeded, card["id"]) == ("Demo", "open", None)
+        assert history_count(seeded, card["id"]) == before + 1
+        # The cursor follows the deal into its new column.
+        assert board(app).current["id"] == card["id"] and board(app).col == 2
+        # And vim keys move back with the bracket.
+        await pilot.press("[")
+        await pilot.pause()
+        assert stage_of(seeded, card["id"])[0] == "Qualified"
+        assert history_count(seeded, card["id"]) == before + 2
+
+
+async def test_bracket_moves_to_the_next_stage(make_app: Any, seeded: Path) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("l", "l")  # to Demo, with vim keys
+        card = board(app).current
+        assert card is not None
+        await pilot.press("]")
+        await pilot.pause()
+        assert stage_of(seeded, card["id"])[0] == "Proposal"
+        header = board(app).columns[3]
+        assert header.count == len(header.cards)
+
+
+async def test_move_posts_board_refreshed(make_app: Any) -> None:
+    seen: list[BoardRefreshed] = []
+    app = make_app()
+    async with app.run_test(
+        size=(120, 40),
+        message_hook=lambda m: seen.append(m) if isinstance(m, BoardRefreshed) else None,
+    ) as pilot:
+        card = board(app).current
+        await pilot.press("]")
+        await wait_for(pilot, lambda: any(m.deal_id == card["id"] for m in seen))
+
+
+async def test_won(make_app: Any, seeded: Path) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        card = board(app).current
+        count = board(app).columns[0].count
+        await pilot.press("w")
+        await pilot.pause()
+        assert stage_of(seeded, card["id"])[:2] == ("Won", "won")
+        assert board(app).columns[0].count == count - 1
+        assert all(c["id"] != card["id"] for c in board(app).columns[0].cards)
+        assert any("Won" in n for n in notes(app))
+
+
+async def test_lost_asks_the_reason(make_app: Any, seeded: Path) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("right")
+        card = board(app).current
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.press("enter")  # no reason: refused inline, nothing saved
+        await pilot.pause()
+        error = app.screen.query_one("#error-reason")
+        assert "why it was lost" in str(error.content)
+        assert stage_of(seeded, card["id"])[1] == "open"
+        await type_text(pilot, "went with a competitor")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert stage_of(seeded, card["id"]) == ("Lost", "lost", "went with a competitor")
+        assert isinstance(app.screen.query_one(Board), Board)
+
+
+async def test_lost_dialog_cancel_saves_nothing(make_app: Any, seeded: Path) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        card = board(app).current
+        await pilot.press("x")
+        await type_text(pilot, "price")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert stage_of(seeded, card["id"])[1] == "open"
+
+
+async def test_new_deal(make_app: Any, seeded: Path) -> None:
+    [(contact,)] = query(seeded, "SELECT display_name FROM contact ORDER BY id LIMIT 1")
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        await type_text(pilot, "Big rollout")
+        await pilot.press("tab")
+        await type_text(pilot, contact)
+        await pilot.press("tab", "tab")
+        await type_text(pilot, "12k")
+        await pilot.press("enter")
+        await pilot.pause()
+        rows = query(
+            seeded,
+            "SELECT d.amount_minor, d.currency, s.name, c.display_name FROM deal d "
+            "JOIN stage s ON s.id = d.stage_id JOIN contact c ON c.id = d.contact_id "
+            "WHERE d.title = 'Big rollout'",
+        )
+        from crmcli.core.config import load
+
+        assert rows == [(1_200_000, load().get("currency"), "Lead", contact)]
+        assert any(c["title"] == "Big rollout" for c in board(app).columns[0].cards)
+
+
+async def test_new_deal_errors_are_inline_and_nothing_is_saved(make_app: Any, seeded: Path) -> None:
+    before = query(seeded, "SELECT count(*) FROM deal")[0][0]
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("n")
+        await type_text(pilot, "No contact")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "contact" in str(app.screen.query_one("#error-contact").content)
+        assert app.focused.id == "contact"  # the field in error has the focus
+        await type_text(pilot, "nobody-at-all-xyz")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert str(app.screen.query_one("#error-contact").content)
+        assert query(seeded, "SELECT count(*) FROM deal")[0][0] == before
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen.query_one(Board), Board)
+
+
+async def test_filter_as_you_type(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        title = board(app).columns[1].cards[0]["title"]
+        await pilot.press("slash")
+        await type_text(pilot, title.lower())
+        await pilot.pause()
+        shown = [card["title"] for cards in board(app).shown for card in cards]
+        assert shown and all(t == title for t in shown)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert sum(len(s) for s in board(app).shown) == sum(c.count for c in board(app).columns)
+
+
+async def test_click_selects_a_card(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        second = board(app).columns[2].cards[1]
+        await pilot.click("#cards-2", offset=(4, 6))  # the second card's lines are 5 to 8
+        await pilot.pause()
+        assert board(app).current["id"] == second["id"]
+        assert app.focused is board(app)
+
+
+async def test_enter_opens_the_deal(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        card = board(app).current
+        await pilot.press("enter")
+        await pilot.pause()
+        from crmcli.tui.screens.deal import DealScreen
+
+        assert isinstance(app.screen, DealScreen) and app.screen.deal_id == card["id"]
+        assert card["title"] in str(app.screen.query_one("#deal-title").content)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert board(app).current["id"] == card["id"]
+
+
+async def test_edit_deal_from_its_screen(make_app: Any, seeded: Path) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        card = board(app).current
+        await pilot.press("enter", "e")
+        await pilot.pause()
+        box = app.screen.query_one("#next")
+        box.value = "Send the contract"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        [(step,)] = query(seeded, "SELECT next_step FROM deal WHERE id = ?", (card["id"],))
+        assert step == "Send the contract"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert board(app).current["next_step"] == "Send the contract"
+
+
+async def test_change_from_another_shell_shows_within_two_seconds(
+    make_app: Any, other_shell: Any
+) -> None:
+    from crmcli.core import deals
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        card = board(app).columns[0].cards[-1]
+        deals.move(other_shell, card["id"], "Negotiation")
+
+        def arrived() -> bool:
+            return any(c["id"] == card["id"] for c in board(app).columns[4].cards)
+
+        await wait_for(pilot, arrived, timeout=2.0)
+        assert all(c["id"] != card["id"] for c in board(app).columns[0].cards)
+
+
+async def test_reload_keeps_the_selection(make_app: Any, other_shell: Any) -> None:
+    from crmcli.core import deals
+    from crmcli.core.deals import DealFields
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("right", "down", "down")
+        card = board(app).current
+        deals.edit(other_shell, card["id"], DealFields(next_step="Changed elsewhere"))
+        await wait_for(pilot, lambda: board(app).current["next_step"] == "Changed elsewhere")
+        assert board(app).current["id"] == card["id"]
+
+
+async def test_deal_deleted_elsewhere_then_moved_is_a_notification(
+    make_app: Any, seeded: Path
+) -> None:
+    import sqlite3
+
+    app = make_app(poll_seconds=60)  # the board has not seen the deletion yet
+    async with app.run_test(size=(120, 40)) as pilot:
+        card = board(app).current
+        conn = sqlite3.connect(seeded)
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("DELETE FROM deal_stage_change WHERE deal_id = ?", (card["id"],))
+        conn.execute("DELETE FROM deal WHERE id = ?", (card["id"],))
+        conn.commit()
+        conn.close()
+        await pilot.press("]")
+        await pilot.pause()
+        assert any(f"#{card['id']}" in n for n in notes(app))
+        assert all(c["id"] != card["id"] for cards in board(app).shown for c in cards)
+        assert app.is_running
+
+
+async def test_changed_elsewhere_is_not_overwritten(
+    make_app: Any, seeded: Path, other_shell: Any
+) -> None:
+    from crmcli.core import deals
+
+    app = make_app(poll_seconds=60)
+    async with app.run_test(size=(120, 40)) as pilot:
+        card = board(app).current
+        deals.move(other_shell, card["id"], "Proposal")
+        await pilot.press("]")
+        await pilot.pause()
+        assert stage_of(seeded, card["id"])[0] == "Proposal"  # not Qualified
+        assert any("changed elsewhere" in n for n in notes(app))
+        assert any(c["id"] == card["id"] for c in board(app).columns[3].cards)
+
+
+async def test_locked_database_is_a_notification(make_app: Any, seeded: Path) -> None:
+    import sqlite3
+
+    from crmcli.core.config import set_value
+
+    set_value("busy_timeout", "1")
+    app = make_app(poll_seconds=60)
+    async with app.run_test(size=(120, 40)) as pilot:
+        card = board(app).current
+        locker = sqlite3.connect(seeded, isolation_level=None)
+        locker.execute("BEGIN IMMEDIATE")
+        try:
+            await pilot.press("]")
+            await pilot.pause()
+        finally:
+            locker.execute("ROLLBACK")
+            locker.close()
+        assert any("busy" in n for n in notes(app))
+        assert stage_of(seeded, card["id"])[0] == "Lead"
+        assert app.is_running
+
+
+async def test_keys_and_palette(make_app: Any) -> None:
+    from crmcli.tui.modals.keys import KeysModal
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, KeysModal)
+        listed = str(app.screen.query_one("#keys-list").content)
+        for key in ("shift+right", "Won", "Lost", "Snooze", "Log", "Follow-up", "Filter"):
+            assert key in listed
+        await pilot.press("escape")
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await type_text(pilot, "go to today")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert app.current_mode == "today"
+
+
+async def test_q_quits_but_not_in_a_text_field(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("slash", "q")
+        await pilot.pause()
+        assert app.is_running and app.screen.query_one("#filter").value == "q"
+        await pilot.press("escape", "q")
+        await pilot.pause()
+        assert not app.is_running
+
+
+async def test_board_cards_are_not_widgets(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert len(app.screen.query(CardList)) == 5
+        assert len(list(app.screen.walk_children())) < 80
