@@ -36,11 +36,29 @@ class Hit:
     fuzzy: bool = False
 
 
-def _prefix_rows(store: Store, token: str) -> list[tuple[Any, ...]]:
-    return store.tuples(
-        "SELECT term, contact_id, field FROM search_term WHERE term >= ? AND term < ?",
-        (token, token + HIGH),
-    )
+SHORT = 2  # a word this short matches a large part of the index
+SHORT_CAP = 2000  # so alone it is answered from the first terms in order (exact first)
+NARROW = 2000  # below this many candidates, later words are checked on those only
+
+
+def _prefix_rows(store: Store, token: str, within: set[int] | None = None) -> list[tuple[Any, ...]]:
+    """Index rows whose term starts with `token` (only for contacts `within`, if given)."""
+    if within is not None:
+        ids = sorted(within)
+        out: list[tuple[Any, ...]] = []
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            out += store.tuples(
+                "SELECT term, contact_id, field FROM search_term WHERE term >= ? AND term < ? "
+                f"AND contact_id IN ({marks})",
+                (token, token + HIGH, *chunk),
+            )
+        return out
+    sql = "SELECT term, contact_id, field FROM search_term WHERE term >= ? AND term < ?"
+    if len(token) <= SHORT:
+        sql += f" ORDER BY term LIMIT {SHORT_CAP}"
+    return store.tuples(sql, (token, token + HIGH))
 
 
 def _quality(token: str, term: str) -> float:
@@ -138,9 +156,13 @@ def find(store: Store, query: str, *, limit: int = 20) -> list[Hit]:
 
 
 def _match(store: Store, words: list[str], *, fuzzy: bool) -> list[Hit]:
+    """Contacts matching every word; the longest (most selective) word goes first, and
+    once few candidates remain the other words are checked against those alone."""
     per_word: list[dict[int, tuple[float, str, str]]] = []
-    for word in words:
-        best = _collect(_prefix_rows(store, word), word)
+    candidates: set[int] | None = None
+    for word in sorted(words, key=len, reverse=True):
+        within = candidates if candidates is not None and len(candidates) < NARROW else None
+        best = _collect(_prefix_rows(store, word, within), word)
         if fuzzy:
             rows, distances = _fuzzy_rows(store, word)
             for term, cid, fld in rows:
@@ -150,6 +172,7 @@ def _match(store: Store, words: list[str], *, fuzzy: bool) -> list[Hit]:
         if not best:
             return []
         per_word.append(best)
+        candidates = set(best) if candidates is None else candidates & set(best)
     common = set(per_word[0]).intersection(*per_word[1:])
     hits = []
     for cid in common:
