@@ -179,13 +179,23 @@ async def test_edit_a_contact(make_app: Any, seeded: Path) -> None:
 
 
 def first_overdue(db: Path) -> tuple[int, str]:
-    [(fid, due_date)] = query(
-        db,
-        "SELECT id, due_date FROM followup WHERE status = 'open' AND due_at < ? "
-        "AND (due_time IS NOT NULL OR due_date < '2026-11-24') ORDER BY due_at, id LIMIT 1",
-        ("2026-11-24T09:30:00.000000Z",),
-    )
-    return int(fid), str(due_date)
+    """The follow-up the Today screen lists first: the core's most overdue one."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from crmcli.core.agenda import overdue
+    from crmcli.core.config import Config
+    from crmcli.core.store import open_store
+
+    store = open_store(str(db), Config({}, db.with_suffix(".toml")), write=False)
+    try:
+        now = datetime.fromisoformat("2026-11-24T09:30:00+00:00").astimezone(
+            ZoneInfo("Europe/Paris")
+        )
+        first = overdue(store, now, limit=None).rows[0]
+    finally:
+        store.close()
+    return int(first["id"]), str(first["due_date"])
 
 
 async def test_today_space_marks_done(make_app: Any, seeded: Path) -> None:

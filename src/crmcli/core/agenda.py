@@ -72,7 +72,11 @@ def overdue(store: Store, now: datetime, *, limit: int | None = None) -> Section
             due = datetime.fromisoformat(row["due_date"]).replace(tzinfo=now.tzinfo) + timedelta(
                 days=1
             )
-        row["late"] = lateness((now - due).total_seconds())
+        row["late_seconds"] = int((now - due).total_seconds())
+        row["late"] = lateness(row["late_seconds"])
+    # Oldest first by how late they are (an all-day item is late from the end of its day,
+    # so its due_at alone would misplace it among timed ones).
+    rows.sort(key=lambda r: (-r["late_seconds"], r["id"]))
     return Section(rows, total)
 
 
