@@ -117,6 +117,7 @@ def test_demo_fills_a_separate_database_and_tours_it(tmp_path: Path, db: Path) -
     assert not db.exists()  # the real database is never touched
     assert "120 contacts" in out.stderr
     assert f"export CRM_DB={target}" in out.stdout
+    assert f"crm --db {target} tui" in out.stdout
     assert "$ crm --db" in out.stdout and "find" in out.stdout
     conn = sqlite3.connect(target)
     counts = {

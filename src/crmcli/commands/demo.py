@@ -141,6 +141,8 @@ def _tour(target: Path) -> None:
         run(["--db", str(target), *argv])
         sys.stdout.flush()
         print()
+    print("Review the pipeline full-screen (q quits):")
+    print(f"  crm --db {db} tui")
     print("Point any command at the demo database with --db, or for a whole shell session:")
     print(f"  export CRM_DB={db}")
     print("Then try: crm find <name>, crm contact list --tag vip, crm company list")
