@@ -45,6 +45,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "forecast": ("crmcli.commands.pipeline", "forecast"),
     "status": ("crmcli.commands.status", "status"),
     "remind": ("crmcli.commands.remind", "remind"),
+    "backup": ("crmcli.commands.backup", "backup"),
+    "restore": ("crmcli.commands.backup", "restore"),
     "demo": ("crmcli.commands.demo", "demo"),
     "tui": ("crmcli.commands.tui", "tui"),
 }

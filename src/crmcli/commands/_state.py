@@ -36,9 +36,21 @@ class AppState:
             self._stores[write] = open_store(self.db, self.config, write=write)
         return self._stores[write]
 
+    def close(self) -> None:
+        """Close the connections this command opened.
+
+        A command is usually a whole process, but not always (the demo's tour, tests):
+        a connection left open in a long-lived process can outlive the WAL files another
+        process removes when it closes last, and then read a stale index.
+        """
+        for store in self._stores.values():
+            store.close()
+        self._stores.clear()
+
 
 def state(ctx: typer.Context) -> AppState:
     root = ctx.find_root()
     if not isinstance(root.obj, AppState):
         root.obj = AppState()
+        root.call_on_close(root.obj.close)
     return root.obj

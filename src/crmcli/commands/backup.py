@@ -1,0 +1,51 @@
+"""`crm backup` and `crm restore`: consistent copies of the database, and getting one back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from crmcli.commands._output import message
+from crmcli.commands._state import state
+
+
+def backup(
+    ctx: typer.Context,
+    path: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Where to write it (default: backups/ beside the database).", show_default=False
+        ),
+    ] = None,
+) -> None:
+    """Make an online, consistent copy of the database (others may keep writing)."""
+    from crmcli.core.backup import backup_now
+
+    dest = backup_now(state(ctx).store(), path)
+    print(dest)
+
+
+def restore(
+    ctx: typer.Context,
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="A backup made by `crm backup` (or an automatic one).", show_default=False
+        ),
+    ],
+) -> None:
+    """Replace the database with a backup, after checking it; the current one is kept."""
+    from crmcli.core import backup as backups
+    from crmcli.core import migrations
+
+    version = backups.check_backup(path.expanduser())  # before touching anything
+    store = state(ctx).store(write=True)
+    kept = backups.restore(store, path.expanduser())
+    message(f"the database as it was is kept in {kept}")
+    if version < migrations.CURRENT:
+        from crmcli.core.store import upgrade
+
+        upgrade(store)
+    print(f"restored {path}")
