@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -332,3 +333,68 @@ def rm(ctx: typer.Context, ref: Ref, yes: YesFlag = False) -> None:
             raise Refused("not deleted")
     contacts.delete(store, contact_id)
     print(f"deleted {label}")
+
+
+@app.command("forget")
+def forget(ctx: typer.Context, ref: Ref, yes: YesFlag = False) -> None:
+    """Erase a person and everything about them, for an erasure request. Cannot be undone.
+
+    Their interactions, follow-ups and change-log entries go too; deals stay, without
+    them. Backups made before now still hold them.
+    """
+    from crmcli.core import contacts
+    from crmcli.core.backup import backups_dir
+    from crmcli.core.errors import Refused
+    from crmcli.core.privacy import forget as erase
+    from crmcli.core.refs import resolve_contact
+    from crmcli.core.textnorm import name_key
+
+    store = state(ctx).store(write=True)
+    contact_id = resolve_contact(store, ref)
+    name = str(contacts.get(store, contact_id)["display_name"])
+    if not yes:
+        if not sys.stdin.isatty():
+            raise Refused(f"not erasing #{contact_id} {name} without --yes (no terminal to ask on)")
+        typed = typer.prompt(f"This erases {name} for good. Type their name to confirm")
+        if name_key(typed) != name_key(name):
+            raise Refused("the name did not match; nothing erased")
+    result = erase(store, contact_id)
+    parts = ", ".join(
+        f"{n} {table.replace('contact_', '').replace('_', ' ')}"
+        for table, n in result.erased.items()
+        if n
+    )
+    print(f"forgot #{contact_id} {result.name}: {parts}")
+    if result.deals_unlinked:
+        message(f"{result.deals_unlinked} deal(s) kept, no longer linked to them")
+    message(f"backups made before now still hold them ({backups_dir(store)})")
+
+
+@app.command("export")
+def export_one(
+    ctx: typer.Context,
+    ref: Ref,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="json (the only format).")] = "json",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file.")
+    ] = None,
+) -> None:
+    """Everything held about one person, as JSON (for an access request)."""
+    import json
+
+    from crmcli.core.errors import Invalid
+    from crmcli.core.privacy import everything_about
+    from crmcli.core.refs import resolve_contact
+
+    if fmt != "json":
+        raise Invalid(f"crm contact export writes json, not {fmt!r}")
+    store = state(ctx).store()
+    data = everything_about(store, resolve_contact(store, ref))
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+        return
+    from crmcli.commands.export import destination
+
+    with destination(output) as out:
+        out.write(text)

@@ -373,7 +373,7 @@ def add(store: Store, fields: ContactFields) -> Outcome:
     tags = _dedupe_keep_order(_check_tags(fields.tags or []), fold)
     company_name = clean(fields.company) if fields.company else None
     outcome = Outcome({}, warnings)
-    with store.write(f"contact add {values['display_name']}") as tx:
+    with store.write("contact add") as tx:  # no name: the log must not keep personal data
         if company_name:
             from crmcli.core import companies
 
