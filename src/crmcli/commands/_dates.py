@@ -11,15 +11,9 @@ if TYPE_CHECKING:
 
 def parse(app: AppState, text: str, direction: Literal["future", "past"]) -> When:
     """Resolve a WHEN phrase relative to now, in the local zone."""
-    from crmcli.core import clock
-    from crmcli.core.when import parse_when
+    from crmcli.core.when import parse_with_config
 
-    config = app.config
-    order: Literal["dmy", "mdy"] = "mdy" if config.date_order == "mdy" else "dmy"
-    start: Literal["mon", "sun"] = "sun" if config.get("week_start") == "sun" else "mon"
-    return parse_when(
-        text, now=clock.local_now(), direction=direction, date_order=order, week_start=start
-    )
+    return parse_with_config(text, app.config, direction)
 
 
 def short_date(iso: str) -> str:

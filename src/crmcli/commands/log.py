@@ -7,7 +7,7 @@ import shlex
 import subprocess
 import sys
 import tempfile
-from datetime import datetime, time
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -279,20 +279,13 @@ def _log_message(
 
 
 def _resolve_at(app: object, text: str) -> datetime:
-    """An interaction's time: a date-only phrase means noon that day (now, if today)."""
+    """An interaction's time from a WHEN phrase (the past direction)."""
     from crmcli.commands import _dates
     from crmcli.commands._state import AppState
-    from crmcli.core import clock
+    from crmcli.core.interactions import happened_at
 
     assert isinstance(app, AppState)
-    when = _dates.parse(app, text, "past")
-    zone = clock.local_zone()
-    if when.time is not None:
-        return when.instant(zone)
-    now = clock.local_now()
-    if when.date == now.date():
-        return now
-    return datetime.combine(when.date, time(12, 0), tzinfo=zone)
+    return happened_at(_dates.parse(app, text, "past"))
 
 
 def describe_interaction(row: dict[str, object]) -> str:

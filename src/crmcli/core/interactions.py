@@ -185,3 +185,16 @@ def recompute_touch(tx: Tx, contact_id: int) -> None:
         contact_id=contact_id,
         derived=True,
     )
+
+
+def happened_at(when: When) -> datetime:
+    """When an interaction happened: a date-only phrase means noon that day (now, if today)."""
+    from datetime import time
+
+    zone = clock.local_zone()
+    if when.time is not None:
+        return when.instant(zone)
+    now = clock.local_now()
+    if when.date == now.date():
+        return now
+    return datetime.combine(when.date, time(12, 0), tzinfo=zone)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from crmcli.core.errors import Invalid
 
@@ -476,3 +476,23 @@ def _make_time(hour: int, minute: int, text: str) -> datetime.time:
     if minute > 59:
         raise Invalid(f"no such time: {text!r} (minutes go up to 59)")
     return datetime.time(hour, minute)
+
+
+def parse_with_config(
+    text: str,
+    config: Any,
+    direction: Literal["future", "past"],
+    *,
+    now: datetime.datetime | None = None,
+) -> When:
+    """A WHEN phrase read as the rep's settings say (date order, week start), from now.
+
+    The one entry point the commands and the full-screen interface share.
+    """
+    from crmcli.core import clock
+
+    order: Literal["dmy", "mdy"] = "mdy" if config.date_order == "mdy" else "dmy"
+    start: Literal["mon", "sun"] = "sun" if config.get("week_start") == "sun" else "mon"
+    return parse_when(
+        text, now=now or clock.local_now(), direction=direction, date_order=order, week_start=start
+    )

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from datetime import datetime, time
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from crmcli.core import clock
@@ -57,24 +57,15 @@ class Session:
 
     def parse_when(self, text: str, direction: Literal["future", "past"]) -> When:
         """Read a WHEN phrase relative to now, with the user's date order and week start."""
-        from crmcli.core.when import parse_when
+        from crmcli.core.when import parse_with_config
 
-        order: Literal["dmy", "mdy"] = "mdy" if self.config.date_order == "mdy" else "dmy"
-        start: Literal["mon", "sun"] = "sun" if self.config.get("week_start") == "sun" else "mon"
-        return parse_when(
-            text, now=clock.local_now(), direction=direction, date_order=order, week_start=start
-        )
+        return parse_with_config(text, self.config, direction)
 
     def happened_at(self, text: str) -> datetime:
         """An interaction's time: a date-only phrase means noon that day (now, if today)."""
-        when = self.parse_when(text, "past")
-        zone = clock.local_zone()
-        if when.time is not None:
-            return when.instant(zone)
-        now = clock.local_now()
-        if when.date == now.date():
-            return now
-        return datetime.combine(when.date, time(12, 0), tzinfo=zone)
+        from crmcli.core.interactions import happened_at
+
+        return happened_at(self.parse_when(text, "past"))
 
     def deals_of(self, contact_id: int, generation: int) -> list[dict[str, Any]]:
         """A contact's deals, open first, from one `list_deals` read kept until data changes."""
