@@ -38,9 +38,17 @@ def _now() -> float:
 
 def marker(db: str | None) -> str:
     """The prompt text for this database ('' when there is nothing to say)."""
+    due, overdue = counts(db)
+    if not due:
+        return ""
+    return f"crm:{due}{'!' if overdue else ''}"
+
+
+def counts(db: str | None) -> tuple[int, int]:
+    """(follow-ups due today or earlier, of which overdue); (0, 0) without a database."""
     path = db or os.environ.get("CRM_DB") or _default_db()
     if "://" in path or not os.path.isfile(path):
-        return ""
+        return 0, 0
     import sqlite3
 
     now = _now()
@@ -57,9 +65,7 @@ def marker(db: str | None) -> str:
         ).fetchone()
     finally:
         conn.close()
-    if not due:
-        return ""
-    return f"crm:{due}{'!' if overdue else ''}"
+    return int(due), int(overdue)
 
 
 def main(argv: list[str]) -> int:

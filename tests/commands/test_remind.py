@@ -108,3 +108,24 @@ def test_no_database_and_install(db: Path) -> None:
     assert not db.exists()
     text = invoke("remind", "--install").stdout
     assert "OnCalendar=*:0/5" in text and "*/5 * * * *" in text and " remind" in text
+
+
+def test_remind_on_a_busy_database_still_announces(
+    monkeypatch: pytest.MonkeyPatch, db: Path
+) -> None:
+    import sqlite3
+
+    at(monkeypatch, "2026-11-25T08:00:00Z")
+    invoke("contact", "add", "Ann Lee")
+    invoke("remind")
+    invoke("followup", "add", "ann", "today 10:00", "Call")
+    invoke("config", "set", "busy_timeout", "1")
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another writer holds the lock: nothing can be recorded
+    at(monkeypatch, "2026-11-25T09:05:00Z")
+    out = invoke("remind")
+    holder.execute("ROLLBACK")
+    holder.close()
+    assert out.exit_code == 0 and "Call" in out.stdout  # announced all the same
+    assert "could not record" in out.stderr
+    assert "Call" in invoke("remind").stdout  # not recorded, so announced again: never lost

@@ -37,6 +37,7 @@ def test_prompt_marker(db: Path) -> None:
     assert (out.returncode, out.stdout, out.stderr) == (0, "crm:2!\n", "")
     assert crm("--db", str(db), "status", "--prompt").stdout == "crm:2!\n"
     assert invoke("status").stdout == "crm:2!\n"
+    assert invoke("status", "--json").stdout == '{"due": 2, "overdue": 1}\n'
 
 
 def test_prompt_never_creates_or_complains(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from crmcli.commands._options import JsonFlag
 from crmcli.commands._state import state
 
 
@@ -18,14 +19,21 @@ def status(
             help="Print only a tiny marker such as crm:3! (or nothing), for PS1 or starship.",
         ),
     ] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """What is due: follow-ups due today or earlier, `!` when some are overdue.
 
     `crm status --prompt` is normally answered before the CLI even loads (see
     crmcli.entry); it is handled here too for unusual spellings of the same call.
     """
-    from crmcli.prompt import marker
+    from crmcli.prompt import counts, marker
 
+    if as_json:
+        import json
+
+        due, overdue = counts(state(ctx).db)
+        print(json.dumps({"due": due, "overdue": overdue}))
+        return
     text = marker(state(ctx).db)
     if prompt:
         if text:
