@@ -45,6 +45,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "forecast": ("crmcli.commands.pipeline", "forecast"),
     "status": ("crmcli.commands.status", "status"),
     "remind": ("crmcli.commands.remind", "remind"),
+    "undo": ("crmcli.commands.undo", "undo"),
     "backup": ("crmcli.commands.backup", "backup"),
     "restore": ("crmcli.commands.backup", "restore"),
     "demo": ("crmcli.commands.demo", "demo"),

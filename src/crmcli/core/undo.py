@@ -1,0 +1,132 @@
+"""`crm undo`: revert a recent change, from the before/after images in the change log.
+
+Every write transaction is one batch in `change_log`. Undoing a batch applies the
+inverse of each of its entries in reverse order (an insert is deleted, an update
+gets its before image back, a delete is re-inserted with its id) in one
+transaction, and marks the batch undone. An undo is not itself a change to undo:
+undoing twice goes two steps back and never redoes anything. A batch further back
+can be undone on its own only when no later change touched the same rows.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from crmcli.core.errors import NotFound, Refused
+from crmcli.core.store import Store, Tx
+from crmcli.core.tables import COLUMNS
+
+
+@dataclass
+class Batch:
+    id: int  # the batch's first change_log id: what `crm undo ID` takes
+    batch: str
+    at: str
+    command: str
+    changes: int
+
+
+def recent(store: Store, owner: str, *, limit: int = 20) -> list[Batch]:
+    """The owner's changes that can still be undone, newest first."""
+    rows = store.tuples(
+        "SELECT min(id), batch, min(at), min(command), count(*) FROM change_log "
+        "WHERE owner = ? AND undone_at IS NULL GROUP BY batch ORDER BY min(id) DESC LIMIT ?",
+        (owner, limit),
+    )
+    return [Batch(int(r[0]), r[1], r[2], r[3], int(r[4])) for r in rows]
+
+
+def _entries(store: Store, batch: str) -> list[dict[str, Any]]:
+    return store.rows("SELECT * FROM change_log WHERE batch = ? ORDER BY id DESC", (batch,))
+
+
+def _check_independent(store: Store, target: Batch, entries: list[dict[str, Any]]) -> None:
+    last = max(e["id"] for e in entries)
+    for entry in entries:
+        ids = (
+            json.loads(entry["after"])["ids"] if entry["op"] == "insert-many" else [entry["row_id"]]
+        )
+        for row_id in ids:
+            later = store.value(
+                "SELECT min(id) FROM change_log WHERE id > ? AND undone_at IS NULL "
+                "AND table_name = ? AND row_id = ? AND batch <> ?",
+                (last, entry["table_name"], row_id, target.batch),
+            )
+            if later is not None:
+                raise Refused(
+                    f"a later change (#{later}) touched the same {entry['table_name']}; "
+                    "undo it first"
+                )
+
+
+def undo(store: Store, owner: str, batch_id: int | None = None) -> Batch:
+    """Revert the owner's most recent change, or the one with this id."""
+    if batch_id is None:
+        found = recent(store, owner, limit=1)
+        if not found:
+            raise Refused("nothing to undo")
+        target = found[0]
+    else:
+        row = store.row(
+            "SELECT min(id) AS id, batch, min(at) AS at, min(command) AS command, "
+            "count(*) AS changes, min(owner) AS owner, max(undone_at) AS undone "
+            "FROM change_log WHERE batch = (SELECT batch FROM change_log WHERE id = ?) "
+            "GROUP BY batch",
+            (batch_id,),
+        )
+        if row is None or row["id"] != batch_id:
+            raise NotFound(f"no change #{batch_id} (see `crm undo --list`)")
+        if row["owner"] != owner:
+            raise Refused(f"change #{batch_id} was made by {row['owner']}, not you")
+        if row["undone"] is not None:
+            raise Refused(f"change #{batch_id} is already undone")
+        target = Batch(int(row["id"]), row["batch"], row["at"], row["command"], int(row["changes"]))
+    entries = _entries(store, target.batch)
+    if batch_id is not None:
+        _check_independent(store, target, entries)
+    touched: set[int] = set()
+    with store.write(f"undo {target.id}") as tx:
+        for entry in entries:
+            _revert(tx, entry, touched)
+        tx.execute("UPDATE change_log SET undone_at = ? WHERE batch = ?", (tx.stamp, target.batch))
+        # The undo is bookkeeping, not a change of its own: nothing to undo it from.
+        tx.execute("DELETE FROM change_log WHERE batch = ?", (tx.batch,))
+        from crmcli.core.contacts import reindex
+
+        for contact_id in sorted(touched):
+            reindex(tx, contact_id)
+    return target
+
+
+def _revert(tx: Tx, entry: dict[str, Any], touched: set[int]) -> None:
+    table, row_id, op = entry["table_name"], entry["row_id"], entry["op"]
+    if table not in COLUMNS:  # pragma: no cover - a table from a newer crm
+        raise Refused(f"cannot undo changes to {table}")
+    if op == "insert-many":
+        ids = json.loads(entry["after"])["ids"]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            tx.execute(f"DELETE FROM {table} WHERE id IN ({marks})", chunk)
+        return
+    if entry["contact_id"] is not None:
+        touched.add(int(entry["contact_id"]))
+    if op == "insert":
+        tx.execute(f"DELETE FROM {table} WHERE id = ?", (row_id,))
+        return
+    before = {k: v for k, v in json.loads(entry["before"]).items() if k in COLUMNS[table]}
+    if op == "update":
+        columns = [k for k in before if k != "id"]
+        assignments = ", ".join(f"{c} = ?" for c in columns)
+        tx.execute(
+            f"UPDATE {table} SET {assignments} WHERE id = ?",
+            [*(before[c] for c in columns), row_id],
+        )
+    elif op == "delete":
+        names = ", ".join(before)
+        marks = ", ".join("?" for _ in before)
+        tx.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})", list(before.values()))
+    if table == "contact":
+        touched.add(int(row_id))
