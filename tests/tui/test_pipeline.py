@@ -360,3 +360,23 @@ async def test_board_cards_are_not_widgets(make_app: Any) -> None:
         await pilot.pause()
         assert len(app.screen.query(CardList)) == 5
         assert len(list(app.screen.walk_children())) < 80
+
+
+async def test_u_undoes_a_stray_move(make_app: Any, seeded: Path) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("right", "down")
+        card = board(app).current
+        assert card is not None
+        before = history_count(seeded, card["id"])
+        await pilot.press("]")
+        await pilot.pause()
+        assert stage_of(seeded, card["id"])[0] == "Demo"
+        await pilot.press("u")
+        await pilot.pause()
+        await pilot.pause(0.2)
+        assert stage_of(seeded, card["id"])[0] == "Qualified"
+        assert history_count(seeded, card["id"]) == before
+        # The board shows the deal back in its column.
+        qualified = next(c for c in board(app).columns if c.stage["name"] == "Qualified")
+        assert card["id"] in [d["id"] for d in qualified.cards]

@@ -39,6 +39,7 @@ class CrmApp(App[None]):
         Binding("c", "switch_mode('contacts')", "Contacts", show=False),
         Binding("t", "switch_mode('today')", "Today", show=False),
         Binding("question_mark", "keys", "Keys", key_display="?"),
+        Binding("u", "undo", "Undo", show=False),  # listed under ? and in the palette
         Binding("q", "quit_app", "Quit"),
     ]
 
@@ -62,8 +63,10 @@ class CrmApp(App[None]):
         self.set_interval(self.poll_seconds, self.poll)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """In a dialog, q and the screen keys are the dialog's (ctrl+q still quits)."""
-        return not (action in ("quit_app", "switch_mode") and isinstance(self.screen, ModalScreen))
+        """In a dialog, q, u and the screen keys are the dialog's (ctrl+q still quits)."""
+        return not (
+            action in ("quit_app", "switch_mode", "undo") and isinstance(self.screen, ModalScreen)
+        )
 
     async def action_quit_app(self) -> None:
         await self.action_quit()
@@ -71,6 +74,27 @@ class CrmApp(App[None]):
     def changed(self) -> None:
         """Data changed (here or elsewhere): every screen must read again before showing."""
         self.generation += 1
+
+    def action_undo(self) -> None:
+        """Take back the most recent change (a stray move or win is one key from reverted)."""
+        from crmcli.core.errors import CrmError
+        from crmcli.core.undo import undo
+
+        try:
+            with self.session.lock:
+                batch = undo(self.session.store, str(self.session.config.get("user")))
+        except CrmError as exc:
+            self.notify(exc.message, severity="warning")
+            return
+        self.notify(f"Undone: {batch.command}", timeout=3)
+        self.changed()
+        self._reload_visible()
+
+    def _reload_visible(self) -> None:
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, DataScreen):
+                screen.post_message(DataChanged())
+                break
 
     def poll(self) -> None:
         """Reload the visible screen when another connection has committed."""
@@ -82,10 +106,7 @@ class CrmApp(App[None]):
             return
         self._version = version
         self.changed()
-        for screen in reversed(self.screen_stack):
-            if isinstance(screen, DataScreen):
-                screen.post_message(DataChanged())
-                break
+        self._reload_visible()
 
     def action_keys(self) -> None:
         from crmcli.tui.modals.keys import KeysModal

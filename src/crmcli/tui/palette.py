@@ -33,6 +33,7 @@ ACTIONS: tuple[tuple[str, str, str | None, str], ...] = (
     ("Edit contact", "The selected contact's fields (e)", "contacts", "edit"),
     ("Mark follow-up done", "The selected follow-up on today (space)", "today", "done"),
     ("Snooze follow-up", "Move the selected follow-up to a new date (s)", "today", "snooze"),
+    ("Undo", "Take back your most recent change (u)", None, "app.undo"),
     ("Show keys", "Every key, screen by screen (?)", None, "app.keys"),
     ("Quit", "Leave crm (q, ctrl+q)", None, "app.quit"),
 )
