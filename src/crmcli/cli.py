@@ -46,6 +46,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "status": ("crmcli.commands.status", "status"),
     "remind": ("crmcli.commands.remind", "remind"),
     "undo": ("crmcli.commands.undo", "undo"),
+    "doctor": ("crmcli.commands.doctor", "doctor"),
     "backup": ("crmcli.commands.backup", "backup"),
     "restore": ("crmcli.commands.backup", "restore"),
     "demo": ("crmcli.commands.demo", "demo"),

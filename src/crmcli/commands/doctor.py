@@ -1,0 +1,44 @@
+"""`crm doctor`: check the database; exit 1 when problems are found, each with its fix."""
+
+from __future__ import annotations
+
+import typer
+
+from crmcli.commands._options import JsonFlag
+from crmcli.commands._output import style
+from crmcli.commands._state import state
+
+
+def doctor(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """Integrity, orphans, unreachable contacts, unreadable phones, emails and dates, deals
+    in the wrong stage. Exits 1 when it finds problems, printing the command that fixes each.
+    """
+    from crmcli.core.doctor import diagnose
+
+    report = diagnose(state(ctx).store())
+    if as_json:
+        import json
+
+        print(
+            json.dumps(
+                {
+                    "ok": report.ok,
+                    "counts": report.counts,
+                    "problems": [p.__dict__ for p in report.problems],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        for check, count in report.counts.items():
+            mark = style("ok", "32") if not count else style(f"{count} found", "31")
+            print(f"{check:14} {mark}")
+            for problem in (p for p in report.problems if p.check == check):
+                print(f"  {problem.subject}: {problem.detail}")
+                print(f"    fix: {problem.fix}")
+            shown = sum(1 for p in report.problems if p.check == check)
+            if count > shown:
+                print(f"  … and {count - shown} more")
+    if not report.ok:
+        raise typer.Exit(1)
