@@ -47,6 +47,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "remind": ("crmcli.commands.remind", "remind"),
     "undo": ("crmcli.commands.undo", "undo"),
     "doctor": ("crmcli.commands.doctor", "doctor"),
+    "dedupe": ("crmcli.commands.dedupe", "dedupe"),
     "backup": ("crmcli.commands.backup", "backup"),
     "restore": ("crmcli.commands.backup", "restore"),
     "demo": ("crmcli.commands.demo", "demo"),

@@ -398,3 +398,45 @@ def export_one(
 
     with destination(output) as out:
         out.write(text)
+
+
+@app.command("merge")
+def merge(
+    ctx: typer.Context,
+    keep: Annotated[
+        str,
+        typer.Argument(
+            help="The contact to keep (REF).", show_default=False, autocompletion=_complete.contacts
+        ),
+    ],
+    other: Annotated[
+        str,
+        typer.Argument(
+            help="The duplicate to fold into it and delete (REF).",
+            show_default=False,
+            autocompletion=_complete.contacts,
+        ),
+    ],
+    yes: YesFlag = False,
+) -> None:
+    """Fold OTHER into KEEP: interactions, follow-ups, deals, emails, phones, tags move over,
+    KEEP's empty fields are filled, OTHER is deleted. Shows the changes first; undoable."""
+    from crmcli.core import merging
+    from crmcli.core.errors import Refused
+    from crmcli.core.refs import resolve_contact
+
+    store = state(ctx).store(write=True)
+    keep_id, other_id = resolve_contact(store, keep), resolve_contact(store, other)
+    preview = merging.plan(store, keep_id, other_id)
+    for line in preview.lines():
+        message(line)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise Refused("not merging without --yes (no terminal to ask on)")
+        if not typer.confirm("Merge?"):
+            raise Refused("not merged")
+    done = merging.merge(store, keep_id, other_id)
+    print(
+        f"merged #{done.other['id']} {done.other['display_name']} into "
+        f"#{done.keep['id']} {done.keep['display_name']}"
+    )

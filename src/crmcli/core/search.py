@@ -13,6 +13,7 @@ fuzzy, and names before emails before companies and tags.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +37,7 @@ class Hit:
     fuzzy: bool = False
 
 
+_DOMAIN = re.compile(r"[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
 SHORT = 2  # a word this short matches a large part of the index
 SHORT_CAP = 2000  # so alone it is answered from the first terms in order (exact first)
 NARROW = 2000  # below this many candidates, later words are checked on those only
@@ -138,8 +140,8 @@ def find(store: Store, query: str, *, limit: int = 20) -> list[Hit]:
         hits = [Hit(cid, s, {f: t}) for cid, (s, f, t) in found.items()]
         return _finish(store, hits, limit)
     words = fold(text).split()
-    if "@" in text:
-        words = [text.lower().strip()]
+    if "@" in text or _DOMAIN.fullmatch(text):
+        words = [text.lower().strip()]  # an address or a domain is one term, dots and all
     if not words:
         raise Invalid(f"nothing to search for in {query!r}")
     hits = _match(store, words, fuzzy=False)
