@@ -29,6 +29,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "config": ("crmcli.commands.config", "Read and change settings."),
     "deal": ("crmcli.commands.deal", "Add, edit, move, win, lose and list deals."),
     "stage": ("crmcli.commands.stage", "List and change the pipeline's stages."),
+    "goal": ("crmcli.commands.goal", "Set weekly or monthly activity goals and see progress."),
     "followup": ("crmcli.commands.followup", "Add, list, complete, snooze and remove follow-ups."),
     "import": ("crmcli.commands.imports", "Bring contacts and deals in from other tools' files."),
     "export": ("crmcli.commands.export", "Write records out for other tools (csv, json, ics...)."),
