@@ -268,6 +268,13 @@ def list_(
     archived: Annotated[
         bool, typer.Option("--archived", help="List archived contacts instead.")
     ] = False,
+    sort: Annotated[
+        str,
+        typer.Option(
+            "--sort",
+            help="name, or score (engagement: recency, frequency, open deals; warmest first).",
+        ),
+    ] = "name",
     limit: LimitOpt = None,
     fmt: FormatOpt = None,
     as_json: JsonFlag = False,
@@ -285,8 +292,10 @@ def list_(
         status=status.value if status else None,
         archived=archived,
         limit=limit,
+        sort=sort,
     )
-    render(rows, chosen, LIST_COLUMNS)
+    columns = [*LIST_COLUMNS, Column("score", "SCORE")] if sort == "score" else LIST_COLUMNS
+    render(rows, chosen, columns)
     if not rows:
         if chosen is OutputFormat.table:
             message("no contacts match")

@@ -735,14 +735,43 @@ def list_contacts(
     status: str | None = None,
     archived: bool = False,
     limit: int | None = None,
+    sort: str = "name",
 ) -> list[dict[str, Any]]:
-    """Contacts matching all the given filters, by name."""
+    """Contacts matching all the given filters, by name (or by engagement score)."""
     where, params = contact_filter(tag=tag, company_id=company_id, status=status, archived=archived)
+    if sort == "score":
+        return _by_score(store, where, params, limit)
+    if sort != "name":
+        raise Invalid(f"unknown sort {sort!r} (name or score)")
     sql = f"{LIST_SQL} {where} ORDER BY c.name_key, c.id"
     if limit:
         sql += " LIMIT ?"
         params.append(limit)
     rows = store.rows(sql, params)
+    if rows:
+        tags = _tags_for(store, [r["id"] for r in rows])
+        for row in rows:
+            row["tags"] = tags.get(row["id"], [])
+    return rows
+
+
+def _by_score(
+    store: Store, where: str, params: list[Any], limit: int | None
+) -> list[dict[str, Any]]:
+    """Warmest relationships first: see crmcli.core.scoring for what the score means."""
+    from crmcli.core import clock, scoring
+
+    now = clock.now()
+    select = LIST_SQL.replace(
+        " FROM contact c", f", c.last_touch_at, {scoring.SCORE_SQL} FROM contact c", 1
+    )
+    rows = store.rows(f"{select} {where}", [scoring.since(now), *params])
+    for row in rows:
+        row["score"] = scoring.score(
+            row["last_touch_at"], int(row["recent_interactions"]), row["best_probability"], now
+        )
+    rows.sort(key=lambda r: (-r["score"], r["name"], r["id"]))
+    rows = rows[:limit] if limit else rows
     if rows:
         tags = _tags_for(store, [r["id"] for r in rows])
         for row in rows:
