@@ -155,3 +155,13 @@ def test_demo_default_location_is_beside_the_real_database(tmp_path: Path) -> No
     out = invoke("demo", "--contacts", "20", "--no-tour")
     assert out.exit_code == 0
     assert (tmp_path / "xdg-data" / "crmcli" / "demo.db").exists()
+
+
+def test_demo_follow_up_times_are_zero_padded(tmp_path: Path) -> None:
+    """Times sort as text (09:00 before 16:30), as every follow-up crm writes does."""
+    target = tmp_path / "demo.db"
+    invoke("demo", "--to", str(target), "--contacts", "200", "--no-tour")
+    conn = sqlite3.connect(target)
+    times = [r[0] for r in conn.execute("SELECT due_time FROM followup WHERE due_time IS NOT NULL")]
+    conn.close()
+    assert times and all(len(t) == 5 and t[2] == ":" for t in times)

@@ -393,7 +393,7 @@ def generate(
             day = (local_now + timedelta(days=offset)).date()
             timed = rng.random() < 0.4
             due_time = (
-                f"{rng.choice((9, 10, 11, 14, 15, 16))}:{rng.choice(('00', '30'))}"
+                f"{rng.choice((9, 10, 11, 14, 15, 16)):02d}:{rng.choice(('00', '30'))}"  # HH:MM
                 if timed
                 else None
             )
