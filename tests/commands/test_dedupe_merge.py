@@ -83,3 +83,19 @@ def test_merge_with_itself_is_refused(db: Path) -> None:
     invoke("contact", "add", "Ann Lee")
     out = invoke("contact", "merge", "ann", "1", "--yes")
     assert out.exit_code == 2 and "itself" in out.stderr
+
+
+def test_company_merge(db: Path) -> None:
+    invoke("company", "add", "Acme SAS", "--domain", "acme.fr")
+    invoke("company", "add", "ACME France", "--industry", "Software")
+    invoke("contact", "add", "Ann Lee", "-c", "ACME France")
+    invoke("deal", "add", "Acme deal", "--company", "ACME France")
+    out = invoke("company", "merge", "acme sas", "acme france", "--yes")
+    assert out.exit_code == 0 and "1 people, 1 deals moved" in out.stdout
+    acme = json.loads(invoke("company", "show", "acme sas", "--json").stdout)
+    assert acme["industry"] == "Software" and [p["name"] for p in acme["people"]] == ["Ann Lee"]
+    assert invoke("company", "show", "acme france").exit_code == 1
+    assert "Acme SAS" in invoke("find", "acme").stdout  # the people's index follows
+    assert invoke("undo").exit_code == 0
+    assert invoke("company", "show", "acme france").exit_code == 0
+    assert invoke("company", "merge", "acme sas", "1", "--yes").exit_code == 2

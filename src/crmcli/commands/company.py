@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from crmcli.commands._options import FormatOpt, JsonFlag, LimitOpt
+from crmcli.commands._options import FormatOpt, JsonFlag, LimitOpt, YesFlag
 from crmcli.commands._output import (
     LIST_FORMATS,
     Column,
@@ -136,3 +136,37 @@ def list_(
         if chosen is OutputFormat.table:
             message("no companies yet")
         raise typer.Exit(1)
+
+
+@app.command("merge")
+def merge(
+    ctx: typer.Context,
+    keep: Annotated[str, typer.Argument(help="The company to keep.", show_default=False)],
+    other: Annotated[
+        str, typer.Argument(help="The duplicate to fold into it.", show_default=False)
+    ],
+    yes: YesFlag = False,
+) -> None:
+    """Fold OTHER into KEEP: its people and deals move over, then OTHER is deleted (undoable)."""
+    import sys
+
+    from crmcli.core import companies, merging
+    from crmcli.core.errors import Refused
+
+    store = state(ctx).store(write=True)
+    keep_id, other_id = companies.resolve(store, keep), companies.resolve(store, other)
+    a, b = companies.get(store, keep_id), companies.get(store, other_id)
+    people = len(companies.people(store, other_id))
+    message(
+        f"keep #{keep_id} {a['name']}; delete #{other_id} {b['name']} ({people} people move over)"
+    )
+    if not yes:
+        if not sys.stdin.isatty():
+            raise Refused("not merging without --yes (no terminal to ask on)")
+        if not typer.confirm("Merge?"):
+            raise Refused("not merged")
+    moved = merging.merge_companies(store, keep_id, other_id)
+    print(
+        f"merged company #{other_id} into #{keep_id}: {moved['contact']} people, "
+        f"{moved['deal']} deals moved"
+    )

@@ -152,3 +152,31 @@ def merge(store: Store, keep_id: int, other_id: int) -> Plan:
         recompute_touch(tx, keep_id)
         reindex(tx, keep_id)
     return merge_plan
+
+
+def merge_companies(store: Store, keep_id: int, other_id: int) -> dict[str, int]:
+    """Fold company OTHER into KEEP: its people and deals move, KEEP's empty fields are
+    filled, OTHER is deleted; one undoable transaction. Returns what moved."""
+    from crmcli.core.backup import auto_backup
+    from crmcli.core.companies import get
+    from crmcli.core.contacts import reindex
+
+    if keep_id == other_id:
+        raise Invalid("cannot merge a company with itself")
+    keep, other = get(store, keep_id), get(store, other_id)
+    auto_backup(store, "pre-merge")
+    moved = {"contact": 0, "deal": 0}
+    with store.write(f"company merge {keep_id} {other_id}") as tx:
+        for table in moved:
+            for (row_id,) in store.tuples(
+                f"SELECT id FROM {table} WHERE company_id = ?", (other_id,)
+            ):
+                tx.update(table, int(row_id), {"company_id": keep_id})
+                moved[table] += 1
+                if table == "contact":
+                    reindex(tx, int(row_id))
+        fill = {c: other[c] for c in ("domain", "industry", "notes") if not keep[c] and other[c]}
+        if fill:
+            tx.update("company", keep_id, fill)
+        tx.delete("company", other_id)
+    return moved
