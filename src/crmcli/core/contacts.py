@@ -573,6 +573,8 @@ def archive(store: Store, contact_id: int, *, undo: bool = False) -> dict[str, A
     return {**current, "archived_at": None if undo else "now"}
 
 
+# The tables whose rows belong to one contact: `delete` logs them for undo and
+# `privacy.forget` erases them for good, so both read this one list.
 CHILD_TABLES = (
     "contact_email",
     "contact_phone",

@@ -14,15 +14,6 @@ from typing import Any
 
 from crmcli.core.store import Store
 
-PERSONAL_TABLES = (
-    "contact_email",
-    "contact_phone",
-    "contact_url",
-    "contact_tag",
-    "interaction",
-    "followup",
-)
-
 
 @dataclass
 class Erasure:
@@ -64,7 +55,7 @@ def everything_about(store: Store, contact_id: int) -> dict[str, Any]:
 
 def forget(store: Store, contact_id: int) -> Erasure:
     """Erase a person and everything about them, past undoing."""
-    from crmcli.core.contacts import get
+    from crmcli.core.contacts import CHILD_TABLES, get
 
     name = str(get(store, contact_id)["display_name"])
     result = Erasure(name)
@@ -72,7 +63,7 @@ def forget(store: Store, contact_id: int) -> Erasure:
     if store.dialect.name == "sqlite":
         conn.execute("PRAGMA secure_delete = ON")  # freed pages are zeroed, not left behind
     with store.write(f"contact forget {contact_id}") as tx:
-        for table in PERSONAL_TABLES:
+        for table in CHILD_TABLES:
             result.erased[table] = int(
                 store.value(f"SELECT count(*) FROM {table} WHERE contact_id = ?", (contact_id,))
             )
