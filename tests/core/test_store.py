@@ -135,6 +135,19 @@ def test_write_rolls_back_on_error(tmp_path: Path) -> None:
     store.close()
 
 
+def test_tuples_in_answers_an_in_list_longer_than_one_chunk(tmp_path: Path) -> None:
+    store = open_store(str(tmp_path / "x.db"), config(tmp_path), write=True)
+    with store.write("add") as tx:
+        ids = [tx.insert("company", {"name": f"C{n}", "name_key": f"c{n:04}"}) for n in range(1201)]
+    wanted = [*ids[::2], 999_999]  # 601 ids, across two chunks, one of them absent
+    rows = store.tuples_in(
+        "SELECT id FROM company WHERE name_key >= ? AND id IN ({ids})", wanted, ("c0100",)
+    )
+    assert sorted(r[0] for r in rows) == ids[100::2]
+    assert store.tuples_in("SELECT id FROM company WHERE id IN ({ids})", []) == []
+    store.close()
+
+
 def test_changes_are_logged_with_before_and_after_images(tmp_path: Path) -> None:
     store = open_store(str(tmp_path / "x.db"), config(tmp_path, user="alice"), write=True)
     with store.write("add") as tx:

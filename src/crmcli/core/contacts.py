@@ -783,13 +783,9 @@ def _by_score(
 
 def _tags_for(store: Store, ids: list[int]) -> dict[int, list[str]]:
     out: dict[int, list[str]] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ", ".join("?" for _ in chunk)
-        for contact_id, tag in store.tuples(
-            f"SELECT contact_id, tag FROM contact_tag WHERE contact_id IN ({marks}) "
-            "ORDER BY tag_key",
-            chunk,
-        ):
-            out.setdefault(int(contact_id), []).append(tag)
+    for contact_id, tag in store.tuples_in(
+        "SELECT contact_id, tag FROM contact_tag WHERE contact_id IN ({ids}) ORDER BY tag_key",
+        ids,
+    ):
+        out.setdefault(int(contact_id), []).append(tag)
     return out

@@ -46,17 +46,12 @@ NARROW = 2000  # below this many candidates, later words are checked on those on
 def _prefix_rows(store: Store, token: str, within: set[int] | None = None) -> list[tuple[Any, ...]]:
     """Index rows whose term starts with `token` (only for contacts `within`, if given)."""
     if within is not None:
-        ids = sorted(within)
-        out: list[tuple[Any, ...]] = []
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ", ".join("?" for _ in chunk)
-            out += store.tuples(
-                "SELECT term, contact_id, field FROM search_term WHERE term >= ? AND term < ? "
-                f"AND contact_id IN ({marks})",
-                (token, token + HIGH, *chunk),
-            )
-        return out
+        return store.tuples_in(
+            "SELECT term, contact_id, field FROM search_term WHERE term >= ? AND term < ? "
+            "AND contact_id IN ({ids})",
+            sorted(within),
+            (token, token + HIGH),
+        )
     sql = "SELECT term, contact_id, field FROM search_term WHERE term >= ? AND term < ?"
     if len(token) <= SHORT:
         sql += f" ORDER BY term LIMIT {SHORT_CAP}"
@@ -188,15 +183,8 @@ def _match(store: Store, words: list[str], *, fuzzy: bool) -> list[Hit]:
 
 
 def _names(store: Store, ids: list[int]) -> dict[int, str]:
-    out: dict[int, str] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ", ".join("?" for _ in chunk)
-        for cid, key in store.tuples(
-            f"SELECT id, name_key FROM contact WHERE id IN ({marks})", chunk
-        ):
-            out[int(cid)] = key
-    return out
+    rows = store.tuples_in("SELECT id, name_key FROM contact WHERE id IN ({ids})", ids)
+    return {int(cid): key for cid, key in rows}
 
 
 def _finish(store: Store, hits: list[Hit], limit: int) -> list[Hit]:
@@ -209,17 +197,10 @@ def _finish(store: Store, hits: list[Hit], limit: int) -> list[Hit]:
 
 
 def _archived(store: Store, ids: list[int]) -> set[int]:
-    out: set[int] = set()
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ", ".join("?" for _ in chunk)
-        out.update(
-            int(r[0])
-            for r in store.tuples(
-                f"SELECT id FROM contact WHERE archived_at IS NOT NULL AND id IN ({marks})", chunk
-            )
-        )
-    return out
+    rows = store.tuples_in(
+        "SELECT id FROM contact WHERE archived_at IS NOT NULL AND id IN ({ids})", ids
+    )
+    return {int(r[0]) for r in rows}
 
 
 def describe(store: Store, hits: list[Hit]) -> list[dict[str, Any]]:
@@ -246,13 +227,10 @@ def describe(store: Store, hits: list[Hit]) -> list[dict[str, Any]]:
 def emails_for(store: Store, ids: list[int]) -> dict[int, list[str]]:
     """Every email of these contacts, primary first (for mail clients' address lookup)."""
     out: dict[int, list[str]] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ", ".join("?" for _ in chunk)
-        for cid, email in store.tuples(
-            f"SELECT contact_id, email FROM contact_email WHERE contact_id IN ({marks}) "
-            "ORDER BY contact_id, is_primary DESC, position, id",
-            chunk,
-        ):
-            out.setdefault(int(cid), []).append(email)
+    for cid, email in store.tuples_in(
+        "SELECT contact_id, email FROM contact_email WHERE contact_id IN ({ids}) "
+        "ORDER BY contact_id, is_primary DESC, position, id",
+        ids,
+    ):
+        out.setdefault(int(cid), []).append(email)
     return out

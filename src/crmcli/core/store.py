@@ -32,6 +32,14 @@ from crmcli.core.errors import Busy, CrmError, Invalid, NotFound, StoreUnavailab
 from crmcli.core.tables import COLUMNS, OWNED_TABLES
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+IN_CHUNK = 500  # values per `IN (...)` list: well under every backend's bound-parameter limit
+
+
+def in_chunks(ids: Sequence[Any]) -> Iterator[tuple[Sequence[Any], str]]:
+    """`ids` in slices small enough for one `IN (...)`, each with its `?, ?, ...` list."""
+    for start in range(0, len(ids), IN_CHUNK):
+        chunk = ids[start : start + IN_CHUNK]
+        yield chunk, ", ".join("?" for _ in chunk)
 
 
 @dataclass(frozen=True)
@@ -99,6 +107,19 @@ class Store:
     def tuples(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """All result rows as tuples: the cheap form for large scans."""
         return list(self._run(sql, params).fetchall())
+
+    def tuples_in(
+        self, sql: str, ids: Sequence[Any], params: Sequence[Any] = ()
+    ) -> list[tuple[Any, ...]]:
+        """`tuples` for a query whose `IN ({ids})` may hold any number of values.
+
+        The query runs once per chunk of `ids`, with `params` bound before each chunk,
+        so an ORDER BY holds within a chunk only.
+        """
+        out: list[tuple[Any, ...]] = []
+        for chunk, marks in in_chunks(ids):
+            out += self.tuples(sql.format(ids=marks), (*params, *chunk))
+        return out
 
     def stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
         """Rows as dicts, fetched in batches: flat memory for exports of any size."""

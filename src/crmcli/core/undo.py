@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from crmcli.core.errors import NotFound, Refused
-from crmcli.core.store import Store, Tx
+from crmcli.core.store import Store, Tx, in_chunks
 from crmcli.core.tables import COLUMNS
 
 
@@ -106,9 +106,7 @@ def _revert(tx: Tx, entry: dict[str, Any], touched: set[int]) -> None:
         raise Refused(f"cannot undo changes to {table}")
     if op == "insert-many":
         ids = json.loads(entry["after"])["ids"]
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ", ".join("?" for _ in chunk)
+        for chunk, marks in in_chunks(ids):
             tx.execute(f"DELETE FROM {table} WHERE id IN ({marks})", chunk)
         return
     if entry["contact_id"] is not None:
