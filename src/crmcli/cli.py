@@ -21,6 +21,7 @@ from typing import Annotated
 import typer
 
 from crmcli import __version__
+from crmcli.argv import split_db
 
 # name -> (module, help). Each module defines `app`, a typer.Typer sub-app.
 GROUPS: dict[str, tuple[str, str]] = {
@@ -126,19 +127,11 @@ def build_app(only: str | None = None) -> typer.Typer:
 
 
 def _first_command(argv: list[str]) -> str | None:
-    """The command name in argv, skipping the global options before it."""
-    skip = False
-    for arg in argv:
-        if skip:
-            skip = False
-            continue
-        if arg == "--db":
-            skip = True
-            continue
-        if arg.startswith("-"):
-            return None  # --help, --version, completion options: register everything
-        return arg
-    return None
+    """The command name in argv, skipping the global `--db` option before it."""
+    rest = split_db(argv)[1]
+    if not rest or rest[0].startswith("-"):
+        return None  # --help, --version, completion options: register everything
+    return rest[0]
 
 
 def _completing() -> bool:

@@ -12,6 +12,8 @@ import os
 import sys
 import time
 
+from crmcli.argv import split_db
+
 
 def _default_db() -> str:
     """The same default as `crmcli.core.paths`, without importing platformdirs (~15 ms)."""
@@ -70,13 +72,7 @@ def counts(db: str | None) -> tuple[int, int]:
 
 def main(argv: list[str]) -> int:
     """Print the marker; any failure prints nothing (a prompt must never show an error)."""
-    db = None
-    if "--db" in argv:
-        index = argv.index("--db")
-        db = argv[index + 1] if index + 1 < len(argv) else None
-    for arg in argv:
-        if arg.startswith("--db="):
-            db = arg.split("=", 1)[1]
+    db, _ = split_db(argv)
     try:
         text = marker(db)
     except Exception:  # the prompt stays clean whatever happens
@@ -88,16 +84,4 @@ def main(argv: list[str]) -> int:
 
 def is_prompt_call(argv: list[str]) -> bool:
     """`crm [--db X] status --prompt [--db X]`, and nothing else."""
-    rest = []
-    skip = False
-    for arg in argv:
-        if skip:
-            skip = False
-            continue
-        if arg == "--db":
-            skip = True
-            continue
-        if arg.startswith("--db="):
-            continue
-        rest.append(arg)
-    return rest == ["status", "--prompt"]
+    return split_db(argv)[1] == ["status", "--prompt"]

@@ -88,6 +88,9 @@ def test_busy_timeout_comes_from_config(tmp_path: Path, db: Path) -> None:
 def test_db_path_and_info(db: Path) -> None:
     assert invoke("db", "path").stdout.strip() == str(db)
     assert json.loads(invoke("db", "path", "--json").stdout) == str(db)
+    other = db.with_name("other.db")
+    assert invoke("--db", str(other), "db", "path").stdout.strip() == str(other)
+    assert invoke(f"--db={other}", "db", "path").stdout.strip() == str(other)
     invoke("contact", "add", "Ann Lee", "--company", "Acme")
     info = json.loads(invoke("db", "info", "--json").stdout)
     assert info["contacts"] == 1 and info["companys"] == 1 and info["stages"] == 7

@@ -35,7 +35,11 @@ def test_prompt_marker(db: Path) -> None:
     invoke("followup", "add", "ann", "tomorrow", "Not yet")
     out = crm("status", "--prompt")
     assert (out.returncode, out.stdout, out.stderr) == (0, "crm:2!\n", "")
-    assert crm("--db", str(db), "status", "--prompt").stdout == "crm:2!\n"
+    elsewhere = {"CRM_DB": str(db.with_name("elsewhere.db"))}  # --db must win over it
+    assert crm("--db", str(db), "status", "--prompt", env=elsewhere).stdout == "crm:2!\n"
+    assert crm(f"--db={db}", "status", "--prompt", env=elsewhere).stdout == "crm:2!\n"
+    assert crm("status", "--prompt", "--db", str(db), env=elsewhere).stdout == "crm:2!\n"
+    assert crm("status", "--prompt", env=elsewhere).stdout == ""
     assert invoke("status").stdout == "crm:2!\n"
     assert invoke("status", "--json").stdout == '{"due": 2, "overdue": 1}\n'
 
