@@ -325,3 +325,34 @@ def test_rejects_are_reported_and_written_beside_the_input(db: Path, tmp_path: P
     assert [r[0] for r in rejects[1:]] == ["3", "4"]
     strict = invoke("import", "contacts", str(sheet), "--strict")
     assert strict.exit_code == 2 and "line 3" in strict.stderr
+
+
+def test_duplicates_are_found_across_chunks_batches_and_workers(db: Path, tmp_path: Path) -> None:
+    """A person met again in the same chunk, a later chunk or a later batch is one contact.
+
+    12,000 rows: past the parallel threshold, over several 1,000-row chunks and two
+    5,000-contact write batches; and a shared mailbox with two different names.
+    """
+    lines = ["Name,Email,Phone,Tags"]
+    for i in range(10_000):
+        lines.append(f"Person {i},p{i}@x.org,06 12 {i // 100:02d} {i % 100:02d} 10,")
+        if i % 997 == 0:  # met again at once, in the same chunk
+            lines.append(f"Person {i},P{i}@X.org,,adjacent")
+    lines += [
+        f"Person {i},,06 12 {i // 100:02d} {i % 100:02d} 10,again" for i in range(1, 10_000, 5)
+    ]
+    lines += ["Ann Lee,contact@shop.org,,", "Bob Stone,contact@shop.org,,"]
+    sheet = tmp_path / "many.csv"
+    sheet.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = invoke("import", "contacts", str(sheet))
+    assert out.exit_code == 0, out.stderr
+    assert "10002 created, 2011 updated" in out.stdout
+    assert q(db, "SELECT count(*) FROM contact") == [(10_002,)]
+    tags = q(
+        db,
+        "SELECT group_concat(t.tag_key, ' ') FROM contact_tag t JOIN contact_email e "
+        "ON e.contact_id = t.contact_id WHERE e.email_norm = 'p2991@x.org' ORDER BY t.tag_key",
+    )
+    assert sorted(str(tags[0][0]).split()) == ["adjacent", "again"]
+    again = invoke("import", "contacts", str(sheet))
+    assert "0 created" in again.stdout and q(db, "SELECT count(*) FROM contact") == [(10_002,)]

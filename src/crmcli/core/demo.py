@@ -5,7 +5,7 @@ Deterministic for a given seed. People get names from several languages
 several countries, tags, a history of interactions, follow-ups (some overdue,
 some today) and deals spread across the pipeline with their stage history.
 
-Loading goes through the store in one transaction with `executemany`, the bulk
+Loading goes through the store in one transaction with its bulk inserts, the bulk
 form of the same data-access layer; generated data is not written to the
 change log (there is nothing to undo about a demo).
 """
@@ -115,6 +115,16 @@ SUMMARIES = {
     ),
     "message": ("Quick question on LinkedIn", "Texted to confirm the meeting"),
 }
+# Bulk inserts through `Tx.insert_many` (version takes its default, 1).
+_INTERACTION_COLUMNS = (
+    "contact_id", "deal_id", "kind", "direction", "occurred_at", "summary",
+    "duration_seconds", "outcome", "owner", "created_at", "updated_at",
+)  # fmt: skip
+_FOLLOWUP_COLUMNS = (
+    "contact_id", "deal_id", "due_date", "due_time", "due_at", "note", "owner",
+    "created_at", "updated_at",
+)  # fmt: skip
+
 KIND_WEIGHTS = (("call", 40), ("email", 35), ("meeting", 10), ("note", 10), ("message", 5))
 DEAL_WORDS = (
     "licence",
@@ -371,12 +381,7 @@ def generate(
         for chunk in _interactions(
             rng, contact_ids, deal_of_contact, size.interactions, moment, owner
         ):
-            tx.executemany(
-                "INSERT INTO interaction (contact_id, deal_id, kind, direction, occurred_at, "
-                "summary, duration_seconds, outcome, owner, version, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
-                chunk,
-            )
+            tx.insert_many("interaction", _INTERACTION_COLUMNS, chunk)
             for row in chunk:
                 if row[4] > last_touch.get(row[0], ""):
                     last_touch[row[0]] = row[4]
@@ -423,11 +428,7 @@ def generate(
                     stamp(moment - timedelta(days=3)),
                 )
             )
-        tx.executemany(
-            "INSERT INTO followup (contact_id, deal_id, due_date, due_time, due_at, note, owner, "
-            "version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
-            followup_rows,
-        )
+        tx.insert_many("followup", _FOLLOWUP_COLUMNS, followup_rows)
         tx.execute(
             "INSERT INTO crm_meta (key, value) VALUES ('demo', ?) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",

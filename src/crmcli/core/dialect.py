@@ -8,6 +8,7 @@ transactions, and later hosts the engine-specific pieces (full-text search).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 
@@ -32,6 +33,11 @@ class Dialect(Protocol):
     def next_ids(self, conn: Any, table: str, count: int) -> list[int]:
         """Ids the next `count` rows of `table` may take, inside a write transaction."""
 
+    def insert_many(
+        self, conn: Any, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        """Insert many rows at once, as fast as this engine allows."""
+
     def fulltext(self, words: list[str], limit: int) -> tuple[str, list[Any]]:
         """A ranked full-text query over interactions, follow-up notes and contact notes.
 
@@ -45,6 +51,7 @@ _FTS_SOURCES = (
     ("followup_fts", "followup", "followup", "b.contact_id", "b.due_at", "'follow-up'"),
     ("contact_fts", "contact", "contact", "b.id", "b.updated_at", "'contact note'"),
 )
+_FTS_BASES = frozenset(source[2] for source in _FTS_SOURCES)  # tables with FTS triggers
 
 
 class SQLiteDialect:
@@ -71,7 +78,7 @@ class SQLiteDialect:
     def bulk_mode(self, conn: Any) -> None:
         # A bigger page cache keeps the indexes' hot pages in memory while a large import
         # inserts into them (the default 2 MB thrashes past a few thousand contacts).
-        conn.execute("PRAGMA cache_size = -65536")  # 64 MiB, within the import's budget
+        conn.execute("PRAGMA cache_size = -32768")  # 32 MiB: the import stays under 150 MB
 
     def next_ids(self, conn: Any, table: str, count: int) -> list[int]:
         # AUTOINCREMENT never reuses an id: start above both the highest id ever handed
@@ -81,6 +88,25 @@ class SQLiteDialect:
         top = conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
         start = max(int(seq[0]) if seq else 0, int(top)) + 1
         return list(range(start, start + count))
+
+    def insert_many(
+        self, conn: Any, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        names = ", ".join(columns)
+        marks = ", ".join("?" for _ in columns)
+        if table not in _FTS_BASES:
+            conn.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+            return
+        # A table with full-text triggers goes through a temporary staging table and one
+        # INSERT ... SELECT. Row by row, each statement's savepoint makes FTS5 flush its
+        # pending terms into a new tiny segment: 100,000 contacts took 4.4 s that way, and
+        # 1.4 s staged (the triggers still fire, once per row, inside one statement).
+        conn.execute(f"CREATE TEMP TABLE bulk AS SELECT {names} FROM {table} WHERE 0")
+        try:
+            conn.executemany(f"INSERT INTO temp.bulk ({names}) VALUES ({marks})", rows)
+            conn.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM temp.bulk")
+        finally:
+            conn.execute("DROP TABLE temp.bulk")
 
     def fulltext(self, words: list[str], limit: int) -> tuple[str, list[Any]]:
         # Each word is quoted (no FTS5 syntax from user text) and prefix-matched;

@@ -28,7 +28,7 @@ _PLAIN = re.compile(
 _SPECIAL_USE = ("arpa", "invalid", "local", "localhost", "onion", "test")
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def is_valid(address: str) -> bool:
     """Syntax check only: no DNS, no network, ever."""
     if (

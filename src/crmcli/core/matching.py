@@ -12,16 +12,20 @@ A phone number alone never matches (a switchboard is shared by many people), and
 name alone never matches (but the same name at the same company is reported as a
 possible duplicate).
 
-Lookups go through the store's indexes one candidate at a time, so matching
-against a database of any size keeps memory flat.
+Lookups go through the store's indexes, a chunk of candidates at a time, so
+matching against a database of any size keeps memory flat.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TypeVar
 
 from crmcli.core.store import Store
+
+_K = TypeVar("_K")
 
 MATCH_EMAIL = "email"
 MATCH_NAME_PHONE = "name+phone"
@@ -69,57 +73,141 @@ def names_compatible(a: str, b: str) -> bool:
     return fuzz.ratio(a, b) >= 85
 
 
+@dataclass
+class _Keys:
+    """Index rows a batch of people could match: value -> contact ids, smallest first."""
+
+    external: dict[str, list[int]] = field(default_factory=dict)
+    email: dict[str, list[int]] = field(default_factory=dict)
+    url: dict[str, list[int]] = field(default_factory=dict)
+    name_phone: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    names: dict[int, str] = field(default_factory=dict)  # contact id -> name key
+
+    def add(self, contact_id: int, person: Candidate) -> None:
+        for system, ext_id in person.external:
+            self.external.setdefault(external_term(system, ext_id), []).append(contact_id)
+        for email in person.emails:
+            self.email.setdefault(email, []).append(contact_id)
+        for url in person.urls:
+            self.url.setdefault(url, []).append(contact_id)
+        if person.name_key:
+            for phone in person.phones:
+                self.name_phone.setdefault((person.name_key, phone), []).append(contact_id)
+        self.names[contact_id] = person.name_key
+
+
+def _ids(*sources: dict[_K, list[int]], key: _K) -> list[int]:
+    """The ids under `key` in every source, smallest first (the database's order)."""
+    found: set[int] = set()
+    for source in sources:
+        found.update(source.get(key, ()))
+    return sorted(found)
+
+
 class Matcher:
-    """Finds the existing contact an incoming person is, by the rules above."""
+    """Finds the existing contact an incoming person is, by the rules above.
+
+    A bulk caller (an import) calls `prefetch` with a chunk of people: a few `IN (...)`
+    queries load every index row they could match, instead of four queries a person.
+    People it writes meanwhile are `remember`ed, so a person met twice in one chunk is
+    still one contact. Memory is bounded by the chunk, never by the database.
+    """
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self._db = _Keys()
+        self._recent = _Keys()
+        self._loaded: set[Candidate] = set()
+
+    def prefetch(self, people: Sequence[Candidate]) -> None:
+        """Load the index rows `people` could match (replacing the previous chunk's)."""
+        store = self.store
+        keys = _Keys()
+        terms = sorted({external_term(s, v) for p in people for s, v in p.external})
+        for term, contact_id in store.tuples_in(
+            "SELECT term, contact_id FROM search_term WHERE field = 'external' AND term IN ({ids})",
+            terms,
+        ):
+            keys.external.setdefault(term, []).append(int(contact_id))
+        emails = sorted({e for p in people for e in p.emails})
+        for email, contact_id, name in store.tuples_in(
+            "SELECT e.email_norm, e.contact_id, c.name_key FROM contact_email e "
+            "JOIN contact c ON c.id = e.contact_id WHERE e.email_norm IN ({ids})",
+            emails,
+        ):
+            keys.email.setdefault(email, []).append(int(contact_id))
+            keys.names[int(contact_id)] = name
+        urls = sorted({u for p in people for u in p.urls})
+        for url, contact_id in store.tuples_in(
+            "SELECT url_norm, contact_id FROM contact_url WHERE url_norm IN ({ids})", urls
+        ):
+            keys.url.setdefault(url, []).append(int(contact_id))
+        wanted = {(p.name_key, ph) for p in people if p.name_key for ph in p.phones}
+        phones = sorted({ph for _, ph in wanted})
+        for phone, name, contact_id in store.tuples_in(
+            "SELECT p.e164, c.name_key, p.contact_id FROM contact_phone p "
+            "JOIN contact c ON c.id = p.contact_id WHERE p.e164 IN ({ids})",
+            phones,
+        ):
+            if (name, phone) in wanted:
+                keys.name_phone.setdefault((name, phone), []).append(int(contact_id))
+        self._db = keys
+        self._loaded = set(people)
+
+    def remember(self, contact_id: int, person: Candidate) -> None:
+        """`person` is now (also) contact `contact_id`: written, or about to be."""
+        self._recent.add(contact_id, person)
+
+    def forget_recent(self) -> None:
+        """Everything remembered is in the database now; the next prefetch will see it."""
+        self._recent = _Keys()
 
     def _name_of(self, contact_id: int) -> str:
+        for keys in (self._recent, self._db):
+            if contact_id in keys.names:
+                return keys.names[contact_id]
         return str(self.store.value("SELECT name_key FROM contact WHERE id = ?", (contact_id,)))
 
     def find(self, person: Candidate) -> Match | None:
-        store = self.store
+        if person not in self._loaded:
+            self.prefetch([person])
+        db, recent = self._db, self._recent
         for system, ext_id in person.external:
-            found = store.value(
-                "SELECT contact_id FROM search_term WHERE term = ? AND field = 'external' "
-                "ORDER BY contact_id LIMIT 1",
-                (external_term(system, ext_id),),
-            )
-            if found is not None:
-                return Match(int(found), MATCH_EXTERNAL)
+            found = _ids(db.external, recent.external, key=external_term(system, ext_id))
+            if found:
+                return Match(found[0], MATCH_EXTERNAL)
         for email in person.emails:
-            for (contact_id,) in store.tuples(
-                "SELECT contact_id FROM contact_email WHERE email_norm = ? ORDER BY contact_id",
-                (email,),
-            ):
-                if names_compatible(person.name_key, self._name_of(int(contact_id))):
-                    return Match(int(contact_id), MATCH_EMAIL)
+            for contact_id in _ids(db.email, recent.email, key=email):
+                if names_compatible(person.name_key, self._name_of(contact_id)):
+                    return Match(contact_id, MATCH_EMAIL)
         for url in person.urls:
-            found = store.value(
-                "SELECT contact_id FROM contact_url WHERE url_norm = ? ORDER BY contact_id LIMIT 1",
-                (url,),
-            )
-            if found is not None:
-                return Match(int(found), MATCH_PROFILE)
+            found = _ids(db.url, recent.url, key=url)
+            if found:
+                return Match(found[0], MATCH_PROFILE)
         if person.name_key:
             for phone in person.phones:
-                found = store.value(
-                    "SELECT p.contact_id FROM contact_phone p JOIN contact c "
-                    "ON c.id = p.contact_id WHERE p.e164 = ? AND c.name_key = ? "
-                    "ORDER BY p.contact_id LIMIT 1",
-                    (phone, person.name_key),
-                )
-                if found is not None:
-                    return Match(int(found), MATCH_NAME_PHONE)
+                found = _ids(db.name_phone, recent.name_phone, key=(person.name_key, phone))
+                if found:
+                    return Match(found[0], MATCH_NAME_PHONE)
         return None
 
-    def possible(self, name_key: str, company_id: int | None, exclude: int) -> int | None:
-        """The same name at the same company: a possible duplicate to report, never merged."""
-        if not name_key or company_id is None:
-            return None
-        found = self.store.value(
-            "SELECT id FROM contact WHERE name_key = ? AND company_id = ? AND id <> ? LIMIT 1",
-            (name_key, company_id, exclude),
-        )
-        return None if found is None else int(found)
+    def possible(self, created: Sequence[tuple[str, int | None, int]]) -> dict[int, int]:
+        """Same name at the same company: possible duplicates to report, never merged.
+
+        `created` holds (name key, company id, contact id); the answer maps a contact
+        id to the smallest other contact id with its name and company.
+        """
+        wanted = [(k, c, i) for k, c, i in created if k and c is not None]
+        groups: dict[tuple[str, int], list[int]] = {}
+        for name, company_id, contact_id in self.store.tuples_in(
+            "SELECT name_key, company_id, id FROM contact WHERE company_id IS NOT NULL "
+            "AND name_key IN ({ids}) ORDER BY id",
+            sorted({k for k, _, _ in wanted}),
+        ):
+            groups.setdefault((name, int(company_id)), []).append(int(contact_id))
+        out: dict[int, int] = {}
+        for name, company_id, contact_id in wanted:
+            others = [i for i in groups.get((name, int(company_id or 0)), ()) if i != contact_id]
+            if others:
+                out[contact_id] = min(others)
+        return out

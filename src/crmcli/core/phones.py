@@ -43,7 +43,7 @@ def display(raw: str, formatted: str | None, extension: str | None) -> str:
     return f"{formatted} ext. {extension}" if extension else formatted
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def parse_phone(text: str, region: str) -> Phone:
     """Normalise `text` using `region` for numbers written without +country code."""
     raw = " ".join(text.split())

@@ -206,6 +206,14 @@ class Tx:
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         self.store.conn.executemany(self.store.dialect.sql(sql), rows)
 
+    def insert_many(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        """Insert rows as they are (no change log, no defaults): the bulk path of imports."""
+        self._check(table, columns)
+        if rows:
+            self.store.dialect.insert_many(self.store.conn, table, columns, rows)
+
     def _check(self, table: str, names: Iterable[str]) -> None:
         unknown = set(names) - set(COLUMNS[table])
         if unknown:  # a programming error, not user input: fail loudly
