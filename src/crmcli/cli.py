@@ -45,6 +45,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "search": ("crmcli.commands.search", "search"),
     "pipeline": ("crmcli.commands.pipeline", "pipeline"),
     "forecast": ("crmcli.commands.pipeline", "forecast"),
+    "report": ("crmcli.commands.report", "report"),
     "status": ("crmcli.commands.status", "status"),
     "remind": ("crmcli.commands.remind", "remind"),
     "undo": ("crmcli.commands.undo", "undo"),

@@ -102,7 +102,7 @@ def today(
             company = f" ({row['company']})" if row["company"] else ""
             print(
                 f"  #{row['id']:<5} {row['contact']}{company}: every {row['cadence_days']} "
-                f"days, last touch {last}"
+                f"days, last touch {last}, score {row['score']}"
             )
         _more(len(view.touch.rows), view.touch.total, "crm today --all")
     if view.deals.total:

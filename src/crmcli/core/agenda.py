@@ -104,18 +104,49 @@ TOUCH = (
 
 
 def touch_due(store: Store, now: datetime, *, limit: int | None = None) -> Section:
-    """Contacts whose keep-in-touch cadence has run out, longest-waiting first."""
-    params = [clock.stamp(now)]
-    total = int(store.value(f"SELECT count(*) FROM contact c WHERE {TOUCH}", params))
+    """Contacts whose keep-in-touch cadence has run out: warmest relationships first.
+
+    Ordered by engagement score (crmcli.core.scoring), then longest waiting: when there
+    is no time for everyone, the relationships with most at stake come first. The
+    database ranks every due contact from index-only reads (the partial index
+    `ix_contact_touch`, the interaction and deal indexes) and returns the first few.
+    """
+    from crmcli.core import scoring
+
+    due = [clock.stamp(now)]
+    total = int(store.value(f"SELECT count(*) FROM contact c WHERE {TOUCH}", due))
     sql = (
-        "SELECT c.id, c.display_name AS contact, co.name AS company, c.cadence_days, "
-        "c.last_touch_at, c.touch_due_at FROM contact c "
-        f"LEFT JOIN company co ON co.id = c.company_id WHERE {TOUCH} "
-        "ORDER BY c.touch_due_at, c.id"
+        f"SELECT t.id, t.last_touch_at, t.touch_due_at, {scoring.expression(store.dialect)} "
+        "AS score FROM (SELECT c.id, c.last_touch_at, c.touch_due_at, "
+        f"{scoring.columns(store.dialect)} FROM contact c WHERE {TOUCH}) t "
+        "ORDER BY score DESC, t.touch_due_at, t.id"
     )
+    params: list[Any] = [*scoring.params(now), *due]
     if limit:
-        sql += f" LIMIT {int(limit)}"
-    return Section(store.rows(sql, params), total)
+        sql += " LIMIT ?"
+        params.append(limit)
+    ranked = store.tuples(sql, params)
+    names = {
+        row[0]: row[1:]
+        for row in store.tuples_in(
+            "SELECT c.id, c.display_name, co.name, c.cadence_days FROM contact c "
+            "LEFT JOIN company co ON co.id = c.company_id WHERE c.id IN ({ids})",
+            [row[0] for row in ranked],
+        )
+    }
+    rows = [
+        {
+            "id": contact_id,
+            "contact": names[contact_id][0],
+            "company": names[contact_id][1],
+            "cadence_days": names[contact_id][2],
+            "last_touch_at": last_touch,
+            "touch_due_at": due_at,
+            "score": int(score),
+        }
+        for contact_id, last_touch, due_at, score in ranked
+    ]
+    return Section(rows, total)
 
 
 def today(store: Store, now: datetime, *, limit: int | None = None) -> Today:

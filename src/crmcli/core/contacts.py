@@ -763,17 +763,21 @@ def _by_score(
     """Warmest relationships first: see crmcli.core.scoring for what the score means."""
     from crmcli.core import clock, scoring
 
-    now = clock.now()
-    select = LIST_SQL.replace(
-        " FROM contact c", f", c.last_touch_at, {scoring.SCORE_SQL} FROM contact c", 1
+    inner = LIST_SQL.replace(
+        " FROM contact c", f", {scoring.columns(store.dialect)} FROM contact c", 1
     )
-    rows = store.rows(f"{select} {where}", [scoring.since(now), *params])
+    sql = (
+        f"SELECT t.*, {scoring.expression(store.dialect)} AS score FROM ({inner} {where}) t "
+        "ORDER BY score DESC, t.name, t.id"
+    )
+    values = [*scoring.params(clock.now()), *params]
+    if limit:
+        sql += " LIMIT ?"
+        values.append(limit)
+    rows = store.rows(sql, values)
     for row in rows:
-        row["score"] = scoring.score(
-            row["last_touch_at"], int(row["recent_interactions"]), row["best_probability"], now
-        )
-    rows.sort(key=lambda r: (-r["score"], r["name"], r["id"]))
-    rows = rows[:limit] if limit else rows
+        for helper in ("days", "recent", "best"):
+            del row[helper]
     if rows:
         tags = _tags_for(store, [r["id"] for r in rows])
         for row in rows:

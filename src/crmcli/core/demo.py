@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from crmcli.core import clock
 from crmcli.core.companies import company_key
 from crmcli.core.contacts import search_terms
+from crmcli.core.interactions import touch_due
 from crmcli.core.names import split_name
 from crmcli.core.phones import parse_phone
 from crmcli.core.store import Store
@@ -385,9 +386,22 @@ def generate(
             for row in chunk:
                 if row[4] > last_touch.get(row[0], ""):
                     last_touch[row[0]] = row[4]
+        # Last touch, and when a contact with a keep-in-touch cadence is due again.
+        cadences = {r[0]: (r[8], r[11]) for r in contact_rows if r[8]}
         tx.executemany(
-            "UPDATE contact SET last_touch_at = ? WHERE id = ?",
-            [(at, cid) for cid, at in last_touch.items()],
+            "UPDATE contact SET last_touch_at = ?, touch_due_at = ? WHERE id = ?",
+            [
+                (at, touch_due(at, cadences[cid][0], at) if cid in cadences else None, cid)
+                for cid, at in last_touch.items()
+            ],
+        )
+        tx.executemany(
+            "UPDATE contact SET touch_due_at = ? WHERE id = ?",
+            [
+                (touch_due(None, days, created), cid)
+                for cid, (days, created) in cadences.items()
+                if cid not in last_touch
+            ],
         )
 
         followup_rows = []

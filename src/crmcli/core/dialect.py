@@ -38,6 +38,12 @@ class Dialect(Protocol):
     ) -> None:
         """Insert many rows at once, as fast as this engine allows."""
 
+    def days_between(self, later: str, earlier: str) -> str:
+        """SQL for the days (fractional) from stamp `earlier` to stamp `later`."""
+
+    def round_half_up(self, expr: str) -> str:
+        """SQL rounding a non-negative number to the nearest integer, halves up."""
+
     def fulltext(self, words: list[str], limit: int) -> tuple[str, list[Any]]:
         """A ranked full-text query over interactions, follow-up notes and contact notes.
 
@@ -107,6 +113,12 @@ class SQLiteDialect:
             conn.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM temp.bulk")
         finally:
             conn.execute("DROP TABLE temp.bulk")
+
+    def days_between(self, later: str, earlier: str) -> str:
+        return f"(julianday({later}) - julianday({earlier}))"
+
+    def round_half_up(self, expr: str) -> str:
+        return f"CAST(({expr}) + 0.5 AS INTEGER)"
 
     def fulltext(self, words: list[str], limit: int) -> tuple[str, list[Any]]:
         # Each word is quoted (no FTS5 syntax from user text) and prefix-matched;

@@ -47,9 +47,23 @@ class Company(Owned, table=True):
     archived_at: str | None = None
 
 
+# Contacts with a live keep-in-touch cadence: `crm today` scores every due one, so
+# this partial index carries what scoring needs (schema v3).
+TOUCH_WHERE = "cadence_days IS NOT NULL AND NOT do_not_contact AND archived_at IS NULL"
+
+
 class Contact(Owned, table=True):
     __tablename__ = "contact"
-    __table_args__ = AUTOINC
+    __table_args__ = (
+        sa.Index(
+            "ix_contact_touch",
+            "touch_due_at",
+            "last_touch_at",
+            sqlite_where=sa.text(TOUCH_WHERE),
+            postgresql_where=sa.text(TOUCH_WHERE),
+        ),
+        AUTOINC,
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     display_name: str
@@ -208,6 +222,8 @@ class Interaction(Owned, table=True):
     __tablename__ = "interaction"
     __table_args__ = (
         sa.Index("ix_interaction_contact_at", "contact_id", "occurred_at"),
+        # Your interactions of each kind over a period, read from the index alone (v3).
+        sa.Index("ix_interaction_owner_at", "owner", "occurred_at", "kind"),
         AUTOINC,
     )
 

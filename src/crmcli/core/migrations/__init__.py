@@ -13,7 +13,7 @@ import importlib
 from types import ModuleType
 
 # Module names in order; CURRENT is the version a database has after all of them.
-MODULES: tuple[str, ...] = ("m0001_initial", "m0002_fulltext")
+MODULES: tuple[str, ...] = ("m0001_initial", "m0002_fulltext", "m0003_report_indexes")
 CURRENT = len(MODULES)
 
 

@@ -139,6 +139,7 @@ class TodayScreen(DataScreen):
                 (str(row["contact"]), "bold"),
                 (company, "$text-muted"),
                 f" — every {row['cadence_days']} days, last {last}",
+                (f" · score {row['score']}", "$text-muted"),
             ),
             id=key,
         )

