@@ -40,8 +40,14 @@ def backups_dir(store: Store) -> Path:
     return Path(store.location.target).expanduser().parent / "backups"
 
 
-def auto_backup(store: Store, reason: str) -> Path:
-    """Back up before a risky operation and prune old automatic backups."""
+def auto_backup(store: Store, reason: str) -> Path | None:
+    """Back up before a risky operation and prune old automatic backups.
+
+    A shared PostgreSQL database is backed up by its server (pg_dump, base backups):
+    there is no file here to copy, so nothing is done.
+    """
+    if store.location.is_url:
+        return None
     folder = backups_dir(store)
     folder.mkdir(mode=0o700, exist_ok=True)
     name = Path(store.location.target).stem
@@ -54,8 +60,17 @@ def auto_backup(store: Store, reason: str) -> Path:
     return dest
 
 
+def _file_only(store: Store) -> None:
+    if store.location.is_url:
+        raise Invalid(
+            "a shared PostgreSQL database is backed up by its server (pg_dump); "
+            "`crm db copy --to FILE` makes a local crm database of it"
+        )
+
+
 def backup_now(store: Store, dest: Path | None) -> Path:
     """`crm backup`: a consistent copy of the live database (other writers may go on)."""
+    _file_only(store)
     if dest is None:
         folder = backups_dir(store)
         folder.mkdir(mode=0o700, exist_ok=True)
@@ -110,8 +125,10 @@ def restore(store: Store, source: Path) -> Path:
     The copy goes through SQLite's backup API into the live database, under its write
     lock, so other processes never see a half-restored file.
     """
+    _file_only(store)
     check_backup(source)
     kept = auto_backup(store, "pre-restore")
+    assert kept is not None  # a file database always gets its backup
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     try:
         src.backup(store.conn)

@@ -8,7 +8,9 @@ transactions, and later hosts the engine-specific pieces (full-text search).
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any, Protocol
 
 
@@ -20,6 +22,9 @@ class Dialect(Protocol):
 
     def begin_write(self, conn: Any) -> None:
         """Start a transaction that holds the write lock from its first statement."""
+
+    def is_busy(self, exc: BaseException) -> bool:
+        """Is this error another writer holding the lock past the busy timeout?"""
 
     def schema_version(self, conn: Any) -> int:
         """The stored schema version (0 for an empty database)."""
@@ -68,6 +73,10 @@ class SQLiteDialect:
 
     def sql(self, text: str) -> str:
         return text
+
+    def is_busy(self, exc: BaseException) -> bool:
+        text = str(exc).lower()
+        return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
 
     def begin_write(self, conn: Any) -> None:
         # IMMEDIATE takes the write lock now, so a busy database is met here,
@@ -137,4 +146,125 @@ class SQLiteDialect:
             )
             params += [match, limit]
         sql = " UNION ALL ".join(parts) + " ORDER BY rank, at DESC LIMIT ?"
+        return sql, [*params, limit]
+
+
+# -- PostgreSQL (team mode) ---------------------------------------------------------------
+
+# Any constant will do: every crm writer on a database takes this one advisory lock, so
+# writes are serialised as on SQLite and each command sees a stable database.
+_WRITE_LOCK = 0x43524D31
+
+
+@lru_cache(maxsize=1024)
+def _pg_sql(text: str) -> str:
+    """`?` placeholders to psycopg's `%s`, and literal `%` escaped, outside quotes."""
+    out: list[str] = []
+    quote: str | None = None
+    for char in text:
+        if quote:
+            if char == quote:
+                quote = None
+        elif char in ("'", '"'):
+            quote = char
+        elif char == "?":
+            out.append("%s")
+            continue
+        out.append("%%" if char == "%" else char)
+    return "".join(out)
+
+
+class PostgresDialect:
+    """A shared PostgreSQL database: the same SQL, psycopg's placeholders."""
+
+    name = "postgresql"
+
+    def sql(self, text: str) -> str:
+        return _pg_sql(text)
+
+    def begin_write(self, conn: Any) -> None:
+        conn.execute("BEGIN")
+        try:  # waits up to lock_timeout (busy_timeout), set when connecting
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_WRITE_LOCK,))
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def is_busy(self, exc: BaseException) -> bool:
+        return type(exc).__name__ in ("LockNotAvailable", "QueryCanceled")
+
+    def schema_version(self, conn: Any) -> int:
+        if conn.execute("SELECT to_regclass('crm_meta')").fetchone()[0] is None:
+            return 0
+        row = conn.execute("SELECT value FROM crm_meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0]) if row else 0
+
+    def set_schema_version(self, conn: Any, version: int) -> None:
+        conn.execute(
+            "INSERT INTO crm_meta (key, value) VALUES ('schema_version', %s) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (str(int(version)),),
+        )
+
+    def bulk_mode(self, conn: Any) -> None:
+        return None
+
+    def next_ids(self, conn: Any, table: str, count: int) -> list[int]:
+        # The table's own sequence hands them out: nobody else can take them.
+        rows = conn.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            (table, count),
+        ).fetchall()
+        return [int(r[0]) for r in rows]
+
+    def insert_many(
+        self, conn: Any, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        names = ", ".join(columns)
+        marks = ", ".join("%s" for _ in columns)
+        with conn.cursor() as cur:
+            cur.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+        if "id" in columns:  # explicit ids: move the sequence past them
+            conn.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"greatest((SELECT max(id) FROM {table}), 1))"
+            )
+
+    def days_between(self, later: str, earlier: str) -> str:
+        return (
+            f"(extract(epoch FROM (CAST({later} AS timestamptz) - "
+            f"CAST({earlier} AS timestamptz))) / 86400.0)"
+        )
+
+    def round_half_up(self, expr: str) -> str:
+        return f"CAST(floor(({expr}) + 0.5) AS INTEGER)"
+
+    def fulltext(self, words: list[str], limit: int) -> tuple[str, list[Any]]:
+        # PostgreSQL's own text search, prefix-matching each word ('simple' parser: no
+        # stemming, as on SQLite); ts_headline marks the matches like FTS5's snippet.
+        query = " & ".join("'" + w.replace("'", "''").replace("\\", "") + "':*" for w in words)
+        sources = (
+            ("interaction", "interaction", "b.contact_id", "b.occurred_at", "b.kind",
+             "coalesce(b.summary, '') || ' ' || coalesce(b.body, '')"),
+            ("followup", "followup", "b.contact_id", "b.due_at", "'follow-up'",
+             "coalesce(b.note, '')"),
+            ("contact", "contact", "b.id", "b.updated_at", "'contact note'",
+             "coalesce(b.notes, '')"),
+        )  # fmt: skip
+        parts: list[str] = []
+        params: list[Any] = []
+        for label, table, contact, at, what, text in sources:
+            doc = f"to_tsvector('simple', {text})"
+            parts.append(
+                f"SELECT '{label}' AS source, b.id AS id, {contact} AS contact_id, "
+                f"c.display_name AS contact, {at} AS at, {what} AS what, "
+                f"ts_headline('simple', {text}, q, 'StartSel=[, StopSel=], MaxWords=12, "
+                f"MinWords=4') AS snippet, -ts_rank({doc}, q) AS rank "
+                f"FROM {table} b CROSS JOIN to_tsquery('simple', ?) q "
+                f"JOIN contact c ON c.id = {contact} WHERE {doc} @@ q"
+            )
+            params.append(query)
+        sql = (
+            "SELECT * FROM (" + " UNION ALL ".join(parts) + ") hits ORDER BY rank, at DESC LIMIT ?"
+        )
         return sql, [*params, limit]

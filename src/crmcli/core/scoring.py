@@ -57,14 +57,27 @@ def expression(dialect: Dialect, t: str = "t") -> str:
     return dialect.round_half_up(f"{recency} + {frequency} + {pipeline}")
 
 
+def from_parts(days: float | None, recent: int, best_probability: int | None) -> int:
+    """The score from days since the last touch (None: never), interactions in the
+    window and the best open deal's win probability; the same arithmetic as `expression`."""
+    recency = 0.0
+    if days is not None:
+        recency = (
+            40.0
+            if days <= 0
+            else 0.0
+            if days >= RECENCY_DAYS
+            else 40.0 * (1.0 - days / RECENCY_DAYS)
+        )
+    frequency = 30 if recent >= 10 else 3 * recent
+    return math.floor(recency + frequency + 30.0 * (best_probability or 0) / 100.0 + 0.5)
+
+
 def score(
     last_touch_at: str | None, recent: int, best_probability: int | None, now: datetime
 ) -> int:
-    """The score in Python, from what `columns` reads."""
-    recency = 0.0
+    """The score in Python, from a stored last-touch stamp."""
+    days = None
     if last_touch_at:
-        days = max(0.0, (now - clock.parse_stamp(last_touch_at)).total_seconds() / 86400)
-        recency = 40 * max(0.0, 1 - days / RECENCY_DAYS)
-    frequency = min(30, 3 * recent)
-    pipeline = 30 * (best_probability or 0) / 100
-    return math.floor(recency + frequency + pipeline + 0.5)
+        days = (now - clock.parse_stamp(last_touch_at)).total_seconds() / 86400
+    return from_parts(days, recent, best_probability)

@@ -66,11 +66,6 @@ def resolve_location(db: str | None) -> Location:
     return Location(str(default_db_path()), False)
 
 
-def _busy(exc: sqlite3.OperationalError) -> bool:
-    text = str(exc).lower()
-    return "locked" in text or "busy" in text
-
-
 class Store:
     """A connection to one crm database, with helpers for reads and write transactions."""
 
@@ -85,8 +80,8 @@ class Store:
     def _run(self, sql: str, params: Sequence[Any] = ()) -> Any:
         try:
             return self.conn.execute(self.dialect.sql(sql), params)
-        except sqlite3.OperationalError as exc:
-            if _busy(exc):
+        except Exception as exc:
+            if self.dialect.is_busy(exc):
                 raise Busy(self._busy_message()) from exc
             raise
 
@@ -158,8 +153,8 @@ class Store:
         """One short write transaction; every change inside it is one undoable batch."""
         try:
             self.dialect.begin_write(self.conn)
-        except sqlite3.OperationalError as exc:
-            if _busy(exc):
+        except Exception as exc:
+            if self.dialect.is_busy(exc):
                 raise Busy(self._busy_message()) from exc
             raise
         tx = Tx(self, command)
@@ -170,9 +165,9 @@ class Store:
             raise
         try:
             self.conn.execute("COMMIT")
-        except sqlite3.OperationalError as exc:
+        except Exception as exc:
             self.conn.execute("ROLLBACK")
-            if _busy(exc):
+            if self.dialect.is_busy(exc):
                 raise Busy(self._busy_message()) from exc
             raise
 
@@ -204,7 +199,11 @@ class Tx:
         return self.store._run(sql, params)
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        self.store.conn.executemany(self.store.dialect.sql(sql), rows)
+        cur = self.store.conn.cursor()  # psycopg's connections have no executemany
+        try:
+            cur.executemany(self.store.dialect.sql(sql), rows)
+        finally:
+            cur.close()
 
     def insert_many(
         self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
@@ -327,9 +326,7 @@ def open_store(db: str | None, config: Config, *, write: bool) -> Store:
     """
     location = resolve_location(db)
     if location.is_url:
-        raise StoreUnavailable(
-            f"cannot open {location.target}: database URLs (team mode) are not supported yet"
-        )
+        return _open_server(location, config, write=write)
     path = Path(location.target).expanduser()
     existed = path.exists()
     if not existed:
@@ -350,6 +347,80 @@ def open_store(db: str | None, config: Config, *, write: bool) -> Store:
         conn.close()
         raise
     return store
+
+
+def shown_url(url: str) -> str:
+    """A database URL fit to print: any password replaced by ***."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _open_server(location: Location, config: Config, *, write: bool) -> Store:
+    """Team mode: a shared PostgreSQL database named by a URL.
+
+    `postgresql://`, `postgres://` and SQLAlchemy's `postgresql+psycopg://` are taken.
+    Writers serialise on one advisory lock and wait for it up to busy_timeout.
+    """
+    from crmcli.core.dialect import PostgresDialect
+
+    url = location.target
+    scheme, _, rest = url.partition("://")
+    if scheme not in ("postgresql", "postgres", "postgresql+psycopg"):
+        raise StoreUnavailable(
+            f"cannot open {shown_url(url)}: only PostgreSQL URLs are supported "
+            "(postgresql://user@host/database)"
+        )
+    try:
+        import psycopg
+    except ImportError as exc:  # pragma: no cover - a dependency of the package
+        raise StoreUnavailable("team mode needs psycopg: pip install 'psycopg[binary]'") from exc
+    timeout = int(config.get("busy_timeout"))
+    try:
+        conn = psycopg.connect(
+            f"postgresql://{rest}",
+            autocommit=True,  # transactions are explicit, as on SQLite
+            connect_timeout=10,
+            options=f"-c lock_timeout={timeout}s",
+        )
+    except psycopg.Error as exc:
+        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        raise StoreUnavailable(f"cannot connect to {shown_url(url)}: {reason}") from exc
+    store = Store(conn, PostgresDialect(), location, config)
+    try:
+        _check_server_schema(store, write=write)
+    except BaseException:
+        conn.close()
+        raise
+    return store
+
+
+def _check_server_schema(store: Store, *, write: bool) -> None:
+    version = store.dialect.schema_version(store.conn)
+    where = shown_url(store.location.target)
+    if version == migrations.CURRENT:
+        return
+    if version == 0:
+        if not write:
+            raise NotFound(f"no crm data in {where} yet (add a contact, or `crm db copy` into it)")
+        _initialise(store)
+        return
+    if version > migrations.CURRENT:
+        raise StoreUnavailable(
+            f"{where} was written by a newer crm (schema v{version}; this crm knows up to "
+            f"v{migrations.CURRENT}): upgrade crm to use it"
+        )
+    if not write:
+        raise StoreUnavailable(
+            f"{where} has schema v{version}, older than this crm's v{migrations.CURRENT}: "
+            "run `crm db upgrade`"
+        )
+    store.upgraded_from = version
+    upgrade(store)
 
 
 def _create_file(path: Path, explicit: bool) -> None:
@@ -433,7 +504,8 @@ def _check_schema(store: Store, path: Path, *, write: bool) -> None:
 def _initialise(store: Store) -> None:
     """Create the whole schema and the default data in a brand-new database."""
     conn = store.conn
-    conn.execute("PRAGMA journal_mode = WAL")
+    if store.dialect.name == "sqlite":
+        conn.execute("PRAGMA journal_mode = WAL")
     with store.write("create database") as tx:
         if store.dialect.schema_version(conn) != 0:
             return  # another process initialised it while we waited for the lock
@@ -472,11 +544,18 @@ def upgrade(store: Store) -> list[int]:
 
 
 def describe_error(exc: BaseException) -> CrmError | None:
-    """Map a raw database error that escaped a service to a user-facing one."""
-    if isinstance(exc, sqlite3.OperationalError) and _busy(exc):
+    """Map a raw database error that escaped a service to a user-facing one.
+
+    Both engines' errors are told apart by their DB-API class names, so psycopg is
+    never imported just to recognise one.
+    """
+    kinds = {cls.__name__ for cls in type(exc).__mro__}
+    if SQLiteDialect().is_busy(exc) or kinds & {"LockNotAvailable", "QueryCanceled"}:
         return Busy("database busy: another process kept the database locked")
-    if isinstance(exc, sqlite3.IntegrityError):
-        return Invalid(f"refused by the database: {exc}")
-    if isinstance(exc, sqlite3.DatabaseError):
-        return StoreUnavailable(f"database error: {exc}")
+    if "IntegrityError" in kinds:
+        return Invalid(f"refused by the database: {str(exc).splitlines()[0]}")
+    if "OperationalError" in kinds and type(exc).__module__.startswith("psycopg"):
+        return StoreUnavailable(f"lost the database server: {str(exc).splitlines()[0]}")
+    if "DatabaseError" in kinds:
+        return StoreUnavailable(f"database error: {str(exc).splitlines()[0]}")
     return None
