@@ -5,7 +5,9 @@ Nothing in the suite can read or write the user's real data or settings.
 
 from __future__ import annotations
 
+import os
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,3 +72,54 @@ def dump(db: Path) -> str:
 @pytest.fixture
 def db(isolated: Path) -> Path:
     return isolated
+
+
+# -- PostgreSQL (team mode) ------------------------------------------------------------
+#
+# Tests that take `pg_url` (or the `backend` fixture's "postgresql" side) run against a
+# real server: CRM_TEST_PG (default postgresql://postgres@127.0.0.1:5432/postgres, the
+# local server with trust authentication). Each test gets a fresh database, dropped
+# afterwards. Where no server can be reached they are skipped, and the reason printed.
+
+PG_ADMIN = os.environ.get("CRM_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture(scope="session")
+def pg_admin() -> str:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+    except Exception as exc:  # any failure means: no server here
+        pytest.skip(f"no PostgreSQL server at {PG_ADMIN} ({type(exc).__name__}: {exc})")
+    return PG_ADMIN
+
+
+@pytest.fixture
+def pg_url(pg_admin: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for this test, as a crm database URL."""
+    import uuid
+
+    import psycopg
+
+    name = f"crm_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = pg_admin.rsplit("/", 1)[0]
+    yield f"postgresql+psycopg://{base.split('://', 1)[1]}/{name}"
+    with psycopg.connect(pg_admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest, isolated: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The same test on a local SQLite file and on a shared PostgreSQL database.
+
+    CRM_DB points at it, so `invoke` runs every command against it.
+    """
+    if request.param == "sqlite":
+        return str(isolated)
+    url = str(request.getfixturevalue("pg_url"))
+    monkeypatch.setenv("CRM_DB", url)
+    return url

@@ -93,7 +93,7 @@ def test_db_path_and_info(db: Path) -> None:
     assert invoke(f"--db={other}", "db", "path").stdout.strip() == str(other)
     invoke("contact", "add", "Ann Lee", "--company", "Acme")
     info = json.loads(invoke("db", "info", "--json").stdout)
-    assert info["contacts"] == 1 and info["companys"] == 1 and info["stages"] == 7
+    assert info["contacts"] == 1 and info["companies"] == 1 and info["stages"] == 7
     assert invoke("db", "upgrade").stdout.strip().endswith("up to date")
 
 

@@ -140,3 +140,16 @@ def test_upgraded_v1_database_finds_its_old_records_by_full_text(tmp_path: Path)
     assert [(h["source"], h["contact"]) for h in hits] == [("interaction", "Dr. Hélène Dupré")]
     assert [h["source"] for h in search(store, "prefers mornings")] == ["contact"]
     store.close()
+
+
+def test_boolean_column_lists_match_the_models() -> None:
+    import sqlalchemy as sa
+
+    import crmcli.core.models  # noqa: F401
+    from crmcli.core.tables import BOOLEANS
+
+    declared = {
+        t.name: tuple(c.name for c in t.columns if isinstance(c.type, sa.Boolean))
+        for t in SQLModel.metadata.tables.values()
+    }
+    assert BOOLEANS == {t: cols for t, cols in declared.items() if cols}

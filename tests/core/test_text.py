@@ -81,3 +81,15 @@ def test_email_check() -> None:
     for bad in ("bad@", "no-at-sign", "a@b", "two@@x.com", ""):
         with pytest.raises(Invalid):
             emails.check(bad)
+
+
+def test_search_snippets_are_cut_and_marked_by_folded_words() -> None:
+    from crmcli.core.fulltext import highlight
+
+    assert highlight("Talked pricing, sent the résumé", ["resume"]) == (
+        "Talked pricing, sent the [résumé]"
+    )
+    long = " ".join(f"w{i}" for i in range(30)) + " Pricing sheet sent"
+    cut = highlight(long, ["pric"])
+    assert cut.startswith("…") and "[Pricing]" in cut and len(cut.split()) <= 13
+    assert highlight("nothing here", ["absent"]) == "nothing here"

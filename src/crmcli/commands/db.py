@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Annotated
 
 import typer
 
@@ -48,3 +49,53 @@ def upgrade(ctx: typer.Context) -> None:
         print(f"upgraded from schema v{store.upgraded_from} to v{migrations.CURRENT}")
     else:
         print(f"schema v{migrations.CURRENT}: up to date")
+
+
+@app.command("copy")
+def copy(
+    ctx: typer.Context,
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to",
+            help="Where to copy: a database URL (postgresql://user@host/db) or a file path.",
+            show_default=False,
+        ),
+    ],
+    as_json: JsonFlag = False,
+) -> None:
+    """Copy everything into another crm database (your file into the team's, and back).
+
+    One transaction on the target, counts verified; copying the same database into the
+    same target again copies nothing.
+    """
+    from crmcli.core.copying import copy_database
+    from crmcli.core.store import open_store
+
+    app_state = state(ctx)
+    source = app_state.store()
+    target = open_store(to, app_state.config, write=True)
+    try:
+        report = copy_database(source, target)
+    finally:
+        target.close()
+    if as_json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        return
+    if report.already:
+        print(f"{report.source} was already copied into {report.target} on {report.already}")
+        return
+    from crmcli.commands._output import Column, render
+
+    render(
+        [{"table": name, **counts} for name, counts in report.tables.items()],
+        OutputFormat.table,
+        [
+            Column("table", "TABLE"),
+            Column("read", "READ"),
+            Column("written", "WRITTEN"),
+            Column("matched", "SHARED"),
+        ],
+    )
+    total = sum(c["written"] for c in report.tables.values())
+    print(f"copied {total} rows from {report.source} to {report.target} (counts verified)")

@@ -36,4 +36,8 @@ def seed(tx: Tx) -> None:
             log=False,
         )
     for key, value in (("schema_version", str(migrations.CURRENT)), ("created_at", tx.stamp)):
-        tx.execute("INSERT INTO crm_meta (key, value) VALUES (?, ?)", (key, value))
+        tx.execute(
+            "INSERT INTO crm_meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )

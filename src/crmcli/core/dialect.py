@@ -8,6 +8,7 @@ transactions, and later hosts the engine-specific pieces (full-text search).
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Sequence
 from functools import lru_cache
@@ -34,6 +35,9 @@ class Dialect(Protocol):
 
     def bulk_mode(self, conn: Any) -> None:
         """Settings for one long bulk write on this connection (imports)."""
+
+    def data_version(self, conn: Any) -> int:
+        """A number that changes when other connections change the data (live refresh)."""
 
     def next_ids(self, conn: Any, table: str, count: int) -> list[int]:
         """Ids the next `count` rows of `table` may take, inside a write transaction."""
@@ -89,6 +93,10 @@ class SQLiteDialect:
     def set_schema_version(self, conn: Any, version: int) -> None:
         conn.execute(f"PRAGMA user_version = {int(version)}")
         conn.execute(f"PRAGMA application_id = {self.APPLICATION_ID}")
+
+    def data_version(self, conn: Any) -> int:
+        # Moves on each commit by *another* connection, never for this one's own.
+        return int(conn.execute("PRAGMA data_version").fetchone()[0])
 
     def bulk_mode(self, conn: Any) -> None:
         # A bigger page cache keeps the indexes' hot pages in memory while a large import
@@ -158,7 +166,7 @@ _WRITE_LOCK = 0x43524D31
 
 @lru_cache(maxsize=1024)
 def _pg_sql(text: str) -> str:
-    """`?` placeholders to psycopg's `%s`, and literal `%` escaped, outside quotes."""
+    """`?` placeholders (outside quoted text) to psycopg's `%s`; every literal `%` doubled."""
     out: list[str] = []
     quote: str | None = None
     for char in text:
@@ -170,7 +178,7 @@ def _pg_sql(text: str) -> str:
         elif char == "?":
             out.append("%s")
             continue
-        out.append("%%" if char == "%" else char)
+        out.append("%%" if char == "%" else char)  # psycopg reads % even inside quotes
     return "".join(out)
 
 
@@ -206,6 +214,11 @@ class PostgresDialect:
             (str(int(version)),),
         )
 
+    def data_version(self, conn: Any) -> int:
+        # Every change is logged (bulk ones as one row a batch): the newest entry moves
+        # with each commit, this connection's own included (a harmless extra refresh).
+        return int(conn.execute("SELECT coalesce(max(id), 0) FROM change_log").fetchone()[0])
+
     def bulk_mode(self, conn: Any) -> None:
         return None
 
@@ -231,18 +244,23 @@ class PostgresDialect:
             )
 
     def days_between(self, later: str, earlier: str) -> str:
+        # double precision, as SQLite's julianday: the score's halves round alike
         return (
-            f"(extract(epoch FROM (CAST({later} AS timestamptz) - "
-            f"CAST({earlier} AS timestamptz))) / 86400.0)"
+            f"CAST(extract(epoch FROM (CAST({later} AS timestamptz) - "
+            f"CAST({earlier} AS timestamptz))) / 86400.0 AS double precision)"
         )
 
     def round_half_up(self, expr: str) -> str:
         return f"CAST(floor(({expr}) + 0.5) AS INTEGER)"
 
     def fulltext(self, words: list[str], limit: int) -> tuple[str, list[Any]]:
-        # PostgreSQL's own text search, prefix-matching each word ('simple' parser: no
-        # stemming, as on SQLite); ts_headline marks the matches like FTS5's snippet.
-        query = " & ".join("'" + w.replace("'", "''").replace("\\", "") + "':*" for w in words)
+        # PostgreSQL's own text search, prefix-matching each (already folded) word. The
+        # documents are folded alike in SQL (lower case, common accents, and @ . _ - /
+        # as spaces, so "acme" finds bob@acme.com); the 'simple' configuration does no
+        # stemming, as FTS5 does none. The whole text comes back as the snippet, for
+        # fulltext.highlight to cut and mark by the same folding.
+        terms = [re.sub(r"[^\w]", "", w) for w in words]
+        query = " & ".join(f"{t}:*" for t in terms if t) or "''"
         sources = (
             ("interaction", "interaction", "b.contact_id", "b.occurred_at", "b.kind",
              "coalesce(b.summary, '') || ' ' || coalesce(b.body, '')"),
@@ -254,12 +272,11 @@ class PostgresDialect:
         parts: list[str] = []
         params: list[Any] = []
         for label, table, contact, at, what, text in sources:
-            doc = f"to_tsvector('simple', {text})"
+            doc = f"to_tsvector('simple', translate(lower({text}), '{_ACCENTED}', '{_PLAIN}'))"
             parts.append(
                 f"SELECT '{label}' AS source, b.id AS id, {contact} AS contact_id, "
                 f"c.display_name AS contact, {at} AS at, {what} AS what, "
-                f"ts_headline('simple', {text}, q, 'StartSel=[, StopSel=], MaxWords=12, "
-                f"MinWords=4') AS snippet, -ts_rank({doc}, q) AS rank "
+                f"{text} AS snippet, -ts_rank({doc}, q) AS rank "
                 f"FROM {table} b CROSS JOIN to_tsquery('simple', ?) q "
                 f"JOIN contact c ON c.id = {contact} WHERE {doc} @@ q"
             )
@@ -268,3 +285,10 @@ class PostgresDialect:
             "SELECT * FROM (" + " UNION ALL ".join(parts) + ") hits ORDER BY rank, at DESC LIMIT ?"
         )
         return sql, [*params, limit]
+
+
+# Folding for PostgreSQL text search, done with translate() (no extension needed):
+# accented Latin letters to their base letter, and separators inside emails and
+# identifiers to spaces. Same length, character for character.
+_ACCENTED = "àáâãäåāăąçćčďèéêëēėęěìíîïīįłñńňòóôõöøōőŕřśšşťùúûüūůűųýÿźžż@._-/"
+_PLAIN = "aaaaaaaaacccdeeeeeeeeiiiiiilnnnoooooooorrssstuuuuuuuuyyzzz     "  # fold() of each

@@ -840,11 +840,16 @@ def _write_deal(tx: Tx, writer: _Writer, row: dict[str, Any], summary: DealSumma
     if company_id is None and contact_id is not None:
         company_id = tx.store.value("SELECT company_id FROM contact WHERE id = ?", (contact_id,))
     title = collapse(item.title or "")
+    # The same title for the same contact and company (either may be none).
+    where: list[str] = ["lower(title) = lower(?)"]
+    params: list[Any] = [title]
+    for column, value in (("contact_id", contact_id), ("company_id", company_id)):
+        where.append(f"{column} IS NULL" if value is None else f"{column} = ?")
+        params += [] if value is None else [value]
     existing = tx.store.row(
         "SELECT id, amount_minor, currency, expected_close, next_step FROM deal "
-        "WHERE lower(title) = lower(?) AND (contact_id IS ? OR contact_id = ?) "
-        "AND (company_id IS ? OR company_id = ?) LIMIT 1",
-        (title, contact_id, contact_id, company_id, company_id),
+        f"WHERE {' AND '.join(where)} LIMIT 1",
+        params,
     )
     if existing is not None:  # the same deal again: complete it, never overwrite
         values = {}

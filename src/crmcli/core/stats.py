@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from crmcli.core.store import Store
+from crmcli.core.store import Store, shown_url
 
 COUNTED = ("contact", "company", "interaction", "followup", "deal", "stage")
 
 
 def database_info(store: Store) -> dict[str, Any]:
     facts: dict[str, Any] = {
-        "location": store.location.target,
+        "location": shown_url(store.location.target),
         "schema_version": store.dialect.schema_version(store.conn),
     }
     for table in COUNTED:
-        facts[f"{table}s"] = int(store.value(f"SELECT count(*) FROM {table}"))
+        plural = "companies" if table == "company" else f"{table}s"
+        facts[plural] = int(store.value(f"SELECT count(*) FROM {table}"))
     return facts

@@ -174,7 +174,7 @@ class Store:
     def _busy_message(self) -> str:
         seconds = self.config.get("busy_timeout")
         return (
-            f"database busy: another process kept {self.location.target} locked for "
+            f"database busy: another process kept {shown_url(self.location.target)} locked for "
             f"{seconds} s (raise `busy_timeout` with `crm config set busy_timeout N`)"
         )
 

@@ -131,3 +131,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 
 # Tables whose rows carry owner/version/created_at/updated_at.
 OWNED_TABLES = frozenset(name for name, cols in COLUMNS.items() if "version" in cols)
+
+# Boolean columns: SQLite stores them as 0/1, PostgreSQL as true/false; a copy between
+# the two converts them (checked against the models by the schema tests too).
+BOOLEANS: dict[str, tuple[str, ...]] = {
+    "contact": ("do_not_contact",),
+    "contact_email": ("is_primary", "valid"),
+}

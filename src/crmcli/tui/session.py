@@ -47,13 +47,12 @@ class Session:
         return clock.local_now()
 
     def data_version(self) -> int:
-        """SQLite's counter of commits made by *other* connections to this database.
+        """A number that moves when the data changes (see Dialect.data_version).
 
-        It does not move for this connection's own writes, so polling it tells
-        the interface exactly when the CLI (or anything else) changed the data.
+        Polling it tells the interface when the CLI (or anything else) changed the data.
         """
         with self.lock:
-            return int(self.store.value("PRAGMA data_version"))
+            return self.store.dialect.data_version(self.store.conn)
 
     def parse_when(self, text: str, direction: Literal["future", "past"]) -> When:
         """Read a WHEN phrase relative to now, with the user's date order and week start."""

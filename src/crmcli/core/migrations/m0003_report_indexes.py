@@ -6,7 +6,8 @@
 - `ix_contact_touch` (touch_due_at, last_touch_at), partial on the contacts with a
   live cadence: `crm today` orders everyone due for a touch by engagement score, which
   needs each one's last touch; with 30,000 due it no longer reads their rows.
-Both are plain DDL, the same on both engines; frozen like every migration.
+Both are plain DDL, the same on both engines; frozen like every migration. On
+PostgreSQL the folded lookup keys also get code-point collation (see below).
 """
 
 VERSION = 3
@@ -18,4 +19,18 @@ _STATEMENTS = [
 ]
 
 SQLITE = list(_STATEMENTS)
-POSTGRESQL = list(_STATEMENTS)
+# PostgreSQL compares text by the server's locale unless told otherwise; the folded
+# keys that lookups scan by prefix range (`term >= 'ab' AND term < 'ab\U0010ffff'`)
+# need plain code-point order, which SQLite always uses.
+POSTGRESQL = [
+    *_STATEMENTS,
+    *(
+        f'ALTER TABLE {table} ALTER COLUMN {column} TYPE VARCHAR COLLATE "C"'
+        for table, column in (
+            ("search_term", "term"),
+            ("contact", "name_key"),
+            ("company", "name_key"),
+            ("contact_tag", "tag_key"),
+        )
+    ),
+]
