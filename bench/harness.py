@@ -23,7 +23,7 @@ def crm_exe() -> str:
     return str(script) if script.exists() else "crm"
 
 
-def bench_env(db: Path) -> dict[str, str]:
+def bench_env(db: Path | str) -> dict[str, str]:
     return {
         **os.environ,
         "CRM_DB": str(db),
@@ -54,7 +54,7 @@ def module_count(args: list[str], env: dict[str, str]) -> int:
 
 
 def compare(
-    db: Path,
+    db: Path | str,
     commands: dict[str, list[str]],
     *,
     budget: float | dict[str, float],
@@ -62,11 +62,16 @@ def compare(
     label: str,
     save: str | None = None,
     count_modules: bool = True,
+    floor_db: Path | None = None,
 ) -> bool:
-    """Time each command against the floor; print the table; True when all are in budget."""
+    """Time each command against the floor; print the table; True when all are in budget.
+
+    `db` may be a database URL (team mode); the floor then queries `floor_db`, the
+    SQLite file of the same data, so both tables share one yardstick.
+    """
     crm = crm_exe()
     env = bench_env(db)
-    floor_cmd = [sys.executable, str(HERE / "floor.py"), "query", str(db)]
+    floor_cmd = [sys.executable, str(HERE / "floor.py"), "query", str(floor_db or db)]
     floor: list[float] = []
     times: dict[str, list[float]] = {name: [] for name in commands}
     for argv in commands.values():  # warm the page cache and the bytecode

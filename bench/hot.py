@@ -2,6 +2,7 @@
 
     python bench/hot.py                      # 10,000 contacts, 100,000 interactions
     python bench/hot.py --contacts 100000    # 100,000 contacts, 1,000,000 interactions
+    python bench/hot.py --pg postgresql://postgres@127.0.0.1/postgres   # and on a server
 
 Budget: 1.5x the floor on 10,000 contacts; 2x on 100,000 (find, today, search).
 """
@@ -44,6 +45,11 @@ def main() -> None:
     parser.add_argument("--interactions", type=int)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--save", action="store_true", help="write bench/results/hot-N.json")
+    parser.add_argument(
+        "--pg",
+        metavar="ADMIN_URL",
+        help="also run them on PostgreSQL: the same data copied into a database there",
+    )
     args = parser.parse_args()
 
     db = build(args.contacts, args.interactions)
@@ -78,7 +84,39 @@ def main() -> None:
         label=db.name,
         save=f"hot-{args.contacts}" if args.save else None,
     )
+    if args.pg:
+        url = pg_copy(db, args.pg)
+        print()
+        ok &= compare(
+            url,
+            commands,
+            budget=1.5 if args.contacts <= 10_000 else 2.0,
+            runs=args.runs,
+            label=f"PostgreSQL: {db.stem}",
+            count_modules=False,
+            floor_db=db,
+        )
     sys.exit(0 if ok else 1)
+
+
+def pg_copy(db: Path, admin: str) -> str:
+    """The bench data in a PostgreSQL database of the same name (copied once, with crm)."""
+    import subprocess
+
+    import psycopg
+
+    from harness import bench_env, crm_exe
+
+    name = "crm_bench_" + db.stem.replace("-", "_").lower()
+    url = f"{admin.rsplit('/', 1)[0]}/{name}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    if not exists:
+        print(f"copying {db.name} into {url} ...", file=sys.stderr)
+        subprocess.run([crm_exe(), "db", "copy", "--to", url], env=bench_env(db), check=True)
+    return url
 
 
 if __name__ == "__main__":

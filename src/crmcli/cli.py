@@ -46,6 +46,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "pipeline": ("crmcli.commands.pipeline", "pipeline"),
     "forecast": ("crmcli.commands.pipeline", "forecast"),
     "report": ("crmcli.commands.report", "report"),
+    "whoami": ("crmcli.commands.config", "whoami"),
     "status": ("crmcli.commands.status", "status"),
     "remind": ("crmcli.commands.remind", "remind"),
     "undo": ("crmcli.commands.undo", "undo"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 import pytest
 
@@ -56,6 +57,7 @@ def test_database_urls_that_do_not_work(pg_admin: str) -> None:
         ("postgresql://postgres@127.0.0.1:1/crm", "cannot connect to postgresql://postgres@"),
         ("postgresql://postgres:secret@127.0.0.1:1/crm", "postgres:***@127.0.0.1"),
         ("postgresql://postgres@127.0.0.1:5432/crm_no_such_db", 'database "crm_no_such_db"'),
+        ("postgresql://nosuchrep@127.0.0.1:5432/postgres", 'role "nosuchrep"'),
         ("mysql://root@127.0.0.1/crm", "only PostgreSQL URLs"),
     ]
     for url, message in cases:
@@ -74,3 +76,71 @@ def test_an_empty_server_database_is_created_on_first_write_only(pg_url: str) ->
     ok("--db", pg_url, "contact", "add", "First Person")
     info = json.loads(ok("--db", pg_url, "db", "info", "--json"))
     assert info["contacts"] == 1 and info["location"].startswith("postgresql")
+
+
+def test_each_rep_sees_their_own_records(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CRM_DB", pg_url)
+
+    def as_rep(name: str, *args: str) -> str:
+        config = tmp_path / f"{name}.toml"
+        config.write_text(f'user = "{name}"\n')
+        monkeypatch.setenv("CRM_CONFIG", str(config))
+        return ok(*args)
+
+    assert as_rep("alice", "whoami").strip() == "alice"
+    as_rep("alice", "contact", "add", "Ann Client", "-e", "ann@client.fr")
+    as_rep("alice", "deal", "add", "Ann deal", "--contact", "ann")
+    as_rep("alice", "followup", "add", "ann", "2026-01-05", "call back")
+    as_rep("bob", "contact", "add", "Ben Buyer", "-e", "ben@buyer.fr")
+    as_rep("bob", "deal", "add", "Ben deal", "--contact", "ben")
+
+    def names(rep: str, *args: str) -> list[str]:
+        rows = json.loads(as_rep(rep, *args, "--json"))
+        return sorted(r.get("name") or r.get("title") or r["contact"] for r in rows)
+
+    assert names("alice", "contact", "list") == ["Ann Client"]
+    assert names("alice", "contact", "list", "--owner", "all") == ["Ann Client", "Ben Buyer"]
+    assert names("alice", "contact", "list", "--owner", "bob") == ["Ben Buyer"]
+    assert names("bob", "deal", "list") == ["Ben deal"]
+    assert names("bob", "followup", "list", "--owner", "all") == ["Ann Client"]
+    assert invoke("followup", "list").exit_code == 1  # bob has none of his own
+    assert json.loads(as_rep("alice", "today", "--json"))["overdue"][0]["contact"] == "Ann Client"
+    assert json.loads(as_rep("bob", "today", "--json"))["overdue"] == []
+
+    # A deal handed over leaves one rep's lists for the other's.
+    assert "now belongs to bob" in as_rep("alice", "deal", "assign", "ann deal", "bob")
+    assert names("bob", "deal", "list") == ["Ann deal", "Ben deal"]
+    assert invoke("--db", pg_url, "deal", "list", "--owner", "alice").exit_code == 1
+    board = json.loads(as_rep("bob", "pipeline", "--json"))
+    assert sum(s["count"] for s in board["stages"]) == 2
+
+    # Undo takes back only your own changes: bob's last one, not alice's assignment.
+    assert "deal add" in as_rep("bob", "undo")
+    assert names("bob", "deal", "list") == ["Ann deal"]
+
+
+def test_a_local_file_lists_every_record_whatever_its_owner(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ok("contact", "add", "Mine Now")
+    config = tmp_path / "other.toml"
+    config.write_text('user = "someone-else"\n')
+    monkeypatch.setenv("CRM_CONFIG", str(config))
+    ok("contact", "add", "Also Mine")
+    rows = json.loads(ok("contact", "list", "--json"))
+    assert sorted(r["name"] for r in rows) == ["Also Mine", "Mine Now"]
+    only = json.loads(ok("contact", "list", "--owner", "someone-else", "--json"))
+    assert [r["name"] for r in only] == ["Also Mine"]
+
+
+def test_forget_erases_a_person_on_the_server_too(pg_url: str) -> None:
+    ok("--db", pg_url, "contact", "add", "Erase Me", "-e", "erase@me.fr", "--note", "secret")
+    ok("--db", pg_url, "log", "call", "erase", "private matters")
+    out = ok("--db", pg_url, "contact", "forget", "erase", "--yes")
+    assert "Erase Me" in out
+    assert invoke("--db", pg_url, "find", "erase").exit_code == 1
+    assert invoke("--db", pg_url, "search", "private").exit_code == 1
+    left = invoke("--db", pg_url, "undo", "--list", "--json")  # nothing to undo it from
+    assert left.exit_code == 1 and json.loads(left.stdout) == []

@@ -23,3 +23,12 @@ LimitOpt = Annotated[
     int | None, typer.Option("--limit", "-n", min=1, help="Show at most this many.")
 ]
 YesFlag = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+OwnerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--owner",
+        help="Whose records: a user, or all (default: yours on a shared server; "
+        "everything in a local file).",
+        show_default=False,
+    ),
+]

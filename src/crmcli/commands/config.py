@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Annotated
 
 import typer
@@ -75,3 +76,24 @@ def list_(ctx: typer.Context, fmt: FormatOpt = None, as_json: JsonFlag = False) 
             Column("doc", "MEANING", max_width=70),
         ],
     )
+
+
+def whoami(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """Who you are to crm: the owner of the records you create, and which database."""
+    from crmcli.core.store import resolve_location, shown_url
+
+    app_state = state(ctx)
+    location = resolve_location(app_state.db)
+    facts = {
+        "user": app_state.config.get("user"),
+        "set_in": "settings file" if app_state.config.source("user") == "file" else "login name",
+        "database": shown_url(location.target),
+        "mode": "team (shared server)" if location.is_url else "local file",
+    }
+    if as_json:
+        print(json.dumps(facts, ensure_ascii=False, indent=2))
+        return
+    print(facts["user"])
+    print(f"  {facts['mode']}: {facts['database']}", file=sys.stderr)
+    if facts["set_in"] != "settings file":
+        print("  (your login name; `crm config set user NAME` to choose one)", file=sys.stderr)

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from crmcli.commands import _complete
-from crmcli.commands._options import FormatOpt, JsonFlag, LimitOpt, YesFlag
+from crmcli.commands._options import FormatOpt, JsonFlag, LimitOpt, OwnerOpt, YesFlag
 from crmcli.commands._output import (
     LIST_FORMATS,
     Column,
@@ -275,6 +275,7 @@ def list_(
             help="name, or score (engagement: recency, frequency, open deals; warmest first).",
         ),
     ] = "name",
+    owner: OwnerOpt = None,
     limit: LimitOpt = None,
     fmt: FormatOpt = None,
     as_json: JsonFlag = False,
@@ -293,6 +294,7 @@ def list_(
         archived=archived,
         limit=limit,
         sort=sort,
+        owner=owner,
     )
     columns = [*LIST_COLUMNS, Column("score", "SCORE")] if sort == "score" else LIST_COLUMNS
     render(rows, chosen, columns)

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from crmcli.commands import _complete
-from crmcli.commands._options import FormatOpt, JsonFlag, LimitOpt
+from crmcli.commands._options import FormatOpt, JsonFlag, LimitOpt, OwnerOpt
 from crmcli.commands._output import (
     LIST_FORMATS,
     Column,
@@ -272,6 +272,24 @@ def lost(
     _report(deal, "lost", notes, as_json)
 
 
+@app.command("assign")
+def assign(
+    ctx: typer.Context,
+    ref: DealRef,
+    user: Annotated[str, typer.Argument(help="The rep who owns it from now on.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Hand a deal to another rep (team mode): they own it, it leaves your lists."""
+    from crmcli.core import deals
+
+    store = state(ctx).store(write=True)
+    deal = deals.assign(store, deals.resolve_deal(store, ref), user)
+    if as_json:
+        render_record(_public(deal), OutputFormat.json, [])
+        return
+    print(f"deal #{deal['id']} {deal['title']} now belongs to {deal['owner']}")
+
+
 @app.command("reopen")
 def reopen(
     ctx: typer.Context,
@@ -375,6 +393,7 @@ def list_(
         str | None,
         typer.Option("--closing-before", help="Only deals expected to close before this date."),
     ] = None,
+    owner: OwnerOpt = None,
     limit: LimitOpt = None,
     fmt: FormatOpt = None,
     as_json: JsonFlag = False,
@@ -396,6 +415,7 @@ def list_(
         stale=stale,
         closing_before=before,
         limit=limit,
+        owner=owner,
     )
     from crmcli.core.money import number_style
 

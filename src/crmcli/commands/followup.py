@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from crmcli.commands import _complete
-from crmcli.commands._options import FormatOpt, JsonFlag, LimitOpt
+from crmcli.commands._options import FormatOpt, JsonFlag, LimitOpt, OwnerOpt
 from crmcli.commands._output import (
     LIST_FORMATS,
     Column,
@@ -101,6 +101,7 @@ def list_(
     contact: Annotated[
         str | None, typer.Option("--contact", "-c", help="Only this contact's.")
     ] = None,
+    owner: OwnerOpt = None,
     limit: LimitOpt = None,
     fmt: FormatOpt = None,
     as_json: JsonFlag = False,
@@ -115,7 +116,7 @@ def list_(
     rows = [
         _row(r)
         for r in followups.list_followups(
-            store, include_done=done, contact_id=contact_id, limit=limit
+            store, include_done=done, contact_id=contact_id, limit=limit, owner=owner
         )
     ]
     render(rows, chosen, COLUMNS)

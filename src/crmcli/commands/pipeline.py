@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.commands._options import JsonFlag
+from crmcli.commands._options import JsonFlag, OwnerOpt
 from crmcli.commands._output import style
 from crmcli.commands._state import state
 
@@ -18,6 +18,7 @@ def pipeline(
         typer.Option("--limit", "-n", min=0, help="Cards shown per stage (oldest in stage first)."),
     ] = 8,
     show_all: Annotated[bool, typer.Option("--all", help="Show every card.")] = False,
+    owner: OwnerOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
     """The board: a column per open stage with count, total and weighted amount, and cards."""
@@ -26,7 +27,8 @@ def pipeline(
     from crmcli.core.pipeline import board
 
     store = state(ctx).store()
-    columns = board(store, clock.now(), per_stage=None if (show_all or as_json) else limit)
+    per_stage = None if (show_all or as_json) else limit
+    columns = board(store, clock.now(), per_stage=per_stage, owner=owner)
     if as_json:
         import json
 

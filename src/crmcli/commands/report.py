@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.commands._options import FormatOpt, JsonFlag
+from crmcli.commands._options import FormatOpt, JsonFlag, OwnerOpt
 from crmcli.commands._output import Column, OutputFormat, render, resolve, style
 from crmcli.commands._state import state
 
@@ -63,6 +63,7 @@ def report(
             show_default=False,
         ),
     ] = None,
+    owner: OwnerOpt = None,
     fmt: FormatOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -91,6 +92,7 @@ def report(
         # A CSV section is a list to work from: all of it. Elsewhere the totals are
         # exact and the first few of each list are shown.
         limit=limit or (None if chosen is OutputFormat.csv else 10),
+        owner=owner,
     )
     if chosen is OutputFormat.json:
         import json

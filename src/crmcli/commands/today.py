@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.commands._options import JsonFlag
+from crmcli.commands._options import JsonFlag, OwnerOpt
 from crmcli.commands._output import style
 from crmcli.commands._state import state
 
@@ -57,6 +57,7 @@ def today(
             "when nothing is due or there is no database.",
         ),
     ] = False,
+    owner: OwnerOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Overdue follow-ups (oldest first), today's, contacts due for a touch, deals at risk."""
@@ -68,7 +69,7 @@ def today(
         return
     store = state(ctx).store()
     now = clock.local_now()
-    view = build(store, now, limit=None if (show_all or as_json) else limit)
+    view = build(store, now, limit=None if (show_all or as_json) else limit, owner=owner)
     if as_json:
         import json
 

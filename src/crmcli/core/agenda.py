@@ -59,11 +59,16 @@ def _day_bounds(day: date, now: datetime) -> tuple[str, str]:
 OVERDUE = "f.status = 'open' AND f.due_at < ? AND (f.due_time IS NOT NULL OR f.due_date < ?)"
 
 
-def overdue(store: Store, now: datetime, *, limit: int | None = None) -> Section:
+def overdue(
+    store: Store, now: datetime, *, limit: int | None = None, owner: str | None = None
+) -> Section:
+    from crmcli.core import owners
+
     today = now.date().isoformat()
-    params = [clock.stamp(now), today]
-    total = int(store.value(f"SELECT count(*) FROM followup f WHERE {OVERDUE}", params))
-    sql = f"{FOLLOWUP_SELECT} WHERE {OVERDUE} ORDER BY f.due_at, f.id"
+    mine, mine_params = owners.where(store, owner, "f")
+    params = [clock.stamp(now), today, *mine_params]
+    total = int(store.value(f"SELECT count(*) FROM followup f WHERE {OVERDUE}{mine}", params))
+    sql = f"{FOLLOWUP_SELECT} WHERE {OVERDUE}{mine} ORDER BY f.due_at, f.id"
     if limit:
         sql += f" LIMIT {int(limit)}"
     rows = store.rows(sql, params)
@@ -82,12 +87,21 @@ def overdue(store: Store, now: datetime, *, limit: int | None = None) -> Section
 
 
 def due_on(
-    store: Store, now: datetime, day: date, *, limit: int | None = None, after_now: bool = False
+    store: Store,
+    now: datetime,
+    day: date,
+    *,
+    limit: int | None = None,
+    after_now: bool = False,
+    owner: str | None = None,
 ) -> Section:
     """Open follow-ups on a local day (with `after_now`, only those not yet overdue)."""
+    from crmcli.core import owners
+
     low, high = _day_bounds(day, now)
-    where = "f.status = 'open' AND f.due_at >= ? AND f.due_at < ? AND f.due_date = ?"
-    params: list[Any] = [low, high, day.isoformat()]
+    mine, mine_params = owners.where(store, owner, "f")
+    where = f"f.status = 'open' AND f.due_at >= ? AND f.due_at < ? AND f.due_date = ?{mine}"
+    params: list[Any] = [low, high, day.isoformat(), *mine_params]
     if after_now:
         where += " AND (f.due_time IS NULL OR f.due_at >= ?)"
         params.append(clock.stamp(now))
@@ -104,7 +118,9 @@ TOUCH = (
 )
 
 
-def touch_due(store: Store, now: datetime, *, limit: int | None = None) -> Section:
+def touch_due(
+    store: Store, now: datetime, *, limit: int | None = None, owner: str | None = None
+) -> Section:
     """Contacts whose keep-in-touch cadence has run out: warmest relationships first.
 
     Ordered by engagement score (crmcli.core.scoring), then longest waiting: when there
@@ -115,10 +131,12 @@ def touch_due(store: Store, now: datetime, *, limit: int | None = None) -> Secti
     ceiling; interactions are counted, in batches, only for contacts whose ceiling can
     still reach the first `limit`.
     """
-    from crmcli.core import scoring
+    from crmcli.core import owners, scoring
 
     since = scoring.params(now)[1]
-    total = int(store.value(f"SELECT count(*) FROM contact c WHERE {TOUCH}", [clock.stamp(now)]))
+    mine, mine_params = owners.where(store, owner, "c")
+    due = [clock.stamp(now), *mine_params]
+    total = int(store.value(f"SELECT count(*) FROM contact c WHERE {TOUCH}{mine}", due))
     # Each due contact with its ceiling: the score it would have with the most
     # interactions (recent = 10) if it was touched inside the window, else none. The
     # database sorts them by ceiling; they are read in that order, a batch at a time.
@@ -129,8 +147,8 @@ def touch_due(store: Store, now: datetime, *, limit: int | None = None) -> Secti
         "CASE WHEN c.last_touch_at >= ? THEN 10 ELSE 0 END AS recent, "
         "(SELECT max(coalesce(d.probability, s.probability)) FROM deal d JOIN stage s "
         "ON s.id = d.stage_id WHERE d.contact_id = c.id AND d.status = 'open') AS best "
-        f"FROM contact c WHERE {TOUCH}) t ORDER BY ceiling DESC, t.touch_due_at, t.id",
-        [clock.stamp(now), since, clock.stamp(now)],
+        f"FROM contact c WHERE {TOUCH}{mine}) t ORDER BY ceiling DESC, t.touch_due_at, t.id",
+        [clock.stamp(now), since, *due],
     )
     ranked: list[tuple[int, str, int]] = []  # (-score, touch_due_at, id)
     while batch := list(itertools.islice(candidates, 500)):
@@ -178,14 +196,16 @@ def touch_due(store: Store, now: datetime, *, limit: int | None = None) -> Secti
     )
 
 
-def today(store: Store, now: datetime, *, limit: int | None = None) -> Today:
+def today(
+    store: Store, now: datetime, *, limit: int | None = None, owner: str | None = None
+) -> Today:
     """Overdue first (oldest first), then today's, then touches due, then deals at risk."""
-    deals, deal_total = needing_attention(store, now, limit=limit)
+    deals, deal_total = needing_attention(store, now, limit=limit, owner=owner)
     return Today(
         now=now,
-        overdue=overdue(store, now, limit=limit),
-        due_today=due_on(store, now, now.date(), limit=limit, after_now=True),
-        touch=touch_due(store, now, limit=limit),
+        overdue=overdue(store, now, limit=limit, owner=owner),
+        due_today=due_on(store, now, now.date(), limit=limit, after_now=True, owner=owner),
+        touch=touch_due(store, now, limit=limit, owner=owner),
         deals=Section(deals, deal_total),
     )
 

@@ -184,6 +184,11 @@ def _setting(key: str) -> Setting:
         raise Invalid(f"unknown config key {key!r} (see `crm config list`)") from None
 
 
+def validate(key: str, value: str) -> Any:
+    """A value as that setting would store it, or Invalid: the same rules everywhere."""
+    return _setting(key).parse(value)
+
+
 def load(path: Path | None = None) -> Config:
     """Read the config file; a missing file means all defaults."""
     path = path or config_path()

@@ -707,10 +707,16 @@ def contact_filter(
     company_id: int | None = None,
     status: str | None = None,
     archived: bool = False,
+    owner_term: tuple[str, list[Any]] = ("", []),
 ) -> tuple[str, list[Any]]:
-    """The WHERE clause (on alias `c`) that `crm contact list` and `crm export` share."""
+    """The WHERE clause (on alias `c`) that `crm contact list` and `crm export` share.
+
+    `owner_term` is `owners.clause(store, owner, "c")`: whose contacts.
+    """
     where = ["c.archived_at IS NOT NULL" if archived else "c.archived_at IS NULL"]
-    params: list[Any] = []
+    params: list[Any] = list(owner_term[1])
+    if owner_term[0]:
+        where.append(owner_term[0])
     if tag:
         where.append(
             "EXISTS (SELECT 1 FROM contact_tag t WHERE t.contact_id = c.id AND t.tag_key = ?)"
@@ -738,9 +744,18 @@ def list_contacts(
     archived: bool = False,
     limit: int | None = None,
     sort: str = "name",
+    owner: str | None = None,
 ) -> list[dict[str, Any]]:
     """Contacts matching all the given filters, by name (or by engagement score)."""
-    where, params = contact_filter(tag=tag, company_id=company_id, status=status, archived=archived)
+    from crmcli.core import owners
+
+    where, params = contact_filter(
+        tag=tag,
+        company_id=company_id,
+        status=status,
+        archived=archived,
+        owner_term=owners.clause(store, owner, "c"),
+    )
     if sort == "score":
         return _by_score(store, where, params, limit)
     if sort != "name":

@@ -52,14 +52,18 @@ def annotate(row: dict[str, Any], now: datetime) -> dict[str, Any]:
 
 
 def needing_attention(
-    store: Store, now: datetime, *, limit: int | None = None
+    store: Store, now: datetime, *, limit: int | None = None, owner: str | None = None
 ) -> tuple[list[dict[str, Any]], int]:
     """Open deals that are stale or have no next step, most overdue first; and their count."""
+    from crmcli.core import owners
+
     stale_sql, params = _stale_condition(store, now)
+    mine, mine_params = owners.where(store, owner, "d")
     where = (
         f"d.status = 'open' AND s.kind = 'open' AND ({stale_sql} OR d.next_step IS NULL "
-        "OR d.next_step = '')"
+        f"OR d.next_step = ''){mine}"
     )
+    params += mine_params
     total = int(
         store.value(
             f"SELECT count(*) FROM deal d JOIN stage s ON s.id = d.stage_id WHERE {where}", params
@@ -394,6 +398,17 @@ def _renewal(tx: Tx, deal_id: int) -> list[str]:
 # -- reading deals ------------------------------------------------------------------------
 
 
+def assign(store: Store, deal_id: int, user: str) -> dict[str, Any]:
+    """Hand a deal to another rep: they own it from now on (undoable, like any edit)."""
+    from crmcli.core.config import validate
+
+    owner = str(validate("user", user))
+    deal = get(store, deal_id)
+    with store.write(f"deal assign {deal_id}") as tx:
+        tx.update("deal", deal_id, {"owner": owner}, contact_id=deal["contact_id"])
+    return get(store, deal_id)
+
+
 def get(store: Store, deal_id: int) -> dict[str, Any]:
     row = store.row(f"{DEAL_SELECT} WHERE d.id = ?", (deal_id,))
     if row is None:
@@ -441,10 +456,13 @@ def list_deals(
     stale: bool = False,
     closing_before: date | None = None,
     limit: int | None = None,
+    owner: str | None = None,
 ) -> list[dict[str, Any]]:
     """Deals matching the filters, in pipeline order, oldest in stage first."""
-    where: list[str] = []
-    params: list[Any] = []
+    from crmcli.core import owners
+
+    mine, params = owners.clause(store, owner, "d")
+    where: list[str] = [mine] if mine else []
     if status:
         if status not in ("open", "won", "lost"):
             raise Invalid(f"unknown status {status!r} (open, won or lost)")

@@ -130,10 +130,13 @@ def list_followups(
     include_done: bool = False,
     contact_id: int | None = None,
     limit: int | None = None,
+    owner: str | None = None,
 ) -> list[dict[str, Any]]:
     """Open follow-ups by due time (done ones too with `include_done`, newest done last)."""
-    where: list[str] = []
-    params: list[Any] = []
+    from crmcli.core import owners
+
+    mine, params = owners.clause(store, owner, "f")
+    where: list[str] = [mine] if mine else []
     if not include_done:
         where.append("f.status = 'open'")
     if contact_id is not None:

@@ -34,8 +34,13 @@ def _round(value: int) -> int:
     return (int(value) + 50) // 100
 
 
-def board(store: Store, now: datetime, *, per_stage: int | None = None) -> list[Column]:
+def board(
+    store: Store, now: datetime, *, per_stage: int | None = None, owner: str | None = None
+) -> list[Column]:
     """One column per open stage: count, totals and weighted totals per currency, cards."""
+    from crmcli.core import owners
+
+    mine, mine_params = owners.where(store, owner, "d")
     columns = {
         s["id"]: Column(s)
         for s in store.rows(
@@ -47,7 +52,9 @@ def board(store: Store, now: datetime, *, per_stage: int | None = None) -> list[
         f"SELECT d.stage_id, coalesce(d.currency, ''), count(*), "
         f"coalesce(sum(d.amount_minor), 0), coalesce(sum(d.amount_minor * {PROBABILITY}), 0) "
         "FROM deal d JOIN stage s ON s.id = d.stage_id "
-        "WHERE d.status = 'open' AND s.kind = 'open' GROUP BY d.stage_id, coalesce(d.currency, '')"
+        f"WHERE d.status = 'open' AND s.kind = 'open'{mine} "
+        "GROUP BY d.stage_id, coalesce(d.currency, '')",
+        mine_params,
     ):
         column = columns[stage_id]
         column.count += int(count)
@@ -56,10 +63,10 @@ def board(store: Store, now: datetime, *, per_stage: int | None = None) -> list[
             column.weighted[currency] = _round(weighted)
     for stage_id, column in columns.items():
         sql = (
-            f"{DEAL_SELECT} WHERE d.stage_id = ? AND d.status = 'open' "
+            f"{DEAL_SELECT} WHERE d.stage_id = ? AND d.status = 'open'{mine} "
             "ORDER BY d.stage_entered_at, d.id"
         )
-        params: list[Any] = [stage_id]
+        params: list[Any] = [stage_id, *mine_params]
         if per_stage is not None:
             sql += " LIMIT ?"
             params.append(per_stage)

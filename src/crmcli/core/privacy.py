@@ -97,4 +97,7 @@ def forget(store: Store, contact_id: int) -> Erasure:
                 tx.execute(f"INSERT INTO {fts}({fts}) VALUES ('optimize')")
     if store.dialect.name == "sqlite":
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    else:  # PostgreSQL keeps deleted rows as dead tuples until vacuumed: vacuum now
+        for table in (*CHILD_TABLES, "search_term", "change_log", "contact"):
+            conn.execute(f"VACUUM {table}")
     return result

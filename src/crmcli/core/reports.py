@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from crmcli.core import clock
+from crmcli.core import clock, owners
 from crmcli.core.agenda import overdue, touch_due
 from crmcli.core.deals import needing_attention
 from crmcli.core.errors import Invalid
@@ -149,7 +149,7 @@ def _rate(part: int, whole: int) -> float | None:
 # -- pipeline and forecast -------------------------------------------------------------
 
 
-def pipeline_rows(store: Store, now: datetime) -> list[dict[str, Any]]:
+def pipeline_rows(store: Store, now: datetime, owner: str | None = None) -> list[dict[str, Any]]:
     return [
         {
             "stage": c.stage["name"],
@@ -158,7 +158,7 @@ def pipeline_rows(store: Store, now: datetime) -> list[dict[str, Any]]:
             "amount": c.totals,
             "weighted": c.weighted,
         }
-        for c in board(store, now, per_stage=0)
+        for c in board(store, now, per_stage=0, owner=owner)
     ]
 
 
@@ -208,9 +208,10 @@ class _Group:
         }
 
 
-def conversion(store: Store, period: Period) -> dict[str, Any]:
+def conversion(store: Store, period: Period, owner: str | None = None) -> dict[str, Any]:
     """Funnel, closing figures and days in stage, overall and by lead source."""
     start, end = period.bounds()
+    mine, mine_params = owners.where(store, owner, "d")
     stages = store.rows("SELECT id, name, position, kind FROM stage ORDER BY position, id")
     open_stages = [s for s in stages if s["kind"] == "open"]
     rank = {s["id"]: i for i, s in enumerate(open_stages)}
@@ -224,8 +225,9 @@ def conversion(store: Store, period: Period) -> dict[str, Any]:
     # The cohort: deals created in the period, and how far each got.
     cohort = store.tuples(
         f"SELECT d.id, d.status, d.stage_id, {source_sql} FROM deal d "
-        "LEFT JOIN contact c ON c.id = d.contact_id WHERE d.created_at >= ? AND d.created_at < ?",
-        (start, end),
+        "LEFT JOIN contact c ON c.id = d.contact_id WHERE d.created_at >= ? AND d.created_at < ?"
+        f"{mine}",
+        (start, end, *mine_params),
     )
     furthest: dict[int, int] = {}
     for deal_id, status, stage_id, _ in cohort:
@@ -233,8 +235,8 @@ def conversion(store: Store, period: Period) -> dict[str, Any]:
         furthest[int(deal_id)] = best
     for deal_id, to_stage in store.tuples(
         "SELECT h.deal_id, h.to_stage_id FROM deal_stage_change h JOIN deal d "
-        "ON d.id = h.deal_id WHERE d.created_at >= ? AND d.created_at < ?",
-        (start, end),
+        f"ON d.id = h.deal_id WHERE d.created_at >= ? AND d.created_at < ?{mine}",
+        (start, end, *mine_params),
     ):
         position = rank.get(to_stage, -1)
         if position > furthest[int(deal_id)]:
@@ -251,8 +253,8 @@ def conversion(store: Store, period: Period) -> dict[str, Any]:
     for status, created_at, closed_at, amount, currency, source in store.tuples(
         f"SELECT d.status, d.created_at, d.closed_at, d.amount_minor, d.currency, {source_sql} "
         "FROM deal d LEFT JOIN contact c ON c.id = d.contact_id "
-        "WHERE d.status IN ('won', 'lost') AND d.closed_at >= ? AND d.closed_at < ?",
-        (start, end),
+        f"WHERE d.status IN ('won', 'lost') AND d.closed_at >= ? AND d.closed_at < ?{mine}",
+        (start, end, *mine_params),
     ):
         for target in (overall, group(source)):
             if status == "lost":
@@ -292,22 +294,27 @@ def conversion(store: Store, period: Period) -> dict[str, Any]:
     return {
         "summary": overall.summary(),
         "funnel": funnel,
-        "stages": _stage_days(store, stages, start, end),
+        "stages": _stage_days(store, stages, start, end, (mine, mine_params)),
         "sources": sources,
     }
 
 
 def _stage_days(
-    store: Store, stages: list[dict[str, Any]], start: str, end: str
+    store: Store,
+    stages: list[dict[str, Any]],
+    start: str,
+    end: str,
+    mine: tuple[str, list[Any]],
 ) -> list[dict[str, Any]]:
     """Average days in each open stage, over the stays that ended in the period."""
     stays: dict[int, list[float]] = {}
     previous: tuple[int, int | None, datetime] | None = None
     for deal_id, to_stage, at in store.tuples(
-        "SELECT deal_id, to_stage_id, at FROM deal_stage_change WHERE deal_id IN "
-        "(SELECT deal_id FROM deal_stage_change WHERE at >= ? AND at < ?) "
-        "ORDER BY deal_id, at, id",
-        (start, end),
+        "SELECT h.deal_id, h.to_stage_id, h.at FROM deal_stage_change h JOIN deal d "
+        "ON d.id = h.deal_id WHERE h.deal_id IN "
+        f"(SELECT deal_id FROM deal_stage_change WHERE at >= ? AND at < ?){mine[0]} "
+        "ORDER BY h.deal_id, h.at, h.id",
+        (start, end, *mine[1]),
     ):
         moment = clock.parse_stamp(at)
         if previous and previous[0] == deal_id and previous[1] is not None and start <= at < end:
@@ -333,15 +340,23 @@ def _week_start(day: date, week_start: str) -> date:
     return day - timedelta(days=(day.weekday() - first) % 7)
 
 
-def activity(store: Store, period: Period, now: datetime) -> dict[str, Any]:
-    """Your interactions by kind per week against weekly goals; follow-ups on time or late."""
-    owner = str(store.config.get("user"))
+def activity(
+    store: Store, period: Period, now: datetime, owner: str | None = None
+) -> dict[str, Any]:
+    """Your interactions by kind per week against weekly goals; follow-ups on time or late.
+
+    Yours (the `user` setting) even in a local file, as goals are; `owner` names another
+    rep, or "all" for everyone's against the sum of everyone's goals.
+    """
+    who = owner or str(store.config.get("user"))
+    mine, mine_params = owners.where(store, who, "t")
     week_start = str(store.config.get("week_start"))
     zone = clock.local_zone()
     goals = {
         kind: int(target)
         for kind, target in store.tuples(
-            "SELECT kind, target FROM goal WHERE owner = ? AND period = 'week'", (owner,)
+            f"SELECT kind, sum(target) FROM goal t WHERE period = 'week'{mine} GROUP BY kind",
+            mine_params,
         )
     }
     kinds = [k.value for k in Kind]
@@ -353,9 +368,9 @@ def activity(store: Store, period: Period, now: datetime) -> dict[str, Any]:
         high = clock.stamp(datetime.combine(last + timedelta(days=1), time(), zone))
         counts = dict.fromkeys(kinds, 0)
         for kind, count in store.tuples(
-            "SELECT kind, count(*) FROM interaction WHERE owner = ? AND occurred_at >= ? "
-            "AND occurred_at < ? GROUP BY kind",
-            (owner, low, high),
+            "SELECT kind, count(*) FROM interaction t WHERE occurred_at >= ? "
+            f"AND occurred_at < ?{mine} GROUP BY kind",
+            (low, high, *mine_params),
         ):
             counts[kind] = int(count)
         weeks.append(
@@ -370,9 +385,9 @@ def activity(store: Store, period: Period, now: datetime) -> dict[str, Any]:
     start, end = period.bounds()
     on_time = late = 0
     for due_date, done_at in store.tuples(
-        "SELECT due_date, done_at FROM followup WHERE owner = ? AND status = 'done' "
-        "AND done_at >= ? AND done_at < ?",
-        (owner, start, end),
+        "SELECT due_date, done_at FROM followup t WHERE status = 'done' "
+        f"AND done_at >= ? AND done_at < ?{mine}",
+        (start, end, *mine_params),
     ):
         done_day = clock.parse_stamp(done_at).astimezone(zone).date().isoformat()
         if done_day <= due_date:
@@ -387,7 +402,7 @@ def activity(store: Store, period: Period, now: datetime) -> dict[str, Any]:
             "on_time": on_time,
             "late": late,
             "on_time_rate": _rate(on_time, on_time + late),
-            "overdue_now": overdue(store, now, limit=1).total,
+            "overdue_now": overdue(store, now, limit=1, owner=who).total,
         },
     }
 
@@ -396,15 +411,21 @@ def activity(store: Store, period: Period, now: datetime) -> dict[str, Any]:
 
 
 def retention_risk(
-    store: Store, now: datetime, quiet_days: int, *, limit: int | None = None
+    store: Store,
+    now: datetime,
+    quiet_days: int,
+    *,
+    limit: int | None = None,
+    owner: str | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """Customers with no interaction for `quiet_days` days, the longest silent first."""
-    cutoff = clock.stamp(now - timedelta(days=quiet_days))
+    mine, mine_params = owners.where(store, owner, "c")
+    params = (clock.stamp(now - timedelta(days=quiet_days)), *mine_params)
     where = (
         "c.status = 'customer' AND c.archived_at IS NULL "
-        "AND (c.last_touch_at IS NULL OR c.last_touch_at < ?)"
+        f"AND (c.last_touch_at IS NULL OR c.last_touch_at < ?){mine}"
     )
-    total = int(store.value(f"SELECT count(*) FROM contact c WHERE {where}", (cutoff,)))
+    total = int(store.value(f"SELECT count(*) FROM contact c WHERE {where}", params))
     sql = (
         "SELECT c.id, c.display_name AS contact, co.name AS company, c.last_touch_at "
         f"FROM contact c LEFT JOIN company co ON co.id = c.company_id WHERE {where} "
@@ -412,21 +433,23 @@ def retention_risk(
     )
     if limit:
         sql += f" LIMIT {int(limit)}"
-    rows = store.rows(sql, (cutoff,))
+    rows = store.rows(sql, params)
     for row in rows:
         last = row["last_touch_at"]
         row["days_silent"] = (now - clock.parse_stamp(last)).days if last else None
     return rows, total
 
 
-def health(store: Store, now: datetime, quiet_days: int, limit: int | None) -> dict[str, Any]:
-    attention, _ = needing_attention(store, now)
+def health(
+    store: Store, now: datetime, quiet_days: int, limit: int | None, owner: str | None = None
+) -> dict[str, Any]:
+    attention, _ = needing_attention(store, now, owner=owner)
     stale = [d for d in attention if d["stale"]]
     stale.sort(key=lambda d: (-(d["days_in_stage"] - int(d["target_days"] or 0)), d["id"]))
     no_step = [d for d in attention if d["no_next_step"]]
     keep = ("id", "title", "contact", "company", "stage", "days_in_stage", "target_days")
-    touch = touch_due(store, now, limit=limit)
-    quiet, quiet_total = retention_risk(store, now, quiet_days, limit=limit)
+    touch = touch_due(store, now, limit=limit, owner=owner)
+    quiet, quiet_total = retention_risk(store, now, quiet_days, limit=limit, owner=owner)
     cut = slice(0, limit) if limit else slice(None)
     return {
         "stale": {"total": len(stale), "deals": [{k: d[k] for k in keep} for d in stale][cut]},
@@ -451,6 +474,7 @@ def build(
     commit_at: int = 75,
     quiet_days: int = 90,
     limit: int | None = 10,
+    owner: str | None = None,
 ) -> dict[str, Any]:
     """Every section's numbers, as plain data (what `--json` prints)."""
     return {
@@ -460,14 +484,14 @@ def build(
             "last": period.last.isoformat(),
             "days": period.days,
         },
-        "pipeline": pipeline_rows(store, now),
+        "pipeline": pipeline_rows(store, now, owner),
         "forecast": {
             "commit_probability": commit_at,
             "months": forecast_rows(
                 store, now.astimezone(clock.local_zone()).date(), months, commit_at
             ),
         },
-        "conversion": conversion(store, period),
-        "activity": activity(store, period, now),
-        "health": health(store, now, quiet_days, limit),
+        "conversion": conversion(store, period, owner),
+        "activity": activity(store, period, now, owner),
+        "health": health(store, now, quiet_days, limit, owner),
     }

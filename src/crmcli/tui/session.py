@@ -11,7 +11,6 @@ Three helpers exist only because the core does not offer them (yet):
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
@@ -90,9 +89,7 @@ def error_message(exc: BaseException) -> str | None:
     """The one line to show for an error the user can act on, or None for a real bug."""
     if isinstance(exc, CrmError):
         return exc.message
-    if isinstance(exc, sqlite3.Error):
-        from crmcli.core.store import describe_error
+    from crmcli.core.store import describe_error
 
-        mapped = describe_error(exc)
-        return mapped.message if mapped is not None else f"database error: {exc}"
-    return None
+    mapped = describe_error(exc)  # either engine's errors; None for anything else
+    return mapped.message if mapped is not None else None
