@@ -144,3 +144,40 @@ def test_forget_erases_a_person_on_the_server_too(pg_url: str) -> None:
     assert invoke("--db", pg_url, "search", "private").exit_code == 1
     left = invoke("--db", pg_url, "undo", "--list", "--json")  # nothing to undo it from
     assert left.exit_code == 1 and json.loads(left.stdout) == []
+
+
+def test_two_reps_changing_one_deal_neither_is_lost(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Alice read the deal at version 1; Bob changed it; Alice's change is refused."""
+    monkeypatch.setenv("CRM_DB", pg_url)
+    ok("contact", "add", "Ann Client")
+    ok("deal", "add", "Shared deal", "--contact", "ann", "--amount", "10k", "--currency", "EUR")
+    seen = json.loads(ok("deal", "show", "shared", "--json"))["version"]
+    bob = tmp_path / "bob.toml"
+    bob.write_text('user = "bob"\n')
+    monkeypatch.setenv("CRM_CONFIG", str(bob))
+    ok("deal", "edit", "shared", "--amount", "12k", "--if-version", str(seen))
+    monkeypatch.delenv("CRM_CONFIG")
+    late = invoke("deal", "edit", "shared", "--amount", "9k", "--if-version", str(seen))
+    assert late.exit_code != 0 and late.stdout == ""
+    assert "changed elsewhere" in late.stderr and "last by bob" in late.stderr
+    moved = invoke("deal", "move", "shared", "Demo", "--if-version", str(seen))
+    assert moved.exit_code != 0 and "changed elsewhere" in moved.stderr
+    deal = json.loads(ok("deal", "show", "shared", "--json"))
+    assert deal["amount_minor"] == 1200000 and deal["stage"] == "Lead"  # Bob's change stands
+
+
+def test_server_search_uses_its_text_indexes(pg_url: str) -> None:
+    """The migration indexes exactly the expression the search query uses."""
+    import psycopg
+
+    from crmcli.core.dialect import PostgresDialect, _pg_sql
+
+    ok("--db", pg_url, "contact", "add", "Test Person")
+    sql, params = PostgresDialect().fulltext(["pric"], 20)
+    with psycopg.connect(pg_url.replace("+psycopg", ""), autocommit=True) as conn:
+        conn.execute("SET enable_seqscan = off")  # tiny tables: make the planner show it
+        plan = "\n".join(r[0] for r in conn.execute("EXPLAIN " + _pg_sql(sql), params))
+    for index in ("ix_interaction_search", "ix_followup_search", "ix_contact_search"):
+        assert index in plan

@@ -25,6 +25,15 @@ app = typer.Typer(
     name="deal", no_args_is_help=True, help="Add, edit, move, win, lose and list deals."
 )
 
+IfVersion = Annotated[
+    int | None,
+    typer.Option(
+        "--if-version",
+        help="Only if the deal is still at this version (as `deal show --json` gave it): "
+        "refuse, and show it, when someone changed it since.",
+        show_default=False,
+    ),
+]
 DealRef = Annotated[
     str,
     typer.Argument(
@@ -196,6 +205,7 @@ def edit(
     no_probability: Annotated[
         bool, typer.Option("--no-probability", help="Use the stage's probability again.")
     ] = False,
+    if_version: IfVersion = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Change a deal's details (its stage changes with `crm deal move`)."""
@@ -218,7 +228,7 @@ def edit(
         contract_end=contract_end,
         clear_probability=no_probability,
     )
-    deal, notes = deals.edit(store, deal_id, fields)
+    deal, notes = deals.edit(store, deal_id, fields, expect_version=if_version)
     _report(deal, "updated", notes, as_json)
 
 
@@ -233,13 +243,16 @@ def move(
     reason: Annotated[
         str | None, typer.Option("--reason", help="Why, when moving to Lost.")
     ] = None,
+    if_version: IfVersion = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Move a deal to another stage; a won or lost stage closes it."""
     from crmcli.core import deals
 
     store = state(ctx).store(write=True)
-    deal, notes = deals.move(store, deals.resolve_deal(store, ref), stage, reason=reason)
+    deal, notes = deals.move(
+        store, deals.resolve_deal(store, ref), stage, reason=reason, expect_version=if_version
+    )
     _report(deal, "moved", notes, as_json)
 
 

@@ -219,8 +219,13 @@ def _history(tx: Tx, deal_id: int, from_id: int | None, to_id: int, contact_id: 
     )
 
 
-def edit(store: Store, deal_id: int, fields: DealFields) -> tuple[dict[str, Any], list[str]]:
-    """Change a deal's details (not its stage: that is `move`). Returns (deal, notes)."""
+def edit(
+    store: Store, deal_id: int, fields: DealFields, *, expect_version: int | None = None
+) -> tuple[dict[str, Any], list[str]]:
+    """Change a deal's details (not its stage: that is `move`). Returns (deal, notes).
+
+    With `expect_version` (what the caller last saw), a deal changed since is refused.
+    """
     deal = get(store, deal_id)
     values = {
         **_scalars(fields),
@@ -236,6 +241,7 @@ def edit(store: Store, deal_id: int, fields: DealFields) -> tuple[dict[str, Any]
         raise Invalid("nothing to change: give at least one option (see --help)")
     notes: list[str] = []
     with store.write(f"deal edit {deal_id}") as tx:
+        _check_version(tx, deal_id, expect_version)
         tx.update("deal", deal_id, values, contact_id=deal["contact_id"])
         if "contract_end" in values and deal["status"] == "won":
             notes += _renewal(tx, deal_id)
@@ -297,15 +303,27 @@ def move(
 def _check_version(tx: Tx, deal_id: int, expect_version: int | None) -> None:
     if expect_version is None:
         return
-    current = tx.store.value("SELECT version FROM deal WHERE id = ?", (deal_id,))
-    if current is None:
+    now = tx.store.row(
+        "SELECT d.version, d.title, s.name AS stage, d.owner, d.updated_at FROM deal d "
+        "JOIN stage s ON s.id = d.stage_id WHERE d.id = ?",
+        (deal_id,),
+    )
+    if now is None:
         raise NotFound(f"deal #{deal_id} no longer exists (deleted elsewhere)")
-    if int(current) != expect_version:
+    if int(now["version"]) != expect_version:
         from crmcli.core.errors import Conflict
 
+        editor = tx.store.value(
+            "SELECT owner FROM change_log WHERE table_name = 'deal' AND row_id = ? "
+            "ORDER BY id DESC LIMIT 1",
+            (deal_id,),
+        )
+        # The current state in the message: the second writer sees what won.
         raise Conflict(
-            f"deal #{deal_id} was changed elsewhere (version {current}, you had "
-            f"{expect_version}); look again and retry"
+            f"deal #{deal_id} {now['title']} was changed elsewhere (now version "
+            f"{now['version']}, in {now['stage']}, last by {editor or now['owner']} at "
+            f"{now['updated_at'][:16]}; you had version {expect_version}): look again "
+            f"(crm deal show {deal_id}) and retry"
         )
 
 

@@ -22,8 +22,25 @@ SQLITE = list(_STATEMENTS)
 # PostgreSQL compares text by the server's locale unless told otherwise; the folded
 # keys that lookups scan by prefix range (`term >= 'ab' AND term < 'ab\U0010ffff'`)
 # need plain code-point order, which SQLite always uses.
+# PostgreSQL's text search over what `crm search` reads, indexed (GIN) on exactly the
+# expression the search query uses, so a search does not read every row.
+_FOLD = (
+    "translate(lower({}), "
+    "'àáâãäåāăąçćčďèéêëēėęěìíîïīįłñńňòóôõöøōőŕřśšşťùúûüūůűųýÿźžż@._-/', "
+    "'aaaaaaaaacccdeeeeeeeeiiiiiilnnnoooooooorrssstuuuuuuuuyyzzz     ')"
+)
+_SEARCHED = (
+    ("interaction", "coalesce(summary, '') || ' ' || coalesce(body, '')"),
+    ("followup", "coalesce(note, '')"),
+    ("contact", "coalesce(notes, '')"),
+)
 POSTGRESQL = [
     *_STATEMENTS,
+    *(
+        f"CREATE INDEX ix_{table}_search ON {table} USING gin "
+        f"(to_tsvector('simple', {_FOLD.format(text)}))"
+        for table, text in _SEARCHED
+    ),
     *(
         f'ALTER TABLE {table} ALTER COLUMN {column} TYPE VARCHAR COLLATE "C"'
         for table, column in (
