@@ -2,7 +2,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help install test check bench bench-100k bench-pipeline ci
+.PHONY: help install test check bench bench-100k bench-pipeline bench-report bench-pg ci
 
 help:  ## List the targets
 	@grep -E '^[a-z0-9-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -26,6 +26,13 @@ bench-100k:  ## Hot commands on 100,000 contacts and 1,000,000 interactions
 
 bench-pipeline:  ## pipeline, deal list and forecast on 5,000 open deals
 	$(PY) bench/pipeline.py
+
+bench-report:  ## crm report on 100,000 contacts, 1,000,000 interactions, 20,000 deals
+	$(PY) bench/report.py
+
+bench-pg:  ## Hot commands and concurrent writers on the local PostgreSQL too
+	$(PY) bench/hot.py --pg postgresql://postgres@127.0.0.1/postgres
+	$(PY) bench/concurrency.py --pg postgresql://postgres@127.0.0.1/postgres
 
 ci:  ## What CI runs
 	bash .ci/run

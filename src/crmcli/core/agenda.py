@@ -140,14 +140,18 @@ def touch_due(
     # Each due contact with its ceiling: the score it would have with the most
     # interactions (recent = 10) if it was touched inside the window, else none. The
     # database sorts them by ceiling; they are read in that order, a batch at a time.
+    # Materialised, so each due contact's parts are worked out once, not once for every
+    # place the ceiling's expression names them.
     _, candidates = store.stream_tuples(
-        f"SELECT t.id, t.touch_due_at, t.days, t.best, t.recent, "
-        f"{scoring.expression(store.dialect)} AS ceiling FROM (SELECT c.id, c.touch_due_at, "
+        f"WITH t AS {store.dialect.materialized()}(SELECT c.id, c.touch_due_at, "
         f"{store.dialect.days_between('?', 'c.last_touch_at')} AS days, "
         "CASE WHEN c.last_touch_at >= ? THEN 10 ELSE 0 END AS recent, "
         "(SELECT max(coalesce(d.probability, s.probability)) FROM deal d JOIN stage s "
         "ON s.id = d.stage_id WHERE d.contact_id = c.id AND d.status = 'open') AS best "
-        f"FROM contact c WHERE {TOUCH}{mine}) t ORDER BY ceiling DESC, t.touch_due_at, t.id",
+        f"FROM contact c WHERE {TOUCH}{mine}) "
+        f"SELECT t.id, t.touch_due_at, t.days, t.best, t.recent, "
+        f"{scoring.expression(store.dialect)} AS ceiling FROM t "
+        "ORDER BY ceiling DESC, t.touch_due_at, t.id",
         [clock.stamp(now), since, *due],
     )
     ranked: list[tuple[int, str, int]] = []  # (-score, touch_due_at, id)

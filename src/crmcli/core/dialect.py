@@ -53,6 +53,9 @@ class Dialect(Protocol):
     def round_half_up(self, expr: str) -> str:
         """SQL rounding a non-negative number to the nearest integer, halves up."""
 
+    def materialized(self) -> str:
+        """The hint that makes a CTE computed once (`WITH t AS MATERIALIZED (...)`)."""
+
     def fulltext(self, words: list[str], limit: int) -> tuple[str, list[Any]]:
         """A ranked full-text query over interactions, follow-up notes and contact notes.
 
@@ -136,6 +139,9 @@ class SQLiteDialect:
 
     def round_half_up(self, expr: str) -> str:
         return f"CAST(({expr}) + 0.5 AS INTEGER)"
+
+    def materialized(self) -> str:
+        return "MATERIALIZED " if sqlite3.sqlite_version_info >= (3, 35) else ""
 
     def fulltext(self, words: list[str], limit: int) -> tuple[str, list[Any]]:
         # Each word is quoted (no FTS5 syntax from user text) and prefix-matched;
@@ -252,6 +258,9 @@ class PostgresDialect:
 
     def round_half_up(self, expr: str) -> str:
         return f"CAST(floor(({expr}) + 0.5) AS INTEGER)"
+
+    def materialized(self) -> str:
+        return "MATERIALIZED "
 
     def fulltext(self, words: list[str], limit: int) -> tuple[str, list[Any]]:
         # PostgreSQL's own text search, prefix-matching each (already folded) word. The
