@@ -97,6 +97,8 @@ def test_copying_a_database_onto_itself_is_refused(tmp_path: Path) -> None:
     ok("--db", str(db), "contact", "add", "Solo Person")
     out = invoke("--db", str(db), "db", "copy", "--to", str(db))
     assert out.exit_code != 0 and "same database" in out.stderr
+    relative = invoke("--db", str(db), "db", "copy", "--to", f"{db.parent}/./{db.name}")
+    assert relative.exit_code != 0 and "same database" in relative.stderr
     assert counts(str(db))["contacts"] == 1
 
 

@@ -378,7 +378,10 @@ def forget(ctx: typer.Context, ref: Ref, yes: YesFlag = False) -> None:
     print(f"forgot #{contact_id} {result.name}: {parts}")
     if result.deals_unlinked:
         message(f"{result.deals_unlinked} deal(s) kept, no longer linked to them")
-    message(f"backups made before now still hold them ({backups_dir(store)})")
+    if store.location.is_url:
+        message("backups of the server made before now (pg_dump, base backups) still hold them")
+    else:
+        message(f"backups made before now still hold them ({backups_dir(store)})")
 
 
 @app.command("export")

@@ -110,10 +110,10 @@ def copy_database(source: Store, target: Store) -> CopyReport:
     """Copy everything in `source` into `target`, in one transaction on the target."""
     from crmcli.core.store import shown_url
 
-    if source.location.target == target.location.target:
-        raise Refused("the source and the target are the same database")
     report = CopyReport(shown_url(source.location.target), shown_url(target.location.target))
     source_id = database_id(source)
+    if source.location.target == target.location.target or database_id(target) == source_id:
+        raise Refused("the source and the target are the same database (or copies of one file)")
     marker = f"copied_from:{source_id}"
     earlier = target.value("SELECT value FROM crm_meta WHERE key = ?", (marker,))
     if earlier:
