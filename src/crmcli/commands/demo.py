@@ -145,4 +145,4 @@ def _tour(target: Path) -> None:
     print(f"  crm --db {db} tui")
     print("Point any command at the demo database with --db, or for a whole shell session:")
     print(f"  export CRM_DB={db}")
-    print("Then try: crm find <name>, crm contact list --tag vip, crm company list")
+    print("Then try: crm find <name>, crm contact list --tag vip, crm report")
