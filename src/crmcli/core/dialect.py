@@ -56,6 +56,9 @@ class Dialect(Protocol):
     def materialized(self) -> str:
         """The hint that makes a CTE computed once (`WITH t AS MATERIALIZED (...)`)."""
 
+    def stream_cursor(self, conn: Any) -> Any:
+        """A cursor whose rows stay on the database's side until fetched (exports)."""
+
     def fulltext(self, words: list[str], limit: int) -> tuple[str, list[Any]]:
         """A ranked full-text query over interactions, follow-up notes and contact notes.
 
@@ -142,6 +145,9 @@ class SQLiteDialect:
 
     def materialized(self) -> str:
         return "MATERIALIZED " if sqlite3.sqlite_version_info >= (3, 35) else ""
+
+    def stream_cursor(self, conn: Any) -> Any:
+        return conn.cursor()  # SQLite steps through the result as it is fetched
 
     def fulltext(self, words: list[str], limit: int) -> tuple[str, list[Any]]:
         # Each word is quoted (no FTS5 syntax from user text) and prefix-matched;
@@ -261,6 +267,13 @@ class PostgresDialect:
 
     def materialized(self) -> str:
         return "MATERIALIZED "
+
+    def stream_cursor(self, conn: Any) -> Any:
+        # A named (server-side) cursor, WITH HOLD so it also works outside a transaction
+        # (the connection is in autocommit): the client holds one batch at a time.
+        import uuid
+
+        return conn.cursor(name=f"crm_stream_{uuid.uuid4().hex[:12]}", withhold=True)
 
     def fulltext(self, words: list[str], limit: int) -> tuple[str, list[Any]]:
         # PostgreSQL's own text search, prefix-matching each (already folded) word. The

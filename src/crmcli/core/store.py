@@ -118,24 +118,28 @@ class Store:
 
     def stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
         """Rows as dicts, fetched in batches: flat memory for exports of any size."""
-        cur = self.conn.cursor()
-        cur.execute(self.dialect.sql(sql), params)
-        names = [d[0] for d in cur.description]
-        while batch := cur.fetchmany(1000):
-            for row in batch:
-                yield dict(zip(names, row, strict=True))
+        names, rows = self.stream_tuples(sql, params)
+        for row in rows:
+            yield dict(zip(names, row, strict=True))
 
     def stream_tuples(
         self, sql: str, params: Sequence[Any] = ()
     ) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
-        """Column names and rows as tuples, fetched in batches: the fastest way out."""
-        cur = self.conn.cursor()
+        """Column names and rows as tuples, fetched in batches: the fastest way out.
+
+        The dialect's streaming cursor keeps the result on the database's side (a
+        server-side cursor on PostgreSQL), so only a batch at a time is in memory.
+        """
+        cur = self.dialect.stream_cursor(self.conn)
         cur.execute(self.dialect.sql(sql), params)
         names = [d[0] for d in cur.description]
 
         def rows() -> Iterator[tuple[Any, ...]]:
-            while batch := cur.fetchmany(2000):
-                yield from batch
+            try:
+                while batch := cur.fetchmany(2000):
+                    yield from batch
+            finally:
+                cur.close()
 
         return names, rows()
 
