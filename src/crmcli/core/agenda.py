@@ -144,15 +144,11 @@ def touch_due(
     # place the ceiling's expression names them.
     _, candidates = store.stream_tuples(
         f"WITH t AS {store.dialect.materialized()}(SELECT c.id, c.touch_due_at, "
-        f"{store.dialect.days_between('?', 'c.last_touch_at')} AS days, "
-        "CASE WHEN c.last_touch_at >= ? THEN 10 ELSE 0 END AS recent, "
-        "(SELECT max(coalesce(d.probability, s.probability)) FROM deal d JOIN stage s "
-        "ON s.id = d.stage_id WHERE d.contact_id = c.id AND d.status = 'open') AS best "
-        f"FROM contact c WHERE {TOUCH}{mine}) "
+        f"{scoring.columns(store.dialect, ceiling=True)} FROM contact c WHERE {TOUCH}{mine}) "
         f"SELECT t.id, t.touch_due_at, t.days, t.best, t.recent, "
         f"{scoring.expression(store.dialect)} AS ceiling FROM t "
         "ORDER BY ceiling DESC, t.touch_due_at, t.id",
-        [clock.stamp(now), since, *due],
+        [*scoring.params(now, ceiling=True), *due],
     )
     ranked: list[tuple[int, str, int]] = []  # (-score, touch_due_at, id)
     while batch := list(itertools.islice(candidates, 500)):

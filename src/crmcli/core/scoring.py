@@ -24,25 +24,31 @@ RECENCY_DAYS = 180
 FREQUENCY_DAYS = 90
 
 
-def columns(dialect: Dialect) -> str:
+def columns(dialect: Dialect, *, ceiling: bool = False) -> str:
     """What scoring reads for each contact `c`, as the columns days, recent and best.
 
-    Bind `params(now)` before the query's own parameters. No touch since the window
-    opened means no interaction to count in it, so most contacts skip the count.
+    Bind `params(now, ceiling=...)` before the query's own parameters. No touch since
+    the window opened means no interaction to count in it, so most contacts skip the
+    count. With `ceiling`, recent is not counted but taken at its most (10) for anyone
+    touched inside the window: the score the contact could at best reach.
     """
+    recent = (
+        "10"
+        if ceiling
+        else "(SELECT count(*) FROM interaction i WHERE i.contact_id = c.id AND i.occurred_at >= ?)"
+    )
     return (
         f"{dialect.days_between('?', 'c.last_touch_at')} AS days, "
-        "CASE WHEN c.last_touch_at >= ? THEN (SELECT count(*) FROM interaction i "
-        "WHERE i.contact_id = c.id AND i.occurred_at >= ?) ELSE 0 END AS recent, "
+        f"CASE WHEN c.last_touch_at >= ? THEN {recent} ELSE 0 END AS recent, "
         "(SELECT max(coalesce(d.probability, s.probability)) FROM deal d JOIN stage s "
         "ON s.id = d.stage_id WHERE d.contact_id = c.id AND d.status = 'open') AS best"
     )
 
 
-def params(now: datetime) -> list[str]:
-    """The parameters of `columns`: now, then the start of the frequency window twice."""
+def params(now: datetime, *, ceiling: bool = False) -> list[str]:
+    """The parameters of `columns`: now, then the start of the frequency window."""
     since = clock.stamp(now - timedelta(days=FREQUENCY_DAYS))
-    return [clock.stamp(now), since, since]
+    return [clock.stamp(now), since] if ceiling else [clock.stamp(now), since, since]
 
 
 def expression(dialect: Dialect, t: str = "t") -> str:
