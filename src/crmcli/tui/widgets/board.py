@@ -358,12 +358,19 @@ class Board(Horizontal, can_focus=True):
     def _refilter(self) -> None:
         words = fold(self.filter_text).split()
         if not words:
-            self.shown = [list(c.cards) for c in self.columns]
-            return
-        self.shown = [
-            [card for card in c.cards if all(w in self._key(card) for w in words)]
-            for c in self.columns
-        ]
+            fresh = [list(c.cards) for c in self.columns]
+        else:
+            fresh = [
+                [card for card in c.cards if all(w in self._key(card) for w in words)]
+                for c in self.columns
+            ]
+        # A column whose cards did not change keeps its list object, so its CardList
+        # sees the same cards and is not repainted: a move repaints two columns, not all.
+        # (Equal lists of the same card dicts compare by identity first: cheap.)
+        if len(self.shown) == len(fresh):
+            pairs = zip(self.shown, fresh, strict=True)
+            fresh = [before if before == now else now for before, now in pairs]
+        self.shown = fresh
 
     # -- painting -----------------------------------------------------------------------
     def refresh_view(self) -> None:
