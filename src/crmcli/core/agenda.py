@@ -133,7 +133,8 @@ def touch_due(
     """
     from crmcli.core import owners, scoring
 
-    since = scoring.params(now)[1]
+    ceiling_params = scoring.params(now, ceiling=True)  # [now, start of the window]
+    since = ceiling_params[1]
     mine, mine_params = owners.where(store, owner, "c")
     due = [clock.stamp(now), *mine_params]
     total = int(store.value(f"SELECT count(*) FROM contact c WHERE {TOUCH}{mine}", due))
@@ -148,7 +149,7 @@ def touch_due(
         f"SELECT t.id, t.touch_due_at, t.days, t.best, t.recent, "
         f"{scoring.expression(store.dialect)} AS ceiling FROM t "
         "ORDER BY ceiling DESC, t.touch_due_at, t.id",
-        [*scoring.params(now, ceiling=True), *due],
+        [*ceiling_params, *due],
     )
     ranked: list[tuple[int, str, int]] = []  # (-score, touch_due_at, id)
     while batch := list(itertools.islice(candidates, 500)):

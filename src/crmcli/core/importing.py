@@ -278,8 +278,6 @@ class _Writer:
         if not name:
             return None
         if key is None:
-            from crmcli.core.companies import company_key
-
             key = company_key(name)
         if not key:
             return None
