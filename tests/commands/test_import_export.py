@@ -310,6 +310,39 @@ def test_import_is_atomic_when_interrupted(
     assert dump(db) == before
 
 
+def test_a_big_import_failing_late_leaves_nothing_behind(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the worker-process threshold and past a first 5,000-contact bulk write: a
+    failure at row 5,500 still rolls everything back, the first batch included."""
+    seed()
+    before = dump(db)
+    sheet = tmp_path / "big.csv"
+    sheet.write_text(
+        "Name,Email,Phone\n"
+        + "".join(
+            f"P{i},p{i}@x.org,06 12 {i // 100 % 100:02d} {i % 100:02d} 10\n" for i in range(6000)
+        ),
+        encoding="utf-8",
+    )
+    from crmcli.core import importing
+
+    calls = {"n": 0}
+    original = importing._Writer.write
+
+    def failing(self, row):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 5500:
+            raise RuntimeError("disk on fire")
+        return original(self, row)
+
+    monkeypatch.setattr(importing._Writer, "write", failing)
+    out = invoke("import", "contacts", str(sheet))
+    assert out.exit_code != 0
+    assert calls["n"] == 5500
+    assert dump(db) == before
+
+
 def test_rejects_are_reported_and_written_beside_the_input(db: Path, tmp_path: Path) -> None:
     sheet = tmp_path / "people.csv"
     sheet.write_text(

@@ -162,7 +162,12 @@ def contacts(
         progress = _Progress() if sys.stderr.isatty() else None
         try:
             summary = import_contacts(
-                store, reading.records, options, on_reject=rejects, progress=progress
+                store,
+                reading.items,
+                options,
+                on_reject=rejects,
+                progress=progress,
+                convert=reading.convert,
             )
         except BaseException:
             rejects.discard()

@@ -176,11 +176,15 @@ def search_terms(
     for norm in norms:
         add(norm, "email")
     for raw, e164 in phones:
-        # The E.164 digits, and the digits as written: `crm find` normalises a typed
-        # number to E.164 first, and matches fragments of either.
+        # The E.164 digits, and the digits as written unless the E.164 ones already hold
+        # them: `crm find` normalises a typed number to E.164 first, and matches a
+        # fragment (leading zeros dropped) inside either.
+        written = phone_mod.digits(raw)
         if e164:
             add(e164.lstrip("+"), "phone")
-        add(phone_mod.digits(raw), "phone")
+            if written.lstrip("0") in e164:
+                continue
+        add(written, "phone")
     if company:
         for word in fold(company).split():
             add(word, "company")

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, BinaryIO
 
 from crmcli.core.errors import Invalid
@@ -21,17 +22,38 @@ from crmcli.core.records import ContactRecord, Reject
 FORMATS = ("csv", "vcard", "json")
 
 
+Convert = Callable[[Any], ContactRecord | Reject | None]
+
+
 @dataclass
 class Reading:
-    """An opened import file: what it is, how its columns map, and its records."""
+    """An opened import file: what it is, how its columns map, and its records.
+
+    `items` are what the file yields as read; `convert` turns one into a record (or a
+    Reject, or None for an empty row). They are kept apart so that an import can ship
+    the raw rows of a CSV file to worker processes and convert them there: mapping
+    100,000 rows costs about a second, and pickling raw cells is cheaper than records.
+    """
 
     format: str
     source: str
-    records: Iterator[ContactRecord | Reject]
+    items: Iterator[Any]
     mapping: list[tuple[str, str | None]] = field(default_factory=list)
     header: list[str] = field(default_factory=list)
     encoding: str = "utf-8"
     delimiter: str | None = None
+    convert: Convert | None = None  # None: the items are records already
+
+    @property
+    def records(self) -> Iterator[ContactRecord | Reject]:
+        """The records, converted here (for callers that want them in this process)."""
+        if self.convert is None:
+            yield from self.items
+            return
+        for item in self.items:
+            record = self.convert(item)
+            if record is not None:
+                yield record
 
     @property
     def custom_columns(self) -> list[str]:
@@ -91,22 +113,15 @@ def open_contacts(
     mapping = sources.detect(layout.header, delimiter=layout.delimiter, date_order=date_order)
     if overrides:
         mapping = sources.apply_overrides(mapping, overrides)
-    ncols = len(layout.header)
-
-    def records() -> Iterator[ContactRecord | Reject]:
-        for line, cells in csvread.rows(stream, layout):
-            item = sources.to_record(line, cells, mapping, ncols=ncols)
-            if item is not None:
-                yield item
-
     return Reading(
         "csv",
         mapping.source,
-        records(),
+        csvread.rows(stream, layout),
         list(mapping.columns),
         layout.header,
         layout.encoding,
         layout.delimiter,
+        convert=partial(sources.row_record, mapping=mapping, ncols=len(layout.header)),
     )
 
 

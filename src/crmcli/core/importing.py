@@ -17,6 +17,7 @@ entered is replaced — least of all by a damaged value.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import itertools
 import json
@@ -24,7 +25,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from crmcli.core import emails as email_mod
 from crmcli.core import phones as phone_mod
@@ -36,6 +37,9 @@ from crmcli.core.names import split_name
 from crmcli.core.records import ContactRecord, Reject
 from crmcli.core.store import Store, Tx
 from crmcli.core.textnorm import collapse, fold, name_key
+
+if TYPE_CHECKING:
+    from crmcli.core.import_files import Convert
 
 STATUSES = {s.value for s in ContactStatus}
 
@@ -560,15 +564,27 @@ PARALLEL_AFTER = 2000  # rows: below this, starting worker processes costs more 
 CHUNK = 1000
 IN_FLIGHT = 4  # chunks queued per import, which bounds memory whatever the file's size
 
-
-def _prepare_chunk(chunk: list[ContactRecord], region: str) -> list[dict[str, Any]]:
-    return [prepare(record, region) for record in chunk]
+Prepared = list[Any]  # prepared rows (dicts) and Rejects, in file order
 
 
-def _chunks(people: Iterator[ContactRecord], size: int) -> Iterator[list[ContactRecord]]:
-    chunk: list[ContactRecord] = []
-    for record in people:
-        chunk.append(record)
+def _prepare_chunk(chunk: list[Any], region: str, convert: Convert | None) -> Prepared:
+    """Raw items in, prepared rows and rejects out (empty rows dropped), in file order."""
+    out: Prepared = []
+    for item in chunk:
+        record = item if convert is None else convert(item)
+        if record is None:
+            continue
+        if isinstance(record, Reject):
+            out.append(record)
+        elif not record.empty:
+            out.append(prepare(record, region))
+    return out
+
+
+def _chunks(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
         if len(chunk) >= size:
             yield chunk
             chunk = []
@@ -598,22 +614,23 @@ def _bulk_gc() -> Iterator[None]:
         gc.set_threshold(*thresholds)
 
 
-def _prepared(people: Iterator[ContactRecord], region: str) -> Iterator[list[dict[str, Any]]]:
+def _prepared(items: Iterable[Any], region: str, convert: Convert | None) -> Iterator[Prepared]:
     """Chunks of prepared rows in file order; a big file is prepared on every core.
 
-    Normalising (phone numbers above all) is the costly part of an import and needs no
-    database, so past PARALLEL_AFTER rows it runs in worker processes, a few chunks
-    ahead, while this process reads the file and writes what is ready.
+    Mapping and normalising (phone numbers above all) are the costly part of an import
+    and need no database, so past PARALLEL_AFTER rows they run in worker processes, a
+    few chunks ahead, on the raw rows this process reads: it only reads the file and
+    writes what is ready.
     """
-    chunks = _chunks(people, CHUNK)
-    head: list[list[ContactRecord]] = []
+    chunks = _chunks(iter(items), CHUNK)
+    head: list[list[Any]] = []
     for chunk in chunks:
         head.append(chunk)
         if len(head) * CHUNK >= PARALLEL_AFTER:
             break
     if len(head) * CHUNK < PARALLEL_AFTER or (os.cpu_count() or 1) < 2:
         for chunk in itertools.chain(head, chunks):
-            yield _prepare_chunk(chunk, region)
+            yield _prepare_chunk(chunk, region, convert)
         return
     import multiprocessing
     from collections import deque
@@ -626,7 +643,7 @@ def _prepared(people: Iterator[ContactRecord], region: str) -> Iterator[list[dic
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start) as pool:
         queued: deque[Any] = deque()
         for chunk in itertools.chain(head, chunks):
-            queued.append(pool.submit(_prepare_chunk, chunk, region))
+            queued.append(pool.submit(_prepare_chunk, chunk, region, convert))
             if len(queued) >= IN_FLIGHT:
                 yield queued.popleft().result()
         while queued:
@@ -635,55 +652,67 @@ def _prepared(people: Iterator[ContactRecord], region: str) -> Iterator[list[dic
 
 def import_contacts(
     store: Store,
-    records: Iterable[ContactRecord | Reject],
+    items: Iterable[Any],
     options: ImportOptions,
     *,
     on_reject: Callable[[Reject], None],
     progress: Callable[[int], None] | None = None,
+    convert: Convert | None = None,
 ) -> ImportSummary:
     """Import records atomically; rejects go to `on_reject` as they are met.
 
-    The file is read, prepared and written in one pass inside one transaction, so the
-    write lock is held while the file is read: other writers wait (busy_timeout).
+    `items` are records, or raw items that `convert` turns into records (a CSV file's
+    rows, converted in the worker processes). The file is read, prepared and written in
+    one pass inside one transaction, begun at the first person: a file with nobody in
+    it takes no backup and no lock. The write lock is then held while the rest of the
+    file is read, so other writers wait (busy_timeout).
     """
     summary = ImportSummary()
     region = str(store.config.get("default_region"))
+    try:
+        with contextlib.ExitStack() as stack:
+            writer: _Writer | None = None
+            for chunk in _prepared(items, region, convert):
+                rows = []
+                for entry in chunk:
+                    if isinstance(entry, Reject):
+                        summary.rejected += 1
+                        if options.strict:
+                            raise Invalid(
+                                f"line {entry.line}: {entry.reason} (--strict: nothing imported)"
+                            )
+                        on_reject(entry)
+                    else:
+                        rows.append(entry)
+                if not rows:
+                    continue
+                summary.rows += len(rows)
+                if progress:
+                    progress(summary.rows)
+                if writer is None:
+                    writer = _begin(stack, store, options, summary)
+                writer.write_chunk(rows)
+            if writer is not None:
+                writer.flush()
+                if options.dry_run:
+                    raise _DryRun
+    except _DryRun:
+        pass
+    return summary
 
-    def people() -> Iterator[ContactRecord]:
-        for item in records:
-            if isinstance(item, Reject):
-                summary.rejected += 1
-                if options.strict:
-                    raise Invalid(f"line {item.line}: {item.reason} (--strict: nothing imported)")
-                on_reject(item)
-                continue
-            if item.empty:
-                continue
-            summary.rows += 1
-            if progress and summary.rows % 1000 == 0:
-                progress(summary.rows)
-            yield item
 
-    stream = people()
-    first = next(stream, None)  # nothing to import: no backup, no transaction
-    if first is None:
-        return summary
+def _begin(
+    stack: contextlib.ExitStack, store: Store, options: ImportOptions, summary: ImportSummary
+) -> _Writer:
+    """Back up a non-empty database, then open the import's one write transaction."""
     if not options.dry_run and store.value("SELECT id FROM contact LIMIT 1") is not None:
         from crmcli.core.backup import auto_backup
 
         auto_backup(store, "pre-import")
     store.dialect.bulk_mode(store.conn)
-    try:
-        with _bulk_gc(), store.write(options.label) as tx:
-            writer = _Writer(tx, options, summary)
-            for chunk in _prepared(itertools.chain([first], stream), region):
-                writer.write_chunk(chunk)
-            writer.flush()
-            if options.dry_run:
-                raise _DryRun
-    except _DryRun:
-        pass
-    return summary
+    stack.enter_context(_bulk_gc())
+    tx = stack.enter_context(store.write(options.label))
+    return _Writer(tx, options, summary)
 
 
 # -- deals --------------------------------------------------------------------------------

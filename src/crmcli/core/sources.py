@@ -848,6 +848,13 @@ def _plan_for(mapping: Mapping) -> _Plan:
     return plan
 
 
+def row_record(
+    item: tuple[int, list[str]], *, mapping: Mapping, ncols: int
+) -> ContactRecord | Reject | None:
+    """`to_record` for one (line, cells) item of `csvread.rows` (picklable as a partial)."""
+    return to_record(item[0], item[1], mapping, ncols=ncols)
+
+
 def to_record(
     line: int, cells: list[str], mapping: Mapping, *, ncols: int
 ) -> ContactRecord | Reject | None:
