@@ -7,18 +7,14 @@ from typing import Any
 
 from crmcli.core.errors import Ambiguous, Invalid, NotFound
 from crmcli.core.store import Store, Tx
-from crmcli.core.textnorm import clean, collapse, fold
+from crmcli.core.textnorm import clean, collapse, company_words
 
 _DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
 def company_key(name: str) -> str:
     """Folded company name without legal suffixes, so "ACME SAS" matches "Acme"."""
-    words = fold(name).split()
-    legal = {"inc", "ltd", "llc", "sa", "sas", "sarl", "gmbh", "ag", "bv", "plc", "corp", "co"}
-    while len(words) > 1 and words[-1] in legal:
-        words.pop()
-    return " ".join(words)
+    return " ".join(company_words(name))
 
 
 def check_domain(domain: str) -> str:

@@ -21,7 +21,7 @@ from crmcli.core import phones as phone_mod
 from crmcli.core.errors import Invalid, NotFound
 from crmcli.core.names import split_name
 from crmcli.core.store import Store, Tx
-from crmcli.core.textnorm import clean, collapse, fold, name_key
+from crmcli.core.textnorm import clean, collapse, company_words, fold, name_key
 
 
 class ContactStatus(StrEnum):
@@ -186,7 +186,7 @@ def search_terms(
                 continue
         add(written, "phone")
     if company:
-        for word in fold(company).split():
+        for word in company_words(company):
             add(word, "company")
     for tag in tags:
         for word in fold(tag).split():

@@ -425,8 +425,6 @@ class _Writer:
                     None,
                 )
             )
-        # Sorted by key, index inserts touch neighbouring pages: far fewer cache misses.
-        self.batch["search_term"].sort()
         for table, columns in _BULK.items():
             rows = self.batch[table]
             self.tx.insert_many(table, columns, rows)
@@ -640,6 +638,7 @@ def _prepared(items: Iterable[Any], region: str, convert: Convert | None) -> Ite
         "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     )
     workers = os.cpu_count() or 2
+    phone_mod.warm(region)  # before the fork: the workers inherit it
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start) as pool:
         queued: deque[Any] = deque()
         for chunk in itertools.chain(head, chunks):

@@ -101,10 +101,12 @@ class _Keys:
 
 def _ids(*sources: dict[_K, list[int]], key: _K) -> list[int]:
     """The ids under `key` in every source, smallest first (the database's order)."""
-    found: set[int] = set()
-    for source in sources:
-        found.update(source.get(key, ()))
-    return sorted(found)
+    found = [ids for source in sources if (ids := source.get(key))]
+    if not found:
+        return []  # the usual answer: nobody has it
+    if len(found) == 1:
+        return sorted(set(found[0]))
+    return sorted(set().union(*found))
 
 
 class Matcher:

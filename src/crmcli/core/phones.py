@@ -123,6 +123,13 @@ class _CompiledOnce:
         return getattr(re, name)
 
 
+def warm(region: str) -> None:
+    """Load libphonenumber and `region`'s metadata now: done before an import forks its
+    workers, each of them starts with it loaded instead of loading its own (~0.3 s)."""
+    phonenumbers = _library()
+    phonenumbers.PhoneMetadata.metadata_for_region(region)
+
+
 def digits(text: str) -> str:
     """Only the digits of a text (for matching partial numbers)."""
     return _DIGITS.sub("", text)

@@ -59,6 +59,19 @@ def name_key(name: str) -> str:
     return " ".join(words)
 
 
+LEGAL_FORMS = frozenset("inc ltd llc sa sas sarl gmbh ag bv plc corp co".split())
+
+
+def company_words(name: str) -> list[str]:
+    """A company name's folded words without trailing legal forms ("ACME SAS" -> acme):
+    its identity for matching, and its words in the search index (where "sas" would
+    only match every French company)."""
+    words = fold(name).split()
+    while len(words) > 1 and words[-1] in LEGAL_FORMS:
+        words.pop()
+    return words
+
+
 def tokens(text: str) -> list[str]:
     """Words of the folded text, for the search index."""
     return fold(text).split()
