@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Letters NFKD does not decompose into a base letter plus a mark.
 _EXTRA = str.maketrans(
@@ -41,12 +42,21 @@ _ASCII_NON_WORD = re.compile(r"[^a-z0-9]+")
 
 def fold(text: str) -> str:
     """Lower-case, accent-free, punctuation-free, single-spaced; emoji dropped."""
+    if len(text) <= 64:  # a name, a company, a tag: met again and again in an import
+        return _fold_short(text)
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
     if text.isascii():  # the common case, ten times cheaper: no Unicode tables needed
         return " ".join(_ASCII_NON_WORD.sub(" ", text.lower()).split())
     text = unicodedata.normalize("NFKD", text.translate(_EXTRA))
     kept = [ch for ch in text if not unicodedata.combining(ch)]
     flat = "".join(kept).casefold()
     return " ".join(_NON_WORD.sub(" ", flat).replace("_", " ").split())
+
+
+_fold_short = lru_cache(maxsize=8192)(_fold)
 
 
 def name_key(name: str) -> str:
