@@ -177,6 +177,35 @@ def test_export_neutralises_formulas_but_not_phones(db: Path) -> None:
     assert js["name"] == '=HYPERLINK("http://evil")'  # JSON is never altered
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+def test_interaction_export_neutralises_like_every_other_export(backend: str) -> None:
+    """The interaction CSV is neutralised by the database on SQLite, in Python on a
+    server: both must agree with `neutralise` cell for cell, and --raw alters nothing."""
+    from crmcli.core.exporting import neutralise
+
+    invoke("contact", "add", "=Evil Name")
+    summaries = [
+        '=HYPERLINK("http://evil")',
+        "@SUM(A1)",
+        "+33 6 12 34 56 78",
+        "-42",
+        "+cmd|' /C calc'!A0",
+        "-1+2",
+        "plain, with a comma",
+    ]
+    for text in summaries:
+        out = invoke("log", "note", "=Evil Name", "--", text)
+        assert out.exit_code == 0, out.stderr
+    for fmt, delimiter in (("csv", ","), ("tsv", "\t")):
+        text = invoke("export", "interactions", "--format", fmt).stdout
+        rows = list(csv.DictReader(io.StringIO(text), delimiter=delimiter))
+        assert [r["summary"] for r in rows] == [neutralise(s) for s in summaries]
+        assert {r["contact"] for r in rows} == {"'=Evil Name"}
+        assert {r["kind"] for r in rows} == {"note"}
+    raw = list(csv.DictReader(io.StringIO(invoke("export", "interactions", "--raw").stdout)))
+    assert [r["summary"] for r in raw] == summaries and raw[0]["contact"] == "=Evil Name"
+
+
 def test_export_other_entities(db: Path, tmp_path: Path) -> None:
     seed()
     invoke("log", "call", "marc", 'Pricing, again; "quotes"')

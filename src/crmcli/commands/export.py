@@ -175,14 +175,10 @@ def interactions(
     if chosen in (OutputFormat.csv, OutputFormat.tsv):
         from crmcli.commands._output import write_csv_tuples
 
-        columns, rows = exporting.interaction_tuples(store, contact_id=contact_id)
+        columns, rows = exporting.interaction_tuples(store, contact_id=contact_id, safe=not raw)
         with destination(output) as out:
             write_csv_tuples(
-                columns,
-                rows,
-                out,
-                safe=not raw,
-                delimiter="\t" if chosen is OutputFormat.tsv else ",",
+                columns, rows, out, delimiter="\t" if chosen is OutputFormat.tsv else ","
             )
         return
     _tabular(

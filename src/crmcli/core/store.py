@@ -15,6 +15,7 @@ Opening is where the store protects the rep's data:
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sqlite3
@@ -22,6 +23,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +135,10 @@ class Store:
         cur = self.dialect.stream_cursor(self.conn)
         cur.execute(self.dialect.sql(sql), params)
         names = [d[0] for d in cur.description]
+        if self.dialect.name == "sqlite":
+            # Batches chained in C, no generator frame per row; the cursor needs no
+            # closing (SQLite resets the statement when it is done).
+            return names, itertools.chain.from_iterable(iter(partial(cur.fetchmany, 2000), []))
 
         def rows() -> Iterator[tuple[Any, ...]]:
             try:
