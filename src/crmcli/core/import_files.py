@@ -45,17 +45,6 @@ class Reading:
     convert: Convert | None = None  # None: the items are records already
 
     @property
-    def records(self) -> Iterator[ContactRecord | Reject]:
-        """The records, converted here (for callers that want them in this process)."""
-        if self.convert is None:
-            yield from self.items
-            return
-        for item in self.items:
-            record = self.convert(item)
-            if record is not None:
-                yield record
-
-    @property
     def custom_columns(self) -> list[str]:
         return [h for h, f in self.mapping if f is None and h]
 
