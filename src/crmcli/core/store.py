@@ -419,18 +419,7 @@ def _check_server_schema(store: Store, *, write: bool) -> None:
             raise NotFound(f"no crm data in {where} yet (add a contact, or `crm db copy` into it)")
         _initialise(store)
         return
-    if version > migrations.CURRENT:
-        raise StoreUnavailable(
-            f"{where} was written by a newer crm (schema v{version}; this crm knows up to "
-            f"v{migrations.CURRENT}): upgrade crm to use it"
-        )
-    if not write:
-        raise StoreUnavailable(
-            f"{where} has schema v{version}, older than this crm's v{migrations.CURRENT}: "
-            "run `crm db upgrade`"
-        )
-    store.upgraded_from = version
-    upgrade(store)
+    _upgrade_or_refuse(store, where, version, write=write, hint="run `crm db upgrade`")
 
 
 def _create_file(path: Path, explicit: bool) -> None:
@@ -497,15 +486,21 @@ def _check_schema(store: Store, path: Path, *, write: bool) -> None:
             raise NotFound(f"no crm data in {path} yet (it is an empty database)")
         _initialise(store)
         return
+    hint = "run `crm db upgrade` (a backup is taken first)"
+    _upgrade_or_refuse(store, str(path), version, write=write, hint=hint)
+
+
+def _upgrade_or_refuse(store: Store, where: str, version: int, *, write: bool, hint: str) -> None:
+    """A database at another schema version than this crm's: refuse a newer one, and an
+    older one on a read-only command (`hint` says what to run); upgrade it otherwise."""
     if version > migrations.CURRENT:
         raise StoreUnavailable(
-            f"{path} was written by a newer crm (schema v{version}; this crm knows up to "
+            f"{where} was written by a newer crm (schema v{version}; this crm knows up to "
             f"v{migrations.CURRENT}): upgrade crm to use it"
         )
     if not write:
         raise StoreUnavailable(
-            f"{path} has schema v{version}, older than this crm's v{migrations.CURRENT}: "
-            "run `crm db upgrade` (a backup is taken first)"
+            f"{where} has schema v{version}, older than this crm's v{migrations.CURRENT}: {hint}"
         )
     store.upgraded_from = version
     upgrade(store)
