@@ -708,7 +708,7 @@ def _begin(
         from crmcli.core.backup import auto_backup
 
         auto_backup(store, "pre-import")
-    store.dialect.bulk_mode(store.conn)
+    stack.enter_context(store.dialect.bulk_mode(store.conn))
     stack.enter_context(_bulk_gc())
     tx = stack.enter_context(store.write(options.label))
     return _Writer(tx, options, summary)
