@@ -372,6 +372,52 @@ def test_a_big_import_failing_late_leaves_nothing_behind(
     assert dump(db) == before
 
 
+def test_a_big_import_leaves_every_row_attached_and_every_note_searchable(
+    db: Path, tmp_path: Path
+) -> None:
+    """The bulk path skips per-row foreign-key checks: what it writes must still hold
+    together, its notes must be indexed, and the checks must come back on."""
+    seed()
+    lines = ["Name,Email,Phone,Company,Tags,Notes"]
+    for i in range(6000):
+        note = f"met at booth {i}" if i % 3 == 0 else ""
+        phone = f"06 12 {i // 100 % 100:02d} {i % 100:02d} 10"
+        lines.append(f"Person {i},p{i}@x.org,{phone},Co {i % 7},t{i % 4},{note}")
+    sheet = tmp_path / "big.csv"
+    sheet.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = invoke("import", "contacts", str(sheet))
+    assert out.exit_code == 0, out.stderr
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        orphans = conn.execute(
+            "SELECT count(*) FROM search_term WHERE contact_id NOT IN (SELECT id FROM contact)"
+        ).fetchone()
+        assert orphans == (0,)
+        noted = conn.execute(
+            "SELECT count(*) FROM contact_fts WHERE contact_fts MATCH 'booth'"
+        ).fetchone()
+        assert noted == (2000,)
+    finally:
+        conn.close()
+    found = invoke("search", "booth 2997")
+    assert "Person 2997" in found.stdout
+    # The importing connection enforces foreign keys again once its import is done.
+    from crmcli.core.config import Config
+    from crmcli.core.importing import ImportOptions, import_contacts
+    from crmcli.core.records import ContactRecord
+    from crmcli.core.store import open_store
+
+    store = open_store(str(db), Config({}, tmp_path / "c.toml"), write=True)
+    try:
+        record = ContactRecord(line=2, full_name="Late Comer", emails=[("late@x.org", None)])
+        summary = import_contacts(store, [record], ImportOptions(), on_reject=print)
+        assert summary.created == 1
+        assert store.conn.execute("PRAGMA foreign_keys").fetchone() == (1,)
+    finally:
+        store.close()
+
+
 def test_rejects_are_reported_and_written_beside_the_input(db: Path, tmp_path: Path) -> None:
     sheet = tmp_path / "people.csv"
     sheet.write_text(
