@@ -3,8 +3,9 @@
 Decision: a number that cannot be parsed is not rejected. It is stored as
 written with no E.164 form and reported as a warning (and by `crm doctor`),
 because a rep would rather keep a half-usable number than lose it. Parsing
-goes through Google's libphonenumber port, imported only when a number is
-actually parsed; results are cached because imports repeat the same numbers.
+goes through Google's libphonenumber (its Rust port first, its Python port as
+the reference: see `parse_phone`), imported only when a number is actually
+parsed; results are cached because imports repeat the same numbers.
 """
 
 from __future__ import annotations
@@ -167,10 +168,11 @@ class _CompiledOnce:
 
 
 def warm(region: str) -> None:
-    """Load libphonenumber and `region`'s metadata now: done before an import forks its
-    workers, each of them starts with it loaded instead of loading its own (~0.3 s)."""
+    """Load both libraries and `region`'s metadata now: done before an import forks its
+    workers, each of them starts with them loaded instead of loading its own (~0.3 s)."""
     phonenumbers = _library()
     phonenumbers.PhoneMetadata.metadata_for_region(region)
+    _fast_library()
 
 
 def digits(text: str) -> str:
