@@ -69,17 +69,11 @@ def _parse_valid(library: Any, raw: str, candidate: str, region: str) -> Phone |
     """The number, formatted, when `library` parses it as valid; else None."""
     try:
         number = library.parse(candidate, region)
-        if not library.is_valid_number(number):
-            return None
-        e164 = library.format_number(number, library.PhoneNumberFormat.E164)
-        extension = number.extension or None
-        number.extension = None  # formatted without it; `display` appends it
-        formatted = library.format_number(number, library.PhoneNumberFormat.INTERNATIONAL)
+        return _stored(library, raw, number) if library.is_valid_number(number) else None
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException:  # not a number to it, or its own failure (a Rust panic is a
         return None  # BaseException): either way the reference decides
-    return Phone(raw, e164, extension, formatted)
 
 
 def _parse_reference(raw: str, candidate: str, region: str) -> Phone:
@@ -97,10 +91,15 @@ def _parse_reference(raw: str, candidate: str, region: str) -> Phone:
         or (explicit and phonenumbers.is_possible_number(number))
     ):
         return Phone(raw, None, None)
-    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return _stored(phonenumbers, raw, number)
+
+
+def _stored(library: Any, raw: str, number: Any) -> Phone:
+    """What is kept of a number `library` accepted: E.164, extension, display format."""
+    e164 = library.format_number(number, library.PhoneNumberFormat.E164)
     extension = number.extension or None
     number.extension = None  # formatted without it; `display` appends it
-    formatted = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    formatted = library.format_number(number, library.PhoneNumberFormat.INTERNATIONAL)
     return Phone(raw, e164, extension, formatted)
 
 
