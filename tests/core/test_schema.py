@@ -48,6 +48,16 @@ def _describe(url: str) -> dict[str, object]:
             ),
             "uniques": sorted(tuple(u["column_names"]) for u in insp.get_unique_constraints(table)),
         }
+    if url.startswith("sqlite"):  # how each table is stored: reflection does not say
+        with engine.connect() as conn:
+            stored = conn.exec_driver_sql(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'table'"
+            )
+            out["without rowid"] = sorted(
+                str(name)
+                for name, sql in stored
+                if name in out and "WITHOUT ROWID" in str(sql).upper()
+            )
     engine.dispose()
     return out
 

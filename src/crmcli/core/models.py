@@ -156,6 +156,8 @@ class SearchTerm(SQLModel, table=True):
     """
 
     __tablename__ = "search_term"
+    # The rows are the key's B-tree (schema v4): each term is stored once.
+    __table_args__ = {"sqlite_with_rowid": False}
 
     term: str = Field(primary_key=True)
     contact_id: int = Field(

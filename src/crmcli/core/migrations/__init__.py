@@ -13,7 +13,12 @@ import importlib
 from types import ModuleType
 
 # Module names in order; CURRENT is the version a database has after all of them.
-MODULES: tuple[str, ...] = ("m0001_initial", "m0002_fulltext", "m0003_report_indexes")
+MODULES: tuple[str, ...] = (
+    "m0001_initial",
+    "m0002_fulltext",
+    "m0003_report_indexes",
+    "m0004_search_term_clustered",
+)
 CURRENT = len(MODULES)
 
 
