@@ -71,3 +71,22 @@ def test_python_dash_m(tmp_path: Path) -> None:
         [sys.executable, "-m", "crmcli", "--version"], capture_output=True, text=True
     )
     assert out.returncode == 0 and out.stdout.startswith("crm ")
+
+
+def test_a_configured_region_costs_the_hot_commands_no_phone_library(tmp_path: Path) -> None:
+    """Reading `default_region` from the config file must not import libphonenumber
+    (~30 ms); only setting it checks it against the library's list of regions."""
+    config = tmp_path / "config.toml"
+    config.write_text('default_region = "FR"\n', encoding="utf-8")
+    env = {**os.environ, "CRM_DB": str(tmp_path / "crm.db"), "CRM_CONFIG": str(config)}
+    assert run("contact", "add", "Ann Lee", "--email", "ann@x.org", env=env).returncode == 0
+    code = (
+        "import sys\nfrom crmcli.cli import run\nrun(['find', 'ann'])\n"
+        "sys.stderr.write('LOADED:' + ','.join(m for m in ('phonenumbers', 'rphonenumbers')"
+        " if m in sys.modules) + '\\n')"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert "LOADED:\n" in out.stderr, out.stderr
+    refused = run("config", "set", "default_region", "ZZ", env=env)
+    assert refused.returncode == 2 and "unknown region" in refused.stderr
+    assert config.read_text(encoding="utf-8") == 'default_region = "FR"\n'

@@ -25,11 +25,16 @@ def _region(value: str) -> str:
         raise Invalid(
             f"default_region must be a two-letter country code such as FR or US, not {value!r}"
         )
-    from phonenumbers import SUPPORTED_REGIONS  # only when the setting is changed
+    return code
+
+
+def _known_region(code: str) -> None:
+    """Checked when the setting is set, not at every start: the list of regions comes
+    with libphonenumber, ~30 ms to import, which the hot commands must not pay."""
+    from phonenumbers import SUPPORTED_REGIONS
 
     if code not in SUPPORTED_REGIONS:
-        raise Invalid(f"unknown region {value!r} (use a two-letter country code such as FR or US)")
-    return code
+        raise Invalid(f"unknown region {code!r} (use a two-letter country code such as FR or US)")
 
 
 def _choice(*choices: str) -> Callable[[str], str]:
@@ -90,8 +95,16 @@ class Setting:
 
     key: str
     doc: str
-    parse: Callable[[str], Any]
+    parse: Callable[[str], Any]  # every time the file is read
     default: Callable[[], Any]
+    check: Callable[[Any], None] | None = None  # a costlier check, when a value is set
+
+    def accept(self, value: str) -> Any:
+        """The value as stored, fully checked (setting it, or validating a flag)."""
+        parsed = self.parse(value)
+        if self.check is not None:
+            self.check(parsed)
+        return parsed
 
 
 SETTINGS: dict[str, Setting] = {
@@ -108,6 +121,7 @@ SETTINGS: dict[str, Setting] = {
             "country for phone numbers written without +code (ISO 3166, e.g. FR)",
             _region,
             _default_region,
+            _known_region,
         ),
         Setting(
             "date_order",
@@ -186,7 +200,7 @@ def _setting(key: str) -> Setting:
 
 def validate(key: str, value: str) -> Any:
     """A value as that setting would store it, or Invalid: the same rules everywhere."""
-    return _setting(key).parse(value)
+    return _setting(key).accept(value)
 
 
 def load(path: Path | None = None) -> Config:
@@ -216,7 +230,7 @@ def set_value(key: str, value: str, path: Path | None = None) -> Any:
     """Validate and store one setting; returns the parsed value."""
     setting = _setting(key)
     try:
-        parsed = setting.parse(value)
+        parsed = setting.accept(value)
     except Invalid as exc:
         raise Invalid(f"{key}: {exc.message}") from exc
     path = path or config_path()
