@@ -418,6 +418,34 @@ def test_a_big_import_leaves_every_row_attached_and_every_note_searchable(
         store.close()
 
 
+def test_a_failing_worker_process_fails_the_import_in_one_line(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug in a worker process (past the parallel threshold) is one clean error, and
+    the database is left as it was."""
+    from crmcli.core import importing
+
+    seed()
+    before = dump(db)
+    sheet = tmp_path / "big.csv"
+    sheet.write_text(
+        "Name,Email\n" + "".join(f"P{i},p{i}@x.org\n" for i in range(5000)), encoding="utf-8"
+    )
+    original = importing._prepare_chunk
+
+    def failing(chunk, region, convert):  # type: ignore[no-untyped-def]
+        if any(item[1][0] == "P4321" for item in chunk):  # a row the workers get
+            raise ValueError("cannot read this row")
+        return original(chunk, region, convert)
+
+    monkeypatch.setattr(importing, "_prepare_chunk", failing)
+    out = invoke("import", "contacts", str(sheet))
+    assert out.exit_code != 0
+    assert out.stderr.count("\n") == 1 and "cannot read this row" in out.stderr, out.stderr
+    assert "Traceback" not in out.stderr
+    assert dump(db) == before
+
+
 def test_rejects_are_reported_and_written_beside_the_input(db: Path, tmp_path: Path) -> None:
     sheet = tmp_path / "people.csv"
     sheet.write_text(

@@ -630,23 +630,96 @@ def _prepared(items: Iterable[Any], region: str, convert: Convert | None) -> Ite
         for chunk in itertools.chain(head, chunks):
             yield _prepare_chunk(chunk, region, convert)
         return
-    import multiprocessing
-    from collections import deque
-    from concurrent.futures import ProcessPoolExecutor
-
-    context = multiprocessing.get_context(
-        "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    )
     workers = os.cpu_count() or 2
     phone_mod.warm(region)  # before the fork: the workers inherit it
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start) as pool:
-        queued: deque[Any] = deque()
-        for chunk in itertools.chain(head, chunks):
-            queued.append(pool.submit(_prepare_chunk, chunk, region, convert))
-            if len(queued) >= IN_FLIGHT:
-                yield queued.popleft().result()
-        while queued:
-            yield queued.popleft().result()
+    with _Workers(workers, region, convert) as pool:
+        yield from pool.map(itertools.chain(head, chunks))
+
+
+class _Workers:
+    """Worker processes fed through one pipe each, by this process's own thread.
+
+    Not a ProcessPoolExecutor: its feeder and result threads pickle and unpickle in this
+    process beside the thread that writes, and every row the writer's `executemany`
+    steps releases the GIL to them. Here the writing thread does its own sends and
+    receives, between chunks. Each worker holds one chunk at a time, handed over only
+    once its previous result is read, so neither side ever blocks on a full pipe;
+    memory stays bounded by one chunk a worker.
+    """
+
+    def __init__(self, count: int, region: str, convert: Convert | None) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context(
+            "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+        )
+        self.pipes: list[Any] = []
+        self.processes: list[Any] = []
+        for _ in range(count):
+            here, there = context.Pipe()
+            process = context.Process(target=_serve, args=(there, region, convert), daemon=True)
+            process.start()
+            there.close()
+            self.pipes.append(here)
+            self.processes.append(process)
+
+    def __enter__(self) -> _Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for pipe in self.pipes:
+            with contextlib.suppress(OSError):
+                pipe.send(None)
+            pipe.close()
+        for process in self.processes:
+            process.join(timeout=5)
+            if process.is_alive():  # interrupted midway: its chunk is of no use now
+                process.terminate()
+                process.join()
+
+    def _receive(self, index: int) -> Prepared:
+        try:
+            ok, result = self.pipes[index].recv()
+        except EOFError:
+            raise RuntimeError("an import worker process died") from None
+        if not ok:
+            raise RuntimeError(f"an import worker failed: {result}")
+        return result  # type: ignore[no-any-return]
+
+    def map(self, chunks: Iterable[list[Any]]) -> Iterator[Prepared]:
+        """Prepared chunks, in the order of `chunks`."""
+        count = len(self.pipes)
+        sent = received = 0
+        for chunk in chunks:
+            if sent - received == count:  # every worker busy: take the oldest result
+                result = self._receive(received % count)
+                received += 1
+                self.pipes[sent % count].send(chunk)  # that worker is free again
+                sent += 1
+                yield result
+            else:
+                self.pipes[sent % count].send(chunk)
+                sent += 1
+        while received < sent:
+            yield self._receive(received % count)
+            received += 1
+
+
+def _serve(pipe: Any, region: str, convert: Convert | None) -> None:
+    """A worker's loop: raw chunks in, prepared chunks out, until None arrives.
+
+    Ctrl-C reaches the workers too: they stop quietly and the importing process, which
+    rolls the transaction back, reports it.
+    """
+    _worker_start()
+    with contextlib.suppress(KeyboardInterrupt, EOFError, BrokenPipeError):
+        while (chunk := pipe.recv()) is not None:
+            result: tuple[bool, Any]
+            try:
+                result = (True, _prepare_chunk(chunk, region, convert))
+            except Exception as exc:  # reported, then raised by the importing process
+                result = (False, f"{type(exc).__name__}: {exc}")
+            pipe.send(result)
 
 
 def import_contacts(
