@@ -3,7 +3,7 @@
 One streaming pass, in chunks of CHUNK records, inside one `BEGIN IMMEDIATE` transaction:
 1. prepare: each record is normalised (names, emails, phones, URLs, dates) and its
    search-index rows computed; past PARALLEL_AFTER rows this runs in worker processes
-   on every core, a few chunks ahead of the writer;
+   on every core, each a chunk ahead of the writer;
 2. write: each chunk is matched against the database (and against the rows of this
    same file already met) with a few batched lookups, then its people are created,
    updated or skipped; new contacts go out in bulk inserts of about BATCH.
@@ -560,7 +560,6 @@ class _Writer:
 
 PARALLEL_AFTER = 2000  # rows: below this, starting worker processes costs more than it saves
 CHUNK = 1000
-IN_FLIGHT = 4  # chunks queued per import, which bounds memory whatever the file's size
 
 Prepared = list[Any]  # prepared rows (dicts) and Rejects, in file order
 
