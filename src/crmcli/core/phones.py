@@ -55,56 +55,38 @@ def parse_phone(text: str, region: str) -> Phone:
     Google's libphonenumber answer: rphonenumbers (Rust, about 7 us a number, what lets
     a big import keep up with a plain CSV loader), and phonenumbers (Python, about 60
     us) where the first is not installed or fails. Both carry their own copy of the
-    numbering plans: see `_parse_fast` for how far they agree.
+    numbering plans: see `_parse_with` for how far they agree.
     """
     raw = " ".join(text.split())
     candidate = _TRUNK.sub(r"\1 ", raw)  # "+44 (0)20 ..." -> "+44 20 ..."
     explicit = candidate.lstrip().startswith(("+", "00"))
     fast = _fast_library()
     if fast is not None:
-        found = _parse_fast(fast, raw, candidate, region, explicit=explicit)
-        if found is not None:
-            return found
-    return _parse_reference(raw, candidate, region, explicit=explicit)
+        try:
+            return _parse_with(fast, raw, candidate, region, explicit=explicit)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException:  # its own failure (a Rust panic is a BaseException)
+            pass
+    return _parse_with(_library(), raw, candidate, region, explicit=explicit)
 
 
-def _parse_fast(
-    library: Any, raw: str, candidate: str, region: str, *, explicit: bool
-) -> Phone | None:
-    """rphonenumbers' answer, or None if it failed (a Rust panic is a BaseException).
+def _parse_with(library: Any, raw: str, candidate: str, region: str, *, explicit: bool) -> Phone:
+    """One library's answer: a valid number, or a possible one with its own +code.
 
-    Measured against phonenumbers on 600,000 random and malformed inputs in 24 regions:
-    the same E.164 (or the same "not a number") for all but 6, ranges one copy of the
-    numbering plans has retired; the display differed in 775, never in its digits,
-    nearly all possible but invalid numbers with their +86, which it groups and
-    phonenumbers leaves in one block (+86 304 2357 2576 against +86 30423572576).
+    rphonenumbers against phonenumbers, on 600,000 random and malformed inputs in 24
+    regions: the same E.164 (or the same "not a number") for all but 6, ranges one copy
+    of the numbering plans has retired; the display differed in 775, never in its
+    digits, nearly all possible but invalid numbers with their +86, which the first
+    groups and the second leaves in one block (+86 304 2357 2576, +86 30423572576).
     """
     try:
         number = library.parse(candidate, region)
-        if library.is_valid_number(number) or (explicit and library.is_possible_number(number)):
-            return _stored(library, raw, number)
     except library.NumberParseException:
-        pass  # not a number to it
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except BaseException:
-        return None
+        return Phone(raw, None, None)
+    if library.is_valid_number(number) or (explicit and library.is_possible_number(number)):
+        return _stored(library, raw, number)
     return Phone(raw, None, None)
-
-
-def _parse_reference(raw: str, candidate: str, region: str, *, explicit: bool) -> Phone:
-    """phonenumbers' answer, by the same rule."""
-    phonenumbers = _library()
-    try:
-        number = phonenumbers.parse(candidate, region)
-    except phonenumbers.NumberParseException:
-        return Phone(raw, None, None)
-    if not (
-        phonenumbers.is_valid_number(number)
-        or (explicit and phonenumbers.is_possible_number(number))
-    ):
-        return Phone(raw, None, None)
-    return _stored(phonenumbers, raw, number)
 
 
 def _stored(library: Any, raw: str, number: Any) -> Phone:
