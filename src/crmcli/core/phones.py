@@ -17,7 +17,6 @@ from typing import Any
 
 _TRUNK = re.compile(r"^(\+\d{1,3})\s*\(0\)\s*")
 _DIGITS = re.compile(r"\D")
-_NOT_ASCII_DIGIT = re.compile(r"[^0-9]")
 
 
 @dataclass(frozen=True)
@@ -110,55 +109,11 @@ def _fast_library() -> Any | None:
 
 @lru_cache(maxsize=1)
 def _library() -> Any:
-    """libphonenumber, imported on first use (~20 ms), with two exact speed-ups.
-
-    `parse` runs every number through `normalize_digits_only` twice, which looks up
-    each character's Unicode digit value in a Python loop. For an ASCII text the answer
-    is known without the loop (only 0-9 are ASCII digits), so that case is answered by
-    one regex and every other text still goes through the original. And the library's
-    `re.compile` calls are answered from a dict (`_CompiledOnce`). Results are
-    identical (tests/core/test_phones.py compares them with the library as shipped);
-    a number costs about 12% fewer instructions, the parse alone 20%.
-    """
+    """phonenumbers, imported on first use (~20 ms): the fallback where rphonenumbers is
+    missing or fails."""
     import phonenumbers
-    from phonenumbers import phonenumberutil
 
-    original = getattr(phonenumberutil, "normalize_digits_only", None)
-    if original is not None and not getattr(original, "_crm_fast", False):
-
-        def normalize_digits_only(number: str, keep_non_digits: bool = False) -> str:
-            if number.__class__ is str and number.isascii():
-                return number if keep_non_digits else _NOT_ASCII_DIGIT.sub("", number)
-            return str(original(number, keep_non_digits))
-
-        normalize_digits_only._crm_fast = True  # type: ignore[attr-defined]
-        normalize_digits_only.original = original  # type: ignore[attr-defined]
-        phonenumberutil.normalize_digits_only = normalize_digits_only
-    if getattr(phonenumberutil, "re", None) is re:
-        phonenumberutil.re = _CompiledOnce()  # type: ignore[attr-defined]
     return phonenumbers
-
-
-class _CompiledOnce:
-    """The `re` module as libphonenumber sees it, with `compile` answered from a dict.
-
-    The library compiles its metadata's patterns at every use (about 15 times a number);
-    `re.compile`'s own cache makes that correct but not cheap. The patterns come from
-    fixed metadata, so the dict stays small; everything else is the real `re`.
-    """
-
-    def __init__(self) -> None:
-        self._patterns: dict[tuple[str, int], re.Pattern[str]] = {}
-
-    def compile(self, pattern: str, flags: int = 0) -> re.Pattern[str]:
-        key = (pattern, flags)
-        found = self._patterns.get(key)
-        if found is None:
-            found = self._patterns[key] = re.compile(pattern, flags)
-        return found
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(re, name)
 
 
 def warm(region: str) -> None:
