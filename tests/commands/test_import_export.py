@@ -418,6 +418,32 @@ def test_a_big_import_leaves_every_row_attached_and_every_note_searchable(
         store.close()
 
 
+def test_a_big_vcard_file_is_prepared_in_the_worker_processes(db: Path, tmp_path: Path) -> None:
+    """Past the parallel threshold, records that are not plain rows (vCards) still cross
+    to the workers and back; ids are unique and every child row is attached."""
+    cards = "".join(
+        f"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Card {i}\r\nEMAIL:card{i}@x.org\r\n"
+        f"TEL:06 12 {i // 100 % 100:02d} {i % 100:02d} 10\r\nEND:VCARD\r\n"
+        for i in range(2500)
+    ) + "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Card 7\r\nEMAIL:card7@x.org\r\nEND:VCARD\r\n"
+    path = tmp_path / "big.vcf"
+    path.write_text(cards, encoding="utf-8")
+    out = invoke("import", "contacts", str(path))
+    assert out.exit_code == 0, out.stderr
+    assert "2500 created" in out.stdout
+    conn = sqlite3.connect(db)
+    try:
+        rows = conn.execute(
+            "SELECT c.display_name, e.email FROM contact c JOIN contact_email e "
+            "ON e.contact_id = c.id WHERE c.display_name LIKE 'Card %'"
+        ).fetchall()
+        assert len(rows) == 2500
+        assert all(email == f"card{name.split()[1]}@x.org" for name, email in rows)
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    finally:
+        conn.close()
+
+
 def test_a_failing_worker_process_fails_the_import_in_one_line(
     db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -434,7 +460,7 @@ def test_a_failing_worker_process_fails_the_import_in_one_line(
     original = importing._prepare_chunk
 
     def failing(chunk, region, convert):  # type: ignore[no-untyped-def]
-        if any(item[1][0] == "P4321" for item in chunk):  # a row the workers get
+        if any(item[1][0] == "P4321" for item in chunk[1]):  # a row the workers get
             raise ValueError("cannot read this row")
         return original(chunk, region, convert)
 

@@ -95,6 +95,22 @@ def test_find_email_company_and_tag(store: Store, people: dict[str, int]) -> Non
     assert describe(store, find(store, "müll"))[0]["matched"] == "name:muller"
 
 
+def test_the_index_leaves_out_the_digits_of_an_address(store: Store) -> None:
+    """An address's local-part words are indexed, its digits-only words are not: nobody
+    looks a person up by the 1987 in ann.lee.1987@..., and each term costs an import."""
+    terms = dict(contacts.search_terms("Ann Lee", "Acme SAS", ["ann.lee.1987@x.org"], [], []))
+    assert terms == {
+        "ann": "name",
+        "lee": "name",
+        "ann.lee.1987@x.org": "email",
+        "acme": "company",
+        "x.org": "email",
+    }
+    add(store, "Ann Lee", emails=["ann.lee.1987@x.org"])
+    assert names(store, "ann.lee") == ["Ann Lee"]  # the whole address, by its start
+    assert names(store, "1987") == []
+
+
 def test_find_skips_archived_contacts(store: Store, people: dict[str, int]) -> None:
     contacts.archive(store, people["marc"])
     assert "Marc Dupree" not in names(store, "dupree")

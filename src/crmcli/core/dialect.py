@@ -53,9 +53,15 @@ class Dialect(Protocol):
         """Ids the next `count` rows of `table` may take, inside a write transaction."""
 
     def insert_many(
-        self, conn: Any, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+        self,
+        conn: Any,
+        table: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        offset: int = 0,
     ) -> None:
-        """Insert many rows at once, as fast as this engine allows."""
+        """Insert many rows at once, as fast as this engine allows, adding `offset` to
+        each row's first value."""
 
     def days_between(self, later: str, earlier: str) -> str:
         """SQL for the days (fractional) from stamp `earlier` to stamp `later`."""
@@ -83,6 +89,13 @@ _FTS_SOURCES = (
     ("contact_fts", "contact", "contact", "b.id", "b.updated_at", "'contact note'"),
 )
 _FTS_BASES = frozenset(source[2] for source in _FTS_SOURCES)  # tables with FTS triggers
+
+
+def _marks(mark: str, count: int, offset: int) -> str:
+    """The placeholders of an INSERT's VALUES, the first plus `offset` when there is one
+    (an int the caller computed, never user text, so it may sit in the SQL)."""
+    first = f"{mark} + {int(offset)}" if offset else mark
+    return ", ".join([first, *[mark] * (count - 1)])
 
 
 class SQLiteDialect:
@@ -141,10 +154,15 @@ class SQLiteDialect:
         return list(range(start, start + count))
 
     def insert_many(
-        self, conn: Any, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+        self,
+        conn: Any,
+        table: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        offset: int = 0,
     ) -> None:
         names = ", ".join(columns)
-        marks = ", ".join("?" for _ in columns)
+        marks = _marks("?", len(columns), offset)
         if table not in _FTS_BASES:
             conn.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
             return
@@ -266,10 +284,15 @@ class PostgresDialect:
         return [int(r[0]) for r in rows]
 
     def insert_many(
-        self, conn: Any, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+        self,
+        conn: Any,
+        table: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        offset: int = 0,
     ) -> None:
         names = ", ".join(columns)
-        marks = ", ".join("%s" for _ in columns)
+        marks = _marks("%s", len(columns), offset)
         with conn.cursor() as cur:
             cur.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
         if "id" in columns:  # explicit ids: move the sequence past them

@@ -21,11 +21,13 @@ import contextlib
 import gc
 import itertools
 import json
+import marshal
 import os
+import pickle
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from crmcli.core import emails as email_mod
 from crmcli.core import phones as phone_mod
@@ -117,38 +119,70 @@ def _our_uid(system: str, value: str) -> bool:
     return system == "vcard" and value.startswith("crm-contact-")
 
 
-def _candidate(row: dict[str, Any], name_key: str | None = None) -> Candidate:
-    """What the matcher knows of a prepared row (under `name_key` when given)."""
-    return Candidate(
-        row["name_key"] if name_key is None else name_key,
-        tuple(e[1] for e in row["emails"]),
-        tuple(p[1] for p in row["phones"] if p[1]),
-        tuple(u[1] for u in row["urls"]),
-        tuple(row["external"].items()),
-    )
+class Prepared(NamedTuple):
+    """One record normalised into the rows the writer inserts (built in worker processes).
+
+    The rows are ready to insert, so the writing process, the import's bottleneck, only
+    matches and queues them. Where a contact id belongs they hold the record's ordinal
+    (its position in the file), and the writer inserts them with `ordinal + base`, base
+    being the first free id when the import began: ids are known without a round trip,
+    at the price of gaps where a row was a duplicate, a reject or empty (AUTOINCREMENT
+    ids were never promised to be contiguous). A plain tuple of tuples, because the
+    rows cross a process boundary: pickling a dict of lists cost twice as much. Flags
+    are ints, not bools: sqlite3 binds an exact int directly, a bool through an adapter.
+    """
+
+    ordinal: int
+    line: int
+    kind: str  # person, org (a company card) or group
+    candidate: Candidate  # what the matcher looks for
+    name_key: str  # as stored: the display name folded when there is no name
+    company: str | None
+    company_key: str | None
+    contact: tuple[Any, ...]  # values of CONTACT_COLUMNS
+    emails: list[tuple[Any, ...]]  # contact_email rows (_BULK's columns)
+    phones: list[tuple[Any, ...]]
+    urls: list[tuple[Any, ...]]
+    tags: list[tuple[Any, ...]]
+    terms: list[tuple[Any, ...]]  # search_term rows
+    issues: list[str]
 
 
-def prepare(record: ContactRecord, region: str) -> dict[str, Any]:
-    """Normalise one record into the plain dict phase 2 writes (picklable, for workers)."""
+# The contact columns a prepared row carries, in order; the writer adds WRITER_COLUMNS.
+CONTACT_COLUMNS = (
+    "id", "display_name", "name_key", "prefix", "first_name", "middle_name", "last_name",
+    "suffix", "title", "lead_source", "status", "birthday", "notes", "do_not_contact",
+    "cadence_days", "addresses", "external_ids", "custom_fields",
+)  # fmt: skip
+WRITER_COLUMNS = ("company_id", "touch_due_at", "owner", "version", "created_at", "updated_at")
+_CADENCE = CONTACT_COLUMNS.index("cadence_days")
+
+
+def _dumps(value: Any) -> str | None:
+    return json.dumps(value, ensure_ascii=False) if value else None
+
+
+def prepare(record: ContactRecord, region: str, ordinal: int = 0) -> Prepared:
+    """Normalise one record into the rows phase 2 writes (picklable, for workers)."""
     issues = list(record.issues)
     display = _display(record)
-    parts = (
-        split_name(display) if (record.full_name and not (record.first or record.last)) else None
-    )
-    emails: list[list[Any]] = []
-    seen: set[str] = set()
+    named = bool(record.full_name or record.first or record.last)
+    whole = record.full_name and not (record.first or record.last)  # split it ourselves
+    parts = split_name(display) if whole else None
+    emails: list[tuple[Any, ...]] = []
+    norms: list[str] = []
     for address, label in record.emails:
         value = address.strip()
         norm = email_mod.normalise(value)
-        if not value or norm in seen:
+        if not value or norm in norms:
             continue
-        seen.add(norm)
         valid = email_mod.is_valid(value)
         if not valid:
             issues.append(f"email {value!r} is malformed (kept as text)")
-        emails.append([value, norm, label, valid])
-    phones: list[list[Any]] = []
-    seen_digits: set[str] = set()
+        emails.append((ordinal, value, norm, label, int(not norms), int(valid), len(norms)))
+        norms.append(norm)
+    phones: list[tuple[Any, ...]] = []
+    keys: list[str] = []
     country = record.country or region
     for text, label in record.phones:
         raw = text.strip()
@@ -156,17 +190,20 @@ def prepare(record: ContactRecord, region: str) -> dict[str, Any]:
             continue
         phone = phone_mod.parse_phone(raw, country)
         key = phone.e164 or phone_mod.digits(raw)
-        if key in seen_digits:
+        if key in keys:
             continue
-        seen_digits.add(key)
         if not phone.valid:
             issues.append(f"phone {raw!r} could not be read as a number (kept as text)")
-        phones.append([phone.raw, phone.e164, phone.extension, phone.formatted, label])
-    urls = []
+        phones.append(
+            (ordinal, phone.raw, phone.e164, phone.extension, phone.formatted, label, len(keys))
+        )
+        keys.append(key)
+    urls: list[tuple[Any, ...]] = []
     for url, label in record.urls:
         if url.strip():
             norm = normalise_url(url)
-            urls.append([url.strip(), norm, "linkedin" if label == "linkedin" else url_kind(norm)])
+            kind = "linkedin" if label == "linkedin" else url_kind(norm)
+            urls.append((ordinal, url.strip(), norm, kind, len(urls)))
     custom = {k: _lines(v) for k, v in record.custom.items()}
     if record.birthday_raw and not record.birthday:
         custom.setdefault("birthday (as written)", record.birthday_raw)
@@ -180,41 +217,53 @@ def prepare(record: ContactRecord, region: str) -> dict[str, Any]:
     for tag in tags:
         tag_keys.setdefault(fold(tag), tag)  # the first spelling of each
     external = {k: v for k, v in record.external_ids.items() if not _our_uid(k, v)}
-    row = {
-        "line": record.line,
-        "kind": record.kind,
-        "display": display,
-        "name_key": name_key(display) if (record.full_name or record.first or record.last) else "",
-        "prefix": record.prefix or (parts.prefix if parts else None),
-        "first": record.first or (parts.first if parts else None),
-        "middle": record.middle or (parts.middle if parts else None),
-        "last": record.last or (parts.last if parts else None),
-        "suffix": record.suffix or (parts.suffix if parts else None),
-        "emails": emails,
-        "phones": phones,
-        "urls": urls,
-        "company": company,
-        "company_key": company_key(company) if company else None,
-        "title": (record.title or "").strip() or None,
-        "notes": _lines(record.notes or "").strip() or None,
-        "tags": tags,
-        "tag_keys": list(tag_keys.items()),
-        "birthday": record.birthday,
-        "addresses": record.addresses or None,
-        "lead_source": (record.lead_source or "").strip() or None,
-        "status": status,
-        "do_not_contact": record.do_not_contact,
-        "cadence_days": record.cadence_days,
-        "external": external,
-        "custom": custom,
-        "issues": issues,
-        # What the matcher and the search index need, computed here: workers carry it.
-        "terms": search_terms(
-            display, company, [e[0] for e in emails], [(p[0], p[1]) for p in phones], tags, external
+    key = name_key(display) if named else ""
+    stored_key = key or fold(display)
+    contact = (
+        ordinal,
+        display,
+        stored_key,
+        record.prefix or (parts.prefix if parts else None),
+        record.first or (parts.first if parts else None),
+        record.middle or (parts.middle if parts else None),
+        record.last or (parts.last if parts else None),
+        record.suffix or (parts.suffix if parts else None),
+        (record.title or "").strip() or None,
+        (record.lead_source or "").strip() or None,
+        status or "lead",
+        record.birthday,
+        _lines(record.notes or "").strip() or None,
+        int(bool(record.do_not_contact)),
+        record.cadence_days,
+        _dumps(record.addresses),
+        _dumps(external),
+        _dumps(custom),
+    )
+    terms = search_terms(
+        display, company, [e[1] for e in emails], [(p[1], p[2]) for p in phones], tags, external
+    )
+    return Prepared(
+        ordinal,
+        record.line,
+        record.kind,
+        Candidate(
+            key,
+            tuple(norms),
+            tuple(p[2] for p in phones if p[2]),
+            tuple(u[2] for u in urls),
+            tuple(external.items()),
         ),
-    }
-    row["candidate"] = _candidate(row)
-    return row
+        stored_key,
+        company,
+        company_key(company) if company else None,
+        contact,
+        emails,
+        phones,
+        urls,
+        [(ordinal, k, tag) for k, tag in tag_keys.items()],
+        [(ordinal, term, fld) for term, fld in terms],
+        issues,
+    )
 
 
 # -- phase 2: write ---------------------------------------------------------------------
@@ -232,18 +281,10 @@ def _same_but_damaged(damaged: str, good: str) -> bool:
     return all(a == b or a in "?\ufffd" for a, b in zip(damaged, good, strict=True))
 
 
-# Columns of the rows a batch of new contacts writes, in the order `create` builds them.
+# Columns of the rows a batch of new contacts writes. The first column of each but the
+# change log holds a record's ordinal, inserted as `ordinal + base` (see `Prepared`).
 _BULK: dict[str, tuple[str, ...]] = {
-    "contact": (
-        "id", "display_name", "name_key", "prefix", "first_name", "middle_name", "last_name",
-        "suffix", "title", "company_id", "lead_source", "status", "birthday", "notes",
-        "do_not_contact", "cadence_days", "touch_due_at", "addresses", "external_ids",
-        "custom_fields", "owner", "version", "created_at", "updated_at",
-    ),
-    "change_log": (
-        "batch", "at", "owner", "command", "table_name", "row_id", "op", "before", "after",
-        "contact_id",
-    ),
+    "contact": (*CONTACT_COLUMNS, *WRITER_COLUMNS),
     "contact_email": (
         "contact_id", "email", "email_norm", "label", "is_primary", "valid", "position",
     ),
@@ -252,15 +293,19 @@ _BULK: dict[str, tuple[str, ...]] = {
     ),
     "contact_url": ("contact_id", "url", "url_norm", "kind", "position"),
     "contact_tag": ("contact_id", "tag_key", "tag"),
-    "search_term": ("term", "contact_id", "field"),
+    "search_term": ("contact_id", "term", "field"),
 }  # fmt: skip
+_CHANGE_LOG = (
+    "batch", "at", "owner", "command", "table_name", "row_id", "op", "before", "after",
+    "contact_id",
+)  # fmt: skip
 
 
 class _Writer:
     """Phase 2, a chunk of prepared rows at a time, inside the import's one transaction."""
 
     # New contacts are written in batches of about BATCH with one bulk insert per table,
-    # their ids assigned up front (the write lock is held, so nobody else takes them).
+    # their ids known up front (the write lock is held, so nobody else takes them).
     # Until a batch is written its people are known to the matcher by `remember`, so a
     # person appearing twice in one file is still one contact; memory stays bounded by
     # the batch, never by the file.
@@ -273,7 +318,9 @@ class _Writer:
         self.summary = summary
         self.matcher = Matcher(tx.store)
         self.company_ids: dict[str, int] = {}
-        self.next_id: int | None = None
+        # Every id from here up is free: ids are `base + ordinal` (see `Prepared`).
+        self.base = tx.store.dialect.next_ids(tx.store.conn, "contact", 1)[0]
+        self.tail = (tx.owner, 1, tx.stamp, tx.stamp)  # owner, version, created, updated
         self.unwritten: set[int] = set()
         self.in_batch: list[tuple[int, int, str, int | None]] = []
         self.batch: dict[str, list[tuple[Any, ...]]] = {t: [] for t in _BULK}
@@ -296,36 +343,35 @@ class _Writer:
         self.company_ids[key] = int(found)
         return int(found)
 
-    def write_chunk(self, rows: list[dict[str, Any]]) -> None:
+    def write_chunk(self, rows: list[Prepared]) -> None:
         """Match and write one chunk: its people are looked up together, then one by one."""
         if len(self.in_batch) >= self.BATCH:
             self.flush()
         if not self.unwritten:
             self.matcher.forget_recent()  # all written: the prefetch below sees them
         if self.options.on_duplicate != "create":
-            self.matcher.prefetch([r["candidate"] for r in rows if r["kind"] == "person"])
+            self.matcher.prefetch([r.candidate for r in rows if r.kind == "person"])
         for row in rows:
             self.write(row)
 
-    def write(self, row: dict[str, Any]) -> None:
+    def write(self, row: Prepared) -> None:
         summary = self.summary
-        if row["issues"]:
-            summary.flagged += len(row["issues"])
+        if row.issues:
+            summary.flagged += len(row.issues)
             if len(summary.issues) < 20:
-                summary.issues += [(row["line"], issue) for issue in row["issues"]]
-        if row["kind"] == "group":
+                summary.issues += [(row.line, issue) for issue in row.issues]
+        if row.kind == "group":
             summary.skipped += 1
             return
-        if row["kind"] == "org":
+        if row.kind == "org":
             before = summary.companies_created
-            self.company(row["company"] or row["display"])
+            self.company(row.company or row.contact[1])
             if summary.companies_created == before:
                 summary.unchanged += 1
             return
-        candidate = row["candidate"]
         match = None
         if self.options.on_duplicate != "create":
-            match = self.matcher.find(candidate)
+            match = self.matcher.find(row.candidate)
         if match is None:
             self.create(row)
             return
@@ -335,100 +381,52 @@ class _Writer:
         if match.contact_id in self.unwritten:  # the same person earlier in this batch
             self.flush()
         if self.update(match.contact_id, row):
-            self.matcher.remember(match.contact_id, candidate)
+            self.matcher.remember(match.contact_id, row.candidate)
             summary.updated += 1
         else:
             summary.unchanged += 1
 
-    def _reserve(self) -> int:
-        """The next contact id: counted on from the first free one (the lock is held)."""
-        if self.next_id is None:
-            self.next_id = self.store.dialect.next_ids(self.store.conn, "contact", 1)[0]
-        self.next_id += 1
-        return self.next_id - 1
-
-    def create(self, row: dict[str, Any]) -> int:
+    def create(self, row: Prepared) -> int:
         """Queue a new contact for the next bulk write; its id is known at once."""
-        tx = self.tx
-        company_id = self.company(row["company"], row.get("company_key"))
-        contact_id = self._reserve()
-        name_key_ = row["name_key"] or fold(row["display"])
-        self.batch["contact"].append(
-            (
-                contact_id,
-                row["display"],
-                name_key_,
-                row["prefix"],
-                row["first"],
-                row["middle"],
-                row["last"],
-                row["suffix"],
-                row["title"],
-                company_id,
-                row["lead_source"],
-                row["status"] or "lead",
-                row["birthday"],
-                row["notes"],
-                bool(row["do_not_contact"]),
-                row["cadence_days"],
-                tx.stamp if row["cadence_days"] else None,
-                json.dumps(row["addresses"], ensure_ascii=False) if row["addresses"] else None,
-                json.dumps(row["external"], ensure_ascii=False) if row["external"] else None,
-                json.dumps(row["custom"], ensure_ascii=False) if row["custom"] else None,
-                tx.owner,
-                1,
-                tx.stamp,
-                tx.stamp,
-            )
-        )
+        company_id = self.company(row.company, row.company_key)
+        contact_id = self.base + row.ordinal
         batch = self.batch
-        batch["contact_email"] += [
-            (contact_id, address, norm, label, pos == 0, valid, pos)
-            for pos, (address, norm, label, valid) in enumerate(row["emails"])
-        ]
-        batch["contact_phone"] += [
-            (contact_id, raw, e164, ext, formatted, label, pos)
-            for pos, (raw, e164, ext, formatted, label) in enumerate(row["phones"])
-        ]
-        batch["contact_url"] += [
-            (contact_id, url, norm, kind, pos) for pos, (url, norm, kind) in enumerate(row["urls"])
-        ]
-        batch["contact_tag"] += [(contact_id, key, tag) for key, tag in row["tag_keys"]]
-        batch["search_term"] += [(term, contact_id, fld) for term, fld in row["terms"]]
-        candidate = row["candidate"]
-        if candidate.name_key != name_key_:
-            candidate = _candidate(row, name_key_)
+        touch = self.tx.stamp if row.contact[_CADENCE] else None
+        batch["contact"].append((*row.contact, company_id, touch, *self.tail))
+        batch["contact_email"] += row.emails
+        batch["contact_phone"] += row.phones
+        if row.urls:
+            batch["contact_url"] += row.urls
+        if row.tags:
+            batch["contact_tag"] += row.tags
+        batch["search_term"] += row.terms
+        candidate = row.candidate
+        if candidate.name_key != row.name_key:  # known by its display name from now on
+            candidate = candidate._replace(name_key=row.name_key)
         self.matcher.remember(contact_id, candidate)
         self.unwritten.add(contact_id)
         self.summary.created += 1
-        self.in_batch.append((row["line"], contact_id, name_key_, company_id))
+        self.in_batch.append((row.line, contact_id, row.name_key, company_id))
         return contact_id
 
     def flush(self) -> None:
         """Write the batch of new contacts, one bulk insert per table."""
-        created = [row[0] for row in self.batch["contact"]]
+        tx = self.tx
+        created = [entry[1] for entry in self.in_batch]
+        for table, columns in _BULK.items():
+            rows = self.batch[table]
+            if rows:
+                tx.insert_many(table, columns, rows, offset=self.base)
+                rows.clear()
         if created:
             # One change-log entry per batch of created contacts: undoing it deletes them,
             # and (by cascade) everything below them. It holds ids only, no personal data.
-            tx = self.tx
-            self.batch["change_log"].append(
-                (
-                    tx.batch,
-                    tx.stamp,
-                    tx.owner,
-                    tx.command,
-                    "contact",
-                    created[0],
-                    "insert-many",
-                    None,
-                    json.dumps({"ids": created}),
-                    None,
-                )
+            entry = (tx.batch, tx.stamp, tx.owner, tx.command, "contact", created[0])
+            tx.insert_many(
+                "change_log",
+                _CHANGE_LOG,
+                [(*entry, "insert-many", None, json.dumps({"ids": created}), None)],
             )
-        for table, columns in _BULK.items():
-            rows = self.batch[table]
-            self.tx.insert_many(table, columns, rows)
-            rows.clear()
         self.unwritten.clear()
         found = self.summary.possible_duplicates
         if self.in_batch and len(found) < 50:  # enough to show; the rest would never be
@@ -441,104 +439,83 @@ class _Writer:
     def _children(
         self,
         contact_id: int,
-        mails: list[Any],
-        phones: list[Any],
-        urls: list[Any],
-        tags: list[str],
+        mails: list[tuple[Any, ...]],
+        phones: list[tuple[Any, ...]],
+        urls: list[tuple[Any, ...]],
+        tags: list[tuple[Any, ...]],
         start: int,
         *,
         has_primary: bool,
     ) -> None:
-        """Add emails, phones, URLs and tags to an existing contact, each undoable."""
+        """Add a prepared row's new emails, phones, URLs and tags to an existing contact,
+        each undoable; `start` is the first free position."""
         tx = self.tx
-        for pos, (address, norm, label, valid) in enumerate(mails, start):
-            values = {
-                "contact_id": contact_id,
-                "email": address,
-                "email_norm": norm,
-                "label": label,
-                "is_primary": not has_primary and pos == start,
-                "valid": valid,
-                "position": pos,
-            }
-            tx.insert("contact_email", values, contact_id=contact_id)
-        for pos, (raw, e164, ext, formatted, label) in enumerate(phones, start):
-            values = {
-                "contact_id": contact_id,
-                "raw": raw,
-                "e164": e164,
-                "extension": ext,
-                "formatted": formatted,
-                "label": label,
-                "position": pos,
-            }
-            tx.insert("contact_phone", values, contact_id=contact_id)
-        for pos, (url, norm, kind) in enumerate(urls, start):
-            values = {
-                "contact_id": contact_id,
-                "url": url,
-                "url_norm": norm,
-                "kind": kind,
-                "position": pos,
-            }
-            tx.insert("contact_url", values, contact_id=contact_id)
-        seen: set[str] = set()
-        for tag in tags:
-            key = fold(tag)
-            if key not in seen:
-                seen.add(key)
-                values = {"contact_id": contact_id, "tag_key": key, "tag": tag}
-                tx.insert("contact_tag", values, contact_id=contact_id)
+        for table, children in (
+            ("contact_email", mails),
+            ("contact_phone", phones),
+            ("contact_url", urls),
+            ("contact_tag", tags),
+        ):
+            columns = _BULK[table]
+            for pos, child in enumerate(children, start):
+                values = dict(zip(columns, child, strict=True))
+                values["contact_id"] = contact_id
+                if "position" in values:
+                    values["position"] = pos
+                if table == "contact_email":
+                    values["is_primary"] = not has_primary and pos == start
+                tx.insert(table, values, contact_id=contact_id)
 
-    def update(self, contact_id: int, row: dict[str, Any]) -> bool:
+    def update(self, contact_id: int, row: Prepared) -> bool:
         """Complete an existing contact; returns whether anything changed."""
         from crmcli.core.contacts import get, reindex
 
         tx = self.tx
         current = get(self.store, contact_id)
+        new = dict(zip(CONTACT_COLUMNS, row.contact, strict=True))
         values: dict[str, Any] = {}
-        for column, new in (
-            ("title", row["title"]),
-            ("lead_source", row["lead_source"]),
-            ("birthday", row["birthday"]),
-            ("notes", row["notes"]),
-            ("prefix", row["prefix"]),
-            ("first_name", row["first"]),
-            ("middle_name", row["middle"]),
-            ("last_name", row["last"]),
-            ("suffix", row["suffix"]),
+        for column in (
+            "title",
+            "lead_source",
+            "birthday",
+            "notes",
+            "prefix",
+            "first_name",
+            "middle_name",
+            "last_name",
+            "suffix",
         ):
-            if new and not current[column]:
-                values[column] = new
-        if row["do_not_contact"] and not current["do_not_contact"]:
+            if new[column] and not current[column]:
+                values[column] = new[column]
+        if new["do_not_contact"] and not current["do_not_contact"]:
             values["do_not_contact"] = True  # a do-not-contact request is never dropped
-        if row["company"] and current["company_id"] is None:
-            values["company_id"] = self.company(row["company"])
+        if row.company and current["company_id"] is None:
+            values["company_id"] = self.company(row.company, row.company_key)
         if (
-            row["name_key"]
+            row.candidate.name_key
             and _looks_damaged(current["display_name"])
-            and _same_but_damaged(current["display_name"], row["display"])
+            and _same_but_damaged(current["display_name"], new["display_name"])
         ):
-            values.update(display_name=row["display"], name_key=row["name_key"])
-        for column, extra in (("custom_fields", row["custom"]), ("external_ids", row["external"])):
-            if extra:
+            values.update(display_name=new["display_name"], name_key=row.name_key)
+        for column in ("custom_fields", "external_ids"):
+            if new[column]:
                 merged = dict(current[column] or {})
-                added = {k: v for k, v in extra.items() if k not in merged}
+                added = {k: v for k, v in json.loads(new[column]).items() if k not in merged}
                 if added:
                     values[column] = json.dumps({**merged, **added}, ensure_ascii=False)
         have_emails = {e["email_norm"] for e in current["emails"]}
-        new_emails = [e for e in row["emails"] if e[1] not in have_emails]
+        new_emails = [e for e in row.emails if e[2] not in have_emails]
         have_phones = {p["e164"] or phone_mod.digits(p["raw"]) for p in current["phones"]}
         has_valid_phone = any(p["e164"] for p in current["phones"])
         new_phones = [
             p
-            for p in row["phones"]
-            if (p[1] or phone_mod.digits(p[0])) not in have_phones and (p[1] or not has_valid_phone)
+            for p in row.phones
+            if (p[2] or phone_mod.digits(p[1])) not in have_phones and (p[2] or not has_valid_phone)
         ]  # never add a mangled copy
         have_urls = {u["url_norm"] for u in current["urls"]}
-        new_urls = [u for u in row["urls"] if u[1] not in have_urls]
+        new_urls = [u for u in row.urls if u[2] not in have_urls]
         have_tags = {t["tag_key"] for t in current["tag_rows"]}
-        new_tags = [t for t in row["tags"] if fold(t) not in have_tags]
+        new_tags = [t for t in row.tags if t[1] not in have_tags]
         if not (values or new_emails or new_phones or new_urls or new_tags):
             return False
         if values:
@@ -561,32 +538,36 @@ class _Writer:
 PARALLEL_AFTER = 2000  # rows: below this, starting worker processes costs more than it saves
 CHUNK = 1000
 
-Prepared = list[Any]  # prepared rows (dicts) and Rejects, in file order
+Chunk = tuple[int, list[Any]]  # the ordinal of its first item, and raw items
+PreparedChunk = list[Any]  # Prepared rows and Rejects, in file order
 
 
-def _prepare_chunk(chunk: list[Any], region: str, convert: Convert | None) -> Prepared:
+def _prepare_chunk(chunk: Chunk, region: str, convert: Convert | None) -> PreparedChunk:
     """Raw items in, prepared rows and rejects out (empty rows dropped), in file order."""
-    out: Prepared = []
-    for item in chunk:
+    out: PreparedChunk = []
+    start, items = chunk
+    for ordinal, item in enumerate(items, start):
         record = item if convert is None else convert(item)
         if record is None:
             continue
         if isinstance(record, Reject):
             out.append(record)
         elif not record.empty:
-            out.append(prepare(record, region))
+            out.append(prepare(record, region, ordinal))
     return out
 
 
-def _chunks(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
+def _chunks(items: Iterator[Any], size: int) -> Iterator[Chunk]:
+    start = 0
     chunk: list[Any] = []
     for item in items:
         chunk.append(item)
         if len(chunk) >= size:
-            yield chunk
+            yield start, chunk
+            start += len(chunk)
             chunk = []
     if chunk:
-        yield chunk
+        yield start, chunk
 
 
 def _worker_start() -> None:
@@ -611,7 +592,9 @@ def _bulk_gc() -> Iterator[None]:
         gc.set_threshold(*thresholds)
 
 
-def _prepared(items: Iterable[Any], region: str, convert: Convert | None) -> Iterator[Prepared]:
+def _prepared(
+    items: Iterable[Any], region: str, convert: Convert | None
+) -> Iterator[PreparedChunk]:
     """Chunks of prepared rows in file order; a big file is prepared on every core.
 
     Mapping and normalising (phone numbers above all) are the costly part of an import
@@ -620,7 +603,7 @@ def _prepared(items: Iterable[Any], region: str, convert: Convert | None) -> Ite
     writes what is ready.
     """
     chunks = _chunks(iter(items), CHUNK)
-    head: list[list[Any]] = []
+    head: list[Chunk] = []
     for chunk in chunks:
         head.append(chunk)
         if len(head) * CHUNK >= PARALLEL_AFTER:
@@ -668,7 +651,7 @@ class _Workers:
     def __exit__(self, *exc: object) -> None:
         for pipe in self.pipes:
             with contextlib.suppress(OSError):
-                pipe.send(None)
+                pipe.send_bytes(_pack(None))
             pipe.close()
         for process in self.processes:
             process.join(timeout=5)
@@ -676,16 +659,23 @@ class _Workers:
                 process.terminate()
                 process.join()
 
-    def _receive(self, index: int) -> Prepared:
+    def _send(self, index: int, chunk: Chunk) -> None:
+        self.pipes[index].send_bytes(_pack(chunk))
+
+    def _receive(self, index: int) -> PreparedChunk:
         try:
-            ok, result = self.pipes[index].recv()
+            ok, *result = _unpack(self.pipes[index].recv_bytes())
         except EOFError:
             raise RuntimeError("an import worker process died") from None
         if not ok:
-            raise RuntimeError(f"an import worker failed: {result}")
-        return result  # type: ignore[no-any-return]
+            raise RuntimeError(f"an import worker failed: {result[0]}")
+        rejects, rows = result
+        return [
+            *(Reject(*reject) for reject in rejects),
+            *(Prepared._make((*row[:3], Candidate._make(row[3]), *row[4:])) for row in rows),
+        ]
 
-    def map(self, chunks: Iterable[list[Any]]) -> Iterator[Prepared]:
+    def map(self, chunks: Iterable[Chunk]) -> Iterator[PreparedChunk]:
         """Prepared chunks, in the order of `chunks`."""
         count = len(self.pipes)
         sent = received = 0
@@ -693,11 +683,11 @@ class _Workers:
             if sent - received == count:  # every worker busy: take the oldest result
                 result = self._receive(received % count)
                 received += 1
-                self.pipes[sent % count].send(chunk)  # that worker is free again
+                self._send(sent % count, chunk)  # that worker is free again
                 sent += 1
                 yield result
             else:
-                self.pipes[sent % count].send(chunk)
+                self._send(sent % count, chunk)
                 sent += 1
         while received < sent:
             yield self._receive(received % count)
@@ -712,13 +702,33 @@ def _serve(pipe: Any, region: str, convert: Convert | None) -> None:
     """
     _worker_start()
     with contextlib.suppress(KeyboardInterrupt, EOFError, BrokenPipeError):
-        while (chunk := pipe.recv()) is not None:
-            result: tuple[bool, Any]
+        while (chunk := _unpack(pipe.recv_bytes())) is not None:
+            result: tuple[Any, ...]
             try:
-                result = (True, _prepare_chunk(chunk, region, convert))
+                out = _prepare_chunk(chunk, region, convert)
+                rejects = [(r.line, r.reason, r.cells) for r in out if isinstance(r, Reject)]
+                rows = [
+                    (*r[:3], tuple(r.candidate), *r[4:]) for r in out if isinstance(r, Prepared)
+                ]
+                result = (True, rejects, rows)
             except Exception as exc:  # reported, then raised by the importing process
                 result = (False, f"{type(exc).__name__}: {exc}")
-            pipe.send(result)
+            pipe.send_bytes(_pack(result))
+
+
+def _pack(value: Any) -> bytes:
+    """What crosses the pipe to and from a worker: plain tuples, lists and strings go by
+    marshal (prepared rows are sent as such), four times cheaper than pickle, which
+    carries the rest (vCard records)."""
+    try:
+        return b"m" + marshal.dumps(value)
+    except ValueError:
+        return b"p" + pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+
+
+def _unpack(data: bytes) -> Any:
+    body = memoryview(data)[1:]
+    return marshal.loads(body) if data[:1] == b"m" else pickle.loads(body)
 
 
 def import_contacts(
@@ -924,8 +934,9 @@ def _deal_contact(tx: Tx, writer: _Writer, item: Any, summary: DealSummary) -> i
         emails=[(email, None)] if email else [],
         company=item.company,
     )
+    region = str(tx.store.config.get("default_region"))
+    contact_id = writer.create(prepare(record, region, summary.contacts_created))
     summary.contacts_created += 1
-    contact_id = writer.create(prepare(record, str(tx.store.config.get("default_region"))))
     writer.flush()  # the deal row refers to it
     return contact_id
 

@@ -11,17 +11,18 @@ cached because imports repeat the same numbers.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 _TRUNK = re.compile(r"^(\+\d{1,3})\s*\(0\)\s*")
 _DIGITS = re.compile(r"\D")
 
 
-@dataclass(frozen=True)
-class Phone:
-    """A phone number as entered, with its normalised form when there is one."""
+class Phone(NamedTuple):
+    """A phone number as entered, with its normalised form when there is one.
+
+    A named tuple: an import makes one per number, and it is built twice as fast as a
+    frozen dataclass."""
 
     raw: str
     e164: str | None
@@ -57,7 +58,7 @@ def parse_phone(text: str, region: str) -> Phone:
     numbering plans: see `_parse_with` for how far they agree.
     """
     raw = " ".join(text.split())
-    candidate = _TRUNK.sub(r"\1 ", raw)  # "+44 (0)20 ..." -> "+44 20 ..."
+    candidate = _TRUNK.sub(r"\1 ", raw) if "(0)" in raw else raw  # "+44 (0)20" -> "+44 20"
     explicit = candidate.lstrip().startswith(("+", "00"))
     fast = _fast_library()
     if fast is not None:

@@ -216,12 +216,20 @@ class Tx:
             cur.close()
 
     def insert_many(
-        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+        self,
+        table: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        *,
+        offset: int = 0,
     ) -> None:
-        """Insert rows as they are (no change log, no defaults): the bulk path of imports."""
+        """Insert rows as they are (no change log, no defaults): the bulk path of imports.
+
+        `offset` is added to each row's first value (an import's ids, see `Prepared`).
+        """
         self._check(table, columns)
         if rows:
-            self.store.dialect.insert_many(self.store.conn, table, columns, rows)
+            self.store.dialect.insert_many(self.store.conn, table, columns, rows, offset)
 
     def _check(self, table: str, names: Iterable[str]) -> None:
         unknown = set(names) - set(COLUMNS[table])
