@@ -421,11 +421,14 @@ def test_a_big_import_leaves_every_row_attached_and_every_note_searchable(
 def test_a_big_vcard_file_is_prepared_in_the_worker_processes(db: Path, tmp_path: Path) -> None:
     """Past the parallel threshold, records that are not plain rows (vCards) still cross
     to the workers and back; ids are unique and every child row is attached."""
-    cards = "".join(
-        f"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Card {i}\r\nEMAIL:card{i}@x.org\r\n"
-        f"TEL:06 12 {i // 100 % 100:02d} {i % 100:02d} 10\r\nEND:VCARD\r\n"
-        for i in range(2500)
-    ) + "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Card 7\r\nEMAIL:card7@x.org\r\nEND:VCARD\r\n"
+    cards = (
+        "".join(
+            f"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Card {i}\r\nEMAIL:card{i}@x.org\r\n"
+            f"TEL:06 12 {i // 100 % 100:02d} {i % 100:02d} 10\r\nEND:VCARD\r\n"
+            for i in range(2500)
+        )
+        + "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Card 7\r\nEMAIL:card7@x.org\r\nEND:VCARD\r\n"
+    )
     path = tmp_path / "big.vcf"
     path.write_text(cards, encoding="utf-8")
     out = invoke("import", "contacts", str(path))

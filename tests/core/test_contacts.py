@@ -95,19 +95,35 @@ def test_find_email_company_and_tag(store: Store, people: dict[str, int]) -> Non
     assert describe(store, find(store, "müll"))[0]["matched"] == "name:muller"
 
 
-def test_the_index_leaves_out_the_digits_of_an_address(store: Store) -> None:
-    """An address's local-part words are indexed, its digits-only words are not: nobody
-    looks a person up by the 1987 in ann.lee.1987@..., and each term costs an import."""
-    terms = dict(contacts.search_terms("Ann Lee", "Acme SAS", ["ann.lee.1987@x.org"], [], []))
-    assert terms == {
-        "ann": "name",
-        "lee": "name",
-        "ann.lee.1987@x.org": "email",
-        "acme": "company",
-        "x.org": "email",
-    }
-    add(store, "Ann Lee", emails=["ann.lee.1987@x.org"])
+def test_the_index_holds_only_what_no_other_index_answers(store: Store) -> None:
+    """Whole addresses, E.164 numbers and company names are found through their own
+    tables; an address's digits-only words are not indexed at all (nobody looks a
+    person up by the 1987 in ann.lee.1987@...): every term costs an import a row."""
+    terms = dict(
+        contacts.search_terms(
+            "Ann Lee", ["ann.lee.1987@x.org"], [("06 12 34 56 78", "+33612345678")], ["VIP"]
+        )
+    )
+    assert terms == {"ann": "name", "lee": "name", "vip": "tag", "x.org": "email"}
+    # A number that could not be read is indexed by its digits as written.
+    assert contacts.search_terms("Bo", [], [("12-34", None)], []) == [
+        ("bo", "name"),
+        ("1234", "phone"),
+    ]
+    add(
+        store,
+        "Ann Lee",
+        emails=["ann.lee.1987@x.org"],
+        phones=["06 12 34 56 78"],
+        company="Blue Ocean SAS",
+    )
     assert names(store, "ann.lee") == ["Ann Lee"]  # the whole address, by its start
+    assert names(store, "ann.lee.1987@x.org") == ["Ann Lee"]
+    assert names(store, "0612345678") == ["Ann Lee"]
+    assert names(store, "34 56") == ["Ann Lee"]  # a fragment of the number
+    assert names(store, "ocean") == ["Ann Lee"]  # a company word, not the first
+    assert names(store, "oce lee") == ["Ann Lee"]  # a prefix of it, with a name
+    assert names(store, "oceen") == ["Ann Lee"]  # a typo of it
     assert names(store, "1987") == []
 
 

@@ -21,7 +21,7 @@ from crmcli.core import phones as phone_mod
 from crmcli.core.errors import Invalid, NotFound
 from crmcli.core.names import split_name
 from crmcli.core.store import Store, Tx
-from crmcli.core.textnorm import clean, collapse, company_words, fold, name_key
+from crmcli.core.textnorm import clean, collapse, fold, fold_once, name_key
 
 
 class ContactStatus(StrEnum):
@@ -153,7 +153,6 @@ def _parse_phones(texts: Iterable[str], region: str) -> tuple[list[phone_mod.Pho
 
 def search_terms(
     display_name: str,
-    company: str | None,
     emails: Iterable[str],
     phones: Iterable[tuple[str, str | None]],
     tags: Iterable[str],
@@ -161,40 +160,31 @@ def search_terms(
 ) -> list[tuple[str, str]]:
     """(term, field) pairs under which `crm find` (and the import matcher) find this contact.
 
-    Each term is indexed once, under the most telling field (name first), which keeps
-    the index small: a big import writes every one of these rows (about 4 us each).
-    For the same reason the digits-only words of an address's local part ("499" in
-    jean.dupont.499@...) are left out: nobody looks a person up by them, and the whole
-    address, which starts with the name, is a term already.
+    Only what no other index answers: a big import writes every one of these rows
+    (about 4 us each, most of its database time). So each term is indexed once, under
+    the most telling field (name first); whole addresses, E.164 numbers and company
+    names are not terms, `crm find` reads them from their own tables' indexes
+    (contact_email.email_norm, contact_phone.e164, company.name_key); and the
+    digits-only words of an address ("499" in jean.dupont.499@...) are left out, as
+    nobody looks a person up by them.
     """
     terms: dict[str, str] = {}
     add = terms.setdefault  # the first field a term is met under is kept
     for word in fold(display_name).split():
         add(word, "name")
-    norms = [email_mod.normalise(address) for address in emails]
-    for norm in norms:
-        if norm:
-            add(norm, "email")
     for raw, e164 in phones:
-        # The E.164 digits, and the digits as written unless the E.164 ones already hold
-        # them: `crm find` normalises a typed number to E.164 first, and matches a
-        # fragment (leading zeros dropped) inside either.
+        # The digits as written, where the E.164 number does not hold them: `crm find`
+        # matches a typed number against both, and a fragment (leading zeros dropped)
+        # inside either.
         written = phone_mod.digits(raw)
-        if e164:
-            add(e164.lstrip("+"), "phone")
-            if written.lstrip("0") in e164:
-                continue
-        if written:
+        if written and not (e164 and written.lstrip("0") in e164):
             add(written, "phone")
-    if company:
-        for word in company_words(company):
-            add(word, "company")
     for tag in tags:
         for word in fold(tag).split():
             add(word, "tag")
-    for norm in norms:
-        local, _, domain = norm.partition("@")
-        for word in fold(local).split():
+    for address in emails:
+        local, _, domain = email_mod.normalise(address).partition("@")
+        for word in fold_once(local).split():
             if not word.isdigit():
                 add(word, "email")
         if domain:
@@ -210,11 +200,7 @@ def search_terms(
 def reindex(tx: Tx, contact_id: int) -> None:
     """Rebuild one contact's rows in the search index from what is stored."""
     store = tx.store
-    row = store.row(
-        "SELECT c.display_name, c.external_ids, co.name AS company FROM contact c "
-        "LEFT JOIN company co ON co.id = c.company_id WHERE c.id = ?",
-        (contact_id,),
-    )
+    row = store.row("SELECT display_name, external_ids FROM contact WHERE id = ?", (contact_id,))
     tx.execute("DELETE FROM search_term WHERE contact_id = ?", (contact_id,))
     if row is None:
         return
@@ -233,7 +219,7 @@ def reindex(tx: Tx, contact_id: int) -> None:
         for r in store.tuples("SELECT tag FROM contact_tag WHERE contact_id = ?", (contact_id,))
     ]
     external = json.loads(row["external_ids"]) if row["external_ids"] else None
-    terms = search_terms(row["display_name"], row["company"], mails, nums, labels, external)
+    terms = search_terms(row["display_name"], mails, nums, labels, external)
     tx.executemany(
         "INSERT INTO search_term (term, contact_id, field) VALUES (?, ?, ?)",
         [(term, contact_id, fld) for term, fld in sorted(terms)],

@@ -260,7 +260,6 @@ def generate(
                 tag_rows.append((cid, tag, tag))
             for term, fld in search_terms(
                 display,
-                company[1] if company else None,
                 [email],
                 [(phone.formatted or "", phone.e164)],
                 tags,

@@ -240,7 +240,7 @@ def prepare(record: ContactRecord, region: str, ordinal: int = 0) -> Prepared:
         _dumps(custom),
     )
     terms = search_terms(
-        display, company, [e[1] for e in emails], [(p[1], p[2]) for p in phones], tags, external
+        display, [e[1] for e in emails], [(p[1], p[2]) for p in phones], tags, external
     )
     return Prepared(
         ordinal,

@@ -14,7 +14,7 @@ fuzzy, and names before emails before companies and tags.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,19 +43,72 @@ SHORT_CAP = 2000  # so alone it is answered from the first terms in order (exact
 NARROW = 2000  # below this many candidates, later words are checked on those only
 
 
+# Where a query word can match, besides `search_term`: a contact's whole addresses (by
+# the email_norm index) and the words of its company's name. Indexing those as terms too
+# cost an import three rows a contact; see `contacts.search_terms`.
+_TERM_SOURCES = (
+    ("SELECT term, contact_id, field FROM search_term WHERE {cond}", "term"),
+    ("SELECT email_norm, contact_id, 'email' FROM contact_email WHERE {cond}", "email_norm"),
+)
+
+
 def _prefix_rows(store: Store, token: str, within: set[int] | None = None) -> list[tuple[Any, ...]]:
-    """Index rows whose term starts with `token` (only for contacts `within`, if given)."""
-    if within is not None:
-        return store.tuples_in(
-            "SELECT term, contact_id, field FROM search_term WHERE term >= ? AND term < ? "
-            "AND contact_id IN ({ids})",
-            sorted(within),
-            (token, token + HIGH),
+    """(term, contact id, field) rows whose term starts with `token` (only for contacts
+    `within`, if given)."""
+    rows: list[tuple[Any, ...]] = []
+    for sql, column in _TERM_SOURCES:
+        cond = f"{column} >= ? AND {column} < ?"
+        if within is not None:
+            rows += store.tuples_in(
+                sql.format(cond=f"{cond} AND contact_id IN ({{ids}})"),
+                sorted(within),
+                (token, token + HIGH),
+            )
+            continue
+        query = sql.format(cond=cond)
+        if len(token) <= SHORT:
+            query += f" ORDER BY {column} LIMIT {SHORT_CAP}"
+        rows += store.tuples(query, (token, token + HIGH))
+    return rows + _company_rows(store, lambda word: word.startswith(token), token, token, within)
+
+
+def _company_rows(
+    store: Store,
+    matches: Callable[[str], bool],
+    start: str,
+    token: str,
+    within: set[int] | None = None,
+) -> list[tuple[Any, ...]]:
+    """(word, contact id, "company") rows for the people at companies with a name word
+    that `matches`; every such word begins with `start`, which narrows the scan."""
+    if not start or token != fold(token) or " " in token or start != fold(start):
+        return []  # not a word of a folded name (an address, a domain): no company has it
+    # A company's key is its folded name words. LIKE is safe here (a folded word holds
+    # no % or _) and finds those with a word beginning with `start`; `matches` decides.
+    found: dict[int, str] = {}
+    for company_id, key in store.tuples(
+        "SELECT id, name_key FROM company WHERE name_key LIKE ? OR name_key LIKE ?",
+        (f"{start}%", f"% {start}%"),
+    ):
+        word = next((w for w in str(key).split() if matches(w)), None)
+        if word is not None:
+            found[int(company_id)] = word
+    if not found:
+        return []
+    if within is not None:  # few people: look them up, keep those at these companies
+        people = [
+            (company_id, cid)
+            for company_id, cid in store.tuples_in(
+                "SELECT company_id, id FROM contact WHERE id IN ({ids})", sorted(within)
+            )
+            if company_id is not None and int(company_id) in found
+        ]
+    else:
+        limit = f" LIMIT {SHORT_CAP}" if len(token) <= SHORT else ""
+        people = store.tuples_in(
+            "SELECT company_id, id FROM contact WHERE company_id IN ({ids})" + limit, sorted(found)
         )
-    sql = "SELECT term, contact_id, field FROM search_term WHERE term >= ? AND term < ?"
-    if len(token) <= SHORT:
-        sql += f" ORDER BY term LIMIT {SHORT_CAP}"
-    return store.tuples(sql, (token, token + HIGH))
+    return [(found[int(company_id)], int(cid), "company") for company_id, cid in people]
 
 
 def _quality(token: str, term: str) -> float:
@@ -86,43 +139,48 @@ def _fuzzy_rows(store: Store, token: str) -> tuple[list[tuple[Any, ...]], dict[s
     from rapidfuzz.distance import Levenshtein
 
     max_distance = 1 if len(token) <= 5 else 2
-    vocabulary = [
-        row[0]
-        for row in store.tuples(
-            "SELECT DISTINCT term FROM search_term WHERE term >= ? AND term < ?",
-            (token[0], token[0] + HIGH),
-        )
-    ]
+    vocabulary: set[str] = set()
+    for sql, column in _TERM_SOURCES:
+        query = sql.format(cond=f"{column} >= ? AND {column} < ?")
+        vocabulary.update(row[0] for row in store.tuples(query, (token[0], token[0] + HIGH)))
+    for (key,) in store.tuples(
+        "SELECT name_key FROM company WHERE name_key LIKE ? OR name_key LIKE ?",
+        (f"{token[0]}%", f"% {token[0]}%"),
+    ):
+        vocabulary.update(w for w in str(key).split() if w[:1] == token[0])
     close = process.extract(
         token, vocabulary, scorer=Levenshtein.distance, score_cutoff=max_distance, limit=40
     )
     distances = {term: int(dist) for term, dist, _ in close}
     if not distances:
         return [], {}
-    marks = ", ".join("?" for _ in distances)
-    rows = store.tuples(
-        f"SELECT term, contact_id, field FROM search_term WHERE term IN ({marks})",
-        list(distances),
-    )
+    rows: list[tuple[Any, ...]] = []
+    for sql, column in _TERM_SOURCES:
+        rows += store.tuples_in(sql.format(cond=f"{column} IN ({{ids}})"), sorted(distances))
+    rows += _company_rows(store, distances.__contains__, token[0], token)
     return rows, distances
 
 
 def _phone_hits(store: Store, query: str) -> dict[int, tuple[float, str, str]]:
+    """Contacts with this number (stored E.164, or digits as written), else with a
+    number containing these digits."""
     region = str(store.config.get("default_region"))
     phone = phone_mod.parse_phone(query, region)
     wanted = phone.e164.lstrip("+") if phone.e164 else phone_mod.digits(query)
     rows = store.tuples(
-        "SELECT term, contact_id, field FROM search_term WHERE field = 'phone' AND term = ?",
-        (wanted,),
+        "SELECT substr(e164, 2), contact_id FROM contact_phone WHERE e164 = ? UNION "
+        "SELECT term, contact_id FROM search_term WHERE field = 'phone' AND term = ?",
+        (f"+{wanted}", wanted),
     )
     if not rows:  # a partial number: any stored number containing these digits
         digits = phone_mod.digits(query).lstrip("0") or phone_mod.digits(query)
         rows = store.tuples(
-            "SELECT term, contact_id, field FROM search_term WHERE field = 'phone' AND term LIKE ?",
-            (f"%{digits}%",),
+            "SELECT substr(e164, 2), contact_id FROM contact_phone WHERE e164 LIKE ? UNION "
+            "SELECT term, contact_id FROM search_term WHERE field = 'phone' AND term LIKE ?",
+            (f"%{digits}%", f"%{digits}%"),
         )
-        return {cid: (0.8, "phone", term) for term, cid, _ in rows}
-    return {cid: (1.0, "phone", term) for term, cid, _ in rows}
+        return {cid: (0.8, "phone", term) for term, cid in rows}
+    return {cid: (1.0, "phone", term) for term, cid in rows}
 
 
 def find(store: Store, query: str, *, limit: int = 20) -> list[Hit]:

@@ -47,6 +47,12 @@ def fold(text: str) -> str:
     return _fold(text)
 
 
+def fold_once(text: str) -> str:
+    """`fold` for text met once (an address's local part): it skips the cache, where it
+    would only push out names and companies that come back."""
+    return _fold(text)
+
+
 def _fold(text: str) -> str:
     if text.isascii():  # the common case, ten times cheaper: no Unicode tables needed
         return " ".join(_ASCII_NON_WORD.sub(" ", text.lower()).split())
