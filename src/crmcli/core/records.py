@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
-@dataclass
+@dataclass(slots=True)
 class ContactRecord:
     """One person (or company card) read from an import file, values as written (trimmed)."""
 
