@@ -342,8 +342,8 @@ def test_import_is_atomic_when_interrupted(
 def test_a_big_import_failing_late_leaves_nothing_behind(
     db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Past the worker-process threshold and past a first 5,000-contact bulk write: a
-    failure at row 5,500 still rolls everything back, the first batch included."""
+    """Past the worker-process threshold and past five 1,000-contact bulk writes: a
+    failure at row 5,500 still rolls everything back, the first batches included."""
     seed()
     before = dump(db)
     sheet = tmp_path / "big.csv"
@@ -495,8 +495,8 @@ def test_rejects_are_reported_and_written_beside_the_input(db: Path, tmp_path: P
 def test_duplicates_are_found_across_chunks_batches_and_workers(db: Path, tmp_path: Path) -> None:
     """A person met again in the same chunk, a later chunk or a later batch is one contact.
 
-    12,000 rows: past the parallel threshold, over several 1,000-row chunks and two
-    5,000-contact write batches; and a shared mailbox with two different names.
+    12,000 rows: past the parallel threshold, over several 1,000-row chunks, each its
+    own write batch; and a shared mailbox with two different names.
     """
     lines = ["Name,Email,Phone,Tags"]
     for i in range(10_000):
