@@ -178,6 +178,38 @@ def test_export_neutralises_formulas_but_not_phones(db: Path) -> None:
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+def test_a_big_import_on_either_backend(backend: str, tmp_path: Path) -> None:
+    """Past the parallel threshold, with people met twice: ids are the first free one
+    plus the row's place in the file (a duplicate leaves its id unused), every child row
+    is attached, and `find` reaches them by name, address, number and company word."""
+    invoke("contact", "add", "Early Bird", "-e", "early@x.org")
+    lines = ["Name,Email,Phone,Company"]
+    for i in range(2600):
+        lines.append(
+            f"Person {i},p{i}@x.org,06 12 {i // 100 % 100:02d} {i % 100:02d} 10,Co{i % 5} SAS"
+        )
+        if i % 500 == 1:
+            lines.append(f"Person {i},P{i}@X.org,,")  # the same person again
+    sheet = tmp_path / "big.csv"
+    sheet.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = invoke("import", "contacts", str(sheet))
+    assert out.exit_code == 0, out.stderr
+    assert "2600 created, 0 updated" in out.stdout and "6 already up to date" in out.stdout
+    rows = json.loads(invoke("export", "contacts", "--format", "json").stdout)
+    ids = {r["name"]: r["id"] for r in rows}
+    first = ids["Early Bird"] + 1
+    assert ids["Person 0"] == first and ids["Person 1"] == first + 1
+    assert ids["Person 2"] == first + 3  # row 3 was Person 1 again: its id is not used
+    assert len(set(ids.values())) == len(rows) == 2601
+    person = next(r for r in rows if r["name"] == "Person 2599")
+    assert person["emails"][0]["email"] == "p2599@x.org"
+    assert person["phones"][0]["e164"] == "+33612259910" and person["company"] == "Co4 SAS"
+    for query in ("person 2599", "p2599@x.org", "06 12 25 99 10", "co4 2599"):
+        found = invoke("find", query, "--json")
+        assert [h["name"] for h in json.loads(found.stdout)] == ["Person 2599"], query
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
 def test_interaction_export_neutralises_like_every_other_export(backend: str) -> None:
     """The interaction CSV is neutralised by the database on SQLite, in Python on a
     server: both must agree with `neutralise` cell for cell, and --raw alters nothing."""

@@ -129,7 +129,7 @@ class Prepared(NamedTuple):
     at the price of gaps where a row was a duplicate, a reject or empty (AUTOINCREMENT
     ids were never promised to be contiguous). A plain tuple of tuples, because the
     rows cross a process boundary: pickling a dict of lists cost twice as much. Flags
-    are ints, not bools: sqlite3 binds an exact int directly, a bool through an adapter.
+    stay bools: PostgreSQL's boolean columns take no ints.
     """
 
     ordinal: int
@@ -179,7 +179,7 @@ def prepare(record: ContactRecord, region: str, ordinal: int = 0) -> Prepared:
         valid = email_mod.is_valid(value)
         if not valid:
             issues.append(f"email {value!r} is malformed (kept as text)")
-        emails.append((ordinal, value, norm, label, int(not norms), int(valid), len(norms)))
+        emails.append((ordinal, value, norm, label, not norms, valid, len(norms)))
         norms.append(norm)
     phones: list[tuple[Any, ...]] = []
     keys: list[str] = []
@@ -233,7 +233,7 @@ def prepare(record: ContactRecord, region: str, ordinal: int = 0) -> Prepared:
         status or "lead",
         record.birthday,
         _lines(record.notes or "").strip() or None,
-        int(bool(record.do_not_contact)),
+        bool(record.do_not_contact),
         record.cadence_days,
         _dumps(record.addresses),
         _dumps(external),
