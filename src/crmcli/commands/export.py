@@ -42,9 +42,23 @@ TABULAR = (OutputFormat.csv, OutputFormat.tsv, OutputFormat.json, OutputFormat.j
 
 @contextmanager
 def destination(path: Path | None) -> Iterator[TextIO]:
-    """stdout, or a file written beside its target and renamed into place when complete."""
+    """stdout, or a file written beside its target and renamed into place when complete.
+
+    stdout gets a buffer of its own, in UTF-8 as documented: written through
+    `sys.stdout`, which is unbuffered under PYTHONUNBUFFERED (many containers set it),
+    a million-row export cost a write call a row, a fifth of its time.
+    """
     if path is None:
-        yield sys.stdout
+        try:
+            fd = sys.stdout.fileno()
+        except (AttributeError, OSError, ValueError):  # not a real file (a test's capture)
+            yield sys.stdout
+            return
+        sys.stdout.flush()
+        with open(
+            fd, "w", encoding="utf-8", newline="", buffering=1 << 16, closefd=False
+        ) as stream:
+            yield stream
         return
     from crmcli.core.errors import Invalid
 
