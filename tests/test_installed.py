@@ -56,6 +56,25 @@ def test_output_pipes_cleanly(tmp_path: Path) -> None:
     assert "\x1b[" not in out.stdout and "│" not in out.stdout
 
 
+def test_a_reader_that_stops_early_is_not_an_error(tmp_path: Path) -> None:
+    """`crm export contacts | head -1`: the export stops quietly with exit 0."""
+    env = {**os.environ, "CRM_DB": str(tmp_path / "crm.db")}
+    sheet = tmp_path / "people.csv"
+    sheet.write_text(
+        "Name,Email\n" + "".join(f"Person {i},p{i}@x.org\n" for i in range(3000)),
+        encoding="utf-8",
+    )
+    assert run("import", "contacts", str(sheet), env=env).returncode == 0
+    proc = subprocess.Popen(
+        [crm_path(), "export", "contacts"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline().startswith(b"id,")
+    proc.stdout.close()  # the reader goes away with most of the export unread
+    err = proc.stderr.read()
+    assert proc.wait(timeout=60) == 0 and err == b""
+
+
 def test_help_does_not_load_the_tui_or_the_orm(tmp_path: Path) -> None:
     code = (
         "import sys\nfrom crmcli.cli import run\nrun(['--help'])\nrun(['contact', '--help'])\n"

@@ -208,10 +208,12 @@ def run(argv: list[str]) -> int:
     except typer.TyperException as exc:  # click's usage errors, vendored by Typer
         return _usage_error(exc)
     except BrokenPipeError:
-        # The reader (head, less) went away: not an error for a pipe.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return 0
+        return _reader_gone()
+    except SystemExit:
+        # Typer meets a closed pipe first and exits 1, wrapping stdout to stay quiet.
+        if type(sys.stdout).__name__ == "PacifyFlushWrapper":
+            return _reader_gone()
+        raise
     except Exception as exc:  # a bug or an unexpected environment problem
         from crmcli.core.store import describe_error
 
@@ -222,6 +224,13 @@ def run(argv: list[str]) -> int:
             raise
         return _fail(f"internal error: {type(exc).__name__}: {exc} (CRM_DEBUG=1 shows more)", 1)
     return result if isinstance(result, int) else 0
+
+
+def _reader_gone() -> int:
+    """The reader (head, less) went away: not an error for a pipe."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 0
 
 
 def _usage_error(exc: typer.TyperException) -> int:
