@@ -81,15 +81,8 @@ def _company_rows(
 ) -> list[tuple[Any, ...]]:
     """(word, contact id, "company") rows for the people at companies with a name word
     that `matches`; every such word begins with `start`, which narrows the scan."""
-    if not start or token != fold(token) or " " in token or start != fold(start):
-        return []  # not a word of a folded name (an address, a domain): no company has it
-    # A company's key is its folded name words. LIKE is safe here (a folded word holds
-    # no % or _) and finds those with a word beginning with `start`; `matches` decides.
     found: dict[int, str] = {}
-    for company_id, key in store.tuples(
-        "SELECT id, name_key FROM company WHERE name_key LIKE ? OR name_key LIKE ?",
-        (f"{start}%", f"% {start}%"),
-    ):
+    for company_id, key in _company_keys(store, start, token):
         word = next((w for w in str(key).split() if matches(w)), None)
         if word is not None:
             found[int(company_id)] = word
@@ -109,6 +102,19 @@ def _company_rows(
             "SELECT company_id, id FROM contact WHERE company_id IN ({ids})" + limit, sorted(found)
         )
     return [(found[int(company_id)], int(cid), "company") for company_id, cid in people]
+
+
+def _company_keys(store: Store, start: str, token: str) -> list[tuple[Any, ...]]:
+    """(id, name key) of the companies with a name word beginning with `start`; none
+    unless `token` could be such a word (not an address or a domain)."""
+    if not start or token != fold(token) or " " in token:
+        return []
+    # A company's key is its folded name words, and `start` begins a folded word: it
+    # holds no % or _, so LIKE can take it as it is.
+    return store.tuples(
+        "SELECT id, name_key FROM company WHERE name_key LIKE ? OR name_key LIKE ?",
+        (f"{start}%", f"% {start}%"),
+    )
 
 
 def _quality(token: str, term: str) -> float:
@@ -143,10 +149,7 @@ def _fuzzy_rows(store: Store, token: str) -> tuple[list[tuple[Any, ...]], dict[s
     for sql, column in _TERM_SOURCES:
         query = sql.format(cond=f"{column} >= ? AND {column} < ?")
         vocabulary.update(row[0] for row in store.tuples(query, (token[0], token[0] + HIGH)))
-    for (key,) in store.tuples(
-        "SELECT name_key FROM company WHERE name_key LIKE ? OR name_key LIKE ?",
-        (f"{token[0]}%", f"% {token[0]}%"),
-    ):
+    for _, key in _company_keys(store, token[0], token):
         vocabulary.update(w for w in str(key).split() if w[:1] == token[0])
     close = process.extract(
         token, vocabulary, scorer=Levenshtein.distance, score_cutoff=max_distance, limit=40
