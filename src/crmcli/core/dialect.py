@@ -13,6 +13,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from functools import lru_cache
+from itertools import chain
 from typing import Any, Protocol
 
 # Python's sqlite3 binds None and bool through its adapter protocol: finding no adapter,
@@ -98,6 +99,17 @@ def _marks(mark: str, count: int, offset: int) -> str:
     return ", ".join([first, *[mark] * (count - 1)])
 
 
+_ROWS_PER_INSERT = 200
+
+
+def _max_variables(conn: Any) -> int:
+    """How many `?` one statement may hold (999 before SQLite 3.32, 32766 since)."""
+    try:
+        return int(conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+    except (AttributeError, sqlite3.Error):  # a wrapped connection
+        return 999
+
+
 class SQLiteDialect:
     name = "sqlite"
 
@@ -162,20 +174,36 @@ class SQLiteDialect:
         offset: int = 0,
     ) -> None:
         names = ", ".join(columns)
-        marks = _marks("?", len(columns), offset)
-        if table not in _FTS_BASES:
-            conn.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
-            return
-        # A table with full-text triggers goes through a temporary staging table and one
-        # INSERT ... SELECT. Row by row, each statement's savepoint makes FTS5 flush its
-        # pending terms into a new tiny segment: 100,000 contacts took 4.4 s that way, and
-        # 1.4 s staged (the triggers still fire, once per row, inside one statement).
-        conn.execute(f"CREATE TEMP TABLE bulk AS SELECT {names} FROM {table} WHERE 0")
+        row = f"({_marks('?', len(columns), offset)})"
+        per = max(1, min(_ROWS_PER_INSERT, _max_variables(conn) // len(columns)))
+        staged = table in _FTS_BASES
+        target = "temp.bulk" if staged else table
+        if staged:
+            # A table with full-text triggers is filled from a temporary staging table by
+            # one INSERT ... SELECT: at each statement's end FTS5 flushes its pending
+            # terms into a new segment, and small statements made many tiny ones.
+            conn.execute(f"CREATE TEMP TABLE bulk AS SELECT {names} FROM {table} WHERE 0")
         try:
-            conn.executemany(f"INSERT INTO temp.bulk ({names}) VALUES ({marks})", rows)
-            conn.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM temp.bulk")
+            # Many rows a statement: `executemany` runs one statement a row, and each
+            # opens the table's and every index's cursors and seeks them from the root.
+            # OR FAIL: a multi-row statement that could abort halfway would keep a
+            # statement journal, a copy of every page it touches (a third of the cost
+            # of filling the search index); a failure here fails the whole transaction
+            # anyway, and every caller's transaction rolls back. 200 rows a statement:
+            # more gained nothing.
+            insert = f"INSERT OR FAIL INTO {target} ({names}) VALUES"
+            for start in range(0, len(rows), per):
+                part = rows[start : start + per]
+                conn.execute(
+                    f"{insert} {', '.join([row] * len(part))}", list(chain.from_iterable(part))
+                )
+            if staged:
+                conn.execute(
+                    f"INSERT OR FAIL INTO {table} ({names}) SELECT {names} FROM temp.bulk"
+                )
         finally:
-            conn.execute("DROP TABLE temp.bulk")
+            if staged:
+                conn.execute("DROP TABLE temp.bulk")
 
     def days_between(self, later: str, earlier: str) -> str:
         return f"(julianday({later}) - julianday({earlier}))"
