@@ -198,9 +198,7 @@ class SQLiteDialect:
                     f"{insert} {', '.join([row] * len(part))}", list(chain.from_iterable(part))
                 )
             if staged:
-                conn.execute(
-                    f"INSERT OR FAIL INTO {table} ({names}) SELECT {names} FROM temp.bulk"
-                )
+                conn.execute(f"INSERT OR FAIL INTO {table} ({names}) SELECT {names} FROM temp.bulk")
         finally:
             if staged:
                 conn.execute("DROP TABLE temp.bulk")
