@@ -85,6 +85,42 @@ def test_bulk_inserts_ids_and_streams(backend: str, tmp_path: Path) -> None:
     store.close()
 
 
+def test_bulk_inserts_of_any_size_are_whole_and_searchable(backend: str, tmp_path: Path) -> None:
+    """Many rows a statement and a remainder, ids offset, full-text rows indexed; a bulk
+    insert that fails midway leaves nothing behind, and the next one works."""
+    store = store_for(backend, tmp_path)
+    columns = ("id", "display_name", "name_key", "notes", "owner", "created_at", "updated_at")
+    base = 0
+
+    def people(first: int, last: int, stamp: str) -> list[tuple[object, ...]]:
+        """Rows for ids first..last-1, their id column holding id - base (the offset)."""
+        noted = [f"met at fair{i}" if i % 3 == 0 else None for i in range(first, last)]
+        return [
+            (i - base, f"P{i}", f"p{i}", note, "me", stamp, stamp)
+            for i, note in zip(range(first, last), noted, strict=True)
+        ]
+
+    with store.write("bulk") as tx:
+        base = store.dialect.next_ids(store.conn, "contact", 1)[0]
+        tx.insert_many("contact", columns, people(base, base + 451, tx.stamp), offset=base)
+        tx.insert_many("contact", columns, people(base + 451, base + 460, tx.stamp), offset=base)
+    assert store.tuples("SELECT count(*), min(id), max(id) FROM contact") == [
+        (460, base, base + 459)
+    ]
+    noted = next(i for i in range(base + 400, base + 460) if i % 3 == 0)
+    assert [h["contact_id"] for h in search(store, f"fair{noted}")] == [noted]
+    with pytest.raises(Exception), store.write("doomed") as tx:  # noqa: B017 (either engine's)
+        tx.insert_many("contact", columns, people(base + 460, base + 700, tx.stamp), offset=base)
+        tx.insert_many("contact", columns, people(base, base + 1, tx.stamp), offset=base)
+    assert store.value("SELECT count(*) FROM contact") == 460
+    with store.write("again") as tx:
+        tx.insert_many("contact", columns, people(base + 460, base + 463, tx.stamp), offset=base)
+    assert store.value("SELECT count(*) FROM contact") == 463
+    last = max(i for i in range(base + 460, base + 463) if i % 3 == 0)
+    assert [h["contact_id"] for h in search(store, f"fair{last}")] == [last]
+    store.close()
+
+
 def test_lookups_by_prefix_use_code_point_order(backend: str, tmp_path: Path) -> None:
     """`crm find` scans folded terms by prefix range: right on both engines' collations."""
     for name in ("Zoë Zed", "Ana-Lúcia Ávila", "Anatole Dupré", "Anaïs Émery", "Bob O'Neil"):

@@ -177,31 +177,37 @@ class SQLiteDialect:
         row = f"({_marks('?', len(columns), offset)})"
         per = max(1, min(_ROWS_PER_INSERT, _max_variables(conn) // len(columns)))
         staged = table in _FTS_BASES
-        target = "temp.bulk" if staged else table
+        target = f"temp.stage_{table}" if staged else table
         if staged:
-            # A table with full-text triggers is filled from a temporary staging table by
-            # one INSERT ... SELECT: at each statement's end FTS5 flushes its pending
-            # terms into a new segment, and small statements made many tiny ones.
-            conn.execute(f"CREATE TEMP TABLE bulk AS SELECT {names} FROM {table} WHERE 0")
+            # A table with full-text triggers is filled from a staging table by one
+            # INSERT ... SELECT: at each statement's end FTS5 flushes its pending terms
+            # into a new segment, and small statements made many tiny ones. The staging
+            # table outlives the call: creating and dropping it was a schema change,
+            # which made SQLite prepare every statement of the import again.
+            conn.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS stage_{table} AS SELECT * FROM {table} WHERE 0"
+            )
+        # Many rows a statement: `executemany` runs one statement a row, and each opens
+        # the table's and every index's cursors and seeks them from the root. OR FAIL: a
+        # multi-row statement that could abort halfway keeps a statement journal, a copy
+        # of every page it touches (a third of the cost of filling the search index); a
+        # failure fails the caller's whole transaction anyway, which rolls back. Every
+        # statement holds exactly `per` rows (200: more gained nothing) and the rest go
+        # one a statement, so the texts repeat and SQLite prepares each once.
+        insert = f"INSERT OR FAIL INTO {target} ({names}) VALUES"
+        whole = len(rows) - len(rows) % per
         try:
-            # Many rows a statement: `executemany` runs one statement a row, and each
-            # opens the table's and every index's cursors and seeks them from the root.
-            # OR FAIL: a multi-row statement that could abort halfway would keep a
-            # statement journal, a copy of every page it touches (a third of the cost
-            # of filling the search index); a failure here fails the whole transaction
-            # anyway, and every caller's transaction rolls back. 200 rows a statement:
-            # more gained nothing.
-            insert = f"INSERT OR FAIL INTO {target} ({names}) VALUES"
-            for start in range(0, len(rows), per):
-                part = rows[start : start + per]
-                conn.execute(
-                    f"{insert} {', '.join([row] * len(part))}", list(chain.from_iterable(part))
-                )
+            if whole:
+                many = f"{insert} {', '.join([row] * per)}"
+                for start in range(0, whole, per):
+                    conn.execute(many, list(chain.from_iterable(rows[start : start + per])))
+            if whole < len(rows):
+                conn.executemany(f"{insert} {row}", rows[whole:])
             if staged:
-                conn.execute(f"INSERT OR FAIL INTO {table} ({names}) SELECT {names} FROM temp.bulk")
+                conn.execute(f"INSERT OR FAIL INTO {table} ({names}) SELECT {names} FROM {target}")
         finally:
             if staged:
-                conn.execute("DROP TABLE temp.bulk")
+                conn.execute(f"DELETE FROM {target}")
 
     def days_between(self, later: str, earlier: str) -> str:
         return f"(julianday({later}) - julianday({earlier}))"
