@@ -398,29 +398,46 @@ def test_a_big_import_failing_late_leaves_nothing_behind(
         return original(self, row)
 
     monkeypatch.setattr(importing._Writer, "write", failing)
+    triggers = q(db, "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
     out = invoke("import", "contacts", str(sheet))
     assert out.exit_code != 0
     assert calls["n"] == 5500
     assert dump(db) == before
+    assert q(db, "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'") == triggers
 
 
 def test_a_big_import_leaves_every_row_attached_and_every_note_searchable(
     db: Path, tmp_path: Path
 ) -> None:
-    """The bulk path skips per-row foreign-key checks: what it writes must still hold
-    together, its notes must be indexed, and the checks must come back on."""
+    """The bulk path skips per-row foreign-key checks and indexes notes without the
+    insert trigger: what it writes must still hold together, the full-text index must
+    match the notes exactly (a person met twice gets the second row's notes), and the
+    checks and the trigger must come back."""
     seed()
+    triggers = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
+    before = q(db, triggers)
     lines = ["Name,Email,Phone,Company,Tags,Notes"]
     for i in range(6000):
         note = f"met at booth {i}" if i % 3 == 0 else ""
         phone = f"06 12 {i // 100 % 100:02d} {i % 100:02d} 10"
         lines.append(f"Person {i},p{i}@x.org,{phone},Co {i % 7},t{i % 4},{note}")
+    lines.append("Person 1,p1@x.org,,,,came back to stand 77")  # in the first batch
     sheet = tmp_path / "big.csv"
     sheet.write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = invoke("import", "contacts", str(sheet))
     assert out.exit_code == 0, out.stderr
+    assert "6000 created, 1 updated" in out.stdout
+    assert q(db, triggers) == before
     conn = sqlite3.connect(db)
     try:
+        # The index is sound (this raises if not) and holds exactly the contacts with
+        # notes (contacts without any are left out of it by design).
+        conn.execute("INSERT INTO contact_fts (contact_fts) VALUES ('integrity-check')")
+        indexed = conn.execute("SELECT id FROM contact_fts_docsize ORDER BY id").fetchall()
+        assert (
+            indexed
+            == conn.execute("SELECT id FROM contact WHERE notes IS NOT NULL ORDER BY id").fetchall()
+        )
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
         orphans = conn.execute(
             "SELECT count(*) FROM search_term WHERE contact_id NOT IN (SELECT id FROM contact)"
@@ -434,6 +451,7 @@ def test_a_big_import_leaves_every_row_attached_and_every_note_searchable(
         conn.close()
     found = invoke("search", "booth 2997")
     assert "Person 2997" in found.stdout
+    assert "Person 1" in invoke("search", "stand 77").stdout
     # The importing connection enforces foreign keys again once its import is done.
     from crmcli.core.config import Config
     from crmcli.core.importing import ImportOptions, import_contacts

@@ -796,6 +796,7 @@ def _begin(
     stack.enter_context(store.dialect.bulk_mode(store.conn))
     stack.enter_context(_bulk_gc())
     tx = stack.enter_context(store.write(options.label))
+    stack.enter_context(store.dialect.bulk_indexing(store.conn))
     return _Writer(tx, options, summary)
 
 
