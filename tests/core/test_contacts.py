@@ -96,15 +96,18 @@ def test_find_email_company_and_tag(store: Store, people: dict[str, int]) -> Non
 
 
 def test_the_index_holds_only_what_no_other_index_answers(store: Store) -> None:
-    """Whole addresses, E.164 numbers and company names are found through their own
-    tables; an address's digits-only words are not indexed at all (nobody looks a
-    person up by the 1987 in ann.lee.1987@...): every term costs an import a row."""
+    """Whole addresses, E.164 numbers, company names and one-word tags are found through
+    their own tables; an address's digits-only words are not indexed at all (nobody
+    looks a person up by the 1987 in ann.lee.1987@...): every term costs an import a row."""
     terms = dict(
         contacts.search_terms(
-            "Ann Lee", ["ann.lee.1987@x.org"], [("06 12 34 56 78", "+33612345678")], ["VIP"]
+            "Ann Lee",
+            ["ann.lee.1987@x.org"],
+            [("06 12 34 56 78", "+33612345678")],
+            ["VIP", "Key account"],
         )
     )
-    assert terms == {"ann": "name", "lee": "name", "vip": "tag", "x.org": "email"}
+    assert terms == {"ann": "name", "lee": "name", "key": "tag", "account": "tag", "x.org": "email"}
     # A number that could not be read is indexed by its digits as written.
     assert contacts.search_terms("Bo", [], [("12-34", None)], []) == [
         ("bo", "name"),
@@ -116,8 +119,12 @@ def test_the_index_holds_only_what_no_other_index_answers(store: Store) -> None:
         emails=["ann.lee.1987@x.org"],
         phones=["06 12 34 56 78"],
         company="Blue Ocean SAS",
+        tags=["VIP", "Key account"],
     )
     assert names(store, "ann.lee") == ["Ann Lee"]  # the whole address, by its start
+    assert names(store, "vip") == names(store, "vi lee") == ["Ann Lee"]  # a one-word tag
+    assert names(store, "vipp") == ["Ann Lee"]  # a typo of it
+    assert names(store, "accou") == ["Ann Lee"]  # a word of a longer tag
     assert names(store, "ann.lee.1987@x.org") == ["Ann Lee"]
     assert names(store, "0612345678") == ["Ann Lee"]
     assert names(store, "34 56") == ["Ann Lee"]  # a fragment of the number

@@ -162,9 +162,10 @@ def search_terms(
 
     Only what no other index answers: a big import writes every one of these rows
     (about 4 us each, most of its database time). So each term is indexed once, under
-    the most telling field (name first); whole addresses, E.164 numbers and company
-    names are not terms, `crm find` reads them from their own tables' indexes
-    (contact_email.email_norm, contact_phone.e164, company.name_key); and the
+    the most telling field (name first); whole addresses, E.164 numbers, company
+    names and one-word tags are not terms, `crm find` reads them from their own
+    tables' indexes (contact_email.email_norm, contact_phone.e164, company.name_key,
+    contact_tag.tag_key); and the
     digits-only words of an address ("499" in jean.dupont.499@...) are left out, as
     nobody looks a person up by them.
     """
@@ -180,8 +181,10 @@ def search_terms(
         if written and not (e164 and written.lstrip("0") in e164):
             add(written, "phone")
     for tag in tags:
-        for word in fold(tag).split():
-            add(word, "tag")
+        words = fold(tag).split()
+        if len(words) > 1:  # a one-word tag is found by contact_tag.tag_key's index
+            for word in words:
+                add(word, "tag")
     for address in emails:
         local, _, domain = email_mod.normalise(address).partition("@")
         for word in fold_once(local).split():

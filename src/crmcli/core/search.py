@@ -44,11 +44,13 @@ NARROW = 2000  # below this many candidates, later words are checked on those on
 
 
 # Where a query word can match, besides `search_term`: a contact's whole addresses (by
-# the email_norm index) and the words of its company's name. Indexing those as terms too
-# cost an import three rows a contact; see `contacts.search_terms`.
+# the email_norm index), its tags (by the tag_key index: a one-word tag is not a term)
+# and the words of its company's name. Indexing those as terms too cost an import
+# four rows a contact; see `contacts.search_terms`.
 _TERM_SOURCES = (
     ("SELECT term, contact_id, field FROM search_term WHERE {cond}", "term"),
     ("SELECT email_norm, contact_id, 'email' FROM contact_email WHERE {cond}", "email_norm"),
+    ("SELECT tag_key, contact_id, 'tag' FROM contact_tag WHERE {cond}", "tag_key"),
 )
 
 
