@@ -89,15 +89,18 @@ def test_bulk_inserts_of_any_size_are_whole_and_searchable(backend: str, tmp_pat
     """Many rows a statement and a remainder, ids offset, full-text rows indexed; a bulk
     insert that fails midway leaves nothing behind, and the next one works."""
     store = store_for(backend, tmp_path)
-    columns = ("id", "display_name", "name_key", "notes", "owner", "created_at", "updated_at")
+    columns = ("id", "display_name", "name_key", "notes", "title", "suffix", "owner")
+    columns += ("created_at", "updated_at")
     base = 0
 
     def people(first: int, last: int, stamp: str) -> list[tuple[object, ...]]:
         """Rows for ids first..last-1, their id column holding id - base (the offset)."""
         noted = [f"met at fair{i}" if i % 3 == 0 else None for i in range(first, last)]
+        # A title on the last row only; no suffix at all (columns left out when empty).
+        titles = ["CFO" if i == last - 1 else None for i in range(first, last)]
         return [
-            (i - base, f"P{i}", f"p{i}", note, "me", stamp, stamp)
-            for i, note in zip(range(first, last), noted, strict=True)
+            (i - base, f"P{i}", f"p{i}", note, title, None, "me", stamp, stamp)
+            for i, note, title in zip(range(first, last), noted, titles, strict=True)
         ]
 
     with store.write("bulk") as tx:
@@ -107,6 +110,10 @@ def test_bulk_inserts_of_any_size_are_whole_and_searchable(backend: str, tmp_pat
     assert store.tuples("SELECT count(*), min(id), max(id) FROM contact") == [
         (460, base, base + 459)
     ]
+    assert store.tuples(
+        "SELECT id, title FROM contact WHERE title IS NOT NULL OR suffix IS NOT NULL ORDER BY id"
+    ) == [(base + 450, "CFO"), (base + 459, "CFO")]
+    assert store.value("SELECT count(*) FROM contact WHERE status = 'lead' AND version = 1") == 460
     noted = next(i for i in range(base + 400, base + 460) if i % 3 == 0)
     assert [h["contact_id"] for h in search(store, f"fair{noted}")] == [noted]
     with pytest.raises(Exception), store.write("doomed") as tx:  # noqa: B017 (either engine's)

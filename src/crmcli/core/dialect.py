@@ -13,7 +13,8 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from functools import lru_cache
-from itertools import chain
+from itertools import chain, repeat
+from operator import is_, itemgetter
 from typing import Any, Protocol
 
 # Python's sqlite3 binds None and bool through its adapter protocol: finding no adapter,
@@ -120,6 +121,8 @@ class SQLiteDialect:
     def __init__(self) -> None:
         # Full-text tables `insert_many` indexes itself: table -> indexed columns.
         self._indexed_here: dict[str, tuple[str, ...]] = {}
+        # table -> its columns whose default is NULL (see `_without_nulls`)
+        self._null_default: dict[str, frozenset[str]] = {}
 
     # 'CRM1': marks the file as a crm database, readable from the header for free.
     APPLICATION_ID = 0x43524D31
@@ -207,6 +210,7 @@ class SQLiteDialect:
         rows: Sequence[Sequence[Any]],
         offset: int = 0,
     ) -> None:
+        columns, rows = self._without_nulls(conn, table, columns, rows)
         names = ", ".join(columns)
         row = f"({_marks('?', len(columns), offset)})"
         per = max(1, min(_ROWS_PER_INSERT, _max_variables(conn) // len(columns)))
@@ -250,6 +254,35 @@ class SQLiteDialect:
         finally:
             if staged:
                 conn.execute(f"DELETE FROM {target}")
+
+    def _without_nulls(
+        self, conn: Any, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> tuple[Sequence[str], Sequence[Sequence[Any]]]:
+        """The columns and rows without the columns that are None in every row and
+        default to NULL anyway (an import's middle names, suffixes, labels...).
+
+        Python's sqlite3 binds None through its adapter lookup, which builds a key
+        tuple and searches a dict for each one: a fifth of a bulk insert's binding for
+        the dozen a contact row usually holds, against a fraction of that to leave
+        them out. The first column (where an offset goes) always stays.
+        """
+        if table not in self._null_default:
+            self._null_default[table] = frozenset(
+                name
+                for _, name, _, notnull, default, pk in conn.execute(f"PRAGMA table_info({table})")
+                if not notnull and default is None and not pk
+            )
+        nullable = self._null_default[table]
+        empty = {
+            i
+            for i, name in enumerate(columns)
+            if i and name in nullable and all(map(is_, map(itemgetter(i), rows), repeat(None)))
+        }
+        if not empty or len(empty) >= len(columns) - 1:
+            return columns, rows
+        keep = [i for i in range(len(columns)) if i not in empty]
+        pick = itemgetter(*keep)
+        return [columns[i] for i in keep], [pick(r) for r in rows]
 
     def days_between(self, later: str, earlier: str) -> str:
         return f"(julianday({later}) - julianday({earlier}))"
