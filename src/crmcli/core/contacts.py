@@ -165,9 +165,8 @@ def search_terms(
     the most telling field (name first); whole addresses, E.164 numbers, company
     names and one-word tags are not terms, `crm find` reads them from their own
     tables' indexes (contact_email.email_norm, contact_phone.e164, company.name_key,
-    contact_tag.tag_key); and the
-    digits-only words of an address ("499" in jean.dupont.499@...) are left out, as
-    nobody looks a person up by them.
+    contact_tag.tag_key); and the digits-only words of an address ("499" in
+    jean.dupont.499@...) are left out, as nobody looks a person up by them.
     """
     terms: dict[str, str] = {}
     add = terms.setdefault  # the first field a term is met under is kept
