@@ -96,7 +96,7 @@ def _root_callback(
     if ctx.invoked_subcommand is None:
         # `crm` alone on a terminal is the daily view, once there is data to show.
         if sys.stdout.isatty():
-            from crmcli.core.store import resolve_location
+            from crmcli.core.db.store import resolve_location
 
             location = resolve_location(db)
             if location.is_url or Path(location.target).exists():
@@ -215,7 +215,7 @@ def run(argv: list[str]) -> int:
             return _reader_gone()
         raise
     except Exception as exc:  # a bug or an unexpected environment problem
-        from crmcli.core.store import describe_error
+        from crmcli.core.db.store import describe_error
 
         mapped = describe_error(exc)
         if mapped is not None:

@@ -213,7 +213,7 @@ def test_a_big_import_on_either_backend(backend: str, tmp_path: Path) -> None:
 def test_interaction_export_neutralises_like_every_other_export(backend: str) -> None:
     """The interaction CSV is neutralised by the database on SQLite, in Python on a
     server: both must agree with `neutralise` cell for cell, and --raw alters nothing."""
-    from crmcli.core.exporting import neutralise
+    from crmcli.core.interchange.exporting import neutralise
 
     invoke("contact", "add", "=Evil Name")
     summaries = [
@@ -354,7 +354,7 @@ def test_import_is_atomic_when_interrupted(
     sheet.write_text(
         "Name,Email\n" + "".join(f"P{i},p{i}@x.org\n" for i in range(50)), encoding="utf-8"
     )
-    from crmcli.core import importing
+    from crmcli.core.interchange import importing
 
     calls = {"n": 0}
     original = importing._Writer.write
@@ -386,7 +386,7 @@ def test_a_big_import_failing_late_leaves_nothing_behind(
         ),
         encoding="utf-8",
     )
-    from crmcli.core import importing
+    from crmcli.core.interchange import importing
 
     calls = {"n": 0}
     original = importing._Writer.write
@@ -454,9 +454,9 @@ def test_a_big_import_leaves_every_row_attached_and_every_note_searchable(
     assert "Person 1" in invoke("search", "stand 77").stdout
     # The importing connection enforces foreign keys again once its import is done.
     from crmcli.core.config import Config
-    from crmcli.core.importing import ImportOptions, import_contacts
-    from crmcli.core.records import ContactRecord
-    from crmcli.core.store import open_store
+    from crmcli.core.db.store import open_store
+    from crmcli.core.interchange.importing import ImportOptions, import_contacts
+    from crmcli.core.interchange.records import ContactRecord
 
     store = open_store(str(db), Config({}, tmp_path / "c.toml"), write=True)
     try:
@@ -502,7 +502,7 @@ def test_a_failing_worker_process_fails_the_import_in_one_line(
 ) -> None:
     """A bug in a worker process (past the parallel threshold) is one clean error, and
     the database is left as it was."""
-    from crmcli.core import importing
+    from crmcli.core.interchange import importing
 
     seed()
     before = dump(db)

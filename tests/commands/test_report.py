@@ -233,7 +233,7 @@ def test_bad_input_is_one_line_and_changes_nothing(
 def test_named_periods() -> None:
     from datetime import date
 
-    from crmcli.core.reports import parse_period
+    from crmcli.core.overview.reports import parse_period
 
     today = date(2026, 11, 22)  # a Sunday
     spans = {

@@ -62,7 +62,7 @@ def test_prompt_path_stays_lean(db: Path) -> None:
         "from crmcli.entry import main\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "heavy = [m for m in ('typer', 'rich', 'pydantic', 'sqlalchemy', 'sqlmodel', 'click',"
-        " 'platformdirs', 'dateutil', 'crmcli.cli', 'crmcli.core.store') if m in sys.modules]\n"
+        " 'platformdirs', 'dateutil', 'crmcli.cli', 'crmcli.core.db.store') if m in sys.modules]\n"
         "sys.stderr.write('HEAVY:' + ','.join(heavy) + '\\n')"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from crmcli.core import companies, contacts
 from crmcli.core.config import Config
-from crmcli.core.contacts import ContactFields
+from crmcli.core.db.store import Store, open_store
 from crmcli.core.errors import Ambiguous, Invalid, NotFound
-from crmcli.core.refs import resolve_contact
-from crmcli.core.search import describe, find
-from crmcli.core.store import Store, open_store
+from crmcli.core.people import companies, contacts
+from crmcli.core.people.contacts import ContactFields
+from crmcli.core.search.find import describe, find
+from crmcli.core.search.refs import resolve_contact
 
 
 @pytest.fixture

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crmcli.core import csvread
-from crmcli.core.csvread import CsvLayout, rows, sniff
 from crmcli.core.errors import Invalid
+from crmcli.core.interchange import csvfile as csvread
+from crmcli.core.interchange.csvfile import CsvLayout, rows, sniff
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "import" / "csv"
 

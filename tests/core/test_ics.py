@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from icalendar.parser import unescape_backslash
 
 from crmcli.core.clock import parse_stamp
-from crmcli.core.ics import write_calendar
+from crmcli.core.interchange.ics import write_calendar
 
 NOW = datetime(2026, 11, 20, 8, 30, 15, 123456, tzinfo=UTC)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crmcli.core.errors import Invalid
-from crmcli.core.money import format_amount, format_totals, parse_amount
+from crmcli.core.values.money import format_amount, format_totals, parse_amount
 
 
 @pytest.mark.parametrize(

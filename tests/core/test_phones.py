@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from crmcli.core import phones
+from crmcli.core.values import phones
 
 REGIONS = ["FR", "US", "GB", "DE", "IT", "BR", "IN", "JP", "AR", "CH", "BE", "MX", "AU"]
 

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import create_engine, inspect
 from sqlmodel import SQLModel
 
-from crmcli.core import migrations
 from crmcli.core.config import Config
-from crmcli.core.store import open_store
-from crmcli.core.tables import COLUMNS
+from crmcli.core.db import migrations
+from crmcli.core.db.columns import COLUMNS
+from crmcli.core.db.store import open_store
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -63,7 +63,7 @@ def _describe(url: str) -> dict[str, object]:
 
 
 def test_migrations_build_exactly_the_schema_the_models_declare(tmp_path: Path) -> None:
-    import crmcli.core.models  # noqa: F401
+    import crmcli.core.db.models  # noqa: F401
 
     from_models = tmp_path / "models.db"
     engine = create_engine(f"sqlite:///{from_models}")
@@ -78,7 +78,7 @@ def test_migrations_build_exactly_the_schema_the_models_declare(tmp_path: Path) 
 
 
 def test_runtime_column_lists_match_the_models() -> None:
-    import crmcli.core.models  # noqa: F401
+    import crmcli.core.db.models  # noqa: F401
 
     declared = {t.name: tuple(c.name for c in t.columns) for t in SQLModel.metadata.tables.values()}
     assert set(COLUMNS) == set(declared)
@@ -141,7 +141,7 @@ def test_fixture_files_are_sqlite_databases() -> None:
 
 
 def test_upgraded_v1_database_finds_its_old_records_by_full_text(tmp_path: Path) -> None:
-    from crmcli.core.fulltext import search
+    from crmcli.core.search.fulltext import search
 
     db = tmp_path / "v1.db"
     shutil.copy(FIXTURES / "schema_v1.db", db)
@@ -155,8 +155,8 @@ def test_upgraded_v1_database_finds_its_old_records_by_full_text(tmp_path: Path)
 def test_boolean_column_lists_match_the_models() -> None:
     import sqlalchemy as sa
 
-    import crmcli.core.models  # noqa: F401
-    from crmcli.core.tables import BOOLEANS
+    import crmcli.core.db.models  # noqa: F401
+    from crmcli.core.db.columns import BOOLEANS
 
     declared = {
         t.name: tuple(c.name for c in t.columns if isinstance(c.type, sa.Boolean))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from crmcli.core.scoring import score
+from crmcli.core.activity.scoring import score
 from tests.conftest import invoke
 
 NOW = datetime(2026, 11, 25, 14, 20, tzinfo=UTC)

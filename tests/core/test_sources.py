@@ -15,20 +15,20 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crmcli.core import sources
-from crmcli.core.csvread import CsvLayout, rows, sniff
 from crmcli.core.errors import Invalid
-from crmcli.core.records import ContactRecord, DealRecord, Reject
-from crmcli.core.sources import (
+from crmcli.core.interchange import sources
+from crmcli.core.interchange.csvfile import CsvLayout, rows, sniff
+from crmcli.core.interchange.records import ContactRecord, DealRecord, Reject
+from crmcli.core.interchange.sources import (
     FIELDS,
     Mapping,
     apply_overrides,
     country_code,
     detect,
-    read_date,
     read_deals,
     to_record,
 )
+from crmcli.core.values.dates import read_date
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "import" / "csv"
 Item = ContactRecord | Reject
@@ -768,7 +768,7 @@ def test_pipedrive_deals() -> None:
 
 
 def test_amounts_stay_text_for_money() -> None:
-    from crmcli.core.money import parse_amount
+    from crmcli.core.values.money import parse_amount
 
     with (FIXTURES / "pipedrive_deals.csv").open("rb") as f:
         _, _, items = read_deals(f, encoding=None, overrides=[], date_order="dmy")

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from crmcli.core import migrations
 from crmcli.core.config import Config
+from crmcli.core.db import migrations
+from crmcli.core.db.store import open_store
 from crmcli.core.errors import Busy, NotFound, StoreUnavailable
-from crmcli.core.store import open_store
 
 
 def config(tmp_path: Path, **values: object) -> Config:
@@ -195,8 +195,9 @@ def test_busy_writer_succeeds_when_lock_is_released_in_time(tmp_path: Path) -> N
 def test_core_imports_no_ui_library() -> None:
     code = (
         "import sys\n"
-        "import crmcli.core.store, crmcli.core.contacts, crmcli.core.search, crmcli.core.refs,"
-        " crmcli.core.companies, crmcli.core.config, crmcli.core.demo, crmcli.core.money\n"
+        "import crmcli.core.db.store, crmcli.core.people.contacts, crmcli.core.search.find,"
+        " crmcli.core.search.refs, crmcli.core.people.companies, crmcli.core.config,"
+        " crmcli.core.demo, crmcli.core.values.money\n"
         "bad = [m for m in ('typer', 'rich', 'textual', 'click') if m in sys.modules]\n"
         "print(','.join(bad))"
     )

@@ -13,12 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from crmcli.core import agenda, clock, migrations, scoring
+from crmcli.core import clock
+from crmcli.core.activity import scoring
 from crmcli.core.config import Config
-from crmcli.core.contacts import ContactFields, add
+from crmcli.core.db import migrations
+from crmcli.core.db.store import Store, open_store
 from crmcli.core.errors import Busy, NotFound
-from crmcli.core.fulltext import search
-from crmcli.core.store import Store, open_store
+from crmcli.core.overview import agenda
+from crmcli.core.people.contacts import ContactFields, add
+from crmcli.core.search.fulltext import search
 from tests.conftest import invoke
 
 

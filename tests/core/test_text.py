@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from crmcli.core import emails, phones
 from crmcli.core.errors import Invalid
-from crmcli.core.names import split_name
-from crmcli.core.textnorm import fold, name_key
+from crmcli.core.values import emails, phones
+from crmcli.core.values.names import split_name
+from crmcli.core.values.text import fold, name_key
 
 
 @pytest.mark.parametrize(
@@ -84,7 +84,7 @@ def test_email_check() -> None:
 
 
 def test_search_snippets_are_cut_and_marked_by_folded_words() -> None:
-    from crmcli.core.fulltext import highlight
+    from crmcli.core.search.fulltext import highlight
 
     assert highlight("Talked pricing, sent the résumé", ["resume"]) == (
         "Talked pricing, sent the [résumé]"

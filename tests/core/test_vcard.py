@@ -13,16 +13,16 @@ import vobject
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmcli.core.contacts import normalise_url, url_kind
 from crmcli.core.errors import Invalid
-from crmcli.core.records import ContactRecord, Reject
-from crmcli.core.vcard import (
+from crmcli.core.interchange.records import ContactRecord, Reject
+from crmcli.core.interchange.vcard import (
     contact_id_from_uid,
     contact_uid,
     decode_vcard_bytes,
     parse_vcards,
     write_vcards,
 )
+from crmcli.core.people.contacts import normalise_url, url_kind
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "import" / "vcard"
 

@@ -11,7 +11,7 @@ import pytest
 from dateutil import tz
 
 from crmcli.core.errors import EXIT_USAGE, Invalid
-from crmcli.core.when import When, parse_when
+from crmcli.core.values.when import When, parse_when
 
 PARIS = ZoneInfo("Europe/Paris")
 NY = ZoneInfo("America/New_York")
@@ -891,7 +891,7 @@ def test_results_are_to_the_minute() -> None:
 
 def test_import_is_light() -> None:
     code = (
-        "import sys, crmcli.core.when; "
+        "import sys, crmcli.core.values.when; "
         "print(sorted(m for m in ('dateutil', 'typer', 'rich', 'textual') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -12,10 +12,10 @@ import sys
 import time
 from pathlib import Path
 
+from crmcli.core.activity.interactions import Kind
 from crmcli.core.config import Config
-from crmcli.core.contacts import ContactFields
-from crmcli.core.interactions import Kind
-from crmcli.core.store import open_store
+from crmcli.core.db.store import open_store
+from crmcli.core.people.contacts import ContactFields
 
 
 def _config(tmp: Path) -> Config:
@@ -23,7 +23,7 @@ def _config(tmp: Path) -> Config:
 
 
 def _logger(db: str, tmp: str, worker: int, count: int) -> None:
-    from crmcli.core import interactions
+    from crmcli.core.activity import interactions
 
     store = open_store(db, _config(Path(tmp)), write=True)
     for i in range(count):
@@ -34,7 +34,7 @@ def _logger(db: str, tmp: str, worker: int, count: int) -> None:
 def test_eight_processes_logging_through_the_core(tmp_path: Path) -> None:
     db = tmp_path / "crm.db"
     store = open_store(str(db), _config(tmp_path), write=True)
-    from crmcli.core import contacts
+    from crmcli.core.people import contacts
 
     contacts.add(store, ContactFields(name="Ann Lee"))
     store.close()

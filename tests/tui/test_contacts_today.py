@@ -41,9 +41,9 @@ async def test_search_as_you_type(make_app: Any, seeded: Path) -> None:
         ids = [r["id"] for r in app.screen.rows]
         assert cid in ids
         # The same matching as `crm find`.
-        from crmcli.core import search
         from crmcli.core.config import load
-        from crmcli.core.store import open_store
+        from crmcli.core.db.store import open_store
+        from crmcli.core.search import find as search
 
         store = open_store(str(seeded), load(), write=False)
         assert ids == [h.contact_id for h in search.find(store, last, limit=50)]
@@ -183,9 +183,9 @@ def first_overdue(db: Path) -> tuple[int, str]:
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from crmcli.core.agenda import overdue
     from crmcli.core.config import Config
-    from crmcli.core.store import open_store
+    from crmcli.core.db.store import open_store
+    from crmcli.core.overview.agenda import overdue
 
     store = open_store(str(db), Config({}, db.with_suffix(".toml")), write=False)
     try:
@@ -243,7 +243,7 @@ async def test_today_snooze_with_a_phrase(make_app: Any, seeded: Path) -> None:
 
 
 async def test_today_shows_a_change_from_another_shell(make_app: Any, other_shell: Any) -> None:
-    from crmcli.core import followups
+    from crmcli.core.activity import followups
 
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:

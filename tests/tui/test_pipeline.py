@@ -236,7 +236,7 @@ async def test_edit_deal_from_its_screen(make_app: Any, seeded: Path) -> None:
 async def test_change_from_another_shell_shows_within_two_seconds(
     make_app: Any, other_shell: Any
 ) -> None:
-    from crmcli.core import deals
+    from crmcli.core.pipeline import deals
 
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -251,8 +251,8 @@ async def test_change_from_another_shell_shows_within_two_seconds(
 
 
 async def test_reload_keeps_the_selection(make_app: Any, other_shell: Any) -> None:
-    from crmcli.core import deals
-    from crmcli.core.deals import DealFields
+    from crmcli.core.pipeline import deals
+    from crmcli.core.pipeline.deals import DealFields
 
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -287,7 +287,7 @@ async def test_deal_deleted_elsewhere_then_moved_is_a_notification(
 async def test_changed_elsewhere_is_not_overwritten(
     make_app: Any, seeded: Path, other_shell: Any
 ) -> None:
-    from crmcli.core import deals
+    from crmcli.core.pipeline import deals
 
     app = make_app(poll_seconds=60)
     async with app.run_test(size=(120, 40)) as pilot:

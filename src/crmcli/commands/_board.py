@@ -10,7 +10,7 @@ import shutil
 from typing import Any
 
 from crmcli.commands._output import style
-from crmcli.core.money import format_amount
+from crmcli.core.values.money import format_amount
 
 MIN_WIDTH = 24
 GAP = "  "

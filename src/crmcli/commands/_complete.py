@@ -30,7 +30,7 @@ class Found(str):
 
 def _store(ctx: typer.Context) -> Any:
     from crmcli.core.config import load
-    from crmcli.core.store import open_store
+    from crmcli.core.db.store import open_store
 
     root = ctx.find_root()
     db = root.params.get("db") if root.params else None
@@ -56,12 +56,12 @@ def _quiet(build: Callable[[Any, str], Candidates]) -> Callable[[typer.Context, 
 
 def _contacts(store: Any, incomplete: str) -> Candidates:
     """One token that is a valid REF (the email, else the id), the name as description."""
-    from crmcli.core.search import describe, find
+    from crmcli.core.search.find import describe, find
 
     if incomplete.strip():
         rows = describe(store, find(store, incomplete, limit=20))
     else:  # nothing typed yet: the people most recently in touch
-        from crmcli.core.contacts import LIST_SQL
+        from crmcli.core.people.contacts import LIST_SQL
 
         rows = store.rows(
             f"{LIST_SQL} WHERE c.archived_at IS NULL "
@@ -76,7 +76,7 @@ def _contacts(store: Any, incomplete: str) -> Candidates:
 
 
 def _deals(store: Any, incomplete: str) -> Candidates:
-    from crmcli.core.textnorm import fold
+    from crmcli.core.values.text import fold
 
     key = fold(incomplete)
     out: Candidates = []
@@ -90,7 +90,7 @@ def _deals(store: Any, incomplete: str) -> Candidates:
 
 
 def _stages(store: Any, incomplete: str) -> Candidates:
-    from crmcli.core.textnorm import fold
+    from crmcli.core.values.text import fold
 
     return [
         (Found(name), f"{kind}, {probability}%")

@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from crmcli.commands._state import AppState
-    from crmcli.core.when import When
+    from crmcli.core.values.when import When
 
 
 def parse(app: AppState, text: str, direction: Literal["future", "past"]) -> When:
     """Resolve a WHEN phrase relative to now, in the local zone."""
-    from crmcli.core.when import parse_with_config
+    from crmcli.core.values.when import parse_with_config
 
     return parse_with_config(text, app.config, direction)
 

@@ -123,7 +123,7 @@ def render(
         writer.writerow([c.key for c in columns])
         count = 0
         if safe:
-            from crmcli.core.exporting import neutralise
+            from crmcli.core.interchange.exporting import neutralise
 
             for row in rows:
                 writer.writerow([neutralise(cell(row.get(c.key))) for c in columns])

@@ -9,7 +9,7 @@ import typer
 
 if TYPE_CHECKING:
     from crmcli.core.config import Config
-    from crmcli.core.store import Store
+    from crmcli.core.db.store import Store
 
 
 @dataclass
@@ -31,7 +31,7 @@ class AppState:
     def store(self, *, write: bool = False) -> Store:
         """The database, opened for reading (never created) or for writing."""
         if write not in self._stores:
-            from crmcli.core.store import open_store
+            from crmcli.core.db.store import open_store
 
             self._stores[write] = open_store(self.db, self.config, write=write)
         return self._stores[write]

@@ -21,7 +21,7 @@ def backup(
     ] = None,
 ) -> None:
     """Make an online, consistent copy of the database (others may keep writing)."""
-    from crmcli.core.backup import backup_now
+    from crmcli.core.db.backup import backup_now
 
     dest = backup_now(state(ctx).store(), path)
     print(dest)
@@ -37,15 +37,15 @@ def restore(
     ],
 ) -> None:
     """Replace the database with a backup, after checking it; the current one is kept."""
-    from crmcli.core import backup as backups
-    from crmcli.core import migrations
+    from crmcli.core.db import backup as backups
+    from crmcli.core.db import migrations
 
     version = backups.check_backup(path.expanduser())  # before touching anything
     store = state(ctx).store(write=True)
     kept = backups.restore(store, path.expanduser())
     message(f"the database as it was is kept in {kept}")
     if version < migrations.CURRENT:
-        from crmcli.core.store import upgrade
+        from crmcli.core.db.store import upgrade
 
         upgrade(store)
     print(f"restored {path}")

@@ -39,7 +39,7 @@ def add(
     as_json: JsonFlag = False,
 ) -> None:
     """Add a company; prints its id and name."""
-    from crmcli.core import companies
+    from crmcli.core.people import companies
 
     store = state(ctx).store(write=True)
     company = companies.add(store, name, domain=domain, industry=industry, notes=note)
@@ -64,7 +64,7 @@ def edit(
     as_json: JsonFlag = False,
 ) -> None:
     """Change a company's name, domain, industry or notes."""
-    from crmcli.core import companies
+    from crmcli.core.people import companies
 
     store = state(ctx).store(write=True)
     company_id = companies.resolve(store, ref)
@@ -77,7 +77,7 @@ def edit(
 @app.command("show")
 def show(ctx: typer.Context, ref: CompanyRef, as_json: JsonFlag = False) -> None:
     """A company and its people."""
-    from crmcli.core import companies
+    from crmcli.core.people import companies
 
     store = state(ctx).store()
     company = companies.get(store, companies.resolve(store, ref))
@@ -117,7 +117,7 @@ def list_(
     ctx: typer.Context, limit: LimitOpt = None, fmt: FormatOpt = None, as_json: JsonFlag = False
 ) -> None:
     """List companies with how many people each has."""
-    from crmcli.core import companies
+    from crmcli.core.people import companies
 
     chosen = resolve(fmt, as_json, LIST_FORMATS)
     rows = companies.list_companies(state(ctx).store(), limit=limit)
@@ -150,8 +150,8 @@ def merge(
     """Fold OTHER into KEEP: its people and deals move over, then OTHER is deleted (undoable)."""
     import sys
 
-    from crmcli.core import companies, merging
     from crmcli.core.errors import Refused
+    from crmcli.core.people import companies, merging
 
     store = state(ctx).store(write=True)
     keep_id, other_id = companies.resolve(store, keep), companies.resolve(store, other)

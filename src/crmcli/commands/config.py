@@ -80,7 +80,7 @@ def list_(ctx: typer.Context, fmt: FormatOpt = None, as_json: JsonFlag = False) 
 
 def whoami(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Who you are to crm: the owner of the records you create, and which database."""
-    from crmcli.core.store import resolve_location, shown_url
+    from crmcli.core.db.store import resolve_location, shown_url
 
     app_state = state(ctx)
     location = resolve_location(app_state.db)

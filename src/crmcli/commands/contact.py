@@ -22,7 +22,7 @@ from crmcli.commands._output import (
 )
 from crmcli.commands._render import contact_lines, local_time
 from crmcli.commands._state import state
-from crmcli.core.contacts import ContactStatus
+from crmcli.core.people.contacts import ContactStatus
 
 app = typer.Typer(
     name="contact", no_args_is_help=True, help="Add, edit, show, list and remove contacts."
@@ -74,7 +74,7 @@ Ref = Annotated[
 
 
 def _report(outcome: object, verb: str, as_json: bool) -> None:
-    from crmcli.core.contacts import Outcome, public_view
+    from crmcli.core.people.contacts import Outcome, public_view
 
     assert isinstance(outcome, Outcome)
     for text in outcome.warnings:
@@ -111,7 +111,7 @@ def add(
     as_json: JsonFlag = False,
 ) -> None:
     """Add a contact; prints its id and name."""
-    from crmcli.core import contacts
+    from crmcli.core.people import contacts
 
     fields = contacts.ContactFields(
         name=name,
@@ -180,8 +180,8 @@ def edit(
     as_json: JsonFlag = False,
 ) -> None:
     """Change a contact. --email/--phone/--tag replace the list; --add-*/--rm-* change it."""
-    from crmcli.core import contacts
-    from crmcli.core.refs import resolve_contact
+    from crmcli.core.people import contacts
+    from crmcli.core.search.refs import resolve_contact
 
     fields = contacts.ContactFields(
         name=name,
@@ -221,9 +221,9 @@ def show(
     as_json: JsonFlag = False,
 ) -> None:
     """Everything about one contact, with their timeline (newest first)."""
-    from crmcli.core import contacts
-    from crmcli.core.refs import resolve_contact
-    from crmcli.core.timeline import timeline
+    from crmcli.core.activity.timeline import timeline
+    from crmcli.core.people import contacts
+    from crmcli.core.search.refs import resolve_contact
 
     store = state(ctx).store()
     contact = contacts.get(store, resolve_contact(store, ref))
@@ -281,7 +281,7 @@ def list_(
     as_json: JsonFlag = False,
 ) -> None:
     """List contacts, by name. Exit 1 when none match."""
-    from crmcli.core import companies, contacts
+    from crmcli.core.people import companies, contacts
 
     chosen = resolve(fmt, as_json, LIST_FORMATS)
     store = state(ctx).store()
@@ -307,8 +307,8 @@ def list_(
 @app.command("archive")
 def archive(ctx: typer.Context, ref: Ref) -> None:
     """Hide a contact from lists and lookups; nothing is deleted."""
-    from crmcli.core import contacts
-    from crmcli.core.refs import resolve_contact
+    from crmcli.core.people import contacts
+    from crmcli.core.search.refs import resolve_contact
 
     store = state(ctx).store(write=True)
     contact = contacts.archive(store, resolve_contact(store, ref))
@@ -318,8 +318,8 @@ def archive(ctx: typer.Context, ref: Ref) -> None:
 @app.command("unarchive")
 def unarchive(ctx: typer.Context, ref: Ref) -> None:
     """Bring an archived contact back."""
-    from crmcli.core import contacts
-    from crmcli.core.refs import resolve_contact
+    from crmcli.core.people import contacts
+    from crmcli.core.search.refs import resolve_contact
 
     store = state(ctx).store(write=True)
     contact = contacts.archive(store, resolve_contact(store, ref), undo=True)
@@ -329,9 +329,9 @@ def unarchive(ctx: typer.Context, ref: Ref) -> None:
 @app.command("rm")
 def rm(ctx: typer.Context, ref: Ref, yes: YesFlag = False) -> None:
     """Delete a contact with their interactions and follow-ups (asks first on a terminal)."""
-    from crmcli.core import contacts
     from crmcli.core.errors import Refused
-    from crmcli.core.refs import resolve_contact
+    from crmcli.core.people import contacts
+    from crmcli.core.search.refs import resolve_contact
 
     store = state(ctx).store(write=True)
     contact_id = resolve_contact(store, ref)
@@ -353,12 +353,12 @@ def forget(ctx: typer.Context, ref: Ref, yes: YesFlag = False) -> None:
     Their interactions, follow-ups and change-log entries go too; deals stay, without
     them. Backups made before now still hold them.
     """
-    from crmcli.core import contacts
-    from crmcli.core.backup import backups_dir
+    from crmcli.core.db.backup import backups_dir
     from crmcli.core.errors import Refused
-    from crmcli.core.privacy import forget as erase
-    from crmcli.core.refs import resolve_contact
-    from crmcli.core.textnorm import name_key
+    from crmcli.core.people import contacts
+    from crmcli.core.people.privacy import forget as erase
+    from crmcli.core.search.refs import resolve_contact
+    from crmcli.core.values.text import name_key
 
     store = state(ctx).store(write=True)
     contact_id = resolve_contact(store, ref)
@@ -397,8 +397,8 @@ def export_one(
     import json
 
     from crmcli.core.errors import Invalid
-    from crmcli.core.privacy import everything_about
-    from crmcli.core.refs import resolve_contact
+    from crmcli.core.people.privacy import everything_about
+    from crmcli.core.search.refs import resolve_contact
 
     if fmt != "json":
         raise Invalid(f"crm contact export writes json, not {fmt!r}")
@@ -435,9 +435,9 @@ def merge(
 ) -> None:
     """Fold OTHER into KEEP: interactions, follow-ups, deals, emails, phones, tags move over,
     KEEP's empty fields are filled, OTHER is deleted. Shows the changes first; undoable."""
-    from crmcli.core import merging
     from crmcli.core.errors import Refused
-    from crmcli.core.refs import resolve_contact
+    from crmcli.core.people import merging
+    from crmcli.core.search.refs import resolve_contact
 
     store = state(ctx).store(write=True)
     keep_id, other_id = resolve_contact(store, keep), resolve_contact(store, other)

@@ -19,7 +19,7 @@ app = typer.Typer(
 @app.command("path")
 def path(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Print which database crm would use (--db, $CRM_DB, or the default)."""
-    from crmcli.core.store import resolve_location
+    from crmcli.core.db.store import resolve_location
 
     target = resolve_location(state(ctx).db).target
     print(json.dumps(target) if as_json else target)
@@ -28,7 +28,7 @@ def path(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 @app.command("info")
 def info(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Schema version and record counts."""
-    from crmcli.core.stats import database_info
+    from crmcli.core.db.stats import database_info
 
     facts = database_info(state(ctx).store())
     render_record(
@@ -41,7 +41,7 @@ def info(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 @app.command("upgrade")
 def upgrade(ctx: typer.Context) -> None:
     """Bring an older database to this crm's schema (a backup is taken first)."""
-    from crmcli.core import migrations
+    from crmcli.core.db import migrations
 
     # Opening for writing is what upgrades (after a backup); report what it did.
     store = state(ctx).store(write=True)
@@ -69,8 +69,8 @@ def copy(
     One transaction on the target, counts verified; copying the same database into the
     same target again copies nothing.
     """
-    from crmcli.core.copying import copy_database
-    from crmcli.core.store import open_store
+    from crmcli.core.db.copying import copy_database
+    from crmcli.core.db.store import open_store
 
     app_state = state(ctx)
     source = app_state.store()

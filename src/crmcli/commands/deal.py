@@ -72,9 +72,9 @@ def _date(app_state: AppState, text: str | None) -> date | None:
 
 
 def _fields(app_state: AppState, store: Any, **kw: Any) -> Any:
-    from crmcli.core import companies
-    from crmcli.core.deals import DealFields
-    from crmcli.core.refs import resolve_contact
+    from crmcli.core.people import companies
+    from crmcli.core.pipeline.deals import DealFields
+    from crmcli.core.search.refs import resolve_contact
 
     contact = kw.pop("contact", None)
     company = kw.pop("company", None)
@@ -88,7 +88,7 @@ def _fields(app_state: AppState, store: Any, **kw: Any) -> Any:
 
 
 def _money(row: dict[str, Any], style: tuple[str, str] | None = None) -> str:
-    from crmcli.core.money import format_amount
+    from crmcli.core.values.money import format_amount
 
     if row.get("amount_minor") is None:
         return ""
@@ -105,7 +105,7 @@ def _flags(row: dict[str, Any]) -> str:
 
 
 def _public(row: dict[str, Any], style: tuple[str, str] | None = None) -> dict[str, Any]:
-    from crmcli.core.deals import effective_probability
+    from crmcli.core.pipeline.deals import effective_probability
 
     keep = (
         "id",
@@ -168,7 +168,7 @@ def add(
     as_json: JsonFlag = False,
 ) -> None:
     """Add a deal for a contact (and their company) in an open stage."""
-    from crmcli.core import deals
+    from crmcli.core.pipeline import deals
 
     app_state = state(ctx)
     store = app_state.store(write=True)
@@ -209,7 +209,7 @@ def edit(
     as_json: JsonFlag = False,
 ) -> None:
     """Change a deal's details (its stage changes with `crm deal move`)."""
-    from crmcli.core import deals
+    from crmcli.core.pipeline import deals
 
     app_state = state(ctx)
     store = app_state.store(write=True)
@@ -247,7 +247,7 @@ def move(
     as_json: JsonFlag = False,
 ) -> None:
     """Move a deal to another stage; a won or lost stage closes it."""
-    from crmcli.core import deals
+    from crmcli.core.pipeline import deals
 
     store = state(ctx).store(write=True)
     deal, notes = deals.move(
@@ -261,7 +261,7 @@ def won(
     ctx: typer.Context, ref: DealRef, contract_end: ContractEnd = None, as_json: JsonFlag = False
 ) -> None:
     """Close a deal as won (with --contract-end, a renewal follow-up is planned)."""
-    from crmcli.core import deals
+    from crmcli.core.pipeline import deals
 
     app_state = state(ctx)
     end = _date(app_state, contract_end)
@@ -278,7 +278,7 @@ def lost(
     as_json: JsonFlag = False,
 ) -> None:
     """Close a deal as lost, with the reason."""
-    from crmcli.core import deals
+    from crmcli.core.pipeline import deals
 
     store = state(ctx).store(write=True)
     deal, notes = deals.lost(store, deals.resolve_deal(store, ref), reason)
@@ -293,7 +293,7 @@ def assign(
     as_json: JsonFlag = False,
 ) -> None:
     """Hand a deal to another rep (team mode): they own it, it leaves your lists."""
-    from crmcli.core import deals
+    from crmcli.core.pipeline import deals
 
     store = state(ctx).store(write=True)
     deal = deals.assign(store, deals.resolve_deal(store, ref), user)
@@ -313,7 +313,7 @@ def reopen(
     as_json: JsonFlag = False,
 ) -> None:
     """Reopen a won or lost deal, in the stage it left (or --stage)."""
-    from crmcli.core import deals
+    from crmcli.core.pipeline import deals
 
     store = state(ctx).store(write=True)
     deal = deals.reopen(store, deals.resolve_deal(store, ref), stage)
@@ -323,7 +323,7 @@ def reopen(
 @app.command("show")
 def show(ctx: typer.Context, ref: DealRef, as_json: JsonFlag = False) -> None:
     """A deal with its stage history and timeline."""
-    from crmcli.core import deals
+    from crmcli.core.pipeline import deals
 
     store = state(ctx).store()
     deal = deals.get(store, deals.resolve_deal(store, ref))
@@ -412,8 +412,9 @@ def list_(
     as_json: JsonFlag = False,
 ) -> None:
     """Deals in pipeline order, flagged when stale or without a next step."""
-    from crmcli.core import clock, deals
-    from crmcli.core.stages import resolve as resolve_stage
+    from crmcli.core import clock
+    from crmcli.core.pipeline import deals
+    from crmcli.core.pipeline.stages import resolve as resolve_stage
 
     chosen = resolve(fmt, as_json, LIST_FORMATS)
     app_state = state(ctx)
@@ -430,7 +431,7 @@ def list_(
         limit=limit,
         owner=owner,
     )
-    from crmcli.core.money import number_style
+    from crmcli.core.values.money import number_style
 
     style = number_style()  # once, not per row
     out = [{**_public(r, style), "flags": _flags(r)} for r in rows]

@@ -17,7 +17,7 @@ def dedupe(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     Exit 1 when there are some. On a terminal, offers to merge each certain contact pair
     (the older record is kept); `crm contact merge KEEP OTHER` does one by hand.
     """
-    from crmcli.core.dedupe import find
+    from crmcli.core.people.dedupe import find
 
     store = state(ctx).store()
     findings = find(store)
@@ -38,8 +38,8 @@ def dedupe(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 
 
 def _offer(ctx: typer.Context, pairs: list[object]) -> None:
-    from crmcli.core import merging
     from crmcli.core.errors import CrmError
+    from crmcli.core.people import merging
 
     store = state(ctx).store(write=True)
     for f in pairs:

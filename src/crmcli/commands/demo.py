@@ -34,9 +34,9 @@ def demo(
 ) -> None:
     """Create a demo database with realistic data, then tour it. Never asks anything."""
     from crmcli.core import demo as generator
+    from crmcli.core.db.store import open_store
     from crmcli.core.errors import Refused
     from crmcli.core.paths import demo_db_path
-    from crmcli.core.store import open_store
 
     # Only a file marked as a demo database is ever replaced: a real one never is.
     target = (to or demo_db_path()).expanduser()
@@ -76,8 +76,8 @@ def _tour(target: Path) -> None:
     """Run a few real commands against the demo database and show their output."""
     from crmcli.cli import run
     from crmcli.core.config import load
-    from crmcli.core.store import open_store
-    from crmcli.core.textnorm import fold
+    from crmcli.core.db.store import open_store
+    from crmcli.core.values.text import fold
 
     store = open_store(str(target), load(), write=False)
     people = store.rows(

@@ -13,7 +13,7 @@ def doctor(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Integrity, orphans, unreachable contacts, unreadable phones, emails and dates, deals
     in the wrong stage. Exits 1 when it finds problems, printing the command that fixes each.
     """
-    from crmcli.core.doctor import diagnose
+    from crmcli.core.people.doctor import diagnose
 
     report = diagnose(state(ctx).store())
     if as_json:

@@ -106,7 +106,8 @@ def contacts(
     (YYYY-MM-DD or --MM-DD), do_not_contact, cadence_days, last_touch_at, notes,
     custom_fields / external_ids / addresses (JSON), created_at, updated_at.
     """
-    from crmcli.core import companies, exporting
+    from crmcli.core.interchange import exporting
+    from crmcli.core.people import companies
 
     chosen = resolve(fmt or OutputFormat.csv, False, (*TABULAR, OutputFormat.vcard))
     store = state(ctx).store()
@@ -115,7 +116,7 @@ def contacts(
         store, tag=tag, company_id=company_id, status=status, archived=archived
     )
     if chosen is OutputFormat.vcard:
-        from crmcli.core.vcard import write_vcards
+        from crmcli.core.interchange.vcard import write_vcards
 
         with destination(output) as out:
             write_vcards(views, out, uid_domain=exporting.calendar_domain(store))
@@ -132,7 +133,7 @@ def companies_(
     ctx: typer.Context, fmt: Format = None, output: Output = None, raw: Raw = False
 ) -> None:
     """Companies as csv (default), tsv, json or jsonl."""
-    from crmcli.core import exporting
+    from crmcli.core.interchange import exporting
 
     chosen = resolve(fmt or OutputFormat.csv, False, TABULAR)
     _tabular(
@@ -154,9 +155,9 @@ def deals(
 ) -> None:
     """Deals as csv (default), tsv, json or jsonl; `amount` is a plain decimal."""
     from crmcli.commands import _dates
-    from crmcli.core import exporting
     from crmcli.core.errors import Invalid
-    from crmcli.core.stages import resolve as resolve_stage
+    from crmcli.core.interchange import exporting
+    from crmcli.core.pipeline.stages import resolve as resolve_stage
 
     chosen = resolve(fmt or OutputFormat.csv, False, TABULAR)
     app_state = state(ctx)
@@ -180,8 +181,8 @@ def interactions(
     ] = None,
 ) -> None:
     """The interaction log as csv (default), tsv, json or jsonl."""
-    from crmcli.core import exporting
-    from crmcli.core.refs import resolve_contact
+    from crmcli.core.interchange import exporting
+    from crmcli.core.search.refs import resolve_contact
 
     chosen = resolve(fmt or OutputFormat.csv, False, TABULAR)
     store = state(ctx).store()
@@ -217,14 +218,15 @@ def followups(
     The ics file has one event per open follow-up, all-day for date-only ones, each with a
     stable UID (re-importing updates instead of duplicating) and an alarm.
     """
-    from crmcli.core import clock, exporting
+    from crmcli.core import clock
+    from crmcli.core.interchange import exporting
 
     chosen = resolve(fmt or OutputFormat.csv, False, (*TABULAR, OutputFormat.ics))
     app_state = state(ctx)
     store = app_state.store()
     rows = exporting.followups(store, include_done=done)
     if chosen is OutputFormat.ics:
-        from crmcli.core.ics import write_calendar
+        from crmcli.core.interchange.ics import write_calendar
 
         lead = int(app_state.config.get("reminder_lead_minutes"))
         with destination(output) as out:

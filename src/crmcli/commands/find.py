@@ -36,8 +36,8 @@ def find(
 
     Best match first, with what matched. Exit 1 when nothing matches.
     """
-    from crmcli.core.search import describe
-    from crmcli.core.search import find as search
+    from crmcli.core.search.find import describe
+    from crmcli.core.search.find import find as search
 
     chosen = resolve(fmt, as_json, (*LIST_FORMATS, OutputFormat.mutt, OutputFormat.aerc))
     store = state(ctx).store()
@@ -57,8 +57,8 @@ def _mail_client(
 ) -> None:
     """mutt's query format (a status line, then address, name, company), or aerc's (no
     status line: aerc reads every line as a candidate). Exit 1 when nothing matches."""
-    from crmcli.core.search import emails_for
-    from crmcli.core.store import Store
+    from crmcli.core.db.store import Store
+    from crmcli.core.search.find import emails_for
 
     assert isinstance(store, Store)
     addresses = emails_for(store, [int(str(r["id"])) for r in rows])

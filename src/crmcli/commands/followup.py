@@ -78,8 +78,8 @@ def add(
 ) -> None:
     """Promise a follow-up; a date without a time makes an all-day one."""
     from crmcli.commands import _dates
-    from crmcli.core import followups
-    from crmcli.core.refs import resolve_contact
+    from crmcli.core.activity import followups
+    from crmcli.core.search.refs import resolve_contact
 
     app_state = state(ctx)
     due = _dates.parse(app_state, when, "future")
@@ -87,7 +87,7 @@ def add(
     contact_id = resolve_contact(store, ref)
     deal_id = None
     if deal:
-        from crmcli.core.deals import resolve_deal
+        from crmcli.core.pipeline.deals import resolve_deal
 
         deal_id = resolve_deal(store, deal)
     row = followups.add(store, contact_id, due, note, deal_id=deal_id)
@@ -107,8 +107,8 @@ def list_(
     as_json: JsonFlag = False,
 ) -> None:
     """Open follow-ups by due date (exit 1 when there are none)."""
-    from crmcli.core import followups
-    from crmcli.core.refs import resolve_contact
+    from crmcli.core.activity import followups
+    from crmcli.core.search.refs import resolve_contact
 
     chosen = resolve(fmt, as_json, LIST_FORMATS)
     store = state(ctx).store()
@@ -129,7 +129,7 @@ def list_(
 @app.command("done")
 def done_(ctx: typer.Context, followup_id: Id, as_json: JsonFlag = False) -> None:
     """Mark a follow-up done."""
-    from crmcli.core import followups
+    from crmcli.core.activity import followups
 
     row = followups.done(state(ctx).store(write=True), followups.check_id(followup_id))
     _done_line("done:", row, as_json)
@@ -139,7 +139,7 @@ def done_(ctx: typer.Context, followup_id: Id, as_json: JsonFlag = False) -> Non
 def snooze(ctx: typer.Context, followup_id: Id, when: When, as_json: JsonFlag = False) -> None:
     """Move a follow-up to a later time; it is announced again when that comes."""
     from crmcli.commands import _dates
-    from crmcli.core import followups
+    from crmcli.core.activity import followups
 
     app_state = state(ctx)
     fid = followups.check_id(followup_id)
@@ -151,7 +151,7 @@ def snooze(ctx: typer.Context, followup_id: Id, when: When, as_json: JsonFlag = 
 @app.command("rm")
 def rm(ctx: typer.Context, followup_id: Id) -> None:
     """Delete a follow-up (kept in the change log)."""
-    from crmcli.core import followups
+    from crmcli.core.activity import followups
 
     row = followups.remove(state(ctx).store(write=True), followups.check_id(followup_id))
     print(f"removed follow-up #{row['id']} for {row['contact']}")

@@ -30,7 +30,7 @@ def set_(
     ],
 ) -> None:
     """Set a goal: `crm goal set calls 50/week`."""
-    from crmcli.core import goals
+    from crmcli.core.activity import goals
 
     parsed_kind = goals.parse_kind(kind)
     count, period = goals.parse_target(target)
@@ -41,7 +41,7 @@ def set_(
 @app.command("rm")
 def rm(ctx: typer.Context, kind: Kind) -> None:
     """Remove a goal."""
-    from crmcli.core import goals
+    from crmcli.core.activity import goals
 
     parsed = goals.parse_kind(kind)
     goals.remove_goal(state(ctx).store(write=True), parsed)
@@ -51,7 +51,8 @@ def rm(ctx: typer.Context, kind: Kind) -> None:
 @app.command("list")
 def list_(ctx: typer.Context, fmt: FormatOpt = None, as_json: JsonFlag = False) -> None:
     """Your goals with this week's (or month's) progress. Exit 1 when there are none."""
-    from crmcli.core import clock, goals
+    from crmcli.core import clock
+    from crmcli.core.activity import goals
 
     chosen = resolve(fmt, as_json, LIST_FORMATS)
     rows = goals.progress(state(ctx).store(), clock.now())

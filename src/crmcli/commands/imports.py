@@ -125,8 +125,8 @@ def contacts(
     and adding new emails, phones and tags, never overwriting what is there.
     """
     from crmcli.core.errors import Invalid
-    from crmcli.core.import_files import open_contacts
-    from crmcli.core.importing import ImportOptions, import_contacts
+    from crmcli.core.interchange.files import open_contacts
+    from crmcli.core.interchange.importing import ImportOptions, import_contacts
 
     if on_duplicate not in ("update", "skip", "create"):
         raise Invalid(f"--on-duplicate must be update, skip or create, not {on_duplicate!r}")
@@ -148,7 +148,7 @@ def contacts(
         if dry_run and not _exists(app_state):
             # A dry run never creates the database: it runs against an empty scratch one.
             scratch = tempfile.TemporaryDirectory(prefix="crm-dry-run-")
-            from crmcli.core.store import open_store
+            from crmcli.core.db.store import open_store
 
             store = open_store(str(Path(scratch.name) / "scratch.db"), app_state.config, write=True)
         else:
@@ -183,7 +183,7 @@ def contacts(
 
 
 def _exists(app_state: Any) -> bool:
-    from crmcli.core.store import resolve_location
+    from crmcli.core.db.store import resolve_location
 
     location = resolve_location(app_state.db)
     return location.is_url or Path(location.target).expanduser().exists()
@@ -290,8 +290,8 @@ def deals(
     close date, next step, status. Contacts and companies are matched or created; an unknown
     stage stops the import with the list of stages unless mapped with --map-stage.
     """
-    from crmcli.core.importing import ImportOptions, import_deals, parse_stage_map
-    from crmcli.core.sources import read_deals
+    from crmcli.core.interchange.importing import ImportOptions, import_deals, parse_stage_map
+    from crmcli.core.interchange.sources import read_deals
 
     app_state = state(ctx)
     stage_map = parse_stage_map(map_stage or [])

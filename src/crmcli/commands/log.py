@@ -17,7 +17,7 @@ from crmcli.commands import _complete
 from crmcli.commands._options import JsonFlag
 from crmcli.commands._output import OutputFormat, render_record
 from crmcli.commands._state import state
-from crmcli.core.interactions import Kind
+from crmcli.core.activity.interactions import Kind
 
 
 def _from_editor() -> str:
@@ -114,15 +114,15 @@ def log(
 ) -> None:
     """Log an interaction with a contact; with --next, promise a follow-up in the same step."""
     from crmcli.commands import _dates
-    from crmcli.core import interactions
-    from crmcli.core.durations import parse_duration
+    from crmcli.core.activity import interactions
     from crmcli.core.errors import Invalid
-    from crmcli.core.refs import resolve_contact
+    from crmcli.core.search.refs import resolve_contact
+    from crmcli.core.values.durations import parse_duration
 
     app = state(ctx)
     if kind is Kind.email and (ref == "-" or summary == "-") and not edit:
         data = sys.stdin.buffer.read()
-        from crmcli.core.mailmsg import looks_like_message
+        from crmcli.core.interchange.mailmsg import looks_like_message
 
         if looks_like_message(data):
             _log_message(
@@ -154,7 +154,7 @@ def log(
     contact_id = resolve_contact(store, ref)
     deal_id = None
     if deal:
-        from crmcli.core.deals import resolve_deal
+        from crmcli.core.pipeline.deals import resolve_deal
 
         deal_id = resolve_deal(store, deal)
     logged = interactions.log(
@@ -193,11 +193,12 @@ def _log_message(
     """Log a piped email: contact from the addresses, summary from the Subject, and so on."""
     from crmcli.commands import _dates
     from crmcli.commands._state import AppState
-    from crmcli.core import clock, interactions
-    from crmcli.core.emails import normalise
+    from crmcli.core import clock
+    from crmcli.core.activity import interactions
     from crmcli.core.errors import NotFound
-    from crmcli.core.mailmsg import parse_message
-    from crmcli.core.refs import resolve_contact
+    from crmcli.core.interchange.mailmsg import parse_message
+    from crmcli.core.search.refs import resolve_contact
+    from crmcli.core.values.emails import normalise
 
     assert isinstance(app, AppState)
     facts = parse_message(data)
@@ -252,7 +253,7 @@ def _log_message(
     at = facts.date if facts.date is not None and facts.date <= now else None
     deal_id = None
     if deal:
-        from crmcli.core.deals import resolve_deal
+        from crmcli.core.pipeline.deals import resolve_deal
 
         deal_id = resolve_deal(store, deal)
     logged = interactions.log(
@@ -282,7 +283,7 @@ def _resolve_at(app: object, text: str) -> datetime:
     """An interaction's time from a WHEN phrase (the past direction)."""
     from crmcli.commands import _dates
     from crmcli.commands._state import AppState
-    from crmcli.core.interactions import happened_at
+    from crmcli.core.activity.interactions import happened_at
 
     assert isinstance(app, AppState)
     return happened_at(_dates.parse(app, text, "past"))
@@ -290,7 +291,7 @@ def _resolve_at(app: object, text: str) -> datetime:
 
 def describe_interaction(row: dict[str, object]) -> str:
     from crmcli.commands._render import local_time
-    from crmcli.core.durations import format_duration
+    from crmcli.core.values.durations import format_duration
 
     extras = [
         x

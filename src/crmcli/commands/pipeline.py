@@ -24,7 +24,7 @@ def pipeline(
     """The board: a column per open stage with count, total and weighted amount, and cards."""
     from crmcli.commands._board import render_board
     from crmcli.core import clock
-    from crmcli.core.pipeline import board
+    from crmcli.core.pipeline.board import board
 
     store = state(ctx).store()
     per_stage = None if (show_all or as_json) else limit
@@ -82,8 +82,8 @@ def forecast(
 ) -> None:
     """Weighted amount by expected close month, beside best case (all) and commit."""
     from crmcli.core import clock
-    from crmcli.core.money import format_totals
-    from crmcli.core.pipeline import forecast as build
+    from crmcli.core.pipeline.board import forecast as build
+    from crmcli.core.values.money import format_totals
 
     app_state = state(ctx)
     commit_at = int(app_state.config.get("commit_probability"))

@@ -85,8 +85,8 @@ def remind(
         print(CRON.format(exe=exe))
         return
     from crmcli.core import clock
+    from crmcli.core.activity.reminders import plan, record
     from crmcli.core.errors import CrmError
-    from crmcli.core.remind import plan, record
 
     app_state = state(ctx)
     try:

@@ -1,6 +1,6 @@
 """`crm report`: pipeline, conversion, activity and health over a period, in one screen.
 
-The numbers come from `crmcli.core.reports`; this module only draws them: tables,
+The numbers come from `crmcli.core.overview.reports`; this module only draws them: tables,
 bars for amounts per stage, a funnel, and a sparkline of weekly activity. `--json`
 carries the same numbers, `--format csv --section NAME` one section's table.
 """
@@ -70,7 +70,7 @@ def report(
     """Pipeline, conversion, win rate, cycle, forecast, activity against goals, and health."""
     from crmcli.core import clock
     from crmcli.core.errors import Invalid
-    from crmcli.core.reports import build, parse_period
+    from crmcli.core.overview.reports import build, parse_period
 
     chosen = resolve(fmt, as_json, FORMATS)
     names = ", ".join(SECTION_PATHS)
@@ -135,7 +135,7 @@ def section_rows(data: dict[str, Any], name: str) -> list[dict[str, Any]]:
 
 def _major(minor: int, currency: str) -> str:
     """Minor units as a plain decimal a spreadsheet reads: 1250000 EUR -> 12500.00."""
-    from crmcli.core.money import exponent
+    from crmcli.core.values.money import exponent
 
     exp = exponent(currency)
     sign = "-" if minor < 0 else ""
@@ -171,7 +171,7 @@ def _keys(rows: list[dict[str, Any]]) -> list[str]:
 
 
 def _money(totals: dict[str, int]) -> str:
-    from crmcli.core.money import format_totals
+    from crmcli.core.values.money import format_totals
 
     return format_totals(totals)
 
@@ -372,7 +372,7 @@ def _print_conversion(conversion: dict[str, Any], only: str | None) -> None:
 
 
 def _print_activity(activity: dict[str, Any], only: str | None) -> None:
-    from crmcli.core.interactions import Kind
+    from crmcli.core.activity.interactions import Kind
 
     goals = activity["goals"]
     kinds = [k.value for k in Kind]

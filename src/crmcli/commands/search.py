@@ -29,7 +29,7 @@ def search(
     as_json: JsonFlag = False,
 ) -> None:
     """Search what was said and written: call notes, emails, follow-ups, contact notes."""
-    from crmcli.core.fulltext import search as run_search
+    from crmcli.core.search.fulltext import search as run_search
 
     chosen = resolve(fmt, as_json, LIST_FORMATS)
     rows = run_search(state(ctx).store(), " ".join(text), limit=limit or 20)

@@ -35,7 +35,7 @@ COLUMNS = [
 
 
 def _show(ctx: typer.Context) -> None:
-    from crmcli.core.stages import list_stages
+    from crmcli.core.pipeline.stages import list_stages
 
     render(list_stages(state(ctx).store()), resolve(None, False), COLUMNS)
 
@@ -43,7 +43,7 @@ def _show(ctx: typer.Context) -> None:
 @app.command("list")
 def list_(ctx: typer.Context, fmt: FormatOpt = None, as_json: JsonFlag = False) -> None:
     """The stages in order, with their probability, target days and open deals."""
-    from crmcli.core.stages import list_stages
+    from crmcli.core.pipeline.stages import list_stages
 
     render(list_stages(state(ctx).store()), resolve(fmt, as_json, LIST_FORMATS), COLUMNS)
 
@@ -63,7 +63,7 @@ def add(
     after: After = None,
 ) -> None:
     """Add a stage (after the last open stage unless --before/--after say otherwise)."""
-    from crmcli.core import stages
+    from crmcli.core.pipeline import stages
 
     stage = stages.add(
         state(ctx).store(write=True),
@@ -92,7 +92,7 @@ def edit(
     no_days: Annotated[bool, typer.Option("--no-days", help="No target: never stale.")] = False,
 ) -> None:
     """Rename a stage or change its probability or target days."""
-    from crmcli.core import stages
+    from crmcli.core.pipeline import stages
 
     stage = stages.edit(
         state(ctx).store(write=True),
@@ -116,7 +116,7 @@ def move(
     after: After = None,
 ) -> None:
     """Reorder: `crm stage move Demo 2`, or --before / --after another stage."""
-    from crmcli.core import stages
+    from crmcli.core.pipeline import stages
 
     stages.move(state(ctx).store(write=True), ref, before=before, after=after, position=position)
     _show(ctx)
@@ -129,7 +129,7 @@ def rm(
     to: Annotated[str | None, typer.Option("--to", help="Move its deals to this stage.")] = None,
 ) -> None:
     """Remove a stage; one that still holds deals needs --to OTHER."""
-    from crmcli.core import stages
+    from crmcli.core.pipeline import stages
 
     stage, moved = stages.remove(state(ctx).store(write=True), ref, to=to)
     extra = f"; {moved} deal(s) moved to {to}" if moved else ""

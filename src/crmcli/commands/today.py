@@ -16,7 +16,7 @@ SHOWN = 20  # per section on screen; --all and --json show everything
 def _money(row: dict[str, Any]) -> str:
     if row.get("amount_minor") is None:
         return ""
-    from crmcli.core.money import format_amount
+    from crmcli.core.values.money import format_amount
 
     return format_amount(int(row["amount_minor"]), row["currency"] or "")
 
@@ -62,7 +62,7 @@ def today(
 ) -> None:
     """Overdue follow-ups (oldest first), today's, contacts due for a touch, deals at risk."""
     from crmcli.core import clock
-    from crmcli.core.agenda import today as build
+    from crmcli.core.overview.agenda import today as build
 
     if brief:
         _brief(ctx)
@@ -125,9 +125,9 @@ def today(
 def _brief(ctx: typer.Context) -> None:
     """Counts and the most urgent item, or nothing; never an error in a start-up file."""
     from crmcli.core import clock
-    from crmcli.core.agenda import today as build
-    from crmcli.core.deals import count_stale
     from crmcli.core.errors import CrmError
+    from crmcli.core.overview.agenda import today as build
+    from crmcli.core.pipeline.deals import count_stale
 
     try:
         store = state(ctx).store()
@@ -164,7 +164,7 @@ def agenda(
     """The coming days' follow-ups, grouped by day (overdue ones first)."""
     from crmcli.commands._dates import short_date
     from crmcli.core import clock
-    from crmcli.core.agenda import agenda as build
+    from crmcli.core.overview.agenda import agenda as build
 
     store = state(ctx).store()
     groups = build(store, clock.local_now(), days)

@@ -61,7 +61,7 @@ def _int_range(low: int, high: int) -> Callable[[str], int]:
 
 
 def _currency(value: str) -> str:
-    from crmcli.core.money import check_currency
+    from crmcli.core.values.money import check_currency
 
     return check_currency(value)
 

@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from crmcli.core import clock
-from crmcli.core.companies import company_key
-from crmcli.core.contacts import search_terms
-from crmcli.core.interactions import touch_due
-from crmcli.core.names import split_name
-from crmcli.core.phones import parse_phone
-from crmcli.core.store import Store
-from crmcli.core.textnorm import fold, name_key
+from crmcli.core.activity.interactions import touch_due
+from crmcli.core.db.store import Store
+from crmcli.core.people.companies import company_key
+from crmcli.core.people.contacts import search_terms
+from crmcli.core.values.names import split_name
+from crmcli.core.values.phones import parse_phone
+from crmcli.core.values.text import fold, name_key
 
 FIRST = (
     "Hélène Chloé Léa Zoé Camille Inès Manon Jeanne Amélie Gaëlle Noémie Céline Élodie Agnès "

@@ -14,9 +14,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from crmcli.core.db.columns import COLUMNS
+from crmcli.core.db.store import Store, Tx, in_chunks
 from crmcli.core.errors import NotFound, Refused
-from crmcli.core.store import Store, Tx, in_chunks
-from crmcli.core.tables import COLUMNS
 
 
 @dataclass
@@ -93,7 +93,7 @@ def undo(store: Store, owner: str, batch_id: int | None = None) -> Batch:
         tx.execute("UPDATE change_log SET undone_at = ? WHERE batch = ?", (tx.stamp, target.batch))
         # The undo is bookkeeping, not a change of its own: nothing to undo it from.
         tx.execute("DELETE FROM change_log WHERE batch = ?", (tx.batch,))
-        from crmcli.core.contacts import reindex
+        from crmcli.core.people.contacts import reindex
 
         for contact_id in sorted(touched):
             reindex(tx, contact_id)

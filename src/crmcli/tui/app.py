@@ -17,7 +17,7 @@ from crmcli.tui.screens.today import TodayScreen
 from crmcli.tui.session import Session
 
 if TYPE_CHECKING:
-    from crmcli.core.store import Store
+    from crmcli.core.db.store import Store
 
 POLL_SECONDS = 0.5  # changes from another shell show within two polls at most
 

@@ -7,7 +7,7 @@ from typing import Any
 from rich.cells import cell_len, set_cell_size
 
 from crmcli.core import clock
-from crmcli.core.money import format_amount, format_totals
+from crmcli.core.values.money import format_amount, format_totals
 
 
 def fit(text: str, width: int) -> str:

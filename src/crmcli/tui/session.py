@@ -19,8 +19,8 @@ from crmcli.core import clock
 from crmcli.core.errors import CrmError
 
 if TYPE_CHECKING:
-    from crmcli.core.store import Store
-    from crmcli.core.when import When
+    from crmcli.core.db.store import Store
+    from crmcli.core.values.when import When
 
 
 class Session:
@@ -55,20 +55,20 @@ class Session:
 
     def parse_when(self, text: str, direction: Literal["future", "past"]) -> When:
         """Read a WHEN phrase relative to now, with the user's date order and week start."""
-        from crmcli.core.when import parse_with_config
+        from crmcli.core.values.when import parse_with_config
 
         return parse_with_config(text, self.config, direction)
 
     def happened_at(self, text: str) -> datetime:
         """An interaction's time: a date-only phrase means noon that day (now, if today)."""
-        from crmcli.core.interactions import happened_at
+        from crmcli.core.activity.interactions import happened_at
 
         return happened_at(self.parse_when(text, "past"))
 
     def deals_of(self, contact_id: int, generation: int) -> list[dict[str, Any]]:
         """A contact's deals, open first, from one `list_deals` read kept until data changes."""
         if self._deals is None or self._deals[0] != generation:
-            from crmcli.core.deals import list_deals
+            from crmcli.core.pipeline.deals import list_deals
 
             grouped: dict[int, list[dict[str, Any]]] = {}
             with self.lock:
@@ -89,7 +89,7 @@ def error_message(exc: BaseException) -> str | None:
     """The one line to show for an error the user can act on, or None for a real bug."""
     if isinstance(exc, CrmError):
         return exc.message
-    from crmcli.core.store import describe_error
+    from crmcli.core.db.store import describe_error
 
     mapped = describe_error(exc)  # either engine's errors; None for anything else
     return mapped.message if mapped is not None else None

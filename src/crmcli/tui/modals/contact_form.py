@@ -7,8 +7,8 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.widgets import Input, Select
 
-from crmcli.core import contacts
-from crmcli.core.contacts import ContactFields, ContactStatus
+from crmcli.core.people import contacts
+from crmcli.core.people.contacts import ContactFields, ContactStatus
 from crmcli.tui.modals.form import FormModal
 
 

@@ -7,11 +7,12 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.widgets import Input, Select
 
-from crmcli.core import companies, deals, stages
-from crmcli.core.deals import DealFields
 from crmcli.core.errors import Invalid
-from crmcli.core.money import check_currency, parse_amount
-from crmcli.core.refs import resolve_contact
+from crmcli.core.people import companies
+from crmcli.core.pipeline import deals, stages
+from crmcli.core.pipeline.deals import DealFields
+from crmcli.core.search.refs import resolve_contact
+from crmcli.core.values.money import check_currency, parse_amount
 from crmcli.tui.format import money
 from crmcli.tui.modals.form import FieldError, FormModal
 from crmcli.tui.widgets.when_input import WhenInput

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import Input
 
-from crmcli.core import followups
+from crmcli.core.activity import followups
 from crmcli.tui.format import due
 from crmcli.tui.modals.form import FormModal
 from crmcli.tui.widgets.when_input import WhenInput

@@ -7,9 +7,9 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.widgets import Input, Select
 
-from crmcli.core import interactions
-from crmcli.core.durations import format_duration, parse_duration
-from crmcli.core.interactions import Direction, Kind
+from crmcli.core.activity import interactions
+from crmcli.core.activity.interactions import Direction, Kind
+from crmcli.core.values.durations import format_duration, parse_duration
 from crmcli.tui.format import due, local_time
 from crmcli.tui.modals.form import FieldError, FormModal
 from crmcli.tui.widgets.when_input import WhenInput

@@ -7,8 +7,8 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.widgets import Input
 
-from crmcli.core import deals, stages
 from crmcli.core.errors import Invalid
+from crmcli.core.pipeline import deals, stages
 from crmcli.tui.modals.form import FieldError, FormModal
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 
-from crmcli.core import followups
+from crmcli.core.activity import followups
 from crmcli.tui.format import due
 from crmcli.tui.modals.form import FormModal
 from crmcli.tui.widgets.when_input import WhenInput

@@ -14,8 +14,10 @@ from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from crmcli.core import contacts, search, timeline
+from crmcli.core.activity import timeline
 from crmcli.core.errors import CrmError
+from crmcli.core.people import contacts
+from crmcli.core.search import find as search
 from crmcli.tui.format import fit, local_time, money
 from crmcli.tui.messages import ContactsListed
 from crmcli.tui.screens.base import DataScreen, app_of

@@ -10,8 +10,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Footer, Input, Label
 
-from crmcli.core import deals, pipeline, stages
 from crmcli.core.errors import Conflict, NotFound
+from crmcli.core.pipeline import board as deal_board
+from crmcli.core.pipeline import deals, stages
 from crmcli.tui.messages import BoardRefreshed
 from crmcli.tui.screens.base import DataScreen
 from crmcli.tui.widgets.board import Board
@@ -36,7 +37,7 @@ class PipelineScreen(DataScreen):
             yield Label("Filter ", id="filter-label")
             yield Input(placeholder="title, contact, company…", id="filter", compact=True)
         with self.session.lock:
-            columns = pipeline.board(self.session.store, self.session.now())
+            columns = deal_board.board(self.session.store, self.session.now())
         yield Board(columns, id="board")
         yield Footer(show_command_palette=False)
 
@@ -53,7 +54,7 @@ class PipelineScreen(DataScreen):
         keep = board.current["id"] if board.current else None
         try:
             with self.session.lock:
-                columns = pipeline.board(self.session.store, self.session.now())
+                columns = deal_board.board(self.session.store, self.session.now())
         except Exception as exc:
             self.report(exc)
             return
@@ -75,7 +76,7 @@ class PipelineScreen(DataScreen):
         try:
             with session.lock:
                 deal, notes = call()
-                heads = pipeline.board(session.store, session.now(), per_stage=0)
+                heads = deal_board.board(session.store, session.now(), per_stage=0)
         except (Conflict, NotFound) as exc:
             self.report(exc, severity="warning")
             await self.reload()
@@ -145,7 +146,7 @@ class PipelineScreen(DataScreen):
             return
         deal, _notes = result
         with self.session.lock:
-            heads = pipeline.board(self.session.store, self.session.now(), per_stage=0)
+            heads = deal_board.board(self.session.store, self.session.now(), per_stage=0)
         self.wrote()
         self.board.set_headers(heads)
         self.board.place(int(deal["id"]), deal)

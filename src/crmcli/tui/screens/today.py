@@ -10,8 +10,9 @@ from textual.content import Content
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from crmcli.core import agenda, followups
+from crmcli.core.activity import followups
 from crmcli.core.errors import NotFound, Refused
+from crmcli.core.overview import agenda
 from crmcli.tui.format import fit, local_day, money
 from crmcli.tui.messages import TodayRefreshed
 from crmcli.tui.screens.base import DataScreen

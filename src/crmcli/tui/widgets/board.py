@@ -26,9 +26,9 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
 
-from crmcli.core.money import format_amount
-from crmcli.core.pipeline import Column
-from crmcli.core.textnorm import fold
+from crmcli.core.pipeline.board import Column
+from crmcli.core.values.money import format_amount
+from crmcli.core.values.text import fold
 from crmcli.tui.format import fit, money, plural
 
 CARD_HEIGHT = 5  # title, who, amount and days, next step, and a blank line between cards

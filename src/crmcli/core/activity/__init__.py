@@ -1,0 +1,1 @@
+"""Interactions, follow-ups, agenda, goals, reminders, scoring; imports values, db, people."""

@@ -1,0 +1,39 @@
+"""A contact's history in one list: interactions, follow-ups and deal stage changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crmcli.core.db.store import Store
+
+# One UNION ALL, ordered in SQL: the newest (and upcoming follow-ups) first.
+TIMELINE_SQL = """
+SELECT 'interaction' AS type, i.id AS id, i.occurred_at AS at, i.kind AS what,
+       i.summary AS text, i.direction AS direction, i.outcome AS outcome,
+       i.duration_seconds AS duration_seconds, d.title AS deal
+  FROM interaction i LEFT JOIN deal d ON d.id = i.deal_id
+ WHERE i.contact_id = ?
+UNION ALL
+SELECT 'followup', f.id, CASE WHEN f.status = 'done' THEN f.done_at ELSE f.due_at END,
+       CASE WHEN f.status = 'done' THEN 'follow-up done' ELSE 'follow-up due' END,
+       f.note, NULL, NULL, NULL, d.title
+  FROM followup f LEFT JOIN deal d ON d.id = f.deal_id
+ WHERE f.contact_id = ?
+UNION ALL
+SELECT 'stage', h.id, h.at, 'stage',
+       d.title || ': ' || coalesce(s1.name || ' -> ', '') || coalesce(s2.name, '?'),
+       NULL, NULL, NULL, d.title
+  FROM deal_stage_change h JOIN deal d ON d.id = h.deal_id
+  LEFT JOIN stage s1 ON s1.id = h.from_stage_id LEFT JOIN stage s2 ON s2.id = h.to_stage_id
+ WHERE d.contact_id = ?
+ORDER BY at DESC, type, id DESC
+"""
+
+
+def timeline(store: Store, contact_id: int, *, limit: int | None = None) -> list[dict[str, Any]]:
+    sql = TIMELINE_SQL
+    params: list[Any] = [contact_id, contact_id, contact_id]
+    if limit:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return store.rows(sql, params)

@@ -1,0 +1,1 @@
+"""The data-access layer: connection, dialects, schema, migrations, backup, copy; imports values."""

@@ -1,0 +1,327 @@
+"""The schema's single source of truth: SQLModel models for the whole domain.
+
+These classes declare every table, column, key and index, on SQLite and on
+PostgreSQL. They are *not* imported on the command paths (SQLModel and
+SQLAlchemy cost more start-up time than a whole command may take): the frozen
+DDL in `crmcli.core.db.migrations` is generated from them by
+`python -m crmcli.core.db.schema_dump`, and tests hold both the migrations and the
+runtime column lists in `crmcli.core.db.columns` against these models.
+
+Conventions, chosen once for both backends:
+- timestamps are fixed-width ISO 8601 UTC text (`2026-11-22T09:30:00.000000Z`),
+  so ordering and comparisons in SQL behave identically everywhere;
+- calendar dates are `YYYY-MM-DD` text; a birthday without a year is `--MM-DD`
+  (the ISO 8601 / vCard form), never an invented year;
+- money is an integer count of minor units plus an ISO 4217 code;
+- structured extras (addresses, ids in other systems, custom fields) are JSON text;
+- every record has an `owner` (team mode) and a `version` (optimistic locking).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+AUTOINC = {"sqlite_autoincrement": True}
+
+
+class Owned(SQLModel):
+    """Columns every record carries: who owns it, its row version and its times."""
+
+    owner: str = Field(default="me", index=True)
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    created_at: str
+    updated_at: str
+
+
+class Company(Owned, table=True):
+    __tablename__ = "company"
+    __table_args__ = AUTOINC
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    name_key: str = Field(index=True)
+    domain: str | None = Field(default=None, index=True)
+    industry: str | None = None
+    notes: str | None = None
+    archived_at: str | None = None
+
+
+# Contacts with a live keep-in-touch cadence: `crm today` scores every due one, so
+# this partial index carries what scoring needs (schema v3).
+TOUCH_WHERE = "cadence_days IS NOT NULL AND NOT do_not_contact AND archived_at IS NULL"
+
+
+class Contact(Owned, table=True):
+    __tablename__ = "contact"
+    __table_args__ = (
+        sa.Index(
+            "ix_contact_touch",
+            "touch_due_at",
+            "last_touch_at",
+            sqlite_where=sa.text(TOUCH_WHERE),
+            postgresql_where=sa.text(TOUCH_WHERE),
+        ),
+        AUTOINC,
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    display_name: str
+    prefix: str | None = None
+    first_name: str | None = None
+    middle_name: str | None = None
+    last_name: str | None = None
+    suffix: str | None = None
+    name_key: str = Field(index=True)
+    title: str | None = None
+    company_id: int | None = Field(
+        default=None, foreign_key="company.id", ondelete="SET NULL", index=True
+    )
+    lead_source: str | None = None
+    status: str = Field(default="lead", sa_column_kwargs={"server_default": "lead"})
+    do_not_contact: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    birthday: str | None = None
+    notes: str | None = None
+    cadence_days: int | None = None
+    last_touch_at: str | None = None
+    # When the keep-in-touch cadence next falls due (last touch + cadence), kept by
+    # the services so `crm today` finds due contacts with one indexed range scan.
+    touch_due_at: str | None = Field(default=None, index=True)
+    addresses: str | None = None
+    external_ids: str | None = None
+    custom_fields: str | None = None
+    archived_at: str | None = None
+
+
+class ContactEmail(SQLModel, table=True):
+    __tablename__ = "contact_email"
+    __table_args__ = AUTOINC
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", ondelete="CASCADE", index=True)
+    email: str
+    email_norm: str = Field(index=True)
+    label: str | None = None
+    is_primary: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    valid: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
+    position: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+
+class ContactPhone(SQLModel, table=True):
+    __tablename__ = "contact_phone"
+    __table_args__ = AUTOINC
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", ondelete="CASCADE", index=True)
+    raw: str
+    e164: str | None = Field(default=None, index=True)
+    extension: str | None = None
+    formatted: str | None = None  # international format, computed once at write time
+    label: str | None = None
+    position: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+
+class ContactUrl(SQLModel, table=True):
+    """Web and social profiles; `url_norm` is the matching form (LinkedIn identity)."""
+
+    __tablename__ = "contact_url"
+    __table_args__ = AUTOINC
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", ondelete="CASCADE", index=True)
+    url: str
+    url_norm: str = Field(index=True)
+    kind: str | None = None
+    position: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+
+class ContactTag(SQLModel, table=True):
+    """A label on a contact; `tag_key` is the folded form, so VIP and vip are one tag."""
+
+    __tablename__ = "contact_tag"
+    __table_args__ = (sa.UniqueConstraint("contact_id", "tag_key"), AUTOINC)
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", ondelete="CASCADE")
+    tag_key: str = Field(index=True)
+    tag: str
+
+
+class SearchTerm(SQLModel, table=True):
+    """Inverted index for `crm find`: one row per folded word of a contact.
+
+    A plain table with a B-tree on `term` serves prefix lookups (`term >= 'dup'
+    AND term < 'duq'`) identically on SQLite and PostgreSQL; the vocabulary of
+    distinct terms feeds the typo-tolerant pass.
+    """
+
+    __tablename__ = "search_term"
+    # The rows are the key's B-tree (schema v4): each term is stored once.
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    term: str = Field(primary_key=True)
+    contact_id: int = Field(
+        foreign_key="contact.id", ondelete="CASCADE", primary_key=True, index=True
+    )
+    field: str = Field(primary_key=True)
+
+
+class Stage(Owned, table=True):
+    """A pipeline step: win probability (%) and how many days a deal should stay."""
+
+    __tablename__ = "stage"
+    __table_args__ = AUTOINC
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    position: int
+    probability: int
+    target_days: int | None = None
+    kind: str = Field(default="open", sa_column_kwargs={"server_default": "open"})
+
+
+class Deal(Owned, table=True):
+    __tablename__ = "deal"
+    __table_args__ = (sa.Index("ix_deal_stage_status", "stage_id", "status"), AUTOINC)
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str
+    contact_id: int | None = Field(
+        default=None, foreign_key="contact.id", ondelete="SET NULL", index=True
+    )
+    company_id: int | None = Field(
+        default=None, foreign_key="company.id", ondelete="SET NULL", index=True
+    )
+    amount_minor: int | None = Field(default=None, sa_type=sa.BigInteger)
+    currency: str | None = None
+    stage_id: int = Field(foreign_key="stage.id")
+    probability: int | None = None
+    expected_close: str | None = None
+    next_step: str | None = None
+    status: str = Field(default="open", sa_column_kwargs={"server_default": "open"})
+    lost_reason: str | None = None
+    contract_end: str | None = None
+    lead_source: str | None = None
+    stage_entered_at: str
+    closed_at: str | None = None
+
+
+class DealStageChange(SQLModel, table=True):
+    """One row per stage change of a deal: the raw material of conversion reports."""
+
+    __tablename__ = "deal_stage_change"
+    __table_args__ = (sa.Index("ix_deal_stage_change_deal_at", "deal_id", "at"), AUTOINC)
+
+    id: int | None = Field(default=None, primary_key=True)
+    deal_id: int = Field(foreign_key="deal.id", ondelete="CASCADE")
+    from_stage_id: int | None = Field(default=None, foreign_key="stage.id", ondelete="SET NULL")
+    to_stage_id: int | None = Field(default=None, foreign_key="stage.id", ondelete="SET NULL")
+    at: str
+    owner: str = Field(default="me")
+
+
+class Interaction(Owned, table=True):
+    __tablename__ = "interaction"
+    __table_args__ = (
+        sa.Index("ix_interaction_contact_at", "contact_id", "occurred_at"),
+        # Your interactions of each kind over a period, read from the index alone (v3).
+        sa.Index("ix_interaction_owner_at", "owner", "occurred_at", "kind"),
+        AUTOINC,
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", ondelete="CASCADE")
+    deal_id: int | None = Field(
+        default=None, foreign_key="deal.id", ondelete="SET NULL", index=True
+    )
+    kind: str
+    direction: str | None = None
+    occurred_at: str = Field(index=True)
+    summary: str
+    body: str | None = None
+    duration_seconds: int | None = None
+    outcome: str | None = None
+    # Identity in the source (an email's Message-ID, an imported activity's id),
+    # so piping or importing the same thing twice does not log it twice.
+    external_id: str | None = Field(default=None, index=True)
+
+
+class Followup(Owned, table=True):
+    """A promise to get back to someone: a local date, optionally a time.
+
+    `due_at` is the instant used for ordering and reminders (local midnight for
+    an all-day follow-up, in the zone `tz` it was made in).
+    """
+
+    __tablename__ = "followup"
+    __table_args__ = (sa.Index("ix_followup_status_due", "status", "due_at"), AUTOINC)
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", ondelete="CASCADE", index=True)
+    deal_id: int | None = Field(
+        default=None, foreign_key="deal.id", ondelete="SET NULL", index=True
+    )
+    kind: str = Field(default="followup", sa_column_kwargs={"server_default": "followup"})
+    due_date: str
+    due_time: str | None = None
+    due_at: str
+    tz: str | None = None
+    note: str | None = None
+    status: str = Field(default="open", sa_column_kwargs={"server_default": "open"})
+    done_at: str | None = None
+    snooze_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    original_due_date: str | None = None
+
+
+class ReminderLog(SQLModel, table=True):
+    """What `crm remind` already announced, keyed by follow-up and due time."""
+
+    __tablename__ = "reminder_log"
+
+    followup_id: int = Field(foreign_key="followup.id", ondelete="CASCADE", primary_key=True)
+    due_at: str = Field(primary_key=True)
+    announced_at: str
+    channel: str | None = None
+
+
+class Goal(Owned, table=True):
+    __tablename__ = "goal"
+    __table_args__ = (sa.UniqueConstraint("owner", "kind", "period"), AUTOINC)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str
+    target: int
+    period: str = Field(default="week", sa_column_kwargs={"server_default": "week"})
+
+
+class ChangeLog(SQLModel, table=True):
+    """Before/after images of every change, grouped by batch: the basis of `crm undo`.
+
+    `contact_id` ties an entry to the person it describes, so `crm contact
+    forget` can erase that person from the log too.
+    """
+
+    __tablename__ = "change_log"
+    __table_args__ = AUTOINC
+
+    id: int | None = Field(default=None, primary_key=True)
+    batch: str = Field(index=True)
+    at: str
+    owner: str = Field(default="me")
+    command: str
+    table_name: str
+    row_id: int
+    op: str
+    before: str | None = None
+    after: str | None = None
+    contact_id: int | None = Field(default=None, index=True)
+    undone_at: str | None = None
+
+
+class Meta(SQLModel, table=True):
+    """Key/value facts about the database itself (schema version, creation time)."""
+
+    __tablename__ = "crm_meta"
+
+    key: str = Field(primary_key=True)
+    value: str

@@ -1,0 +1,1 @@
+"""Files in and out: foreign formats, the importers, the exporters; imports any core package."""

@@ -1,0 +1,379 @@
+"""Records streamed out for other tools: one generator per entity, flat memory.
+
+Every generator reads with `Store.stream` (batched cursors). Contacts come with
+their emails, phones, profiles and tags by merging sorted streams in Python
+rather than one query per contact or an engine-specific string aggregate, so
+the same code runs on SQLite and PostgreSQL at any size.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
+from typing import Any
+
+from crmcli.core.db.store import Store
+
+# -- contacts ---------------------------------------------------------------------------
+
+CONTACT_CSV_COLUMNS = (
+    "id",
+    "name",
+    "prefix",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "suffix",
+    "company",
+    "title",
+    "email",
+    "emails",
+    "phone",
+    "phones",
+    "urls",
+    "tags",
+    "status",
+    "lead_source",
+    "birthday",
+    "do_not_contact",
+    "cadence_days",
+    "last_touch_at",
+    "notes",
+    "custom_fields",
+    "external_ids",
+    "addresses",
+    "created_at",
+    "updated_at",
+)
+LIST_SEPARATOR = "; "
+
+
+def _children(
+    store: Store, table: str, columns: str, where: str, params: list[Any]
+) -> Iterator[dict[str, Any]]:
+    return store.stream(
+        f"SELECT x.contact_id, {columns} FROM {table} x JOIN contact c ON c.id = x.contact_id "
+        f"{where} ORDER BY x.contact_id, x.position, x.id"
+        if table != "contact_tag"
+        else f"SELECT x.contact_id, {columns} FROM {table} x JOIN contact c ON c.id = x.contact_id "
+        f"{where} ORDER BY x.contact_id, x.tag_key",
+        params,
+    )
+
+
+class _Merge:
+    """Rows of a child stream, handed out per contact id (both streams sorted by id)."""
+
+    def __init__(self, rows: Iterator[dict[str, Any]]) -> None:
+        self.rows = rows
+        self.pending: dict[str, Any] | None = next(rows, None)
+
+    def take(self, contact_id: int) -> list[dict[str, Any]]:
+        out = []
+        while self.pending is not None and self.pending["contact_id"] <= contact_id:
+            if self.pending["contact_id"] == contact_id:
+                out.append(self.pending)
+            self.pending = next(self.rows, None)
+        return out
+
+
+def contacts(
+    store: Store,
+    *,
+    tag: str | None = None,
+    company_id: int | None = None,
+    status: str | None = None,
+    archived: bool = False,
+) -> Iterator[dict[str, Any]]:
+    """Every contact (with the `crm contact list` filters) as its full JSON shape."""
+    from crmcli.core.people.contacts import contact_filter, public_view
+
+    where, params = contact_filter(tag=tag, company_id=company_id, status=status, archived=archived)
+    emails = _Merge(
+        _children(
+            store,
+            "contact_email",
+            "x.id, x.email, x.email_norm, x.label, x.is_primary, x.valid",
+            where,
+            params,
+        )
+    )
+    phones = _Merge(
+        _children(
+            store,
+            "contact_phone",
+            "x.id, x.raw, x.e164, x.extension, x.formatted, x.label",
+            where,
+            params,
+        )
+    )
+    urls = _Merge(_children(store, "contact_url", "x.id, x.url, x.url_norm, x.kind", where, params))
+    tags = _Merge(_children(store, "contact_tag", "x.id, x.tag_key, x.tag", where, params))
+    for row in store.stream(
+        f"SELECT c.*, co.name AS company FROM contact c LEFT JOIN company co "
+        f"ON co.id = c.company_id {where} ORDER BY c.id",
+        params,
+    ):
+        cid = row["id"]
+        row["emails"] = sorted(emails.take(cid), key=lambda e: not e["is_primary"])
+        row["phones"] = phones.take(cid)
+        row["urls"] = urls.take(cid)
+        tag_rows = tags.take(cid)
+        row["tags"] = [t["tag"] for t in tag_rows]
+        row["do_not_contact"] = bool(row["do_not_contact"])
+        for key in ("addresses", "external_ids", "custom_fields"):
+            row[key] = json.loads(row[key]) if row[key] else None
+        yield public_view(row)
+
+
+def _phone_text(phone: dict[str, Any]) -> str:
+    text = phone["e164"] or phone["number"]
+    return f"{text} ext. {phone['extension']}" if phone.get("extension") else text
+
+
+def contact_csv_row(view: dict[str, Any]) -> dict[str, Any]:
+    """The flat CSV form of a contact: lists joined with "; ", structures as JSON."""
+    emails = [e["email"] for e in view["emails"]]
+    phones = [_phone_text(p) for p in view["phones"]]
+    return {
+        **{k: view.get(k) for k in CONTACT_CSV_COLUMNS if k in view},
+        "email": emails[0] if emails else None,
+        "emails": LIST_SEPARATOR.join(emails),
+        "phone": phones[0] if phones else None,
+        "phones": LIST_SEPARATOR.join(phones),
+        "urls": LIST_SEPARATOR.join(u["url"] for u in view["urls"]),
+        "tags": LIST_SEPARATOR.join(view["tags"]),
+        "custom_fields": json.dumps(view["custom_fields"], ensure_ascii=False)
+        if view["custom_fields"]
+        else None,
+        "external_ids": json.dumps(view["external_ids"], ensure_ascii=False)
+        if view["external_ids"]
+        else None,
+        "addresses": json.dumps(view["addresses"], ensure_ascii=False)
+        if view["addresses"]
+        else None,
+    }
+
+
+# -- companies, deals, interactions -------------------------------------------------------
+
+COMPANY_COLUMNS = (
+    "id",
+    "name",
+    "domain",
+    "industry",
+    "notes",
+    "people",
+    "owner",
+    "created_at",
+    "updated_at",
+)
+
+
+def companies(store: Store) -> Iterator[dict[str, Any]]:
+    return store.stream(
+        "SELECT co.id, co.name, co.domain, co.industry, co.notes, "
+        "(SELECT count(*) FROM contact c WHERE c.company_id = co.id) AS people, co.owner, "
+        "co.created_at, co.updated_at FROM company co WHERE co.archived_at IS NULL ORDER BY co.id"
+    )
+
+
+DEAL_COLUMNS = (
+    "id",
+    "title",
+    "contact_id",
+    "contact",
+    "contact_email",
+    "company_id",
+    "company",
+    "amount",
+    "amount_minor",
+    "currency",
+    "stage",
+    "status",
+    "probability",
+    "expected_close",
+    "next_step",
+    "lost_reason",
+    "contract_end",
+    "lead_source",
+    "stage_entered_at",
+    "closed_at",
+    "owner",
+    "created_at",
+    "updated_at",
+)
+
+
+def deals(
+    store: Store,
+    *,
+    stage_id: int | None = None,
+    status: str | None = None,
+    closing_before: date | None = None,
+) -> Iterator[dict[str, Any]]:
+    from crmcli.core.values.money import exponent
+
+    where: list[str] = []
+    params: list[Any] = []
+    if stage_id is not None:
+        where.append("d.stage_id = ?")
+        params.append(stage_id)
+    if status:
+        where.append("d.status = ?")
+        params.append(status)
+    if closing_before is not None:
+        where.append("d.expected_close IS NOT NULL AND d.expected_close < ?")
+        params.append(closing_before.isoformat())
+    sql = (
+        "SELECT d.id, d.title, d.contact_id, c.display_name AS contact, "
+        "(SELECT email FROM contact_email e WHERE e.contact_id = d.contact_id "
+        " ORDER BY e.is_primary DESC, e.position LIMIT 1) AS contact_email, d.company_id, "
+        "co.name AS company, d.amount_minor, d.currency, s.name AS stage, d.status, "
+        "d.probability, d.expected_close, d.next_step, d.lost_reason, d.contract_end, "
+        "d.lead_source, d.stage_entered_at, d.closed_at, d.owner, d.created_at, d.updated_at "
+        "FROM deal d JOIN stage s ON s.id = d.stage_id LEFT JOIN contact c ON c.id = d.contact_id "
+        "LEFT JOIN company co ON co.id = d.company_id"
+        + (f" WHERE {' AND '.join(where)}" if where else "")
+        + " ORDER BY d.id"
+    )
+    for row in store.stream(sql, params):
+        minor, currency = row["amount_minor"], row["currency"]
+        if minor is not None:
+            exp = exponent(currency or "")
+            whole, frac = divmod(int(minor), 10**exp)
+            row["amount"] = f"{whole}.{frac:0{exp}d}" if exp else str(whole)
+        else:
+            row["amount"] = None
+        yield row
+
+
+INTERACTION_COLUMNS = (
+    "id",
+    "contact_id",
+    "contact",
+    "deal_id",
+    "kind",
+    "direction",
+    "occurred_at",
+    "summary",
+    "body",
+    "duration_seconds",
+    "outcome",
+    "owner",
+    "created_at",
+)
+
+
+def _interaction_sql(contact_id: int | None) -> tuple[str, list[Any]]:
+    where = " WHERE i.contact_id = ?" if contact_id is not None else ""
+    return (
+        "SELECT i.id, i.contact_id, c.display_name AS contact, i.deal_id, i.kind, i.direction, "
+        "i.occurred_at, i.summary, i.body, i.duration_seconds, i.outcome, i.owner, i.created_at "
+        f"FROM interaction i JOIN contact c ON c.id = i.contact_id{where} ORDER BY i.id",
+        [contact_id] if contact_id is not None else [],
+    )
+
+
+def interactions(store: Store, *, contact_id: int | None = None) -> Iterator[dict[str, Any]]:
+    return store.stream(*_interaction_sql(contact_id))
+
+
+def interaction_tuples(
+    store: Store, *, contact_id: int | None = None, safe: bool = False
+) -> tuple[list[str], Iterator[Sequence[Any]]]:
+    """The interaction log as plain tuples: the CSV path for a million rows.
+
+    With `safe`, text cells a spreadsheet would run as formulas come out neutralised.
+    """
+    names, rows = store.stream_tuples(*_interaction_sql(contact_id))
+    return names, (neutralised(rows) if safe else rows)
+
+
+# -- follow-ups ---------------------------------------------------------------------------
+
+FOLLOWUP_EXPORT_SQL = (
+    "SELECT f.id, f.contact_id, c.display_name AS contact_name, "
+    "(SELECT email FROM contact_email e WHERE e.contact_id = c.id "
+    " ORDER BY e.is_primary DESC, e.position LIMIT 1) AS contact_email, "
+    "(SELECT coalesce(formatted, raw) FROM contact_phone p WHERE p.contact_id = c.id "
+    " ORDER BY p.position LIMIT 1) AS contact_phone, "
+    "f.deal_id, d.title AS deal_title, f.kind, f.due_date, f.due_time, f.due_at, f.tz, f.note, "
+    "f.status, f.done_at, f.snooze_count, f.version, f.created_at, f.updated_at "
+    "FROM followup f JOIN contact c ON c.id = f.contact_id LEFT JOIN deal d ON d.id = f.deal_id"
+)
+
+FOLLOWUP_COLUMNS = (
+    "id",
+    "contact_id",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "deal_id",
+    "deal_title",
+    "kind",
+    "due_date",
+    "due_time",
+    "due_at",
+    "tz",
+    "note",
+    "status",
+    "done_at",
+)
+
+
+def calendar_domain(store: Store) -> str:
+    """A UID domain unique to this database, so two databases' events never collide."""
+    import hashlib
+
+    created = store.value("SELECT value FROM crm_meta WHERE key = 'created_at'") or ""
+    digest = hashlib.sha256(f"{created}".encode()).hexdigest()[:12]
+    return f"{digest}.crmcli"
+
+
+def followups(store: Store, *, include_done: bool = False) -> Iterator[dict[str, Any]]:
+    """Follow-ups (open ones unless `include_done`) by due time."""
+    where = "" if include_done else " WHERE f.status = 'open'"
+    return store.stream(f"{FOLLOWUP_EXPORT_SQL}{where} ORDER BY f.due_at, f.id")
+
+
+# -- spreadsheet safety -------------------------------------------------------------------
+
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?(?:[eE][+-]?\d+)?")
+_PHONE = re.compile(r"\+?[\d\s().\-/]{4,}(?:\s*(?:ext\.?|x)\s*\d+)?")
+
+
+FORMULA_STARTS = frozenset("=@\t\r+-")
+
+
+def neutralised(rows: Iterable[Sequence[Any]]) -> Iterator[Sequence[Any]]:
+    """Rows with every cell `neutralise`d that needs it (the test inlined: a million rows).
+
+    A row with no such cell, nearly every one, goes out as it came, not copied."""
+    starts = FORMULA_STARTS
+    for row in rows:
+        for value in row:
+            if type(value) is str and value and value[0] in starts:
+                yield [neutralise(v) if type(v) is str and v and v[0] in starts else v for v in row]
+                break
+        else:
+            yield row
+
+
+def neutralise(value: str) -> str:
+    """Defuse a cell a spreadsheet would run as a formula (CSV injection).
+
+    Cells starting with = @ tab or carriage return, or with + or - when they are not
+    a plain number or a phone number, get a leading apostrophe, which spreadsheets
+    show as text; `+33 6 12 34 56 78` and `-42` stay as they are.
+    """
+    if not value:
+        return value
+    first = value[0]
+    if first in "=@\t\r":
+        return "'" + value
+    if first in "+-" and not (_PLAIN_NUMBER.fullmatch(value) or _PHONE.fullmatch(value)):
+        return "'" + value
+    return value

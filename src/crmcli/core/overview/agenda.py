@@ -1,0 +1,225 @@
+"""The daily view and the agenda: what is overdue, due today, due for a touch, at risk.
+
+Every section is one indexed query with a count, so `crm today` stays fast on
+a large database; the table shows the first few of each, JSON carries them all.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from crmcli.core import clock
+from crmcli.core.activity.followups import SELECT as FOLLOWUP_SELECT
+from crmcli.core.db.store import Store
+from crmcli.core.pipeline.deals import needing_attention
+
+
+@dataclass
+class Section:
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    total: int = 0
+
+
+@dataclass
+class Today:
+    now: datetime
+    overdue: Section
+    due_today: Section
+    touch: Section
+    deals: Section
+
+    @property
+    def empty(self) -> bool:
+        return not (
+            self.overdue.total or self.due_today.total or self.touch.total or self.deals.total
+        )
+
+
+def lateness(seconds: float) -> str:
+    """`3 days`, `1 day`, `5h`, `40 min`: how late, the way a person says it."""
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{max(minutes, 1)} min"
+    hours = minutes // 60
+    if hours < 24:
+        return f"{hours}h"
+    days = hours // 24
+    return f"{days} day{'s' if days != 1 else ''}"
+
+
+def _day_bounds(day: date, now: datetime) -> tuple[str, str]:
+    """A generous UTC range around a local day, for index range scans on due_at."""
+    start = datetime(day.year, day.month, day.day, tzinfo=now.tzinfo) - timedelta(days=1)
+    return clock.stamp(start), clock.stamp(start + timedelta(days=3))
+
+
+OVERDUE = "f.status = 'open' AND f.due_at < ? AND (f.due_time IS NOT NULL OR f.due_date < ?)"
+
+
+def overdue(
+    store: Store, now: datetime, *, limit: int | None = None, owner: str | None = None
+) -> Section:
+    from crmcli.core.db import owners
+
+    today = now.date().isoformat()
+    mine, mine_params = owners.where(store, owner, "f")
+    params = [clock.stamp(now), today, *mine_params]
+    total = int(store.value(f"SELECT count(*) FROM followup f WHERE {OVERDUE}{mine}", params))
+    sql = f"{FOLLOWUP_SELECT} WHERE {OVERDUE}{mine} ORDER BY f.due_at, f.id"
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    rows = store.rows(sql, params)
+    for row in rows:
+        due = clock.parse_stamp(row["due_at"])
+        if row["due_time"] is None:  # all-day: late from the end of its day
+            due = datetime.fromisoformat(row["due_date"]).replace(tzinfo=now.tzinfo) + timedelta(
+                days=1
+            )
+        row["late_seconds"] = int((now - due).total_seconds())
+        row["late"] = lateness(row["late_seconds"])
+    # Oldest first by how late they are (an all-day item is late from the end of its day,
+    # so its due_at alone would misplace it among timed ones).
+    rows.sort(key=lambda r: (-r["late_seconds"], r["id"]))
+    return Section(rows, total)
+
+
+def due_on(
+    store: Store,
+    now: datetime,
+    day: date,
+    *,
+    limit: int | None = None,
+    after_now: bool = False,
+    owner: str | None = None,
+) -> Section:
+    """Open follow-ups on a local day (with `after_now`, only those not yet overdue)."""
+    from crmcli.core.db import owners
+
+    low, high = _day_bounds(day, now)
+    mine, mine_params = owners.where(store, owner, "f")
+    where = f"f.status = 'open' AND f.due_at >= ? AND f.due_at < ? AND f.due_date = ?{mine}"
+    params: list[Any] = [low, high, day.isoformat(), *mine_params]
+    if after_now:
+        where += " AND (f.due_time IS NULL OR f.due_at >= ?)"
+        params.append(clock.stamp(now))
+    total = int(store.value(f"SELECT count(*) FROM followup f WHERE {where}", params))
+    sql = f"{FOLLOWUP_SELECT} WHERE {where} ORDER BY f.due_time IS NOT NULL, f.due_time, f.id"
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    return Section(store.rows(sql, params), total)
+
+
+TOUCH = (
+    "c.touch_due_at IS NOT NULL AND c.touch_due_at <= ? AND c.cadence_days IS NOT NULL "
+    "AND NOT c.do_not_contact AND c.archived_at IS NULL"
+)
+
+
+def touch_due(
+    store: Store, now: datetime, *, limit: int | None = None, owner: str | None = None
+) -> Section:
+    """Contacts whose keep-in-touch cadence has run out: warmest relationships first.
+
+    Ordered by engagement score (crmcli.core.activity.scoring), then longest waiting: when there
+    is no time for everyone, the relationships with most at stake come first.
+
+    Ranking 30,000 due contacts must stay quick. The cheap parts of the score (recency,
+    from the partial index `ix_contact_touch`, and the best open deal) give each one a
+    ceiling; interactions are counted, in batches, only for contacts whose ceiling can
+    still reach the first `limit`.
+    """
+    from crmcli.core.activity import scoring
+    from crmcli.core.db import owners
+
+    ceiling_params = scoring.params(now, ceiling=True)  # [now, start of the window]
+    since = ceiling_params[1]
+    mine, mine_params = owners.where(store, owner, "c")
+    due = [clock.stamp(now), *mine_params]
+    total = int(store.value(f"SELECT count(*) FROM contact c WHERE {TOUCH}{mine}", due))
+    # Each due contact with its ceiling: the score it would have with the most
+    # interactions (recent = 10) if it was touched inside the window, else none. The
+    # database sorts them by ceiling; they are read in that order, a batch at a time.
+    # Materialised, so each due contact's parts are worked out once, not once for every
+    # place the ceiling's expression names them.
+    _, candidates = store.stream_tuples(
+        f"WITH t AS {store.dialect.materialized()}(SELECT c.id, c.touch_due_at, "
+        f"{scoring.columns(store.dialect, ceiling=True)} FROM contact c WHERE {TOUCH}{mine}) "
+        f"SELECT t.id, t.touch_due_at, t.days, t.best, t.recent, "
+        f"{scoring.expression(store.dialect)} AS ceiling FROM t "
+        "ORDER BY ceiling DESC, t.touch_due_at, t.id",
+        [*ceiling_params, *due],
+    )
+    ranked: list[tuple[int, str, int]] = []  # (-score, touch_due_at, id)
+    while batch := list(itertools.islice(candidates, 500)):
+        if limit and len(ranked) >= limit:
+            ranked.sort()
+            del ranked[limit:]
+            if int(batch[0][5]) < -ranked[-1][0]:
+                break  # no one left can reach the first `limit`
+        recent = dict(
+            store.tuples_in(
+                "SELECT contact_id, count(*) FROM interaction WHERE occurred_at >= ? "
+                "AND contact_id IN ({ids}) GROUP BY contact_id",
+                [c[0] for c in batch if c[4]],
+                (since,),
+            )
+        )
+        for contact_id, due, days, best, _, _ in batch:
+            count = int(recent.get(contact_id, 0))
+            score = scoring.from_parts(None if days is None else float(days), count, best)
+            ranked.append((-score, due, int(contact_id)))
+    ranked.sort()
+    shown = ranked[:limit] if limit else ranked
+    names = {
+        row[0]: row[1:]
+        for row in store.tuples_in(
+            "SELECT c.id, c.display_name, co.name, c.cadence_days, c.last_touch_at "
+            "FROM contact c LEFT JOIN company co ON co.id = c.company_id WHERE c.id IN ({ids})",
+            [contact_id for _, _, contact_id in shown],
+        )
+    }
+    return Section(
+        [
+            {
+                "id": contact_id,
+                "contact": names[contact_id][0],
+                "company": names[contact_id][1],
+                "cadence_days": names[contact_id][2],
+                "last_touch_at": names[contact_id][3],
+                "touch_due_at": due,
+                "score": -negative,
+            }
+            for negative, due, contact_id in shown
+        ],
+        total,
+    )
+
+
+def today(
+    store: Store, now: datetime, *, limit: int | None = None, owner: str | None = None
+) -> Today:
+    """Overdue first (oldest first), then today's, then touches due, then deals at risk."""
+    deals, deal_total = needing_attention(store, now, limit=limit, owner=owner)
+    return Today(
+        now=now,
+        overdue=overdue(store, now, limit=limit, owner=owner),
+        due_today=due_on(store, now, now.date(), limit=limit, after_now=True, owner=owner),
+        touch=touch_due(store, now, limit=limit, owner=owner),
+        deals=Section(deals, deal_total),
+    )
+
+
+def agenda(store: Store, now: datetime, days: int) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Overdue follow-ups, then each of the coming `days` days with its follow-ups."""
+    groups: list[tuple[str, list[dict[str, Any]]]] = []
+    late = overdue(store, now)
+    if late.rows:
+        groups.append(("overdue", late.rows))
+    for offset in range(days):
+        day = now.date() + timedelta(days=offset)
+        section = due_on(store, now, day, after_now=offset == 0)
+        groups.append((day.isoformat(), section.rows))
+    return groups

@@ -1,0 +1,498 @@
+"""`crm report`: the numbers a sales manager asks for, computed from the local data.
+
+Each section answers one question, over a period of local calendar days:
+- pipeline: open deals by stage now (count, amount, weighted amount), and the forecast
+  by expected close month;
+- conversion: of the deals created in the period (the cohort), how many reached each
+  open stage and went on to the next; a deal that skipped a stage passed it, and a won
+  deal passed them all. Beside it, from the deals closed in the period: win rate
+  (won / (won + lost)), average sales cycle (created to won) and average won amount;
+  and the average days a deal spent in each stage, over the stays that ended in the
+  period;
+- sources: the same conversion numbers by lead source (the deal's, else its contact's);
+- activity: your interactions by kind in each week of the period against your weekly
+  goals, and follow-ups done on time (by the end of their due day) or late, with the
+  count overdue now;
+- health: stale deals, open deals without a next step, contacts due for a touch
+  (warmest relationships first, by engagement score), and customers with no interaction
+  for `quiet_days` days (retention risk).
+
+Money stays in integer minor units, per currency, never summed across currencies.
+Every number is computed with a few indexed queries, so a report over a million
+interactions stays interactive.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from crmcli.core import clock
+from crmcli.core.activity.interactions import Kind
+from crmcli.core.db import owners
+from crmcli.core.db.store import Store
+from crmcli.core.errors import Invalid
+from crmcli.core.overview.agenda import overdue, touch_due
+from crmcli.core.pipeline.board import board, forecast
+from crmcli.core.pipeline.deals import needing_attention
+
+NO_SOURCE = "(none)"
+
+_RELATIVE = re.compile(r"(\d+)\s*([dwmy])", re.IGNORECASE)
+_RANGE = re.compile(r"\s*(\d{4}-\d{2}-\d{2})?\s*\.\.\s*(\d{4}-\d{2}-\d{2})?\s*")
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local calendar days `first` to `last`, both included."""
+
+    first: date
+    last: date
+    label: str
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    def bounds(self) -> tuple[str, str]:
+        """The period as stored UTC stamps [start, end), from local midnights."""
+        zone = clock.local_zone()
+        start = datetime.combine(self.first, time(), zone)
+        end = datetime.combine(self.last + timedelta(days=1), time(), zone)
+        return clock.stamp(start), clock.stamp(end)
+
+
+def _quarter_start(day: date) -> date:
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def _months_back(day: date, months: int) -> date:
+    from dateutil.relativedelta import relativedelta
+
+    return day - relativedelta(months=months)
+
+
+def parse_period(text: str, today: date) -> Period:
+    """`90d`, `12w`, `6m`, `1y`, `this-week|month|quarter|year`, `last-...`, `ytd`, FROM..TO."""
+    value = text.strip().lower()
+    relative = _RELATIVE.fullmatch(value)
+    if relative:
+        count, unit = int(relative.group(1)), relative.group(2)
+        if count <= 0:
+            raise Invalid(f"period {text!r} must be at least one day")
+        if unit == "d":
+            first = today - timedelta(days=count - 1)
+        elif unit == "w":
+            first = today - timedelta(days=7 * count - 1)
+        else:
+            months = count * (12 if unit == "y" else 1)
+            first = _months_back(today, months) + timedelta(days=1)
+        return Period(first, today, value)
+    if value == "ytd":
+        return Period(date(today.year, 1, 1), today, value)
+    named = {
+        "this-week": lambda: (today - timedelta(days=today.weekday()), today),
+        "this-month": lambda: (today.replace(day=1), today),
+        "this-quarter": lambda: (_quarter_start(today), today),
+        "this-year": lambda: (date(today.year, 1, 1), today),
+        "last-week": lambda: (
+            today - timedelta(days=today.weekday() + 7),
+            today - timedelta(days=today.weekday() + 1),
+        ),
+        "last-month": lambda: (
+            _months_back(today.replace(day=1), 1),
+            today.replace(day=1) - timedelta(days=1),
+        ),
+        "last-quarter": lambda: (
+            _months_back(_quarter_start(today), 3),
+            _quarter_start(today) - timedelta(days=1),
+        ),
+        "last-year": lambda: (date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)),
+    }
+    if value in named:
+        first, last = named[value]()
+        return Period(first, last, value)
+    span = _RANGE.fullmatch(value)
+    if span and (span.group(1) or span.group(2)):
+        try:
+            first = date.fromisoformat(span.group(1)) if span.group(1) else date(1970, 1, 1)
+            last = date.fromisoformat(span.group(2)) if span.group(2) else today
+        except ValueError as exc:
+            raise Invalid(f"cannot read the dates in period {text!r}: {exc}") from None
+        if last < first:
+            raise Invalid(f"period {text!r} ends before it starts")
+        return Period(first, last, f"{first.isoformat()}..{last.isoformat()}")
+    raise Invalid(
+        f"cannot read period {text!r} (try 90d, 12w, 6m, this-month, last-quarter, ytd "
+        "or 2026-01-01..2026-03-31)"
+    )
+
+
+def _add(totals: dict[str, int], currency: str | None, amount: int | None) -> None:
+    if currency and amount:
+        totals[currency] = totals.get(currency, 0) + int(amount)
+
+
+def _days(start: str, end: str) -> float:
+    return (clock.parse_stamp(end) - clock.parse_stamp(start)).total_seconds() / 86400
+
+
+def _mean(values: list[float]) -> float | None:
+    return round(sum(values) / len(values), 1) if values else None
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+# -- pipeline and forecast -------------------------------------------------------------
+
+
+def pipeline_rows(store: Store, now: datetime, owner: str | None = None) -> list[dict[str, Any]]:
+    return [
+        {
+            "stage": c.stage["name"],
+            "probability": c.stage["probability"],
+            "deals": c.count,
+            "amount": c.totals,
+            "weighted": c.weighted,
+        }
+        for c in board(store, now, per_stage=0, owner=owner)
+    ]
+
+
+def forecast_rows(store: Store, today: date, months: int, commit_at: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "month": b.label,
+            "deals": b.deals,
+            "weighted": b.weighted,
+            "best_case": b.best,
+            "commit": b.commit,
+        }
+        for b in forecast(store, today, months=months, commit_at=commit_at)
+        if b.deals or b.label not in ("earlier", "undated")
+    ]
+
+
+# -- conversion ------------------------------------------------------------------------
+
+
+@dataclass
+class _Group:
+    """Conversion figures of one set of deals (all of them, or one lead source)."""
+
+    stages: int  # how many open stages the funnel has
+    created: int = 0
+    created_won: int = 0  # of the cohort, won by now
+    won: int = 0
+    lost: int = 0
+    reached: list[int] = field(init=False)  # per open stage, cohort deals that reached it
+    cycle_days: list[float] = field(default_factory=list)
+    won_amount: dict[str, int] = field(default_factory=dict)
+    won_count: dict[str, int] = field(default_factory=dict)  # won deals with an amount
+
+    def __post_init__(self) -> None:
+        self.reached = [0] * self.stages
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "created": self.created,
+            "won": self.won,
+            "lost": self.lost,
+            "win_rate": _rate(self.won, self.won + self.lost),
+            "avg_cycle_days": _mean(self.cycle_days),
+            "won_amount": dict(self.won_amount),
+            "avg_won_amount": {c: round(v / self.won_count[c]) for c, v in self.won_amount.items()},
+        }
+
+
+def conversion(store: Store, period: Period, owner: str | None = None) -> dict[str, Any]:
+    """Funnel, closing figures and days in stage, overall and by lead source."""
+    start, end = period.bounds()
+    mine, mine_params = owners.where(store, owner, "d")
+    stages = store.rows("SELECT id, name, position, kind FROM stage ORDER BY position, id")
+    open_stages = [s for s in stages if s["kind"] == "open"]
+    rank = {s["id"]: i for i, s in enumerate(open_stages)}
+    source_sql = f"coalesce(nullif(d.lead_source, ''), nullif(c.lead_source, ''), '{NO_SOURCE}')"
+    overall = _Group(len(open_stages))
+    by_source: dict[str, _Group] = {}
+
+    def group(source: str) -> _Group:
+        return by_source.setdefault(source, _Group(len(open_stages)))
+
+    # The cohort: deals created in the period, and how far each got.
+    cohort = store.tuples(
+        f"SELECT d.id, d.status, d.stage_id, {source_sql} FROM deal d "
+        "LEFT JOIN contact c ON c.id = d.contact_id WHERE d.created_at >= ? AND d.created_at < ?"
+        f"{mine}",
+        (start, end, *mine_params),
+    )
+    furthest: dict[int, int] = {}
+    for deal_id, status, stage_id, _ in cohort:
+        best = len(open_stages) - 1 if status == "won" else rank.get(stage_id, -1)
+        furthest[int(deal_id)] = best
+    for deal_id, to_stage in store.tuples(
+        "SELECT h.deal_id, h.to_stage_id FROM deal_stage_change h JOIN deal d "
+        f"ON d.id = h.deal_id WHERE d.created_at >= ? AND d.created_at < ?{mine}",
+        (start, end, *mine_params),
+    ):
+        position = rank.get(to_stage, -1)
+        if position > furthest[int(deal_id)]:
+            furthest[int(deal_id)] = position
+    for deal_id, status, _, source in cohort:
+        reach = furthest[int(deal_id)]
+        for target in (overall, group(source)):
+            target.created += 1
+            target.created_won += status == "won"
+            for i in range(reach + 1):
+                target.reached[i] += 1
+
+    # Deals closed in the period: win rate, cycle, won amounts.
+    for status, created_at, closed_at, amount, currency, source in store.tuples(
+        f"SELECT d.status, d.created_at, d.closed_at, d.amount_minor, d.currency, {source_sql} "
+        "FROM deal d LEFT JOIN contact c ON c.id = d.contact_id "
+        f"WHERE d.status IN ('won', 'lost') AND d.closed_at >= ? AND d.closed_at < ?{mine}",
+        (start, end, *mine_params),
+    ):
+        for target in (overall, group(source)):
+            if status == "lost":
+                target.lost += 1
+                continue
+            target.won += 1
+            target.cycle_days.append(max(0.0, _days(created_at, closed_at)))
+            if currency and amount is not None:
+                _add(target.won_amount, currency, amount)
+                target.won_count[currency] = target.won_count.get(currency, 0) + 1
+
+    funnel = []
+    for i, stage in enumerate(open_stages):
+        reached = overall.reached[i]
+        # The last open stage goes on to a win.
+        went_on = overall.reached[i + 1] if i + 1 < len(open_stages) else overall.created_won
+        funnel.append(
+            {
+                "stage": stage["name"],
+                "reached": reached,
+                "went_on": went_on,
+                "conversion": _rate(went_on, reached),
+                "share_of_created": _rate(reached, overall.created),
+            }
+        )
+    sources = []
+    for source, figures in sorted(by_source.items(), key=lambda kv: (-kv[1].created, kv[0])):
+        sources.append(
+            {
+                "source": source,
+                **figures.summary(),
+                "reached": {
+                    s["name"]: n for s, n in zip(open_stages, figures.reached, strict=True)
+                },
+            }
+        )
+    return {
+        "summary": overall.summary(),
+        "funnel": funnel,
+        "stages": _stage_days(store, stages, start, end, (mine, mine_params)),
+        "sources": sources,
+    }
+
+
+def _stage_days(
+    store: Store,
+    stages: list[dict[str, Any]],
+    start: str,
+    end: str,
+    mine: tuple[str, list[Any]],
+) -> list[dict[str, Any]]:
+    """Average days in each open stage, over the stays that ended in the period."""
+    stays: dict[int, list[float]] = {}
+    previous: tuple[int, int | None, datetime] | None = None
+    for deal_id, to_stage, at in store.tuples(
+        "SELECT h.deal_id, h.to_stage_id, h.at FROM deal_stage_change h JOIN deal d "
+        "ON d.id = h.deal_id WHERE h.deal_id IN "
+        f"(SELECT deal_id FROM deal_stage_change WHERE at >= ? AND at < ?){mine[0]} "
+        "ORDER BY h.deal_id, h.at, h.id",
+        (start, end, *mine[1]),
+    ):
+        moment = clock.parse_stamp(at)
+        if previous and previous[0] == deal_id and previous[1] is not None and start <= at < end:
+            days = (moment - previous[2]).total_seconds() / 86400
+            stays.setdefault(int(previous[1]), []).append(max(0.0, days))
+        previous = (deal_id, to_stage, moment)
+    return [
+        {
+            "stage": s["name"],
+            "stays": len(stays.get(s["id"], [])),
+            "avg_days": _mean(stays.get(s["id"], [])),
+        }
+        for s in stages
+        if s["kind"] == "open"
+    ]
+
+
+# -- activity --------------------------------------------------------------------------
+
+
+def _week_start(day: date, week_start: str) -> date:
+    first = 6 if week_start == "sun" else 0
+    return day - timedelta(days=(day.weekday() - first) % 7)
+
+
+def activity(
+    store: Store, period: Period, now: datetime, owner: str | None = None
+) -> dict[str, Any]:
+    """Your interactions by kind per week against weekly goals; follow-ups on time or late.
+
+    Yours (the `user` setting) even in a local file, as goals are; `owner` names another
+    rep, or "all" for everyone's against the sum of everyone's goals.
+    """
+    who = owner or str(store.config.get("user"))
+    mine, mine_params = owners.where(store, who, "t")
+    week_start = str(store.config.get("week_start"))
+    zone = clock.local_zone()
+    goals = {
+        kind: int(target)
+        for kind, target in store.tuples(
+            f"SELECT kind, sum(target) FROM goal t WHERE period = 'week'{mine} GROUP BY kind",
+            mine_params,
+        )
+    }
+    kinds = [k.value for k in Kind]
+    weeks = []
+    monday = _week_start(period.first, week_start)
+    while monday <= period.last:
+        first, last = max(monday, period.first), min(monday + timedelta(days=6), period.last)
+        low = clock.stamp(datetime.combine(first, time(), zone))
+        high = clock.stamp(datetime.combine(last + timedelta(days=1), time(), zone))
+        counts = dict.fromkeys(kinds, 0)
+        for kind, count in store.tuples(
+            "SELECT kind, count(*) FROM interaction t WHERE occurred_at >= ? "
+            f"AND occurred_at < ?{mine} GROUP BY kind",
+            (low, high, *mine_params),
+        ):
+            counts[kind] = int(count)
+        weeks.append(
+            {
+                "week": monday.isoformat(),
+                "days": (last - first).days + 1,
+                **counts,
+                "total": sum(counts.values()),
+            }
+        )
+        monday += timedelta(days=7)
+    start, end = period.bounds()
+    on_time = late = 0
+    for due_date, done_at in store.tuples(
+        "SELECT due_date, done_at FROM followup t WHERE status = 'done' "
+        f"AND done_at >= ? AND done_at < ?{mine}",
+        (start, end, *mine_params),
+    ):
+        done_day = clock.parse_stamp(done_at).astimezone(zone).date().isoformat()
+        if done_day <= due_date:
+            on_time += 1
+        else:
+            late += 1
+    return {
+        "goals": goals,
+        "weeks": weeks,
+        "followups": {
+            "done": on_time + late,
+            "on_time": on_time,
+            "late": late,
+            "on_time_rate": _rate(on_time, on_time + late),
+            "overdue_now": overdue(store, now, limit=1, owner=who).total,
+        },
+    }
+
+
+# -- health ----------------------------------------------------------------------------
+
+
+def retention_risk(
+    store: Store,
+    now: datetime,
+    quiet_days: int,
+    *,
+    limit: int | None = None,
+    owner: str | None = None,
+) -> tuple[list[dict[str, Any]], int]:
+    """Customers with no interaction for `quiet_days` days, the longest silent first."""
+    mine, mine_params = owners.where(store, owner, "c")
+    params = (clock.stamp(now - timedelta(days=quiet_days)), *mine_params)
+    where = (
+        "c.status = 'customer' AND c.archived_at IS NULL "
+        f"AND (c.last_touch_at IS NULL OR c.last_touch_at < ?){mine}"
+    )
+    total = int(store.value(f"SELECT count(*) FROM contact c WHERE {where}", params))
+    sql = (
+        "SELECT c.id, c.display_name AS contact, co.name AS company, c.last_touch_at "
+        f"FROM contact c LEFT JOIN company co ON co.id = c.company_id WHERE {where} "
+        "ORDER BY c.last_touch_at IS NOT NULL, c.last_touch_at, c.id"
+    )
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    rows = store.rows(sql, params)
+    for row in rows:
+        last = row["last_touch_at"]
+        row["days_silent"] = (now - clock.parse_stamp(last)).days if last else None
+    return rows, total
+
+
+def health(
+    store: Store, now: datetime, quiet_days: int, limit: int | None, owner: str | None = None
+) -> dict[str, Any]:
+    attention, _ = needing_attention(store, now, owner=owner)
+    stale = [d for d in attention if d["stale"]]
+    stale.sort(key=lambda d: (-(d["days_in_stage"] - int(d["target_days"] or 0)), d["id"]))
+    no_step = [d for d in attention if d["no_next_step"]]
+    keep = ("id", "title", "contact", "company", "stage", "days_in_stage", "target_days")
+    touch = touch_due(store, now, limit=limit, owner=owner)
+    quiet, quiet_total = retention_risk(store, now, quiet_days, limit=limit, owner=owner)
+    cut = slice(0, limit) if limit else slice(None)
+    return {
+        "stale": {"total": len(stale), "deals": [{k: d[k] for k in keep} for d in stale][cut]},
+        "no_next_step": {
+            "total": len(no_step),
+            "deals": [{k: d[k] for k in keep} for d in no_step][cut],
+        },
+        "touch": {"total": touch.total, "contacts": touch.rows},
+        "retention": {"quiet_days": quiet_days, "total": quiet_total, "contacts": quiet},
+    }
+
+
+# -- the whole report ------------------------------------------------------------------
+
+
+def build(
+    store: Store,
+    period: Period,
+    now: datetime,
+    *,
+    months: int = 3,
+    commit_at: int = 75,
+    quiet_days: int = 90,
+    limit: int | None = 10,
+    owner: str | None = None,
+) -> dict[str, Any]:
+    """Every section's numbers, as plain data (what `--json` prints)."""
+    return {
+        "period": {
+            "label": period.label,
+            "first": period.first.isoformat(),
+            "last": period.last.isoformat(),
+            "days": period.days,
+        },
+        "pipeline": pipeline_rows(store, now, owner),
+        "forecast": {
+            "commit_probability": commit_at,
+            "months": forecast_rows(
+                store, now.astimezone(clock.local_zone()).date(), months, commit_at
+            ),
+        },
+        "conversion": conversion(store, period, owner),
+        "activity": activity(store, period, now, owner),
+        "health": health(store, now, quiet_days, limit, owner),
+    }

@@ -1,0 +1,1 @@
+"""Contacts and companies: writes, reads, matching, merging, dedupe, privacy; imports values, db."""

@@ -1,0 +1,162 @@
+"""Companies: one record per organisation, found by name or domain."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from crmcli.core.db.store import Store, Tx
+from crmcli.core.errors import Ambiguous, Invalid, NotFound
+from crmcli.core.values.text import clean, collapse, company_words
+
+_DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def company_key(name: str) -> str:
+    """Folded company name without legal suffixes, so "ACME SAS" matches "Acme"."""
+    return " ".join(company_words(name))
+
+
+def check_domain(domain: str) -> str:
+    value = domain.strip().lower()
+    value = re.sub(r"^https?://", "", value).split("/")[0].removeprefix("www.")
+    if not _DOMAIN.match(value):
+        raise Invalid(f"malformed domain: {domain!r} (e.g. acme.com)")
+    return value
+
+
+def _check_name(name: str) -> str:
+    value = collapse(name)
+    if not value:
+        raise Invalid("company name must not be empty")
+    if not company_key(value):
+        raise Invalid(f"company name needs a letter or digit: {name!r}")
+    return value
+
+
+def find_by_name(store: Store, name: str) -> dict[str, Any] | None:
+    return store.row(
+        "SELECT * FROM company WHERE name_key = ? ORDER BY archived_at IS NOT NULL, id LIMIT 1",
+        (company_key(name),),
+    )
+
+
+def ensure(tx: Tx, name: str) -> tuple[int, bool]:
+    """The id of the company with this name, creating it if needed; (id, created)."""
+    value = _check_name(name)
+    existing = find_by_name(tx.store, value)
+    if existing:
+        return int(existing["id"]), False
+    return tx.insert("company", {"name": value, "name_key": company_key(value)}), True
+
+
+def add(
+    store: Store,
+    name: str,
+    *,
+    domain: str | None = None,
+    industry: str | None = None,
+    notes: str | None = None,
+) -> dict[str, Any]:
+    value = _check_name(name)
+    dom = check_domain(domain) if domain else None
+    if find_by_name(store, value):
+        raise Invalid(f"a company named {value!r} already exists")
+    with store.write(f"company add {value}") as tx:
+        new_id = tx.insert(
+            "company",
+            {
+                "name": value,
+                "name_key": company_key(value),
+                "domain": dom,
+                "industry": clean(industry) or None,
+                "notes": clean(notes) or None,
+            },
+        )
+    return get(store, new_id)
+
+
+def edit(store: Store, company_id: int, **changes: str | None) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if changes.get("name") is not None:
+        name = _check_name(str(changes["name"]))
+        other = find_by_name(store, name)
+        if other and other["id"] != company_id:
+            raise Invalid(f"a company named {name!r} already exists (#{other['id']})")
+        values.update(name=name, name_key=company_key(name))
+    if changes.get("domain") is not None:
+        values["domain"] = check_domain(str(changes["domain"])) if changes["domain"] else None
+    for key in ("industry", "notes"):
+        if changes.get(key) is not None:
+            values[key] = clean(changes[key]) or None
+    if not values:
+        raise Invalid("nothing to change: give at least one option (see --help)")
+    with store.write(f"company edit {company_id}") as tx:
+        tx.update("company", company_id, values)
+        if "name_key" in values:
+            from crmcli.core.people.contacts import reindex_company_people
+
+            reindex_company_people(tx, company_id)
+    return get(store, company_id)
+
+
+def get(store: Store, company_id: int) -> dict[str, Any]:
+    row = store.row("SELECT * FROM company WHERE id = ?", (company_id,))
+    if row is None:
+        raise NotFound(f"no company #{company_id}")
+    return row
+
+
+def people(store: Store, company_id: int) -> list[dict[str, Any]]:
+    return store.rows(
+        "SELECT c.id, c.display_name AS name, c.title, "
+        "(SELECT email FROM contact_email e WHERE e.contact_id = c.id "
+        " ORDER BY e.is_primary DESC, e.position LIMIT 1) AS email "
+        "FROM contact c WHERE c.company_id = ? AND c.archived_at IS NULL "
+        "ORDER BY c.name_key",
+        (company_id,),
+    )
+
+
+def resolve(store: Store, ref: str) -> int:
+    """A company REF: an id, a domain, an exact name, or a unique name prefix."""
+    text = ref.strip()
+    if not text:
+        raise Invalid("empty company reference")
+    if text.lstrip("#").isdigit():
+        found = store.value("SELECT id FROM company WHERE id = ?", (int(text.lstrip("#")),))
+        if found is None:
+            raise NotFound(f"no company #{text.lstrip('#')}")
+        return int(found)
+    exact = store.tuples("SELECT id, name FROM company WHERE name_key = ?", (company_key(text),))
+    if not exact and "." in text:
+        exact = store.tuples(
+            "SELECT id, name FROM company WHERE domain = ?", (text.lower().removeprefix("www."),)
+        )
+    if len(exact) == 1:
+        return int(exact[0][0])
+    key = company_key(text)
+    rows = exact or store.tuples(
+        "SELECT id, name FROM company WHERE name_key >= ? AND name_key < ? ORDER BY name_key "
+        "LIMIT 6",
+        (key, key + "\U0010ffff"),
+    )
+    if len(rows) == 1:
+        return int(rows[0][0])
+    if rows:
+        listed = ", ".join(f"#{r[0]} {r[1]}" for r in rows[:5])
+        raise Ambiguous(f"{ref!r} matches several companies: {listed}; use the id", listed)
+    raise NotFound(f"no company matches {ref!r}")
+
+
+def list_companies(store: Store, *, limit: int | None = None) -> list[dict[str, Any]]:
+    sql = (
+        "SELECT co.id, co.name, co.domain, co.industry, "
+        "(SELECT count(*) FROM contact c WHERE c.company_id = co.id AND c.archived_at IS NULL)"
+        " AS people FROM company co WHERE co.archived_at IS NULL ORDER BY co.name_key"
+    )
+    params: list[Any] = []
+    if limit:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return store.rows(sql, params)

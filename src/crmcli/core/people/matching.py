@@ -1,0 +1,218 @@
+"""The identity matcher: is this person already in the database?
+
+One set of rules, used by imports now and by `crm dedupe` later:
+- the same normalised email (trimmed, Unicode-normalised, case-folded) is the same
+  person, unless the two carry clearly different names (a shared mailbox such as
+  contact@ or sales@ is not one person);
+- the same normalised name (accents, case, spacing, honorifics and emoji ignored)
+  together with the same normalised phone is the same person;
+- the same LinkedIn (or other profile) URL is the same person;
+- the same id in another system (a HubSpot record id, a vCard UID) is the same person.
+A phone number alone never matches (a switchboard is shared by many people), and a
+name alone never matches (but the same name at the same company is reported as a
+possible duplicate).
+
+Lookups go through the store's indexes, a chunk of candidates at a time, so
+matching against a database of any size keeps memory flat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import NamedTuple, TypeVar
+
+from crmcli.core.db.store import Store
+
+_K = TypeVar("_K")
+
+MATCH_EMAIL = "email"
+MATCH_NAME_PHONE = "name+phone"
+MATCH_PROFILE = "profile URL"
+MATCH_EXTERNAL = "external id"
+
+
+class Candidate(NamedTuple):
+    """What the matcher needs to know about an incoming person.
+
+    A named tuple, not a dataclass: an import hashes and pickles one per row, between
+    worker processes, and a tuple does both several times faster.
+    """
+
+    name_key: str
+    emails: tuple[str, ...]  # normalised
+    phones: tuple[str, ...]  # E.164
+    urls: tuple[str, ...]  # normalised profile URLs
+    external: tuple[tuple[str, str], ...] = ()  # (system, id)
+
+
+@dataclass(frozen=True)
+class Match:
+    contact_id: int
+    rule: str
+
+
+def external_term(system: str, ext_id: str) -> str:
+    """How an id in another system is indexed (never a word `crm find` can type)."""
+    return f"ext:{system.strip().lower()}:{ext_id.strip()}"
+
+
+@lru_cache(maxsize=4096)
+def names_compatible(a: str, b: str) -> bool:
+    """Could these two folded names be the same person? (Unknown names always could.)
+
+    Same words in any order, one name inside the other ("marie dupre" and
+    "marie dupre martin"), a shared surname or first name, or a small typo all count
+    as compatible; two names with nothing in common do not.
+    """
+    if not a or not b or a == b:
+        return True
+    wa, wb = set(a.split()), set(b.split())
+    if wa & {w for w in wb if len(w) > 1}:
+        return True
+    from rapidfuzz import fuzz  # deferred: only name pairs that share no word get here
+
+    return fuzz.ratio(a, b) >= 85
+
+
+@dataclass
+class _Keys:
+    """Index rows a batch of people could match: value -> contact ids, smallest first."""
+
+    external: dict[str, list[int]] = field(default_factory=dict)
+    email: dict[str, list[int]] = field(default_factory=dict)
+    url: dict[str, list[int]] = field(default_factory=dict)
+    name_phone: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    names: dict[int, str] = field(default_factory=dict)  # contact id -> name key
+
+    def add(self, contact_id: int, person: Candidate) -> None:
+        for system, ext_id in person.external:
+            self.external.setdefault(external_term(system, ext_id), []).append(contact_id)
+        for email in person.emails:
+            self.email.setdefault(email, []).append(contact_id)
+        for url in person.urls:
+            self.url.setdefault(url, []).append(contact_id)
+        if person.name_key:
+            for phone in person.phones:
+                self.name_phone.setdefault((person.name_key, phone), []).append(contact_id)
+        self.names[contact_id] = person.name_key
+
+
+def _ids(*sources: dict[_K, list[int]], key: _K) -> list[int]:
+    """The ids under `key` in every source, smallest first (the database's order)."""
+    found = [ids for source in sources if (ids := source.get(key))]
+    if not found:
+        return []  # the usual answer: nobody has it
+    if len(found) == 1:
+        return sorted(set(found[0]))
+    return sorted(set().union(*found))
+
+
+class Matcher:
+    """Finds the existing contact an incoming person is, by the rules above.
+
+    A bulk caller (an import) calls `prefetch` with a chunk of people: a few `IN (...)`
+    queries load every index row they could match, instead of four queries a person.
+    People it writes meanwhile are `remember`ed, so a person met twice in one chunk is
+    still one contact. Memory is bounded by the chunk, never by the database.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._db = _Keys()
+        self._recent = _Keys()
+        self._loaded: set[Candidate] = set()
+
+    def prefetch(self, people: Sequence[Candidate]) -> None:
+        """Load the index rows `people` could match (replacing the previous chunk's)."""
+        store = self.store
+        keys = _Keys()
+        terms = sorted({external_term(s, v) for p in people for s, v in p.external})
+        for term, contact_id in store.tuples_in(
+            "SELECT term, contact_id FROM search_term WHERE field = 'external' AND term IN ({ids})",
+            terms,
+        ):
+            keys.external.setdefault(term, []).append(int(contact_id))
+        emails = sorted({e for p in people for e in p.emails})
+        for email, contact_id, name in store.tuples_in(
+            "SELECT e.email_norm, e.contact_id, c.name_key FROM contact_email e "
+            "JOIN contact c ON c.id = e.contact_id WHERE e.email_norm IN ({ids})",
+            emails,
+        ):
+            keys.email.setdefault(email, []).append(int(contact_id))
+            keys.names[int(contact_id)] = name
+        urls = sorted({u for p in people for u in p.urls})
+        for url, contact_id in store.tuples_in(
+            "SELECT url_norm, contact_id FROM contact_url WHERE url_norm IN ({ids})", urls
+        ):
+            keys.url.setdefault(url, []).append(int(contact_id))
+        wanted = {(p.name_key, ph) for p in people if p.name_key for ph in p.phones}
+        phones = sorted({ph for _, ph in wanted})
+        for phone, name, contact_id in store.tuples_in(
+            "SELECT p.e164, c.name_key, p.contact_id FROM contact_phone p "
+            "JOIN contact c ON c.id = p.contact_id WHERE p.e164 IN ({ids})",
+            phones,
+        ):
+            if (name, phone) in wanted:
+                keys.name_phone.setdefault((name, phone), []).append(int(contact_id))
+        self._db = keys
+        self._loaded = set(people)
+
+    def remember(self, contact_id: int, person: Candidate) -> None:
+        """`person` is now (also) contact `contact_id`: written, or about to be."""
+        self._recent.add(contact_id, person)
+
+    def forget_recent(self) -> None:
+        """Everything remembered is in the database now; the next prefetch will see it."""
+        self._recent = _Keys()
+
+    def _name_of(self, contact_id: int) -> str:
+        for keys in (self._recent, self._db):
+            if contact_id in keys.names:
+                return keys.names[contact_id]
+        return str(self.store.value("SELECT name_key FROM contact WHERE id = ?", (contact_id,)))
+
+    def find(self, person: Candidate) -> Match | None:
+        if person not in self._loaded:
+            self.prefetch([person])
+        db, recent = self._db, self._recent
+        for system, ext_id in person.external:
+            found = _ids(db.external, recent.external, key=external_term(system, ext_id))
+            if found:
+                return Match(found[0], MATCH_EXTERNAL)
+        for email in person.emails:
+            for contact_id in _ids(db.email, recent.email, key=email):
+                if names_compatible(person.name_key, self._name_of(contact_id)):
+                    return Match(contact_id, MATCH_EMAIL)
+        for url in person.urls:
+            found = _ids(db.url, recent.url, key=url)
+            if found:
+                return Match(found[0], MATCH_PROFILE)
+        if person.name_key:
+            for phone in person.phones:
+                found = _ids(db.name_phone, recent.name_phone, key=(person.name_key, phone))
+                if found:
+                    return Match(found[0], MATCH_NAME_PHONE)
+        return None
+
+    def possible(self, created: Sequence[tuple[str, int | None, int]]) -> dict[int, int]:
+        """Same name at the same company: possible duplicates to report, never merged.
+
+        `created` holds (name key, company id, contact id); the answer maps a contact
+        id to the smallest other contact id with its name and company.
+        """
+        wanted = [(k, c, i) for k, c, i in created if k and c is not None]
+        groups: dict[tuple[str, int], list[int]] = {}
+        for name, company_id, contact_id in self.store.tuples_in(
+            "SELECT name_key, company_id, id FROM contact WHERE company_id IS NOT NULL "
+            "AND name_key IN ({ids}) ORDER BY id",
+            sorted({k for k, _, _ in wanted}),
+        ):
+            groups.setdefault((name, int(company_id)), []).append(int(contact_id))
+        out: dict[int, int] = {}
+        for name, company_id, contact_id in wanted:
+            others = [i for i in groups.get((name, int(company_id or 0)), ()) if i != contact_id]
+            if others:
+                out[contact_id] = min(others)
+        return out

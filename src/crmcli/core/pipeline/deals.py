@@ -1,0 +1,515 @@
+"""Deals: the attention rules the daily view needs (stale, no next step).
+
+A deal is stale when it has stayed in its stage longer than the stage's target
+days; every open deal should have a next step. The full pipeline commands
+build on these same rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from crmcli.core import clock
+from crmcli.core.db.store import Store, Tx
+from crmcli.core.errors import Invalid, NotFound, Refused
+
+DEAL_SELECT = (
+    "SELECT d.id, d.title, d.contact_id, c.display_name AS contact, d.company_id, "
+    "co.name AS company, d.amount_minor, d.currency, d.stage_id, s.name AS stage, "
+    "s.target_days, s.probability AS stage_probability, d.probability, d.expected_close, "
+    "d.next_step, d.status, d.stage_entered_at, d.version "
+    "FROM deal d JOIN stage s ON s.id = d.stage_id "
+    "LEFT JOIN contact c ON c.id = d.contact_id LEFT JOIN company co ON co.id = d.company_id"
+)
+
+
+def _stale_condition(store: Store, now: datetime) -> tuple[str, list[Any]]:
+    """SQL that is true for a deal past its stage's target days (one clause per stage)."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    for stage_id, target in store.tuples(
+        "SELECT id, target_days FROM stage WHERE kind = 'open' AND target_days IS NOT NULL"
+    ):
+        clauses.append("(d.stage_id = ? AND d.stage_entered_at < ?)")
+        params += [stage_id, clock.stamp(now - timedelta(days=int(target)))]
+    return ("(" + " OR ".join(clauses) + ")" if clauses else "(1 = 0)"), params
+
+
+def annotate(row: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """Add days in stage and the stale / no-next-step flags to a deal row."""
+    entered = clock.parse_stamp(row["stage_entered_at"])
+    days = max(0, (now - entered).days)
+    row["days_in_stage"] = days
+    row["stale"] = (
+        row["status"] == "open"
+        and row["target_days"] is not None
+        and now - entered > timedelta(days=int(row["target_days"]))
+    )
+    row["no_next_step"] = row["status"] == "open" and not (row["next_step"] or "").strip()
+    return row
+
+
+def needing_attention(
+    store: Store, now: datetime, *, limit: int | None = None, owner: str | None = None
+) -> tuple[list[dict[str, Any]], int]:
+    """Open deals that are stale or have no next step, most overdue first; and their count."""
+    from crmcli.core.db import owners
+
+    stale_sql, params = _stale_condition(store, now)
+    mine, mine_params = owners.where(store, owner, "d")
+    where = (
+        f"d.status = 'open' AND s.kind = 'open' AND ({stale_sql} OR d.next_step IS NULL "
+        f"OR d.next_step = ''){mine}"
+    )
+    params += mine_params
+    total = int(
+        store.value(
+            f"SELECT count(*) FROM deal d JOIN stage s ON s.id = d.stage_id WHERE {where}", params
+        )
+    )
+    sql = f"{DEAL_SELECT} WHERE {where} ORDER BY d.stage_entered_at, d.id"
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    return [annotate(r, now) for r in store.rows(sql, params)], total
+
+
+def resolve_deal(store: Store, ref: str) -> int:
+    """A deal REF: an id, an exact title (accents and case ignored), or a unique title prefix."""
+    from crmcli.core.errors import Ambiguous, Invalid, NotFound
+    from crmcli.core.values.text import fold
+
+    text = ref.strip()
+    if not text:
+        raise Invalid("empty deal reference: give an id or a title")
+    bare = text.removeprefix("#")
+    if bare.isdigit():
+        if store.value("SELECT 1 FROM deal WHERE id = ?", (int(bare),)) is None:
+            raise NotFound(f"no deal #{bare}")
+        return int(bare)
+    key = fold(text)
+    rows = [(int(i), t) for i, t in store.tuples("SELECT id, title FROM deal ORDER BY id")]
+    exact = [r for r in rows if fold(r[1]) == key]
+    matches = exact or [r for r in rows if fold(r[1]).startswith(key)]
+    if len(matches) == 1:
+        return matches[0][0]
+    if matches:
+        listed = "; ".join(f"#{i} {t}" for i, t in matches[:5])
+        raise Ambiguous(f"{ref!r} matches several deals: {listed}; use the id", [listed])
+    raise NotFound(f"no deal matches {ref!r}")
+
+
+# -- writing deals ------------------------------------------------------------------------
+
+
+@dataclass
+class DealFields:
+    """What a command asks to set on a deal. None means "not given"."""
+
+    title: str | None = None
+    contact_id: int | None = None
+    company_id: int | None = None
+    amount: str | None = None
+    currency: str | None = None
+    stage: str | None = None
+    close: date | None = None
+    clear_close: bool = False
+    next_step: str | None = None
+    probability: int | None = None
+    clear_probability: bool = False
+    contract_end: date | None = None
+    source: str | None = None
+
+
+def _amount(fields: DealFields, default_currency: str) -> dict[str, Any]:
+    from crmcli.core.values.money import check_currency, parse_amount
+
+    values: dict[str, Any] = {}
+    currency = check_currency(fields.currency) if fields.currency else None
+    if fields.amount is not None:
+        if not fields.amount.strip():
+            values["amount_minor"] = None
+        else:
+            minor, symbol = parse_amount(fields.amount, currency or default_currency)
+            if symbol and currency and symbol != currency:
+                raise Invalid(
+                    f"amount {fields.amount!r} is in {symbol}, but --currency is {currency}"
+                )
+            values["amount_minor"] = minor
+            currency = currency or symbol or default_currency
+    if currency:
+        values["currency"] = currency
+    return values
+
+
+def _scalars(fields: DealFields) -> dict[str, Any]:
+    from crmcli.core.pipeline.stages import check_probability
+    from crmcli.core.values.text import collapse
+
+    values: dict[str, Any] = {}
+    if fields.title is not None:
+        title = collapse(fields.title)
+        if not title:
+            raise Invalid("deal title must not be empty")
+        values["title"] = title
+    if fields.next_step is not None:
+        values["next_step"] = fields.next_step.strip() or None
+    if fields.probability is not None:
+        values["probability"] = check_probability(fields.probability)
+    if fields.clear_probability:
+        values["probability"] = None
+    if fields.close is not None:
+        values["expected_close"] = fields.close.isoformat()
+    if fields.clear_close:
+        values["expected_close"] = None
+    if fields.contract_end is not None:
+        values["contract_end"] = fields.contract_end.isoformat()
+    if fields.source is not None:
+        values["lead_source"] = fields.source.strip() or None
+    return values
+
+
+def add(store: Store, fields: DealFields) -> dict[str, Any]:
+    """Create an open deal in a stage (the first open stage by default), with its history row."""
+    from crmcli.core.pipeline.stages import first_of_kind
+    from crmcli.core.pipeline.stages import resolve as resolve_stage
+
+    if fields.title is None:
+        raise Invalid("deal title must not be empty")
+    if fields.contact_id is None and fields.company_id is None:
+        raise Invalid("a deal needs --contact or --company")
+    values = {**_scalars(fields), **_amount(fields, str(store.config.get("currency")))}
+    stage = resolve_stage(store, fields.stage) if fields.stage else first_of_kind(store, "open")
+    if stage["kind"] != "open":
+        raise Invalid(f"a new deal starts in an open stage, not {stage['name']}")
+    company_id = fields.company_id
+    if company_id is None and fields.contact_id is not None:
+        company_id = store.value(
+            "SELECT company_id FROM contact WHERE id = ?", (fields.contact_id,)
+        )
+    with store.write(f"deal add {values['title']}") as tx:
+        deal_id = tx.insert(
+            "deal",
+            {
+                **values,
+                "contact_id": fields.contact_id,
+                "company_id": company_id,
+                "stage_id": stage["id"],
+                "status": "open",
+                "stage_entered_at": tx.stamp,
+            },
+            contact_id=fields.contact_id,
+        )
+        _history(tx, deal_id, None, stage["id"], fields.contact_id)
+    return get(store, deal_id)
+
+
+def _history(tx: Tx, deal_id: int, from_id: int | None, to_id: int, contact_id: int | None) -> None:
+    tx.insert(
+        "deal_stage_change",
+        {
+            "deal_id": deal_id,
+            "from_stage_id": from_id,
+            "to_stage_id": to_id,
+            "at": tx.stamp,
+            "owner": tx.owner,
+        },
+        contact_id=contact_id,
+    )
+
+
+def edit(
+    store: Store, deal_id: int, fields: DealFields, *, expect_version: int | None = None
+) -> tuple[dict[str, Any], list[str]]:
+    """Change a deal's details (not its stage: that is `move`). Returns (deal, notes).
+
+    With `expect_version` (what the caller last saw), a deal changed since is refused.
+    """
+    deal = get(store, deal_id)
+    values = {
+        **_scalars(fields),
+        **_amount(fields, deal["currency"] or str(store.config.get("currency"))),
+    }
+    if fields.contact_id is not None:
+        values["contact_id"] = fields.contact_id
+    if fields.company_id is not None:
+        values["company_id"] = fields.company_id
+    if fields.stage is not None:
+        raise Invalid("use `crm deal move` to change a deal's stage")
+    if not values:
+        raise Invalid("nothing to change: give at least one option (see --help)")
+    notes: list[str] = []
+    with store.write(f"deal edit {deal_id}") as tx:
+        _check_version(tx, deal_id, expect_version)
+        tx.update("deal", deal_id, values, contact_id=deal["contact_id"])
+        if "contract_end" in values and deal["status"] == "won":
+            notes += _renewal(tx, deal_id)
+    return get(store, deal_id), notes
+
+
+def relocate(tx: Tx, deal_id: int, stage: dict[str, Any]) -> None:
+    """Put a deal in a stage (history row, time in stage restarts); closes it for won/lost."""
+    deal = tx.get("deal", deal_id)
+    assert deal is not None
+    values: dict[str, Any] = {"stage_id": stage["id"], "stage_entered_at": tx.stamp}
+    if stage["kind"] == "open":
+        values.update(status="open", closed_at=None)
+    else:
+        values.update(status=stage["kind"], closed_at=tx.stamp)
+    if stage["kind"] != "lost":
+        values["lost_reason"] = None
+    tx.update("deal", deal_id, values, contact_id=deal["contact_id"])
+    _history(tx, deal_id, deal["stage_id"], stage["id"], deal["contact_id"])
+
+
+def move(
+    store: Store,
+    deal_id: int,
+    stage_ref: str,
+    *,
+    reason: str | None = None,
+    expect_version: int | None = None,
+) -> tuple[dict[str, Any], list[str]]:
+    """Move an open deal to a stage; a won or lost stage closes it. Returns (deal, notes)."""
+    from crmcli.core.pipeline.stages import resolve as resolve_stage
+
+    deal = get(store, deal_id)
+    stage = resolve_stage(store, stage_ref)
+    if deal["status"] != "open":
+        raise Refused(
+            f"deal #{deal_id} is {deal['status']}: reopen it first (crm deal reopen {deal_id})"
+        )
+    if stage["id"] == deal["stage_id"]:
+        raise Refused(f"deal #{deal_id} is already in {stage['name']}")
+    if stage["kind"] == "lost" and not (reason or "").strip():
+        raise Invalid("say why it was lost: --reason TEXT")
+    notes: list[str] = []
+    with store.write(f"deal move {deal_id} {stage['name']}") as tx:
+        _check_version(tx, deal_id, expect_version)
+        relocate(tx, deal_id, stage)
+        if stage["kind"] == "lost":
+            tx.update(
+                "deal",
+                deal_id,
+                {"lost_reason": (reason or "").strip()},
+                contact_id=deal["contact_id"],
+            )
+        if stage["kind"] == "won":
+            notes += _renewal(tx, deal_id)
+    return get(store, deal_id), notes
+
+
+def _check_version(tx: Tx, deal_id: int, expect_version: int | None) -> None:
+    if expect_version is None:
+        return
+    now = tx.store.row(
+        "SELECT d.version, d.title, s.name AS stage, d.owner, d.updated_at FROM deal d "
+        "JOIN stage s ON s.id = d.stage_id WHERE d.id = ?",
+        (deal_id,),
+    )
+    if now is None:
+        raise NotFound(f"deal #{deal_id} no longer exists (deleted elsewhere)")
+    if int(now["version"]) != expect_version:
+        from crmcli.core.errors import Conflict
+
+        editor = tx.store.value(
+            "SELECT owner FROM change_log WHERE table_name = 'deal' AND row_id = ? "
+            "ORDER BY id DESC LIMIT 1",
+            (deal_id,),
+        )
+        # The current state in the message: the second writer sees what won.
+        raise Conflict(
+            f"deal #{deal_id} {now['title']} was changed elsewhere (now version "
+            f"{now['version']}, in {now['stage']}, last by {editor or now['owner']} at "
+            f"{now['updated_at'][:16]}; you had version {expect_version}): look again "
+            f"(crm deal show {deal_id}) and retry"
+        )
+
+
+def won(
+    store: Store, deal_id: int, *, contract_end: date | None = None
+) -> tuple[dict[str, Any], list[str]]:
+    from crmcli.core.pipeline.stages import first_of_kind
+
+    if contract_end is not None:
+        deal = get(store, deal_id)
+        if deal["status"] != "open":
+            raise Refused(f"deal #{deal_id} is {deal['status']}: reopen it first")
+        with store.write(f"deal edit {deal_id}") as tx:
+            tx.update(
+                "deal",
+                deal_id,
+                {"contract_end": contract_end.isoformat()},
+                contact_id=deal["contact_id"],
+            )
+    return move(store, deal_id, str(first_of_kind(store, "won")["id"]))
+
+
+def lost(store: Store, deal_id: int, reason: str) -> tuple[dict[str, Any], list[str]]:
+    from crmcli.core.pipeline.stages import first_of_kind
+
+    return move(store, deal_id, str(first_of_kind(store, "lost")["id"]), reason=reason)
+
+
+def reopen(store: Store, deal_id: int, stage_ref: str | None = None) -> dict[str, Any]:
+    """Reopen a won or lost deal, into the open stage it left (or the one given)."""
+    from crmcli.core.pipeline.stages import first_of_kind
+    from crmcli.core.pipeline.stages import resolve as resolve_stage
+
+    deal = get(store, deal_id)
+    if deal["status"] == "open":
+        raise Refused(f"deal #{deal_id} is already open")
+    if stage_ref:
+        stage = resolve_stage(store, stage_ref)
+        if stage["kind"] != "open":
+            raise Invalid(f"reopen into an open stage, not {stage['name']}")
+    else:
+        last_open = store.row(
+            "SELECT s.* FROM deal_stage_change h JOIN stage s ON s.id = h.to_stage_id "
+            "WHERE h.deal_id = ? AND s.kind = 'open' ORDER BY h.at DESC, h.id DESC LIMIT 1",
+            (deal_id,),
+        )
+        stage = last_open or first_of_kind(store, "open")
+    with store.write(f"deal reopen {deal_id}") as tx:
+        relocate(tx, deal_id, stage)
+    return get(store, deal_id)
+
+
+def _renewal(tx: Tx, deal_id: int) -> list[str]:
+    """Create or move the renewal follow-up of a won deal with a contract end."""
+    from datetime import timedelta
+
+    from crmcli.core.activity.followups import due_fields
+    from crmcli.core.values.when import When
+
+    deal = tx.get("deal", deal_id)
+    assert deal is not None
+    if not deal["contract_end"]:
+        return []
+    if deal["contact_id"] is None:
+        return [f"deal #{deal_id} has no contact, so no renewal follow-up was made"]
+    lead = int(tx.store.config.get("renewal_lead_days"))
+    due = date.fromisoformat(deal["contract_end"]) - timedelta(days=lead)
+    note = f"Renewal: {deal['title']} (contract ends {deal['contract_end']})"
+    fields = {**due_fields(When(due, None)), "note": note}
+    existing = tx.store.value(
+        "SELECT id FROM followup WHERE deal_id = ? AND kind = 'renewal' AND status = 'open'",
+        (deal_id,),
+    )
+    if existing is not None:
+        tx.update("followup", int(existing), fields, contact_id=deal["contact_id"])
+        verb = "moved"
+    else:
+        existing = tx.insert(
+            "followup",
+            {"contact_id": deal["contact_id"], "deal_id": deal_id, "kind": "renewal", **fields},
+            contact_id=deal["contact_id"],
+        )
+        verb = "added"
+    return [
+        f"{verb} renewal follow-up #{existing} due {due.isoformat()} "
+        f"({lead} days before the contract ends)"
+    ]
+
+
+# -- reading deals ------------------------------------------------------------------------
+
+
+def assign(store: Store, deal_id: int, user: str) -> dict[str, Any]:
+    """Hand a deal to another rep: they own it from now on (undoable, like any edit)."""
+    from crmcli.core.config import validate
+
+    owner = str(validate("user", user))
+    deal = get(store, deal_id)
+    with store.write(f"deal assign {deal_id}") as tx:
+        tx.update("deal", deal_id, {"owner": owner}, contact_id=deal["contact_id"])
+    return get(store, deal_id)
+
+
+def get(store: Store, deal_id: int) -> dict[str, Any]:
+    row = store.row(f"{DEAL_SELECT} WHERE d.id = ?", (deal_id,))
+    if row is None:
+        raise NotFound(f"no deal #{deal_id}")
+    extra = store.row(
+        "SELECT lost_reason, contract_end, lead_source, closed_at, owner, "
+        "created_at, updated_at FROM deal WHERE id = ?",
+        (deal_id,),
+    )
+    assert extra is not None
+    return annotate({**row, **extra}, clock.now())
+
+
+def effective_probability(row: dict[str, Any]) -> int:
+    """The deal's own override, else its stage's win probability."""
+    return int(row["probability"] if row["probability"] is not None else row["stage_probability"])
+
+
+def history(store: Store, deal_id: int) -> list[dict[str, Any]]:
+    return store.rows(
+        "SELECT h.at, s1.name AS from_stage, s2.name AS to_stage, h.owner "
+        "FROM deal_stage_change h LEFT JOIN stage s1 ON s1.id = h.from_stage_id "
+        "LEFT JOIN stage s2 ON s2.id = h.to_stage_id WHERE h.deal_id = ? ORDER BY h.at, h.id",
+        (deal_id,),
+    )
+
+
+def timeline(store: Store, deal_id: int, limit: int = 20) -> list[dict[str, Any]]:
+    return store.rows(
+        "SELECT * FROM (SELECT 'interaction' AS type, i.occurred_at AS at, i.kind AS what, "
+        "i.summary AS text FROM interaction i WHERE i.deal_id = ? UNION ALL "
+        "SELECT 'followup', CASE WHEN f.status = 'done' THEN f.done_at ELSE f.due_at END, "
+        "CASE WHEN f.status = 'done' THEN 'follow-up done' ELSE 'follow-up due' END, f.note "
+        "FROM followup f WHERE f.deal_id = ?) t ORDER BY at DESC LIMIT ?",
+        (deal_id, deal_id, limit),
+    )
+
+
+def list_deals(
+    store: Store,
+    now: datetime,
+    *,
+    stage_id: int | None = None,
+    status: str | None = "open",
+    stale: bool = False,
+    closing_before: date | None = None,
+    limit: int | None = None,
+    owner: str | None = None,
+) -> list[dict[str, Any]]:
+    """Deals matching the filters, in pipeline order, oldest in stage first."""
+    from crmcli.core.db import owners
+
+    mine, params = owners.clause(store, owner, "d")
+    where: list[str] = [mine] if mine else []
+    if status:
+        if status not in ("open", "won", "lost"):
+            raise Invalid(f"unknown status {status!r} (open, won or lost)")
+        where.append("d.status = ?")
+        params.append(status)
+    if stage_id is not None:
+        where.append("d.stage_id = ?")
+        params.append(stage_id)
+    if stale:
+        sql, extra = _stale_condition(store, now)
+        where.append(f"d.status = 'open' AND {sql}")
+        params += extra
+    if closing_before is not None:
+        where.append("d.expected_close IS NOT NULL AND d.expected_close < ?")
+        params.append(closing_before.isoformat())
+    sql = DEAL_SELECT + (f" WHERE {' AND '.join(where)}" if where else "")
+    sql += " ORDER BY s.position, d.stage_entered_at, d.id"
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    return [annotate(r, now) for r in store.rows(sql, params)]
+
+
+def count_stale(store: Store, now: datetime) -> int:
+    """Open deals past their stage's target days."""
+    sql, params = _stale_condition(store, now)
+    return int(
+        store.value(
+            f"SELECT count(*) FROM deal d JOIN stage s ON s.id = d.stage_id "
+            f"WHERE d.status = 'open' AND {sql}",
+            params,
+        )
+    )

@@ -1,0 +1,1 @@
+"""Plain values people type or files hold (text, names, phones, money, dates); imports no store."""
