@@ -30,7 +30,7 @@ def _config(folder: str):  # type: ignore[no-untyped-def]
 def _worker(target: str, folder: str, worker: int) -> None:
     from crmcli.core.activity import interactions
     from crmcli.core.activity.interactions import Kind
-    from crmcli.core.db.store import open_store
+    from crmcli.core.db.opening import open_store
 
     store = open_store(target, _config(folder), write=True)
     for i in range(EACH):
@@ -39,7 +39,7 @@ def _worker(target: str, folder: str, worker: int) -> None:
 
 
 def run(target: str, folder: str) -> tuple[float, int]:
-    from crmcli.core.db.store import open_store
+    from crmcli.core.db.opening import open_store
     from crmcli.core.people import contacts
     from crmcli.core.people.contacts import ContactFields
 

@@ -33,7 +33,7 @@ from make_data import DATA, build  # noqa: E402
 
 def make_csv(rows: int) -> Path:
     """A spreadsheet export like a rep's: accents, national phone numbers, ~3% duplicates."""
-    from crmcli.core.demo import COMPANY_WORDS, FIRST, LAST
+    from crmcli.core.demo.data import COMPANY_WORDS, FIRST, LAST
     from crmcli.core.values.text import fold
 
     path = DATA / f"import-{rows}.csv"

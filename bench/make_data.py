@@ -24,10 +24,10 @@ def build(
     *,
     force: bool = False,
 ) -> Path:
-    from crmcli.core import demo
     from crmcli.core.config import Config
     from crmcli.core.db import migrations
-    from crmcli.core.db.store import open_store
+    from crmcli.core.db.opening import open_store
+    from crmcli.core.demo import data as demo
 
     inter = interactions if interactions is not None else contacts * 10
     path = DATA / f"v{migrations.CURRENT}-c{contacts}-i{inter}-d{deals}-f{followups}.db"

@@ -91,7 +91,7 @@ def first_paint(db: Path, runs: int) -> list[float]:
 
 async def moves_and_search(db: Path, moves: int, names: list[str]) -> tuple[list[float], Any]:
     from crmcli.core.config import Config
-    from crmcli.core.db.store import open_store
+    from crmcli.core.db.opening import open_store
     from crmcli.tui.app import CrmApp
     from crmcli.tui.messages import BoardRefreshed, ContactsListed
     from crmcli.tui.session import Session

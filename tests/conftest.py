@@ -14,6 +14,30 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+# -- markers that follow from where a test lives or what it needs ---------------------------
+#
+# `make test-fast` leaves out slow, tui, pg and subprocess tests (markers registered in
+# pyproject.toml). `slow` and `subprocess` are written on the tests themselves; these two
+# follow from the test's place and fixtures, so a new test cannot forget them:
+# - tui: every test under tests/tui/;
+# - pg: every test that asks for a PostgreSQL database (`pg_admin`, `pg_url`), and the
+#   "postgresql" side of `backend`. The fixture's param carries the mark too, but pytest
+#   does not pass it on reliably (not at all when a test parametrises `backend`
+#   indirectly, and not to every module in a whole run), so the callspec decides.
+
+TUI_TESTS = Path(__file__).parent / "tui"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.is_relative_to(TUI_TESTS):
+            item.add_marker(pytest.mark.tui)
+        callspec = getattr(item, "callspec", None)
+        if "pg_admin" in getattr(item, "fixturenames", ()) or (
+            callspec is not None and callspec.params.get("backend") == "postgresql"
+        ):
+            item.add_marker(pytest.mark.pg)
+
 
 @pytest.fixture(autouse=True)
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -32,6 +56,27 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
     time.tzset()
     return db
+
+
+@pytest.fixture(scope="session", autouse=True)
+def commands_built_once() -> Iterator[None]:
+    """Build each command's Click tree once per test session, not once per `invoke`.
+
+    A real `crm` process builds it once; the suite runs thousands of command lines in
+    one process, and Typer's build (a signature and type-hint walk of every command
+    registered) was half the cost of each. `build_app` is a function of the command
+    name only, and the built tree keeps no state between command lines.
+    """
+    import functools
+
+    import typer.main
+
+    from crmcli import cli
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cli, "build_app", functools.cache(cli.build_app))
+        patch.setattr(typer.main, "get_command", functools.cache(typer.main.get_command))
+        yield
 
 
 @dataclass
@@ -112,7 +157,7 @@ def pg_url(pg_admin: str) -> Iterator[str]:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
 def backend(request: pytest.FixtureRequest, isolated: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """The same test on a local SQLite file and on a shared PostgreSQL database.
 

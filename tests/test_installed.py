@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.subprocess
+
 
 def crm_path() -> str:
     beside = Path(sys.executable).with_name("crm")

@@ -22,6 +22,7 @@ import typer
 
 from crmcli import __version__
 from crmcli.argv import split_db
+from crmcli.commands import _typer_compat as compat
 
 # name -> (module, help). Each module defines `app`, a typer.Typer sub-app.
 GROUPS: dict[str, tuple[str, str]] = {
@@ -93,6 +94,7 @@ def _root_callback(
 
     app_state = state(ctx)
     app_state.db = db
+    app_state.run_line = run  # the demo's tour runs real command lines
     if ctx.invoked_subcommand is None:
         # `crm` alone on a terminal is the daily view, once there is data to show.
         if sys.stdout.isatty():
@@ -136,31 +138,6 @@ def _first_command(argv: list[str]) -> str | None:
     return rest[0]
 
 
-def _completing() -> bool:
-    return "_CRM_COMPLETE" in os.environ
-
-
-def _completion_words() -> list[str]:
-    """The words of the command line being completed (bash, zsh, fish, PowerShell).
-
-    Completion runs on every TAB, so it too registers only the group being typed;
-    while the group name itself is being typed, everything is registered.
-    """
-    import shlex
-
-    text = os.environ.get("COMP_WORDS") or os.environ.get("_TYPER_COMPLETE_ARGS") or ""
-    try:
-        words = shlex.split(text)
-    except ValueError:
-        return []
-    words = words[1:]  # the program name
-    if "COMP_CWORD" in os.environ:  # bash: only the words before the cursor count
-        words = words[: max(0, int(os.environ["COMP_CWORD"]) - 1)]
-    elif text and not text.endswith(" ") and words:  # zsh/fish: the last word is partial
-        words = words[:-1]
-    return [w for w in words if w] or ["--"]
-
-
 def hoist_db(argv: list[str]) -> list[str]:
     """Move `--db PATH` to the front, so `crm find x --db demo.db` works as well.
 
@@ -196,7 +173,9 @@ def run(argv: list[str]) -> int:
     from crmcli.core.errors import CrmError
 
     argv = hoist_db(argv)
-    app = build_app(_first_command(_completion_words() if _completing() else argv))
+    # Completion runs on every TAB, so it too registers only the group being typed;
+    # while the group name itself is being typed, everything is registered.
+    app = build_app(_first_command(compat.completion_words() if compat.completing() else argv))
     try:
         result = app(args=argv, prog_name="crm", standalone_mode=False)
     except CrmError as exc:
@@ -205,13 +184,13 @@ def run(argv: list[str]) -> int:
         return exc.exit_code
     except (typer.Abort, KeyboardInterrupt, EOFError):
         return _fail("aborted", 1)
-    except typer.TyperException as exc:  # click's usage errors, vendored by Typer
+    except compat.UsageError as exc:
         return _usage_error(exc)
     except BrokenPipeError:
         return _reader_gone()
     except SystemExit:
         # Typer meets a closed pipe first and exits 1, wrapping stdout to stay quiet.
-        if type(sys.stdout).__name__ == "PacifyFlushWrapper":
+        if compat.stdout_reader_gone():
             return _reader_gone()
         raise
     except Exception as exc:  # a bug or an unexpected environment problem
@@ -233,14 +212,10 @@ def _reader_gone() -> int:
     return 0
 
 
-def _usage_error(exc: typer.TyperException) -> int:
-    ctx = getattr(exc, "ctx", None)
-    name = type(exc).__name__
-    if name == "NoArgsIsHelpError":
+def _usage_error(exc: compat.UsageError) -> int:
+    if compat.is_help_request(exc):
         return 0  # Typer has already printed the group's help: a request, not an error
-    where = ctx.command_path if ctx is not None else "crm"
-    text = " ".join(exc.format_message().split())
-    hint = f" (see `{where} --help`)" if ctx is not None else ""
-    code = getattr(exc, "exit_code", 2) or 2
-    sys.stderr.write(f"{where}: {text}{hint}\n")
-    return int(code)
+    where, text, code = compat.usage_report(exc)
+    hint = f" (see `{where} --help`)" if where is not None else ""
+    sys.stderr.write(f"{where or 'crm'}: {text}{hint}\n")
+    return code

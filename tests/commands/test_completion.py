@@ -11,6 +11,8 @@ import pytest
 
 from tests.conftest import invoke
 
+pytestmark = pytest.mark.subprocess
+
 
 def complete(shell: str, line: str, **env: str) -> list[str]:
     exe = str(Path(sys.executable).with_name("crm"))

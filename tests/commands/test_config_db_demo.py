@@ -107,7 +107,7 @@ def test_store_errors_exit_3(tmp_path: Path) -> None:
     assert out.exit_code == 3 and "does not exist" in out.stderr
     out = invoke("--db", str(junk / "x.db"), "contact", "add", "Ann")
     assert out.exit_code == 3 and "Traceback" not in out.stderr
-    from tests.core.test_store import read_only_folder
+    from tests.core.db.test_store import read_only_folder
 
     out = invoke("--db", str(read_only_folder(tmp_path) / "crm.db"), "contact", "add", "Ann")
     assert out.exit_code == 3 and "Permission denied" in out.stderr

@@ -178,6 +178,7 @@ def test_export_neutralises_formulas_but_not_phones(db: Path) -> None:
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+@pytest.mark.subprocess
 def test_a_big_import_on_either_backend(backend: str, tmp_path: Path) -> None:
     """Past the parallel threshold, with people met twice: ids are the first free one
     plus the row's place in the file (a duplicate leaves its id unused), every child row
@@ -354,10 +355,10 @@ def test_import_is_atomic_when_interrupted(
     sheet.write_text(
         "Name,Email\n" + "".join(f"P{i},p{i}@x.org\n" for i in range(50)), encoding="utf-8"
     )
-    from crmcli.core.interchange import importing
+    from crmcli.core.interchange.importing import writer as import_writer
 
     calls = {"n": 0}
-    original = importing._Writer.write
+    original = import_writer.ContactWriter.write
 
     def failing(self, row):  # type: ignore[no-untyped-def]
         calls["n"] += 1
@@ -365,12 +366,13 @@ def test_import_is_atomic_when_interrupted(
             raise KeyboardInterrupt
         return original(self, row)
 
-    monkeypatch.setattr(importing._Writer, "write", failing)
+    monkeypatch.setattr(import_writer.ContactWriter, "write", failing)
     out = invoke("import", "contacts", str(sheet))
     assert out.exit_code != 0
     assert dump(db) == before
 
 
+@pytest.mark.subprocess
 def test_a_big_import_failing_late_leaves_nothing_behind(
     db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -386,10 +388,10 @@ def test_a_big_import_failing_late_leaves_nothing_behind(
         ),
         encoding="utf-8",
     )
-    from crmcli.core.interchange import importing
+    from crmcli.core.interchange.importing import writer as import_writer
 
     calls = {"n": 0}
-    original = importing._Writer.write
+    original = import_writer.ContactWriter.write
 
     def failing(self, row):  # type: ignore[no-untyped-def]
         calls["n"] += 1
@@ -397,7 +399,7 @@ def test_a_big_import_failing_late_leaves_nothing_behind(
             raise RuntimeError("disk on fire")
         return original(self, row)
 
-    monkeypatch.setattr(importing._Writer, "write", failing)
+    monkeypatch.setattr(import_writer.ContactWriter, "write", failing)
     triggers = q(db, "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
     out = invoke("import", "contacts", str(sheet))
     assert out.exit_code != 0
@@ -406,6 +408,7 @@ def test_a_big_import_failing_late_leaves_nothing_behind(
     assert q(db, "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'") == triggers
 
 
+@pytest.mark.subprocess
 def test_a_big_import_leaves_every_row_attached_and_every_note_searchable(
     db: Path, tmp_path: Path
 ) -> None:
@@ -454,8 +457,9 @@ def test_a_big_import_leaves_every_row_attached_and_every_note_searchable(
     assert "Person 1" in invoke("search", "stand 77").stdout
     # The importing connection enforces foreign keys again once its import is done.
     from crmcli.core.config import Config
-    from crmcli.core.db.store import open_store
-    from crmcli.core.interchange.importing import ImportOptions, import_contacts
+    from crmcli.core.db.opening import open_store
+    from crmcli.core.interchange.importing.contacts import import_contacts
+    from crmcli.core.interchange.importing.options import ImportOptions
     from crmcli.core.interchange.records import ContactRecord
 
     store = open_store(str(db), Config({}, tmp_path / "c.toml"), write=True)
@@ -468,6 +472,7 @@ def test_a_big_import_leaves_every_row_attached_and_every_note_searchable(
         store.close()
 
 
+@pytest.mark.subprocess
 def test_a_big_vcard_file_is_prepared_in_the_worker_processes(db: Path, tmp_path: Path) -> None:
     """Past the parallel threshold, records that are not plain rows (vCards) still cross
     to the workers and back; ids are unique and every child row is attached."""
@@ -497,12 +502,13 @@ def test_a_big_vcard_file_is_prepared_in_the_worker_processes(db: Path, tmp_path
         conn.close()
 
 
+@pytest.mark.subprocess
 def test_a_failing_worker_process_fails_the_import_in_one_line(
     db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A bug in a worker process (past the parallel threshold) is one clean error, and
     the database is left as it was."""
-    from crmcli.core.interchange import importing
+    from crmcli.core.interchange.importing import workers as import_workers
 
     seed()
     before = dump(db)
@@ -510,14 +516,14 @@ def test_a_failing_worker_process_fails_the_import_in_one_line(
     sheet.write_text(
         "Name,Email\n" + "".join(f"P{i},p{i}@x.org\n" for i in range(5000)), encoding="utf-8"
     )
-    original = importing._prepare_chunk
+    original = import_workers._prepare_chunk
 
     def failing(chunk, region, convert):  # type: ignore[no-untyped-def]
         if any(item[1][0] == "P4321" for item in chunk[1]):  # a row the workers get
             raise ValueError("cannot read this row")
         return original(chunk, region, convert)
 
-    monkeypatch.setattr(importing, "_prepare_chunk", failing)
+    monkeypatch.setattr(import_workers, "_prepare_chunk", failing)
     out = invoke("import", "contacts", str(sheet))
     assert out.exit_code != 0
     assert out.stderr.count("\n") == 1 and "cannot read this row" in out.stderr, out.stderr
@@ -542,6 +548,8 @@ def test_rejects_are_reported_and_written_beside_the_input(db: Path, tmp_path: P
     assert strict.exit_code == 2 and "line 3" in strict.stderr
 
 
+@pytest.mark.subprocess
+@pytest.mark.slow
 def test_duplicates_are_found_across_chunks_batches_and_workers(db: Path, tmp_path: Path) -> None:
     """A person met again in the same chunk, a later chunk or a later batch is one contact.
 

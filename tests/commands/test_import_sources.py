@@ -154,6 +154,7 @@ def test_deals_from_pipedrive() -> None:
     st.lists(st.lists(st.text(max_size=20), min_size=1, max_size=6), min_size=1, max_size=8),
     st.sampled_from([",", ";", "\t"]),
 )
+@pytest.mark.slow
 def test_any_rows_import_cleanly_or_fail_cleanly(
     tmp_path_factory: pytest.TempPathFactory, rows: list[list[str]], delimiter: str
 ) -> None:
@@ -179,6 +180,7 @@ def test_any_rows_import_cleanly_or_fail_cleanly(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(st.binary(max_size=400))
+@pytest.mark.slow
 def test_any_bytes_import_cleanly_or_fail_cleanly(
     tmp_path_factory: pytest.TempPathFactory, data: bytes
 ) -> None:

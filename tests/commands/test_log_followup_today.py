@@ -347,6 +347,7 @@ def test_followup_export_csv_and_json(db: Path) -> None:
     assert out.stdout.splitlines()[0].startswith("id,contact_id,contact_name")
 
 
+@pytest.mark.subprocess
 def test_concurrent_crm_log_waits_for_a_writer(db: Path, tmp_path: Path) -> None:
     people()
     holder = sqlite3.connect(db, isolation_level=None)

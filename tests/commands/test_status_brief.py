@@ -26,6 +26,7 @@ def crm(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
     )
 
 
+@pytest.mark.subprocess
 def test_prompt_marker(db: Path) -> None:
     invoke("contact", "add", "Ann Lee")
     assert crm("status", "--prompt").stdout == ""  # nothing due: nothing printed
@@ -44,6 +45,7 @@ def test_prompt_marker(db: Path) -> None:
     assert invoke("status", "--json").stdout == '{"due": 2, "overdue": 1}\n'
 
 
+@pytest.mark.subprocess
 def test_prompt_never_creates_or_complains(tmp_path: Path) -> None:
     missing = tmp_path / "none.db"
     out = crm("status", "--prompt", env={"CRM_DB": str(missing)})
@@ -55,6 +57,7 @@ def test_prompt_never_creates_or_complains(tmp_path: Path) -> None:
     assert (out.returncode, out.stdout, out.stderr) == (0, "", "")
 
 
+@pytest.mark.subprocess
 def test_prompt_path_stays_lean(db: Path) -> None:
     invoke("contact", "add", "Ann Lee")
     code = (
@@ -67,6 +70,24 @@ def test_prompt_path_stays_lean(db: Path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert "HEAVY:\n" in out.stderr, out.stderr
+
+
+@pytest.mark.parametrize("xdg", [None, "", "/srv/crm data", "relative/data", "  ", "~/data"])
+@pytest.mark.parametrize("home", [None, "/home/rep"])
+def test_prompt_default_path_is_the_one_crm_uses(
+    xdg: str | None, home: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without CRM_DB, the prompt reads the very file every other command would open."""
+    from crmcli.core.paths import default_db_path
+    from crmcli.prompt import default_db
+
+    monkeypatch.delenv("CRM_DB", raising=False)
+    for name, value in (("XDG_DATA_HOME", xdg), ("HOME", home)):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    assert default_db() == str(default_db_path())
 
 
 def test_today_brief(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:

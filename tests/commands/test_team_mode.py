@@ -173,7 +173,7 @@ def test_server_search_uses_its_text_indexes(pg_url: str) -> None:
     """The migration indexes exactly the expression the search query uses."""
     import psycopg
 
-    from crmcli.core.db.dialect import PostgresDialect, _pg_sql
+    from crmcli.core.db.postgres import PostgresDialect, _pg_sql
 
     ok("--db", pg_url, "contact", "add", "Test Person")
     sql, params = PostgresDialect().fulltext(["pric"], 20)

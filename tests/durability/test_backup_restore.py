@@ -9,9 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import dump, invoke
 
 
+@pytest.mark.subprocess
+@pytest.mark.slow
 def test_backup_is_consistent_and_private_while_another_process_writes(
     db: Path, tmp_path: Path
 ) -> None:

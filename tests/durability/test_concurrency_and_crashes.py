@@ -12,10 +12,14 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from crmcli.core.activity.interactions import Kind
 from crmcli.core.config import Config
-from crmcli.core.db.store import open_store
+from crmcli.core.db.opening import open_store
 from crmcli.core.people.contacts import ContactFields
+
+pytestmark = pytest.mark.subprocess
 
 
 def _config(tmp: Path) -> Config:
@@ -54,6 +58,7 @@ def test_eight_processes_logging_through_the_core(tmp_path: Path) -> None:
     conn.close()
 
 
+@pytest.mark.slow
 def test_eight_crm_log_commands_at_once(tmp_path: Path) -> None:
     db = tmp_path / "crm.db"
     env = {**os.environ, "CRM_DB": str(db), "CRM_CONFIG": str(tmp_path / "c.toml")}
@@ -90,6 +95,7 @@ def _big_csv(path: Path, rows: int) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_an_import_killed_at_random_points_is_all_or_nothing(tmp_path: Path) -> None:
     db = tmp_path / "crm.db"
     env = {**os.environ, "CRM_DB": str(db), "CRM_CONFIG": str(tmp_path / "c.toml")}

@@ -25,9 +25,9 @@ def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def seeded(db: Path) -> Path:
     """A database with the demo generator's data (fixed seed, fixed clock)."""
-    from crmcli.core import demo
     from crmcli.core.config import load
-    from crmcli.core.db.store import open_store
+    from crmcli.core.db.opening import open_store
+    from crmcli.core.demo import data as demo
 
     store = open_store(str(db), load(), write=True)
     demo.generate(store, demo.DemoSize(60, deals=36, interactions=240, followups=24), seed=SEED)
@@ -39,7 +39,7 @@ def seeded(db: Path) -> Path:
 def make_app(seeded: Path) -> Iterator[Callable[..., Any]]:
     """Build the app on its own store connection, as `crm tui` does."""
     from crmcli.core.config import load
-    from crmcli.core.db.store import open_store
+    from crmcli.core.db.opening import open_store
     from crmcli.tui.app import CrmApp
     from crmcli.tui.session import Session
 
@@ -59,7 +59,7 @@ def make_app(seeded: Path) -> Iterator[Callable[..., Any]]:
 def other_shell(seeded: Path) -> Iterator[Any]:
     """A second, independent store connection: changes made "from another shell"."""
     from crmcli.core.config import load
-    from crmcli.core.db.store import open_store
+    from crmcli.core.db.opening import open_store
 
     store = open_store(str(seeded), load(), write=True)
     yield store

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from crmcli.tui.messages import ContactsListed
 
 from .conftest import notes, query, type_text, wait_for
@@ -42,7 +44,7 @@ async def test_search_as_you_type(make_app: Any, seeded: Path) -> None:
         assert cid in ids
         # The same matching as `crm find`.
         from crmcli.core.config import load
-        from crmcli.core.db.store import open_store
+        from crmcli.core.db.opening import open_store
         from crmcli.core.search import find as search
 
         store = open_store(str(seeded), load(), write=False)
@@ -64,6 +66,7 @@ async def test_search_that_finds_nothing_says_so(make_app: Any) -> None:
         assert app.screen.rows == []
 
 
+@pytest.mark.slow
 async def test_log_a_call(make_app: Any, seeded: Path) -> None:
     cid, name = first_contact(seeded)
     app = make_app()
@@ -102,6 +105,7 @@ async def test_log_a_call(make_app: Any, seeded: Path) -> None:
         assert "Talked pricing" in str(app.screen.query_one("#contact-timeline").content)
 
 
+@pytest.mark.slow
 async def test_log_form_errors_save_nothing(make_app: Any, seeded: Path) -> None:
     _cid, name = first_contact(seeded)
     before = query(seeded, "SELECT count(*) FROM interaction")[0][0]
@@ -126,6 +130,7 @@ async def test_log_form_errors_save_nothing(make_app: Any, seeded: Path) -> None
         assert query(seeded, "SELECT count(*) FROM interaction")[0][0] == before
 
 
+@pytest.mark.slow
 async def test_add_a_follow_up(make_app: Any, seeded: Path) -> None:
     cid, name = first_contact(seeded)
     app = make_app()
@@ -149,6 +154,7 @@ async def test_add_a_follow_up(make_app: Any, seeded: Path) -> None:
         assert rows == [("2026-11-30", "09:00", "Send the deck")]
 
 
+@pytest.mark.slow
 async def test_edit_a_contact(make_app: Any, seeded: Path) -> None:
     cid, name = first_contact(seeded)
     app = make_app()
@@ -184,7 +190,7 @@ def first_overdue(db: Path) -> tuple[int, str]:
     from zoneinfo import ZoneInfo
 
     from crmcli.core.config import Config
-    from crmcli.core.db.store import open_store
+    from crmcli.core.db.opening import open_store
     from crmcli.core.overview.agenda import overdue
 
     store = open_store(str(db), Config({}, db.with_suffix(".toml")), write=False)
@@ -212,6 +218,7 @@ async def test_today_space_marks_done(make_app: Any, seeded: Path) -> None:
         assert f"f{fid}" not in app.screen.items
 
 
+@pytest.mark.slow
 async def test_today_snooze_with_a_phrase(make_app: Any, seeded: Path) -> None:
     fid, due_date = first_overdue(seeded)
     app = make_app()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from crmcli.tui.messages import BoardRefreshed
 from crmcli.tui.widgets.board import Board, CardList
 
@@ -102,6 +104,7 @@ async def test_won(make_app: Any, seeded: Path) -> None:
         assert any("Won" in n for n in notes(app))
 
 
+@pytest.mark.slow
 async def test_lost_asks_the_reason(make_app: Any, seeded: Path) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -132,6 +135,7 @@ async def test_lost_dialog_cancel_saves_nothing(make_app: Any, seeded: Path) -> 
         assert stage_of(seeded, card["id"])[1] == "open"
 
 
+@pytest.mark.slow
 async def test_new_deal(make_app: Any, seeded: Path) -> None:
     [(contact,)] = query(seeded, "SELECT display_name FROM contact ORDER BY id LIMIT 1")
     app = make_app()
@@ -157,6 +161,7 @@ async def test_new_deal(make_app: Any, seeded: Path) -> None:
         assert any(c["title"] == "Big rollout" for c in board(app).columns[0].cards)
 
 
+@pytest.mark.slow
 async def test_new_deal_errors_are_inline_and_nothing_is_saved(make_app: Any, seeded: Path) -> None:
     before = query(seeded, "SELECT count(*) FROM deal")[0][0]
     app = make_app()
@@ -177,6 +182,7 @@ async def test_new_deal_errors_are_inline_and_nothing_is_saved(make_app: Any, se
         assert isinstance(app.screen.query_one(Board), Board)
 
 
+@pytest.mark.slow
 async def test_filter_as_you_type(make_app: Any) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -322,6 +328,7 @@ async def test_locked_database_is_a_notification(make_app: Any, seeded: Path) ->
         assert app.is_running
 
 
+@pytest.mark.slow
 async def test_keys_and_palette(make_app: Any) -> None:
     from crmcli.tui.modals.keys import KeysModal
 

@@ -22,6 +22,7 @@ def test_pipeline(snap_compare: Any, make_app: Any, size: tuple[int, int]) -> No
 
 
 @SIZES
+@pytest.mark.slow
 def test_contacts(snap_compare: Any, make_app: Any, seeded: Path, size: tuple[int, int]) -> None:
     [(name,)] = query(seeded, "SELECT display_name FROM contact ORDER BY id LIMIT 1")
     last = name.split()[-1]

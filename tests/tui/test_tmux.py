@@ -18,6 +18,9 @@ import pytest
 
 from .conftest import NOW, query
 
+pytestmark = pytest.mark.subprocess
+
+
 TMUX = shutil.which("tmux")
 CRM = Path(sys.executable).parent / "crm"
 

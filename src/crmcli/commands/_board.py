@@ -7,10 +7,13 @@ on a colour terminal the marks for stale deals and missing next steps are colour
 from __future__ import annotations
 
 import shutil
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crmcli.commands._output import style
 from crmcli.core.values.money import format_amount
+
+if TYPE_CHECKING:
+    from crmcli.core.pipeline.board import Column
 
 MIN_WIDTH = 24
 GAP = "  "
@@ -45,7 +48,7 @@ def card_lines(card: dict[str, Any], width: int) -> list[str]:
     return lines
 
 
-def column_lines(column: Any, width: int) -> list[str]:
+def column_lines(column: Column, width: int) -> list[str]:
     stage = column.stage
     lines = [style(_fit(f"{stage['name']} ({column.count})", width), "1")]
     # One line per currency: totals are never summed across currencies.
@@ -71,7 +74,7 @@ def _visible_len(text: str) -> int:
     return len(re.sub(r"\x1b\[[0-9;]*m", "", text))
 
 
-def render_board(columns: list[Any], width: int | None = None) -> str:
+def render_board(columns: list[Column], width: int | None = None) -> str:
     """Columns side by side, as many as fit; further stages wrap onto more rows."""
     total = width or shutil.get_terminal_size((120, 40)).columns
     per_row = max(1, min(len(columns), (total + len(GAP)) // (MIN_WIDTH + len(GAP))))

@@ -1,43 +1,37 @@
 """Shell completion from the database: contacts, deals, stages and follow-up ids.
 
 Each function runs on a TAB press, so it opens the store read-only (never creating
-one), asks the same core queries the commands use, and returns nothing at all on
-any problem: an error message must never land in the rep's command line.
+one), asks `crmcli.core.search.complete` for the candidates, and returns nothing at
+all on any problem: an error message must never land in the rep's command line.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
+
+from crmcli.commands._typer_compat import Found
+
+if TYPE_CHECKING:
+    from crmcli.core.db.store import Store
 
 Candidates = list[tuple[str, str]]
 
 
-class Found(str):
-    """A candidate found by meaning, not by spelling: `dup` finds helene.dupre@acme.fr.
-
-    Typer keeps only candidates that start with the typed text, which would drop every
-    contact found by name, accent-free or with a typo. These values opt out of that
-    filter, so the shell is offered the valid REF (bash replaces the word with it; zsh
-    and fish apply their own matching).
-    """
-
-    def startswith(self, *args: object, **kwargs: object) -> bool:
-        return True
-
-
-def _store(ctx: typer.Context) -> Any:
+def _store(ctx: typer.Context) -> Store:
     from crmcli.core.config import load
-    from crmcli.core.db.store import open_store
+    from crmcli.core.db.opening import open_store
 
     root = ctx.find_root()
     db = root.params.get("db") if root.params else None
     return open_store(db, load(), write=False)
 
 
-def _quiet(build: Callable[[Any, str], Candidates]) -> Callable[[typer.Context, str], Candidates]:
+def _quiet(
+    build: Callable[[Store, str], Candidates],
+) -> Callable[[typer.Context, str], Candidates]:
     def complete(ctx: typer.Context, incomplete: str) -> Candidates:
         try:
             store = _store(ctx)
@@ -54,63 +48,28 @@ def _quiet(build: Callable[[Any, str], Candidates]) -> Callable[[typer.Context, 
     return complete
 
 
-def _contacts(store: Any, incomplete: str) -> Candidates:
-    """One token that is a valid REF (the email, else the id), the name as description."""
-    from crmcli.core.search.find import describe, find
+def _contacts(store: Store, incomplete: str) -> Candidates:
+    from crmcli.core.search.complete import contacts
 
-    if incomplete.strip():
-        rows = describe(store, find(store, incomplete, limit=20))
-    else:  # nothing typed yet: the people most recently in touch
-        from crmcli.core.people.contacts import LIST_SQL
-
-        rows = store.rows(
-            f"{LIST_SQL} WHERE c.archived_at IS NULL "
-            "ORDER BY c.last_touch_at IS NULL, c.last_touch_at DESC LIMIT 20"
-        )
-    out: Candidates = []
-    for row in rows:
-        value = Found(row["email"] or str(row["id"]))
-        label = row["name"] + (f" ({row['company']})" if row["company"] else "")
-        out.append((value, label))
-    return out
+    return [(Found(value), label) for value, label in contacts(store, incomplete)]
 
 
-def _deals(store: Any, incomplete: str) -> Candidates:
-    from crmcli.core.values.text import fold
+def _deals(store: Store, incomplete: str) -> Candidates:
+    from crmcli.core.search.complete import deals
 
-    key = fold(incomplete)
-    out: Candidates = []
-    for deal_id, title, stage in store.tuples(  # open deals first, recently touched first
-        "SELECT d.id, d.title, s.name FROM deal d JOIN stage s ON s.id = d.stage_id "
-        "ORDER BY d.status <> 'open', d.updated_at DESC LIMIT 500"
-    ):
-        if not key or fold(title).startswith(key) or str(deal_id).startswith(incomplete):
-            out.append((Found(deal_id), f"{title} ({stage})"))
-    return out[:30]
+    return [(Found(value), label) for value, label in deals(store, incomplete)]
 
 
-def _stages(store: Any, incomplete: str) -> Candidates:
-    from crmcli.core.values.text import fold
+def _stages(store: Store, incomplete: str) -> Candidates:
+    from crmcli.core.search.complete import stages
 
-    return [
-        (Found(name), f"{kind}, {probability}%")
-        for name, kind, probability in store.tuples(
-            "SELECT name, kind, probability FROM stage ORDER BY position"
-        )
-        if fold(name).startswith(fold(incomplete))
-    ]
+    return [(Found(value), label) for value, label in stages(store, incomplete)]
 
 
-def _followups(store: Any, incomplete: str) -> Candidates:
-    return [
-        (str(fid), f"{contact}: {note or 'follow up'} (due {due})")
-        for fid, contact, note, due in store.tuples(
-            "SELECT f.id, c.display_name, f.note, f.due_date FROM followup f "
-            "JOIN contact c ON c.id = f.contact_id WHERE f.status = 'open' "
-            "ORDER BY f.due_at LIMIT 200"
-        )
-        if str(fid).startswith(incomplete)
-    ][:30]
+def _followups(store: Store, incomplete: str) -> Candidates:
+    from crmcli.core.search.complete import followups
+
+    return followups(store, incomplete)  # ids: Typer's own prefix filter is right for them
 
 
 contacts = _quiet(_contacts)

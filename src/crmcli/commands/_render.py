@@ -1,17 +1,10 @@
-"""Shared text forms of domain values (times, contacts) for the commands."""
+"""Shared text forms of domain values for the commands: a contact's `label value` lines."""
 
 from __future__ import annotations
 
 from typing import Any
 
-
-def local_time(stamp: str | None) -> str:
-    """A stored UTC stamp as local `YYYY-MM-DD HH:MM`."""
-    if not stamp:
-        return ""
-    from crmcli.core.clock import local, parse_stamp
-
-    return local(parse_stamp(stamp)).strftime("%Y-%m-%d %H:%M")
+from crmcli.core.clock import local_time
 
 
 def contact_lines(c: dict[str, Any]) -> list[tuple[str, Any]]:

@@ -1,7 +1,8 @@
-"""What every command shares: the chosen database and the loaded config."""
+"""What every command shares: the chosen database, the loaded config, a way to run another."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -14,9 +15,15 @@ if TYPE_CHECKING:
 
 @dataclass
 class AppState:
-    """Set by the root callback from `--db`; opens the store on demand, once."""
+    """Set by the root callback from `--db`; opens the store on demand, once.
+
+    `run_line` runs another whole `crm` command line in this process and returns its
+    exit code (the demo's tour shows real commands): the root CLI hands it in, since a
+    command module must not import the CLI that registers it.
+    """
 
     db: str | None = None
+    run_line: Callable[[list[str]], int] | None = None
     _config: Config | None = None
     _stores: dict[bool, Store] = field(default_factory=dict)
 
@@ -31,7 +38,7 @@ class AppState:
     def store(self, *, write: bool = False) -> Store:
         """The database, opened for reading (never created) or for writing."""
         if write not in self._stores:
-            from crmcli.core.db.store import open_store
+            from crmcli.core.db.opening import open_store
 
             self._stores[write] = open_store(self.db, self.config, write=write)
         return self._stores[write]

@@ -45,7 +45,7 @@ def restore(
     kept = backups.restore(store, path.expanduser())
     message(f"the database as it was is kept in {kept}")
     if version < migrations.CURRENT:
-        from crmcli.core.db.store import upgrade
+        from crmcli.core.db.opening import upgrade
 
         upgrade(store)
     print(f"restored {path}")

@@ -16,8 +16,8 @@ from crmcli.commands._output import (
     render_record,
     resolve,
 )
-from crmcli.commands._render import local_time
 from crmcli.commands._state import state
+from crmcli.core.clock import local_time
 
 app = typer.Typer(name="company", no_args_is_help=True, help="Add, edit, show and list companies.")
 
@@ -148,9 +148,7 @@ def merge(
     yes: YesFlag = False,
 ) -> None:
     """Fold OTHER into KEEP: its people and deals move over, then OTHER is deleted (undoable)."""
-    import sys
-
-    from crmcli.core.errors import Refused
+    from crmcli.commands._confirm import confirm
     from crmcli.core.people import companies, merging
 
     store = state(ctx).store(write=True)
@@ -160,11 +158,7 @@ def merge(
     message(
         f"keep #{keep_id} {a['name']}; delete #{other_id} {b['name']} ({people} people move over)"
     )
-    if not yes:
-        if not sys.stdin.isatty():
-            raise Refused("not merging without --yes (no terminal to ask on)")
-        if not typer.confirm("Merge?"):
-            raise Refused("not merged")
+    confirm("Merge?", yes=yes, not_doing="not merging", declined="not merged")
     moved = merging.merge_companies(store, keep_id, other_id)
     print(
         f"merged company #{other_id} into #{keep_id}: {moved['contact']} people, "

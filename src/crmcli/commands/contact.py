@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -20,9 +20,13 @@ from crmcli.commands._output import (
     resolve,
     warn,
 )
-from crmcli.commands._render import contact_lines, local_time
+from crmcli.commands._render import contact_lines
 from crmcli.commands._state import state
-from crmcli.core.people.contacts import ContactStatus
+from crmcli.core.clock import local_time
+from crmcli.core.people.fields import ContactStatus
+
+if TYPE_CHECKING:
+    from crmcli.core.people.contacts import Outcome
 
 app = typer.Typer(
     name="contact", no_args_is_help=True, help="Add, edit, show, list and remove contacts."
@@ -73,10 +77,9 @@ Ref = Annotated[
 ]
 
 
-def _report(outcome: object, verb: str, as_json: bool) -> None:
-    from crmcli.core.people.contacts import Outcome, public_view
+def _report(outcome: Outcome, verb: str, as_json: bool) -> None:
+    from crmcli.core.people.directory import public_view
 
-    assert isinstance(outcome, Outcome)
     for text in outcome.warnings:
         warn(text)
     if outcome.created_company:
@@ -222,14 +225,14 @@ def show(
 ) -> None:
     """Everything about one contact, with their timeline (newest first)."""
     from crmcli.core.activity.timeline import timeline
-    from crmcli.core.people import contacts
+    from crmcli.core.people import directory
     from crmcli.core.search.refs import resolve_contact
 
     store = state(ctx).store()
-    contact = contacts.get(store, resolve_contact(store, ref))
+    contact = directory.get(store, resolve_contact(store, ref))
     events = timeline(store, int(contact["id"]), limit=limit) if limit else []
     if as_json:
-        render_record({**contacts.public_view(contact), "timeline": events}, OutputFormat.json, [])
+        render_record({**directory.public_view(contact), "timeline": events}, OutputFormat.json, [])
         return
     render_record(contact, OutputFormat.table, contact_lines(contact))
     if events:
@@ -281,12 +284,12 @@ def list_(
     as_json: JsonFlag = False,
 ) -> None:
     """List contacts, by name. Exit 1 when none match."""
-    from crmcli.core.people import companies, contacts
+    from crmcli.core.people import companies, directory
 
     chosen = resolve(fmt, as_json, LIST_FORMATS)
     store = state(ctx).store()
     company_id = companies.resolve(store, company) if company else None
-    rows = contacts.list_contacts(
+    rows = directory.list_contacts(
         store,
         tag=tag,
         company_id=company_id,
@@ -329,19 +332,20 @@ def unarchive(ctx: typer.Context, ref: Ref) -> None:
 @app.command("rm")
 def rm(ctx: typer.Context, ref: Ref, yes: YesFlag = False) -> None:
     """Delete a contact with their interactions and follow-ups (asks first on a terminal)."""
-    from crmcli.core.errors import Refused
-    from crmcli.core.people import contacts
+    from crmcli.commands._confirm import confirm
+    from crmcli.core.people import contacts, directory
     from crmcli.core.search.refs import resolve_contact
 
     store = state(ctx).store(write=True)
     contact_id = resolve_contact(store, ref)
-    contact = contacts.get(store, contact_id)
+    contact = directory.get(store, contact_id)
     label = f"#{contact_id} {contact['display_name']}"
-    if not yes:
-        if not sys.stdin.isatty():
-            raise Refused(f"not deleting {label} without --yes (no terminal to ask on)")
-        if not typer.confirm(f"Delete {label} and their interactions and follow-ups?"):
-            raise Refused("not deleted")
+    confirm(
+        f"Delete {label} and their interactions and follow-ups?",
+        yes=yes,
+        not_doing=f"not deleting {label}",
+        declined="not deleted",
+    )
     contacts.delete(store, contact_id)
     print(f"deleted {label}")
 
@@ -353,22 +357,23 @@ def forget(ctx: typer.Context, ref: Ref, yes: YesFlag = False) -> None:
     Their interactions, follow-ups and change-log entries go too; deals stay, without
     them. Backups made before now still hold them.
     """
+    from crmcli.commands._confirm import confirm_by_typing
     from crmcli.core.db.backup import backups_dir
-    from crmcli.core.errors import Refused
-    from crmcli.core.people import contacts
+    from crmcli.core.people import directory
     from crmcli.core.people.privacy import forget as erase
     from crmcli.core.search.refs import resolve_contact
     from crmcli.core.values.text import name_key
 
     store = state(ctx).store(write=True)
     contact_id = resolve_contact(store, ref)
-    name = str(contacts.get(store, contact_id)["display_name"])
-    if not yes:
-        if not sys.stdin.isatty():
-            raise Refused(f"not erasing #{contact_id} {name} without --yes (no terminal to ask on)")
-        typed = typer.prompt(f"This erases {name} for good. Type their name to confirm")
-        if name_key(typed) != name_key(name):
-            raise Refused("the name did not match; nothing erased")
+    name = str(directory.get(store, contact_id)["display_name"])
+    confirm_by_typing(
+        f"This erases {name} for good. Type their name to confirm",
+        yes=yes,
+        not_doing=f"not erasing #{contact_id} {name}",
+        matches=lambda typed: name_key(typed) == name_key(name),
+        declined="the name did not match; nothing erased",
+    )
     result = erase(store, contact_id)
     parts = ", ".join(
         f"{n} {table.replace('contact_', '').replace('_', ' ')}"
@@ -435,7 +440,7 @@ def merge(
 ) -> None:
     """Fold OTHER into KEEP: interactions, follow-ups, deals, emails, phones, tags move over,
     KEEP's empty fields are filled, OTHER is deleted. Shows the changes first; undoable."""
-    from crmcli.core.errors import Refused
+    from crmcli.commands._confirm import confirm
     from crmcli.core.people import merging
     from crmcli.core.search.refs import resolve_contact
 
@@ -444,11 +449,7 @@ def merge(
     preview = merging.plan(store, keep_id, other_id)
     for line in preview.lines():
         message(line)
-    if not yes:
-        if not sys.stdin.isatty():
-            raise Refused("not merging without --yes (no terminal to ask on)")
-        if not typer.confirm("Merge?"):
-            raise Refused("not merged")
+    confirm("Merge?", yes=yes, not_doing="not merging", declined="not merged")
     done = merging.merge(store, keep_id, other_id)
     print(
         f"merged #{done.other['id']} {done.other['display_name']} into "

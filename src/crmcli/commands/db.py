@@ -70,7 +70,7 @@ def copy(
     same target again copies nothing.
     """
     from crmcli.core.db.copying import copy_database
-    from crmcli.core.db.store import open_store
+    from crmcli.core.db.opening import open_store
 
     app_state = state(ctx)
     source = app_state.store()

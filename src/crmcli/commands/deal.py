@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -18,8 +18,12 @@ from crmcli.commands._output import (
     render_record,
     resolve,
 )
-from crmcli.commands._render import local_time
 from crmcli.commands._state import AppState, state
+from crmcli.core.clock import local_time
+
+if TYPE_CHECKING:
+    from crmcli.core.db.store import Store
+    from crmcli.core.pipeline.deals import DealFields
 
 app = typer.Typer(
     name="deal", no_args_is_help=True, help="Add, edit, move, win, lose and list deals."
@@ -71,7 +75,7 @@ def _date(app_state: AppState, text: str | None) -> date | None:
     return _dates.parse(app_state, text, "future").date
 
 
-def _fields(app_state: AppState, store: Any, **kw: Any) -> Any:
+def _fields(app_state: AppState, store: Store, **kw: Any) -> DealFields:
     from crmcli.core.people import companies
     from crmcli.core.pipeline.deals import DealFields
     from crmcli.core.search.refs import resolve_contact

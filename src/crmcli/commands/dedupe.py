@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 
 from crmcli.commands._options import JsonFlag
 from crmcli.commands._output import style
 from crmcli.commands._state import state
+
+if TYPE_CHECKING:
+    from crmcli.core.people.dedupe import Finding
 
 
 def dedupe(ctx: typer.Context, as_json: JsonFlag = False) -> None:
@@ -37,18 +41,19 @@ def dedupe(ctx: typer.Context, as_json: JsonFlag = False) -> None:
         raise typer.Exit(1)
 
 
-def _offer(ctx: typer.Context, pairs: list[object]) -> None:
+def _offer(ctx: typer.Context, pairs: list[Finding]) -> None:
+    from crmcli.commands._confirm import offer
     from crmcli.core.errors import CrmError
     from crmcli.core.people import merging
 
     store = state(ctx).store(write=True)
     for f in pairs:
-        keep, other = f.ids  # type: ignore[attr-defined]
+        keep, other = f.ids
         try:
             preview = merging.plan(store, keep, other)
         except CrmError:
             continue  # merged away by an earlier answer
         print("\n".join(preview.lines()))
-        if typer.confirm("Merge?", default=False):
+        if offer("Merge?"):
             merging.merge(store, keep, other)
             print(f"merged #{other} into #{keep}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -33,21 +34,16 @@ def demo(
     ] = True,
 ) -> None:
     """Create a demo database with realistic data, then tour it. Never asks anything."""
-    from crmcli.core import demo as generator
-    from crmcli.core.db.store import open_store
-    from crmcli.core.errors import Refused
+    from crmcli.core.db.opening import open_store
+    from crmcli.core.demo import data as generator
+    from crmcli.core.demo.database import make_way
     from crmcli.core.paths import demo_db_path
 
+    app_state = state(ctx)
     # Only a file marked as a demo database is ever replaced: a real one never is.
     target = (to or demo_db_path()).expanduser()
-    if target.exists():
-        if not _is_demo(target):
-            raise Refused(f"{target} exists and is not a demo database; not overwriting it")
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{target}{suffix}").unlink(missing_ok=True)
-    elif not target.parent.exists():
-        target.parent.mkdir(parents=True, mode=0o700)
-    store = open_store(str(target), state(ctx).config, write=True)
+    make_way(target)
+    store = open_store(str(target), app_state.config, write=True)
     counts = generator.generate(store, generator.DemoSize(contacts), seed=seed)
     store.close()
     message(
@@ -55,40 +51,20 @@ def demo(
         f"companies, {counts['deals']} deals, {counts['interactions']} interactions, "
         f"{counts['followups']} follow-ups"
     )
-    if tour:
-        _tour(target)
+    if tour and app_state.run_line is not None:
+        _tour(target, app_state.run_line)
 
 
-def _is_demo(path: Path) -> bool:
-    import sqlite3
-
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            return conn.execute("SELECT 1 FROM crm_meta WHERE key = 'demo'").fetchone() is not None
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return False
-
-
-def _tour(target: Path) -> None:
+def _tour(target: Path, run: Callable[[list[str]], int]) -> None:
     """Run a few real commands against the demo database and show their output."""
-    from crmcli.cli import run
     from crmcli.core.config import load
-    from crmcli.core.db.store import open_store
+    from crmcli.core.db.opening import open_store
+    from crmcli.core.demo.database import tour_subject
     from crmcli.core.values.text import fold
 
     store = open_store(str(target), load(), write=False)
-    people = store.rows(
-        "SELECT c.id, c.display_name, c.first_name, c.last_name FROM contact c "
-        "WHERE c.company_id IS NOT NULL AND c.last_name IS NOT NULL "
-        "ORDER BY c.last_touch_at DESC LIMIT 200"
-    )
+    person = tour_subject(store)
     store.close()
-    # Someone with accents in their name, typed without them: the lookup reps need.
-    accented = [p for p in people if fold(p["display_name"]) != p["display_name"].lower()]
-    person = (accented or people)[0] if people else None
     db = shlex.quote(str(target))
     steps: list[tuple[str, list[str]]] = []
     if person:

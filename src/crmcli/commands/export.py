@@ -8,10 +8,10 @@ that a spreadsheet would run as formulas are neutralised unless --raw.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import Annotated, Any, TextIO
 
 import typer
 
@@ -77,10 +77,14 @@ def destination(path: Path | None) -> Iterator[TextIO]:
 
 
 def _tabular(
-    rows: object, fmt: OutputFormat, columns: tuple[str, ...], output: Path | None, raw: bool
+    rows: Iterable[dict[str, Any]],
+    fmt: OutputFormat,
+    columns: tuple[str, ...],
+    output: Path | None,
+    raw: bool,
 ) -> None:
     with destination(output) as out:
-        render(rows, fmt, [Column(c, c) for c in columns], out=out, safe=not raw)  # type: ignore[arg-type]
+        render(rows, fmt, [Column(c, c) for c in columns], out=out, safe=not raw)
 
 
 @app.command("contacts")
@@ -116,7 +120,7 @@ def contacts(
         store, tag=tag, company_id=company_id, status=status, archived=archived
     )
     if chosen is OutputFormat.vcard:
-        from crmcli.core.interchange.vcard import write_vcards
+        from crmcli.core.interchange.vcard.write import write_vcards
 
         with destination(output) as out:
             write_vcards(views, out, uid_domain=exporting.calendar_domain(store))

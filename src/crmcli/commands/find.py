@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from crmcli.commands._options import FormatOpt, JsonFlag, LimitOpt
 from crmcli.commands._output import LIST_FORMATS, Column, OutputFormat, message, render, resolve
 from crmcli.commands._state import state
+
+if TYPE_CHECKING:
+    from crmcli.core.db.store import Store
 
 COLUMNS = [
     Column("id", "ID"),
@@ -52,15 +55,11 @@ def find(
         raise typer.Exit(1)
 
 
-def _mail_client(
-    store: object, rows: list[dict[str, object]], query: str, *, first_line: bool
-) -> None:
+def _mail_client(store: Store, rows: list[dict[str, Any]], query: str, *, first_line: bool) -> None:
     """mutt's query format (a status line, then address, name, company), or aerc's (no
     status line: aerc reads every line as a candidate). Exit 1 when nothing matches."""
-    from crmcli.core.db.store import Store
     from crmcli.core.search.find import emails_for
 
-    assert isinstance(store, Store)
     addresses = emails_for(store, [int(str(r["id"])) for r in rows])
     lines = [
         f"{email}\t{row['name']}\t{row['company'] or ''}"

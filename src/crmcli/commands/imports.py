@@ -6,13 +6,18 @@ import csv
 import sys
 import tempfile
 from pathlib import Path
-from typing import IO, Annotated, Any, BinaryIO
+from typing import IO, TYPE_CHECKING, Annotated, Any, BinaryIO
 
 import typer
 
 from crmcli.commands._options import JsonFlag
 from crmcli.commands._output import message, warn
-from crmcli.commands._state import state
+from crmcli.commands._state import AppState, state
+
+if TYPE_CHECKING:
+    from crmcli.core.interchange.files import Reading
+    from crmcli.core.interchange.importing.options import ImportSummary
+    from crmcli.core.interchange.records import Reject
 
 app = typer.Typer(
     name="import", no_args_is_help=True, help="Bring contacts and deals in from other tools' files."
@@ -70,7 +75,7 @@ class _Rejects:
         self._writer: Any = None
         self._handle: IO[str] | None = None
 
-    def __call__(self, reject: Any) -> None:
+    def __call__(self, reject: Reject) -> None:
         self.count += 1
         if len(self.first) < 5:
             self.first.append(f"line {reject.line}: {reject.reason}")
@@ -126,7 +131,8 @@ def contacts(
     """
     from crmcli.core.errors import Invalid
     from crmcli.core.interchange.files import open_contacts
-    from crmcli.core.interchange.importing import ImportOptions, import_contacts
+    from crmcli.core.interchange.importing.contacts import import_contacts
+    from crmcli.core.interchange.importing.options import ImportOptions
 
     if on_duplicate not in ("update", "skip", "create"):
         raise Invalid(f"--on-duplicate must be update, skip or create, not {on_duplicate!r}")
@@ -148,7 +154,7 @@ def contacts(
         if dry_run and not _exists(app_state):
             # A dry run never creates the database: it runs against an empty scratch one.
             scratch = tempfile.TemporaryDirectory(prefix="crm-dry-run-")
-            from crmcli.core.db.store import open_store
+            from crmcli.core.db.opening import open_store
 
             store = open_store(str(Path(scratch.name) / "scratch.db"), app_state.config, write=True)
         else:
@@ -182,7 +188,7 @@ def contacts(
     _report(reading, summary, rejects, dry_run, as_json, path)
 
 
-def _exists(app_state: Any) -> bool:
+def _exists(app_state: AppState) -> bool:
     from crmcli.core.db.store import resolve_location
 
     location = resolve_location(app_state.db)
@@ -201,7 +207,7 @@ class _Progress:
         sys.stderr.flush()
 
 
-def _print_mapping(reading: Any) -> None:
+def _print_mapping(reading: Reading) -> None:
     print(
         f"format: {reading.format}, source: {reading.source}"
         + (
@@ -219,7 +225,12 @@ def _print_mapping(reading: Any) -> None:
 
 
 def _report(
-    reading: Any, summary: Any, rejects: _Rejects, dry_run: bool, as_json: bool, path: Path | None
+    reading: Reading,
+    summary: ImportSummary,
+    rejects: _Rejects,
+    dry_run: bool,
+    as_json: bool,
+    path: Path | None,
 ) -> None:
     name = path.name if path else "stdin"
     if as_json:
@@ -290,8 +301,9 @@ def deals(
     close date, next step, status. Contacts and companies are matched or created; an unknown
     stage stops the import with the list of stages unless mapped with --map-stage.
     """
-    from crmcli.core.interchange.importing import ImportOptions, import_deals, parse_stage_map
-    from crmcli.core.interchange.sources import read_deals
+    from crmcli.core.interchange.deals_csv import read_deals
+    from crmcli.core.interchange.importing.deals import import_deals, parse_stage_map
+    from crmcli.core.interchange.importing.options import ImportOptions
 
     app_state = state(ctx)
     stage_map = parse_stage_map(map_stage or [])

@@ -9,15 +9,18 @@ import sys
 import tempfile
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from crmcli.commands import _complete
 from crmcli.commands._options import JsonFlag
 from crmcli.commands._output import OutputFormat, render_record
-from crmcli.commands._state import state
+from crmcli.commands._state import AppState, state
 from crmcli.core.activity.interactions import Kind
+
+if TYPE_CHECKING:
+    from crmcli.core.activity.interactions import Logged
 
 
 def _from_editor() -> str:
@@ -171,6 +174,11 @@ def log(
         next_when=follow,
         next_note=next_note,
     )
+    _show(logged, as_json)
+
+
+def _show(logged: Logged, as_json: bool) -> None:
+    """What was logged (and the follow-up promised), as a line each or as JSON."""
     if as_json:
         render_record(
             {"interaction": logged.interaction, "followup": logged.followup}, OutputFormat.json, []
@@ -182,7 +190,7 @@ def log(
 
 
 def _log_message(
-    app: object,
+    app: AppState,
     data: bytes,
     ref: str | None,
     deal: str | None,
@@ -192,111 +200,45 @@ def _log_message(
 ) -> None:
     """Log a piped email: contact from the addresses, summary from the Subject, and so on."""
     from crmcli.commands import _dates
-    from crmcli.commands._state import AppState
-    from crmcli.core import clock
-    from crmcli.core.activity import interactions
-    from crmcli.core.errors import NotFound
+    from crmcli.core.interchange import mail_log
     from crmcli.core.interchange.mailmsg import parse_message
     from crmcli.core.search.refs import resolve_contact
-    from crmcli.core.values.emails import normalise
 
-    assert isinstance(app, AppState)
     facts = parse_message(data)
     follow = _dates.parse(app, next_when, "future") if next_when else None
     store = app.store(write=True)
-    direction = None
-    if ref is not None:
-        contact_id = resolve_contact(store, ref)
-        own = {normalise(a) for a in facts.senders}
-        mine = {
-            r[0]
-            for r in store.tuples(
-                "SELECT email_norm FROM contact_email WHERE contact_id = ?", (contact_id,)
-            )
-        }
-        direction = (
-            interactions.Direction.inbound if own & mine else interactions.Direction.outbound
-        )
-    else:
-        found_id = None
-        for addresses, way in (
-            (facts.senders, interactions.Direction.inbound),
-            (facts.recipients, interactions.Direction.outbound),
-        ):
-            for address in addresses:
-                found = store.value(
-                    "SELECT contact_id FROM contact_email WHERE email_norm = ? "
-                    "ORDER BY contact_id LIMIT 1",
-                    (normalise(address),),
-                )
-                if found is not None:
-                    found_id, direction = int(found), way
-                    break
-            if found_id is not None:
-                break
-        if found_id is None:
-            listed = ", ".join(facts.senders + facts.recipients) or "none"
-            raise NotFound(
-                f"no contact has any of this message's addresses ({listed}); "
-                "add one with `crm contact add`, or name the contact"
-            )
-        contact_id = found_id
-    if facts.message_id:
-        seen = store.value(
-            "SELECT id FROM interaction WHERE external_id = ? AND contact_id = ?",
-            (facts.message_id, contact_id),
-        )
-        if seen is not None:
-            print(f"already logged as email #{seen}")
-            return
-    now = clock.now()
-    at = facts.date if facts.date is not None and facts.date <= now else None
+    named = resolve_contact(store, ref) if ref is not None else None
+    placement = mail_log.place(store, facts, named)
+    if placement.logged_as is not None:
+        print(f"already logged as email #{placement.logged_as}")
+        return
     deal_id = None
     if deal:
         from crmcli.core.pipeline.deals import resolve_deal
 
         deal_id = resolve_deal(store, deal)
-    logged = interactions.log(
-        store,
-        contact_id,
-        Kind.email,
-        facts.subject,
-        at=at,
-        body=facts.body,
-        direction=direction,
-        deal_id=deal_id,
-        next_when=follow,
-        next_note=next_note,
-        external_id=facts.message_id,
+    logged = mail_log.log(
+        store, facts, placement, deal_id=deal_id, next_when=follow, next_note=next_note
     )
-    if as_json:
-        render_record(
-            {"interaction": logged.interaction, "followup": logged.followup}, OutputFormat.json, []
-        )
-        return
-    print(describe_interaction(logged.interaction))
-    if logged.followup:
-        print(describe_followup(logged.followup))
+    _show(logged, as_json)
 
 
-def _resolve_at(app: object, text: str) -> datetime:
+def _resolve_at(app: AppState, text: str) -> datetime:
     """An interaction's time from a WHEN phrase (the past direction)."""
     from crmcli.commands import _dates
-    from crmcli.commands._state import AppState
     from crmcli.core.activity.interactions import happened_at
 
-    assert isinstance(app, AppState)
     return happened_at(_dates.parse(app, text, "past"))
 
 
-def describe_interaction(row: dict[str, object]) -> str:
-    from crmcli.commands._render import local_time
+def describe_interaction(row: dict[str, Any]) -> str:
+    from crmcli.core.clock import local_time
     from crmcli.core.values.durations import format_duration
 
     extras = [
         x
         for x in (
-            format_duration(row["duration_seconds"]),  # type: ignore[arg-type]
+            format_duration(row["duration_seconds"]),
             row["outcome"],
             {"in": "inbound", "out": "outbound"}.get(str(row["direction"])),
         )
@@ -309,7 +251,7 @@ def describe_interaction(row: dict[str, object]) -> str:
     )
 
 
-def describe_followup(row: dict[str, object]) -> str:
+def describe_followup(row: dict[str, Any]) -> str:
     from datetime import date
 
     due = date.fromisoformat(str(row["due_date"])).strftime("%a %d %b %Y")

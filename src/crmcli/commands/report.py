@@ -468,6 +468,6 @@ def _print_health(health: dict[str, Any], only: str | None) -> None:
 
 
 def _day(stamp: str | None) -> str:
-    from crmcli.commands._render import local_time
+    from crmcli.core.clock import local_time
 
     return local_time(stamp)[:10] if stamp else "never"

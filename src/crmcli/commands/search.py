@@ -8,8 +8,8 @@ import typer
 
 from crmcli.commands._options import FormatOpt, JsonFlag, LimitOpt
 from crmcli.commands._output import LIST_FORMATS, Column, OutputFormat, message, render, resolve
-from crmcli.commands._render import local_time
 from crmcli.commands._state import state
+from crmcli.core.clock import local_time
 
 COLUMNS = [
     Column("when", "WHEN"),

@@ -127,7 +127,7 @@ def _brief(ctx: typer.Context) -> None:
     from crmcli.core import clock
     from crmcli.core.errors import CrmError
     from crmcli.core.overview.agenda import today as build
-    from crmcli.core.pipeline.deals import count_stale
+    from crmcli.core.pipeline.attention import count_stale
 
     try:
         store = state(ctx).store()

@@ -21,9 +21,9 @@ def tui(
     ] = "auto",
 ) -> None:
     """Open the full-screen interface: the pipeline board, contacts and today."""
-    # Textual is imported here and only here: no other command pays for it.
+    # The one command that imports the TUI, here and only here: no other command pays
+    # for Textual (the import contract lists this line as its one exception).
     from crmcli.tui.app import run
-    from crmcli.tui.theme import pick
 
     store = state(ctx).store(write=True)
-    run(store, theme=pick(theme))
+    run(store, theme=theme)

@@ -8,8 +8,8 @@ import typer
 
 from crmcli.commands._options import JsonFlag
 from crmcli.commands._output import Column, OutputFormat, render
-from crmcli.commands._render import local_time
 from crmcli.commands._state import state
+from crmcli.core.clock import local_time
 
 
 def undo(

@@ -56,6 +56,16 @@ def local(moment: datetime) -> datetime:
     return moment.astimezone()
 
 
+def local_time(stamp_text: str | None) -> str:
+    """A stored UTC stamp as local `YYYY-MM-DD HH:MM` ('' for none): how every list shows it.
+
+    One text form for the commands, the screens and anything else that shows a time.
+    """
+    if not stamp_text:
+        return ""
+    return local(parse_stamp(stamp_text)).strftime("%Y-%m-%d %H:%M")
+
+
 def local_zone() -> tzinfo:
     """The machine's zone with its DST rules (honours TZ), for calendar arithmetic."""
     from dateutil import tz  # deferred: only commands that resolve dates need it

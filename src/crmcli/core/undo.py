@@ -93,7 +93,7 @@ def undo(store: Store, owner: str, batch_id: int | None = None) -> Batch:
         tx.execute("UPDATE change_log SET undone_at = ? WHERE batch = ?", (tx.stamp, target.batch))
         # The undo is bookkeeping, not a change of its own: nothing to undo it from.
         tx.execute("DELETE FROM change_log WHERE batch = ?", (tx.batch,))
-        from crmcli.core.people.contacts import reindex
+        from crmcli.core.people.index import reindex
 
         for contact_id in sorted(touched):
             reindex(tx, contact_id)

@@ -109,10 +109,12 @@ class CrmApp(App[None]):
         self._reload_visible()
 
     def action_keys(self) -> None:
+        # Deferred: the key list imports every screen (the deal screen too), start-up none.
+        from crmcli.tui.keymap import sections
         from crmcli.tui.modals.keys import KeysModal
 
         if not isinstance(self.screen, KeysModal):
-            self.push_screen(KeysModal())
+            self.push_screen(KeysModal(sections(CrmApp.BINDINGS)))
 
     async def run_palette_action(self, mode: str | None, action: str) -> None:
         """Run a command chosen in the palette, on the screen it belongs to."""
@@ -125,10 +127,17 @@ class CrmApp(App[None]):
             await self.run_action(action, self.screen)
 
 
-def run(store: Store, *, theme: str | None = None) -> None:
-    """Run the interface until the user quits; the store is closed afterwards."""
+def run(store: Store, *, theme: str | None = "auto") -> None:
+    """Run the interface until the user quits; the store is closed afterwards.
+
+    `theme` is a Textual theme name, or "auto" (or None): light or dark, as the
+    terminal's background is (asked before Textual takes the terminal over).
+    """
+    from crmcli.tui.theme import pick
+
+    chosen = pick(theme)
     session = Session(store)
     try:
-        CrmApp(session, theme=theme).run()
+        CrmApp(session, theme=chosen).run()
     finally:
         session.close()

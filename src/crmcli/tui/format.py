@@ -1,4 +1,7 @@
-"""Short text forms of domain values for the screens: money, days, local times, fitting."""
+"""Short text forms of domain values for the screens: money, days, fitting.
+
+A time as `YYYY-MM-DD HH:MM` is `crmcli.core.clock.local_time`, shared with the commands.
+"""
 
 from __future__ import annotations
 
@@ -30,13 +33,6 @@ def money(row: dict[str, Any]) -> str:
 def totals(values: dict[str, int]) -> str:
     """Per-currency totals side by side: never summed across currencies."""
     return format_totals(values)
-
-
-def local_time(stamp: str | None) -> str:
-    """A stored UTC stamp as local `YYYY-MM-DD HH:MM`."""
-    if not stamp:
-        return ""
-    return clock.local(clock.parse_stamp(stamp)).strftime("%Y-%m-%d %H:%M")
 
 
 def local_day(stamp: str | None) -> str:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from functools import partial
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, Protocol, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-if TYPE_CHECKING:
-    from crmcli.tui.app import CrmApp
+
+class _RunsPaletteActions(Protocol):
+    """The app, as the palette uses it (the app imports this module, not the reverse)."""
+
+    def run_palette_action(self, mode: str | None, action: str) -> Awaitable[None]: ...
+
 
 # (title, help, mode it runs in (None: anywhere), action on that screen)
 ACTIONS: tuple[tuple[str, str, str | None, str], ...] = (
@@ -43,7 +48,7 @@ class ActionsProvider(Provider):
     """Every crm action, found by name."""
 
     def _command(self, mode: str | None, action: str) -> Any:
-        app = cast("CrmApp", self.app)
+        app = cast(_RunsPaletteActions, self.app)
         return partial(app.run_palette_action, mode, action)
 
     async def discover(self) -> Hits:

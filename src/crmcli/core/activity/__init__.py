@@ -1,1 +1,1 @@
-"""Interactions, follow-ups, agenda, goals, reminders, scoring; imports values, db, people."""
+"""Interactions, follow-ups, the timeline, goals, reminders, scoring; imports values and db."""

@@ -1,1 +1,1 @@
-"""The data-access layer: connection, dialects, schema, migrations, backup, copy; imports values."""
+"""The store, opening, one module per engine, migrations, backup, copy; imports config, values."""

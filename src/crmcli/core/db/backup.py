@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crmcli.core import clock
+from crmcli.core.db import migrations
+from crmcli.core.db.sqlite import APPLICATION_ID, SQLITE_HEADER
 from crmcli.core.errors import Invalid, StoreUnavailable
 
 if TYPE_CHECKING:
@@ -91,10 +93,6 @@ def backup_now(store: Store, dest: Path | None) -> Path:
 
 def check_backup(path: Path) -> int:
     """The schema version of a crm backup file, or Invalid if it is not one (or is damaged)."""
-    from crmcli.core.db import migrations
-    from crmcli.core.db.dialect import SQLiteDialect
-    from crmcli.core.db.store import SQLITE_HEADER
-
     if not path.is_file():
         raise Invalid(f"no backup file at {path}")
     with path.open("rb") as handle:
@@ -110,7 +108,7 @@ def check_backup(path: Path) -> int:
             conn.close()
     except sqlite3.DatabaseError as exc:
         raise Invalid(f"{path} is not a usable crm backup ({exc})") from exc
-    if app_id != SQLiteDialect.APPLICATION_ID:
+    if app_id != APPLICATION_ID:
         raise Invalid(f"{path} is an SQLite file but not a crm backup")
     if ok != "ok":
         raise Invalid(f"{path} is damaged (integrity check: {ok}); not restoring it")

@@ -1,7 +1,7 @@
 """The columns the runtime layer writes, table by table.
 
 The store checks every insert and update against these lists, and
-`tests/core/test_schema.py` checks these lists against the SQLModel models, so
+`tests/core/db/test_schema.py` checks these lists against the SQLModel models, so
 the SQL the commands speak cannot drift from the schema the models declare.
 """
 

@@ -4,7 +4,7 @@
 
 prints, as a Python list, the CREATE statements the models declare for that
 dialect. A migration module freezes such output (it is never regenerated once
-on main), and `tests/core/test_schema.py` checks that applying every
+on main), and `tests/core/db/test_schema.py` checks that applying every
 migration in order yields exactly the schema the models declare.
 """
 

@@ -1,16 +1,14 @@
 """The one data-access layer: a DB-API connection, its transactions, and the change log.
 
 Every caller (commands, the full-screen interface, imports, reports) goes
-through `Store`. It speaks plain SQL through DB-API (stdlib `sqlite3` here),
-because the ORM costs more start-up time than a hot command may take; the
+through `Store`. It speaks plain SQL through DB-API (stdlib `sqlite3`, psycopg in
+team mode), because the ORM costs more start-up time than a hot command may take; the
 models in `crmcli.core.db.models` declare the schema and the tests hold this
 layer against them.
 
-Opening is where the store protects the rep's data:
-- a read never creates or migrates a database;
-- a file that is not a crm database, or one from a newer crm, is refused untouched;
-- a write holds the lock only for its own short `BEGIN IMMEDIATE` transaction and
-  waits out another writer up to the busy timeout, then fails as `Busy`.
+A write holds the lock only for its own short transaction (`BEGIN IMMEDIATE` on
+SQLite) and waits out another writer up to the busy timeout, then fails as `Busy`.
+Opening a database (creating, checking, upgrading it) is `crmcli.core.db.opening`.
 """
 
 from __future__ import annotations
@@ -18,23 +16,20 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 from crmcli.core import clock
 from crmcli.core.config import Config
-from crmcli.core.db import migrations
 from crmcli.core.db.columns import COLUMNS, OWNED_TABLES
-from crmcli.core.db.dialect import Dialect, SQLiteDialect
+from crmcli.core.db.dialect import Dialect
+from crmcli.core.db.sqlite import SQLiteDialect
 from crmcli.core.errors import Busy, CrmError, Invalid, NotFound, StoreUnavailable
 
-SQLITE_HEADER = b"SQLite format 3\x00"
 IN_CHUNK = 500  # values per `IN (...)` list: well under every backend's bound-parameter limit
 
 
@@ -333,41 +328,6 @@ class Tx:
         )
 
 
-# -- opening ---------------------------------------------------------------------------
-
-
-def open_store(db: str | None, config: Config, *, write: bool) -> Store:
-    """Open the database for reading or for writing.
-
-    A read on a missing database raises NotFound and creates nothing; a write
-    creates it (mode 0600, default folder created, an explicit folder must
-    exist) and brings an older schema up to date, after a backup.
-    """
-    location = resolve_location(db)
-    if location.is_url:
-        return _open_server(location, config, write=write)
-    path = Path(location.target).expanduser()
-    existed = path.exists()
-    if not existed:
-        if not write:
-            raise NotFound(
-                f"no crm database at {path} yet (add a contact, or run `crm demo` to try one)"
-            )
-        _create_file(path, location.explicit)
-    elif path.is_dir():
-        raise StoreUnavailable(f"{path} is a folder, not a database file")
-    else:
-        _check_header(path)
-    conn = _connect(path, config)
-    store = Store(conn, SQLiteDialect(), location, config)
-    try:
-        _check_schema(store, path, write=write)
-    except BaseException:
-        conn.close()
-        raise
-    return store
-
-
 def shown_url(url: str) -> str:
     """A database URL fit to print: any password replaced by ***."""
     from urllib.parse import urlsplit, urlunsplit
@@ -377,184 +337,6 @@ def shown_url(url: str) -> str:
         return url
     netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
     return urlunsplit(parts._replace(netloc=netloc))
-
-
-def _open_server(location: Location, config: Config, *, write: bool) -> Store:
-    """Team mode: a shared PostgreSQL database named by a URL.
-
-    `postgresql://`, `postgres://` and SQLAlchemy's `postgresql+psycopg://` are taken.
-    Writers serialise on one advisory lock and wait for it up to busy_timeout.
-    """
-    from crmcli.core.db.dialect import PostgresDialect
-
-    url = location.target
-    scheme, _, rest = url.partition("://")
-    if scheme not in ("postgresql", "postgres", "postgresql+psycopg"):
-        raise StoreUnavailable(
-            f"cannot open {shown_url(url)}: only PostgreSQL URLs are supported "
-            "(postgresql://user@host/database)"
-        )
-    try:
-        import psycopg
-    except ImportError as exc:  # pragma: no cover - a dependency of the package
-        raise StoreUnavailable("team mode needs psycopg: pip install 'psycopg[binary]'") from exc
-    timeout = int(config.get("busy_timeout"))
-    try:
-        conn = psycopg.connect(
-            f"postgresql://{rest}",
-            autocommit=True,  # transactions are explicit, as on SQLite
-            connect_timeout=10,
-            options=f"-c lock_timeout={timeout}s",
-        )
-    except psycopg.Error as exc:
-        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-        raise StoreUnavailable(f"cannot connect to {shown_url(url)}: {reason}") from exc
-    store = Store(conn, PostgresDialect(), location, config)
-    try:
-        _check_server_schema(store, write=write)
-    except BaseException:
-        conn.close()
-        raise
-    return store
-
-
-def _check_server_schema(store: Store, *, write: bool) -> None:
-    version = store.dialect.schema_version(store.conn)
-    where = shown_url(store.location.target)
-    if version == migrations.CURRENT:
-        return
-    if version == 0:
-        if not write:
-            raise NotFound(f"no crm data in {where} yet (add a contact, or `crm db copy` into it)")
-        _initialise(store)
-        return
-    _upgrade_or_refuse(store, where, version, write=write, hint="run `crm db upgrade`")
-
-
-def _create_file(path: Path, explicit: bool) -> None:
-    parent = path.parent
-    if not parent.exists():
-        if explicit:
-            raise StoreUnavailable(f"cannot create database {path}: folder {parent} does not exist")
-        try:
-            parent.mkdir(parents=True, mode=0o700)
-        except OSError as exc:
-            raise StoreUnavailable(f"cannot create folder {parent}: {exc.strerror}") from exc
-    try:
-        # O_EXCL: of two processes creating it at once, one creates, both then open it.
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        os.close(fd)
-    except FileExistsError:
-        return
-    except OSError as exc:
-        raise StoreUnavailable(f"cannot create database {path}: {exc.strerror}") from exc
-
-
-def _check_header(path: Path) -> None:
-    try:
-        with path.open("rb") as handle:
-            header = handle.read(16)
-    except OSError as exc:
-        raise StoreUnavailable(f"cannot read {path}: {exc.strerror}") from exc
-    if header and header != SQLITE_HEADER:
-        raise StoreUnavailable(f"{path} is not a crm database (not an SQLite file); left untouched")
-
-
-def _connect(path: Path, config: Config) -> sqlite3.Connection:
-    try:
-        conn = sqlite3.connect(
-            f"file:{path}?mode=rw",
-            uri=True,
-            timeout=float(config.get("busy_timeout")),
-            isolation_level=None,  # explicit BEGIN/COMMIT only
-            check_same_thread=False,  # the TUI reads from a worker thread
-        )
-        conn.execute("PRAGMA foreign_keys = ON")
-    except sqlite3.Error as exc:
-        raise StoreUnavailable(f"cannot open database {path}: {exc}") from exc
-    return conn
-
-
-def _check_schema(store: Store, path: Path, *, write: bool) -> None:
-    conn = store.conn
-    dialect = store.dialect
-    try:
-        app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
-        version = dialect.schema_version(conn)
-    except sqlite3.DatabaseError as exc:
-        raise StoreUnavailable(f"{path} is not a usable database ({exc}); left untouched") from exc
-    if version == migrations.CURRENT and app_id == SQLiteDialect.APPLICATION_ID:
-        return  # the hot path: two header reads, nothing more
-    if app_id != SQLiteDialect.APPLICATION_ID:
-        tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-        if tables or version:
-            raise StoreUnavailable(
-                f"{path} is an SQLite database but not a crm one; left untouched"
-            )
-        if not write:
-            raise NotFound(f"no crm data in {path} yet (it is an empty database)")
-        _initialise(store)
-        return
-    hint = "run `crm db upgrade` (a backup is taken first)"
-    _upgrade_or_refuse(store, str(path), version, write=write, hint=hint)
-
-
-def _upgrade_or_refuse(store: Store, where: str, version: int, *, write: bool, hint: str) -> None:
-    """A database at another schema version than this crm's: refuse a newer one, and an
-    older one on a read-only command (`hint` says what to run); upgrade it otherwise."""
-    if version > migrations.CURRENT:
-        raise StoreUnavailable(
-            f"{where} was written by a newer crm (schema v{version}; this crm knows up to "
-            f"v{migrations.CURRENT}): upgrade crm to use it"
-        )
-    if not write:
-        raise StoreUnavailable(
-            f"{where} has schema v{version}, older than this crm's v{migrations.CURRENT}: {hint}"
-        )
-    store.upgraded_from = version
-    upgrade(store)
-
-
-def _initialise(store: Store) -> None:
-    """Create the whole schema and the default data in a brand-new database."""
-    conn = store.conn
-    if store.dialect.name == "sqlite":
-        conn.execute("PRAGMA journal_mode = WAL")
-    with store.write("create database") as tx:
-        if store.dialect.schema_version(conn) != 0:
-            return  # another process initialised it while we waited for the lock
-        for version in range(1, migrations.CURRENT + 1):
-            for statement in migrations.statements(version, store.dialect.name):
-                conn.execute(statement)
-        store.dialect.set_schema_version(conn, migrations.CURRENT)
-        from crmcli.core.db.defaults import seed
-
-        seed(tx)
-
-
-def upgrade(store: Store) -> list[int]:
-    """Apply pending migrations in one transaction, after a backup; returns versions applied."""
-    conn = store.conn
-    current = store.dialect.schema_version(conn)
-    if current >= migrations.CURRENT:
-        return []
-    from crmcli.core.db.backup import auto_backup
-
-    auto_backup(store, f"pre-migration-v{current}")
-    applied: list[int] = []
-    with store.write("upgrade schema") as tx:
-        current = store.dialect.schema_version(conn)  # re-read under the lock
-        for version in range(current + 1, migrations.CURRENT + 1):
-            for statement in migrations.statements(version, store.dialect.name):
-                conn.execute(statement)
-            applied.append(version)
-        store.dialect.set_schema_version(conn, migrations.CURRENT)
-        tx.execute(
-            "INSERT INTO crm_meta (key, value) VALUES ('schema_version', ?) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (str(migrations.CURRENT),),
-        )
-    return applied
 
 
 def describe_error(exc: BaseException) -> CrmError | None:

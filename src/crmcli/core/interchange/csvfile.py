@@ -37,6 +37,14 @@ def _latin1_fallback(exc: UnicodeError) -> tuple[str, int]:
 codecs.register_error(_LENIENT, _latin1_fallback)
 
 
+def _nothing_known(header: list[str]) -> bool:
+    return False
+
+
+def _no_score(header: list[str]) -> int:
+    return 0
+
+
 @dataclass
 class CsvLayout:
     """How one file is written: what `rows` needs to read it, found once by `sniff`."""
@@ -173,18 +181,6 @@ def _header_at(parsed: list[tuple[int, list[str]]], known: Callable[[list[str]],
     return -1
 
 
-def _recognised(header: list[str]) -> int:
-    from crmcli.core.interchange import sources  # deferred: sources reads files through this module
-
-    return sources.recognised_count(header)
-
-
-def _known(header: list[str]) -> bool:
-    from crmcli.core.interchange import sources
-
-    return sources.is_known_header(header)
-
-
 def _clean_header(cells: list[str]) -> list[str]:
     names = [c.strip() for c in cells]
     if names:
@@ -192,7 +188,13 @@ def _clean_header(cells: list[str]) -> list[str]:
     return names
 
 
-def _find_header(stream: BinaryIO, encoding: str, label: str) -> CsvLayout:
+def _find_header(
+    stream: BinaryIO,
+    encoding: str,
+    label: str,
+    known: Callable[[list[str]], bool],
+    score: Callable[[list[str]], int],
+) -> CsvLayout:
     text = io.TextIOWrapper(stream, encoding=encoding, errors=_errors(encoding), newline="")
     try:
         sample = text.read(_SAMPLE_CHARS)
@@ -205,16 +207,16 @@ def _find_header(stream: BinaryIO, encoding: str, label: str) -> CsvLayout:
     best: tuple[tuple[int, int, int, int], str, int, list[str]] | None = None
     for rank, delimiter in enumerate(_DELIMITERS):
         parsed = _parse_sample(sample, delimiter, complete)
-        at = _header_at(parsed, _known)
+        at = _header_at(parsed, known)
         if at < 0:
             continue
         line, cells = parsed[at]
         header = _clean_header(cells)
         agreeing = sum(1 for _, row in parsed[at + 1 :] if len(row) == len(cells))
         # Earliest header first; then the one whose names we know; then consistency.
-        score = (-line, _recognised(header), agreeing, -rank)
-        if best is None or score > best[0]:
-            best = (score, delimiter, line, header)
+        rating = (-line, score(header), agreeing, -rank)
+        if best is None or rating > best[0]:
+            best = (rating, delimiter, line, header)
     if best is not None:
         return CsvLayout(encoding, best[1], best[3], best[2])
     # No row looks like a header of two or more columns: a one-column list, say of emails.
@@ -231,12 +233,24 @@ def _find_header(stream: BinaryIO, encoding: str, label: str) -> CsvLayout:
     return CsvLayout(encoding, widest[2], widest[4], widest[3])
 
 
-def sniff(stream: BinaryIO, *, encoding: str | None = None) -> CsvLayout:
+def sniff(
+    stream: BinaryIO,
+    *,
+    encoding: str | None = None,
+    known: Callable[[list[str]], bool] = _nothing_known,
+    score: Callable[[list[str]], int] = _no_score,
+) -> CsvLayout:
     """Find the encoding, delimiter and header row of a CSV file; the stream ends at 0.
 
     The whole file is decoded once here (1 MiB at a time) so that a file that is not
     what it claims fails before the first record is written, not halfway through.
     Raises Invalid for an empty or binary file, an unknown or wrong forced encoding.
+
+    What the names of a header mean is the caller's knowledge, passed in: `known`
+    says a row is the header of an export it recognises (so it is the header row,
+    whatever follows it), and `score` counts the names it knows, to choose between
+    delimiters that both give a plausible header. Without them only the shape of
+    the rows decides.
     """
     label = _label(stream)
     stream.seek(0)
@@ -247,7 +261,7 @@ def sniff(stream: BinaryIO, *, encoding: str | None = None) -> CsvLayout:
         stream.seek(0)
         chosen = _choose_encoding(stream, head, encoding, label)
         stream.seek(0)
-        return _find_header(stream, chosen, label)
+        return _find_header(stream, chosen, label, known, score)
     finally:
         stream.seek(0)
 

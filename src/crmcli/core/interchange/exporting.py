@@ -15,38 +15,10 @@ from datetime import date
 from typing import Any
 
 from crmcli.core.db.store import Store
+from crmcli.core.interchange.crm_columns import CONTACT_CSV_COLUMNS as CONTACT_CSV_COLUMNS
 
 # -- contacts ---------------------------------------------------------------------------
 
-CONTACT_CSV_COLUMNS = (
-    "id",
-    "name",
-    "prefix",
-    "first_name",
-    "middle_name",
-    "last_name",
-    "suffix",
-    "company",
-    "title",
-    "email",
-    "emails",
-    "phone",
-    "phones",
-    "urls",
-    "tags",
-    "status",
-    "lead_source",
-    "birthday",
-    "do_not_contact",
-    "cadence_days",
-    "last_touch_at",
-    "notes",
-    "custom_fields",
-    "external_ids",
-    "addresses",
-    "created_at",
-    "updated_at",
-)
 LIST_SEPARATOR = "; "
 
 
@@ -88,7 +60,7 @@ def contacts(
     archived: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """Every contact (with the `crm contact list` filters) as its full JSON shape."""
-    from crmcli.core.people.contacts import contact_filter, public_view
+    from crmcli.core.people.directory import contact_filter, public_view
 
     where, params = contact_filter(tag=tag, company_id=company_id, status=status, archived=archived)
     emails = _Merge(

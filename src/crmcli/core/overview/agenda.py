@@ -14,7 +14,7 @@ from typing import Any
 from crmcli.core import clock
 from crmcli.core.activity.followups import SELECT as FOLLOWUP_SELECT
 from crmcli.core.db.store import Store
-from crmcli.core.pipeline.deals import needing_attention
+from crmcli.core.pipeline.attention import needing_attention
 
 
 @dataclass

@@ -35,8 +35,8 @@ from crmcli.core.db import owners
 from crmcli.core.db.store import Store
 from crmcli.core.errors import Invalid
 from crmcli.core.overview.agenda import overdue, touch_due
+from crmcli.core.pipeline.attention import needing_attention
 from crmcli.core.pipeline.board import board, forecast
-from crmcli.core.pipeline.deals import needing_attention
 
 NO_SOURCE = "(none)"
 

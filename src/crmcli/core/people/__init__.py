@@ -1,1 +1,1 @@
-"""Contacts and companies: writes, reads, matching, merging, dedupe, privacy; imports values, db."""
+"""Contacts, companies, search index, matching, merging, privacy; imports values, db, activity."""

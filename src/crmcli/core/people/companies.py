@@ -91,12 +91,10 @@ def edit(store: Store, company_id: int, **changes: str | None) -> dict[str, Any]
             values[key] = clean(changes[key]) or None
     if not values:
         raise Invalid("nothing to change: give at least one option (see --help)")
+    # The people's search-index rows stay as they are: a company's words are not in the
+    # index, `crm find` reads them from company.name_key (see `people.index`).
     with store.write(f"company edit {company_id}") as tx:
         tx.update("company", company_id, values)
-        if "name_key" in values:
-            from crmcli.core.people.contacts import reindex_company_people
-
-            reindex_company_people(tx, company_id)
     return get(store, company_id)
 
 

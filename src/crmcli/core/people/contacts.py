@@ -1,36 +1,35 @@
-"""Contacts: the people a rep works with, and everything stored about them.
+"""Writing contacts: add, edit, archive and delete, each one undoable transaction.
 
-Validation and normalisation (emails, phones, names, dates) run before the
-write transaction opens, so the lock is held only for the short write itself.
-Every change also refreshes the contact's rows in `search_term`, the index
-`crm find` reads.
+Validation and normalisation (emails, phones, names, dates: `people.fields`) run
+before the write transaction opens, so the lock is held only for the short write
+itself. Every change also refreshes the contact's rows in the search index
+(`people.index`) that `crm find` reads; reading contacts is `people.directory`.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from crmcli.core.db.store import Store, Tx
-from crmcli.core.errors import Invalid, NotFound
+from crmcli.core.errors import Invalid
+from crmcli.core.people import companies
+from crmcli.core.people.directory import contact_name, get
+from crmcli.core.people.fields import (
+    check_name,
+    check_status,
+    check_tags,
+    normalise_url,
+    parse_phones,
+    url_kind,
+)
+from crmcli.core.people.index import reindex
 from crmcli.core.values import emails as email_mod
 from crmcli.core.values import phones as phone_mod
 from crmcli.core.values.dates import parse_birthday
 from crmcli.core.values.names import split_name
-from crmcli.core.values.text import clean, collapse, fold, fold_once, name_key
-
-
-class ContactStatus(StrEnum):
-    """Where a person stands in the rep's lifecycle."""
-
-    lead = "lead"
-    prospect = "prospect"
-    customer = "customer"
-    inactive = "inactive"
+from crmcli.core.values.text import clean, fold, name_key
 
 
 @dataclass
@@ -69,156 +68,6 @@ class Outcome:
     created_company: str | None = None
 
 
-# -- values ------------------------------------------------------------------------------
-
-
-def check_name(text: str) -> str:
-    value = collapse(text)
-    if not value:
-        raise Invalid("name must not be empty")
-    if not name_key(value):
-        raise Invalid(f"name needs at least one letter or digit: {text!r}")
-    return value
-
-
-def normalise_url(url: str) -> str:
-    """Matching form of a profile URL: no scheme, no www, no query, no trailing slash."""
-    value = url.strip().lower()
-    value = re.sub(r"^[a-z]+://", "", value).removeprefix("www.")
-    value = re.sub(r"^[a-z]{2,3}\.linkedin\.com", "linkedin.com", value)
-    return value.split("?")[0].split("#")[0].rstrip("/")
-
-
-def url_kind(url_norm: str) -> str:
-    for host, kind in (
-        ("linkedin.com", "linkedin"),
-        ("twitter.com", "twitter"),
-        ("x.com", "twitter"),
-        ("github.com", "github"),
-        ("facebook.com", "facebook"),
-        ("instagram.com", "instagram"),
-    ):
-        if url_norm.startswith(host):
-            return kind
-    return "web"
-
-
-def _check_tags(tags: Iterable[str]) -> list[str]:
-    out: list[str] = []
-    for tag in tags:
-        value = collapse(tag)
-        if not value or not fold(value):
-            raise Invalid(f"empty or punctuation-only tag: {tag!r}")
-        out.append(value)
-    return out
-
-
-def _parse_phones(texts: Iterable[str], region: str) -> tuple[list[phone_mod.Phone], list[str]]:
-    parsed: list[phone_mod.Phone] = []
-    warnings: list[str] = []
-    for text in texts:
-        if not text.strip():
-            raise Invalid("phone number must not be empty")
-        phone = phone_mod.parse_phone(text, region)
-        if not phone.valid:
-            warnings.append(
-                f"phone {text.strip()!r} could not be read as a number for region {region}; "
-                "kept as text"
-            )
-        parsed.append(phone)
-    return parsed, warnings
-
-
-# -- search index ------------------------------------------------------------------------
-
-
-def search_terms(
-    display_name: str,
-    emails: Iterable[str],
-    phones: Iterable[tuple[str, str | None]],
-    tags: Iterable[str],
-    external_ids: dict[str, str] | None = None,
-) -> list[tuple[str, str]]:
-    """(term, field) pairs under which `crm find` (and the import matcher) find this contact.
-
-    Only what no other index answers: a big import writes every one of these rows
-    (about 4 us each, most of its database time). So each term is indexed once, under
-    the most telling field (name first); whole addresses, E.164 numbers, company
-    names and one-word tags are not terms, `crm find` reads them from their own
-    tables' indexes (contact_email.email_norm, contact_phone.e164, company.name_key,
-    contact_tag.tag_key); and the digits-only words of an address ("499" in
-    jean.dupont.499@...) are left out, as nobody looks a person up by them.
-    """
-    terms: dict[str, str] = {}
-    add = terms.setdefault  # the first field a term is met under is kept
-    for word in fold(display_name).split():
-        add(word, "name")
-    for raw, e164 in phones:
-        # The digits as written, where the E.164 number does not hold them: `crm find`
-        # matches a typed number against both, and a fragment (leading zeros dropped)
-        # inside either.
-        written = phone_mod.digits(raw)
-        if written and not (e164 and written.lstrip("0") in e164):
-            add(written, "phone")
-    for tag in tags:
-        words = fold(tag).split()
-        if len(words) > 1:  # a one-word tag is found by contact_tag.tag_key's index
-            for word in words:
-                add(word, "tag")
-    for address in emails:
-        local, _, domain = email_mod.normalise(address).partition("@")
-        for word in fold_once(local).split():
-            if not word.isdigit():
-                add(word, "email")
-        if domain:
-            add(domain, "email")
-    if external_ids:
-        from crmcli.core.people.matching import external_term
-
-        for system, ext_id in external_ids.items():
-            add(external_term(system, str(ext_id)), "external")
-    return list(terms.items())
-
-
-def reindex(tx: Tx, contact_id: int) -> None:
-    """Rebuild one contact's rows in the search index from what is stored."""
-    store = tx.store
-    row = store.row("SELECT display_name, external_ids FROM contact WHERE id = ?", (contact_id,))
-    tx.execute("DELETE FROM search_term WHERE contact_id = ?", (contact_id,))
-    if row is None:
-        return
-    mails = [
-        r[0]
-        for r in store.tuples("SELECT email FROM contact_email WHERE contact_id = ?", (contact_id,))
-    ]
-    nums = [
-        (r[0], r[1])
-        for r in store.tuples(
-            "SELECT raw, e164 FROM contact_phone WHERE contact_id = ?", (contact_id,)
-        )
-    ]
-    labels = [
-        r[0]
-        for r in store.tuples("SELECT tag FROM contact_tag WHERE contact_id = ?", (contact_id,))
-    ]
-    external = json.loads(row["external_ids"]) if row["external_ids"] else None
-    terms = search_terms(row["display_name"], mails, nums, labels, external)
-    tx.executemany(
-        "INSERT INTO search_term (term, contact_id, field) VALUES (?, ?, ?)",
-        [(term, contact_id, fld) for term, fld in sorted(terms)],
-    )
-
-
-def reindex_company_people(tx: Tx, company_id: int) -> None:
-    for (contact_id,) in tx.store.tuples(
-        "SELECT id FROM contact WHERE company_id = ?", (company_id,)
-    ):
-        reindex(tx, int(contact_id))
-
-
-# -- writes ------------------------------------------------------------------------------
-
-
 def _scalar_values(fields: ContactFields) -> dict[str, Any]:
     """Columns of the contact row that the given fields set (validated)."""
     values: dict[str, Any] = {}
@@ -243,11 +92,7 @@ def _scalar_values(fields: ContactFields) -> dict[str, Any]:
     if fields.source is not None:
         values["lead_source"] = clean(fields.source) or None
     if fields.status is not None:
-        try:
-            values["status"] = ContactStatus(fields.status.strip().lower()).value
-        except ValueError:
-            allowed = ", ".join(s.value for s in ContactStatus)
-            raise Invalid(f"unknown status {fields.status!r} (one of {allowed})") from None
+        values["status"] = check_status(fields.status)
     if fields.notes is not None:
         values["notes"] = clean(fields.notes) or None
     if fields.birthday is not None:
@@ -344,15 +189,13 @@ def add(store: Store, fields: ContactFields) -> Outcome:
     mails = _dedupe_keep_order(
         (email_mod.check(e) for e in (fields.emails or [])), email_mod.normalise
     )
-    phones, warnings = _parse_phones(fields.phones or [], region)
+    phones, warnings = parse_phones(fields.phones or [], region)
     urls = [u for u in (fields.urls or []) if u.strip()]
-    tags = _dedupe_keep_order(_check_tags(fields.tags or []), fold)
+    tags = _dedupe_keep_order(check_tags(fields.tags or []), fold)
     company_name = clean(fields.company) if fields.company else None
     outcome = Outcome({}, warnings)
     with store.write("contact add") as tx:  # no name: the log must not keep personal data
         if company_name:
-            from crmcli.core.people import companies
-
             values["company_id"], created = companies.ensure(tx, company_name)
             if created:
                 outcome.created_company = company_name
@@ -377,12 +220,12 @@ def edit(store: Store, contact_id: int, fields: ContactFields) -> Outcome:
     )
     add_emails = [email_mod.check(e) for e in fields.add_emails]
     set_phones, warnings = (
-        (None, []) if fields.phones is None else _parse_phones(fields.phones, region)
+        (None, []) if fields.phones is None else parse_phones(fields.phones, region)
     )
-    add_phones, more = _parse_phones(fields.add_phones, region)
+    add_phones, more = parse_phones(fields.add_phones, region)
     warnings += more
-    set_tags = None if fields.tags is None else _check_tags(fields.tags)
-    add_tags = _check_tags(fields.add_tags)
+    set_tags = None if fields.tags is None else check_tags(fields.tags)
+    add_tags = check_tags(fields.add_tags)
     rm_tags = {fold(t) for t in fields.rm_tags}
     rm_emails = {email_mod.normalise(e) for e in fields.rm_emails}
     rm_phone_digits = {phone_mod.digits(p) for p in fields.rm_phones}
@@ -404,8 +247,6 @@ def edit(store: Store, contact_id: int, fields: ContactFields) -> Outcome:
             )
         if fields.company is not None:
             if clean(fields.company):
-                from crmcli.core.people import companies
-
                 values["company_id"], created = companies.ensure(tx, fields.company)
                 if created:
                     outcome.created_company = clean(fields.company)
@@ -575,213 +416,3 @@ def delete(store: Store, contact_id: int) -> dict[str, Any]:
         tx.execute("DELETE FROM search_term WHERE contact_id = ?", (contact_id,))
         tx.delete("contact", contact_id, contact_id=contact_id)
     return current
-
-
-# -- reads -------------------------------------------------------------------------------
-
-
-def contact_name(contact: dict[str, Any]) -> str:
-    return f"#{contact['id']} {contact['display_name']}"
-
-
-def get(store: Store, contact_id: int) -> dict[str, Any]:
-    """Everything stored about one contact, with its lists and company name."""
-    row = store.row(
-        "SELECT c.*, co.name AS company FROM contact c "
-        "LEFT JOIN company co ON co.id = c.company_id WHERE c.id = ?",
-        (contact_id,),
-    )
-    if row is None:
-        raise NotFound(f"no contact #{contact_id}")
-    row["emails"] = store.rows(
-        "SELECT id, email, email_norm, label, is_primary, valid FROM contact_email "
-        "WHERE contact_id = ? ORDER BY is_primary DESC, position, id",
-        (contact_id,),
-    )
-    phone_rows = store.rows(
-        "SELECT id, raw, e164, extension, formatted, label FROM contact_phone "
-        "WHERE contact_id = ? ORDER BY position, id",
-        (contact_id,),
-    )
-    for phone in phone_rows:
-        phone["display"] = phone_mod.display(phone["raw"], phone["formatted"], phone["extension"])
-    row["phones"] = phone_rows
-    row["urls"] = store.rows(
-        "SELECT id, url, url_norm, kind FROM contact_url WHERE contact_id = ? "
-        "ORDER BY position, id",
-        (contact_id,),
-    )
-    row["tag_rows"] = store.rows(
-        "SELECT id, tag_key, tag FROM contact_tag WHERE contact_id = ? ORDER BY tag_key",
-        (contact_id,),
-    )
-    row["tags"] = [t["tag"] for t in row["tag_rows"]]
-    row["do_not_contact"] = bool(row["do_not_contact"])
-    for key in ("addresses", "external_ids", "custom_fields"):
-        row[key] = json.loads(row[key]) if row[key] else None
-    return row
-
-
-def public_view(contact: dict[str, Any]) -> dict[str, Any]:
-    """The JSON shape of a contact: stable keys, lists as lists, no internal columns."""
-    return {
-        "id": contact["id"],
-        "name": contact["display_name"],
-        "prefix": contact["prefix"],
-        "first_name": contact["first_name"],
-        "middle_name": contact["middle_name"],
-        "last_name": contact["last_name"],
-        "suffix": contact["suffix"],
-        "company": contact["company"],
-        "company_id": contact["company_id"],
-        "title": contact["title"],
-        "emails": [
-            {"email": e["email"], "label": e["label"], "primary": bool(e["is_primary"])}
-            for e in contact["emails"]
-        ],
-        "phones": [
-            {
-                "number": p["raw"],
-                "e164": p["e164"],
-                "extension": p["extension"],
-                "label": p["label"],
-            }
-            for p in contact["phones"]
-        ],
-        "urls": [{"url": u["url"], "kind": u["kind"]} for u in contact["urls"]],
-        "tags": contact["tags"],
-        "lead_source": contact["lead_source"],
-        "status": contact["status"],
-        "do_not_contact": contact["do_not_contact"],
-        "birthday": contact["birthday"],
-        "notes": contact["notes"],
-        "cadence_days": contact["cadence_days"],
-        "last_touch_at": contact["last_touch_at"],
-        "addresses": contact["addresses"],
-        "external_ids": contact["external_ids"],
-        "custom_fields": contact["custom_fields"],
-        "owner": contact["owner"],
-        "created_at": contact["created_at"],
-        "updated_at": contact["updated_at"],
-        "archived_at": contact["archived_at"],
-    }
-
-
-LIST_SQL = (
-    "SELECT c.id, c.display_name AS name, co.name AS company, c.title, c.status, "
-    "(SELECT email FROM contact_email e WHERE e.contact_id = c.id "
-    " ORDER BY e.is_primary DESC, e.position LIMIT 1) AS email, "
-    "(SELECT coalesce(formatted, raw) FROM contact_phone p WHERE p.contact_id = c.id "
-    " ORDER BY p.position LIMIT 1) AS phone "
-    "FROM contact c LEFT JOIN company co ON co.id = c.company_id"
-)
-
-
-def contact_filter(
-    *,
-    tag: str | None = None,
-    company_id: int | None = None,
-    status: str | None = None,
-    archived: bool = False,
-    owner_term: tuple[str, list[Any]] = ("", []),
-) -> tuple[str, list[Any]]:
-    """The WHERE clause (on alias `c`) that `crm contact list` and `crm export` share.
-
-    `owner_term` is `owners.clause(store, owner, "c")`: whose contacts.
-    """
-    where = ["c.archived_at IS NOT NULL" if archived else "c.archived_at IS NULL"]
-    params: list[Any] = list(owner_term[1])
-    if owner_term[0]:
-        where.append(owner_term[0])
-    if tag:
-        where.append(
-            "EXISTS (SELECT 1 FROM contact_tag t WHERE t.contact_id = c.id AND t.tag_key = ?)"
-        )
-        params.append(fold(tag))
-    if company_id is not None:
-        where.append("c.company_id = ?")
-        params.append(company_id)
-    if status:
-        try:
-            params.append(ContactStatus(status.strip().lower()).value)
-        except ValueError:
-            allowed = ", ".join(s.value for s in ContactStatus)
-            raise Invalid(f"unknown status {status!r} (one of {allowed})") from None
-        where.append("c.status = ?")
-    return "WHERE " + " AND ".join(where), params
-
-
-def list_contacts(
-    store: Store,
-    *,
-    tag: str | None = None,
-    company_id: int | None = None,
-    status: str | None = None,
-    archived: bool = False,
-    limit: int | None = None,
-    sort: str = "name",
-    owner: str | None = None,
-) -> list[dict[str, Any]]:
-    """Contacts matching all the given filters, by name (or by engagement score)."""
-    from crmcli.core.db import owners
-
-    where, params = contact_filter(
-        tag=tag,
-        company_id=company_id,
-        status=status,
-        archived=archived,
-        owner_term=owners.clause(store, owner, "c"),
-    )
-    if sort == "score":
-        return _by_score(store, where, params, limit)
-    if sort != "name":
-        raise Invalid(f"unknown sort {sort!r} (name or score)")
-    sql = f"{LIST_SQL} {where} ORDER BY c.name_key, c.id"
-    if limit:
-        sql += " LIMIT ?"
-        params.append(limit)
-    rows = store.rows(sql, params)
-    if rows:
-        tags = _tags_for(store, [r["id"] for r in rows])
-        for row in rows:
-            row["tags"] = tags.get(row["id"], [])
-    return rows
-
-
-def _by_score(
-    store: Store, where: str, params: list[Any], limit: int | None
-) -> list[dict[str, Any]]:
-    """Warmest relationships first: see crmcli.core.activity.scoring for what the score means."""
-    from crmcli.core import clock
-    from crmcli.core.activity import scoring
-
-    inner = LIST_SQL.replace(
-        " FROM contact c", f", {scoring.columns(store.dialect)} FROM contact c", 1
-    )
-    sql = (
-        f"SELECT t.*, {scoring.expression(store.dialect)} AS score FROM ({inner} {where}) t "
-        "ORDER BY score DESC, t.name, t.id"
-    )
-    values = [*scoring.params(clock.now()), *params]
-    if limit:
-        sql += " LIMIT ?"
-        values.append(limit)
-    rows = store.rows(sql, values)
-    for row in rows:
-        for helper in ("days", "recent", "best"):
-            del row[helper]
-    if rows:
-        tags = _tags_for(store, [r["id"] for r in rows])
-        for row in rows:
-            row["tags"] = tags.get(row["id"], [])
-    return rows
-
-
-def _tags_for(store: Store, ids: list[int]) -> dict[int, list[str]]:
-    out: dict[int, list[str]] = {}
-    for contact_id, tag in store.tuples_in(
-        "SELECT contact_id, tag FROM contact_tag WHERE contact_id IN ({ids}) ORDER BY tag_key",
-        ids,
-    ):
-        out.setdefault(int(contact_id), []).append(tag)
-    return out

@@ -70,7 +70,7 @@ class Plan:
 
 
 def plan(store: Store, keep_id: int, other_id: int) -> Plan:
-    from crmcli.core.people.contacts import get
+    from crmcli.core.people.directory import get
 
     if keep_id == other_id:
         raise Invalid("cannot merge a contact with itself")
@@ -97,7 +97,7 @@ def plan(store: Store, keep_id: int, other_id: int) -> Plan:
 def merge(store: Store, keep_id: int, other_id: int) -> Plan:
     """Carry out the merge planned for these two contacts."""
     from crmcli.core.db.backup import auto_backup
-    from crmcli.core.people.contacts import reindex
+    from crmcli.core.people.index import reindex
 
     merge_plan = plan(store, keep_id, other_id)
     keep, other = merge_plan.keep, merge_plan.other
@@ -159,7 +159,6 @@ def merge_companies(store: Store, keep_id: int, other_id: int) -> dict[str, int]
     filled, OTHER is deleted; one undoable transaction. Returns what moved."""
     from crmcli.core.db.backup import auto_backup
     from crmcli.core.people.companies import get
-    from crmcli.core.people.contacts import reindex
 
     if keep_id == other_id:
         raise Invalid("cannot merge a company with itself")
@@ -171,10 +170,9 @@ def merge_companies(store: Store, keep_id: int, other_id: int) -> dict[str, int]
             for (row_id,) in store.tuples(
                 f"SELECT id FROM {table} WHERE company_id = ?", (other_id,)
             ):
+                # No reindex: a company's words are not search-index rows (`people.index`).
                 tx.update(table, int(row_id), {"company_id": keep_id})
                 moved[table] += 1
-                if table == "contact":
-                    reindex(tx, int(row_id))
         fill = {c: other[c] for c in ("domain", "industry", "notes") if not keep[c] and other[c]}
         if fill:
             tx.update("company", keep_id, fill)

@@ -24,7 +24,7 @@ class Erasure:
 
 def everything_about(store: Store, contact_id: int) -> dict[str, Any]:
     """All stored data about one person, for an access request."""
-    from crmcli.core.people.contacts import get, public_view
+    from crmcli.core.people.directory import get, public_view
 
     person = public_view(get(store, contact_id))
     return {
@@ -55,7 +55,8 @@ def everything_about(store: Store, contact_id: int) -> dict[str, Any]:
 
 def forget(store: Store, contact_id: int) -> Erasure:
     """Erase a person and everything about them, past undoing."""
-    from crmcli.core.people.contacts import CHILD_TABLES, get
+    from crmcli.core.people.contacts import CHILD_TABLES
+    from crmcli.core.people.directory import get
 
     name = str(get(store, contact_id)["display_name"])
     result = Erasure(name)

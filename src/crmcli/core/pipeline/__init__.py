@@ -1,1 +1,1 @@
-"""Deals and stages, the board, the forecast and reports; imports values, db, people, activity."""
+"""Deals and their stages: moves, attention rules, board, forecast; imports values, db, activity."""

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from crmcli.core.db.store import Store
-from crmcli.core.pipeline.deals import DEAL_SELECT, annotate
+from crmcli.core.pipeline.attention import DEAL_SELECT, annotate
 
 PROBABILITY = "coalesce(d.probability, s.probability)"
 

@@ -1,78 +1,23 @@
-"""Deals: the attention rules the daily view needs (stale, no next step).
+"""Deals: adding, editing, moving, winning, losing and reopening them; reading one or a list.
 
-A deal is stale when it has stayed in its stage longer than the stage's target
-days; every open deal should have a next step. The full pipeline commands
-build on these same rules.
+The row every list shows and the attention rules (stale, no next step) are in
+`pipeline.attention`; a deal's change of stage, with its history row, in
+`pipeline.moves`, which removing a stage uses too.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from crmcli.core import clock
 from crmcli.core.db.store import Store, Tx
 from crmcli.core.errors import Invalid, NotFound, Refused
-
-DEAL_SELECT = (
-    "SELECT d.id, d.title, d.contact_id, c.display_name AS contact, d.company_id, "
-    "co.name AS company, d.amount_minor, d.currency, d.stage_id, s.name AS stage, "
-    "s.target_days, s.probability AS stage_probability, d.probability, d.expected_close, "
-    "d.next_step, d.status, d.stage_entered_at, d.version "
-    "FROM deal d JOIN stage s ON s.id = d.stage_id "
-    "LEFT JOIN contact c ON c.id = d.contact_id LEFT JOIN company co ON co.id = d.company_id"
-)
-
-
-def _stale_condition(store: Store, now: datetime) -> tuple[str, list[Any]]:
-    """SQL that is true for a deal past its stage's target days (one clause per stage)."""
-    clauses: list[str] = []
-    params: list[Any] = []
-    for stage_id, target in store.tuples(
-        "SELECT id, target_days FROM stage WHERE kind = 'open' AND target_days IS NOT NULL"
-    ):
-        clauses.append("(d.stage_id = ? AND d.stage_entered_at < ?)")
-        params += [stage_id, clock.stamp(now - timedelta(days=int(target)))]
-    return ("(" + " OR ".join(clauses) + ")" if clauses else "(1 = 0)"), params
-
-
-def annotate(row: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """Add days in stage and the stale / no-next-step flags to a deal row."""
-    entered = clock.parse_stamp(row["stage_entered_at"])
-    days = max(0, (now - entered).days)
-    row["days_in_stage"] = days
-    row["stale"] = (
-        row["status"] == "open"
-        and row["target_days"] is not None
-        and now - entered > timedelta(days=int(row["target_days"]))
-    )
-    row["no_next_step"] = row["status"] == "open" and not (row["next_step"] or "").strip()
-    return row
-
-
-def needing_attention(
-    store: Store, now: datetime, *, limit: int | None = None, owner: str | None = None
-) -> tuple[list[dict[str, Any]], int]:
-    """Open deals that are stale or have no next step, most overdue first; and their count."""
-    from crmcli.core.db import owners
-
-    stale_sql, params = _stale_condition(store, now)
-    mine, mine_params = owners.where(store, owner, "d")
-    where = (
-        f"d.status = 'open' AND s.kind = 'open' AND ({stale_sql} OR d.next_step IS NULL "
-        f"OR d.next_step = ''){mine}"
-    )
-    params += mine_params
-    total = int(
-        store.value(
-            f"SELECT count(*) FROM deal d JOIN stage s ON s.id = d.stage_id WHERE {where}", params
-        )
-    )
-    sql = f"{DEAL_SELECT} WHERE {where} ORDER BY d.stage_entered_at, d.id"
-    if limit:
-        sql += f" LIMIT {int(limit)}"
-    return [annotate(r, now) for r in store.rows(sql, params)], total
+from crmcli.core.pipeline.attention import DEAL_SELECT, annotate, stale_condition
+from crmcli.core.pipeline.moves import record, relocate
+from crmcli.core.pipeline.stages import check_probability, first_of_kind
+from crmcli.core.pipeline.stages import resolve as resolve_stage
 
 
 def resolve_deal(store: Store, ref: str) -> int:
@@ -144,7 +89,6 @@ def _amount(fields: DealFields, default_currency: str) -> dict[str, Any]:
 
 
 def _scalars(fields: DealFields) -> dict[str, Any]:
-    from crmcli.core.pipeline.stages import check_probability
     from crmcli.core.values.text import collapse
 
     values: dict[str, Any] = {}
@@ -172,9 +116,6 @@ def _scalars(fields: DealFields) -> dict[str, Any]:
 
 def add(store: Store, fields: DealFields) -> dict[str, Any]:
     """Create an open deal in a stage (the first open stage by default), with its history row."""
-    from crmcli.core.pipeline.stages import first_of_kind
-    from crmcli.core.pipeline.stages import resolve as resolve_stage
-
     if fields.title is None:
         raise Invalid("deal title must not be empty")
     if fields.contact_id is None and fields.company_id is None:
@@ -201,22 +142,8 @@ def add(store: Store, fields: DealFields) -> dict[str, Any]:
             },
             contact_id=fields.contact_id,
         )
-        _history(tx, deal_id, None, stage["id"], fields.contact_id)
+        record(tx, deal_id, None, stage["id"], fields.contact_id)
     return get(store, deal_id)
-
-
-def _history(tx: Tx, deal_id: int, from_id: int | None, to_id: int, contact_id: int | None) -> None:
-    tx.insert(
-        "deal_stage_change",
-        {
-            "deal_id": deal_id,
-            "from_stage_id": from_id,
-            "to_stage_id": to_id,
-            "at": tx.stamp,
-            "owner": tx.owner,
-        },
-        contact_id=contact_id,
-    )
 
 
 def edit(
@@ -248,21 +175,6 @@ def edit(
     return get(store, deal_id), notes
 
 
-def relocate(tx: Tx, deal_id: int, stage: dict[str, Any]) -> None:
-    """Put a deal in a stage (history row, time in stage restarts); closes it for won/lost."""
-    deal = tx.get("deal", deal_id)
-    assert deal is not None
-    values: dict[str, Any] = {"stage_id": stage["id"], "stage_entered_at": tx.stamp}
-    if stage["kind"] == "open":
-        values.update(status="open", closed_at=None)
-    else:
-        values.update(status=stage["kind"], closed_at=tx.stamp)
-    if stage["kind"] != "lost":
-        values["lost_reason"] = None
-    tx.update("deal", deal_id, values, contact_id=deal["contact_id"])
-    _history(tx, deal_id, deal["stage_id"], stage["id"], deal["contact_id"])
-
-
 def move(
     store: Store,
     deal_id: int,
@@ -272,8 +184,6 @@ def move(
     expect_version: int | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     """Move an open deal to a stage; a won or lost stage closes it. Returns (deal, notes)."""
-    from crmcli.core.pipeline.stages import resolve as resolve_stage
-
     deal = get(store, deal_id)
     stage = resolve_stage(store, stage_ref)
     if deal["status"] != "open":
@@ -330,8 +240,6 @@ def _check_version(tx: Tx, deal_id: int, expect_version: int | None) -> None:
 def won(
     store: Store, deal_id: int, *, contract_end: date | None = None
 ) -> tuple[dict[str, Any], list[str]]:
-    from crmcli.core.pipeline.stages import first_of_kind
-
     if contract_end is not None:
         deal = get(store, deal_id)
         if deal["status"] != "open":
@@ -347,16 +255,11 @@ def won(
 
 
 def lost(store: Store, deal_id: int, reason: str) -> tuple[dict[str, Any], list[str]]:
-    from crmcli.core.pipeline.stages import first_of_kind
-
     return move(store, deal_id, str(first_of_kind(store, "lost")["id"]), reason=reason)
 
 
 def reopen(store: Store, deal_id: int, stage_ref: str | None = None) -> dict[str, Any]:
     """Reopen a won or lost deal, into the open stage it left (or the one given)."""
-    from crmcli.core.pipeline.stages import first_of_kind
-    from crmcli.core.pipeline.stages import resolve as resolve_stage
-
     deal = get(store, deal_id)
     if deal["status"] == "open":
         raise Refused(f"deal #{deal_id} is already open")
@@ -413,9 +316,6 @@ def _renewal(tx: Tx, deal_id: int) -> list[str]:
     ]
 
 
-# -- reading deals ------------------------------------------------------------------------
-
-
 def assign(store: Store, deal_id: int, user: str) -> dict[str, Any]:
     """Hand a deal to another rep: they own it from now on (undoable, like any edit)."""
     from crmcli.core.config import validate
@@ -425,6 +325,9 @@ def assign(store: Store, deal_id: int, user: str) -> dict[str, Any]:
     with store.write(f"deal assign {deal_id}") as tx:
         tx.update("deal", deal_id, {"owner": owner}, contact_id=deal["contact_id"])
     return get(store, deal_id)
+
+
+# -- reading deals ------------------------------------------------------------------------
 
 
 def get(store: Store, deal_id: int) -> dict[str, Any]:
@@ -490,7 +393,7 @@ def list_deals(
         where.append("d.stage_id = ?")
         params.append(stage_id)
     if stale:
-        sql, extra = _stale_condition(store, now)
+        sql, extra = stale_condition(store, now)
         where.append(f"d.status = 'open' AND {sql}")
         params += extra
     if closing_before is not None:
@@ -501,15 +404,3 @@ def list_deals(
     if limit:
         sql += f" LIMIT {int(limit)}"
     return [annotate(r, now) for r in store.rows(sql, params)]
-
-
-def count_stale(store: Store, now: datetime) -> int:
-    """Open deals past their stage's target days."""
-    sql, params = _stale_condition(store, now)
-    return int(
-        store.value(
-            f"SELECT count(*) FROM deal d JOIN stage s ON s.id = d.stage_id "
-            f"WHERE d.status = 'open' AND {sql}",
-            params,
-        )
-    )

@@ -11,6 +11,7 @@ from typing import Any
 
 from crmcli.core.db.store import Store, Tx
 from crmcli.core.errors import Invalid, NotFound, Refused
+from crmcli.core.pipeline.moves import relocate
 from crmcli.core.values.text import collapse, fold
 
 KINDS = ("open", "won", "lost")
@@ -201,8 +202,6 @@ def remove(store: Store, ref: str, *, to: str | None = None) -> tuple[dict[str, 
         raise Refused(f"{stage['name']} is the only {stage['kind']} stage; the pipeline needs one")
     with store.write(f"stage rm {stage['name']}") as tx:
         if target is not None:
-            from crmcli.core.pipeline.deals import relocate
-
             for deal_id in deals:
                 relocate(tx, deal_id, target)
         tx.delete("stage", stage["id"])

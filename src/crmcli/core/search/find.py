@@ -46,9 +46,11 @@ NARROW = 2000  # below this many candidates, later words are checked on those on
 # Where a query word can match, besides `search_term`: a contact's whole addresses (by
 # the email_norm index), its tags (by the tag_key index: a one-word tag is not a term)
 # and the words of its company's name. Indexing those as terms too cost an import
-# four rows a contact; see `contacts.search_terms`.
+# four rows a contact; see `people.index.search_terms`. A database indexed before company
+# words left the index may still hold such rows: they are skipped, so a renamed
+# company's old name finds nobody, as it did when renaming rewrote them.
 _TERM_SOURCES = (
-    ("SELECT term, contact_id, field FROM search_term WHERE {cond}", "term"),
+    ("SELECT term, contact_id, field FROM search_term WHERE {cond} AND field <> 'company'", "term"),
     ("SELECT email_norm, contact_id, 'email' FROM contact_email WHERE {cond}", "email_norm"),
     ("SELECT tag_key, contact_id, 'tag' FROM contact_tag WHERE {cond}", "tag_key"),
 )
@@ -272,7 +274,7 @@ def describe(store: Store, hits: list[Hit]) -> list[dict[str, Any]]:
         return []
     ids = [h.contact_id for h in hits]
     marks = ", ".join("?" for _ in ids)
-    from crmcli.core.people.contacts import LIST_SQL
+    from crmcli.core.people.directory import LIST_SQL
 
     rows = {r["id"]: r for r in store.rows(f"{LIST_SQL} WHERE c.id IN ({marks})", ids)}
     out = []

@@ -28,7 +28,7 @@ def _label(row: dict[str, Any]) -> str:
 
 
 def _describe(store: Store, ids: list[int]) -> list[str]:
-    from crmcli.core.people.contacts import LIST_SQL
+    from crmcli.core.people.directory import LIST_SQL
 
     if not ids:
         return []

@@ -8,7 +8,8 @@ from textual.app import ComposeResult
 from textual.widgets import Input, Select
 
 from crmcli.core.people import contacts
-from crmcli.core.people.contacts import ContactFields, ContactStatus
+from crmcli.core.people.contacts import ContactFields
+from crmcli.core.people.fields import ContactStatus
 from crmcli.tui.modals.form import FormModal
 
 

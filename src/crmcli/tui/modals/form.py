@@ -20,7 +20,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
 
 from crmcli.core.errors import CrmError
-from crmcli.tui.screens.base import session_of
+from crmcli.tui.context import session_of
 from crmcli.tui.session import Session, error_message
 
 T = TypeVar("T")

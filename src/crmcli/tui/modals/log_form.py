@@ -9,8 +9,9 @@ from textual.widgets import Input, Select
 
 from crmcli.core.activity import interactions
 from crmcli.core.activity.interactions import Direction, Kind
+from crmcli.core.clock import local_time
 from crmcli.core.values.durations import format_duration, parse_duration
-from crmcli.tui.format import due, local_time
+from crmcli.tui.format import due
 from crmcli.tui.modals.form import FieldError, FormModal
 from crmcli.tui.widgets.when_input import WhenInput
 

@@ -2,32 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any
 
 from textual.screen import Screen
 
+from crmcli.tui.context import app_of, session_of
 from crmcli.tui.messages import DataChanged
 
 if TYPE_CHECKING:
-    from textual.dom import DOMNode
-
     from crmcli.tui.session import Session
-
-
-class _HasSession(Protocol):
-    session: Session
-    generation: int
-
-    def changed(self) -> None: ...
-
-
-def app_of(node: DOMNode) -> _HasSession:
-    """The running crm application, seen through what screens need of it."""
-    return cast(_HasSession, node.app)
-
-
-def session_of(node: DOMNode) -> Session:
-    return app_of(node).session
 
 
 class DataScreen(Screen[Any]):

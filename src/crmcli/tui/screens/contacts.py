@@ -15,12 +15,14 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from crmcli.core.activity import timeline
+from crmcli.core.clock import local_time
 from crmcli.core.errors import CrmError
-from crmcli.core.people import contacts
+from crmcli.core.people import directory
 from crmcli.core.search import find as search
-from crmcli.tui.format import fit, local_time, money
+from crmcli.tui.context import app_of
+from crmcli.tui.format import fit, money
 from crmcli.tui.messages import ContactsListed
-from crmcli.tui.screens.base import DataScreen, app_of
+from crmcli.tui.screens.base import DataScreen
 from crmcli.tui.widgets.nav import NavBar
 
 LIMIT = 30  # results listed (`crm find` shows 20): a screenful, and quick to repaint
@@ -118,7 +120,7 @@ class ContactsScreen(DataScreen):
                 if only is not None:
                     return search.describe(session.store, [search.Hit(only, 1.0)]), ""
                 if not text.strip():
-                    return contacts.list_contacts(session.store, limit=LIMIT), ""
+                    return directory.list_contacts(session.store, limit=LIMIT), ""
                 hits = search.find(session.store, text, limit=LIMIT)
                 rows = search.describe(session.store, hits)
             except CrmError as exc:
@@ -188,7 +190,7 @@ class ContactsScreen(DataScreen):
         session = self.session
         try:
             with session.lock:
-                person = contacts.get(session.store, contact_id)
+                person = directory.get(session.store, contact_id)
                 history = timeline.timeline(session.store, contact_id, limit=30)
             owned = session.deals_of(contact_id, app_of(self).generation)
         except Exception as exc:
@@ -235,7 +237,7 @@ class ContactsScreen(DataScreen):
 
         try:
             with self.session.lock:
-                person = contacts.get(self.session.store, contact_id)
+                person = directory.get(self.session.store, contact_id)
         except Exception as exc:
             self.report(exc)
             return

@@ -10,9 +10,10 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.markup import escape
 from textual.widgets import Footer, Static
 
+from crmcli.core.clock import local_time
 from crmcli.core.errors import Conflict, NotFound
 from crmcli.core.pipeline import deals, stages
-from crmcli.tui.format import local_time, money
+from crmcli.tui.format import money
 from crmcli.tui.screens.base import DataScreen
 from crmcli.tui.widgets.nav import NavBar
 

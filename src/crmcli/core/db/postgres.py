@@ -1,0 +1,203 @@
+"""PostgreSQL, the shared engine of team mode: connecting to a server, and its dialect.
+
+psycopg is the optional `team` extra: it is imported only when a connection is
+made, so this module (and the dialect's SQL) loads without it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Any
+
+from crmcli.core.db.dialect import insert_marks
+from crmcli.core.errors import StoreUnavailable
+
+SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
+
+
+def connect(url: str, *, where: str, busy_timeout: int) -> Any:
+    """An autocommit psycopg connection to `url`; `where` is the URL fit to print.
+
+    `postgresql://`, `postgres://` and SQLAlchemy's `postgresql+psycopg://` are taken.
+    A lock is waited for up to `busy_timeout` seconds (the server's lock_timeout).
+    """
+    scheme, _, rest = url.partition("://")
+    if scheme not in SCHEMES:
+        raise StoreUnavailable(
+            f"cannot open {where}: only PostgreSQL URLs are supported "
+            "(postgresql://user@host/database)"
+        )
+    try:
+        import psycopg
+    except ImportError as exc:  # the `team` extra is not installed
+        raise StoreUnavailable(
+            "team mode needs the PostgreSQL driver: pip install 'crmcli[team]'"
+        ) from exc
+    try:
+        return psycopg.connect(
+            f"postgresql://{rest}",
+            autocommit=True,  # transactions are explicit, as on SQLite
+            connect_timeout=10,
+            options=f"-c lock_timeout={busy_timeout}s",
+        )
+    except psycopg.Error as exc:
+        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        raise StoreUnavailable(f"cannot connect to {where}: {reason}") from exc
+
+
+# Any constant will do: every crm writer on a database takes this one advisory lock, so
+# writes are serialised as on SQLite and each command sees a stable database.
+_WRITE_LOCK = 0x43524D31
+
+
+@lru_cache(maxsize=1024)
+def _pg_sql(text: str) -> str:
+    """`?` placeholders (outside quoted text) to psycopg's `%s`; every literal `%` doubled."""
+    out: list[str] = []
+    quote: str | None = None
+    for char in text:
+        if quote:
+            if char == quote:
+                quote = None
+        elif char in ("'", '"'):
+            quote = char
+        elif char == "?":
+            out.append("%s")
+            continue
+        out.append("%%" if char == "%" else char)  # psycopg reads % even inside quotes
+    return "".join(out)
+
+
+class PostgresDialect:
+    """A shared PostgreSQL database: the same SQL, psycopg's placeholders."""
+
+    name = "postgresql"
+
+    def sql(self, text: str) -> str:
+        return _pg_sql(text)
+
+    def begin_write(self, conn: Any) -> None:
+        conn.execute("BEGIN")
+        try:  # waits up to lock_timeout (busy_timeout), set when connecting
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_WRITE_LOCK,))
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def is_busy(self, exc: BaseException) -> bool:
+        return type(exc).__name__ in ("LockNotAvailable", "QueryCanceled")
+
+    def schema_version(self, conn: Any) -> int:
+        if conn.execute("SELECT to_regclass('crm_meta')").fetchone()[0] is None:
+            return 0
+        row = conn.execute("SELECT value FROM crm_meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0]) if row else 0
+
+    def set_schema_version(self, conn: Any, version: int) -> None:
+        conn.execute(
+            "INSERT INTO crm_meta (key, value) VALUES ('schema_version', %s) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (str(int(version)),),
+        )
+
+    def data_version(self, conn: Any) -> int:
+        # Every change is logged (bulk ones as one row a batch): the newest entry moves
+        # with each commit, this connection's own included (a harmless extra refresh).
+        return int(conn.execute("SELECT coalesce(max(id), 0) FROM change_log").fetchone()[0])
+
+    @contextmanager
+    def bulk_mode(self, conn: Any) -> Iterator[None]:
+        yield  # the server checks foreign keys per statement, cheaply enough
+
+    @contextmanager
+    def bulk_indexing(self, conn: Any) -> Iterator[None]:
+        yield  # no full-text triggers here
+
+    def next_ids(self, conn: Any, table: str, count: int) -> list[int]:
+        # The table's own sequence hands them out: nobody else can take them.
+        rows = conn.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            (table, count),
+        ).fetchall()
+        return [int(r[0]) for r in rows]
+
+    def insert_many(
+        self,
+        conn: Any,
+        table: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        offset: int = 0,
+    ) -> None:
+        names = ", ".join(columns)
+        marks = insert_marks("%s", len(columns), offset)
+        with conn.cursor() as cur:
+            cur.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+        if "id" in columns:  # explicit ids: move the sequence past them
+            conn.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"greatest((SELECT max(id) FROM {table}), 1))"
+            )
+
+    def days_between(self, later: str, earlier: str) -> str:
+        # double precision, as SQLite's julianday: the score's halves round alike
+        return (
+            f"CAST(extract(epoch FROM (CAST({later} AS timestamptz) - "
+            f"CAST({earlier} AS timestamptz))) / 86400.0 AS double precision)"
+        )
+
+    def round_half_up(self, expr: str) -> str:
+        return f"CAST(floor(({expr}) + 0.5) AS INTEGER)"
+
+    def materialized(self) -> str:
+        return "MATERIALIZED "
+
+    def stream_cursor(self, conn: Any) -> Any:
+        # A named (server-side) cursor, WITH HOLD so it also works outside a transaction
+        # (the connection is in autocommit): the client holds one batch at a time.
+        import uuid
+
+        return conn.cursor(name=f"crm_stream_{uuid.uuid4().hex[:12]}", withhold=True)
+
+    def fulltext(self, words: list[str], limit: int) -> tuple[str, list[Any]]:
+        # PostgreSQL's own text search, prefix-matching each (already folded) word. The
+        # documents are folded alike in SQL (lower case, common accents, and @ . _ - /
+        # as spaces, so "acme" finds bob@acme.com); the 'simple' configuration does no
+        # stemming, as FTS5 does none. The whole text comes back as the snippet, for
+        # fulltext.highlight to cut and mark by the same folding.
+        terms = [re.sub(r"[^\w]", "", w) for w in words]
+        query = " & ".join(f"{t}:*" for t in terms if t) or "''"
+        sources = (
+            ("interaction", "interaction", "b.contact_id", "b.occurred_at", "b.kind",
+             "coalesce(b.summary, '') || ' ' || coalesce(b.body, '')"),
+            ("followup", "followup", "b.contact_id", "b.due_at", "'follow-up'",
+             "coalesce(b.note, '')"),
+            ("contact", "contact", "b.id", "b.updated_at", "'contact note'",
+             "coalesce(b.notes, '')"),
+        )  # fmt: skip
+        parts: list[str] = []
+        params: list[Any] = []
+        for label, table, contact, at, what, text in sources:
+            doc = f"to_tsvector('simple', translate(lower({text}), '{_ACCENTED}', '{_PLAIN}'))"
+            parts.append(
+                f"SELECT '{label}' AS source, b.id AS id, {contact} AS contact_id, "
+                f"c.display_name AS contact, {at} AS at, {what} AS what, "
+                f"{text} AS snippet, -ts_rank({doc}, q) AS rank "
+                f"FROM {table} b CROSS JOIN to_tsquery('simple', ?) q "
+                f"JOIN contact c ON c.id = {contact} WHERE {doc} @@ q"
+            )
+            params.append(query)
+        sql = (
+            "SELECT * FROM (" + " UNION ALL ".join(parts) + ") hits ORDER BY rank, at DESC LIMIT ?"
+        )
+        return sql, [*params, limit]
+
+
+# Folding for PostgreSQL text search, done with translate() (no extension needed):
+# accented Latin letters to their base letter, and separators inside emails and
+# identifiers to spaces. Same length, character for character.
+_ACCENTED = "àáâãäåāăąçćčďèéêëēėęěìíîïīįłñńňòóôõöøōőŕřśšşťùúûüūůűųýÿźžż@._-/"
+_PLAIN = "aaaaaaaaacccdeeeeeeeeiiiiiilnnnoooooooorrssstuuuuuuuuyyzzz     "  # fold() of each

@@ -1,0 +1,306 @@
+"""SQLite, the local engine: what a crm file is, opening a connection to one, its dialect.
+
+Everything that knows it is talking to SQLite lives here: the file's header and
+application id (a crm file is recognised without being opened), the connection
+set-up (foreign keys, busy timeout, explicit transactions, file mode 0600 on
+creation) and the SQL that differs from PostgreSQL's.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from itertools import chain, repeat
+from operator import is_, itemgetter
+from pathlib import Path
+from typing import Any
+
+from crmcli.core.db.dialect import insert_marks
+from crmcli.core.errors import StoreUnavailable
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+# 'CRM1' in the header's application id: marks the file as a crm database, for free.
+APPLICATION_ID = 0x43524D31
+
+# Python's sqlite3 binds None and bool through its adapter protocol: finding no adapter,
+# it raises and clears an AttributeError for each such value, and a contact row holds a
+# dozen. Registering the obvious adapters (None stays NULL, a bool is its int, exactly
+# what sqlite3 binds anyway) halves the cost of a bulk insert's binding.
+_null: Any = {}.get  # a C callable: None -> None
+sqlite3.register_adapter(type(None), _null)
+sqlite3.register_adapter(bool, int)
+
+
+# -- the file and the connection -----------------------------------------------------------
+
+
+def create_file(path: Path, explicit: bool) -> None:
+    """Create an empty database file, mode 0600; a missing default folder is made (0700),
+    a missing folder the user named is an error."""
+    parent = path.parent
+    if not parent.exists():
+        if explicit:
+            raise StoreUnavailable(f"cannot create database {path}: folder {parent} does not exist")
+        try:
+            parent.mkdir(parents=True, mode=0o700)
+        except OSError as exc:
+            raise StoreUnavailable(f"cannot create folder {parent}: {exc.strerror}") from exc
+    try:
+        # O_EXCL: of two processes creating it at once, one creates, both then open it.
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        os.close(fd)
+    except FileExistsError:
+        return
+    except OSError as exc:
+        raise StoreUnavailable(f"cannot create database {path}: {exc.strerror}") from exc
+
+
+def check_header(path: Path) -> None:
+    """Refuse, untouched, a file that is not an SQLite database (an empty one is fine)."""
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(16)
+    except OSError as exc:
+        raise StoreUnavailable(f"cannot read {path}: {exc.strerror}") from exc
+    if header and header != SQLITE_HEADER:
+        raise StoreUnavailable(f"{path} is not a crm database (not an SQLite file); left untouched")
+
+
+def connect(path: Path, busy_timeout: float) -> sqlite3.Connection:
+    """A connection to an existing file: foreign keys on, transactions explicit, another
+    writer waited for up to `busy_timeout` seconds."""
+    try:
+        conn = sqlite3.connect(
+            f"file:{path}?mode=rw",
+            uri=True,
+            timeout=busy_timeout,
+            isolation_level=None,  # explicit BEGIN/COMMIT only
+            check_same_thread=False,  # the TUI reads from a worker thread
+        )
+        conn.execute("PRAGMA foreign_keys = ON")
+    except sqlite3.Error as exc:
+        raise StoreUnavailable(f"cannot open database {path}: {exc}") from exc
+    return conn
+
+
+# -- the dialect ---------------------------------------------------------------------------
+
+# (fts table, source label, base table, contact id expr, time expr, what expr)
+_FTS_SOURCES = (
+    ("interaction_fts", "interaction", "interaction", "b.contact_id", "b.occurred_at", "b.kind"),
+    ("followup_fts", "followup", "followup", "b.contact_id", "b.due_at", "'follow-up'"),
+    ("contact_fts", "contact", "contact", "b.id", "b.updated_at", "'contact note'"),
+)
+_FTS_BASES = frozenset(source[2] for source in _FTS_SOURCES)  # tables with FTS triggers
+
+_ROWS_PER_INSERT = 200
+
+
+def _max_variables(conn: Any) -> int:
+    """How many `?` one statement may hold (999 before SQLite 3.32, 32766 since)."""
+    try:
+        return int(conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+    except (AttributeError, sqlite3.Error):  # a wrapped connection
+        return 999
+
+
+class SQLiteDialect:
+    """A local crm file: the SQL as written, FTS5 for full text, bulk inserts staged."""
+
+    name = "sqlite"
+
+    def __init__(self) -> None:
+        # Full-text tables `insert_many` indexes itself: table -> indexed columns.
+        self._indexed_here: dict[str, tuple[str, ...]] = {}
+        # table -> its columns whose default is NULL (see `_without_nulls`)
+        self._null_default: dict[str, frozenset[str]] = {}
+
+    def sql(self, text: str) -> str:
+        return text
+
+    def is_busy(self, exc: BaseException) -> bool:
+        text = str(exc).lower()
+        return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+
+    def begin_write(self, conn: Any) -> None:
+        # IMMEDIATE takes the write lock now, so a busy database is met here,
+        # waited on (busy timeout), and never half-way through a transaction.
+        conn.execute("BEGIN IMMEDIATE")
+
+    def schema_version(self, conn: Any) -> int:
+        return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def set_schema_version(self, conn: Any, version: int) -> None:
+        conn.execute(f"PRAGMA user_version = {int(version)}")
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+    def data_version(self, conn: Any) -> int:
+        # Moves on each commit by *another* connection, never for this one's own.
+        return int(conn.execute("PRAGMA data_version").fetchone()[0])
+
+    @contextmanager
+    def bulk_mode(self, conn: Any) -> Iterator[None]:
+        # A bigger page cache keeps the indexes' hot pages in memory while a large import
+        # inserts into them (the default 2 MB thrashes past a few thousand contacts).
+        conn.execute("PRAGMA cache_size = -32768")  # 32 MiB: the import stays under 150 MB
+        # Foreign keys are not checked row by row: every child row a bulk writer inserts
+        # belongs to a contact it inserted or looked up in the same transaction, and
+        # checking cost a parent lookup per row (a tenth of the import's SQL time).
+        # The pragma only takes effect outside a transaction, hence around it.
+        enforced = bool(conn.execute("PRAGMA foreign_keys").fetchone()[0])
+        conn.execute("PRAGMA foreign_keys = OFF")
+        try:
+            yield
+        finally:
+            if enforced:
+                conn.execute("PRAGMA foreign_keys = ON")
+
+    @contextmanager
+    def bulk_indexing(self, conn: Any) -> Iterator[None]:
+        # A trigger runs its own small program for every row it fires on: indexing a
+        # bulk insert's notes that way was a quarter of the cost of writing contacts,
+        # against a tenth for one INSERT ... SELECT from the staging table (below). So
+        # the insert triggers are dropped and re-created from their stored SQL; both
+        # are schema changes inside the caller's transaction, kept or rolled back with
+        # it. The delete and update triggers stay: every row is indexed by the time
+        # `insert_many` returns, so they always find what they expect.
+        saved = conn.execute(
+            "SELECT tbl_name, name, sql FROM sqlite_master WHERE type = 'trigger' "
+            f"AND name IN ({', '.join('?' * len(_FTS_SOURCES))})",
+            [f"{fts}_ai" for fts, *_ in _FTS_SOURCES],
+        ).fetchall()
+        for table, name, _ in saved:
+            columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table}_fts)")]
+            conn.execute(f"DROP TRIGGER {name}")
+            self._indexed_here[table] = tuple(columns)
+        try:
+            yield
+        finally:
+            self._indexed_here.clear()
+            if conn.in_transaction:  # else rolled back already, triggers and all
+                for _, _, sql in saved:
+                    conn.execute(sql)
+
+    def next_ids(self, conn: Any, table: str, count: int) -> list[int]:
+        # AUTOINCREMENT never reuses an id: start above both the highest id ever handed
+        # out (sqlite_sequence) and the highest present. Inserting explicit ids moves the
+        # sequence on by itself.
+        seq = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = ?", (table,)).fetchone()
+        top = conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
+        start = max(int(seq[0]) if seq else 0, int(top)) + 1
+        return list(range(start, start + count))
+
+    def insert_many(
+        self,
+        conn: Any,
+        table: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        offset: int = 0,
+    ) -> None:
+        columns, rows = self._without_nulls(conn, table, columns, rows)
+        names = ", ".join(columns)
+        row = f"({insert_marks('?', len(columns), offset)})"
+        per = max(1, min(_ROWS_PER_INSERT, _max_variables(conn) // len(columns)))
+        staged = table in _FTS_BASES
+        target = f"temp.stage_{table}" if staged else table
+        if table in self._indexed_here and "id" not in columns:
+            raise ValueError(f"a bulk insert into {table} needs its ids, to index them")
+        if staged:
+            # A table with full-text triggers is filled from a staging table by one
+            # INSERT ... SELECT: at each statement's end FTS5 flushes its pending terms
+            # into a new segment, and small statements made many tiny ones. The staging
+            # table outlives the call: creating and dropping it was a schema change,
+            # which made SQLite prepare every statement of the import again.
+            conn.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS stage_{table} AS SELECT * FROM {table} WHERE 0"
+            )
+        # Many rows a statement: `executemany` runs one statement a row, and each opens
+        # the table's and every index's cursors and seeks them from the root. OR FAIL: a
+        # multi-row statement that could abort halfway keeps a statement journal, a copy
+        # of every page it touches (a third of the cost of filling the search index); a
+        # failure fails the caller's whole transaction anyway, which rolls back. Every
+        # statement holds exactly `per` rows (200: more gained nothing) and the rest go
+        # one a statement, so the texts repeat and SQLite prepares each once.
+        insert = f"INSERT OR FAIL INTO {target} ({names}) VALUES"
+        whole = len(rows) - len(rows) % per
+        try:
+            if whole:
+                many = f"{insert} {', '.join([row] * per)}"
+                for start in range(0, whole, per):
+                    conn.execute(many, list(chain.from_iterable(rows[start : start + per])))
+            if whole < len(rows):
+                conn.executemany(f"{insert} {row}", rows[whole:])
+            if staged:
+                conn.execute(f"INSERT OR FAIL INTO {table} ({names}) SELECT {names} FROM {target}")
+                if indexed := self._indexed_here.get(table):
+                    text = ", ".join(indexed)
+                    conn.execute(
+                        f"INSERT INTO {table}_fts (rowid, {text}) SELECT id, {text} FROM {target} "
+                        f"WHERE {' OR '.join(f'{c} IS NOT NULL' for c in indexed)}"
+                    )
+        finally:
+            if staged:
+                conn.execute(f"DELETE FROM {target}")
+
+    def _without_nulls(
+        self, conn: Any, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> tuple[Sequence[str], Sequence[Sequence[Any]]]:
+        """The columns and rows without the columns that are None in every row and
+        default to NULL anyway (an import's middle names, suffixes, labels...).
+
+        Python's sqlite3 binds None through its adapter lookup, which builds a key
+        tuple and searches a dict for each one: a fifth of a bulk insert's binding for
+        the dozen a contact row usually holds, against a fraction of that to leave
+        them out. The first column (where an offset goes) always stays.
+        """
+        if table not in self._null_default:
+            self._null_default[table] = frozenset(
+                name
+                for _, name, _, notnull, default, pk in conn.execute(f"PRAGMA table_info({table})")
+                if not notnull and default is None and not pk
+            )
+        nullable = self._null_default[table]
+        empty = {
+            i
+            for i, name in enumerate(columns)
+            if i and name in nullable and all(map(is_, map(itemgetter(i), rows), repeat(None)))
+        }
+        if not empty or len(empty) >= len(columns) - 1:
+            return columns, rows
+        keep = [i for i in range(len(columns)) if i not in empty]
+        pick = itemgetter(*keep)
+        return [columns[i] for i in keep], [pick(r) for r in rows]
+
+    def days_between(self, later: str, earlier: str) -> str:
+        return f"(julianday({later}) - julianday({earlier}))"
+
+    def round_half_up(self, expr: str) -> str:
+        return f"CAST(({expr}) + 0.5 AS INTEGER)"
+
+    def materialized(self) -> str:
+        return "MATERIALIZED " if sqlite3.sqlite_version_info >= (3, 35) else ""
+
+    def stream_cursor(self, conn: Any) -> Any:
+        return conn.cursor()  # SQLite steps through the result as it is fetched
+
+    def fulltext(self, words: list[str], limit: int) -> tuple[str, list[Any]]:
+        # Each word is quoted (no FTS5 syntax from user text) and prefix-matched;
+        # each source is ranked and cut in its own subquery before the joins.
+        match = " ".join('"' + w.replace('"', '""') + '"*' for w in words)
+        parts: list[str] = []
+        params: list[Any] = []
+        for fts, label, table, contact, at, what in _FTS_SOURCES:
+            parts.append(
+                f"SELECT '{label}' AS source, b.id AS id, {contact} AS contact_id, "
+                f"c.display_name AS contact, {at} AS at, {what} AS what, m.snippet AS snippet, "
+                f"m.rank AS rank FROM (SELECT rowid, "
+                f"snippet({fts}, -1, '[', ']', '…', 12) AS snippet, rank FROM {fts} "
+                f"WHERE {fts} MATCH ? ORDER BY rank LIMIT ?) m "
+                f"JOIN {table} b ON b.id = m.rowid JOIN contact c ON c.id = {contact}"
+            )
+            params += [match, limit]
+        sql = " UNION ALL ".join(parts) + " ORDER BY rank, at DESC LIMIT ?"
+        return sql, [*params, limit]

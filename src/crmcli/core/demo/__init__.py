@@ -1,0 +1,1 @@
+"""Realistic generated data and the demo database file; imports the domain packages."""

@@ -1,0 +1,64 @@
+"""The demo database as a file: telling it from a real one, making way for a new one, the tour.
+
+`crm demo` may replace its own file but never a real database, whatever path it
+is given: `crmcli.core.demo.data.generate` marks what it fills (a `demo` key in
+`crm_meta`), and only a file bearing that mark is ever deleted.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from crmcli.core.errors import Refused
+from crmcli.core.values.text import fold
+
+if TYPE_CHECKING:
+    from crmcli.core.db.store import Store
+
+
+def is_demo_database(path: Path) -> bool:
+    """Does this file hold a database `crm demo` filled? Read-only; False for anything else.
+
+    Plain sqlite3 rather than the store: the file may be anything at all, and
+    opening it as a store would check (and could upgrade) its schema.
+    """
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return conn.execute("SELECT 1 FROM crm_meta WHERE key = 'demo'").fetchone() is not None
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+
+
+def make_way(target: Path) -> None:
+    """Clear `target` for a new demo database: an old demo file goes, with its WAL files.
+
+    Any other existing file is refused (Refused); a missing folder is created, private.
+    """
+    if target.exists():
+        if not is_demo_database(target):
+            raise Refused(f"{target} exists and is not a demo database; not overwriting it")
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+    elif not target.parent.exists():
+        target.parent.mkdir(parents=True, mode=0o700)
+
+
+def tour_subject(store: Store) -> dict[str, Any] | None:
+    """The person the tour looks up: someone at a company, recently in touch, with a last name.
+
+    Preferably one whose name has accents, typed without them in the tour: the
+    lookup reps need. Keys: id, display_name, first_name, last_name.
+    """
+    people = store.rows(
+        "SELECT c.id, c.display_name, c.first_name, c.last_name FROM contact c "
+        "WHERE c.company_id IS NOT NULL AND c.last_name IS NOT NULL "
+        "ORDER BY c.last_touch_at DESC LIMIT 200"
+    )
+    accented = [p for p in people if fold(p["display_name"]) != p["display_name"].lower()]
+    return (accented or people)[0] if people else None

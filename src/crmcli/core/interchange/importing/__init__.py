@@ -1,0 +1,1 @@
+"""Importing records: prepare (in workers), match and write in one transaction."""

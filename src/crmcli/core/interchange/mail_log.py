@@ -1,0 +1,117 @@
+"""Logging a piped email: whose it is, which way it went, and whether it is already logged.
+
+A message handed over by a mail client (`crm log email -`, and later the TUI or
+an assistant) names its contact by its addresses: the first sender a contact
+has makes it inbound, else the first recipient makes it outbound. Its
+Message-ID is its identity, so the same message piped twice is logged once.
+
+Two steps, so that a front end resolves what the rep typed in between: `place`
+finds the contact (or checks the one named) and any earlier log of the message;
+`log` records it. A message dated in the future is logged at "now".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from crmcli.core import clock
+from crmcli.core.activity import interactions
+from crmcli.core.activity.interactions import Direction, Kind
+from crmcli.core.errors import NotFound
+from crmcli.core.values.emails import normalise
+
+if TYPE_CHECKING:
+    from crmcli.core.db.store import Store
+    from crmcli.core.interchange.mailmsg import MailFacts
+    from crmcli.core.values.when import When
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a message belongs: its contact, its direction, and its earlier log if any."""
+
+    contact_id: int
+    direction: Direction
+    logged_as: int | None  # the interaction that already holds this Message-ID
+
+
+def place(store: Store, facts: MailFacts, contact_id: int | None = None) -> Placement:
+    """The contact a message belongs to (`contact_id` when the rep named one).
+
+    Raises NotFound, listing the message's addresses, when no contact has any of them.
+    """
+    if contact_id is not None:
+        direction = _direction_with(store, contact_id, facts.senders)
+    else:
+        contact_id, direction = _match(store, facts)
+    logged_as = None
+    if facts.message_id:
+        seen = store.value(
+            "SELECT id FROM interaction WHERE external_id = ? AND contact_id = ?",
+            (facts.message_id, contact_id),
+        )
+        logged_as = None if seen is None else int(seen)
+    return Placement(contact_id, direction, logged_as)
+
+
+def _direction_with(store: Store, contact_id: int, senders: list[str]) -> Direction:
+    """Inbound when the named contact sent it (one of their addresses is a sender)."""
+    own = {normalise(a) for a in senders}
+    theirs = {
+        row[0]
+        for row in store.tuples(
+            "SELECT email_norm FROM contact_email WHERE contact_id = ?", (contact_id,)
+        )
+    }
+    return Direction.inbound if own & theirs else Direction.outbound
+
+
+def _match(store: Store, facts: MailFacts) -> tuple[int, Direction]:
+    """The first sender a contact has (inbound), else the first such recipient (outbound)."""
+    for addresses, way in (
+        (facts.senders, Direction.inbound),
+        (facts.recipients, Direction.outbound),
+    ):
+        for address in addresses:
+            found = store.value(
+                "SELECT contact_id FROM contact_email WHERE email_norm = ? "
+                "ORDER BY contact_id LIMIT 1",
+                (normalise(address),),
+            )
+            if found is not None:
+                return int(found), way
+    listed = ", ".join(facts.senders + facts.recipients) or "none"
+    raise NotFound(
+        f"no contact has any of this message's addresses ({listed}); "
+        "add one with `crm contact add`, or name the contact"
+    )
+
+
+def log(
+    store: Store,
+    facts: MailFacts,
+    placement: Placement,
+    *,
+    deal_id: int | None = None,
+    next_when: When | None = None,
+    next_note: str | None = None,
+    now: datetime | None = None,
+) -> interactions.Logged:
+    """Record the message as an email interaction: Subject, body, Date, Message-ID."""
+    moment = now or clock.now()
+    at = facts.date if facts.date is not None and facts.date <= moment else None
+    return interactions.log(
+        store,
+        placement.contact_id,
+        Kind.email,
+        facts.subject,
+        at=at,
+        body=facts.body,
+        direction=placement.direction,
+        deal_id=deal_id,
+        next_when=next_when,
+        next_note=next_note,
+        external_id=facts.message_id,
+    )

@@ -1,0 +1,149 @@
+"""crm's own contacts exports (CSV and JSON) read back, so export then import loses nothing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any, BinaryIO
+
+from crmcli.core.errors import Invalid
+from crmcli.core.interchange.crm_columns import CONTACT_CSV_COLUMNS
+from crmcli.core.interchange.records import ContactRecord, Reject
+
+
+def is_own_header(header: list[str]) -> bool:
+    """True for the header of `crm export contacts --format csv`."""
+    return [h.strip().lower() for h in header] == list(CONTACT_CSV_COLUMNS)
+
+
+def _split(text: str | None) -> list[str]:
+    return [part.strip() for part in (text or "").split(";") if part.strip()]
+
+
+def _loads(text: str | None, line: int, what: str) -> Any:
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise Invalid(f"line {line}: {what} is not valid JSON ({exc.msg})") from exc
+
+
+def _from_view(view: dict[str, Any], line: int) -> ContactRecord:
+    """A record from crm's own JSON shape (`crm export contacts --format json`)."""
+
+    def text(key: str) -> str | None:
+        value = view.get(key)
+        return str(value) if value not in (None, "") else None
+
+    phones = []
+    for p in view.get("phones") or []:
+        number = p.get("number") or p.get("e164") or ""
+        if p.get("extension") and "ext" not in number:
+            number = f"{number} ext. {p['extension']}"
+        phones.append((number, p.get("label")))
+    cadence = view.get("cadence_days")
+    return ContactRecord(
+        line=line,
+        full_name=text("name"),
+        prefix=text("prefix"),
+        first=text("first_name"),
+        middle=text("middle_name"),
+        last=text("last_name"),
+        suffix=text("suffix"),
+        emails=[(e["email"], e.get("label")) for e in view.get("emails") or []],
+        phones=phones,
+        urls=[(u["url"], u.get("kind")) for u in view.get("urls") or []],
+        company=text("company"),
+        title=text("title"),
+        notes=text("notes"),
+        tags=list(view.get("tags") or []),
+        birthday=text("birthday"),
+        addresses=list(view.get("addresses") or []),
+        lead_source=text("lead_source"),
+        status=text("status"),
+        do_not_contact=bool(view.get("do_not_contact")),
+        cadence_days=int(cadence) if cadence else None,
+        external_ids={str(k): str(v) for k, v in (view.get("external_ids") or {}).items()},
+        custom={str(k): str(v) for k, v in (view.get("custom_fields") or {}).items()},
+    )
+
+
+def json_records(stream: BinaryIO) -> Iterator[ContactRecord | Reject]:
+    """Records of a JSON array or JSON Lines file of contacts in crm's export shape."""
+    data = stream.read()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise Invalid("JSON import must be UTF-8") from exc
+    stripped = text.lstrip()
+    items: list[Any]
+    if stripped.startswith("["):
+        try:
+            items = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise Invalid(f"not valid JSON: {exc.msg} at line {exc.lineno}") from exc
+    else:  # JSON Lines
+        items = []
+        for number, line in enumerate(text.splitlines(), 1):
+            if line.strip():
+                try:
+                    items.append(json.loads(line))
+                except json.JSONDecodeError as exc:
+                    raise Invalid(f"line {number}: not valid JSON ({exc.msg})") from exc
+    for index, item in enumerate(items, 1):
+        if not isinstance(item, dict):
+            yield Reject(index, "not a contact object")
+            continue
+        try:
+            yield _from_view(item, index)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            yield Reject(index, f"unreadable contact ({exc})")
+
+
+def csv_records(
+    rows: Iterator[tuple[int, list[str]]], header: list[str]
+) -> Iterator[ContactRecord | Reject]:
+    """Records of crm's own contacts CSV, from its rows as `csvfile.rows` yields them."""
+    names = [h.strip().lower() for h in header]
+    for line, cells in rows:
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) > len(names):
+            yield Reject(line, f"{len(cells)} cells but the header has {len(names)}", cells)
+            continue
+        row = dict(zip(names, [*cells, *[""] * (len(names) - len(cells))], strict=True))
+        view = {
+            **{
+                k: row.get(k)
+                for k in (
+                    "name",
+                    "prefix",
+                    "first_name",
+                    "middle_name",
+                    "last_name",
+                    "suffix",
+                    "company",
+                    "title",
+                    "notes",
+                    "birthday",
+                    "lead_source",
+                    "status",
+                )
+            },
+            "emails": [{"email": e} for e in _split(row.get("emails"))],
+            "phones": [{"number": p} for p in _split(row.get("phones"))],
+            "urls": [{"url": u} for u in _split(row.get("urls"))],
+            "tags": _split(row.get("tags")),
+            "do_not_contact": (row.get("do_not_contact") or "").strip().lower()
+            in ("yes", "true", "1"),
+            "cadence_days": row.get("cadence_days") or None,
+            "custom_fields": _loads(row.get("custom_fields"), line, "custom_fields"),
+            "external_ids": _loads(row.get("external_ids"), line, "external_ids"),
+            "addresses": _loads(row.get("addresses"), line, "addresses"),
+        }
+        record = _from_view(view, line)
+        if record.empty:
+            yield Reject(line, "no name, email, phone or profile URL", cells)
+        else:
+            yield record

@@ -1,0 +1,1 @@
+"""vCard address books: line syntax, value decoding, reading into records, writing 3.0."""

@@ -1,0 +1,231 @@
+"""Writing vCard files: contacts as vCard 3.0, X-CRM-* lines holding what vCard has no field for."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from itertools import count
+from typing import Any, TextIO
+
+from crmcli.core.clock import parse_stamp
+from crmcli.core.interchange.contentlines import folded
+from crmcli.core.interchange.vcard.values import CONTROLS, NEWLINES
+
+PRODID = "-//crmcli//crm contacts//EN"
+
+_EMAIL_TYPES = {"work": "work", "home": "home"}
+_PHONE_TYPES = {
+    "mobile": "cell",
+    "work": "work,voice",
+    "home": "home,voice",
+    "fax": "fax",
+    "main": "main",
+    "pager": "pager",
+}
+_ADR_TYPES = {"work": "work", "home": "home"}
+_TEXT_ESCAPES = re.compile(r"[\\;,\n]")
+_PARAM_NEEDS_QUOTES = re.compile(r"[:;,]|^\s|\s$|^$")
+_SOCIAL_KIND = re.compile(r"[a-z0-9-]+")
+_FULL_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_YEARLESS_DATE = re.compile(r"--\d{2}-\d{2}")
+
+
+def contact_uid(contact_id: int, uid_domain: str = "crmcli") -> str:
+    """The card's UID: the same on every export, so re-importing updates instead of duplicating."""
+    return f"crm-contact-{int(contact_id)}@{uid_domain}"
+
+
+def contact_id_from_uid(uid: str, uid_domain: str = "crmcli") -> int | None:
+    """The contact id in a UID written by `write_vcards` with the same domain, else None."""
+    match = re.fullmatch(r"crm-contact-(\d+)@(.+)", uid.strip())
+    if match is None or match.group(2) != uid_domain:
+        return None
+    return int(match.group(1))
+
+
+def write_vcards(
+    contacts: Iterable[Mapping[str, Any]], out: TextIO, *, uid_domain: str = "crmcli"
+) -> int:
+    """Write one vCard 3.0 per contact (`contacts.public_view` shape); returns the count.
+
+    3.0 because Google, Apple and Outlook all read it. Each card is written as
+    soon as its contact is read, so memory stays flat. Line endings are CRLF,
+    written here: `out` must not translate newlines (open with `newline=""`)
+    and must encode as UTF-8, since folding counts UTF-8 octets. Fields vCard
+    has no property for go into X-CRM-* lines that `parse_vcards` restores.
+    """
+    written = 0
+    for contact in contacts:
+        for line in _card_lines(contact, uid_domain):
+            out.write(folded(line))
+        written += 1
+    return written
+
+
+def _card_lines(contact: Mapping[str, Any], uid_domain: str) -> Iterator[str]:
+    """The unfolded content lines of one card."""
+    items = count(1)  # Apple-style `itemN.` groups tie a custom label to its value
+    yield "BEGIN:VCARD"
+    yield "VERSION:3.0"
+    yield f"PRODID:{PRODID}"
+    yield f"FN:{_escape(contact.get('name'))}"
+    parts = ("last_name", "first_name", "middle_name", "prefix", "suffix")
+    yield "N:" + ";".join(_escape(contact.get(key)) for key in parts)
+    for email in contact.get("emails") or ():
+        address = _value(email.get("email"))
+        if address:
+            types = ["INTERNET"]
+            label = _value(email.get("label"))
+            if label in _EMAIL_TYPES:
+                types.append(_EMAIL_TYPES[label])
+            if email.get("primary"):
+                types.append("pref")
+            yield from _labelled("EMAIL", ",".join(types), address, label, _EMAIL_TYPES, items)
+    for phone in contact.get("phones") or ():
+        yield from _phone_lines(phone, items)
+    if _value(contact.get("company")):
+        yield f"ORG:{_escape(contact.get('company'))}"
+    if _value(contact.get("title")):
+        yield f"TITLE:{_escape(contact.get('title'))}"
+    for address in contact.get("addresses") or ():
+        yield from _address_lines(address, items)
+    for url in contact.get("urls") or ():
+        text = _value(url.get("url"))
+        if text.strip():
+            text = "".join(text.split("\n"))  # a URI is not TEXT: no escapes, no newlines
+            yield f"URL:{text}"
+            kind = _value(url.get("kind")).lower()
+            if kind != "web" and _SOCIAL_KIND.fullmatch(kind):
+                yield f"X-SOCIALPROFILE;TYPE={kind}:{text}"
+    birthday = _value(contact.get("birthday"))
+    if _FULL_DATE.fullmatch(birthday) or _YEARLESS_DATE.fullmatch(birthday):
+        yield f"BDAY:{birthday}"  # `--MM-DD` is ISO 8601's date without a year
+    if _value(contact.get("notes")).strip():
+        yield f"NOTE:{_escape(contact.get('notes'))}"
+    tags = [_escape(tag) for tag in contact.get("tags") or () if _value(tag).strip()]
+    if tags:
+        yield f"CATEGORIES:{','.join(tags)}"
+    yield f"UID:{_escape(contact_uid(contact['id'], uid_domain))}"
+    revision = _revision(contact.get("updated_at"))
+    if revision:
+        yield f"REV:{revision}"
+    yield from _crm_lines(contact)
+    yield "END:VCARD"
+
+
+def _labelled(
+    name: str,
+    types: str,
+    value: str,
+    label: str,
+    standard: Mapping[str, str],
+    items: Iterator[int],
+) -> Iterator[str]:
+    """A property whose label is a TYPE when standard, else an `itemN.X-ABLabel`."""
+    type_param = f";TYPE={types}" if types else ""
+    if not label or label in standard:
+        yield f"{name}{type_param}:{value}"
+        return
+    group = f"item{next(items)}."
+    yield f"{group}{name}{type_param}:{value}"
+    yield f"{group}X-ABLabel:{_escape(label)}"
+
+
+def _phone_lines(phone: Mapping[str, Any], items: Iterator[int]) -> Iterator[str]:
+    e164 = _value(phone.get("e164"))
+    extension = _value(phone.get("extension"))
+    if e164:
+        # `;ext=` belongs to tel: URIs (4.0); in 3.0 text readers keep "ext." as typed.
+        number = f"{e164} ext. {extension}" if extension else e164
+    else:
+        number = _value(phone.get("number"))
+    if not number.strip():
+        return
+    label = _value(phone.get("label"))
+    types = _PHONE_TYPES.get(label) or _guess_phone_type(label)
+    yield from _labelled("TEL", types, _escape(number), label, _PHONE_TYPES, items)
+
+
+def _guess_phone_type(label: str) -> str:
+    """The nearest standard TYPE for a custom label, for readers that ignore X-ABLabel."""
+    words = label.lower()
+    if "fax" in words:
+        return "fax"
+    if any(word in words for word in ("mobile", "cell", "iphone", "portable", "handy")):
+        return "cell"
+    for word in ("work", "home", "main", "pager"):
+        if word in words:
+            return _PHONE_TYPES[word]
+    return "voice"
+
+
+def _address_lines(address: Any, items: Iterator[int]) -> Iterator[str]:
+    if not isinstance(address, Mapping):
+        return
+    keys = ("street", "city", "region", "postcode", "country")
+    parts = [_escape(address.get(key)) for key in keys]
+    if not any(part.strip() for part in parts):
+        return
+    label = _value(address.get("label"))
+    value = ";".join(["", "", *parts])
+    yield from _labelled("ADR", _ADR_TYPES.get(label, ""), value, label, _ADR_TYPES, items)
+
+
+def _crm_lines(contact: Mapping[str, Any]) -> Iterator[str]:
+    """X-CRM-* lines: what the CRM stores that vCard has no property for."""
+    for name, key in (
+        ("X-CRM-STATUS", "status"),
+        ("X-CRM-LEAD-SOURCE", "lead_source"),
+        ("X-CRM-CADENCE-DAYS", "cadence_days"),
+        ("X-CRM-OWNER", "owner"),
+        ("X-CRM-CREATED", "created_at"),
+    ):
+        if _value(contact.get(key)).strip():
+            yield f"{name}:{_escape(contact.get(key))}"
+    if contact.get("do_not_contact") is not None:
+        yield f"X-CRM-DO-NOT-CONTACT:{'true' if contact['do_not_contact'] else 'false'}"
+    for name, value in (contact.get("custom_fields") or {}).items():
+        if value is not None:
+            yield f"X-CRM-FIELD;NAME={_param_value(name)}:{_escape(_field_text(value))}"
+    for system, identifier in (contact.get("external_ids") or {}).items():
+        if identifier is not None and _value(identifier).strip():
+            yield f"X-CRM-ID;SYSTEM={_param_value(system)}:{_escape(identifier)}"
+
+
+def _field_text(value: Any) -> str:
+    """A custom field's value as text: strings as they are, anything else as JSON."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _revision(updated_at: Any) -> str | None:
+    if not isinstance(updated_at, str):
+        return None
+    try:
+        moment = parse_stamp(updated_at)
+    except ValueError:
+        return None
+    return f"{moment:%Y-%m-%dT%H:%M:%S}Z"
+
+
+def _value(value: Any) -> str:
+    """Text with LF line breaks and no control characters ("" for None)."""
+    if value is None:
+        return ""
+    return CONTROLS.sub("", NEWLINES.sub("\n", str(value)))
+
+
+def _escape(value: Any) -> str:
+    """A TEXT value escaped per RFC 2426 §5, so `,` `;` `\\` and newlines are data."""
+    return _TEXT_ESCAPES.sub(_escape_one, _value(value))
+
+
+def _escape_one(match: re.Match[str]) -> str:
+    char = match.group()
+    return "\\n" if char == "\n" else "\\" + char
+
+
+def _param_value(value: Any) -> str:
+    """A parameter value: quoted when it holds `:;,`, with `"` (never allowed) made `'`."""
+    text = " ".join(_value(value).split("\n")).replace('"', "'")
+    return f'"{text}"' if _PARAM_NEEDS_QUOTES.search(text) else text
