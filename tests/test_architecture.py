@@ -187,3 +187,27 @@ def test_team_mode_without_its_extra_says_how_to_install_it(tmp_path: Path) -> N
         "crm: team mode needs the PostgreSQL driver: pip install 'crmcli[team]'"
     ]
     assert "Traceback" not in run.stderr
+
+
+def test_the_core_asks_nothing_of_a_terminal() -> None:
+    """The core reports through return values and progress callbacks; front ends draw.
+
+    `db/schema_dump.py` is a developer's tool run as `python -m`, and prints its DDL.
+    """
+    found = []
+    for path in sorted(CORE.rglob("*.py")):
+        if path.name == "schema_dump.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            where = f"{path.relative_to(SRC)}:{getattr(node, 'lineno', 0)}"
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                if node.func.id in {"print", "input"}:
+                    found.append(f"{where} {node.func.id}()")
+            elif (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "sys"
+                and node.attr in {"stdout", "stderr", "stdin"}
+            ):
+                found.append(f"{where} sys.{node.attr}")
+    assert found == []

@@ -7,13 +7,14 @@ on a colour terminal the marks for stale deals and missing next steps are colour
 from __future__ import annotations
 
 import shutil
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from crmcli.commands._output import style
 from crmcli.core.values.money import format_amount
 
 if TYPE_CHECKING:
     from crmcli.core.pipeline.board import Column
+    from crmcli.core.pipeline.rows import Deal
 
 MIN_WIDTH = 24
 GAP = "  "
@@ -23,7 +24,7 @@ def _fit(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def card_lines(card: dict[str, Any], width: int) -> list[str]:
+def card_lines(card: Deal, width: int) -> list[str]:
     """Title, who, amount and days in stage, then the warning marks."""
     who = card["contact"] or card["company"] or "—"
     amount = (

@@ -13,7 +13,7 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TextIO
@@ -88,7 +88,7 @@ def _json_default(value: Any) -> Any:
 
 
 def render(
-    rows: Iterable[dict[str, Any]],
+    rows: Iterable[Mapping[str, Any]],
     fmt: OutputFormat,
     columns: Sequence[Column],
     *,
@@ -150,7 +150,7 @@ def write_csv_tuples(
     writer.writerows(rows)
 
 
-def _table(rows: list[dict[str, Any]], columns: Sequence[Column], stream: TextIO) -> int:
+def _table(rows: list[Mapping[str, Any]], columns: Sequence[Column], stream: TextIO) -> int:
     if not rows:
         return 0
     tty = stream.isatty()
@@ -184,7 +184,7 @@ def _table(rows: list[dict[str, Any]], columns: Sequence[Column], stream: TextIO
 
 
 def render_record(
-    record: dict[str, Any],
+    record: Mapping[str, Any],
     fmt: OutputFormat,
     lines: Sequence[tuple[str, Any]],
     *,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crmcli.core.clock import local_time
 
+if TYPE_CHECKING:
+    from crmcli.core.people.rows import ContactDetail
 
-def contact_lines(c: dict[str, Any]) -> list[tuple[str, Any]]:
+
+def contact_lines(c: ContactDetail) -> list[tuple[str, Any]]:
     """`label value` lines for one contact, in the order a rep reads them."""
     emails = [
         e["email"] + (" (primary)" if e["is_primary"] and len(c["emails"]) > 1 else "")

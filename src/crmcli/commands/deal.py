@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypedDict, cast
 
 import typer
 
@@ -24,6 +25,7 @@ from crmcli.core.clock import local_time
 if TYPE_CHECKING:
     from crmcli.core.db.store import Store
     from crmcli.core.pipeline.deals import DealFields
+    from crmcli.core.pipeline.rows import Deal, DealDetail
 
 app = typer.Typer(
     name="deal", no_args_is_help=True, help="Add, edit, move, win, lose and list deals."
@@ -91,15 +93,16 @@ def _fields(app_state: AppState, store: Store, **kw: Any) -> DealFields:
     )
 
 
-def _money(row: dict[str, Any], style: tuple[str, str] | None = None) -> str:
+def _money(row: Deal, style: tuple[str, str] | None = None) -> str:
     from crmcli.core.values.money import format_amount
 
-    if row.get("amount_minor") is None:
+    minor = row.get("amount_minor")
+    if minor is None:
         return ""
-    return format_amount(int(row["amount_minor"]), row["currency"] or "", style)
+    return format_amount(int(minor), row["currency"] or "", style)
 
 
-def _flags(row: dict[str, Any]) -> str:
+def _flags(row: Deal) -> str:
     marks = []
     if row.get("stale"):
         marks.append("STALE")
@@ -108,43 +111,53 @@ def _flags(row: dict[str, Any]) -> str:
     return ", ".join(marks)
 
 
-def _public(row: dict[str, Any], style: tuple[str, str] | None = None) -> dict[str, Any]:
+class PublicDeal(TypedDict):
+    """The JSON shape of a deal (`deal show/list --json`); a list row has no closing details."""
+
+    id: int
+    title: str
+    contact_id: int | None
+    contact: str | None
+    company_id: int | None
+    company: str | None
+    amount_minor: int | None
+    currency: str | None
+    stage: str
+    status: str
+    probability: int | None
+    expected_close: str | None
+    next_step: str | None
+    stage_entered_at: str
+    days_in_stage: int
+    stale: bool
+    no_next_step: bool
+    lost_reason: str | None
+    contract_end: str | None
+    lead_source: str | None
+    closed_at: str | None
+    owner: str | None
+    created_at: str | None
+    updated_at: str | None
+    version: int
+    amount: str | None  # formatted for people: "12,000.00 EUR"
+    win_probability: int  # its own override, else its stage's
+
+
+_WORKED_OUT = ("amount", "win_probability")
+_KEPT = tuple(k for k in PublicDeal.__annotations__ if k not in _WORKED_OUT)
+
+
+def _public(row: Deal, style: tuple[str, str] | None = None) -> PublicDeal:
     from crmcli.core.pipeline.deals import effective_probability
 
-    keep = (
-        "id",
-        "title",
-        "contact_id",
-        "contact",
-        "company_id",
-        "company",
-        "amount_minor",
-        "currency",
-        "stage",
-        "status",
-        "probability",
-        "expected_close",
-        "next_step",
-        "stage_entered_at",
-        "days_in_stage",
-        "stale",
-        "no_next_step",
-        "lost_reason",
-        "contract_end",
-        "lead_source",
-        "closed_at",
-        "owner",
-        "created_at",
-        "updated_at",
-        "version",
-    )
-    out = {k: row.get(k) for k in keep}
+    by_name: Mapping[str, Any] = row  # a list row lacks the closing details: None
+    out = {k: by_name.get(k) for k in _KEPT}
     out["amount"] = _money(row, style) or None
     out["win_probability"] = effective_probability(row)
-    return out
+    return cast("PublicDeal", out)
 
 
-def _report(deal: dict[str, Any], verb: str, notes: list[str], as_json: bool) -> None:
+def _report(deal: DealDetail, verb: str, notes: list[str], as_json: bool) -> None:
     for note in notes:
         message(note)
     if as_json:

@@ -8,7 +8,7 @@ that a spreadsheet would run as formulas are neutralised unless --raw.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, TextIO
@@ -77,7 +77,7 @@ def destination(path: Path | None) -> Iterator[TextIO]:
 
 
 def _tabular(
-    rows: Iterable[dict[str, Any]],
+    rows: Iterable[Mapping[str, Any]],
     fmt: OutputFormat,
     columns: tuple[str, ...],
     output: Path | None,

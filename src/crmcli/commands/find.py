@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -12,6 +12,7 @@ from crmcli.commands._state import state
 
 if TYPE_CHECKING:
     from crmcli.core.db.store import Store
+    from crmcli.core.people.rows import FoundContact
 
 COLUMNS = [
     Column("id", "ID"),
@@ -55,7 +56,7 @@ def find(
         raise typer.Exit(1)
 
 
-def _mail_client(store: Store, rows: list[dict[str, Any]], query: str, *, first_line: bool) -> None:
+def _mail_client(store: Store, rows: list[FoundContact], query: str, *, first_line: bool) -> None:
     """mutt's query format (a status line, then address, name, company), or aerc's (no
     status line: aerc reads every line as a candidate). Exit 1 when nothing matches."""
     from crmcli.core.search.find import emails_for

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -18,6 +18,9 @@ from crmcli.commands._output import (
     resolve,
 )
 from crmcli.commands._state import state
+
+if TYPE_CHECKING:
+    from crmcli.core.activity.rows import FollowUp
 
 app = typer.Typer(
     name="followup", no_args_is_help=True, help="Add, list, complete, snooze and remove follow-ups."
@@ -50,12 +53,12 @@ COLUMNS = [
 ]
 
 
-def _row(r: dict[str, Any]) -> dict[str, Any]:
+def _row(r: FollowUp) -> dict[str, Any]:
     due = r["due_date"] + (f" {r['due_time']}" if r["due_time"] else "")
     return {**r, "due": due}
 
 
-def _done_line(verb: str, row: dict[str, Any], as_json: bool) -> None:
+def _done_line(verb: str, row: FollowUp, as_json: bool) -> None:
     if as_json:
         render_record(row, OutputFormat.json, [])
     else:

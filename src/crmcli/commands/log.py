@@ -9,7 +9,7 @@ import sys
 import tempfile
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -21,6 +21,7 @@ from crmcli.core.activity.interactions import Kind
 
 if TYPE_CHECKING:
     from crmcli.core.activity.interactions import Logged
+    from crmcli.core.activity.rows import FollowUp, Interaction
 
 
 def _from_editor() -> str:
@@ -231,7 +232,7 @@ def _resolve_at(app: AppState, text: str) -> datetime:
     return happened_at(_dates.parse(app, text, "past"))
 
 
-def describe_interaction(row: dict[str, Any]) -> str:
+def describe_interaction(row: Interaction) -> str:
     from crmcli.core.clock import local_time
     from crmcli.core.values.durations import format_duration
 
@@ -251,7 +252,7 @@ def describe_interaction(row: dict[str, Any]) -> str:
     )
 
 
-def describe_followup(row: dict[str, Any]) -> str:
+def describe_followup(row: FollowUp) -> str:
     from datetime import date
 
     due = date.fromisoformat(str(row["due_date"])).strftime("%a %d %b %Y")

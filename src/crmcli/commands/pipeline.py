@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Annotated, Any, TypedDict, cast
 
 import typer
 
 from crmcli.commands._options import JsonFlag, OwnerOpt
 from crmcli.commands._output import style
 from crmcli.commands._state import state
+
+if TYPE_CHECKING:
+    from crmcli.core.pipeline.rows import Deal
 
 
 def pipeline(
@@ -52,22 +56,29 @@ def pipeline(
     print(render_board(columns), end="")
 
 
-def _card(deal: dict[str, Any]) -> dict[str, Any]:
-    keep = (
-        "id",
-        "title",
-        "contact",
-        "company",
-        "amount_minor",
-        "currency",
-        "days_in_stage",
-        "expected_close",
-        "next_step",
-        "probability",
-        "stale",
-        "no_next_step",
-    )
-    return {k: deal[k] for k in keep}
+class Card(TypedDict):
+    """A card of `crm pipeline --json`: the `Deal` keys a board shows."""
+
+    id: int
+    title: str
+    contact: str | None
+    company: str | None
+    amount_minor: int | None
+    currency: str | None
+    days_in_stage: int
+    expected_close: str | None
+    next_step: str | None
+    probability: int | None
+    stale: bool
+    no_next_step: bool
+
+
+_CARD_KEYS = tuple(Card.__annotations__)
+
+
+def _card(deal: Deal) -> Card:
+    by_name: Mapping[str, Any] = deal  # read key by key
+    return cast("Card", {k: by_name[k] for k in _CARD_KEYS})
 
 
 def forecast(

@@ -7,14 +7,25 @@ carries the same numbers, `--format csv --section NAME` one section's table.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Annotated, Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from crmcli.commands._options import FormatOpt, JsonFlag, OwnerOpt
 from crmcli.commands._output import Column, OutputFormat, render, resolve, style
 from crmcli.commands._state import state
+
+if TYPE_CHECKING:
+    from crmcli.core.overview.rows import (
+        Activity,
+        ActivityWeek,
+        Conversion,
+        Forecast,
+        Health,
+        PipelineRow,
+        Report,
+    )
 
 FORMATS = (OutputFormat.table, OutputFormat.json, OutputFormat.csv)
 MONEY_KEYS = ("amount", "weighted", "best_case", "commit", "won_amount", "avg_won_amount")
@@ -122,7 +133,7 @@ SECTION_PATHS: dict[str, tuple[str, ...]] = {
 }
 
 
-def section_rows(data: dict[str, Any], name: str) -> list[dict[str, Any]]:
+def section_rows(data: Report, name: str) -> list[Mapping[str, Any]]:
     """The table behind one section name (a single figure set is a one-row table)."""
     found: Any = data
     for key in SECTION_PATHS[name]:
@@ -143,7 +154,7 @@ def _major(minor: int, currency: str) -> str:
     return f"{sign}{whole}.{frac:0{exp}d}" if exp else f"{sign}{whole}"
 
 
-def _flatten_row(row: dict[str, Any]) -> dict[str, Any]:
+def _flatten_row(row: Mapping[str, Any]) -> dict[str, Any]:
     """Per-currency money becomes `amount_EUR` columns in major units; other maps `key_sub`."""
     out: dict[str, Any] = {}
     for key, value in row.items():
@@ -155,11 +166,11 @@ def _flatten_row(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _flatten(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _flatten(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return [_flatten_row(r) for r in rows]
 
 
-def _keys(rows: list[dict[str, Any]]) -> list[str]:
+def _keys(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     """Every column of the flattened rows, in the order first met."""
     seen: dict[str, None] = {}
     for row in _flatten(rows):
@@ -195,7 +206,7 @@ def sparkline(values: Sequence[int]) -> str:
     return "".join(SPARKS[min(7, round(7 * v / top))] for v in values)
 
 
-def _main_currency(rows: list[dict[str, Any]], key: str) -> str | None:
+def _main_currency(rows: Sequence[Mapping[str, Any]], key: str) -> str | None:
     """The currency with the largest total: the one bars are drawn in."""
     totals: dict[str, int] = {}
     for row in rows:
@@ -209,14 +220,14 @@ def _heading(text: str) -> None:
     print(style(text, "1"))
 
 
-def _table(rows: list[dict[str, Any]], columns: list[Column]) -> None:
+def _table(rows: Sequence[Mapping[str, Any]], columns: list[Column]) -> None:
     if rows:
         render(rows, OutputFormat.table, columns)
     else:
         print("  (none)")
 
 
-def _print_report(data: dict[str, Any], only: str | None) -> None:
+def _print_report(data: Report, only: str | None) -> None:
     period = data["period"]
     print(
         style(
@@ -241,7 +252,7 @@ def _print_report(data: dict[str, Any], only: str | None) -> None:
         _print_health(data["health"], only)
 
 
-def _print_pipeline(rows: list[dict[str, Any]]) -> None:
+def _print_pipeline(rows: list[PipelineRow]) -> None:
     currency = _main_currency(rows, "weighted")
     _heading(
         "Pipeline: open deals by stage" + (f" (bars: weighted {currency})" if currency else "")
@@ -271,7 +282,7 @@ def _print_pipeline(rows: list[dict[str, Any]]) -> None:
     )
 
 
-def _print_forecast(forecast: dict[str, Any]) -> None:
+def _print_forecast(forecast: Forecast) -> None:
     _heading(
         f"Forecast by expected close month (commit: win % >= {forecast['commit_probability']})"
     )
@@ -297,7 +308,7 @@ def _print_forecast(forecast: dict[str, Any]) -> None:
     )
 
 
-def _print_conversion(conversion: dict[str, Any], only: str | None) -> None:
+def _print_conversion(conversion: Conversion, only: str | None) -> None:
     summary = conversion["summary"]
     if only in (None, "funnel"):
         _heading(f"Conversion: the {summary['created']} deals created in the period")
@@ -371,7 +382,7 @@ def _print_conversion(conversion: dict[str, Any], only: str | None) -> None:
         )
 
 
-def _print_activity(activity: dict[str, Any], only: str | None) -> None:
+def _print_activity(activity: Activity, only: str | None) -> None:
     from crmcli.core.activity.interactions import Kind
 
     goals = activity["goals"]
@@ -381,9 +392,10 @@ def _print_activity(activity: dict[str, Any], only: str | None) -> None:
         _heading("Activity: your interactions per week" + (f" (goals: {aims})" if aims else ""))
         weeks = activity["weeks"]
 
-        def count(week: dict[str, Any], kind: str) -> str:
+        def count(week: ActivityWeek, kind: str) -> str:
             goal = goals.get(kind)
-            return f"{week[kind]}/{goal}" if goal and week["days"] == 7 else str(week[kind])
+            by_kind: Mapping[str, Any] = week
+            return f"{by_kind[kind]}/{goal}" if goal and week["days"] == 7 else str(by_kind[kind])
 
         _table(
             [
@@ -410,7 +422,7 @@ def _print_activity(activity: dict[str, Any], only: str | None) -> None:
         )
 
 
-def _print_health(health: dict[str, Any], only: str | None) -> None:
+def _print_health(health: Health, only: str | None) -> None:
     deal_columns = [
         Column("id", "ID"),
         Column("title", "DEAL"),

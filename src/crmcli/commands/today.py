@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -10,24 +11,31 @@ from crmcli.commands._options import JsonFlag, OwnerOpt
 from crmcli.commands._output import style
 from crmcli.commands._state import state
 
+if TYPE_CHECKING:
+    from crmcli.core.activity.rows import FollowUp
+    from crmcli.core.pipeline.rows import Deal
+
 SHOWN = 20  # per section on screen; --all and --json show everything
 
 
-def _money(row: dict[str, Any]) -> str:
-    if row.get("amount_minor") is None:
+def _money(row: Deal) -> str:
+    minor = row.get("amount_minor")
+    if minor is None:
         return ""
     from crmcli.core.values.money import format_amount
 
-    return format_amount(int(row["amount_minor"]), row["currency"] or "")
+    return format_amount(int(minor), row["currency"] or "")
 
 
-def _followup_line(row: dict[str, Any], late: bool) -> str:
+def _followup_line(row: FollowUp, late: bool) -> str:
+    """A follow-up in one line; a `late` one is an overdue row (`LateFollowUp`)."""
     from crmcli.commands._dates import short_date
 
     when = row["due_time"] or "all day"
     if late:
+        overdue: Mapping[str, Any] = row
         when = f"{short_date(row['due_date'])}{' ' + row['due_time'] if row['due_time'] else ''}"
-        when += f", {row['late']} late"
+        when += f", {overdue['late']} late"
     deal = f" [{row['deal']}]" if row["deal"] else ""
     return f"  #{row['id']:<5} {row['contact']:<24} {row['note'] or ''}{deal}  ({when})"
 
@@ -93,32 +101,34 @@ def today(
         _more(len(view.overdue.rows), view.overdue.total, "crm today --all")
     if view.due_today.total:
         print("\n" + _header("Today", len(view.due_today.rows), view.due_today.total))
-        for row in view.due_today.rows:
-            print(_followup_line(row, late=False))
+        for due in view.due_today.rows:
+            print(_followup_line(due, late=False))
         _more(len(view.due_today.rows), view.due_today.total, "crm today --all")
     if view.touch.total:
         print("\n" + _header("Due for a touch", len(view.touch.rows), view.touch.total))
-        for row in view.touch.rows:
-            last = row["last_touch_at"][:10] if row["last_touch_at"] else "never"
-            company = f" ({row['company']})" if row["company"] else ""
+        for touch in view.touch.rows:
+            last = touch["last_touch_at"][:10] if touch["last_touch_at"] else "never"
+            company = f" ({touch['company']})" if touch["company"] else ""
             print(
-                f"  #{row['id']:<5} {row['contact']}{company}: every {row['cadence_days']} "
-                f"days, last touch {last}, score {row['score']}"
+                f"  #{touch['id']:<5} {touch['contact']}{company}: every {touch['cadence_days']} "
+                f"days, last touch {last}, score {touch['score']}"
             )
         _more(len(view.touch.rows), view.touch.total, "crm today --all")
     if view.deals.total:
         print("\n" + _header("Deals needing attention", len(view.deals.rows), view.deals.total))
-        for row in view.deals.rows:
+        for deal in view.deals.rows:
             flags = []
-            if row["stale"]:
+            if deal["stale"]:
                 flags.append(
-                    f"STALE: {row['days_in_stage']} days in {row['stage']} "
-                    f"(target {row['target_days']})"
+                    f"STALE: {deal['days_in_stage']} days in {deal['stage']} "
+                    f"(target {deal['target_days']})"
                 )
-            if row["no_next_step"]:
+            if deal["no_next_step"]:
                 flags.append("NO NEXT STEP")
-            who = row["contact"] or row["company"] or ""
-            print(f"  #{row['id']:<5} {row['title']} — {who} {_money(row)}  [{'; '.join(flags)}]")
+            who = deal["contact"] or deal["company"] or ""
+            print(
+                f"  #{deal['id']:<5} {deal['title']} — {who} {_money(deal)}  [{'; '.join(flags)}]"
+            )
         _more(len(view.deals.rows), view.deals.total, "crm today --all")
 
 
@@ -146,10 +156,14 @@ def _brief(ctx: typer.Context) -> None:
     if not parts:
         return
     print("crm: " + ", ".join(parts))
-    pending = view.overdue.rows or view.due_today.rows
-    if pending:
-        urgent = pending[0]
-        when = f"{urgent['late']} late" if view.overdue.rows else (urgent["due_time"] or "today")
+    urgent: FollowUp | None = None
+    if view.overdue.rows:
+        urgent = view.overdue.rows[0]
+        when = f"{view.overdue.rows[0]['late']} late"
+    elif view.due_today.rows:
+        urgent = view.due_today.rows[0]
+        when = urgent["due_time"] or "today"
+    if urgent is not None:
         print(
             f"  next: #{urgent['id']} {urgent['contact']} — {urgent['note'] or 'follow up'} "
             f"({when})"

@@ -5,12 +5,16 @@ A time as `YYYY-MM-DD HH:MM` is `crmcli.core.clock.local_time`, shared with the 
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len, set_cell_size
 
 from crmcli.core import clock
 from crmcli.core.values.money import format_amount, format_totals
+
+if TYPE_CHECKING:
+    from crmcli.core.activity.rows import FollowUp
 
 
 def fit(text: str, width: int) -> str:
@@ -22,7 +26,7 @@ def fit(text: str, width: int) -> str:
     return set_cell_size(text, width - 1) + "…"
 
 
-def money(row: dict[str, Any]) -> str:
+def money(row: Mapping[str, Any]) -> str:
     """A deal's amount in its currency, or an empty string when it has none."""
     amount = row.get("amount_minor")
     if amount is None:
@@ -42,7 +46,7 @@ def local_day(stamp: str | None) -> str:
     return clock.local(clock.parse_stamp(stamp)).strftime("%a %d %b %Y")
 
 
-def due(row: dict[str, Any]) -> str:
+def due(row: FollowUp) -> str:
     """A follow-up's due date (and time, if it has one) as the rep set it."""
     from datetime import date
 

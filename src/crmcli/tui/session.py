@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from crmcli.core import clock
 from crmcli.core.errors import CrmError
 
 if TYPE_CHECKING:
     from crmcli.core.db.store import Store
+    from crmcli.core.pipeline.rows import Deal
     from crmcli.core.values.when import When
 
 
@@ -35,7 +36,7 @@ class Session:
         self.store = store
         self.config = store.config
         self.lock = threading.RLock()
-        self._deals: tuple[int, dict[int, list[dict[str, Any]]]] | None = None
+        self._deals: tuple[int, dict[int, list[Deal]]] | None = None
 
     def now(self) -> datetime:
         """The current instant (UTC), honouring `CRM_NOW`."""
@@ -65,12 +66,12 @@ class Session:
 
         return happened_at(self.parse_when(text, "past"))
 
-    def deals_of(self, contact_id: int, generation: int) -> list[dict[str, Any]]:
+    def deals_of(self, contact_id: int, generation: int) -> list[Deal]:
         """A contact's deals, open first, from one `list_deals` read kept until data changes."""
         if self._deals is None or self._deals[0] != generation:
             from crmcli.core.pipeline.deals import list_deals
 
-            grouped: dict[int, list[dict[str, Any]]] = {}
+            grouped: dict[int, list[Deal]] = {}
             with self.lock:
                 rows = list_deals(self.store, self.now(), status=None)
             for row in rows:

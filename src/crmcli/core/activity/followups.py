@@ -8,13 +8,14 @@ all-day ones, in the zone it was made in) orders them and drives reminders;
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from crmcli.core import clock
 from crmcli.core.db.store import Store, Tx
 from crmcli.core.errors import Invalid, NotFound, Refused
 
 if TYPE_CHECKING:
+    from crmcli.core.activity.rows import FollowUp
     from crmcli.core.values.when import When
 
 SELECT = (
@@ -44,7 +45,7 @@ def insert_followup(
     *,
     deal_id: int | None = None,
     kind: str = "followup",
-) -> dict[str, Any]:
+) -> FollowUp:
     """Create a follow-up inside an open transaction."""
     new_id = tx.insert(
         "followup",
@@ -59,7 +60,7 @@ def insert_followup(
     )
     row = tx.store.row(f"{SELECT} WHERE f.id = ?", (new_id,))
     assert row is not None
-    return row
+    return cast("FollowUp", row)  # a SELECT row from the store
 
 
 def add(
@@ -69,26 +70,26 @@ def add(
     note: str | None = None,
     *,
     deal_id: int | None = None,
-) -> dict[str, Any]:
+) -> FollowUp:
     with store.write(f"followup add {contact_id}") as tx:
         return insert_followup(tx, contact_id, when, note, deal_id=deal_id)
 
 
-def get(store: Store, followup_id: int) -> dict[str, Any]:
+def get(store: Store, followup_id: int) -> FollowUp:
     row = store.row(f"{SELECT} WHERE f.id = ?", (followup_id,))
     if row is None:
         raise NotFound(f"no follow-up #{followup_id}")
-    return row
+    return cast("FollowUp", row)  # a SELECT row from the store
 
 
-def _open(store: Store, followup_id: int) -> dict[str, Any]:
+def _open(store: Store, followup_id: int) -> FollowUp:
     row = get(store, followup_id)
     if row["status"] == "done":
         raise Refused(f"follow-up #{followup_id} is already done")
     return row
 
 
-def done(store: Store, followup_id: int) -> dict[str, Any]:
+def done(store: Store, followup_id: int) -> FollowUp:
     row = _open(store, followup_id)
     with store.write(f"followup done {followup_id}") as tx:
         tx.update(
@@ -100,7 +101,7 @@ def done(store: Store, followup_id: int) -> dict[str, Any]:
     return get(store, followup_id)
 
 
-def snooze(store: Store, followup_id: int, when: When) -> dict[str, Any]:
+def snooze(store: Store, followup_id: int, when: When) -> FollowUp:
     """Move an open follow-up to a new time; the original date is remembered."""
     row = _open(store, followup_id)
     with store.write(f"followup snooze {followup_id}") as tx:
@@ -117,7 +118,7 @@ def snooze(store: Store, followup_id: int, when: When) -> dict[str, Any]:
     return get(store, followup_id)
 
 
-def remove(store: Store, followup_id: int) -> dict[str, Any]:
+def remove(store: Store, followup_id: int) -> FollowUp:
     row = get(store, followup_id)
     with store.write(f"followup rm {followup_id}") as tx:
         tx.delete("followup", followup_id, contact_id=row["contact_id"])
@@ -131,7 +132,7 @@ def list_followups(
     contact_id: int | None = None,
     limit: int | None = None,
     owner: str | None = None,
-) -> list[dict[str, Any]]:
+) -> list[FollowUp]:
     """Open follow-ups by due time (done ones too with `include_done`, newest done last)."""
     from crmcli.core.db import owners
 
@@ -147,10 +148,10 @@ def list_followups(
     if limit:
         sql += " LIMIT ?"
         params.append(limit)
-    return store.rows(sql, params)
+    return cast("list[FollowUp]", store.rows(sql, params))  # SELECT rows from the store
 
 
-def is_overdue(row: dict[str, Any], now: datetime, today: str) -> bool:
+def is_overdue(row: FollowUp, now: datetime, today: str) -> bool:
     """Past its day (all-day) or past its time (timed), and still open."""
     if row["status"] != "open":
         return False

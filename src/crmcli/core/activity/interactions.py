@@ -10,13 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, cast
 
 from crmcli.core import clock
 from crmcli.core.db.store import Store, Tx
 from crmcli.core.errors import Invalid, NotFound
 
 if TYPE_CHECKING:
+    from crmcli.core.activity.rows import FollowUp, Interaction
     from crmcli.core.values.when import When
 
 
@@ -51,8 +52,8 @@ OUTCOMES = (
 
 @dataclass
 class Logged:
-    interaction: dict[str, Any]
-    followup: dict[str, Any] | None
+    interaction: Interaction
+    followup: FollowUp | None
 
 
 def check_kind(kind: str) -> Kind:
@@ -154,7 +155,7 @@ def log(
     return Logged(get(store, row_id), followup)
 
 
-def get(store: Store, interaction_id: int) -> dict[str, Any]:
+def get(store: Store, interaction_id: int) -> Interaction:
     row = store.row(
         "SELECT i.*, c.display_name AS contact FROM interaction i "
         "JOIN contact c ON c.id = i.contact_id WHERE i.id = ?",
@@ -162,7 +163,7 @@ def get(store: Store, interaction_id: int) -> dict[str, Any]:
     )
     if row is None:
         raise NotFound(f"no interaction #{interaction_id}")
-    return row
+    return cast("Interaction", row)  # the store's dict, of that shape
 
 
 def recompute_touch(tx: Tx, contact_id: int) -> None:

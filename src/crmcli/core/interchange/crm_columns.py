@@ -1,33 +1,43 @@
-"""The columns of crm's own contacts CSV: the exporter writes them, the importer knows them back."""
+"""The columns of crm's own contacts CSV: the exporter writes them, the importer knows them back.
+
+`ContactCsvRow` is the one declaration: the column list is its keys, in order.
+"""
 
 from __future__ import annotations
 
-CONTACT_CSV_COLUMNS = (
-    "id",
-    "name",
-    "prefix",
-    "first_name",
-    "middle_name",
-    "last_name",
-    "suffix",
-    "company",
-    "title",
-    "email",
-    "emails",
-    "phone",
-    "phones",
-    "urls",
-    "tags",
-    "status",
-    "lead_source",
-    "birthday",
-    "do_not_contact",
-    "cadence_days",
-    "last_touch_at",
-    "notes",
-    "custom_fields",
-    "external_ids",
-    "addresses",
-    "created_at",
-    "updated_at",
-)
+from typing import TypedDict
+
+
+class ContactCsvRow(TypedDict):
+    """A contact flattened for a spreadsheet (`exporting.contact_csv_row`)."""
+
+    id: int
+    name: str
+    prefix: str | None
+    first_name: str | None
+    middle_name: str | None
+    last_name: str | None
+    suffix: str | None
+    company: str | None
+    title: str | None
+    email: str | None  # the primary one
+    emails: str  # all of them, "; "-separated
+    phone: str | None
+    phones: str
+    urls: str
+    tags: str
+    status: str
+    lead_source: str | None
+    birthday: str | None
+    do_not_contact: bool
+    cadence_days: int | None
+    last_touch_at: str | None
+    notes: str | None
+    custom_fields: str | None  # JSON
+    external_ids: str | None  # JSON
+    addresses: str | None  # JSON
+    created_at: str
+    updated_at: str
+
+
+CONTACT_CSV_COLUMNS = tuple(ContactCsvRow.__annotations__)

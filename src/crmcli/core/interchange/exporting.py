@@ -4,6 +4,10 @@ Every generator reads with `Store.stream` (batched cursors). Contacts come with
 their emails, phones, profiles and tags by merging sorted streams in Python
 rather than one query per contact or an engine-specific string aggregate, so
 the same code runs on SQLite and PostgreSQL at any size.
+
+Each view's row is declared once, as a TypedDict; its column list is that
+declaration's keys, in order (tests/core/db/test_views.py holds both against the
+SQL and the models).
 """
 
 from __future__ import annotations
@@ -12,10 +16,14 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from crmcli.core.db.store import Store
 from crmcli.core.interchange.crm_columns import CONTACT_CSV_COLUMNS as CONTACT_CSV_COLUMNS
+
+if TYPE_CHECKING:
+    from crmcli.core.interchange.crm_columns import ContactCsvRow
+    from crmcli.core.people.rows import ContactView, ViewPhone
 
 # -- contacts ---------------------------------------------------------------------------
 
@@ -58,7 +66,7 @@ def contacts(
     company_id: int | None = None,
     status: str | None = None,
     archived: bool = False,
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[ContactView]:
     """Every contact (with the `crm contact list` filters) as its full JSON shape."""
     from crmcli.core.people.directory import contact_filter, public_view
 
@@ -97,20 +105,39 @@ def contacts(
         row["do_not_contact"] = bool(row["do_not_contact"])
         for key in ("addresses", "external_ids", "custom_fields"):
             row[key] = json.loads(row[key]) if row[key] else None
-        yield public_view(row)
+        # The stream's dict, filled to `ContactDetail` (less what public_view does not read):
+        # no cast call per row on the way out of a million-contact export.
+        yield public_view(row)  # type: ignore[arg-type]
 
 
-def _phone_text(phone: dict[str, Any]) -> str:
+def _phone_text(phone: ViewPhone) -> str:
     text = phone["e164"] or phone["number"]
     return f"{text} ext. {phone['extension']}" if phone.get("extension") else text
 
 
-def contact_csv_row(view: dict[str, Any]) -> dict[str, Any]:
+def contact_csv_row(view: ContactView) -> ContactCsvRow:
     """The flat CSV form of a contact: lists joined with "; ", structures as JSON."""
     emails = [e["email"] for e in view["emails"]]
     phones = [_phone_text(p) for p in view["phones"]]
     return {
-        **{k: view.get(k) for k in CONTACT_CSV_COLUMNS if k in view},
+        "id": view["id"],
+        "name": view["name"],
+        "prefix": view["prefix"],
+        "first_name": view["first_name"],
+        "middle_name": view["middle_name"],
+        "last_name": view["last_name"],
+        "suffix": view["suffix"],
+        "company": view["company"],
+        "title": view["title"],
+        "status": view["status"],
+        "lead_source": view["lead_source"],
+        "birthday": view["birthday"],
+        "do_not_contact": view["do_not_contact"],
+        "cadence_days": view["cadence_days"],
+        "last_touch_at": view["last_touch_at"],
+        "notes": view["notes"],
+        "created_at": view["created_at"],
+        "updated_at": view["updated_at"],
         "email": emails[0] if emails else None,
         "emails": LIST_SEPARATOR.join(emails),
         "phone": phones[0] if phones else None,
@@ -131,52 +158,60 @@ def contact_csv_row(view: dict[str, Any]) -> dict[str, Any]:
 
 # -- companies, deals, interactions -------------------------------------------------------
 
-COMPANY_COLUMNS = (
-    "id",
-    "name",
-    "domain",
-    "industry",
-    "notes",
-    "people",
-    "owner",
-    "created_at",
-    "updated_at",
-)
+
+class CompanyExport(TypedDict):
+    id: int
+    name: str
+    domain: str | None
+    industry: str | None
+    notes: str | None
+    people: int  # its contacts, archived ones included
+    owner: str
+    created_at: str
+    updated_at: str
 
 
-def companies(store: Store) -> Iterator[dict[str, Any]]:
-    return store.stream(
+COMPANY_COLUMNS = tuple(CompanyExport.__annotations__)
+
+
+def companies(store: Store) -> Iterator[CompanyExport]:
+    rows = store.stream(
         "SELECT co.id, co.name, co.domain, co.industry, co.notes, "
         "(SELECT count(*) FROM contact c WHERE c.company_id = co.id) AS people, co.owner, "
         "co.created_at, co.updated_at FROM company co WHERE co.archived_at IS NULL ORDER BY co.id"
     )
+    return cast("Iterator[CompanyExport]", rows)  # the stream's dicts, of that shape
 
 
-DEAL_COLUMNS = (
-    "id",
-    "title",
-    "contact_id",
-    "contact",
-    "contact_email",
-    "company_id",
-    "company",
-    "amount",
-    "amount_minor",
-    "currency",
-    "stage",
-    "status",
-    "probability",
-    "expected_close",
-    "next_step",
-    "lost_reason",
-    "contract_end",
-    "lead_source",
-    "stage_entered_at",
-    "closed_at",
-    "owner",
-    "created_at",
-    "updated_at",
-)
+class DealExport(TypedDict):
+    """A deal for other tools; `amount` is a plain decimal of `amount_minor` (12000.50)."""
+
+    id: int
+    title: str
+    contact_id: int | None
+    contact: str | None
+    contact_email: str | None  # the contact's primary email
+    company_id: int | None
+    company: str | None
+    amount: str | None
+    amount_minor: int | None
+    currency: str | None
+    stage: str
+    status: str
+    probability: int | None
+    expected_close: str | None
+    next_step: str | None
+    lost_reason: str | None
+    contract_end: str | None
+    lead_source: str | None
+    stage_entered_at: str
+    closed_at: str | None
+    owner: str
+    created_at: str
+    updated_at: str
+
+
+DEAL_COLUMNS = tuple(DealExport.__annotations__)
 
 
 def deals(
@@ -185,7 +220,7 @@ def deals(
     stage_id: int | None = None,
     status: str | None = None,
     closing_before: date | None = None,
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[DealExport]:
     from crmcli.core.values.money import exponent
 
     where: list[str] = []
@@ -219,24 +254,26 @@ def deals(
             row["amount"] = f"{whole}.{frac:0{exp}d}" if exp else str(whole)
         else:
             row["amount"] = None
-        yield row
+        yield row  # type: ignore[misc]  # the stream's dict, now with its amount: a DealExport
 
 
-INTERACTION_COLUMNS = (
-    "id",
-    "contact_id",
-    "contact",
-    "deal_id",
-    "kind",
-    "direction",
-    "occurred_at",
-    "summary",
-    "body",
-    "duration_seconds",
-    "outcome",
-    "owner",
-    "created_at",
-)
+class InteractionExport(TypedDict):
+    id: int
+    contact_id: int
+    contact: str
+    deal_id: int | None
+    kind: str
+    direction: str | None
+    occurred_at: str
+    summary: str
+    body: str | None
+    duration_seconds: int | None
+    outcome: str | None
+    owner: str
+    created_at: str
+
+
+INTERACTION_COLUMNS = tuple(InteractionExport.__annotations__)
 
 
 def _interaction_sql(contact_id: int | None) -> tuple[str, list[Any]]:
@@ -249,8 +286,9 @@ def _interaction_sql(contact_id: int | None) -> tuple[str, list[Any]]:
     )
 
 
-def interactions(store: Store, *, contact_id: int | None = None) -> Iterator[dict[str, Any]]:
-    return store.stream(*_interaction_sql(contact_id))
+def interactions(store: Store, *, contact_id: int | None = None) -> Iterator[InteractionExport]:
+    rows = store.stream(*_interaction_sql(contact_id))
+    return cast("Iterator[InteractionExport]", rows)  # the stream's dicts, of that shape
 
 
 def interaction_tuples(
@@ -277,23 +315,37 @@ FOLLOWUP_EXPORT_SQL = (
     "FROM followup f JOIN contact c ON c.id = f.contact_id LEFT JOIN deal d ON d.id = f.deal_id"
 )
 
-FOLLOWUP_COLUMNS = (
-    "id",
-    "contact_id",
-    "contact_name",
-    "contact_email",
-    "contact_phone",
-    "deal_id",
-    "deal_title",
-    "kind",
-    "due_date",
-    "due_time",
-    "due_at",
-    "tz",
-    "note",
-    "status",
-    "done_at",
-)
+
+class FollowupCsv(TypedDict):
+    """The columns of a follow-ups export: who to call, how to reach them, when, why."""
+
+    id: int
+    contact_id: int
+    contact_name: str
+    contact_email: str | None
+    contact_phone: str | None
+    deal_id: int | None
+    deal_title: str | None
+    kind: str
+    due_date: str
+    due_time: str | None
+    due_at: str
+    tz: str | None
+    note: str | None
+    status: str
+    done_at: str | None
+
+
+class FollowupExport(FollowupCsv):
+    """A row of `FOLLOWUP_EXPORT_SQL`: the columns, and what a calendar event needs too."""
+
+    snooze_count: int
+    version: int
+    created_at: str
+    updated_at: str
+
+
+FOLLOWUP_COLUMNS = tuple(FollowupCsv.__annotations__)
 
 
 def calendar_domain(store: Store) -> str:
@@ -305,10 +357,11 @@ def calendar_domain(store: Store) -> str:
     return f"{digest}.crmcli"
 
 
-def followups(store: Store, *, include_done: bool = False) -> Iterator[dict[str, Any]]:
+def followups(store: Store, *, include_done: bool = False) -> Iterator[FollowupExport]:
     """Follow-ups (open ones unless `include_done`) by due time."""
     where = "" if include_done else " WHERE f.status = 'open'"
-    return store.stream(f"{FOLLOWUP_EXPORT_SQL}{where} ORDER BY f.due_at, f.id")
+    rows = store.stream(f"{FOLLOWUP_EXPORT_SQL}{where} ORDER BY f.due_at, f.id")
+    return cast("Iterator[FollowupExport]", rows)  # the stream's dicts, of that shape
 
 
 # -- spreadsheet safety -------------------------------------------------------------------

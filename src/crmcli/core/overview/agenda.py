@@ -7,29 +7,39 @@ a large database; the table shows the first few of each, JSON carries them all.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from crmcli.core import clock
 from crmcli.core.activity.followups import SELECT as FOLLOWUP_SELECT
 from crmcli.core.db.store import Store
 from crmcli.core.pipeline.attention import needing_attention
 
+if TYPE_CHECKING:
+    from crmcli.core.activity.rows import FollowUp, LateFollowUp
+    from crmcli.core.overview.rows import TouchDue
+    from crmcli.core.pipeline.rows import Deal
+
+Row = TypeVar("Row")
+
 
 @dataclass
-class Section:
-    rows: list[dict[str, Any]] = field(default_factory=list)
+class Section(Generic[Row]):
+    """The first rows of a section, and how many there are in all."""
+
+    rows: list[Row] = field(default_factory=list)
     total: int = 0
 
 
 @dataclass
 class Today:
     now: datetime
-    overdue: Section
-    due_today: Section
-    touch: Section
-    deals: Section
+    overdue: Section[LateFollowUp]
+    due_today: Section[FollowUp]
+    touch: Section[TouchDue]
+    deals: Section[Deal]
 
     @property
     def empty(self) -> bool:
@@ -61,7 +71,7 @@ OVERDUE = "f.status = 'open' AND f.due_at < ? AND (f.due_time IS NOT NULL OR f.d
 
 def overdue(
     store: Store, now: datetime, *, limit: int | None = None, owner: str | None = None
-) -> Section:
+) -> Section[LateFollowUp]:
     from crmcli.core.db import owners
 
     today = now.date().isoformat()
@@ -83,7 +93,7 @@ def overdue(
     # Oldest first by how late they are (an all-day item is late from the end of its day,
     # so its due_at alone would misplace it among timed ones).
     rows.sort(key=lambda r: (-r["late_seconds"], r["id"]))
-    return Section(rows, total)
+    return Section(cast("list[LateFollowUp]", rows), total)  # SELECT rows, lateness added
 
 
 def due_on(
@@ -94,7 +104,7 @@ def due_on(
     limit: int | None = None,
     after_now: bool = False,
     owner: str | None = None,
-) -> Section:
+) -> Section[FollowUp]:
     """Open follow-ups on a local day (with `after_now`, only those not yet overdue)."""
     from crmcli.core.db import owners
 
@@ -109,7 +119,7 @@ def due_on(
     sql = f"{FOLLOWUP_SELECT} WHERE {where} ORDER BY f.due_time IS NOT NULL, f.due_time, f.id"
     if limit:
         sql += f" LIMIT {int(limit)}"
-    return Section(store.rows(sql, params), total)
+    return Section(cast("list[FollowUp]", store.rows(sql, params)), total)  # SELECT rows
 
 
 TOUCH = (
@@ -120,7 +130,7 @@ TOUCH = (
 
 def touch_due(
     store: Store, now: datetime, *, limit: int | None = None, owner: str | None = None
-) -> Section:
+) -> Section[TouchDue]:
     """Contacts whose keep-in-touch cadence has run out: warmest relationships first.
 
     Ordered by engagement score (crmcli.core.activity.scoring), then longest waiting: when there
@@ -212,9 +222,9 @@ def today(
     )
 
 
-def agenda(store: Store, now: datetime, days: int) -> list[tuple[str, list[dict[str, Any]]]]:
+def agenda(store: Store, now: datetime, days: int) -> list[tuple[str, Sequence[FollowUp]]]:
     """Overdue follow-ups, then each of the coming `days` days with its follow-ups."""
-    groups: list[tuple[str, list[dict[str, Any]]]] = []
+    groups: list[tuple[str, Sequence[FollowUp]]] = []
     late = overdue(store, now)
     if late.rows:
         groups.append(("overdue", late.rows))

@@ -25,9 +25,10 @@ interactions stays interactive.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from crmcli.core import clock
 from crmcli.core.activity.interactions import Kind
@@ -35,8 +36,12 @@ from crmcli.core.db import owners
 from crmcli.core.db.store import Store
 from crmcli.core.errors import Invalid
 from crmcli.core.overview.agenda import overdue, touch_due
+from crmcli.core.overview.rows import DealBrief
 from crmcli.core.pipeline.attention import needing_attention
 from crmcli.core.pipeline.board import board, forecast
+
+if TYPE_CHECKING:
+    from crmcli.core.overview import rows
 
 NO_SOURCE = "(none)"
 
@@ -150,7 +155,7 @@ def _rate(part: int, whole: int) -> float | None:
 # -- pipeline and forecast -------------------------------------------------------------
 
 
-def pipeline_rows(store: Store, now: datetime, owner: str | None = None) -> list[dict[str, Any]]:
+def pipeline_rows(store: Store, now: datetime, owner: str | None = None) -> list[rows.PipelineRow]:
     return [
         {
             "stage": c.stage["name"],
@@ -163,7 +168,9 @@ def pipeline_rows(store: Store, now: datetime, owner: str | None = None) -> list
     ]
 
 
-def forecast_rows(store: Store, today: date, months: int, commit_at: int) -> list[dict[str, Any]]:
+def forecast_rows(
+    store: Store, today: date, months: int, commit_at: int
+) -> list[rows.ForecastMonth]:
     return [
         {
             "month": b.label,
@@ -197,7 +204,7 @@ class _Group:
     def __post_init__(self) -> None:
         self.reached = [0] * self.stages
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> rows.Closing:
         return {
             "created": self.created,
             "won": self.won,
@@ -209,7 +216,7 @@ class _Group:
         }
 
 
-def conversion(store: Store, period: Period, owner: str | None = None) -> dict[str, Any]:
+def conversion(store: Store, period: Period, owner: str | None = None) -> rows.Conversion:
     """Funnel, closing figures and days in stage, overall and by lead source."""
     start, end = period.bounds()
     mine, mine_params = owners.where(store, owner, "d")
@@ -267,7 +274,7 @@ def conversion(store: Store, period: Period, owner: str | None = None) -> dict[s
                 _add(target.won_amount, currency, amount)
                 target.won_count[currency] = target.won_count.get(currency, 0) + 1
 
-    funnel = []
+    funnel: list[rows.FunnelStep] = []
     for i, stage in enumerate(open_stages):
         reached = overall.reached[i]
         # The last open stage goes on to a win.
@@ -281,7 +288,7 @@ def conversion(store: Store, period: Period, owner: str | None = None) -> dict[s
                 "share_of_created": _rate(reached, overall.created),
             }
         )
-    sources = []
+    sources: list[rows.SourceFigures] = []
     for source, figures in sorted(by_source.items(), key=lambda kv: (-kv[1].created, kv[0])):
         sources.append(
             {
@@ -306,7 +313,7 @@ def _stage_days(
     start: str,
     end: str,
     mine: tuple[str, list[Any]],
-) -> list[dict[str, Any]]:
+) -> list[rows.StageDays]:
     """Average days in each open stage, over the stays that ended in the period."""
     stays: dict[int, list[float]] = {}
     previous: tuple[int, int | None, datetime] | None = None
@@ -343,7 +350,7 @@ def _week_start(day: date, week_start: str) -> date:
 
 def activity(
     store: Store, period: Period, now: datetime, owner: str | None = None
-) -> dict[str, Any]:
+) -> rows.Activity:
     """Your interactions by kind per week against weekly goals; follow-ups on time or late.
 
     Yours (the `user` setting) even in a local file, as goals are; `owner` names another
@@ -361,7 +368,7 @@ def activity(
         )
     }
     kinds = [k.value for k in Kind]
-    weeks = []
+    weeks: list[dict[str, Any]] = []  # one count per kind: `rows.ActivityWeek`
     monday = _week_start(period.first, week_start)
     while monday <= period.last:
         first, last = max(monday, period.first), min(monday + timedelta(days=6), period.last)
@@ -397,7 +404,7 @@ def activity(
             late += 1
     return {
         "goals": goals,
-        "weeks": weeks,
+        "weeks": cast("list[rows.ActivityWeek]", weeks),
         "followups": {
             "done": on_time + late,
             "on_time": on_time,
@@ -418,7 +425,7 @@ def retention_risk(
     *,
     limit: int | None = None,
     owner: str | None = None,
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[rows.QuietCustomer], int]:
     """Customers with no interaction for `quiet_days` days, the longest silent first."""
     mine, mine_params = owners.where(store, owner, "c")
     params = (clock.stamp(now - timedelta(days=quiet_days)), *mine_params)
@@ -434,30 +441,31 @@ def retention_risk(
     )
     if limit:
         sql += f" LIMIT {int(limit)}"
-    rows = store.rows(sql, params)
-    for row in rows:
+    found = store.rows(sql, params)
+    for row in found:
         last = row["last_touch_at"]
         row["days_silent"] = (now - clock.parse_stamp(last)).days if last else None
-    return rows, total
+    return cast("list[rows.QuietCustomer]", found), total  # the store's rows, days added
 
 
 def health(
     store: Store, now: datetime, quiet_days: int, limit: int | None, owner: str | None = None
-) -> dict[str, Any]:
+) -> rows.Health:
     attention, _ = needing_attention(store, now, owner=owner)
     stale = [d for d in attention if d["stale"]]
     stale.sort(key=lambda d: (-(d["days_in_stage"] - int(d["target_days"] or 0)), d["id"]))
     no_step = [d for d in attention if d["no_next_step"]]
-    keep = ("id", "title", "contact", "company", "stage", "days_in_stage", "target_days")
+    keep = tuple(DealBrief.__annotations__)
+    cut = slice(0, limit) if limit else slice(None)
+
+    def brief(deals: Sequence[Mapping[str, Any]]) -> list[DealBrief]:
+        return cast("list[DealBrief]", [{k: d[k] for k in keep} for d in deals][cut])
+
     touch = touch_due(store, now, limit=limit, owner=owner)
     quiet, quiet_total = retention_risk(store, now, quiet_days, limit=limit, owner=owner)
-    cut = slice(0, limit) if limit else slice(None)
     return {
-        "stale": {"total": len(stale), "deals": [{k: d[k] for k in keep} for d in stale][cut]},
-        "no_next_step": {
-            "total": len(no_step),
-            "deals": [{k: d[k] for k in keep} for d in no_step][cut],
-        },
+        "stale": {"total": len(stale), "deals": brief(stale)},
+        "no_next_step": {"total": len(no_step), "deals": brief(no_step)},
         "touch": {"total": touch.total, "contacts": touch.rows},
         "retention": {"quiet_days": quiet_days, "total": quiet_total, "contacts": quiet},
     }
@@ -476,7 +484,7 @@ def build(
     quiet_days: int = 90,
     limit: int | None = 10,
     owner: str | None = None,
-) -> dict[str, Any]:
+) -> rows.Report:
     """Every section's numbers, as plain data (what `--json` prints)."""
     return {
         "period": {

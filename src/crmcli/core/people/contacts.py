@@ -8,9 +8,9 @@ itself. Every change also refreshes the contact's rows in the search index
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crmcli.core.db.store import Store, Tx
 from crmcli.core.errors import Invalid
@@ -28,6 +28,9 @@ from crmcli.core.people.index import reindex
 from crmcli.core.values import emails as email_mod
 from crmcli.core.values import phones as phone_mod
 from crmcli.core.values.dates import parse_birthday
+
+if TYPE_CHECKING:
+    from crmcli.core.people.rows import ContactDetail
 from crmcli.core.values.names import split_name
 from crmcli.core.values.text import clean, fold, name_key
 
@@ -63,7 +66,7 @@ class ContactFields:
 class Outcome:
     """The result of a write: the contact as now stored, and warnings to show."""
 
-    contact: dict[str, Any]
+    contact: ContactDetail
     warnings: list[str] = field(default_factory=list)
     created_company: str | None = None
 
@@ -193,20 +196,19 @@ def add(store: Store, fields: ContactFields) -> Outcome:
     urls = [u for u in (fields.urls or []) if u.strip()]
     tags = _dedupe_keep_order(check_tags(fields.tags or []), fold)
     company_name = clean(fields.company) if fields.company else None
-    outcome = Outcome({}, warnings)
+    created_company = None
     with store.write("contact add") as tx:  # no name: the log must not keep personal data
         if company_name:
             values["company_id"], created = companies.ensure(tx, company_name)
             if created:
-                outcome.created_company = company_name
+                created_company = company_name
         if values.get("cadence_days"):
             values["touch_due_at"] = tx.stamp  # never contacted: due for a first touch
         contact_id = tx.insert("contact", values, log=False)  # logged below, with its own id
         tx.log("contact", contact_id, "insert", None, tx.get("contact", contact_id), contact_id)
         _insert_children(tx, contact_id, mails, phones, urls, tags)
         reindex(tx, contact_id)
-    outcome.contact = get(store, contact_id)
-    return outcome
+    return Outcome(get(store, contact_id), warnings, created_company)
 
 
 def edit(store: Store, contact_id: int, fields: ContactFields) -> Outcome:
@@ -236,7 +238,7 @@ def edit(store: Store, contact_id: int, fields: ContactFields) -> Outcome:
     )
     if nothing:
         raise Invalid("nothing to change: give at least one option (see --help)")
-    outcome = Outcome({}, warnings)
+    created_company = None
     current = get(store, contact_id)
     with store.write(f"contact edit {contact_id}") as tx:
         if "cadence_days" in values:
@@ -249,7 +251,7 @@ def edit(store: Store, contact_id: int, fields: ContactFields) -> Outcome:
             if clean(fields.company):
                 values["company_id"], created = companies.ensure(tx, fields.company)
                 if created:
-                    outcome.created_company = clean(fields.company)
+                    created_company = clean(fields.company)
             else:
                 values["company_id"] = None
         if values:
@@ -272,14 +274,13 @@ def edit(store: Store, contact_id: int, fields: ContactFields) -> Outcome:
         if not values:  # list-only edits still bump the row version and time
             tx.update("contact", contact_id, {"updated_at": tx.stamp}, contact_id=contact_id)
         reindex(tx, contact_id)
-    outcome.contact = get(store, contact_id)
-    return outcome
+    return Outcome(get(store, contact_id), warnings, created_company)
 
 
 def _edit_children(
     tx: Tx,
     contact_id: int,
-    current: dict[str, Any],
+    current: ContactDetail,
     set_emails: list[str] | None,
     add_emails: list[str],
     rm_emails: set[str],
@@ -291,7 +292,7 @@ def _edit_children(
     add_tags: list[str],
     rm_tags: set[str],
 ) -> None:
-    def drop(table: str, rows: Iterable[dict[str, Any]], pred: Any) -> None:
+    def drop(table: str, rows: Iterable[Mapping[str, Any]], pred: Any) -> None:
         for row in rows:
             if pred(row):
                 tx.delete(table, int(row["id"]), contact_id=contact_id)
@@ -377,7 +378,7 @@ def _edit_children(
             tx.update("contact_email", int(first), {"is_primary": True}, contact_id=contact_id)
 
 
-def archive(store: Store, contact_id: int, *, undo: bool = False) -> dict[str, Any]:
+def archive(store: Store, contact_id: int, *, undo: bool = False) -> ContactDetail:
     """Hide a contact from lists and lookups without deleting anything (or bring it back)."""
     current = get(store, contact_id)
     with store.write(f"contact {'unarchive' if undo else 'archive'} {contact_id}") as tx:
@@ -402,7 +403,7 @@ CHILD_TABLES = (
 )
 
 
-def delete(store: Store, contact_id: int) -> dict[str, Any]:
+def delete(store: Store, contact_id: int) -> ContactDetail:
     """Delete a contact and what hangs off it; every row is kept in the change log for undo."""
     current = get(store, contact_id)
     with store.write(f"contact rm {contact_id}") as tx:

@@ -8,7 +8,8 @@ all show, so they show it alike.
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, cast
 
 from crmcli.core.db.store import Store
 from crmcli.core.errors import Invalid, NotFound
@@ -16,13 +17,16 @@ from crmcli.core.people.fields import check_status
 from crmcli.core.values import phones as phone_mod
 from crmcli.core.values.text import fold
 
+if TYPE_CHECKING:
+    from crmcli.core.people.rows import ContactDetail, ContactSummary, ContactView
 
-def contact_name(contact: dict[str, Any]) -> str:
+
+def contact_name(contact: Mapping[str, Any]) -> str:
     """How a message names a contact: "#12 Ann Lee"."""
     return f"#{contact['id']} {contact['display_name']}"
 
 
-def get(store: Store, contact_id: int) -> dict[str, Any]:
+def get(store: Store, contact_id: int) -> ContactDetail:
     """Everything stored about one contact, with its lists and company name."""
     row = store.row(
         "SELECT c.*, co.name AS company FROM contact c "
@@ -57,10 +61,10 @@ def get(store: Store, contact_id: int) -> dict[str, Any]:
     row["do_not_contact"] = bool(row["do_not_contact"])
     for key in ("addresses", "external_ids", "custom_fields"):
         row[key] = json.loads(row[key]) if row[key] else None
-    return row
+    return cast("ContactDetail", row)  # the store's dict, now filled to that shape
 
 
-def public_view(contact: dict[str, Any]) -> dict[str, Any]:
+def public_view(contact: ContactDetail) -> ContactView:
     """The JSON shape of a contact: stable keys, lists as lists, no internal columns."""
     return {
         "id": contact["id"],
@@ -155,7 +159,7 @@ def list_contacts(
     limit: int | None = None,
     sort: str = "name",
     owner: str | None = None,
-) -> list[dict[str, Any]]:
+) -> list[ContactSummary]:
     """Contacts matching all the given filters, by name (or by engagement score)."""
     from crmcli.core.db import owners
 
@@ -179,12 +183,12 @@ def list_contacts(
         tags = _tags_for(store, [r["id"] for r in rows])
         for row in rows:
             row["tags"] = tags.get(row["id"], [])
-    return rows
+    return cast("list[ContactSummary]", rows)  # LIST_SQL rows, tags added in place
 
 
 def _by_score(
     store: Store, where: str, params: list[Any], limit: int | None
-) -> list[dict[str, Any]]:
+) -> list[ContactSummary]:
     """Warmest relationships first: see crmcli.core.activity.scoring for what the score means."""
     from crmcli.core import clock
     from crmcli.core.activity import scoring
@@ -208,7 +212,7 @@ def _by_score(
         tags = _tags_for(store, [r["id"] for r in rows])
         for row in rows:
             row["tags"] = tags.get(row["id"], [])
-    return rows
+    return cast("list[ContactSummary]", rows)  # LIST_SQL rows with their score and tags
 
 
 def _tags_for(store: Store, ids: list[int]) -> dict[int, list[str]]:

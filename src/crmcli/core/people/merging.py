@@ -9,11 +9,15 @@ commits entirely or not at all, and `crm undo` takes it back.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crmcli.core.db.store import Store
 from crmcli.core.errors import Invalid
+
+if TYPE_CHECKING:
+    from crmcli.core.people.rows import ContactDetail
 
 FILLED = (
     "prefix",
@@ -34,8 +38,8 @@ MOVED = ("interaction", "followup", "deal")
 
 @dataclass
 class Plan:
-    keep: dict[str, Any]
-    other: dict[str, Any]
+    keep: ContactDetail
+    other: ContactDetail
     fill: dict[str, Any] = field(default_factory=dict)
     moves: dict[str, int] = field(default_factory=dict)
     new_emails: list[str] = field(default_factory=list)
@@ -76,9 +80,11 @@ def plan(store: Store, keep_id: int, other_id: int) -> Plan:
         raise Invalid("cannot merge a contact with itself")
     keep, other = get(store, keep_id), get(store, other_id)
     result = Plan(keep, other)
+    keep_row: Mapping[str, Any] = keep  # read column by column, by name
+    other_row: Mapping[str, Any] = other
     for column in FILLED:
-        if keep[column] in (None, "") and other[column] not in (None, ""):
-            result.fill[column] = other[column]
+        if keep_row[column] in (None, "") and other_row[column] not in (None, ""):
+            result.fill[column] = other_row[column]
     for table in MOVED:
         result.moves[table] = int(
             store.value(f"SELECT count(*) FROM {table} WHERE contact_id = ?", (other_id,))

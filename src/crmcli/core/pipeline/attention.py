@@ -10,10 +10,13 @@ loads this and nothing of the pipeline's editing.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from crmcli.core import clock
 from crmcli.core.db.store import Store
+
+if TYPE_CHECKING:
+    from crmcli.core.pipeline.rows import Deal
 
 DEAL_SELECT = (
     "SELECT d.id, d.title, d.contact_id, c.display_name AS contact, d.company_id, "
@@ -37,8 +40,8 @@ def stale_condition(store: Store, now: datetime) -> tuple[str, list[Any]]:
     return ("(" + " OR ".join(clauses) + ")" if clauses else "(1 = 0)"), params
 
 
-def annotate(row: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """Add days in stage and the stale / no-next-step flags to a deal row."""
+def annotate(row: dict[str, Any], now: datetime) -> Deal:
+    """Add days in stage and the stale / no-next-step flags to a deal row (in place)."""
     entered = clock.parse_stamp(row["stage_entered_at"])
     days = max(0, (now - entered).days)
     row["days_in_stage"] = days
@@ -48,12 +51,12 @@ def annotate(row: dict[str, Any], now: datetime) -> dict[str, Any]:
         and now - entered > timedelta(days=int(row["target_days"]))
     )
     row["no_next_step"] = row["status"] == "open" and not (row["next_step"] or "").strip()
-    return row
+    return cast("Deal", row)  # a DEAL_SELECT row from the store, now annotated
 
 
 def needing_attention(
     store: Store, now: datetime, *, limit: int | None = None, owner: str | None = None
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[Deal], int]:
     """Open deals that are stale or have no next step, most overdue first; and their count."""
     from crmcli.core.db import owners
 

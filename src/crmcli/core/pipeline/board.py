@@ -8,21 +8,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from crmcli.core.db.store import Store
 from crmcli.core.pipeline.attention import DEAL_SELECT, annotate
+
+if TYPE_CHECKING:
+    from crmcli.core.pipeline.rows import BoardStage, Deal
 
 PROBABILITY = "coalesce(d.probability, s.probability)"
 
 
 @dataclass
 class Column:
-    stage: dict[str, Any]
+    stage: BoardStage
     count: int = 0
     totals: dict[str, int] = field(default_factory=dict)
     weighted: dict[str, int] = field(default_factory=dict)
-    cards: list[dict[str, Any]] = field(default_factory=list)
+    cards: list[Deal] = field(default_factory=list)
 
     @property
     def more(self) -> int:
@@ -42,7 +45,7 @@ def board(
 
     mine, mine_params = owners.where(store, owner, "d")
     columns = {
-        s["id"]: Column(s)
+        s["id"]: Column(cast("BoardStage", s))  # the store's dict, of that shape
         for s in store.rows(
             "SELECT id, name, position, probability, target_days FROM stage "
             "WHERE kind = 'open' ORDER BY position, id"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from crmcli.core import clock
 from crmcli.core.db.store import Store, Tx
@@ -18,6 +18,9 @@ from crmcli.core.pipeline.attention import DEAL_SELECT, annotate, stale_conditio
 from crmcli.core.pipeline.moves import record, relocate
 from crmcli.core.pipeline.stages import check_probability, first_of_kind
 from crmcli.core.pipeline.stages import resolve as resolve_stage
+
+if TYPE_CHECKING:
+    from crmcli.core.pipeline.rows import Deal, DealDetail, DealEvent, StageChange
 
 
 def resolve_deal(store: Store, ref: str) -> int:
@@ -114,7 +117,7 @@ def _scalars(fields: DealFields) -> dict[str, Any]:
     return values
 
 
-def add(store: Store, fields: DealFields) -> dict[str, Any]:
+def add(store: Store, fields: DealFields) -> DealDetail:
     """Create an open deal in a stage (the first open stage by default), with its history row."""
     if fields.title is None:
         raise Invalid("deal title must not be empty")
@@ -148,7 +151,7 @@ def add(store: Store, fields: DealFields) -> dict[str, Any]:
 
 def edit(
     store: Store, deal_id: int, fields: DealFields, *, expect_version: int | None = None
-) -> tuple[dict[str, Any], list[str]]:
+) -> tuple[DealDetail, list[str]]:
     """Change a deal's details (not its stage: that is `move`). Returns (deal, notes).
 
     With `expect_version` (what the caller last saw), a deal changed since is refused.
@@ -182,7 +185,7 @@ def move(
     *,
     reason: str | None = None,
     expect_version: int | None = None,
-) -> tuple[dict[str, Any], list[str]]:
+) -> tuple[DealDetail, list[str]]:
     """Move an open deal to a stage; a won or lost stage closes it. Returns (deal, notes)."""
     deal = get(store, deal_id)
     stage = resolve_stage(store, stage_ref)
@@ -239,7 +242,7 @@ def _check_version(tx: Tx, deal_id: int, expect_version: int | None) -> None:
 
 def won(
     store: Store, deal_id: int, *, contract_end: date | None = None
-) -> tuple[dict[str, Any], list[str]]:
+) -> tuple[DealDetail, list[str]]:
     if contract_end is not None:
         deal = get(store, deal_id)
         if deal["status"] != "open":
@@ -254,11 +257,11 @@ def won(
     return move(store, deal_id, str(first_of_kind(store, "won")["id"]))
 
 
-def lost(store: Store, deal_id: int, reason: str) -> tuple[dict[str, Any], list[str]]:
+def lost(store: Store, deal_id: int, reason: str) -> tuple[DealDetail, list[str]]:
     return move(store, deal_id, str(first_of_kind(store, "lost")["id"]), reason=reason)
 
 
-def reopen(store: Store, deal_id: int, stage_ref: str | None = None) -> dict[str, Any]:
+def reopen(store: Store, deal_id: int, stage_ref: str | None = None) -> DealDetail:
     """Reopen a won or lost deal, into the open stage it left (or the one given)."""
     deal = get(store, deal_id)
     if deal["status"] == "open":
@@ -316,7 +319,7 @@ def _renewal(tx: Tx, deal_id: int) -> list[str]:
     ]
 
 
-def assign(store: Store, deal_id: int, user: str) -> dict[str, Any]:
+def assign(store: Store, deal_id: int, user: str) -> DealDetail:
     """Hand a deal to another rep: they own it from now on (undoable, like any edit)."""
     from crmcli.core.config import validate
 
@@ -330,7 +333,7 @@ def assign(store: Store, deal_id: int, user: str) -> dict[str, Any]:
 # -- reading deals ------------------------------------------------------------------------
 
 
-def get(store: Store, deal_id: int) -> dict[str, Any]:
+def get(store: Store, deal_id: int) -> DealDetail:
     row = store.row(f"{DEAL_SELECT} WHERE d.id = ?", (deal_id,))
     if row is None:
         raise NotFound(f"no deal #{deal_id}")
@@ -340,25 +343,26 @@ def get(store: Store, deal_id: int) -> dict[str, Any]:
         (deal_id,),
     )
     assert extra is not None
-    return annotate({**row, **extra}, clock.now())
+    return cast("DealDetail", annotate({**row, **extra}, clock.now()))  # with the extra columns
 
 
-def effective_probability(row: dict[str, Any]) -> int:
+def effective_probability(row: Deal) -> int:
     """The deal's own override, else its stage's win probability."""
     return int(row["probability"] if row["probability"] is not None else row["stage_probability"])
 
 
-def history(store: Store, deal_id: int) -> list[dict[str, Any]]:
-    return store.rows(
+def history(store: Store, deal_id: int) -> list[StageChange]:
+    rows = store.rows(
         "SELECT h.at, s1.name AS from_stage, s2.name AS to_stage, h.owner "
         "FROM deal_stage_change h LEFT JOIN stage s1 ON s1.id = h.from_stage_id "
         "LEFT JOIN stage s2 ON s2.id = h.to_stage_id WHERE h.deal_id = ? ORDER BY h.at, h.id",
         (deal_id,),
     )
+    return cast("list[StageChange]", rows)  # the store's dicts, of that shape
 
 
-def timeline(store: Store, deal_id: int, limit: int = 20) -> list[dict[str, Any]]:
-    return store.rows(
+def timeline(store: Store, deal_id: int, limit: int = 20) -> list[DealEvent]:
+    rows = store.rows(
         "SELECT * FROM (SELECT 'interaction' AS type, i.occurred_at AS at, i.kind AS what, "
         "i.summary AS text FROM interaction i WHERE i.deal_id = ? UNION ALL "
         "SELECT 'followup', CASE WHEN f.status = 'done' THEN f.done_at ELSE f.due_at END, "
@@ -366,6 +370,7 @@ def timeline(store: Store, deal_id: int, limit: int = 20) -> list[dict[str, Any]
         "FROM followup f WHERE f.deal_id = ?) t ORDER BY at DESC LIMIT ?",
         (deal_id, deal_id, limit),
     )
+    return cast("list[DealEvent]", rows)  # the store's dicts, of that shape
 
 
 def list_deals(
@@ -378,7 +383,7 @@ def list_deals(
     closing_before: date | None = None,
     limit: int | None = None,
     owner: str | None = None,
-) -> list[dict[str, Any]]:
+) -> list[Deal]:
     """Deals matching the filters, in pipeline order, oldest in stage first."""
     from crmcli.core.db import owners
 

@@ -9,11 +9,13 @@ the front end decides what to do with errors (a shell must never see one).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from crmcli.core.values.text import fold
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
     from crmcli.core.db.store import Store
 
 Candidates = list[tuple[str, str]]
@@ -30,6 +32,7 @@ def contacts(store: Store, incomplete: str) -> Candidates:
     """
     from crmcli.core.people.directory import LIST_SQL
 
+    rows: Sequence[Mapping[str, Any]]
     if incomplete.strip():
         from crmcli.core.search.find import describe, find
 

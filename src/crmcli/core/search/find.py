@@ -16,12 +16,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from crmcli.core.db.store import Store
 from crmcli.core.errors import Invalid
 from crmcli.core.values import phones as phone_mod
 from crmcli.core.values.text import fold, name_key
+
+if TYPE_CHECKING:
+    from crmcli.core.people.rows import FoundContact
 
 FIELD_WEIGHT = {"name": 1.0, "email": 0.9, "phone": 0.95, "company": 0.6, "tag": 0.5}
 HIGH = "\U0010ffff"  # sorts after every other character: the end of a prefix range
@@ -268,7 +271,7 @@ def _archived(store: Store, ids: list[int]) -> set[int]:
     return {int(r[0]) for r in rows}
 
 
-def describe(store: Store, hits: list[Hit]) -> list[dict[str, Any]]:
+def describe(store: Store, hits: list[Hit]) -> list[FoundContact]:
     """Display rows for hits, in hit order: name, company, email, phone, what matched."""
     if not hits:
         return []
@@ -277,7 +280,7 @@ def describe(store: Store, hits: list[Hit]) -> list[dict[str, Any]]:
     from crmcli.core.people.directory import LIST_SQL
 
     rows = {r["id"]: r for r in store.rows(f"{LIST_SQL} WHERE c.id IN ({marks})", ids)}
-    out = []
+    out: list[dict[str, Any]] = []
     for hit in hits:
         row = rows.get(hit.contact_id)
         if row is None:
@@ -286,7 +289,7 @@ def describe(store: Store, hits: list[Hit]) -> list[dict[str, Any]]:
             f"{fld}{'~' if hit.fuzzy else ''}:{term}" for fld, term in hit.matched.items()
         )
         out.append({**row, "matched": matched, "score": round(hit.score, 3)})
-    return out
+    return cast("list[FoundContact]", out)  # LIST_SQL rows with what matched
 
 
 def emails_for(store: Store, ids: list[int]) -> dict[int, list[str]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.widgets import Input, Select
@@ -12,6 +12,9 @@ from crmcli.core.people.contacts import ContactFields
 from crmcli.core.people.fields import ContactStatus
 from crmcli.tui.modals.form import FormModal
 
+if TYPE_CHECKING:
+    from crmcli.core.people.rows import ContactDetail
+
 
 def _items(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
@@ -20,7 +23,7 @@ def _items(text: str) -> list[str]:
 class ContactForm(FormModal):
     """Only the fields changed are sent, so an untouched field never overwrites anything."""
 
-    def __init__(self, contact: dict[str, Any]) -> None:
+    def __init__(self, contact: ContactDetail) -> None:
         super().__init__(f"Edit {contact['display_name']}  #{contact['id']}")
         self.contact = contact
         self.start = {

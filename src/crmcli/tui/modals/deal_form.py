@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.widgets import Input, Select
@@ -16,6 +16,9 @@ from crmcli.core.values.money import check_currency, parse_amount
 from crmcli.tui.format import money
 from crmcli.tui.modals.form import FieldError, FormModal
 from crmcli.tui.widgets.when_input import WhenInput
+
+if TYPE_CHECKING:
+    from crmcli.core.pipeline.rows import Deal, DealDetail
 
 
 def _probability(text: str) -> int:
@@ -43,7 +46,7 @@ def _field_of(message: str) -> str:
 class DealForm(FormModal):
     """Add a deal, or change one (`deal` given): only the fields changed are saved."""
 
-    def __init__(self, deal: dict[str, Any] | None = None) -> None:
+    def __init__(self, deal: Deal | None = None) -> None:
         heading = f"Edit deal #{deal['id']}: {deal['title']}" if deal else "New deal"
         super().__init__(heading, "Save" if deal else "Add deal")
         self.deal = deal
@@ -135,7 +138,7 @@ class DealForm(FormModal):
             else None,
         }
 
-    def save(self) -> dict[str, Any]:
+    def save(self) -> DealDetail:
         values = self._values()
         if values["amount"]:
             default = values["currency"] or str(self.session.config.get("currency"))
@@ -147,7 +150,7 @@ class DealForm(FormModal):
         except Invalid as exc:
             raise FieldError(_field_of(exc.message), exc.message) from exc
 
-    def _add(self, values: dict[str, Any]) -> dict[str, Any]:
+    def _add(self, values: dict[str, Any]) -> DealDetail:
         stage = self.choice("stage")
         fields = DealFields(
             title=values["title"],
@@ -162,7 +165,7 @@ class DealForm(FormModal):
         )
         return deals.add(self.session.store, fields)
 
-    def _edit(self, values: dict[str, Any]) -> dict[str, Any]:
+    def _edit(self, values: dict[str, Any]) -> DealDetail:
         """Send only what changed, so an untouched field never overwrites a newer value."""
         assert self.deal is not None
         start = self._initial()

@@ -84,8 +84,7 @@ class FormModal(ModalScreen[Any]):
         from crmcli.tui.widgets.when_input import WhenInput
 
         dates = {w.id for w in self.query(WhenInput)}
-        for hint in self.query(".form-hint"):
-            assert isinstance(hint, Static)
+        for hint in self.query(".form-hint").results(Static):
             name = (hint.id or "").removeprefix("hint-")
             self._hints[name] = str(hint.content)
             hint.display = name in dates or bool(str(hint.content).strip())
@@ -125,8 +124,7 @@ class FormModal(ModalScreen[Any]):
                 self.query_one(f"#{name}").focus()
 
     def clear_errors(self) -> None:
-        for error in self.query(".form-error"):
-            assert isinstance(error, Static)
+        for error in self.query(".form-error").results(Static):
             error.update("")
             error.remove_class("-shown")
 

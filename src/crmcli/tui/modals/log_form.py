@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.widgets import Input, Select
@@ -14,6 +14,9 @@ from crmcli.core.values.durations import format_duration, parse_duration
 from crmcli.tui.format import due
 from crmcli.tui.modals.form import FieldError, FormModal
 from crmcli.tui.widgets.when_input import WhenInput
+
+if TYPE_CHECKING:
+    from crmcli.core.activity.rows import FollowUp, Interaction
 
 
 class LogForm(FormModal):
@@ -94,7 +97,7 @@ class LogForm(FormModal):
         return _said(logged.interaction, logged.followup)
 
 
-def _said(row: dict[str, Any], followup: dict[str, Any] | None) -> str:
+def _said(row: Interaction, followup: FollowUp | None) -> str:
     extra = ", ".join(
         x for x in (format_duration(row["duration_seconds"]), row["outcome"] or "") if x
     )

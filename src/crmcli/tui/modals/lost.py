@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.widgets import Input
@@ -11,11 +11,14 @@ from crmcli.core.errors import Invalid
 from crmcli.core.pipeline import deals, stages
 from crmcli.tui.modals.form import FieldError, FormModal
 
+if TYPE_CHECKING:
+    from crmcli.core.pipeline.rows import Deal, DealDetail
+
 
 class LostModal(FormModal):
     """Asks why the deal was lost, then closes it in the first lost stage."""
 
-    def __init__(self, card: dict[str, Any]) -> None:
+    def __init__(self, card: Deal) -> None:
         super().__init__(f"Lost: {card['title']}", "Mark lost")
         self.card = card
 
@@ -25,7 +28,7 @@ class LostModal(FormModal):
             Input(placeholder="price, timing, went with a competitor…", id="reason", compact=True),
         )
 
-    def save(self) -> tuple[dict[str, Any], list[str]]:
+    def save(self) -> tuple[DealDetail, list[str]]:
         store = self.session.store
         lost = str(stages.first_of_kind(store, "lost")["id"])
         try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 
@@ -11,11 +11,14 @@ from crmcli.tui.format import due
 from crmcli.tui.modals.form import FormModal
 from crmcli.tui.widgets.when_input import WhenInput
 
+if TYPE_CHECKING:
+    from crmcli.core.activity.rows import FollowUp
+
 
 class SnoozeForm(FormModal):
     """Move an open follow-up to a new date, as `crm followup snooze` does."""
 
-    def __init__(self, followup: dict[str, Any]) -> None:
+    def __init__(self, followup: FollowUp) -> None:
         note = followup["note"] or "follow-up"
         super().__init__(f"Snooze: {followup['contact']} — {note}", "Snooze")
         self.followup = followup

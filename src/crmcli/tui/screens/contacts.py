@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
@@ -25,10 +26,14 @@ from crmcli.tui.messages import ContactsListed
 from crmcli.tui.screens.base import DataScreen
 from crmcli.tui.widgets.nav import NavBar
 
+if TYPE_CHECKING:
+    from crmcli.core.people.rows import ContactDetail, ContactLine
+    from crmcli.core.pipeline.rows import Deal
+
 LIMIT = 30  # results listed (`crm find` shows 20): a screenful, and quick to repaint
 
 
-def _prompt(row: dict[str, Any]) -> Content:
+def _prompt(row: ContactLine) -> Content:
     """One result: the name, then company and email dimmed."""
     extra = " · ".join(str(x) for x in (row.get("company"), row.get("email")) if x)
     return Content.assemble((str(row["name"]), "bold"), ("  " + extra, "$text-muted"))
@@ -50,7 +55,7 @@ class ContactsScreen(DataScreen):
     def __init__(self) -> None:
         super().__init__()
         self.query_text = ""
-        self.rows: list[dict[str, Any]] = []
+        self.rows: Sequence[ContactLine] = []
         self.contact_id: int | None = None  # the one in the detail pane
 
     def compose(self) -> ComposeResult:
@@ -112,7 +117,7 @@ class ContactsScreen(DataScreen):
         else:
             self._search_in_thread(text, keep)
 
-    def _query(self, text: str, only: int | None = None) -> tuple[list[dict[str, Any]], str]:
+    def _query(self, text: str, only: int | None = None) -> tuple[Sequence[ContactLine], str]:
         """(rows, message) for a query, through the same core calls as `crm find`."""
         session = self.session
         with session.lock:
@@ -137,12 +142,12 @@ class ContactsScreen(DataScreen):
             self.app.call_from_thread(self._show_if_current, text, rows, message, keep)
 
     def _show_if_current(
-        self, text: str, rows: list[dict[str, Any]], message: str, keep: int | None
+        self, text: str, rows: Sequence[ContactLine], message: str, keep: int | None
     ) -> None:
         if text == self.query_text:
             self._show(text, rows, message, keep)
 
-    def _show(self, text: str, rows: list[dict[str, Any]], message: str, keep: int | None) -> None:
+    def _show(self, text: str, rows: Sequence[ContactLine], message: str, keep: int | None) -> None:
         self.rows = rows
         listing = self.listing
         listing.clear_options()
@@ -256,7 +261,7 @@ class ContactsScreen(DataScreen):
             self.run_search(self.query_text, keep=self.contact_id)
 
 
-def _details(c: dict[str, Any]) -> str:
+def _details(c: ContactDetail) -> str:
     pairs: list[tuple[str, Any]] = [
         ("Company", c["company"]),
         ("Title", c["title"]),
@@ -277,7 +282,7 @@ def _details(c: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _deals(rows: list[dict[str, Any]]) -> str:
+def _deals(rows: list[Deal]) -> str:
     if not rows:
         return "\n[b $text-accent]Deals[/]\n[dim]none[/dim]"
     lines = ["", "[b $text-accent]Deals[/]"]

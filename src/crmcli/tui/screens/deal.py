@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -16,6 +16,9 @@ from crmcli.core.pipeline import deals, stages
 from crmcli.tui.format import money
 from crmcli.tui.screens.base import DataScreen
 from crmcli.tui.widgets.nav import NavBar
+
+if TYPE_CHECKING:
+    from crmcli.core.pipeline.rows import DealDetail
 
 
 def _lines(pairs: list[tuple[str, Any]]) -> str:
@@ -39,7 +42,7 @@ class DealScreen(DataScreen):
     def __init__(self, deal_id: int) -> None:
         super().__init__()
         self.deal_id = deal_id
-        self.deal: dict[str, Any] | None = None
+        self.deal: DealDetail | None = None
 
     def compose(self) -> ComposeResult:
         yield NavBar("pipeline")
@@ -130,7 +133,7 @@ class DealScreen(DataScreen):
 
         self.app.push_screen(DealForm(self.deal), self._edited)
 
-    async def _edited(self, deal: dict[str, Any] | None) -> None:
+    async def _edited(self, deal: DealDetail | None) -> None:
         if deal is not None:
             self.wrote()
             self.notify(f"Saved deal #{deal['id']}")
@@ -166,7 +169,7 @@ class DealScreen(DataScreen):
 
         self.app.push_screen(LostModal(self.deal), self._lost)
 
-    async def _lost(self, result: tuple[dict[str, Any], list[str]] | None) -> None:
+    async def _lost(self, result: tuple[DealDetail, list[str]] | None) -> None:
         if result is not None:
             self.wrote()
             self.notify(f"Lost: {result[0]['title']}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -18,7 +18,10 @@ from crmcli.tui.screens.base import DataScreen
 from crmcli.tui.widgets.board import Board
 from crmcli.tui.widgets.nav import NavBar
 
-Moved = tuple[dict[str, Any], list[str]]
+if TYPE_CHECKING:
+    from crmcli.core.pipeline.rows import Deal, DealDetail
+
+Moved = tuple["DealDetail", list[str]]
 
 
 class PipelineScreen(DataScreen):
@@ -66,7 +69,7 @@ class PipelineScreen(DataScreen):
         self.call_after_refresh(self.post_message, BoardRefreshed(deal_id))
 
     # -- changing deals -----------------------------------------------------------------
-    async def _change(self, card: dict[str, Any], call: Callable[[], Moved], done: str) -> bool:
+    async def _change(self, card: Deal, call: Callable[[], Moved], done: str) -> bool:
         """Run one core change to a deal, then update the board in place.
 
         A deal changed or deleted in another shell since the board was read is a
@@ -95,7 +98,7 @@ class PipelineScreen(DataScreen):
         self._painted(int(card["id"]))
         return True
 
-    def _selected(self) -> dict[str, Any] | None:
+    def _selected(self) -> Deal | None:
         card = self.board.current
         if card is None:
             self.notify("No deal selected", severity="warning")
@@ -166,7 +169,7 @@ class PipelineScreen(DataScreen):
 
         self.app.push_screen(DealForm(), self._added)
 
-    async def _added(self, deal: dict[str, Any] | None) -> None:
+    async def _added(self, deal: DealDetail | None) -> None:
         if deal is None:
             return
         self.wrote()

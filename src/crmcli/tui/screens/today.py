@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -17,6 +18,11 @@ from crmcli.tui.format import fit, local_day, money
 from crmcli.tui.messages import TodayRefreshed
 from crmcli.tui.screens.base import DataScreen
 from crmcli.tui.widgets.nav import NavBar
+
+if TYPE_CHECKING:
+    from crmcli.core.activity.rows import FollowUp
+    from crmcli.core.overview.rows import TouchDue
+    from crmcli.core.pipeline.rows import Deal
 
 LIMIT = 100  # rows per section; the heading gives the whole count
 
@@ -112,10 +118,11 @@ class TodayScreen(DataScreen):
                 listing.highlighted = i
                 return
 
-    def _followup(self, row: dict[str, Any], *, late: bool) -> Option:
+    def _followup(self, row: FollowUp, *, late: bool) -> Option:
         key = f"f{row['id']}"
         self.items[key] = {"type": "followup", **row}
-        when = f"{row['late']} late" if late else (row["due_time"] or "today")
+        overdue: Mapping[str, Any] = row  # a `late` row is a LateFollowUp
+        when = f"{overdue['late']} late" if late else (row["due_time"] or "today")
         note = row["note"] or "(no note)"
         deal = f"  [{row['deal']}]" if row["deal"] else ""
         style = "$text-error" if late else "$text-primary"
@@ -129,7 +136,7 @@ class TodayScreen(DataScreen):
             id=key,
         )
 
-    def _touch(self, row: dict[str, Any]) -> Option:
+    def _touch(self, row: TouchDue) -> Option:
         key = f"c{row['id']}"
         self.items[key] = {"type": "touch", **row}
         last = local_day(row["last_touch_at"]) or "never"
@@ -145,7 +152,7 @@ class TodayScreen(DataScreen):
             id=key,
         )
 
-    def _deal(self, row: dict[str, Any]) -> Option:
+    def _deal(self, row: Deal) -> Option:
         key = f"d{row['id']}"
         self.items[key] = {"type": "deal", **row}
         why = "stale" if row["stale"] else "no next step"
@@ -161,13 +168,13 @@ class TodayScreen(DataScreen):
         )
 
     # -- actions ------------------------------------------------------------------------
-    def _followup_selected(self) -> dict[str, Any] | None:
+    def _followup_selected(self) -> FollowUp | None:
         key = self._selected_key()
         item = self.items.get(key or "")
         if item is None or item["type"] != "followup":
             self.notify("Select a follow-up first", severity="warning", timeout=3)
             return None
-        return item
+        return cast("FollowUp", item)  # a follow-up's row, tagged with its "type"
 
     async def action_done(self) -> None:
         item = self._followup_selected()

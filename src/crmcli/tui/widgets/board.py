@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -31,10 +31,11 @@ from crmcli.core.values.money import format_amount
 from crmcli.core.values.text import fold
 from crmcli.tui.format import fit, money, plural
 
+if TYPE_CHECKING:
+    from crmcli.core.pipeline.rows import Deal as Card
+
 CARD_HEIGHT = 5  # title, who, amount and days, next step, and a blank line between cards
 MIN_COLUMN = 22  # narrower, and a card says too little: the board scrolls sideways instead
-
-Card = dict[str, Any]
 
 
 def _order(card: Card) -> tuple[str, int]:

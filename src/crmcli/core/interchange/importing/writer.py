@@ -9,6 +9,7 @@ profiles added), and nothing the rep entered is replaced by a damaged value.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from crmcli.core.db.store import Tx
@@ -228,6 +229,7 @@ class ContactWriter:
 
         tx = self.tx
         current = get(self.store, contact_id)
+        by_name: Mapping[str, Any] = current  # read column by column, by name
         new = dict(zip(CONTACT_COLUMNS, row.contact, strict=True))
         values: dict[str, Any] = {}
         for column in (
@@ -241,7 +243,7 @@ class ContactWriter:
             "last_name",
             "suffix",
         ):
-            if new[column] and not current[column]:
+            if new[column] and not by_name[column]:
                 values[column] = new[column]
         if new["do_not_contact"] and not current["do_not_contact"]:
             values["do_not_contact"] = True  # a do-not-contact request is never dropped
@@ -255,7 +257,7 @@ class ContactWriter:
             values.update(display_name=new["display_name"], name_key=row.name_key)
         for column in ("custom_fields", "external_ids"):
             if new[column]:
-                merged = dict(current[column] or {})
+                merged = dict(by_name[column] or {})
                 added = {k: v for k, v in json.loads(new[column]).items() if k not in merged}
                 if added:
                     values[column] = json.dumps({**merged, **added}, ensure_ascii=False)
