@@ -3,6 +3,10 @@
 A date-only follow-up is all-day. `due_at` (the instant, local midnight for
 all-day ones, in the zone it was made in) orders them and drives reminders;
 `due_date`/`due_time` keep what the rep meant in local terms.
+
+Whether a follow-up is still open is decided on its row read inside the write
+transaction that marks it done or snoozes it, so of two `done` at once one is
+refused, and a snooze never lands on a follow-up already done.
 """
 
 from __future__ import annotations
@@ -82,16 +86,19 @@ def get(store: Store, followup_id: int) -> FollowUp:
     return cast("FollowUp", row)  # a SELECT row from the store
 
 
-def _open(store: Store, followup_id: int) -> FollowUp:
-    row = get(store, followup_id)
+def _open(tx: Tx, followup_id: int) -> dict[str, Any]:
+    """The follow-up's row inside the write transaction, refused if it is done."""
+    row = tx.get("followup", followup_id)
+    if row is None:
+        raise NotFound(f"no follow-up #{followup_id}")
     if row["status"] == "done":
         raise Refused(f"follow-up #{followup_id} is already done")
     return row
 
 
 def done(store: Store, followup_id: int) -> FollowUp:
-    row = _open(store, followup_id)
     with store.write(f"followup done {followup_id}") as tx:
+        row = _open(tx, followup_id)
         tx.update(
             "followup",
             followup_id,
@@ -103,8 +110,8 @@ def done(store: Store, followup_id: int) -> FollowUp:
 
 def snooze(store: Store, followup_id: int, when: When) -> FollowUp:
     """Move an open follow-up to a new time; the original date is remembered."""
-    row = _open(store, followup_id)
     with store.write(f"followup snooze {followup_id}") as tx:
+        row = _open(tx, followup_id)
         tx.update(
             "followup",
             followup_id,
@@ -119,8 +126,8 @@ def snooze(store: Store, followup_id: int, when: When) -> FollowUp:
 
 
 def remove(store: Store, followup_id: int) -> FollowUp:
-    row = get(store, followup_id)
     with store.write(f"followup rm {followup_id}") as tx:
+        row = get(store, followup_id)  # what it was when removed, for the message
         tx.delete("followup", followup_id, contact_id=row["contact_id"])
     return row
 

@@ -4,6 +4,10 @@ KEEP's own values always win; its empty fields are filled from OTHER, and OTHER'
 emails, phones, profiles and tags are added where KEEP lacks them. The whole merge
 is one transaction and one undoable batch (with a backup taken first), so it
 commits entirely or not at all, and `crm undo` takes it back.
+
+The plan shown to the rep is made again inside that transaction, on both records
+as they are then: one merged away or deleted since (by a concurrent merge) is
+refused, and nothing is filled from a stale copy of it.
 """
 
 from __future__ import annotations
@@ -13,8 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from crmcli.core.db.store import Store
-from crmcli.core.errors import Invalid
+from crmcli.core.db.store import Store, Tx
+from crmcli.core.errors import Invalid, NotFound
 
 if TYPE_CHECKING:
     from crmcli.core.people.rows import ContactDetail
@@ -100,15 +104,27 @@ def plan(store: Store, keep_id: int, other_id: int) -> Plan:
     return result
 
 
+def _still_there(tx: Tx, table: str, ids: tuple[int, int], label: str) -> None:
+    """Refuse, inside the transaction, when either record is gone (merged or deleted)."""
+    for row_id in ids:
+        if tx.get(table, row_id) is None:
+            raise NotFound(
+                f"{label} #{row_id} no longer exists (merged or deleted elsewhere); "
+                "nothing was merged"
+            )
+
+
 def merge(store: Store, keep_id: int, other_id: int) -> Plan:
     """Carry out the merge planned for these two contacts."""
     from crmcli.core.db.backup import auto_backup
     from crmcli.core.people.index import reindex
 
-    merge_plan = plan(store, keep_id, other_id)
-    keep, other = merge_plan.keep, merge_plan.other
+    plan(store, keep_id, other_id)  # refuses a missing contact before the backup is taken
     auto_backup(store, "pre-merge")
     with store.write(f"contact merge {keep_id} {other_id}") as tx:
+        _still_there(tx, "contact", (keep_id, other_id), "contact")
+        merge_plan = plan(store, keep_id, other_id)
+        keep, other = merge_plan.keep, merge_plan.other
         for table in MOVED:
             for (row_id,) in store.tuples(
                 f"SELECT id FROM {table} WHERE contact_id = ?", (other_id,)
@@ -168,10 +184,13 @@ def merge_companies(store: Store, keep_id: int, other_id: int) -> dict[str, int]
 
     if keep_id == other_id:
         raise Invalid("cannot merge a company with itself")
-    keep, other = get(store, keep_id), get(store, other_id)
+    for company_id in (keep_id, other_id):
+        get(store, company_id)  # refuses a missing one before the backup is taken
     auto_backup(store, "pre-merge")
     moved = {"contact": 0, "deal": 0}
     with store.write(f"company merge {keep_id} {other_id}") as tx:
+        _still_there(tx, "company", (keep_id, other_id), "company")
+        keep, other = get(store, keep_id), get(store, other_id)
         for table in moved:
             for (row_id,) in store.tuples(
                 f"SELECT id FROM {table} WHERE company_id = ?", (other_id,)

@@ -3,6 +3,13 @@
 The row every list shows and the attention rules (stale, no next step) are in
 `pipeline.attention`; a deal's change of stage, with its history row, in
 `pipeline.moves`, which removing a stage uses too.
+
+Every rule that depends on the deal as it is now (a won or lost deal cannot move, be
+won or lost again; only a closed deal reopens; the version the caller saw) is
+decided on the row read inside the write transaction that changes it, never on a
+read made before: the store serialises writers (`BEGIN IMMEDIATE` on SQLite, one
+advisory lock on PostgreSQL), so a concurrent `deal lost` and `deal move` end as if
+one ran after the other.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from crmcli.core.errors import Invalid, NotFound, Refused
 from crmcli.core.pipeline.attention import DEAL_SELECT, annotate, stale_condition
 from crmcli.core.pipeline.moves import record, relocate
 from crmcli.core.pipeline.stages import check_probability, first_of_kind
+from crmcli.core.pipeline.stages import current as current_stage
 from crmcli.core.pipeline.stages import resolve as resolve_stage
 
 if TYPE_CHECKING:
@@ -127,12 +135,17 @@ def add(store: Store, fields: DealFields) -> DealDetail:
     stage = resolve_stage(store, fields.stage) if fields.stage else first_of_kind(store, "open")
     if stage["kind"] != "open":
         raise Invalid(f"a new deal starts in an open stage, not {stage['name']}")
-    company_id = fields.company_id
-    if company_id is None and fields.contact_id is not None:
-        company_id = store.value(
-            "SELECT company_id FROM contact WHERE id = ?", (fields.contact_id,)
-        )
     with store.write(f"deal add {values['title']}") as tx:
+        stage = current_stage(tx, stage)
+        company_id = fields.company_id
+        if fields.contact_id is not None:
+            contact = tx.get("contact", fields.contact_id)
+            if contact is None:
+                raise NotFound(
+                    f"contact #{fields.contact_id} no longer exists (merged or deleted elsewhere)"
+                )
+            if company_id is None:
+                company_id = contact["company_id"]
         deal_id = tx.insert(
             "deal",
             {
@@ -155,23 +168,23 @@ def edit(
     """Change a deal's details (not its stage: that is `move`). Returns (deal, notes).
 
     With `expect_version` (what the caller last saw), a deal changed since is refused.
+    An amount is read in the deal's currency, and a won deal's new contract end moves
+    its renewal, as the deal is when the change is written.
     """
-    deal = get(store, deal_id)
-    values = {
-        **_scalars(fields),
-        **_amount(fields, deal["currency"] or str(store.config.get("currency"))),
-    }
+    values = _scalars(fields)
     if fields.contact_id is not None:
         values["contact_id"] = fields.contact_id
     if fields.company_id is not None:
         values["company_id"] = fields.company_id
     if fields.stage is not None:
         raise Invalid("use `crm deal move` to change a deal's stage")
-    if not values:
+    if not values and fields.amount is None and not fields.currency:
         raise Invalid("nothing to change: give at least one option (see --help)")
     notes: list[str] = []
     with store.write(f"deal edit {deal_id}") as tx:
         _check_version(tx, deal_id, expect_version)
+        deal = _now(tx, deal_id)
+        values.update(_amount(fields, deal["currency"] or str(store.config.get("currency"))))
         tx.update("deal", deal_id, values, contact_id=deal["contact_id"])
         if "contract_end" in values and deal["status"] == "won":
             notes += _renewal(tx, deal_id)
@@ -187,19 +200,44 @@ def move(
     expect_version: int | None = None,
 ) -> tuple[DealDetail, list[str]]:
     """Move an open deal to a stage; a won or lost stage closes it. Returns (deal, notes)."""
-    deal = get(store, deal_id)
     stage = resolve_stage(store, stage_ref)
-    if deal["status"] != "open":
-        raise Refused(
-            f"deal #{deal_id} is {deal['status']}: reopen it first (crm deal reopen {deal_id})"
-        )
-    if stage["id"] == deal["stage_id"]:
-        raise Refused(f"deal #{deal_id} is already in {stage['name']}")
-    if stage["kind"] == "lost" and not (reason or "").strip():
-        raise Invalid("say why it was lost: --reason TEXT")
+    return _move(store, deal_id, stage, reason=reason, expect_version=expect_version)
+
+
+def _move(
+    store: Store,
+    deal_id: int,
+    stage: dict[str, Any],
+    *,
+    reason: str | None = None,
+    expect_version: int | None = None,
+    contract_end: date | None = None,
+) -> tuple[DealDetail, list[str]]:
+    """`move`, with whether it may happen decided in the transaction that does it.
+
+    `contract_end` (winning with `--contract-end`) is set in the same transaction, so
+    the deal is never left with a new contract end but not won.
+    """
     notes: list[str] = []
     with store.write(f"deal move {deal_id} {stage['name']}") as tx:
         _check_version(tx, deal_id, expect_version)
+        deal = _now(tx, deal_id)
+        if deal["status"] != "open":
+            raise Refused(
+                f"deal #{deal_id} is {deal['status']}: reopen it first (crm deal reopen {deal_id})"
+            )
+        stage = current_stage(tx, stage)
+        if stage["id"] == deal["stage_id"]:
+            raise Refused(f"deal #{deal_id} is already in {stage['name']}")
+        if stage["kind"] == "lost" and not (reason or "").strip():
+            raise Invalid("say why it was lost: --reason TEXT")
+        if contract_end is not None:
+            tx.update(
+                "deal",
+                deal_id,
+                {"contract_end": contract_end.isoformat()},
+                contact_id=deal["contact_id"],
+            )
         relocate(tx, deal_id, stage)
         if stage["kind"] == "lost":
             tx.update(
@@ -211,6 +249,14 @@ def move(
         if stage["kind"] == "won":
             notes += _renewal(tx, deal_id)
     return get(store, deal_id), notes
+
+
+def _now(tx: Tx, deal_id: int) -> dict[str, Any]:
+    """The deal's row as it is inside the write transaction."""
+    deal = tx.get("deal", deal_id)
+    if deal is None:
+        raise NotFound(f"no deal #{deal_id}")
+    return deal
 
 
 def _check_version(tx: Tx, deal_id: int, expect_version: int | None) -> None:
@@ -243,41 +289,32 @@ def _check_version(tx: Tx, deal_id: int, expect_version: int | None) -> None:
 def won(
     store: Store, deal_id: int, *, contract_end: date | None = None
 ) -> tuple[DealDetail, list[str]]:
-    if contract_end is not None:
-        deal = get(store, deal_id)
-        if deal["status"] != "open":
-            raise Refused(f"deal #{deal_id} is {deal['status']}: reopen it first")
-        with store.write(f"deal edit {deal_id}") as tx:
-            tx.update(
-                "deal",
-                deal_id,
-                {"contract_end": contract_end.isoformat()},
-                contact_id=deal["contact_id"],
-            )
-    return move(store, deal_id, str(first_of_kind(store, "won")["id"]))
+    """Close an open deal as won (with its contract end, if given, and its renewal)."""
+    return _move(store, deal_id, first_of_kind(store, "won"), contract_end=contract_end)
 
 
 def lost(store: Store, deal_id: int, reason: str) -> tuple[DealDetail, list[str]]:
-    return move(store, deal_id, str(first_of_kind(store, "lost")["id"]), reason=reason)
+    """Close an open deal as lost; the reason is required."""
+    return _move(store, deal_id, first_of_kind(store, "lost"), reason=reason)
 
 
 def reopen(store: Store, deal_id: int, stage_ref: str | None = None) -> DealDetail:
     """Reopen a won or lost deal, into the open stage it left (or the one given)."""
-    deal = get(store, deal_id)
-    if deal["status"] == "open":
-        raise Refused(f"deal #{deal_id} is already open")
-    if stage_ref:
-        stage = resolve_stage(store, stage_ref)
-        if stage["kind"] != "open":
-            raise Invalid(f"reopen into an open stage, not {stage['name']}")
-    else:
-        last_open = store.row(
-            "SELECT s.* FROM deal_stage_change h JOIN stage s ON s.id = h.to_stage_id "
-            "WHERE h.deal_id = ? AND s.kind = 'open' ORDER BY h.at DESC, h.id DESC LIMIT 1",
-            (deal_id,),
-        )
-        stage = last_open or first_of_kind(store, "open")
+    given = resolve_stage(store, stage_ref) if stage_ref else None
+    if given is not None and given["kind"] != "open":
+        raise Invalid(f"reopen into an open stage, not {given['name']}")
     with store.write(f"deal reopen {deal_id}") as tx:
+        if _now(tx, deal_id)["status"] == "open":
+            raise Refused(f"deal #{deal_id} is already open")
+        if given is not None:
+            stage = current_stage(tx, given)
+        else:
+            last_open = store.row(
+                "SELECT s.* FROM deal_stage_change h JOIN stage s ON s.id = h.to_stage_id "
+                "WHERE h.deal_id = ? AND s.kind = 'open' ORDER BY h.at DESC, h.id DESC LIMIT 1",
+                (deal_id,),
+            )
+            stage = last_open or first_of_kind(store, "open")
         relocate(tx, deal_id, stage)
     return get(store, deal_id)
 
@@ -324,8 +361,8 @@ def assign(store: Store, deal_id: int, user: str) -> DealDetail:
     from crmcli.core.config import validate
 
     owner = str(validate("user", user))
-    deal = get(store, deal_id)
     with store.write(f"deal assign {deal_id}") as tx:
+        deal = _now(tx, deal_id)
         tx.update("deal", deal_id, {"owner": owner}, contact_id=deal["contact_id"])
     return get(store, deal_id)
 

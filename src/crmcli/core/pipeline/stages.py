@@ -3,6 +3,10 @@
 Stages are ordered by `position`. Open stages come first; a deal moved into a
 won or lost stage is closed. A stage that still holds deals can only be
 removed by moving them elsewhere in the same transaction (`--to`).
+
+What depends on the pipeline as it is (names taken, the order, the deals a stage
+holds, the last won or lost stage) is read inside the write transaction that
+changes it, so two changes made at once end as if one followed the other.
 """
 
 from __future__ import annotations
@@ -47,6 +51,16 @@ def resolve(store: Store, ref: str) -> dict[str, Any]:
     if found:
         raise Invalid(f"{ref!r} matches several stages: {', '.join(r['name'] for r in found)}")
     raise Invalid(f"unknown stage {ref!r} (stages: {names(store)})")
+
+
+def current(tx: Tx, stage: dict[str, Any]) -> dict[str, Any]:
+    """`stage` as it is inside the write transaction; one removed since it was named is unknown."""
+    now = tx.get("stage", stage["id"])
+    if now is None:
+        raise Invalid(
+            f"unknown stage {stage['name']!r}: it was just removed (stages: {names(tx.store)})"
+        )
+    return now
 
 
 def first_of_kind(store: Store, kind: str) -> dict[str, Any]:
@@ -100,20 +114,21 @@ def add(
     after: str | None = None,
 ) -> dict[str, Any]:
     """Add a stage; by default an open stage goes after the last open one."""
-    value = _check_name(store, name)
+    value = _check_name(store, name)  # early, before any write; again inside it
     if kind not in KINDS:
         raise Invalid(f"unknown stage kind {kind!r} (one of {', '.join(KINDS)})")
     check_probability(probability)
     check_days(target_days)
-    order = _ordered(store)
-    ids = [r["id"] for r in order]
-    if before or after:
-        anchor = resolve(store, before or after or "")
-        index = ids.index(anchor["id"]) + (1 if after else 0)
-    else:
-        opens = [i for i, r in enumerate(order) if r["kind"] == "open"]
-        index = (opens[-1] + 1) if (kind == "open" and opens) else len(ids)
     with store.write(f"stage add {value}") as tx:
+        value = _check_name(store, name)
+        order = _ordered(store)
+        ids = [r["id"] for r in order]
+        if before or after:
+            anchor = resolve(store, before or after or "")
+            index = ids.index(anchor["id"]) + (1 if after else 0)
+        else:
+            opens = [i for i, r in enumerate(order) if r["kind"] == "open"]
+            index = (opens[-1] + 1) if (kind == "open" and opens) else len(ids)
         new_id = tx.insert(
             "stage",
             {
@@ -137,19 +152,22 @@ def edit(
     target_days: int | None = None,
     clear_days: bool = False,
 ) -> dict[str, Any]:
-    stage = resolve(store, ref)
     values: dict[str, Any] = {}
-    if name is not None:
-        values["name"] = _check_name(store, name, exclude=stage["id"])
     if probability is not None:
         values["probability"] = check_probability(probability)
     if target_days is not None:
         values["target_days"] = check_days(target_days)
     if clear_days:
         values["target_days"] = None
-    if not values:
+    if name is None and not values:
         raise Invalid("nothing to change: give --name, --probability or --days")
+    stage = resolve(store, ref)
+    if name is not None:
+        _check_name(store, name, exclude=stage["id"])  # early, before any write; again inside it
     with store.write(f"stage edit {stage['name']}") as tx:
+        stage = current(tx, stage)
+        if name is not None:
+            values["name"] = _check_name(store, name, exclude=stage["id"])
         tx.update("stage", stage["id"], values)
     return resolve(store, str(stage["id"]))
 
@@ -164,43 +182,53 @@ def move(
 ) -> list[dict[str, Any]]:
     """Put a stage at a position, or before or after another; returns the new order."""
     stage = resolve(store, ref)
-    ids = [r["id"] for r in _ordered(store) if r["id"] != stage["id"]]
     if sum(x is not None for x in (before, after, position)) != 1:
         raise Invalid("say where: a position, --before STAGE or --after STAGE")
-    if position is not None:
-        if not 1 <= position <= len(ids) + 1:
-            raise Invalid(f"position must be between 1 and {len(ids) + 1}, not {position}")
-        index = position - 1
-    else:
-        anchor = resolve(store, before or after or "")
-        if anchor["id"] == stage["id"]:
-            raise Invalid("a stage cannot move relative to itself")
-        index = ids.index(anchor["id"]) + (1 if after else 0)
     with store.write(f"stage move {stage['name']}") as tx:
+        stage = current(tx, stage)
+        ids = [r["id"] for r in _ordered(store) if r["id"] != stage["id"]]
+        if position is not None:
+            if not 1 <= position <= len(ids) + 1:
+                raise Invalid(f"position must be between 1 and {len(ids) + 1}, not {position}")
+            index = position - 1
+        else:
+            anchor = resolve(store, before or after or "")
+            if anchor["id"] == stage["id"]:
+                raise Invalid("a stage cannot move relative to itself")
+            index = ids.index(anchor["id"]) + (1 if after else 0)
         _renumber(tx, [*ids[:index], stage["id"], *ids[index:]])
     return list_stages(store)
 
 
 def remove(store: Store, ref: str, *, to: str | None = None) -> tuple[dict[str, Any], int]:
-    """Remove a stage; its deals move to `to` first (with history). Returns (stage, moved)."""
+    """Remove a stage; its deals move to `to` first (with history). Returns (stage, moved).
+
+    Whether it still holds deals, and whether it is the last of its kind, is decided
+    inside the transaction that removes it: a deal moved in meanwhile is counted.
+    """
     stage = resolve(store, ref)
     target = resolve(store, to) if to else None
     if target and target["id"] == stage["id"]:
         raise Invalid("--to must name another stage")
-    deals = [
-        int(r[0]) for r in store.tuples("SELECT id FROM deal WHERE stage_id = ?", (stage["id"],))
-    ]
-    if deals and target is None:
-        raise Refused(
-            f"stage {stage['name']} still holds {len(deals)} deal(s); "
-            f"move them with --to STAGE (stages: {names(store)})"
-        )
-    same_kind = store.value(
-        "SELECT count(*) FROM stage WHERE kind = ? AND id <> ?", (stage["kind"], stage["id"])
-    )
-    if stage["kind"] != "open" and not same_kind:
-        raise Refused(f"{stage['name']} is the only {stage['kind']} stage; the pipeline needs one")
     with store.write(f"stage rm {stage['name']}") as tx:
+        stage = current(tx, stage)
+        target = current(tx, target) if target is not None else None
+        deals = [
+            int(r[0])
+            for r in store.tuples("SELECT id FROM deal WHERE stage_id = ?", (stage["id"],))
+        ]
+        if deals and target is None:
+            raise Refused(
+                f"stage {stage['name']} still holds {len(deals)} deal(s); "
+                f"move them with --to STAGE (stages: {names(store)})"
+            )
+        same_kind = store.value(
+            "SELECT count(*) FROM stage WHERE kind = ? AND id <> ?", (stage["kind"], stage["id"])
+        )
+        if stage["kind"] != "open" and not same_kind:
+            raise Refused(
+                f"{stage['name']} is the only {stage['kind']} stage; the pipeline needs one"
+            )
         if target is not None:
             for deal_id in deals:
                 relocate(tx, deal_id, target)
