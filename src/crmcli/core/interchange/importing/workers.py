@@ -3,6 +3,7 @@
 Below PARALLEL_AFTER rows the chunks are prepared in this process; past it, in
 worker processes forked once the libraries are loaded (they inherit them), fed
 through one pipe each by the writing thread itself, the rows crossing by marshal.
+The workers never outlive the import, even when it is killed (see `_serve`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import itertools
 import marshal
 import os
 import pickle
+import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -125,11 +127,19 @@ class _Workers:
         context = multiprocessing.get_context(
             "fork" if "fork" in multiprocessing.get_all_start_methods() else None
         )
+        # A forked worker inherits every descriptor this process holds, the other ends of
+        # its own pipe and of the earlier workers' included: it closes them, or no pipe
+        # would reach end-of-file when this process dies. A spawned one gets only its own.
+        forking = context.get_start_method() == "fork"
+        parent = os.getpid()
         self.pipes: list[Any] = []
         self.processes: list[Any] = []
         for _ in range(count):
             here, there = context.Pipe()
-            process = context.Process(target=_serve, args=(there, region, convert), daemon=True)
+            others = [*self.pipes, here] if forking else []
+            process = context.Process(
+                target=_serve, args=(there, region, convert, others, parent), daemon=True
+            )
             process.start()
             there.close()
             self.pipes.append(here)
@@ -184,14 +194,20 @@ class _Workers:
             received += 1
 
 
-def _serve(pipe: Any, region: str, convert: Convert | None) -> None:
-    """A worker's loop: raw chunks in, prepared chunks out, until None arrives.
+def _serve(pipe: Any, region: str, convert: Convert | None, others: list[Any], parent: int) -> None:
+    """A worker's loop: raw chunks in, prepared chunks out, until None or end-of-file.
 
     Ctrl-C reaches the workers too: they stop quietly and the importing process, which
-    rolls the transaction back, reports it.
+    rolls the transaction back, reports it. If that process is killed, its end of the
+    pipe closes and the worker stops at end-of-file, once it holds no other end itself
+    (`others`, closed here); on Linux the kernel kills it at once besides.
     """
-    _worker_start()
     with contextlib.suppress(KeyboardInterrupt, EOFError, BrokenPipeError):
+        if not _die_with(parent):
+            return
+        for other in others:
+            other.close()
+        _worker_start()
         while (chunk := _unpack(pipe.recv_bytes())) is not None:
             result: tuple[Any, ...]
             try:
@@ -204,6 +220,27 @@ def _serve(pipe: Any, region: str, convert: Convert | None) -> None:
             except Exception as exc:  # reported, then raised by the importing process
                 result = (False, f"{type(exc).__name__}: {exc}")
             pipe.send_bytes(_pack(result))
+
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _die_with(parent: int) -> bool:
+    """Have Linux kill this worker when its parent dies; False if the parent is gone already.
+
+    Checked after asking, since the parent may have died between the fork and the ask.
+    The "parent" the kernel watches is the thread that forked, the one that reads the
+    results, which outlives its workers. Elsewhere, or if the call fails, end-of-file on
+    the pipe still ends the worker, once it has finished the chunk in hand.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes  # here, in the worker only: once per worker, not per row
+        import signal
+
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    return os.getppid() == parent
 
 
 def _pack(value: Any) -> bytes:
