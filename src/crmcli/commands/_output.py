@@ -93,12 +93,13 @@ def render(
     columns: Sequence[Column],
     *,
     out: TextIO | None = None,
-    safe: bool = False,
+    safe: bool = True,
 ) -> int:
     """Write rows in the chosen format; returns how many were written.
 
-    `safe` neutralises csv/tsv cells a spreadsheet would run as formulas (exports);
-    JSON is never altered.
+    csv and tsv are spreadsheet formats: their cells a spreadsheet would run as
+    formulas come out neutralised (`crmcli.core.values.cells`), unless `safe` is off
+    (`crm export --raw`). JSON, JSON Lines and tables are never altered.
     """
     stream = out or sys.stdout
     if fmt is OutputFormat.json:
@@ -117,20 +118,27 @@ def render(
             count += 1
         return count
     if fmt in (OutputFormat.csv, OutputFormat.tsv):
-        writer = csv.writer(
-            stream, delimiter="\t" if fmt is OutputFormat.tsv else ",", lineterminator="\r\n"
-        )
-        writer.writerow([c.key for c in columns])
+        keys = [c.key for c in columns]
+        writer = _csv_writer(stream, "\t" if fmt is OutputFormat.tsv else ",")
         count = 0
         if safe:
-            from crmcli.core.interchange.exporting import neutralise
+            # Imported here: table and JSON output never need it (hot commands count
+            # their modules). A cell whose first character is safe, nearly all of them,
+            # costs one set lookup; the rest go through the one `neutralise`. Headers
+            # too: a report's columns can carry a stage's or a currency's name.
+            from crmcli.core.values.cells import FORMULA_STARTS, neutralise
 
+            writer.writerow([neutralise(k) for k in keys])
+            starts = FORMULA_STARTS
             for row in rows:
-                writer.writerow([neutralise(cell(row.get(c.key))) for c in columns])
+                writer.writerow(
+                    [neutralise(v) if (v := cell(row.get(k)))[:1] in starts else v for k in keys]
+                )
                 count += 1
             return count
+        writer.writerow(keys)
         for row in rows:
-            writer.writerow([cell(row.get(c.key)) for c in columns])
+            writer.writerow([cell(row.get(k)) for k in keys])
             count += 1
         return count
     return _table(list(rows), columns, stream)
@@ -142,12 +150,29 @@ def write_csv_tuples(
     out: TextIO,
     *,
     delimiter: str = ",",
+    safe: bool = False,
 ) -> None:
-    """CSV straight from tuples, written as they come (neutralised, when wanted, by
-    whoever made them): the export path for millions of rows, no Python step per row."""
-    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow(columns)
-    writer.writerows(rows)
+    """CSV straight from tuples, written as they come: the export path for millions of rows.
+
+    With `safe`, cells a spreadsheet would run as formulas are neutralised on the way
+    (`neutralised`: a row without one goes out untouched, not copied). Without it the
+    rows go out as given: the interaction export's arrive neutralised by that same
+    function already, unless --raw.
+    """
+    writer = _csv_writer(out, delimiter)
+    if safe:
+        from crmcli.core.values.cells import neutralised
+
+        writer.writerows(neutralised([columns]))
+        writer.writerows(neutralised(rows))
+    else:
+        writer.writerow(columns)
+        writer.writerows(rows)
+
+
+def _csv_writer(out: TextIO, delimiter: str) -> Any:
+    """Every CSV and TSV crm writes: RFC 4180 quoting and line ends."""
+    return csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
 
 
 def _table(rows: list[Mapping[str, Any]], columns: Sequence[Column], stream: TextIO) -> int:

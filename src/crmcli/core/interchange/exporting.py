@@ -13,13 +13,17 @@ SQL and the models).
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from crmcli.core.db.store import Store
 from crmcli.core.interchange.crm_columns import CONTACT_CSV_COLUMNS as CONTACT_CSV_COLUMNS
+
+# Spreadsheet safety is one rule for every CSV crm writes, list commands included: it
+# lives with the values, so the renderer uses the same one; named here for exports.
+from crmcli.core.values.cells import neutralise as neutralise
+from crmcli.core.values.cells import neutralised as neutralised
 
 if TYPE_CHECKING:
     from crmcli.core.interchange.crm_columns import ContactCsvRow
@@ -362,43 +366,3 @@ def followups(store: Store, *, include_done: bool = False) -> Iterator[FollowupE
     where = "" if include_done else " WHERE f.status = 'open'"
     rows = store.stream(f"{FOLLOWUP_EXPORT_SQL}{where} ORDER BY f.due_at, f.id")
     return cast("Iterator[FollowupExport]", rows)  # the stream's dicts, of that shape
-
-
-# -- spreadsheet safety -------------------------------------------------------------------
-
-_PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?(?:[eE][+-]?\d+)?")
-_PHONE = re.compile(r"\+?[\d\s().\-/]{4,}(?:\s*(?:ext\.?|x)\s*\d+)?")
-
-
-FORMULA_STARTS = frozenset("=@\t\r+-")
-
-
-def neutralised(rows: Iterable[Sequence[Any]]) -> Iterator[Sequence[Any]]:
-    """Rows with every cell `neutralise`d that needs it (the test inlined: a million rows).
-
-    A row with no such cell, nearly every one, goes out as it came, not copied."""
-    starts = FORMULA_STARTS
-    for row in rows:
-        for value in row:
-            if type(value) is str and value and value[0] in starts:
-                yield [neutralise(v) if type(v) is str and v and v[0] in starts else v for v in row]
-                break
-        else:
-            yield row
-
-
-def neutralise(value: str) -> str:
-    """Defuse a cell a spreadsheet would run as a formula (CSV injection).
-
-    Cells starting with = @ tab or carriage return, or with + or - when they are not
-    a plain number or a phone number, get a leading apostrophe, which spreadsheets
-    show as text; `+33 6 12 34 56 78` and `-42` stay as they are.
-    """
-    if not value:
-        return value
-    first = value[0]
-    if first in "=@\t\r":
-        return "'" + value
-    if first in "+-" and not (_PLAIN_NUMBER.fullmatch(value) or _PHONE.fullmatch(value)):
-        return "'" + value
-    return value
