@@ -19,11 +19,20 @@ def backup(
             help="Where to write it (default: backups/ beside the database).", show_default=False
         ),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace PATH if a file is already there.")
+    ] = False,
 ) -> None:
-    """Make an online, consistent copy of the database (others may keep writing)."""
+    """Make an online, consistent copy of the database (others may keep writing).
+
+    PATH is never the database, its -wal/-shm/-journal (or a hard link of one) or a file
+    in the backups folder; an existing file is kept unless --force. The copy is written
+    to a temporary file (mode 0600) and renamed into place when complete and checked;
+    a damaged database is not backed up (see `crm doctor`).
+    """
     from crmcli.core.db.backup import backup_now
 
-    dest = backup_now(state(ctx).store(), path)
+    dest = backup_now(state(ctx).store(), path, force=force)
     print(dest)
 
 

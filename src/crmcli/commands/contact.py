@@ -415,7 +415,7 @@ def export_one(
         return
     from crmcli.commands.export import destination
 
-    with destination(output) as out:
+    with destination(output, store) as out:
         out.write(text)
 
 

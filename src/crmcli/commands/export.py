@@ -11,12 +11,15 @@ import sys
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 
 from crmcli.commands._output import Column, OutputFormat, render, resolve
 from crmcli.commands._state import state
+
+if TYPE_CHECKING:
+    from crmcli.core.db.store import Store
 
 app = typer.Typer(
     name="export",
@@ -27,7 +30,10 @@ app = typer.Typer(
 Output = Annotated[
     Path | None,
     typer.Option(
-        "--output", "-o", help="Write to this file instead of stdout.", show_default=False
+        "--output",
+        "-o",
+        help="Write to this file instead of stdout (replaced whole; never the database).",
+        show_default=False,
     ),
 ]
 Format = Annotated[
@@ -41,8 +47,12 @@ TABULAR = (OutputFormat.csv, OutputFormat.tsv, OutputFormat.json, OutputFormat.j
 
 
 @contextmanager
-def destination(path: Path | None) -> Iterator[TextIO]:
-    """stdout, or a file written beside its target and renamed into place when complete.
+def destination(path: Path | None, store: Store) -> Iterator[TextIO]:
+    """stdout, or a file through the guarded writer (`core/db/guarded.py`).
+
+    A file is never the database, its journals or a backup; it is written to a 0600
+    temporary file beside it as rows come and renamed into place when complete, so an
+    existing file is replaced whole or not at all.
 
     stdout gets a buffer of its own, in UTF-8 as documented: written through
     `sys.stdout`, which is unbuffered under PYTHONUNBUFFERED (many containers set it),
@@ -60,30 +70,21 @@ def destination(path: Path | None) -> Iterator[TextIO]:
         ) as stream:
             yield stream
         return
-    from crmcli.core.errors import Invalid
+    from crmcli.core.db import guarded
 
-    tmp = path.with_name(f".{path.name}.crm-tmp")
-    try:
-        handle = tmp.open("w", encoding="utf-8", newline="")
-    except OSError as exc:
-        raise Invalid(f"cannot write {path}: {exc.strerror}") from exc
-    try:
-        with handle:
-            yield handle
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with guarded.open_text(store, path) as stream:
+        yield stream
 
 
 def _tabular(
+    store: Store,
     rows: Iterable[Mapping[str, Any]],
     fmt: OutputFormat,
     columns: tuple[str, ...],
     output: Path | None,
     raw: bool,
 ) -> None:
-    with destination(output) as out:
+    with destination(output, store) as out:
         render(rows, fmt, [Column(c, c) for c in columns], out=out, safe=not raw)
 
 
@@ -122,14 +123,14 @@ def contacts(
     if chosen is OutputFormat.vcard:
         from crmcli.core.interchange.vcard.write import write_vcards
 
-        with destination(output) as out:
+        with destination(output, store) as out:
             write_vcards(views, out, uid_domain=exporting.calendar_domain(store))
         return
     if chosen in (OutputFormat.csv, OutputFormat.tsv):
         rows = (exporting.contact_csv_row(v) for v in views)
-        _tabular(rows, chosen, exporting.CONTACT_CSV_COLUMNS, output, raw)
+        _tabular(store, rows, chosen, exporting.CONTACT_CSV_COLUMNS, output, raw)
     else:
-        _tabular(views, chosen, exporting.CONTACT_CSV_COLUMNS, output, raw)
+        _tabular(store, views, chosen, exporting.CONTACT_CSV_COLUMNS, output, raw)
 
 
 @app.command("companies")
@@ -140,9 +141,8 @@ def companies_(
     from crmcli.core.interchange import exporting
 
     chosen = resolve(fmt or OutputFormat.csv, False, TABULAR)
-    _tabular(
-        exporting.companies(state(ctx).store()), chosen, exporting.COMPANY_COLUMNS, output, raw
-    )
+    store = state(ctx).store()
+    _tabular(store, exporting.companies(store), chosen, exporting.COMPANY_COLUMNS, output, raw)
 
 
 @app.command("deals")
@@ -171,7 +171,7 @@ def deals(
     store = app_state.store()
     stage_id = int(resolve_stage(store, stage)["id"]) if stage else None
     rows = exporting.deals(store, stage_id=stage_id, status=status, closing_before=before)
-    _tabular(rows, chosen, exporting.DEAL_COLUMNS, output, raw)
+    _tabular(store, rows, chosen, exporting.DEAL_COLUMNS, output, raw)
 
 
 @app.command("interactions")
@@ -195,12 +195,13 @@ def interactions(
         from crmcli.commands._output import write_csv_tuples
 
         columns, rows = exporting.interaction_tuples(store, contact_id=contact_id, safe=not raw)
-        with destination(output) as out:
+        with destination(output, store) as out:
             write_csv_tuples(
                 columns, rows, out, delimiter="\t" if chosen is OutputFormat.tsv else ","
             )
         return
     _tabular(
+        store,
         exporting.interactions(store, contact_id=contact_id),
         chosen,
         exporting.INTERACTION_COLUMNS,
@@ -233,7 +234,7 @@ def followups(
         from crmcli.core.interchange.ics import write_calendar
 
         lead = int(app_state.config.get("reminder_lead_minutes"))
-        with destination(output) as out:
+        with destination(output, store) as out:
             write_calendar(
                 rows,
                 out,
@@ -242,4 +243,4 @@ def followups(
                 uid_domain=exporting.calendar_domain(store),
             )
         return
-    _tabular(rows, chosen, exporting.FOLLOWUP_COLUMNS, output, raw)
+    _tabular(store, rows, chosen, exporting.FOLLOWUP_COLUMNS, output, raw)

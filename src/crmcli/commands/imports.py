@@ -15,6 +15,8 @@ from crmcli.commands._output import message, warn
 from crmcli.commands._state import AppState, state
 
 if TYPE_CHECKING:
+    from crmcli.core.atomic import TextReplacement
+    from crmcli.core.db.store import Store
     from crmcli.core.interchange.files import Reading
     from crmcli.core.interchange.importing.options import ImportSummary
     from crmcli.core.interchange.records import Reject
@@ -60,9 +62,18 @@ def _open(source: str) -> tuple[BinaryIO, Path | None]:
 
 
 class _Rejects:
-    """Rejected rows, written to a CSV beside the input for fixing (created on first use)."""
+    """Rejected rows, written to a CSV beside the input for fixing (created on first use).
 
-    def __init__(self, path: Path | None, header: list[str], *, write: bool = True) -> None:
+    The file goes through the guarded writer: checked before the import starts (never
+    the database or a backup), written to a 0600 temporary file, and renamed into place
+    only when the import completes; a failed import leaves no rejects file behind.
+    """
+
+    def __init__(
+        self, path: Path | None, header: list[str], store: Store, *, write: bool = True
+    ) -> None:
+        from crmcli.core.db import guarded
+
         self.write = write
         self.target = (
             path.with_name(f"{path.stem}.rejects.csv")
@@ -70,10 +81,13 @@ class _Rejects:
             else Path.cwd() / "crm-import.rejects.csv"
         )
         self.header = header
+        self.store = store
         self.count = 0
         self.first: list[str] = []
         self._writer: Any = None
-        self._handle: IO[str] | None = None
+        self._file: TextReplacement | None = None
+        if write:
+            guarded.check_target(guarded.database_path(store), self.target)
 
     def __call__(self, reject: Reject) -> None:
         self.count += 1
@@ -82,19 +96,27 @@ class _Rejects:
         if not self.write:
             return
         if self._writer is None:
-            self._handle = self.target.open("w", encoding="utf-8", newline="")
-            self._writer = csv.writer(self._handle)
+            from crmcli.core.db import guarded
+
+            self._file = guarded.new_text_file(self.store, self.target)
+            self._writer = csv.writer(self._file.stream)
             self._writer.writerow(["line", "reason", *self.header])
         self._writer.writerow([reject.line, reject.reason, *reject.cells])
 
     def close(self) -> None:
-        if self._handle:
-            self._handle.close()
+        """Put the rejects file in place (the import succeeded)."""
+        if self._file is not None:
+            from crmcli.core.db import guarded
+
+            file, self._file = self._file, None
+            with guarded.cannot_write(self.target):
+                file.commit()
 
     def discard(self) -> None:
-        self.close()
-        if self._writer is not None:
-            self.target.unlink(missing_ok=True)
+        """Leave no rejects file (the import failed or was aborted)."""
+        if self._file is not None:
+            file, self._file = self._file, None
+            file.discard()
 
 
 @app.command("contacts")
@@ -149,7 +171,6 @@ def contacts(
         if show_mapping:
             _print_mapping(reading)
             return
-        rejects = _Rejects(path, reading.header, write=not dry_run)
         scratch = None
         if dry_run and not _exists(app_state):
             # A dry run never creates the database: it runs against an empty scratch one.
@@ -159,6 +180,7 @@ def contacts(
             store = open_store(str(Path(scratch.name) / "scratch.db"), app_state.config, write=True)
         else:
             store = app_state.store(write=True)
+        rejects = _Rejects(path, reading.header, store, write=not dry_run)
         options = ImportOptions(
             on_duplicate=on_duplicate,
             dry_run=dry_run,
@@ -312,8 +334,8 @@ def deals(
         layout, _mapping, records = read_deals(
             stream, encoding=encoding, overrides=maps or [], date_order=app_state.config.date_order
         )
-        rejects = _Rejects(path, layout.header, write=not dry_run)
         store = app_state.store(write=True)
+        rejects = _Rejects(path, layout.header, store, write=not dry_run)
         options = ImportOptions(
             dry_run=dry_run, strict=strict, label=f"import deals {path.name if path else 'stdin'}"
         )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from crmcli.core import atomic
 from crmcli.core.errors import Invalid
 from crmcli.core.paths import config_path
 
@@ -247,9 +248,7 @@ def set_value(key: str, value: str, path: Path | None = None) -> Any:
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".toml.tmp")
-        tmp.write_text(tomli_w.dumps(raw), encoding="utf-8")
-        tmp.replace(path)
+        atomic.write_text(path, tomli_w.dumps(raw))  # 0600: it may name people and paths
     except OSError as exc:
         raise Invalid(f"cannot write config file {path}: {exc.strerror}") from exc
     return parsed
@@ -267,4 +266,7 @@ def unset_value(key: str, path: Path | None = None) -> None:
 
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
     raw.pop(key, None)
-    path.write_text(tomli_w.dumps(raw), encoding="utf-8")
+    try:
+        atomic.write_text(path, tomli_w.dumps(raw))
+    except OSError as exc:
+        raise Invalid(f"cannot write config file {path}: {exc.strerror}") from exc
