@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from crmcli.commands._options import JsonFlag
@@ -11,11 +13,19 @@ from crmcli.commands._state import state
 
 def doctor(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Integrity, orphans, unreachable contacts, unreadable phones, emails and dates, deals
-    in the wrong stage. Exits 1 when it finds problems, printing the command that fixes each.
+    in the wrong stage. Exits 1 when it finds problems, printing the command that fixes each
+    (for a damaged database: restoring the newest backup, or SQLite's `.recover`).
     """
-    from crmcli.core.people.doctor import diagnose
+    from crmcli.core.db.store import resolve_location
+    from crmcli.core.errors import Damaged
+    from crmcli.core.people.doctor import damage_report, diagnose
 
-    report = diagnose(state(ctx).store())
+    app_state = state(ctx)
+    try:
+        report = diagnose(app_state.store())
+    except Damaged as exc:  # too damaged to open: that is the finding, with the way out
+        database = Path(resolve_location(app_state.db).target).expanduser()
+        report = damage_report(database, [exc.reason])
     if as_json:
         import json
 

@@ -56,5 +56,17 @@ class StoreUnavailable(CrmError):
     exit_code = EXIT_STORE
 
 
+class Damaged(StoreUnavailable):
+    """The database file is damaged: nothing is written to it, `crm doctor` shows the way out."""
+
+    def __init__(self, reason: str, where: str | None = None) -> None:
+        named = f" {where}" if where else ""
+        super().__init__(
+            f"the database{named} is damaged ({reason}); nothing was changed: run `crm doctor`"
+        )
+        self.reason = reason
+        self.where = where
+
+
 class Busy(StoreUnavailable):
     """Another writer held the database past the busy timeout."""

@@ -257,6 +257,27 @@ def check_backup(path: Path) -> int:
     return version
 
 
+def _raw_copy(store: Store, reason: str) -> Path:
+    """The database file and its write-ahead log copied byte for byte, as a manual backup.
+
+    For a file SQLite cannot copy page by page: the pair opens together (SQLite reads
+    `NAME-wal` beside `NAME`), so `.recover` can still be run on it later.
+    """
+    database = Path(store.location.target).expanduser()
+    dest = backups_dir(store) / backup_name(database, "manual", reason)
+    try:
+        dest.parent.mkdir(mode=0o700, exist_ok=True)
+        wal = Path(f"{database}-wal")
+        if wal.exists():
+            with atomic.replacing(Path(f"{dest}-wal")) as tmp:
+                shutil.copyfile(wal, tmp)
+        with atomic.replacing(dest) as tmp:
+            shutil.copyfile(database, tmp)
+    except OSError as exc:
+        raise _write_failed(dest, exc, store.conn) from exc
+    return dest
+
+
 def restore(store: Store, source: Path) -> Path:
     """Replace the database's content with a checked backup; the current one is kept first.
 
@@ -265,8 +286,13 @@ def restore(store: Store, source: Path) -> Path:
     """
     _file_only(store)
     check_backup(source)
-    kept = auto_backup(store, "pre-restore")
-    assert kept is not None  # a file database always gets its backup
+    if _verdict(store.conn, "quick_check") == "ok":
+        kept = auto_backup(store, "pre-restore")
+        assert kept is not None  # a file database always gets its backup
+    else:
+        # The way out `crm doctor` names for a damaged database: a checked backup of it
+        # cannot be made, so its bytes are kept as they are (never pruned), then replaced.
+        kept = _raw_copy(store, "pre-restore-damaged")
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     try:
         src.backup(store.conn)

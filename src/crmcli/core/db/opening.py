@@ -22,7 +22,7 @@ from pathlib import Path
 from crmcli.core.config import Config
 from crmcli.core.db import migrations, sqlite
 from crmcli.core.db.store import Location, Store, resolve_location, shown_url
-from crmcli.core.errors import NotFound, StoreUnavailable
+from crmcli.core.errors import Damaged, NotFound, StoreUnavailable
 
 
 def open_store(db: str | None, config: Config, *, write: bool) -> Store:
@@ -98,6 +98,8 @@ def _check_schema(store: Store, path: Path, *, write: bool) -> None:
         app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
         version = dialect.schema_version(conn)
     except sqlite3.DatabaseError as exc:
+        if sqlite.is_damaged(exc):  # a crm header over damaged pages: doctor shows the way out
+            raise Damaged(str(exc), str(path)) from exc
         raise StoreUnavailable(f"{path} is not a usable database ({exc}); left untouched") from exc
     if version == migrations.CURRENT and app_id == sqlite.APPLICATION_ID:
         return  # the hot path: two header reads, nothing more

@@ -85,6 +85,58 @@ def connect(path: Path, busy_timeout: float) -> sqlite3.Connection:
     return conn
 
 
+# -- a damaged file ------------------------------------------------------------------------
+
+_SQLITE_CORRUPT = 11  # "database disk image is malformed"
+_SQLITE_NOTADB = 26  # "file is not a database": page 1 overwritten, a header without a body
+
+
+def is_damaged(exc: BaseException) -> bool:
+    """Whether SQLite met a damaged page (SQLITE_CORRUPT or SQLITE_NOTADB, extended codes too)."""
+    if not isinstance(exc, sqlite3.DatabaseError):
+        return False
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (_SQLITE_CORRUPT, _SQLITE_NOTADB)
+    text = str(exc).lower()
+    return "malformed" in text or "file is not a database" in text
+
+
+def probe_roots(conn: sqlite3.Connection) -> None:
+    """Read the root page of every table and index, raising SQLite's error if one is damaged.
+
+    Why: a write only reads the pages it touches, so a file with one table's root page
+    overwritten took every write that did not go near that table. A full `PRAGMA
+    quick_check` would catch more, but it reads every page: 70-80 ms on the 45 MB bench
+    database (10,000 contacts, 100,000 interactions; 11,118 pages of 4 KiB, warm cache,
+    measured in-process; 390 ms from a cold cache), growing with the file. This probe
+    opens one cursor per b-tree (70 on that database) and steps to its first row: 1.3-1.8
+    ms in a fresh process (its pages come from the OS cache), 0.2-0.4 ms warm, whatever
+    the file's size; `crm log note` alternated with the build before it over 25 pairs
+    stayed within 1% (282 vs 284 ms). Damage below a root page is met by the statements
+    that read it (every command maps it to exit 3), and `crm doctor` runs the full check.
+    """
+    probes = []
+    for kind, name, table, sql in conn.execute(
+        "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE rootpage > 0 "
+        "AND type IN ('table', 'index')"
+    ).fetchall():
+        if kind == "table":
+            probes.append(f'SELECT 1 FROM "{name}" NOT INDEXED LIMIT 1')
+            continue
+        # A partial index is only usable under its own WHERE clause.
+        where = f" WHERE {sql.split(' WHERE ', 1)[1]}" if sql and " WHERE " in sql else ""
+        probes.append(f'SELECT 1 FROM "{table}" INDEXED BY "{name}"{where} LIMIT 1')
+    for probe in probes:
+        try:
+            conn.execute(probe).fetchone()
+        except sqlite3.DatabaseError as exc:
+            if is_damaged(exc):
+                raise
+            # Any other refusal ("no query solution" for an index SQLite will not scan
+            # on its own) proves nothing about the file: it must not block every write.
+
+
 # -- the dialect ---------------------------------------------------------------------------
 
 # (fts table, source label, base table, contact id expr, time expr, what expr)

@@ -8,11 +8,17 @@ layer against them.
 
 A write holds the lock only for its own short transaction (`BEGIN IMMEDIATE` on
 SQLite) and waits out another writer up to the busy timeout, then fails as `Busy`.
+A damaged file (SQLite's SQLITE_CORRUPT / SQLITE_NOTADB) is refused: whatever
+statement meets the damage, read or write, ends the command as `Damaged` (exit 3,
+one line naming `crm doctor`) with the transaction rolled back, and a write first
+reads every b-tree's root page (`sqlite.probe_roots`, well under a millisecond), so
+it also refuses a file whose damage lies in tables it would not touch.
 Opening a database (creating, checking, upgrading it) is `crmcli.core.db.opening`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
@@ -21,14 +27,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, NoReturn
 
 from crmcli.core import clock
 from crmcli.core.config import Config
 from crmcli.core.db.columns import COLUMNS, OWNED_TABLES
 from crmcli.core.db.dialect import Dialect
-from crmcli.core.db.sqlite import SQLiteDialect
-from crmcli.core.errors import Busy, CrmError, Invalid, NotFound, StoreUnavailable
+from crmcli.core.db.sqlite import SQLiteDialect, is_damaged, probe_roots
+from crmcli.core.errors import Busy, CrmError, Damaged, Invalid, NotFound, StoreUnavailable
 
 IN_CHUNK = 500  # values per `IN (...)` list: well under every backend's bound-parameter limit
 
@@ -38,6 +44,10 @@ def in_chunks(ids: Sequence[Any]) -> Iterator[tuple[Sequence[Any], str]]:
     for start in range(0, len(ids), IN_CHUNK):
         chunk = ids[start : start + IN_CHUNK]
         yield chunk, ", ".join("?" for _ in chunk)
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0]
 
 
 @dataclass(frozen=True)
@@ -79,27 +89,47 @@ class Store:
         try:
             return self.conn.execute(self.dialect.sql(sql), params)
         except Exception as exc:
-            if self.dialect.is_busy(exc):
-                raise Busy(self._busy_message()) from exc
-            raise
+            self._reraise(exc)
+
+    def _reraise(self, exc: Exception) -> NoReturn:
+        """Raise the user-facing error for a raw one met by this store (busy, damaged),
+        or `exc` itself."""
+        if self.dialect.is_busy(exc):
+            raise Busy(self._busy_message()) from exc
+        if is_damaged(exc):
+            raise Damaged(_first_line(exc), shown_url(self.location.target)) from exc
+        raise exc
+
+    @contextmanager
+    def _fetching(self) -> Iterator[None]:
+        # SQLite meets most damage while stepping through a result, not when it starts one.
+        try:
+            yield
+        except Exception as exc:
+            self._reraise(exc)
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         """All result rows as dicts (column name to value)."""
         cur = self._run(sql, params)
         names = [d[0] for d in cur.description]
-        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+        with self._fetching():
+            found = cur.fetchall()
+        return [dict(zip(names, row, strict=True)) for row in found]
 
     def row(self, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
         """The first result row as a dict, or None."""
         cur = self._run(sql, params)
-        found = cur.fetchone()
+        with self._fetching():
+            found = cur.fetchone()
         if found is None:
             return None
         return dict(zip([d[0] for d in cur.description], found, strict=True))
 
     def tuples(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """All result rows as tuples: the cheap form for large scans."""
-        return list(self._run(sql, params).fetchall())
+        cur = self._run(sql, params)
+        with self._fetching():
+            return list(cur.fetchall())
 
     def tuples_in(
         self, sql: str, ids: Sequence[Any], params: Sequence[Any] = ()
@@ -147,7 +177,9 @@ class Store:
 
     def value(self, sql: str, params: Sequence[Any] = ()) -> Any:
         """The first column of the first row, or None."""
-        found = self._run(sql, params).fetchone()
+        cur = self._run(sql, params)
+        with self._fetching():
+            found = cur.fetchone()
         return None if found is None else found[0]
 
     def close(self) -> None:
@@ -156,26 +188,40 @@ class Store:
     # -- writes ------------------------------------------------------------------------
     @contextmanager
     def write(self, command: str) -> Iterator[Tx]:
-        """One short write transaction; every change inside it is one undoable batch."""
+        """One short write transaction; every change inside it is one undoable batch.
+
+        On SQLite the file's b-tree roots are read first, under the write lock (see
+        `sqlite.probe_roots`): a damaged file is refused before anything is written.
+        """
         try:
             self.dialect.begin_write(self.conn)
         except Exception as exc:
-            if self.dialect.is_busy(exc):
-                raise Busy(self._busy_message()) from exc
-            raise
-        tx = Tx(self, command)
+            self._reraise(exc)
         try:
+            if isinstance(self.dialect, SQLiteDialect):
+                probe_roots(self.conn)
+            tx = Tx(self, command)
             yield tx
+        except Exception as exc:
+            self._rollback()
+            self._reraise(exc)
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            self._rollback()
             raise
         try:
             self.conn.execute("COMMIT")
         except Exception as exc:
+            self._rollback()
+            self._reraise(exc)
+
+    def _rollback(self) -> None:
+        """Roll the transaction back, keeping the error that ended it.
+
+        SQLite may have rolled back already (a damaged page, a full disk): a failing
+        ROLLBACK then must not replace the real error with "no transaction is active".
+        """
+        with contextlib.suppress(Exception):  # the caller raises the error that matters
             self.conn.execute("ROLLBACK")
-            if self.dialect.is_busy(exc):
-                raise Busy(self._busy_message()) from exc
-            raise
 
     def _busy_message(self) -> str:
         seconds = self.config.get("busy_timeout")
@@ -348,6 +394,8 @@ def describe_error(exc: BaseException) -> CrmError | None:
     kinds = {cls.__name__ for cls in type(exc).__mro__}
     if SQLiteDialect().is_busy(exc) or kinds & {"LockNotAvailable", "QueryCanceled"}:
         return Busy("database busy: another process kept the database locked")
+    if is_damaged(exc):
+        return Damaged(_first_line(exc))
     if "IntegrityError" in kinds:
         return Invalid(f"refused by the database: {str(exc).splitlines()[0]}")
     if "OperationalError" in kinds and type(exc).__module__.startswith("psycopg"):

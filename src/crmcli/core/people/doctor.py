@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from crmcli.core.db.backup import identity
 from crmcli.core.db.store import Store
+from crmcli.core.errors import Damaged
 
 SHOWN_PER_CHECK = 50  # a check that finds thousands reports its count and the first few
 
@@ -33,7 +37,50 @@ def _ref(contact_id: int) -> str:
     return str(contact_id)
 
 
+def newest_backup(database: Path) -> Path | None:
+    """The newest backup of `database` in the `backups/` folder beside it, if any.
+
+    Both namings count: `{stem}-{identity}-{time}-...db` and the older `{stem}-{time}...db`.
+    """
+    folder = database.parent / "backups"
+    stem = re.escape(database.stem)
+    pattern = re.compile(rf"{stem}-(?:{identity(database)}-)?\d{{8}}T\d+Z.*\.db")
+    try:
+        found = [p for p in folder.iterdir() if pattern.fullmatch(p.name) and p.is_file()]
+    except OSError:
+        return None
+    return max(found, key=lambda p: p.stat().st_mtime_ns, default=None)
+
+
+def recovery(database: Path) -> str:
+    """The commands that recover a damaged database: a backup, else what SQLite can still read."""
+    backup = newest_backup(database)
+    restore = f"crm restore {shlex.quote(str(backup)) if backup else 'BACKUP'}"
+    if backup is None:
+        restore += " (no backup found beside the database)"
+    return (
+        f"{restore}   or save what can still be read: "
+        f"sqlite3 {shlex.quote(str(database))} .recover | sqlite3 recovered.db"
+    )
+
+
+def damage_report(database: Path, findings: list[str]) -> Report:
+    """A database too damaged to check further: the damage found, and the way out."""
+    fix = recovery(database)
+    problems = [Problem("integrity", "database", f, fix) for f in findings[:SHOWN_PER_CHECK]]
+    return Report(problems, {"integrity": len(findings)})
+
+
 def diagnose(store: Store) -> Report:
+    """Every check; a damaged SQLite file is reported alone (reading on would only fail)."""
+    if store.dialect.name == "sqlite":
+        try:
+            result = [r[0] for r in store.tuples("PRAGMA integrity_check")]
+        except Damaged as exc:
+            result = [exc.reason]
+        bad = [r for r in result if r != "ok"]
+        if bad:
+            return damage_report(Path(store.location.target).expanduser(), bad)
     problems: list[Problem] = []
     counts: dict[str, int] = {}
 
@@ -42,15 +89,7 @@ def diagnose(store: Store) -> Report:
         problems.extend(make(row) for row in rows[:SHOWN_PER_CHECK])
 
     if store.dialect.name == "sqlite":
-        result = [r[0] for r in store.tuples("PRAGMA integrity_check")]
-        bad = [r for r in result if r != "ok"]
-        add(
-            "integrity",
-            bad,
-            lambda r: Problem(
-                "integrity", "database", r, "crm restore PATH (from a backup: crm backup makes one)"
-            ),
-        )
+        counts["integrity"] = 0
         orphans = store.tuples("PRAGMA foreign_key_check")
         add(
             "orphans",
