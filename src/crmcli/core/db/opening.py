@@ -21,7 +21,14 @@ from pathlib import Path
 
 from crmcli.core.config import Config
 from crmcli.core.db import migrations, sqlite
-from crmcli.core.db.store import Location, Store, resolve_location, shown_url
+from crmcli.core.db.store import (
+    Location,
+    Store,
+    disk_full,
+    read_only,
+    resolve_location,
+    shown_url,
+)
 from crmcli.core.errors import Damaged, NotFound, StoreUnavailable
 
 
@@ -47,7 +54,12 @@ def open_store(db: str | None, config: Config, *, write: bool) -> Store:
         raise StoreUnavailable(f"{path} is a folder, not a database file")
     else:
         sqlite.check_header(path)
-    conn = sqlite.connect(path, float(config.get("busy_timeout")))
+    mode = "mode=rw"
+    if existed and not sqlite.writable(path):
+        if write:  # refused before SQLite gets to say "attempt to write a readonly database"
+            raise read_only(str(path))
+        mode = sqlite.read_only_mode(path)  # a read works in a folder crm cannot write
+    conn = sqlite.connect(path, float(config.get("busy_timeout")), mode=mode)
     store = Store(conn, sqlite.SQLiteDialect(), location, config)
     try:
         _check_schema(store, path, write=write)
@@ -100,6 +112,10 @@ def _check_schema(store: Store, path: Path, *, write: bool) -> None:
     except sqlite3.DatabaseError as exc:
         if sqlite.is_damaged(exc):  # a crm header over damaged pages: doctor shows the way out
             raise Damaged(str(exc), str(path)) from exc
+        if sqlite.is_disk_full(exc, str(path.parent)):  # healthy: no room for the -shm
+            raise disk_full(str(path)) from exc
+        if sqlite.is_read_only(exc):
+            raise read_only(str(path)) from exc
         raise StoreUnavailable(f"{path} is not a usable database ({exc}); left untouched") from exc
     if version == migrations.CURRENT and app_id == sqlite.APPLICATION_ID:
         return  # the hot path: two header reads, nothing more

@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from crmcli.core.db.dialect import insert_marks
-from crmcli.core.errors import StoreUnavailable
+from crmcli.core.errors import Invalid, StoreUnavailable
 
 SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
 
@@ -30,6 +30,7 @@ def connect(url: str, *, where: str, busy_timeout: int) -> Any:
             f"cannot open {where}: only PostgreSQL URLs are supported "
             "(postgresql://user@host/database)"
         )
+    check_url(url, where)
     try:
         import psycopg
     except ImportError as exc:  # the `team` extra is not installed
@@ -46,6 +47,36 @@ def connect(url: str, *, where: str, busy_timeout: int) -> Any:
     except psycopg.Error as exc:
         reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
         raise StoreUnavailable(f"cannot connect to {where}: {reason}") from exc
+
+
+def check_url(url: str, where: str) -> None:
+    """Refuse, as bad input (exit 2), a URL that names no server or database or cannot be
+    read as one: a bracket left open, a port that is not a number in 1-65535, bad escapes."""
+    from urllib.parse import unquote, urlsplit
+
+    def bad(why: str) -> Invalid:
+        return Invalid(
+            f"not a usable PostgreSQL URL {where}: {why} (postgresql://user@host/database)"
+        )
+
+    try:
+        parts = urlsplit(url)
+        # libpq takes several hosts (`h1:5432,h2:5433`): each one's port is checked
+        hosts = parts.netloc.rpartition("@")[2].split(",")
+        ports = [urlsplit(f"//{host}").port for host in hosts]  # ValueError: not 0-65535
+    except ValueError as exc:
+        raise bad(str(exc).lower()) from None
+    if not any(hosts) and parts.path in ("", "/") and not parts.query:
+        raise bad("it names no server and no database")
+    if 0 in ports:
+        raise bad("port 0")
+    for piece in (parts.netloc, parts.path, parts.query):
+        try:
+            unquote(piece, errors="strict")
+        except UnicodeDecodeError:
+            raise bad("an escape (%xx) that is not UTF-8") from None
+        if re.search(r"%(?![0-9A-Fa-f]{2})", piece):
+            raise bad("a % that is not an escape (%xx)")
 
 
 # Any constant will do: every crm writer on a database takes this one advisory lock, so

@@ -8,6 +8,7 @@ creation) and the SQL that differs from PostgreSQL's.
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -68,12 +69,31 @@ def check_header(path: Path) -> None:
         raise StoreUnavailable(f"{path} is not a crm database (not an SQLite file); left untouched")
 
 
-def connect(path: Path, busy_timeout: float) -> sqlite3.Connection:
+def writable(path: Path) -> bool:
+    """Whether crm may write `path`: the file and its folder (SQLite makes its -wal and
+    -shm files beside it). False on a read-only mount, even for root."""
+    return os.access(path.parent, os.W_OK) and os.access(path, os.W_OK)
+
+
+def read_only_mode(path: Path) -> str:
+    """The URI parameters that let a read open a file crm cannot write.
+
+    `mode=ro` needs the -shm file to exist already (SQLite cannot make it); without it a
+    file with no -wal holds every committed page, and `immutable=1` reads it with no
+    locking and no -shm at all. A -wal without its -shm is left to `mode=ro`, which then
+    says why it cannot open: reading around the -wal would show stale data.
+    """
+    if Path(f"{path}-shm").exists() or Path(f"{path}-wal").exists():
+        return "mode=ro"
+    return "mode=ro&immutable=1"
+
+
+def connect(path: Path, busy_timeout: float, *, mode: str = "mode=rw") -> sqlite3.Connection:
     """A connection to an existing file: foreign keys on, transactions explicit, another
-    writer waited for up to `busy_timeout` seconds."""
+    writer waited for up to `busy_timeout` seconds. `mode`: see `read_only_mode`."""
     try:
         conn = sqlite3.connect(
-            f"file:{path}?mode=rw",
+            f"file:{path}?{mode}",
             uri=True,
             timeout=busy_timeout,
             isolation_level=None,  # explicit BEGIN/COMMIT only
@@ -89,6 +109,44 @@ def connect(path: Path, busy_timeout: float) -> sqlite3.Connection:
 
 _SQLITE_CORRUPT = 11  # "database disk image is malformed"
 _SQLITE_NOTADB = 26  # "file is not a database": page 1 overwritten, a header without a body
+
+
+_SQLITE_FULL = 13  # "database or disk is full"
+_SQLITE_READONLY = 8  # "attempt to write a readonly database"
+
+
+# Failures to grow a file (the -shm on opening, a page on writing) that SQLite reports as
+# an I/O error: SQLITE_IOERR_SHMSIZE, _WRITE, _TRUNCATE.
+_IOERR_GROWING = frozenset({4874, 778, 1546})
+_LOW_SPACE = 64 * 1024  # less than two -shm chunks of 32 KiB: growing one may fail
+
+
+def is_disk_full(exc: BaseException, folder: str | None = None) -> bool:
+    """Whether a write failed for want of disk space: SQLITE_FULL, or ENOSPC from the OS,
+    or (given the database's folder) an I/O error growing a file on a disk nearly full."""
+    if isinstance(exc, OSError):
+        return exc.errno == errno.ENOSPC
+    code = getattr(exc, "sqlite_errorcode", None)
+    if not isinstance(exc, sqlite3.Error) or code is None:
+        return False
+    if code & 0xFF == _SQLITE_FULL:
+        return True
+    if folder is None or code not in _IOERR_GROWING:
+        return False
+    import shutil  # deferred: only this failure needs it
+
+    try:
+        return shutil.disk_usage(folder).free < _LOW_SPACE
+    except OSError:
+        return False
+
+
+def is_read_only(exc: BaseException) -> bool:
+    """Whether SQLite refused a write because the file or its folder is read-only."""
+    if isinstance(exc, OSError):
+        return exc.errno == errno.EROFS
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(exc, sqlite3.Error) and code is not None and code & 0xFF == _SQLITE_READONLY
 
 
 def is_damaged(exc: BaseException) -> bool:

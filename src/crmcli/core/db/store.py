@@ -27,13 +27,20 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Any, NoReturn
 
 from crmcli.core import clock
 from crmcli.core.config import Config
 from crmcli.core.db.columns import COLUMNS, OWNED_TABLES
 from crmcli.core.db.dialect import Dialect
-from crmcli.core.db.sqlite import SQLiteDialect, is_damaged, probe_roots
+from crmcli.core.db.sqlite import (
+    SQLiteDialect,
+    is_damaged,
+    is_disk_full,
+    is_read_only,
+    probe_roots,
+)
 from crmcli.core.errors import Busy, CrmError, Damaged, Invalid, NotFound, StoreUnavailable
 
 IN_CHUNK = 500  # values per `IN (...)` list: well under every backend's bound-parameter limit
@@ -98,6 +105,9 @@ class Store:
             raise Busy(self._busy_message()) from exc
         if is_damaged(exc):
             raise Damaged(_first_line(exc), shown_url(self.location.target)) from exc
+        local = None if self.location.is_url else self.location.target
+        if (refusal := _refusal(exc, local)) is not None:
+            raise refusal from exc
         raise exc
 
     @contextmanager
@@ -378,11 +388,54 @@ def shown_url(url: str) -> str:
     """A database URL fit to print: any password replaced by ***."""
     from urllib.parse import urlsplit, urlunsplit
 
-    parts = urlsplit(url)
-    if parts.password is None:
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:  # not a URL at all (`postgresql://[::1`): hide all that may be one
+        scheme, _, rest = url.partition("://")
+        return f"{scheme}://***@{rest.rpartition('@')[2]}" if "@" in rest else url
+    if password is None:
         return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    netloc = parts.netloc.replace(f":{password}@", ":***@", 1)
     return urlunsplit(parts._replace(netloc=netloc))
+
+
+def disk_full(database: str | None) -> StoreUnavailable:
+    """The one line for a write that found the disk full (the wording of a backup's)."""
+    if database is None:
+        return StoreUnavailable("the disk is full; nothing was changed")
+    import shutil  # deferred: only this failure needs it
+
+    folder = Path(database).expanduser().absolute().parent
+    try:
+        free = f"{shutil.disk_usage(folder).free} bytes"
+    except OSError:
+        free = "no room"
+    return StoreUnavailable(f"the disk is full ({free} free in {folder}); nothing was changed")
+
+
+def read_only(database: str | None) -> StoreUnavailable:
+    """The one line for a write to a database in a folder crm cannot write."""
+    if database is None:
+        return StoreUnavailable("the database is read-only; nothing was changed")
+    path = Path(database).expanduser().absolute()
+    return StoreUnavailable(
+        f"the folder {path.parent} is read-only: {path} can be read but not "
+        "changed; nothing was changed"
+    )
+
+
+def _refusal(exc: BaseException, database: str | None) -> StoreUnavailable | None:
+    """A full disk or a read-only file met by a write, as one line; None for anything else.
+    `database` is the local file's path (None on a server, or when it is not known)."""
+    folder = None if database is None else str(Path(database).expanduser().absolute().parent)
+    if is_disk_full(exc, folder):
+        return disk_full(database)
+    if is_read_only(exc):
+        return read_only(database)
+    if "DiskFull" in {cls.__name__ for cls in type(exc).__mro__}:  # PostgreSQL's 53100
+        return StoreUnavailable("the database server's disk is full; nothing was changed")
+    return None
 
 
 def describe_error(exc: BaseException) -> CrmError | None:
@@ -396,6 +449,8 @@ def describe_error(exc: BaseException) -> CrmError | None:
         return Busy("database busy: another process kept the database locked")
     if is_damaged(exc):
         return Damaged(_first_line(exc))
+    if (refusal := _refusal(exc, None)) is not None:
+        return refusal
     if "IntegrityError" in kinds:
         return Invalid(f"refused by the database: {str(exc).splitlines()[0]}")
     if "OperationalError" in kinds and type(exc).__module__.startswith("psycopg"):
