@@ -22,3 +22,31 @@ def split_db(argv: list[str]) -> tuple[str | None, list[str]]:
         else:
             rest.append(arg)
     return db, rest
+
+
+# Python refuses to turn a run of more digits than this into an int (ValueError, CVE-2020-10735).
+_INT_DIGITS = 4300
+
+
+def bad_argument(argv: list[str]) -> str | None:
+    """Why an argument cannot be used at all (as one line), or None when all can.
+
+    Python decodes argv with `surrogateescape`, so bytes that are not UTF-8 arrive as
+    lone surrogates and explode far away, the first time the text is encoded (written
+    to the database, printed). A number longer than Python will convert explodes the
+    same way. Both are refused here, before anything is opened. The common case costs
+    one `isascii()` per argument.
+    """
+    for position, arg in enumerate(argv, 1):
+        if not arg.isascii():
+            try:
+                arg.encode("utf-8")
+            except UnicodeEncodeError:
+                return f"argument {position} is not valid UTF-8 (crm reads UTF-8 text only)"
+        if len(arg) > _INT_DIGITS:
+            import re  # deferred: only an absurdly long argument pays for it
+
+            run = max((len(m) for m in re.findall(r"\d+", arg)), default=0)
+            if run > _INT_DIGITS:
+                return f"argument {position} holds a {run}-digit number (at most {_INT_DIGITS})"
+    return None

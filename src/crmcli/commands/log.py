@@ -15,7 +15,7 @@ import typer
 
 from crmcli.commands import _complete
 from crmcli.commands._options import JsonFlag
-from crmcli.commands._output import OutputFormat, render_record
+from crmcli.commands._output import OutputFormat, render_record, warn
 from crmcli.commands._state import AppState, state
 from crmcli.core.activity.interactions import Kind
 
@@ -206,6 +206,8 @@ def _log_message(
     from crmcli.core.search.refs import resolve_contact
 
     facts = parse_message(data)
+    for text in facts.warnings:
+        warn(text)
     follow = _dates.parse(app, next_when, "future") if next_when else None
     store = app.store(write=True)
     named = resolve_contact(store, ref) if ref is not None else None

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, cast
 from crmcli.core import clock
 from crmcli.core.db.store import Store, Tx
 from crmcli.core.errors import Invalid, NotFound
+from crmcli.core.values.text import strip_controls
 
 if TYPE_CHECKING:
     from crmcli.core.activity.rows import FollowUp, Interaction
@@ -72,7 +73,13 @@ def check_outcome(outcome: str) -> str:
 
 
 def split_text(text: str) -> tuple[str, str | None]:
-    """Summary (first non-empty line) and body (the whole text when it has more lines)."""
+    """Summary (first non-empty line) and body (the whole text when it has more lines).
+
+    Text with control characters (a NUL, an escape: what a binary file piped in by
+    mistake holds) is refused rather than stored raw or changed behind the rep's back.
+    """
+    if strip_controls(text)[1]:
+        raise Invalid("the text holds control characters (such as NUL): is it a binary file?")
     stripped = text.strip()
     if not stripped:
         raise Invalid("summary must not be empty")

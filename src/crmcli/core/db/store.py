@@ -449,6 +449,8 @@ def describe_error(exc: BaseException) -> CrmError | None:
         return Busy("database busy: another process kept the database locked")
     if is_damaged(exc):
         return Damaged(_first_line(exc))
+    if isinstance(exc, OverflowError):  # sqlite3 binding an int past 64 bits
+        return Invalid("a number is too large (at most 19 digits)")
     if (refusal := _refusal(exc, None)) is not None:
         return refusal
     if "IntegrityError" in kinds:

@@ -20,6 +20,10 @@ _FOLLOWING = 5  # rows after a candidate header that must agree with it
 _DELIMITERS = (",", ";", "\t")
 _LENIENT = "crmcli.latin1-fallback"
 _BOMS_UTF16 = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_BOMS_UTF32 = (
+    codecs.BOM_UTF32_LE,
+    codecs.BOM_UTF32_BE,
+)  # test first: FF FE 00 00 begins like UTF-16
 
 
 def _latin1_fallback(exc: UnicodeError) -> tuple[str, int]:
@@ -49,7 +53,7 @@ def _no_score(header: list[str]) -> int:
 class CsvLayout:
     """How one file is written: what `rows` needs to read it, found once by `sniff`."""
 
-    encoding: str  # "utf-8", "utf-8-sig", "utf-16" (BOM), "utf-16-le"/"-be" (none), "cp1252"
+    encoding: str  # "utf-8", "utf-8-sig", "utf-16"/"utf-32" (BOM), "utf-16-le"... (none), "cp1252"
     delimiter: str  # ",", ";" or "\t"
     header: list[str]  # names trimmed; a BOM is never part of the first one
     header_line: int  # 1-based physical line where the header row starts
@@ -96,6 +100,24 @@ def _validate(stream: BinaryIO, encoding: str, label: str) -> None:
         ) from exc
 
 
+def _bomless_utf32(head: bytes) -> str | None:
+    """UTF-32 without a BOM: every character is 4 bytes, of which the highest is NUL.
+
+    No character is above U+10FFFF, so the high byte of each unit is always 0x00 and
+    the next one at most 0x10, while the low byte of a letter is hardly ever NUL (a
+    tenth of them may be: U+0100, U+0400...). UTF-16 fails the second test at once.
+    """
+    size = len(head) - len(head) % 4
+    if size < 8:
+        return None
+    units = size // 4
+    for low, plane, high, name in ((0, 2, 3, "utf-32-le"), (3, 1, 0, "utf-32-be")):
+        lanes = head[low:size:4], head[plane:size:4], head[high:size:4]
+        if lanes[2].count(0) == units and max(lanes[1]) <= 0x10 and lanes[0].count(0) * 10 < units:
+            return name
+    return None
+
+
 def _bomless_utf16(head: bytes) -> str | None:
     """UTF-16 without a BOM: ASCII text leaves every other byte NUL, always on the same side."""
     size = len(head) - len(head) % 2
@@ -106,6 +128,18 @@ def _bomless_utf16(head: bytes) -> str | None:
         return "utf-16-le"
     if even.count(0) * 10 >= len(even) * 7 and 0 not in odd:
         return "utf-16-be"
+    return None
+
+
+def wide_encoding(head: bytes) -> str | None:
+    """The UTF-32 or UTF-16 encoding the start of a file is in (by its BOM, else by
+    where its NUL bytes fall), or None for a file of single bytes (or binary)."""
+    if head.startswith(_BOMS_UTF32):
+        return "utf-32"
+    if head.startswith(_BOMS_UTF16):
+        return "utf-16"
+    if b"\x00" in head:
+        return _bomless_utf32(head) or _bomless_utf16(head)
     return None
 
 
@@ -126,13 +160,11 @@ def _choose_encoding(stream: BinaryIO, head: bytes, forced: str | None, label: s
         return encoding
     if head.startswith(codecs.BOM_UTF8):
         encoding = "utf-8-sig"
-    elif head.startswith(_BOMS_UTF16):
-        encoding = "utf-16"
-    elif b"\x00" in head:
-        bomless = _bomless_utf16(head)
-        if bomless is None:
+    elif b"\x00" in head or head.startswith(_BOMS_UTF16):
+        wide = wide_encoding(head)
+        if wide is None:
             raise Invalid(f"{label} looks like a binary file, not CSV")
-        encoding = bomless
+        encoding = wide
     else:
         return "utf-8" if _is_utf8(stream) else "cp1252"
     _validate(stream, encoding, label)

@@ -55,11 +55,10 @@ def detect_format(stream: BinaryIO) -> str:
     head = stream.read(4096)
     stream.seek(0)
     text = head.lstrip(b"\xef\xbb\xbf").lstrip()
-    if text[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16: decode the start to look
-        try:
-            text = head.decode("utf-16").lstrip().encode()
-        except UnicodeDecodeError:
-            return "csv"
+    wide = csvfile.wide_encoding(head)
+    if wide is not None:  # UTF-16 or UTF-32: decode the start to look
+        # "ignore": the 4 KiB read may end inside a character
+        text = head.decode(wide, "ignore").lstrip("\ufeff").lstrip().encode()
     if text[:11].upper() == b"BEGIN:VCARD" or re.search(rb"(?im)^begin:vcard\s*$", text):
         return "vcard"  # a card first, or after a little junk (some tools add a banner)
     if text[:1] in (b"[", b"{"):
@@ -83,7 +82,15 @@ def open_contacts(
         from crmcli.core.interchange.vcard.read import parse_vcards
         from crmcli.core.interchange.vcard.values import decode_vcard_bytes
 
-        text = decode_vcard_bytes(stream.read())
+        data = stream.read()
+        wide = csvfile.wide_encoding(data[:4096])
+        if wide is not None:  # the vCard reader knows UTF-16 by its BOM only
+            try:
+                text = data.decode(wide).lstrip("\ufeff")
+            except UnicodeDecodeError as exc:
+                raise Invalid(f"not valid {wide} (bad bytes near byte {exc.start})") from exc
+        else:
+            text = decode_vcard_bytes(data)
         return Reading("vcard", "vcard", iter(parse_vcards(text)))
     if chosen == "json":
         return Reading("json", "crm", own_exports.json_records(stream))

@@ -8,10 +8,11 @@ identity that stops the same message from being logged twice.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from crmcli.core.errors import Invalid
+from crmcli.core.values.text import strip_controls
 
 _HEADER = re.compile(
     r"^(From|To|Cc|Subject|Date|Message-ID|Received|Return-Path|"
@@ -28,6 +29,11 @@ class MailFacts:
     date: datetime | None
     body: str | None
     message_id: str | None
+    warnings: list[str] = field(default_factory=list)  # what was cleaned, for the rep to see
+
+
+# C0 control characters but tab and newline: a NUL or an escape in stored text breaks
+# exports, terminals and other tools, and no mail body means one.
 
 
 def looks_like_message(data: bytes) -> bool:
@@ -77,4 +83,23 @@ def parse_message(data: bytes) -> MailFacts:
         body = None
     subject = " ".join(str(message["Subject"] or "").split()) or "(no subject)"
     message_id = str(message["Message-ID"]).strip() if message["Message-ID"] else None
-    return MailFacts(addresses("From"), addresses("To", "Cc"), subject, date, body, message_id)
+    warnings: list[str] = []
+
+    def clean(text: str | None, what: str) -> str | None:
+        """The text without control characters (a warning says how many went), or None."""
+        if text is None:
+            return None
+        cleaned, count = strip_controls(text)
+        if count:
+            warnings.append(f"removed {count} control character(s) such as NUL from the {what}")
+        return cleaned.strip() or None
+
+    return MailFacts(
+        addresses("From"),
+        addresses("To", "Cc"),
+        clean(subject, "subject") or "(no subject)",
+        date,
+        clean(body, "body"),
+        clean(message_id, "Message-ID"),
+        warnings,
+    )

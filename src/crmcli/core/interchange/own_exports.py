@@ -20,11 +20,28 @@ def _split(text: str | None) -> list[str]:
     return [part.strip() for part in (text or "").split(";") if part.strip()]
 
 
+def _parse(text: str) -> Any:
+    """`json.loads`, with what it raises besides JSONDecodeError made a JSONDecodeError.
+
+    Nesting thousands deep exhausts the recursion limit (RecursionError), and a
+    number of more than 4300 digits is refused by `int` (ValueError); no export
+    holds either, so both are simply not valid here.
+    """
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except RecursionError as exc:
+        raise json.JSONDecodeError("nested too deeply", text, 0) from exc
+    except ValueError as exc:  # "Exceeds the limit (4300 digits) for integer string conversion"
+        raise json.JSONDecodeError("a number too long to read", text, 0) from exc
+
+
 def _loads(text: str | None, line: int, what: str) -> Any:
     if not text:
         return None
     try:
-        return json.loads(text)
+        return _parse(text)
     except json.JSONDecodeError as exc:
         raise Invalid(f"line {line}: {what} is not valid JSON ({exc.msg})") from exc
 
@@ -72,23 +89,25 @@ def _from_view(view: dict[str, Any], line: int) -> ContactRecord:
 def json_records(stream: BinaryIO) -> Iterator[ContactRecord | Reject]:
     """Records of a JSON array or JSON Lines file of contacts in crm's export shape."""
     data = stream.read()
+    encoding = json.detect_encoding(data)  # UTF-8, -16 or -32, by the BOM or the NULs
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig" if encoding == "utf-8" else encoding).lstrip("\ufeff")
     except UnicodeDecodeError as exc:
-        raise Invalid("JSON import must be UTF-8") from exc
+        raise Invalid(f"JSON import must be UTF-8 (this is not valid {encoding})") from exc
     stripped = text.lstrip()
     items: list[Any]
     if stripped.startswith("["):
         try:
-            items = json.loads(text)
+            items = _parse(text)
         except json.JSONDecodeError as exc:
-            raise Invalid(f"not valid JSON: {exc.msg} at line {exc.lineno}") from exc
+            where = f" at line {exc.lineno}" if exc.pos else ""
+            raise Invalid(f"not valid JSON: {exc.msg}{where}") from exc
     else:  # JSON Lines
         items = []
         for number, line in enumerate(text.splitlines(), 1):
             if line.strip():
                 try:
-                    items.append(json.loads(line))
+                    items.append(_parse(line))
                 except json.JSONDecodeError as exc:
                     raise Invalid(f"line {number}: not valid JSON ({exc.msg})") from exc
     for index, item in enumerate(items, 1):

@@ -44,6 +44,9 @@ _DOMAIN = re.compile(r"[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
 SHORT = 2  # a word this short matches a large part of the index
 SHORT_CAP = 2000  # so alone it is answered from the first terms in order (exact first)
 NARROW = 2000  # below this many candidates, later words are checked on those only
+# No name, address, phone or tag a rep looks up comes near this; a longer query would
+# also pass SQLite's limit on LIKE patterns (50,000 bytes) and fail as a store error.
+MAX_QUERY = 1000
 
 
 # Where a query word can match, besides `search_term`: a contact's whole addresses (by
@@ -198,6 +201,8 @@ def find(store: Store, query: str, *, limit: int = 20) -> list[Hit]:
     text = query.strip()
     if not text:
         raise Invalid("empty search: give a name, company, email, phone or tag")
+    if len(text) > MAX_QUERY:
+        raise Invalid(f"search query too long ({len(text)} characters; at most {MAX_QUERY})")
     if phone_mod.looks_like_phone(text):
         found = _phone_hits(store, text)
         hits = [Hit(cid, s, {f: t}) for cid, (s, f, t) in found.items()]

@@ -101,3 +101,17 @@ def clean(text: str | None) -> str:
 def collapse(text: str) -> str:
     """Trim and turn every run of white space into one space (for one-line names)."""
     return " ".join(text.split())
+
+
+# C0 controls and DEL, but tab and newline: what no note, summary or mail body means.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def strip_controls(text: str) -> tuple[str, int]:
+    """`text` without control characters other than tab and newline, and how many went.
+
+    Line ends are made `\n` first, so a CRLF body keeps its lines. A NUL or an escape
+    stored raw would reach every export and terminal that shows the text.
+    """
+    cleaned, count = _CONTROLS.subn("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return cleaned, count
