@@ -71,6 +71,7 @@ def test_broken_config_file_is_a_clear_error(tmp_path: Path) -> None:
     assert out.exit_code == 2 and "config file" in out.stderr
 
 
+@pytest.mark.slow  # waits out a busy timeout of a second
 def test_busy_timeout_comes_from_config(tmp_path: Path, db: Path) -> None:
     invoke("config", "set", "busy_timeout", "1")
     invoke("contact", "add", "Ann Lee")

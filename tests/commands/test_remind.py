@@ -110,6 +110,7 @@ def test_no_database_and_install(db: Path) -> None:
     assert "OnCalendar=*:0/5" in text and "*/5 * * * *" in text and " remind" in text
 
 
+@pytest.mark.slow  # waits out a busy timeout of a second
 def test_remind_on_a_busy_database_still_announces(
     monkeypatch: pytest.MonkeyPatch, db: Path
 ) -> None:

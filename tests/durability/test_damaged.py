@@ -62,6 +62,7 @@ WRITES = [
 ]
 
 
+@pytest.mark.slow  # ten commands on ten freshly damaged files
 @pytest.mark.parametrize("damaged", ["deal", "deal's index"])
 @pytest.mark.parametrize("command", WRITES, ids=lambda c: " ".join(c[:2]))
 def test_a_write_to_a_damaged_database_is_refused_untouched(

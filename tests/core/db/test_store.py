@@ -163,6 +163,7 @@ def test_changes_are_logged_with_before_and_after_images(tmp_path: Path) -> None
     store.close()
 
 
+@pytest.mark.slow  # waits out a busy timeout of a second
 def test_busy_writer_waits_then_fails_clearly(tmp_path: Path) -> None:
     db = tmp_path / "x.db"
     open_store(str(db), config(tmp_path), write=True).close()

@@ -193,6 +193,7 @@ def test_scores_are_the_same_in_sql_and_python(backend: str, tmp_path: Path) -> 
     store.close()
 
 
+@pytest.mark.slow  # waits out a busy timeout of a second
 def test_a_second_writer_waits_then_is_told_busy(backend: str, tmp_path: Path) -> None:
     holder = store_for(backend, tmp_path)
     waiter = store_for(backend, tmp_path, busy_timeout=1)
