@@ -21,19 +21,12 @@ from typing import Any
 
 from crmcli.core.db.store import Store, Tx, in_chunks
 from crmcli.core.errors import StoreUnavailable
+from crmcli.core.people.contacts import CHILD_TABLES
 
 # What `people.merging.merge` names its batch: the merged-in id is the second number.
 _MERGE = re.compile(r"^contact merge (\d+) (\d+)$")
 # Tables whose rows point at a contact: a change-log image of one mentions the person.
-_POINTING = (
-    "contact_email",
-    "contact_phone",
-    "contact_url",
-    "contact_tag",
-    "interaction",
-    "followup",
-    "deal",
-)
+_POINTING = (*CHILD_TABLES, "deal")
 
 
 @dataclass
@@ -172,7 +165,6 @@ def forget(store: Store, contact_id: int) -> Erasure:
 
 def _erase(store: Store, contact_id: int, name: str) -> Erasure:
     """The erasure itself: one transaction, nothing logged (nothing to undo it from)."""
-    from crmcli.core.people.contacts import CHILD_TABLES
 
     result = Erasure(name)
     with store.write(f"contact forget {contact_id}") as tx:
@@ -246,7 +238,6 @@ def _checkpoint(store: Store, name: str) -> None:
 
 def _vacuum(store: Store) -> None:
     """PostgreSQL keeps deleted rows as dead tuples until vacuumed: vacuum now."""
-    from crmcli.core.people.contacts import CHILD_TABLES
 
     for table in (*CHILD_TABLES, "search_term", "change_log", "contact", "deal"):
         store.conn.execute(f"VACUUM {table}")
