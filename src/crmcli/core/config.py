@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from crmcli.core import atomic
 from crmcli.core.errors import Invalid
 from crmcli.core.paths import config_path
 
@@ -248,6 +247,8 @@ def set_value(key: str, value: str, path: Path | None = None) -> Any:
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        from crmcli.core import atomic  # only a write needs it; every command reads config
+
         atomic.write_text(path, tomli_w.dumps(raw))  # 0600: it may name people and paths
     except OSError as exc:
         raise Invalid(f"cannot write config file {path}: {exc.strerror}") from exc
@@ -267,6 +268,8 @@ def unset_value(key: str, path: Path | None = None) -> None:
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
     raw.pop(key, None)
     try:
+        from crmcli.core import atomic
+
         atomic.write_text(path, tomli_w.dumps(raw))
     except OSError as exc:
         raise Invalid(f"cannot write config file {path}: {exc.strerror}") from exc
