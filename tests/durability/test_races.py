@@ -207,12 +207,13 @@ def test_a_stage_is_never_removed_under_a_deal_moving_in(backend: str, tmp_path:
     assert invoke("contact", "add", "Ann Lee").exit_code == 0
     ids = [int(ok("deal", "add", f"Deal {i}", "--contact", "ann")["id"]) for i in range(ROUNDS)]
     for i in range(ROUNDS):
-        out = invoke("stage", "add", f"Extra {i}", "--probability", "30")
+        # Names of one length: "Extra 1" would also be a prefix of "Extra 10".
+        out = invoke("stage", "add", f"Extra {i:02d}", "--probability", "30")
         assert out.exit_code == 0, out.stderr
     rows = query(backend, tmp_path)
     wrong: list[str] = []
     for i, deal_id in enumerate(ids):
-        name = f"Extra {i}"
+        name = f"Extra {i:02d}"
         (removed, rm_err), (moved, move_err) = race(
             ["stage", "rm", name], ["deal", "move", str(deal_id), name]
         )
