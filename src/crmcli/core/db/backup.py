@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Literal
 
 from crmcli.core import atomic, clock
 from crmcli.core.db import guarded, migrations
-from crmcli.core.db.sqlite import APPLICATION_ID, SQLITE_HEADER
+from crmcli.core.db.sqlite import APPLICATION_ID, SQLITE_HEADER, is_disk_full
 from crmcli.core.errors import Invalid, StoreUnavailable
 
 if TYPE_CHECKING:
@@ -41,7 +41,6 @@ _STAMP_RE = r"\d{8}T\d{12}Z"
 # A temporary copy left by a killed backup is removed once it is this old (seconds):
 # younger ones may belong to a backup still running in another process.
 STALE_TEMP_AGE = 24 * 3600
-SQLITE_FULL = 13
 
 Check = Literal["integrity_check", "quick_check"]
 
@@ -102,7 +101,7 @@ def _verdict(conn: sqlite3.Connection, check: Check) -> str:
     try:
         return str(conn.execute(f"PRAGMA {check}").fetchone()[0])
     except sqlite3.DatabaseError as exc:
-        if getattr(exc, "sqlite_errorcode", None) == SQLITE_FULL:
+        if is_disk_full(exc):
             raise
         return str(exc)
 
@@ -115,9 +114,7 @@ def _remove_side_files(dest: Path) -> None:
 def _write_failed(dest: Path, exc: BaseException, conn: sqlite3.Connection) -> StoreUnavailable:
     """One line for a copy that could not be written: a full disk says so, with the room
     left and the room the copy needs (the database's pages)."""
-    full = getattr(exc, "sqlite_errorcode", None) == SQLITE_FULL or (
-        isinstance(exc, OSError) and exc.errno == 28  # ENOSPC
-    )
+    full = is_disk_full(exc)
     folder = dest.parent
     if full:
         free = shutil.disk_usage(folder).free
@@ -146,7 +143,22 @@ def _damaged(conn: sqlite3.Connection, verdict: str) -> StoreUnavailable:
 
 
 def backups_dir(store: Store) -> Path:
-    return Path(store.location.target).expanduser().parent / "backups"
+    return guarded.backups_folder(Path(store.location.target).expanduser())
+
+
+def newest(database: Path) -> Path | None:
+    """The newest backup of `database` in the `backups/` folder beside it, if any.
+
+    Both namings count: `{stem}-{identity}-{time}-...db` and the older `{stem}-{time}...db`.
+    """
+    folder = guarded.backups_folder(database)
+    stem = re.escape(database.stem)
+    pattern = re.compile(rf"{stem}-(?:{identity(database)}-)?\d{{8}}T\d+Z.*\.db")
+    try:
+        found = [p for p in folder.iterdir() if pattern.fullmatch(p.name) and p.is_file()]
+    except OSError:
+        return None
+    return max(found, key=lambda p: p.stat().st_mtime_ns, default=None)
 
 
 def _new_backup(store: Store, name: str, check: Check) -> Path:

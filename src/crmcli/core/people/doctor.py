@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from crmcli.core.db.backup import identity
+from crmcli.core.db.backup import newest
 from crmcli.core.db.store import Store
 from crmcli.core.errors import Damaged
 
@@ -37,24 +36,9 @@ def _ref(contact_id: int) -> str:
     return str(contact_id)
 
 
-def newest_backup(database: Path) -> Path | None:
-    """The newest backup of `database` in the `backups/` folder beside it, if any.
-
-    Both namings count: `{stem}-{identity}-{time}-...db` and the older `{stem}-{time}...db`.
-    """
-    folder = database.parent / "backups"
-    stem = re.escape(database.stem)
-    pattern = re.compile(rf"{stem}-(?:{identity(database)}-)?\d{{8}}T\d+Z.*\.db")
-    try:
-        found = [p for p in folder.iterdir() if pattern.fullmatch(p.name) and p.is_file()]
-    except OSError:
-        return None
-    return max(found, key=lambda p: p.stat().st_mtime_ns, default=None)
-
-
 def recovery(database: Path) -> str:
     """The commands that recover a damaged database: a backup, else what SQLite can still read."""
-    backup = newest_backup(database)
+    backup = newest(database)
     restore = f"crm restore {shlex.quote(str(backup)) if backup else 'BACKUP'}"
     if backup is None:
         restore += " (no backup found beside the database)"
