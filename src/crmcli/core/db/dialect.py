@@ -28,6 +28,17 @@ class Dialect(Protocol):
     def is_busy(self, exc: BaseException) -> bool:
         """Is this error another writer holding the lock past the busy timeout?"""
 
+    def seal_write(self, conn: Any, batch: str, stamp: str) -> None:
+        """Last statement of a write transaction: leave a receipt of `batch`, so that a
+        COMMIT whose answer was lost can be settled by looking for it (`was_sealed`)."""
+
+    def commit_unknown(self, conn: Any, exc: BaseException) -> bool:
+        """Did this error, raised by COMMIT, leave its outcome unknown (the connection
+        dropped while the server may have committed)?"""
+
+    def was_sealed(self, conn: Any, batch: str) -> bool:
+        """Is the receipt of `batch` in the database (its transaction committed)?"""
+
     def schema_version(self, conn: Any) -> int:
         """The stored schema version (0 for an empty database)."""
 

@@ -212,6 +212,7 @@ class Store:
                 probe_roots(self.conn)
             tx = Tx(self, command)
             yield tx
+            self.dialect.seal_write(self.conn, tx.batch, tx.stamp)
         except Exception as exc:
             self._rollback()
             self._reraise(exc)
@@ -221,8 +222,43 @@ class Store:
         try:
             self.conn.execute("COMMIT")
         except Exception as exc:
+            if self.dialect.commit_unknown(self.conn, exc):
+                self._settle(tx, exc)
+                return
             self._rollback()
             self._reraise(exc)
+
+    def _settle(self, tx: Tx, exc: Exception) -> None:
+        """The connection dropped while COMMIT was on its way (team mode): find out,
+        on a new connection, whether the server committed, by looking for the write's
+        receipt. Committed: the command goes on as if the answer had come, and its new
+        connection serves what follows. Not committed: one line saying nothing changed,
+        so running the command again cannot make a duplicate. Not reachable: say that
+        the outcome is unknown and how to look, rather than guess either way."""
+        from crmcli.core.db import postgres  # only team mode gets here
+
+        where = shown_url(self.location.target)
+        with contextlib.suppress(Exception):
+            self.conn.close()
+        try:
+            conn = postgres.connect(
+                self.location.target,
+                where=where,
+                busy_timeout=int(self.config.get("busy_timeout")),
+            )
+            sealed = self.dialect.was_sealed(conn, tx.batch)
+        except Exception:
+            raise StoreUnavailable(
+                f"lost the connection to {where} while saving `{tx.command}` and could not "
+                "reconnect: it may or may not be saved (look with `crm undo --list` "
+                "before running it again)"
+            ) from exc
+        self.conn = conn
+        if not sealed:
+            raise StoreUnavailable(
+                f"lost the connection to {where} before `{tx.command}` was saved; "
+                "nothing was changed (run it again)"
+            ) from exc
 
     def _rollback(self) -> None:
         """Roll the transaction back, keeping the error that ended it.
