@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -182,3 +183,28 @@ def test_server_search_uses_its_text_indexes(pg_url: str) -> None:
         plan = "\n".join(r[0] for r in conn.execute("EXPLAIN " + _pg_sql(sql), params))
     for index in ("ix_interaction_search", "ix_followup_search", "ix_contact_search"):
         assert index in plan
+
+
+def test_undo_never_overwrites_a_colleagues_later_change(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Alice's newest change is hers to undo, unless Bob has since changed the same
+    record: undoing it then would put back Alice's old image over Bob's edit."""
+    monkeypatch.setenv("CRM_DB", pg_url)
+
+    def as_rep(name: str, *args: str) -> Any:
+        config = tmp_path / f"{name}.toml"
+        config.write_text(f'user = "{name}"\n')
+        monkeypatch.setenv("CRM_CONFIG", str(config))
+        return invoke(*args)
+
+    assert as_rep("alice", "contact", "add", "Shared Person").exit_code == 0
+    assert as_rep("alice", "contact", "edit", "shared", "--note", "alice's note").exit_code == 0
+    assert as_rep("bob", "contact", "edit", "shared", "--note", "bob's note").exit_code == 0
+    refused = as_rep("alice", "undo")
+    assert refused.exit_code == 1, refused.stderr
+    assert "bob changed the same contact since" in refused.stderr
+    out = as_rep("alice", "contact", "show", "shared", "--json")
+    assert out.exit_code == 0, out.stderr
+    shown = json.loads(out.stdout)
+    assert shown["notes"] == "bob's note"

@@ -235,3 +235,29 @@ def test_a_stage_is_never_removed_under_a_deal_moving_in(backend: str, tmp_path:
     assert not wrong, f"{len(wrong)} of {ROUNDS} races ended in no serial order:\n" + "\n".join(
         wrong
     )
+
+
+def test_racing_undos_take_back_each_change_once(backend: str, tmp_path: Path) -> None:
+    """Three `crm undo` at once take back the three newest changes, one each: never the
+    same change twice (which re-applies an old image), never a change under a newer one."""
+    import crmcli.commands.undo  # noqa: F401  (loaded before the fork, as the others)
+
+    rows = query(backend, tmp_path)
+    wrong: list[str] = []
+    for round_ in range(ROUNDS // 2):
+        name = f"Undo Person{round_}"
+        contact = int(ok("contact", "add", name)["id"])
+        for step in range(1, 5):
+            assert invoke("contact", "edit", str(contact), "--note", f"v{step}").exit_code == 0
+        outcome = race(["undo"], ["undo"], ["undo"])
+        done = sum(code == 0 for code, _ in outcome)
+        (row,) = rows("SELECT notes FROM contact WHERE id = ?", (contact,))
+        undone = rows(
+            "SELECT count(DISTINCT batch) AS n FROM change_log WHERE undone_at IS NOT NULL "
+            "AND table_name = 'contact' AND row_id = ?",
+            (contact,),
+        )[0]["n"]
+        expected = f"v{4 - done}"  # each success took back one newer edit
+        if not (done == 3 and row["notes"] == expected and undone == done):
+            wrong.append(f"round {round_}: {outcome}, notes {row['notes']!r}, undone {undone}")
+    assert not wrong, "\n".join(wrong)

@@ -42,52 +42,52 @@ def _entries(store: Store, batch: str) -> list[dict[str, Any]]:
     return store.rows("SELECT * FROM change_log WHERE batch = ? ORDER BY id DESC", (batch,))
 
 
-def _check_independent(store: Store, target: Batch, entries: list[dict[str, Any]]) -> None:
+def _check_independent(
+    store: Store, target: Batch, entries: list[dict[str, Any]], owner: str
+) -> None:
+    """Refuse to undo a change that a later, still standing change built on.
+
+    Later changes are read per table (an undo looks back a little way, so they are
+    few) and matched against the batch's rows in memory: one query per table, even for
+    an import's thousands of rows.
+    """
     last = max(e["id"] for e in entries)
+    rows_by_table: dict[str, set[int]] = {}
     for entry in entries:
         ids = (
             json.loads(entry["after"])["ids"] if entry["op"] == "insert-many" else [entry["row_id"]]
         )
-        for row_id in ids:
-            later = store.value(
-                "SELECT min(id) FROM change_log WHERE id > ? AND undone_at IS NULL "
-                "AND table_name = ? AND row_id = ? AND batch <> ?",
-                (last, entry["table_name"], row_id, target.batch),
-            )
-            if later is not None:
+        rows_by_table.setdefault(entry["table_name"], set()).update(int(i) for i in ids)
+    for table, row_ids in rows_by_table.items():
+        later = store.tuples(
+            "SELECT id, row_id, owner FROM change_log WHERE id > ? AND undone_at IS NULL "
+            "AND table_name = ? AND batch <> ? ORDER BY id",
+            (last, table, target.batch),
+        )
+        for change_id, row_id, by in later:
+            if int(row_id) not in row_ids:
+                continue
+            if by != owner:
                 raise Refused(
-                    f"a later change (#{later}) touched the same {entry['table_name']}; "
-                    "undo it first"
+                    f"{by} changed the same {table} since (change #{change_id}); "
+                    "undoing yours would overwrite it"
                 )
+            raise Refused(f"a later change (#{change_id}) touched the same {table}; undo it first")
 
 
 def undo(store: Store, owner: str, batch_id: int | None = None) -> Batch:
-    """Revert the owner's most recent change, or the one with this id."""
-    if batch_id is None:
-        found = recent(store, owner, limit=1)
-        if not found:
-            raise Refused("nothing to undo")
-        target = found[0]
-    else:
-        row = store.row(
-            "SELECT min(id) AS id, batch, min(at) AS at, min(command) AS command, "
-            "count(*) AS changes, min(owner) AS owner, max(undone_at) AS undone "
-            "FROM change_log WHERE batch = (SELECT batch FROM change_log WHERE id = ?) "
-            "GROUP BY batch",
-            (batch_id,),
-        )
-        if row is None or row["id"] != batch_id:
-            raise NotFound(f"no change #{batch_id} (see `crm undo --list`)")
-        if row["owner"] != owner:
-            raise Refused(f"change #{batch_id} was made by {row['owner']}, not you")
-        if row["undone"] is not None:
-            raise Refused(f"change #{batch_id} is already undone")
-        target = Batch(int(row["id"]), row["batch"], row["at"], row["command"], int(row["changes"]))
-    entries = _entries(store, target.batch)
-    if batch_id is not None:
-        _check_independent(store, target, entries)
+    """Revert the owner's most recent change, or the one with this id.
+
+    The change is chosen and checked inside the undo's own write transaction: two undos
+    at once take back two changes, never one change twice, and a change made meanwhile
+    by another process is never overwritten by an older image.
+    """
     touched: set[int] = set()
-    with store.write(f"undo {target.id}") as tx:
+    with store.write("undo") as tx:
+        target = _target(store, owner, batch_id)
+        entries = _entries(store, target.batch)
+        _check_independent(store, target, entries, owner)
+        tx.command = f"undo {target.id}"
         for entry in entries:
             _revert(tx, entry, touched)
         tx.execute("UPDATE change_log SET undone_at = ? WHERE batch = ?", (tx.stamp, target.batch))
@@ -98,6 +98,29 @@ def undo(store: Store, owner: str, batch_id: int | None = None) -> Batch:
         for contact_id in sorted(touched):
             reindex(tx, contact_id)
     return target
+
+
+def _target(store: Store, owner: str, batch_id: int | None) -> Batch:
+    """The batch to undo: the owner's newest one, or the one with this id, if it may be."""
+    if batch_id is None:
+        found = recent(store, owner, limit=1)
+        if not found:
+            raise Refused("nothing to undo")
+        return found[0]
+    row = store.row(
+        "SELECT min(id) AS id, batch, min(at) AS at, min(command) AS command, "
+        "count(*) AS changes, min(owner) AS owner, max(undone_at) AS undone "
+        "FROM change_log WHERE batch = (SELECT batch FROM change_log WHERE id = ?) "
+        "GROUP BY batch",
+        (batch_id,),
+    )
+    if row is None or row["id"] != batch_id:
+        raise NotFound(f"no change #{batch_id} (see `crm undo --list`)")
+    if row["owner"] != owner:
+        raise Refused(f"change #{batch_id} was made by {row['owner']}, not you")
+    if row["undone"] is not None:
+        raise Refused(f"change #{batch_id} is already undone")
+    return Batch(int(row["id"]), row["batch"], row["at"], row["command"], int(row["changes"]))
 
 
 def _revert(tx: Tx, entry: dict[str, Any], touched: set[int]) -> None:
