@@ -28,15 +28,17 @@ from crmcli.core.interchange.headers import (
 )
 from crmcli.core.interchange.recognise import vendor_of
 from crmcli.core.interchange.records import ContactRecord, Reject
-from crmcli.core.interchange.vendors import google, outlook
+from crmcli.core.interchange.vendors import google, outlook, thunderbird
 from crmcli.core.interchange.vendors.google import SEPARATOR as GOOGLE_SEPARATOR
 from crmcli.core.interchange.vendors.google import SYSTEM_LABELS
 from crmcli.core.interchange.vendors.hubspot import NAME as HUBSPOT
 from crmcli.core.interchange.vendors.hubspot import STAGES as HUBSPOT_STAGES
-from crmcli.core.values.dates import read_date
+from crmcli.core.values.dates import birthday, read_date
 
 # What a filled cell does, by column: (kind, text, number), resolved once per file.
 _SCALAR, _EMAIL, _PHONE, _URL, _TAGS, _BIRTHDAY, _STATUS, _EXTERNAL, _ADDRESS, _CUSTOM = range(10)
+_BIRTH_PART = 10
+_PARTS = {"year": 0, "month": 1, "day": 2}
 _Op = tuple[int, str | None, int]
 
 
@@ -59,6 +61,7 @@ class _Plan:
     tag_sep: str  # "" when guessed per cell
     blanks: frozenset[str]  # values meaning "empty" in this export's dates and custom columns
     pivot: int  # two-digit years up to this are 20xx
+    companies: bool  # a row naming only a company is a company (Thunderbird), not a reject
 
 
 @dataclass
@@ -76,7 +79,8 @@ def detect(header: list[str], *, delimiter: str, date_order: str) -> Mapping:
 
     `date_order` ("dmy" or "mdy") is how the user's dates read; it applies to plain
     spreadsheets unless the file is French (semicolons or French headers: day-first).
-    Google, LinkedIn and HubSpot write ISO dates ("ymd"); Outlook always month-first.
+    Google, LinkedIn and HubSpot write ISO dates ("ymd"); English Outlook month-first,
+    Outlook in other languages day-first.
     """
     check_date_order(date_order)
     vendor = vendor_of(header)
@@ -180,7 +184,11 @@ def _tags(value: str, sep: str) -> list[str]:
 
 # -- rows to records -----------------------------------------------------------------------
 
-_TAG_SEPARATORS = {google.NAME: GOOGLE_SEPARATOR, outlook.NAME: outlook.TAG_SEPARATOR}
+
+def _tag_separator(source: str) -> str:
+    if source == google.NAME:
+        return GOOGLE_SEPARATOR
+    return outlook.TAG_SEPARATOR if outlook.is_outlook(source) else ""
 
 
 def _compile(mapping: Mapping) -> _Plan:
@@ -224,6 +232,8 @@ def _compile(mapping: Mapping) -> _Plan:
             op = (_URL, "linkedin", -1)
         elif base == "tags":
             op = (_TAGS, None, 0)
+        elif base == "birthday" and label in _PARTS:
+            op = (_BIRTH_PART, None, _PARTS[label])
         elif base == "birthday":
             op = (_BIRTHDAY, None, 0)
         elif base == "status":
@@ -246,9 +256,10 @@ def _compile(mapping: Mapping) -> _Plan:
         names=names,
         groups=group_labels,
         multi=GOOGLE_SEPARATOR if in_google else "",
-        tag_sep=_TAG_SEPARATORS.get(source, ""),
-        blanks=outlook.BLANKS if source == outlook.NAME else frozenset(),
+        tag_sep=_tag_separator(source),
+        blanks=outlook.BLANKS if outlook.is_outlook(source) else frozenset(),
         pivot=clock.now().year % 100,
+        companies=source == thunderbird.NAME,
     )
 
 
@@ -292,6 +303,7 @@ def to_record(
     ops, names, blanks = plan.ops, plan.names, plan.blanks
     record = ContactRecord(line=line)
     addresses: dict[int, dict[str, str]] = {}
+    parts: list[tuple[int, int]] = []  # (part, column) of a birthday in pieces
     for i in compress(range(width), values):
         op = ops[i]
         if op is None:
@@ -350,7 +362,13 @@ def to_record(
                 record.custom[names[i]] = value
         elif kind == _EXTERNAL:
             record.external_ids[text or ""] = value
-    if not (
+        elif kind == _BIRTH_PART:
+            parts.append((number, i))
+    if parts:
+        _birthday_from_parts(record, parts, values, names)
+    if plan.companies and is_company_card(record):
+        record.kind = "org"
+    elif not (
         record.full_name
         or record.first
         or record.last
@@ -367,3 +385,41 @@ def to_record(
             address["label"] = tag
         record.addresses.append(address)
     return record
+
+
+def is_company_card(record: ContactRecord) -> bool:
+    """A card for a company: an organisation, no person's name, no way to reach a person.
+
+    Thunderbird has no other way to say it: its company cards carry the organisation,
+    often repeated as the display name, and nothing else of a person.
+    """
+    return bool(
+        record.company
+        and not (record.first or record.last or record.emails or record.phones)
+        and record.full_name in (None, record.company)
+    )
+
+
+def _birthday_from_parts(
+    record: ContactRecord, parts: list[tuple[int, int]], values: list[str], names: list[str]
+) -> None:
+    """The birthday from its year, month and day columns (Thunderbird's); the year may be empty.
+
+    A birthday already read from a whole-date column wins. Parts that make no date (a
+    year alone, "31" of month 2) are kept as custom fields and flagged, never lost.
+    """
+    found = {part: values[i] for part, i in parts}
+    month, day = found.get(1, ""), found.get(2, "")
+    if record.birthday is None and record.birthday_raw is None and month and day:
+        year = found.get(0, "")
+        if month.isdigit() and day.isdigit() and (not year or year.isdigit()):
+            date = birthday(int(year) if year else None, int(month), int(day))
+            if date is not None:
+                record.birthday = date
+                return
+        shown = "-".join(v for v in (year, month, day) if v)
+        record.birthday_raw = shown
+        record.issues.append(f"birthday: {shown!r} is not a real date")
+        return
+    for _part, i in parts:
+        record.custom[names[i]] = values[i]

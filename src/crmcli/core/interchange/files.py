@@ -1,10 +1,12 @@
 """Opening an import file: which format it is, which tool wrote it, and its records.
 
-The format is read from the content (a vCard begins with BEGIN:VCARD, JSON with
-`[` or `{`, anything else is CSV), unless forced. CSV files are recognised by their
-headers (Google, Outlook, LinkedIn, HubSpot, a plain spreadsheet, or crm's own
+The format is read from the content (a vCard begins with BEGIN:VCARD, LDIF with
+`dn:`, JSON with `[` or `{`, anything else is CSV), unless forced; a file that is
+no contacts file at all (a workbook, a PDF, an image) is refused by its first bytes.
+CSV files are recognised by their headers (Google, Outlook in English and six other
+languages, Thunderbird, LinkedIn, HubSpot, a plain spreadsheet, or crm's own
 export). This is the entry point of reading: it picks the readers below it
-(csvfile, then contacts_csv or own_exports; vcard), and none of them imports it back.
+(csvfile, then contacts_csv or own_exports; vcard; ldif), and none of them imports it back.
 """
 
 from __future__ import annotations
@@ -17,11 +19,24 @@ from typing import Any, BinaryIO
 
 from crmcli.core.errors import Invalid
 from crmcli.core.interchange import contacts_csv, csvfile, own_exports
-from crmcli.core.interchange.headers import recognised_count
-from crmcli.core.interchange.recognise import is_known_header
+from crmcli.core.interchange.ldif import looks_like_ldif, read_ldif
+from crmcli.core.interchange.recognise import header_score, is_known_header
 from crmcli.core.interchange.records import ContactRecord, Reject
 
-FORMATS = ("csv", "vcard", "json")
+FORMATS = ("csv", "vcard", "json", "ldif")
+
+_SAVE_AS_CSV = "; save it as CSV from the spreadsheet and import that"
+_NOT_CONTACTS = (
+    (b"PK\x03\x04", "a zip archive (an .xlsx or .ods workbook?)", _SAVE_AS_CSV),
+    (b"\xd0\xcf\x11\xe0", "an old Office document (an .xls workbook?)", _SAVE_AS_CSV),
+    (b"%PDF", "a PDF document", ""),
+    (b"\x89PNG", "a PNG image", ""),
+    (b"\xff\xd8\xff", "a JPEG image", ""),
+    (b"GIF8", "a GIF image", ""),
+    (b"\x1f\x8b", "a gzip archive", "; unpack it first"),
+    (b"SQLite format 3\x00", "an SQLite database", ""),
+)
+"""First bytes of files people pick by mistake, with what to say about them."""
 
 
 Convert = Callable[[Any], ContactRecord | Reject | None]
@@ -51,9 +66,26 @@ class Reading:
         return [h for h, f in self.mapping if f is None and h]
 
 
+def _label(stream: BinaryIO) -> str:
+    name = getattr(stream, "name", None)
+    return name if isinstance(name, str) and name else "the file"
+
+
+def refuse_non_contacts(head: bytes, label: str) -> None:
+    """Raise Invalid, with what the file seems to be, when it cannot be a contacts file."""
+    for magic, what, hint in _NOT_CONTACTS:
+        if head.startswith(magic):
+            raise Invalid(
+                f"{label} is a binary file ({what}), not a contacts file "
+                f"(CSV, vCard, LDIF or JSON){hint}"
+            )
+
+
 def detect_format(stream: BinaryIO) -> str:
+    """csv, vcard, json or ldif, by the content; Invalid for a file that is none of them."""
     head = stream.read(4096)
     stream.seek(0)
+    refuse_non_contacts(head.lstrip(b"\xef\xbb\xbf"), _label(stream))
     text = head.lstrip(b"\xef\xbb\xbf").lstrip()
     wide = csvfile.wide_encoding(head)
     if wide is not None:  # UTF-16 or UTF-32: decode the start to look
@@ -63,6 +95,8 @@ def detect_format(stream: BinaryIO) -> str:
         return "vcard"  # a card first, or after a little junk (some tools add a banner)
     if text[:1] in (b"[", b"{"):
         return "json"
+    if looks_like_ldif(text.decode("utf-8", "replace")):
+        return "ldif"
     return "csv"
 
 
@@ -77,7 +111,13 @@ def open_contacts(
     """Open an import file (seekable binary stream) for reading contact records."""
     chosen = fmt or detect_format(stream)
     if chosen not in FORMATS:
-        raise Invalid(f"unknown import format {chosen!r} (csv, vcard or json)")
+        raise Invalid(f"unknown import format {chosen!r} (csv, vcard, ldif or json)")
+    if fmt is not None:
+        head = stream.read(64)
+        stream.seek(0)
+        refuse_non_contacts(head, _label(stream))
+    if chosen == "ldif":
+        return Reading("ldif", "thunderbird", iter(read_ldif(stream.read(), _label(stream))))
     if chosen == "vcard":
         from crmcli.core.interchange.vcard.read import parse_vcards
         from crmcli.core.interchange.vcard.values import decode_vcard_bytes
@@ -94,7 +134,7 @@ def open_contacts(
         return Reading("vcard", "vcard", iter(parse_vcards(text)))
     if chosen == "json":
         return Reading("json", "crm", own_exports.json_records(stream))
-    layout = csvfile.sniff(stream, encoding=encoding, known=is_known_header, score=recognised_count)
+    layout = csvfile.sniff(stream, encoding=encoding, known=is_known_header, score=header_score)
     if own_exports.is_own_header(layout.header):
         if overrides:
             raise Invalid("--map does not apply to crm's own export: its columns are fixed")

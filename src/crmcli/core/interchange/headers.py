@@ -27,7 +27,8 @@ _COMMON_LABELS = (
     "email:work email:home email:other phone:mobile phone:work phone:home phone:fax phone:main "
     "phone:other url:work url:home url:personal street:work street:home street:other city:work "
     "city:home city:other region:work region:home region:other postcode:work postcode:home "
-    "postcode:other country:work country:home country:other external_id:hubspot"
+    "postcode:other country:work country:home country:other external_id:hubspot "
+    "birthday:year birthday:month birthday:day"
 ).split()
 
 FIELDS: frozenset[str] = frozenset(_BASE_FIELDS + _COMMON_LABELS)
@@ -47,6 +48,8 @@ company, title         company, title (job title; Outlook's "Title" is a name pr
 notes                  notes (several note columns are joined by a blank line)
 tags                   tags (split on " ::: " for Google, ";" for Outlook, else ";" or ",")
 birthday               birthday "YYYY-MM-DD" / "--MM-DD" (or birthday_raw and an issue)
+birthday:year|month|day  one part of the birthday, in its own column (Thunderbird): the
+                       three make the birthday; the year may be missing
 street[:LABEL]         addresses[...]["street"] (several street lines joined by newlines)
 city, region           addresses[...]["city"], ["region"] (state, province, département)
 postcode               addresses[...]["postcode"]

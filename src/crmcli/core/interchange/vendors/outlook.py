@@ -1,14 +1,43 @@
-"""Outlook's contacts CSV export: ~90 fixed columns, month-first dates, ";" between categories."""
+"""Outlook's contacts CSV export: ~90 fixed columns, month-first dates, ";" between categories.
+
+English Outlook writes the layout below; Outlook in another language writes the same
+columns under translated names (`outlook_locales`), with day-first dates. Each
+layout is its own source, "outlook-de", "outlook-fr"..., so the summary and
+`--show-mapping` say which one was read.
+"""
 
 from __future__ import annotations
 
+from crmcli.core.interchange.vendors import outlook_locales
+
 NAME = "outlook"
 DATE_ORDER = "mdy"
+LOCALIZED_DATE_ORDER = "dmy"  # 31.12.1980, 31/12/1980, 31-12-1980 in every layout we read
 TAG_SEPARATOR = ";"
 
-BLANKS = frozenset({"0/0/00", "1/0/00", "0/0/0000", "1/0/0000", "Unspecified"})
-"""Outlook writes its empty dates as "0/0/00" (or "1/0/00") and an unset gender as
-"Unspecified", in every row: they mean nothing, so they are neither dates nor custom values."""
+
+def _blanks() -> frozenset[str]:
+    dates = {
+        f"{d}{sep}{m}{sep}{y}"
+        for sep in "/.-"
+        for d, m in (("0", "0"), ("1", "0"), ("0", "1"), ("00", "00"))
+        for y in ("00", "0000")
+    }
+    unset = {"Unspecified", "Nicht angegeben", "Non spécifié", "Sin especificar"}
+    unset |= {"Non specificato", "Niet-gespecificeerd", "Não especificado"}
+    return frozenset(dates | unset | {"Falsch", "Faux", "Onwaar", "Falso"})
+
+
+BLANKS = _blanks()
+"""Outlook writes its empty dates as "0/0/00" (or "1/0/00"; "0.0.00", "0-0-00" in other
+languages) and an unset gender as "Unspecified" (translated), in every row: they mean
+nothing, so they are neither dates nor custom values."""
+
+
+def is_outlook(source: str) -> bool:
+    """True for Outlook's English layout and each translated one."""
+    return source == NAME or source.startswith(f"{NAME}-")
+
 
 _HINTS = frozenset(
     "business phone|mobile phone|home phone|business street|job title|e-mail 2 address|"
@@ -85,3 +114,49 @@ def recognises(header: list[str], names: set[str]) -> bool:
 def columns(header: list[str]) -> list[tuple[str, str | None]]:
     """Each column's field; Outlook's "Title" is a name prefix, "Job Title" the job."""
     return [(h, _COLUMNS.get(h.strip().casefold())) for h in header]
+
+
+_LOCALIZED = {code: outlook_locales.headers(code) for code in outlook_locales.LANGUAGES}
+_AT_LEAST = 12
+"""Names of one layout a header must have: a spreadsheet with "Vorname" and "Firma" is not
+an Outlook export, and every real one has all of its ~90 columns."""
+_NAMES = frozenset({"FirstName", "LastName"})
+_EMAILS = frozenset({"EmailAddress", "Email2Address", "Email3Address"})
+
+
+def language_of(names: set[str]) -> str | None:
+    """The translated layout a header is in ("de", "pt-br"...), or None.
+
+    The layout naming the most of the header's columns wins, provided it knows a name
+    column and an email column of it: Brazilian and Portuguese Outlook share many names.
+    """
+    best, hits = None, 0
+    for code, table in _LOCALIZED.items():
+        found = [table[n] for n in names if n in table]
+        if len(found) > hits and _NAMES & set(found) and _EMAILS & set(found):
+            best, hits = code, len(found)
+    return best if hits >= _AT_LEAST else None
+
+
+def localized_columns(code: str, header: list[str]) -> list[tuple[str, str | None]]:
+    """Each column's field in a translated layout, as English Outlook's would map.
+
+    French Outlook calls both the prefix and the job title "Titre": the first is the
+    prefix when the header has two (a lone one is the job title). Names the layout
+    does not know, but English Outlook does, map as in English (Spanish and Brazilian
+    Outlook leave some columns untranslated).
+    """
+    table = _LOCALIZED[code]
+    keys = [h.strip().casefold() for h in header]
+    twice = code == "fr" and keys.count("titre") > 1
+    found: list[tuple[str, str | None]] = []
+    for h, key in zip(header, keys, strict=True):
+        prop = table.get(key)
+        if prop is not None:
+            field = outlook_locales.FIELDS.get(prop)
+            if twice and key == "titre" and not any(k == "titre" for k in keys[: len(found)]):
+                field = "prefix"
+        else:
+            field = _COLUMNS.get(key)
+        found.append((h, field))
+    return found
