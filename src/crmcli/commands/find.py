@@ -6,13 +6,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from crmcli.commands._options import FormatOpt, JsonFlag, LimitOpt
+from crmcli.commands._options import JsonFlag, LimitOpt, format_option
 from crmcli.commands._output import LIST_FORMATS, Column, OutputFormat, message, render, resolve
 from crmcli.commands._state import state
 
 if TYPE_CHECKING:
     from crmcli.core.db.store import Store
     from crmcli.core.people.rows import FoundContact
+
+# What `crm find` writes: its --format help, completion and check come from this list.
+FORMATS = (*LIST_FORMATS, OutputFormat.mutt, OutputFormat.aerc)
 
 COLUMNS = [
     Column("id", "ID"),
@@ -29,21 +32,26 @@ def find(
     query: Annotated[
         list[str],
         typer.Argument(
-            help="Words to look for (name, company, email, phone, tag).", show_default=False
+            help="Words to look for (name, company, email, tag), a phone number or a few "
+            "of its digits (212, 0612), or @domain.",
+            show_default=False,
         ),
     ],
     limit: LimitOpt = 20,
-    fmt: FormatOpt = None,
+    fmt: Annotated[OutputFormat | None, format_option(*FORMATS)] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Look someone up: accent- and case-insensitive, typo-tolerant, any phone format.
 
-    Best match first, with what matched. Exit 1 when nothing matches.
+    Names match with or without their punctuation (obrien finds O'Brien); three or
+    more digits find the numbers holding them, written nationally or internationally;
+    @domain finds everyone with an address there. Best match first, with what
+    matched. Exit 1 when nothing matches.
     """
     from crmcli.core.search.find import describe
     from crmcli.core.search.find import find as search
 
-    chosen = resolve(fmt, as_json, (*LIST_FORMATS, OutputFormat.mutt, OutputFormat.aerc))
+    chosen = resolve(fmt, as_json, FORMATS)
     store = state(ctx).store()
     rows = describe(store, search(store, " ".join(query), limit=limit or 20))
     if chosen in (OutputFormat.mutt, OutputFormat.aerc):

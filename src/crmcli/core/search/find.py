@@ -6,9 +6,18 @@ never matter) in two passes:
 2. if that finds nothing, each word may also be a small typo of a term
    ("dupree" -> "dupre"), found in the vocabulary with rapidfuzz, never by
    comparing against every contact.
-Phone-like queries are normalised with the default region first, so
-"0612345678" finds "+33 6 12 34 56 78". Scores rank exact before prefix before
-fuzzy, and names before emails before companies and tags.
+Three kinds of query take their own path:
+- a number (digits, spaces, dots, dashes, parentheses, a leading +) is read with the
+  default region, so "0612345678" finds "+33 6 12 34 56 78"; failing an exact number,
+  three or more digits are a fragment of one, in its international or national form
+  ("212" finds "+1 212 555 0100", "0612" finds "+33 6 12 34 56 78"): see `numbers`;
+- `@domain` finds everyone with an address at that domain, and the people of a
+  company with that domain;
+- a word may also be a name written without its punctuation ("obrien" finds
+  "O'Brien", "jeanpierre" finds "Jean-Pierre"), worked out when asked (see
+  `_joined_rows`): databases indexed before this need no new index.
+Scores rank exact before prefix before fuzzy, and names before emails before
+companies and tags.
 """
 
 from __future__ import annotations
@@ -20,7 +29,14 @@ from typing import TYPE_CHECKING, Any, cast
 
 from crmcli.core.db.store import Store
 from crmcli.core.errors import Invalid
-from crmcli.core.values import phones as phone_mod
+from crmcli.core.search.numbers import (
+    FRAGMENT,
+    looks_like_number,
+    national_number,
+    number_digits,
+    with_fragment,
+    with_number,
+)
 from crmcli.core.values.text import fold, name_key
 
 if TYPE_CHECKING:
@@ -41,6 +57,7 @@ class Hit:
 
 
 _DOMAIN = re.compile(r"[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
+JOINED_MAX = 40  # longer than any name written without its punctuation
 SHORT = 2  # a word this short matches a large part of the index
 SHORT_CAP = 2000  # so alone it is answered from the first terms in order (exact first)
 NARROW = 2000  # below this many candidates, later words are checked on those only
@@ -79,7 +96,63 @@ def _prefix_rows(store: Store, token: str, within: set[int] | None = None) -> li
         if len(token) <= SHORT:
             query += f" ORDER BY {column} LIMIT {SHORT_CAP}"
         rows += store.tuples(query, (token, token + HIGH))
-    return rows + _company_rows(store, lambda word: word.startswith(token), token, token, within)
+    rows += _company_rows(store, lambda word: word.startswith(token), token, token, within)
+    if token.isdigit() and len(token) >= FRAGMENT:  # "dupont 0612": a number's digits
+        rows += [(n, cid, "phone") for cid, n in with_fragment(store, token, within).items()]
+    return rows + _joined_rows(store, token, within)
+
+
+def _joined_rows(store: Store, token: str, within: set[int] | None) -> list[tuple[Any, ...]]:
+    """(joined name, contact id, "name") rows for names `token` begins once written
+    without their punctuation: "obrien" for O'Brien, "jeanpie" for Jean-Pierre.
+
+    The index holds a name's folded words ("o", "brien"), not these joined forms, so
+    they are worked out here rather than stored: every database, however old its index,
+    finds them. Only contacts with a name word that begins `token` ("o", "jean") can
+    match; one indexed lookup finds whether any such word exists, which for most
+    queries ends it.
+    """
+    if not FRAGMENT <= len(token) <= JOINED_MAX or not token.isalnum():
+        return []
+    heads = [token[:i] for i in range(1, len(token))]
+    marks = ", ".join("?" for _ in heads)
+    found = [
+        str(r[0])
+        for r in store.tuples(
+            f"SELECT DISTINCT term FROM search_term WHERE term IN ({marks}) AND field = 'name'",
+            heads,
+        )
+    ]
+    if not found:
+        return []
+    marks = ", ".join("?" for _ in found)
+    sql = (
+        "SELECT DISTINCT c.id, c.display_name FROM search_term t JOIN contact c ON c.id = "
+        f"t.contact_id WHERE t.term IN ({marks}) AND t.field = 'name' "
+        "AND replace(c.name_key, ' ', '') LIKE ?"
+    )
+    params = (*found, f"%{token}%")
+    if within is not None:
+        candidates = store.tuples_in(sql + " AND t.contact_id IN ({ids})", sorted(within), params)
+    else:
+        candidates = store.tuples(sql, params)
+    rows: list[tuple[Any, ...]] = []
+    for cid, name in candidates:
+        joined = next((j for j in _joined_forms(str(name)) if j.startswith(token)), None)
+        if joined is not None:
+            rows.append((joined, int(cid), "name"))
+    return rows
+
+
+def _joined_forms(name: str) -> list[str]:
+    """The runs of two or more folded words that punctuation joins in a name, from each
+    word on: "Jean-Pierre-Marc O'Brien" -> "jeanpierremarc", "pierremarc", "obrien".
+    Single words are in the index already; words a space parts are not joined."""
+    forms = []
+    for part in name.split():
+        words = fold(part).split()
+        forms += ["".join(words[i:]) for i in range(len(words) - 1)]
+    return forms
 
 
 def _company_rows(
@@ -175,25 +248,51 @@ def _fuzzy_rows(store: Store, token: str) -> tuple[list[tuple[Any, ...]], dict[s
 
 
 def _phone_hits(store: Store, query: str) -> dict[int, tuple[float, str, str]]:
-    """Contacts with this number (stored E.164, or digits as written), else with a
-    number containing these digits."""
-    region = str(store.config.get("default_region"))
-    phone = phone_mod.parse_phone(query, region)
-    wanted = phone.e164.lstrip("+") if phone.e164 else phone_mod.digits(query)
-    rows = store.tuples(
-        "SELECT substr(e164, 2), contact_id FROM contact_phone WHERE e164 = ? UNION "
-        "SELECT term, contact_id FROM search_term WHERE field = 'phone' AND term = ?",
-        (f"+{wanted}", wanted),
-    )
-    if not rows:  # a partial number: any stored number containing these digits
-        digits = phone_mod.digits(query).lstrip("0") or phone_mod.digits(query)
-        rows = store.tuples(
-            "SELECT substr(e164, 2), contact_id FROM contact_phone WHERE e164 LIKE ? UNION "
-            "SELECT term, contact_id FROM search_term WHERE field = 'phone' AND term LIKE ?",
-            (f"%{digits}%", f"%{digits}%"),
+    """Contacts with this number, else with a number holding these digits."""
+    exact = with_number(store, query)
+    if exact:
+        return {cid: (1.0, "phone", number) for cid, number in exact.items()}
+    digits = number_digits(query)
+    found = with_fragment(store, digits, leading=query.startswith("+"))
+    # Where the digits begin the number past its country code (an area code, a mobile
+    # prefix), it ranks above a number that merely holds them somewhere.
+    start = digits[1:] if digits.startswith("0") else digits
+    return {
+        cid: (0.85 if national_number(number).startswith(start) else 0.8, "phone", number)
+        for cid, number in found.items()
+    }
+
+
+# -- domains -------------------------------------------------------------------------
+
+
+def _domain_hits(store: Store, domain: str) -> dict[int, tuple[float, str, str]]:
+    """Contacts with an address at this domain (or one it begins), and the people of
+    companies whose domain it is: "@initech.de", "@initech"."""
+    rows = [
+        (term, cid, fld)
+        for term, cid, fld in store.tuples(
+            "SELECT term, contact_id, field FROM search_term "
+            "WHERE term >= ? AND term < ? AND field = 'email'",
+            (domain, domain + HIGH),
         )
-        return {cid: (0.8, "phone", term) for term, cid in rows}
-    return {cid: (1.0, "phone", term) for term, cid in rows}
+        if "." in term  # a domain, not a word of an address's local part
+    ]
+    companies = {
+        int(cid): str(dom)
+        for cid, dom in store.tuples(
+            "SELECT id, domain FROM company WHERE domain >= ? AND domain < ?",
+            (domain, domain + HIGH),
+        )
+    }
+    if companies:
+        rows += [
+            (companies[int(company_id)], int(cid), "company")
+            for company_id, cid in store.tuples_in(
+                "SELECT company_id, id FROM contact WHERE company_id IN ({ids})", sorted(companies)
+            )
+        ]
+    return _collect(rows, domain)
 
 
 def find(store: Store, query: str, *, limit: int = 20) -> list[Hit]:
@@ -203,16 +302,24 @@ def find(store: Store, query: str, *, limit: int = 20) -> list[Hit]:
         raise Invalid("empty search: give a name, company, email, phone or tag")
     if len(text) > MAX_QUERY:
         raise Invalid(f"search query too long ({len(text)} characters; at most {MAX_QUERY})")
-    if phone_mod.looks_like_phone(text):
+    found: dict[int, tuple[float, str, str]] = {}
+    if looks_like_number(text):
         found = _phone_hits(store, text)
-        hits = [Hit(cid, s, {f: t}) for cid, (s, f, t) in found.items()]
-        return _finish(store, hits, limit)
+    elif text.startswith("@") or _DOMAIN.fullmatch(text):
+        domain = text.removeprefix("@").strip().lower()
+        if not domain:
+            raise Invalid("nothing to search for in '@': give a domain, e.g. @acme.com")
+        found = _domain_hits(store, domain)
+    if found:
+        return _finish(store, [Hit(cid, s, {f: t}) for cid, (s, f, t) in found.items()], limit)
     words = fold(text).split()
     if "@" in text or _DOMAIN.fullmatch(text):
-        words = [text.lower().strip()]  # an address or a domain is one term, dots and all
+        words = [text.lower().strip()]  # an address (or its start) is one term, dots and all
     if not words:
         raise Invalid(f"nothing to search for in {query!r}")
     hits = _match(store, words, fuzzy=False)
+    if looks_like_number(text):  # digits that are no number: a tag or an id elsewhere
+        return _finish(store, hits, limit)
     if not hits:  # only a query that finds nothing plainly pays for typo tolerance
         hits = _match(store, words, fuzzy=True)
     # A whole-name match beats any partial one.
