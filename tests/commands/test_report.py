@@ -180,8 +180,11 @@ def test_health_lists(history: Path) -> None:
     assert [c["contact"] for c in touch] == ["Warm Touch", "Cold Touch"]  # warmest first
     assert [c["score"] for c in touch] == [39, 0]  # 33.3 recency + 3 frequency + 3 deal
     retention = health["retention"]
-    assert [c["contact"] for c in retention["contacts"]] == ["Cathy Customer"]
-    assert retention["contacts"][0]["days_silent"] is None
+    # Winning a deal makes its contact a customer: Alice and Dora, never touched, are
+    # as silent as Cathy.
+    silent = [c["contact"] for c in retention["contacts"]]
+    assert silent == ["Alice Ref", "Dora Partner", "Cathy Customer"]
+    assert [c["days_silent"] for c in retention["contacts"]] == [None, None, None]
 
 
 def test_today_orders_touches_by_score(history: Path) -> None:
@@ -264,3 +267,19 @@ def test_an_empty_database_reports_zeros(db: Path) -> None:
     assert data["conversion"]["summary"]["created"] == 0
     assert data["conversion"]["summary"]["win_rate"] is None
     assert "Conversion: the 0 deals" in ok("report")
+
+
+def test_counts_read_in_the_singular(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One deal created, won after one day, a goal of one call: no "1 deals", "1 days"."""
+    at(monkeypatch, "2026-06-01")
+    ok("contact", "add", "Solo Buyer")
+    ok("goal", "set", "calls", "1/week")
+    ok("deal", "add", "Only", "-c", "Solo Buyer", "-a", "100", "--currency", "EUR")
+    at(monkeypatch, "2026-06-02")
+    ok("deal", "won", "Only")
+    screen = ok("report", "--period", "2026-06-02..2026-06-02")
+    assert "(2026-06-02 to 2026-06-02, 1 day)" in screen
+    assert "goals: 1 call/week" in screen
+    assert "average cycle 1 day;" in screen
+    screen = ok("report", "--period", "2026-06-01..2026-06-02")
+    assert "Conversion: the 1 deal created in the period" in screen

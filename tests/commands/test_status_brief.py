@@ -105,6 +105,6 @@ def test_today_brief(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     lines = invoke("today", "--brief").stdout.splitlines()
     assert lines == [
         "crm: 1 overdue, 1 due today, 1 to keep in touch with",
-        "  next: #1 Bob Ray — Send the quote (2 days late)",
+        "  next: follow-up #1 Bob Ray — Send the quote (2 days late)",  # kind named (H6)
     ]
     assert len(lines) <= 3

@@ -2,14 +2,17 @@
 
 Plain characters only (no box drawing), so it reads the same piped into a file;
 on a colour terminal the marks for stale deals and missing next steps are coloured.
+Columns are measured in terminal cells, not characters, so a card for 山田太郎 or
+an emoji in a title does not push the stages beside it out of line.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 from typing import TYPE_CHECKING
 
-from crmcli.commands._output import style
+from crmcli.commands._output import cells, crop, style
 from crmcli.core.values.money import format_amount
 
 if TYPE_CHECKING:
@@ -20,8 +23,8 @@ MIN_WIDTH = 24
 GAP = "  "
 
 
-def _fit(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+# An ANSI style sequence (the coloured marks): no width on screen.
+_STYLE = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def card_lines(card: Deal, width: int) -> list[str]:
@@ -33,9 +36,9 @@ def card_lines(card: Deal, width: int) -> list[str]:
         else "no amount"
     )
     lines = [
-        _fit(f"#{card['id']} {card['title']}", width),
-        _fit(who, width),
-        _fit(f"{amount} · {card['days_in_stage']}d", width),
+        crop(f"#{card['id']} {card['title']}", width),
+        crop(who, width),
+        crop(f"{amount} · {card['days_in_stage']}d", width),
     ]
     marks = []
     if card["stale"]:
@@ -43,7 +46,7 @@ def card_lines(card: Deal, width: int) -> list[str]:
     if card["no_next_step"]:
         marks.append(style("NO NEXT STEP", "33"))
     elif card["next_step"]:
-        lines.append(_fit(f"> {card['next_step']}", width))
+        lines.append(crop(f"> {card['next_step']}", width))
     if marks:
         lines.append(" ".join(marks))
     return lines
@@ -51,28 +54,27 @@ def card_lines(card: Deal, width: int) -> list[str]:
 
 def column_lines(column: Column, width: int) -> list[str]:
     stage = column.stage
-    lines = [style(_fit(f"{stage['name']} ({column.count})", width), "1")]
+    lines = [style(crop(f"{stage['name']} ({column.count})", width), "1")]
     # One line per currency: totals are never summed across currencies.
     currencies = sorted(c for c, v in column.totals.items() if v) or [""]
     for currency in currencies:
         total = format_amount(column.totals[currency], currency) if currency else "0"
-        lines.append(_fit(f"total {total}", width))
+        lines.append(crop(f"total {total}", width))
     for currency in currencies:
         weighted = format_amount(column.weighted[currency], currency) if currency else "0"
-        lines.append(_fit(f"w{stage['probability']}% {weighted}", width))
+        lines.append(crop(f"w{stage['probability']}% {weighted}", width))
     lines.append("-" * width)
     for card in column.cards:
         lines += card_lines(card, width)
         lines.append("")
     if column.more > 0:
-        lines.append(_fit(f"+ {column.more} more", width))
+        lines.append(crop(f"+ {column.more} more", width))
     return lines
 
 
 def _visible_len(text: str) -> int:
-    import re
-
-    return len(re.sub(r"\x1b\[[0-9;]*m", "", text))
+    """Cells the text takes on screen, its colour codes left out."""
+    return cells(_STYLE.sub("", text))
 
 
 def render_board(columns: list[Column], width: int | None = None) -> str:
@@ -85,10 +87,10 @@ def render_board(columns: list[Column], width: int | None = None) -> str:
         group = [column_lines(c, col_width) for c in columns[start : start + per_row]]
         height = max(len(g) for g in group)
         for i in range(height):
-            cells = []
+            row = []
             for lines in group:
                 text = lines[i] if i < len(lines) else ""
-                cells.append(text + " " * (col_width - _visible_len(text)))
-            out.append(GAP.join(cells).rstrip())
+                row.append(text + " " * (col_width - _visible_len(text)))
+            out.append(GAP.join(row).rstrip())
         out.append("")
     return "\n".join(out).rstrip() + "\n"

@@ -1,9 +1,12 @@
 """The one output renderer: table, json, jsonl, csv (and tsv) for every command.
 
 Data goes to stdout, messages to stderr. Tables are plain aligned text (no box
-drawing), coloured only on a terminal without NO_COLOR, so output pipes
-cleanly; it is hand-rolled rather than Rich's because the hot commands cannot
-afford Rich's import time. json/jsonl/csv stream row by row.
+drawing), so output pipes cleanly; coloured on a terminal unless NO_COLOR is set
+(non-empty), and when piped too if FORCE_COLOR is (https://no-color.org,
+https://force-color.org). Tables are hand-rolled rather than Rich's because the
+hot commands cannot afford Rich's import time; they align by display width (a
+CJK character takes two cells, a combining accent none), measured by Rich's own
+`cell_len` only for text that needs it. json/jsonl/csv stream row by row.
 """
 
 from __future__ import annotations
@@ -11,12 +14,13 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO
 
 
 class OutputFormat(StrEnum):
@@ -34,23 +38,114 @@ class OutputFormat(StrEnum):
 LIST_FORMATS = (OutputFormat.table, OutputFormat.json, OutputFormat.jsonl, OutputFormat.csv)
 
 
+# How a column gives way when a table is wider than the terminal:
+# - whole: never cut (a rep acts on it: the id to type, the number to dial, the address
+#   to write to, a date or an amount, useless in part);
+# - trim: cut with `…` once the free text has given way, down to TRIM_FLOOR cells (and
+#   below only when the whole columns leave no other room);
+# - give: free text, cut first (down to GIVE_FLOOR cells) and, when even that leaves no
+#   room, left out, the rightmost first.
+Keep = Literal["whole", "trim", "give"]
+
+WHOLE_KEYS = frozenset(
+    {"id", "email", "emails", "phone", "phones", "due", "at", "when", "amount"}
+    | {"expected_close", "last_touch_at", "weighted", "best", "commit"}
+)
+GIVE_KEYS = frozenset(
+    {"company", "tags", "notes", "note", "matched", "next_step", "text", "snippet", "doc"}
+    | {"deal", "status", "industry", "domain", "source", "outcome", "flags"}
+)
+GIVE_FLOOR = 8
+TRIM_FLOOR = 12
+GAP = 2  # cells between columns
+
+
 @dataclass(frozen=True)
 class Column:
-    """A column of a table: the row key, its header, and how to show its value."""
+    """A column of a table: the row key, its header, and how to show its value.
+
+    `keep` says how the column gives way on a narrow terminal; by default it follows
+    from the key (WHOLE_KEYS, GIVE_KEYS, anything else is trimmed). `max_width` caps a
+    column on a terminal; a whole column is never capped.
+    """
 
     key: str
     header: str
     fmt: Callable[[Any], str] | None = None
     max_width: int = 40
+    keep: Keep | None = None
+
+    @property
+    def role(self) -> Keep:
+        if self.keep is not None:
+            return self.keep
+        if self.key in WHOLE_KEYS:
+            return "whole"
+        return "give" if self.key in GIVE_KEYS else "trim"
 
 
 def use_color(stream: TextIO) -> bool:
-    return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM", "") != "dumb"
+    """Style this stream? NO_COLOR (non-empty) says never, FORCE_COLOR (non-empty) always.
+
+    Otherwise only a terminal that is not `dumb`. An empty NO_COLOR= or FORCE_COLOR=
+    counts as unset, as both conventions ask.
+    """
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return stream.isatty() and os.environ.get("TERM", "") != "dumb"
 
 
 def style(text: str, code: str, stream: TextIO | None = None) -> str:
     """Wrap text in an ANSI style when the stream is a colour terminal."""
     return f"\033[{code}m{text}\033[0m" if use_color(stream or sys.stdout) else text
+
+
+# Characters one terminal cell wide, as Rich measures them (tests/commands/test_width.py
+# checks every one): printable ASCII and Latin-1, Latin Extended and IPA, Greek and
+# Cyrillic, general punctuation (dashes, quotes, bullets, `…`), arrows, box drawing and
+# blocks. Text made of these alone, nearly every name in a European address book, is
+# measured by len(); anything else (CJK, combining marks, emoji, zero-width joiners) by
+# Rich's `cell_len`, imported only then: a hot command on such data does not load Rich.
+_NOT_ONE_CELL = re.compile(
+    "[^\x20-\x7e\xa0-\xac\xae-\u02ff\u0370-\u0482\u2010-\u2027\u2030-\u205e"
+    "\u2190-\u21ff\u2500-\u25fc]"
+)
+
+
+def _one_cell_each(text: str) -> bool:
+    return text.isascii() or _NOT_ONE_CELL.search(text) is None
+
+
+def cells(text: str) -> int:
+    """The width of text on a terminal, in cells: 山田 is 4, e + U+0301 is 1, 👍 is 2."""
+    if _one_cell_each(text):
+        return len(text)
+    from rich.cells import cell_len  # only for text that needs it (see _NOT_ONE_CELL)
+
+    return cell_len(text)
+
+
+def crop(text: str, width: int) -> str:
+    """Text in at most `width` cells, ending in `…` when cut (never through a character)."""
+    if cells(text) <= width:
+        return text
+    if width <= 1:
+        return "…"[:width]
+    if _one_cell_each(text):
+        return text[: width - 1] + "…"
+    from rich.cells import set_cell_size
+
+    # set_cell_size keeps a combining mark with its letter; a wide character it
+    # would split becomes a space, which the ellipsis replaces.
+    return set_cell_size(text, width - 1).rstrip(" ") + "…"
+
+
+def pad(text: str, width: int) -> str:
+    """Text cropped or padded with spaces to exactly `width` cells."""
+    text = crop(text, width)
+    return text + " " * (width - cells(text))
 
 
 def cell(value: Any) -> str:
@@ -175,37 +270,83 @@ def _csv_writer(out: TextIO, delimiter: str) -> Any:
     return csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
 
 
+# Line breaks and tabs become spaces in a table: inside a value they would break its rows.
+_FLAT = str.maketrans("\n\r\t", "   ")
+
+
 def _table(rows: list[Mapping[str, Any]], columns: Sequence[Column], stream: TextIO) -> int:
     if not rows:
         return 0
-    tty = stream.isatty()
     texts = [
         [
-            (c.fmt(row.get(c.key)) if c.fmt else cell(row.get(c.key))).replace("\n", " ")
+            t if (t := c.fmt(row.get(c.key)) if c.fmt else cell(row.get(c.key))).isprintable()
+            else t.translate(_FLAT)
             for c in columns
         ]
         for row in rows
-    ]
-    widths = [max(len(c.header), *(len(t[i]) for t in texts)) for i, c in enumerate(columns)]
-    if tty:
-        widths = [min(w, c.max_width) for w, c in zip(widths, columns, strict=True)]
-        total = shutil.get_terminal_size((100, 24)).columns
-        # Too wide for the terminal: narrow the widest column, one character at a
-        # time, so the squeeze is shared instead of wiping out a single column.
-        overflow = sum(widths) + 2 * (len(widths) - 1) - total
-        while overflow > 0 and max(widths) > 8:
-            widths[widths.index(max(widths))] -= 1
-            overflow -= 1
-
-    def fit(text: str, width: int) -> str:
-        return text if len(text) <= width else text[: width - 1] + "…"
-
-    header = "  ".join(c.header.ljust(w) for c, w in zip(columns, widths, strict=True))
+    ]  # fmt: skip
+    # Each cell measured once: tables of thousands of rows are on the hot path.
+    sizes = [[len(t) if t.isascii() else cells(t) for t in line] for line in texts]
+    by_column = zip(*sizes, strict=True)
+    natural = [max(cells(c.header), *sized) for c, sized in zip(columns, by_column, strict=True)]
+    widths: list[int | None] = list(natural)
+    if stream.isatty():
+        widths = fit_widths(columns, natural, shutil.get_terminal_size((100, 24)).columns)
+    shown = [(i, w) for i, w in enumerate(widths) if w is not None]
+    header = "  ".join(pad(columns[i].header, w) for i, w in shown)
     stream.write(style(header.rstrip(), "1", stream) + "\n")
-    for t in texts:
-        line = "  ".join(fit(v, w).ljust(w) for v, w in zip(t, widths, strict=True))
-        stream.write(line.rstrip() + "\n")
+    for line, size in zip(texts, sizes, strict=True):
+        fitted = [
+            line[i] + " " * (w - size[i]) if size[i] <= w else _cut(line[i], size[i], w)
+            for i, w in shown
+        ]
+        stream.write("  ".join(fitted).rstrip() + "\n")
     return len(rows)
+
+
+def _cut(text: str, size: int, width: int) -> str:
+    """Text `size` cells wide, too wide for `width`: cut with `…` to exactly `width` cells."""
+    if size == len(text) and _one_cell_each(text):
+        return text[: width - 1] + "…"
+    return pad(text, width)
+
+
+def fit_widths(columns: Sequence[Column], natural: Sequence[int], total: int) -> list[int | None]:
+    """Each column's width on a terminal `total` cells wide; None for a column left out.
+
+    The free text gives way first (cut, then left out from the right), then the other
+    trimmable columns; whole columns (phone, email, id, dates) keep their width even
+    when the line then has to wrap: a cut phone number is worse than a wrapped line.
+    """
+    roles = [c.role for c in columns]
+    capped = [
+        n if role == "whole" else min(n, c.max_width)
+        for n, c, role in zip(natural, columns, roles, strict=True)
+    ]
+    give = [i for i, role in enumerate(roles) if role == "give"]
+    trim = [i for i, role in enumerate(roles) if role == "trim"]
+    for dropped in range(len(give) + 1):
+        hidden = set(give[len(give) - dropped :])
+        widths = {i: w for i, w in enumerate(capped) if i not in hidden}
+        over = sum(widths.values()) + GAP * (len(widths) - 1) - total
+        over = _shrink(widths, [i for i in give if i in widths], GIVE_FLOOR, over)
+        over = _shrink(widths, trim, TRIM_FLOOR, over)
+        if over <= 0:
+            break
+    else:  # even without the free text: names go below their floor, whole columns stay
+        _shrink(widths, trim, 3, over)
+    return [widths.get(i) for i in range(len(columns))]
+
+
+def _shrink(widths: dict[int, int], which: Sequence[int], floor: int, over: int) -> int:
+    """Take up to `over` cells from the widest of `which`, one at a time, none below floor."""
+    while over > 0:
+        wide = [i for i in which if widths[i] > floor]
+        if not wide:
+            break
+        widths[max(wide, key=widths.__getitem__)] -= 1
+        over -= 1
+    return over
 
 
 def render_record(
@@ -224,11 +365,11 @@ def render_record(
         )
         return
     shown = [(label, cell(value)) for label, value in lines if cell(value) != ""]
-    width = max((len(label) for label, _ in shown), default=0)
+    width = max((cells(label) for label, _ in shown), default=0)
+    margin = " " * (width + 2)
     for label, value in shown:
-        pad = " " * (width + 2)
-        value_text = value.replace("\n", "\n" + pad)
-        stream.write(f"{style(label.ljust(width), '2', stream)}  {value_text}\n")
+        value_text = value.replace("\n", "\n" + margin)
+        stream.write(f"{style(pad(label, width), '2', stream)}  {value_text}\n")
 
 
 def message(text: str) -> None:

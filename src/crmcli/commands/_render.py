@@ -27,7 +27,7 @@ def contact_lines(c: ContactDetail) -> list[tuple[str, Any]]:
         ("Status", c["status"]),
         ("Source", c["lead_source"]),
         ("Birthday", c["birthday"]),
-        ("Keep in touch", f"every {c['cadence_days']} days" if c["cadence_days"] else None),
+        ("Keep in touch", every(c["cadence_days"]) if c["cadence_days"] else None),
         ("Last touch", local_time(c["last_touch_at"])),
         ("Do not contact", "YES" if c["do_not_contact"] else None),
         ("Notes", c["notes"]),
@@ -35,3 +35,8 @@ def contact_lines(c: ContactDetail) -> list[tuple[str, Any]]:
         ("Updated", local_time(c["updated_at"])),
         ("Archived", local_time(c["archived_at"])),
     ]
+
+
+def every(days: int) -> str:
+    """A keep-in-touch cadence: "every day", "every 14 days"."""
+    return "every day" if days == 1 else f"every {days} days"

@@ -15,6 +15,7 @@ import typer
 from crmcli.commands._options import FormatOpt, JsonFlag, OwnerOpt
 from crmcli.commands._output import Column, OutputFormat, render, resolve, style
 from crmcli.commands._state import state
+from crmcli.commands._words import plural
 
 if TYPE_CHECKING:
     from crmcli.core.overview.rows import (
@@ -232,7 +233,7 @@ def _print_report(data: Report, only: str | None) -> None:
     print(
         style(
             f"Report: {period['label']} ({period['first']} to {period['last']}, "
-            f"{period['days']} days)",
+            f"{plural(period['days'], 'day')})",
             "1",
         )
     )
@@ -311,7 +312,7 @@ def _print_forecast(forecast: Forecast) -> None:
 def _print_conversion(conversion: Conversion, only: str | None) -> None:
     summary = conversion["summary"]
     if only in (None, "funnel"):
-        _heading(f"Conversion: the {summary['created']} deals created in the period")
+        _heading(f"Conversion: the {plural(summary['created'], 'deal')} created in the period")
         funnel = conversion["funnel"]
         top = max((r["reached"] for r in funnel), default=0)
         _table(
@@ -339,7 +340,7 @@ def _print_conversion(conversion: Conversion, only: str | None) -> None:
         print(
             f"Closed in the period: {summary['won']} won, {summary['lost']} lost; "
             f"win rate {_pct(summary['win_rate'])}; average cycle "
-            f"{'—' if cycle is None else f'{cycle:g} days'}; average won "
+            f"{'—' if cycle is None else plural(cycle, 'day')}; average won "
             f"{_money(summary['avg_won_amount']) if summary['avg_won_amount'] else '—'}"
         )
     if only in (None, "stages"):
@@ -388,7 +389,7 @@ def _print_activity(activity: Activity, only: str | None) -> None:
     goals = activity["goals"]
     kinds = [k.value for k in Kind]
     if only in (None, "activity"):
-        aims = ", ".join(f"{n} {k}s/week" for k, n in sorted(goals.items()))
+        aims = ", ".join(f"{plural(n, k)}/week" for k, n in sorted(goals.items()))
         _heading("Activity: your interactions per week" + (f" (goals: {aims})" if aims else ""))
         weeks = activity["weeks"]
 
