@@ -145,7 +145,7 @@ def test_archive_unarchive_and_rm(db: Path) -> None:
     [
         (("contact", "add", ""), 2, "name must not be empty"),
         (("contact", "add", "Ann", "--email", "ann@"), 2, "malformed email"),
-        (("contact", "add", "Ann", "--status", "friend"), 2, "--status"),
+        (("contact", "add", "Ann", "--status", "friend"), 2, "friend"),
         (("contact", "add", "Ann", "--birthday", "31/02"), 2, "birthday"),
         (("contact", "add"), 2, "Missing argument"),
         (("contact", "add", "Ann", "--bogus"), 2, "No such option"),

@@ -75,7 +75,7 @@ def test_stage_add_edit_move_rm(db: Path) -> None:
     assert out.exit_code == 1 and "--to" in out.stderr and "holds 1 deal" in out.stderr
     assert dump(db) == before
     out = invoke("stage", "rm", "pilot", "--to", "demo")
-    assert out.exit_code == 0 and "1 deal(s) moved to demo" in out.stdout
+    assert out.exit_code == 0 and "1 deal moved to demo" in out.stdout
     history = json.loads(invoke("deal", "show", "acme pilot", "--json").stdout)["history"]
     assert [(h["from_stage"], h["to_stage"]) for h in history] == [(None, None), (None, "Demo")]
     assert invoke("stage", "rm", "won").exit_code == 1  # the only won stage
@@ -186,7 +186,7 @@ def test_move_win_lose_reopen_with_history(db: Path, monkeypatch: pytest.MonkeyP
     ]
     # The contact's timeline shows the stage changes too.
     timeline = json.loads(invoke("contact", "show", "helene", "--json").stdout)["timeline"]
-    assert "Acme licence: Demo -> Lost" in [e["text"] for e in timeline]
+    assert "Acme licence: Demo -> Lost (Budget cut)" in [e["text"] for e in timeline]
 
 
 def test_rotting_with_a_fixed_clock(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:

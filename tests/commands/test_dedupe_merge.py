@@ -91,7 +91,7 @@ def test_company_merge(db: Path) -> None:
     invoke("contact", "add", "Ann Lee", "-c", "ACME France")
     invoke("deal", "add", "Acme deal", "--company", "ACME France")
     out = invoke("company", "merge", "acme sas", "acme france", "--yes")
-    assert out.exit_code == 0 and "1 people, 1 deals moved" in out.stdout
+    assert out.exit_code == 0 and "1 person, 1 deal moved" in out.stdout
     acme = json.loads(invoke("company", "show", "acme sas", "--json").stdout)
     assert acme["industry"] == "Software" and [p["name"] for p in acme["people"]] == ["Ann Lee"]
     assert invoke("company", "show", "acme france").exit_code == 1

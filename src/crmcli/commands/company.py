@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -15,9 +15,14 @@ from crmcli.commands._output import (
     render,
     render_record,
     resolve,
+    warn,
 )
 from crmcli.commands._state import state
+from crmcli.commands._words import plural
 from crmcli.core.clock import local_time
+
+if TYPE_CHECKING:
+    from crmcli.core.db.store import Store
 
 app = typer.Typer(name="company", no_args_is_help=True, help="Add, edit, show and list companies.")
 
@@ -44,6 +49,17 @@ def add(
     store = state(ctx).store(write=True)
     company = companies.add(store, name, domain=domain, industry=industry, notes=note)
     _done(company, "added", as_json)
+    _warn_close(store, company)
+
+
+def _warn_close(store: Store, company: dict[str, Any]) -> None:
+    """Say which existing companies the new name comes close to (never a refusal)."""
+    from crmcli.core.people import companies
+
+    near = companies.close_to(store, str(company["name"]), exclude=int(company["id"]))
+    if near:
+        others = ", ".join(f"#{c.id} {c.name}" for c in near[:3])
+        warn(f"{company['name']} comes close to {others}; a different company?")
 
 
 def _done(company: dict[str, object], verb: str, as_json: bool) -> None:
@@ -72,6 +88,8 @@ def edit(
         store, company_id, name=name, domain=domain, industry=industry, notes=note
     )
     _done(company, "updated", as_json)
+    if name is not None:
+        _warn_close(store, company)
 
 
 @app.command("show")
@@ -156,11 +174,12 @@ def merge(
     a, b = companies.get(store, keep_id), companies.get(store, other_id)
     people = len(companies.people(store, other_id))
     message(
-        f"keep #{keep_id} {a['name']}; delete #{other_id} {b['name']} ({people} people move over)"
+        f"keep #{keep_id} {a['name']}; delete #{other_id} {b['name']} "
+        f"({plural(people, 'person', 'people')} {'moves' if people == 1 else 'move'} over)"
     )
     confirm("Merge?", yes=yes, not_doing="not merging", declined="not merged")
     moved = merging.merge_companies(store, keep_id, other_id)
     print(
-        f"merged company #{other_id} into #{keep_id}: {moved['contact']} people, "
-        f"{moved['deal']} deals moved"
+        f"merged company #{other_id} into #{keep_id}: "
+        f"{plural(moved['contact'], 'person', 'people')}, {plural(moved['deal'], 'deal')} moved"
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -22,11 +22,13 @@ from crmcli.commands._output import (
 )
 from crmcli.commands._render import contact_lines
 from crmcli.commands._state import state
+from crmcli.commands._words import plural
 from crmcli.core.clock import local_time
 from crmcli.core.people.fields import ContactStatus
 
 if TYPE_CHECKING:
     from crmcli.core.people.contacts import Outcome
+    from crmcli.core.people.rows import ContactDetail
 
 app = typer.Typer(
     name="contact", no_args_is_help=True, help="Add, edit, show, list and remove contacts."
@@ -77,14 +79,22 @@ Ref = Annotated[
 ]
 
 
+def _quoted(text: str) -> str:
+    """`text` in double quotes, as a shell reads it back (for a command to copy)."""
+    return '"' + "".join("\\" + ch if ch in '"\\$`' else ch for ch in text) + '"'
+
+
 def _report(outcome: Outcome, verb: str, as_json: bool) -> None:
     from crmcli.core.people.directory import public_view
 
-    for text in outcome.warnings:
-        warn(text)
+    contact = outcome.contact
     if outcome.created_company:
         message(f"created company {outcome.created_company}")
-    contact = outcome.contact
+    for text in outcome.warnings:
+        warn(text)
+    if outcome.close_company:
+        name = _quoted(outcome.close_company.name)
+        warn(f"did you mean {name}? crm contact edit {contact['id']} --company {name}")
     if as_json:
         render_record(public_view(contact), OutputFormat.json, [])
         return
@@ -234,19 +244,108 @@ def show(
     if as_json:
         render_record({**directory.public_view(contact), "timeline": events}, OutputFormat.json, [])
         return
-    render_record(contact, OutputFormat.table, contact_lines(contact))
+    render_record(contact, OutputFormat.table, _shown(contact))
     if events:
         print()
-        render(events, OutputFormat.table, TIMELINE_COLUMNS)
+        render([_event(e) for e in events], OutputFormat.table, TIMELINE_COLUMNS)
+
+
+def _shown(contact: ContactDetail) -> list[tuple[str, Any]]:
+    """The `label value` lines of `contact show`: everything stored, labels included.
+
+    Starts from the shared lines (`_render.contact_lines`) and puts in what they leave
+    out: each email's and phone's label (mobile, work), the addresses, and a birthday
+    without a year as `14 May` rather than its stored form `--05-14`.
+    """
+    lines = dict(contact_lines(contact))
+    several = len(contact["emails"]) > 1  # of one address, "primary" says nothing
+    lines["Email"] = [
+        e["email"] + _labels(e["label"], "primary" if e["is_primary"] and several else None)
+        for e in contact["emails"]
+    ]
+    lines["Phone"] = [p.get("display", p["raw"]) + _labels(p["label"]) for p in contact["phones"]]
+    lines["Birthday"] = _birthday(contact["birthday"])
+    out: list[tuple[str, Any]] = []
+    for label, value in lines.items():
+        out.append((label, value))
+        if label == "Profiles":  # where a reader looks for how to reach them
+            out += [(_address_label(a), _address(a)) for a in _addresses(contact["addresses"])]
+    return out
+
+
+def _labels(*labels: str | None) -> str:
+    """` (work, primary)`: the labels given, or nothing."""
+    shown = [label for label in labels if label]
+    return f" ({', '.join(shown)})" if shown else ""
+
+
+def _addresses(value: Any) -> list[dict[str, Any]]:
+    """The stored addresses (a JSON list of dicts); anything else is shown as text."""
+    if not value:
+        return []
+    if isinstance(value, dict):
+        value = [value]
+    if not isinstance(value, list):
+        return [{"formatted": str(value)}]
+    return [a if isinstance(a, dict) else {"formatted": str(a)} for a in value]
+
+
+def _address_label(address: dict[str, Any]) -> str:
+    return f"Address ({address['label']})" if address.get("label") else "Address"
+
+
+def _address(address: dict[str, Any]) -> str:
+    """One address on one line: street, postcode and city, region, country."""
+
+    def part(key: str) -> str:
+        return ", ".join(
+            line.strip() for line in str(address.get(key) or "").splitlines() if line.strip()
+        )
+
+    if address.get("formatted") and not address.get("street") and not address.get("city"):
+        return part("formatted")
+    town = " ".join(p for p in (part("postcode"), part("city")) if p)
+    pieces = [part("street"), town, part("region"), part("country")]
+    return ", ".join(p for p in pieces if p) or part("formatted")
 
 
 TIMELINE_COLUMNS = [
-    Column("at", "WHEN", fmt=local_time),
+    Column("when", "WHEN"),
     Column("what", "WHAT"),
     Column("text", "DETAIL", max_width=60),
+    Column("length", "LENGTH"),
     Column("outcome", "OUTCOME"),
     Column("deal", "DEAL", max_width=24),
 ]
+
+
+def _event(event: dict[str, Any]) -> dict[str, Any]:
+    """A timeline row as shown: an all-day follow-up's day, a call's direction and length."""
+    from crmcli.core.values.durations import format_duration
+
+    when = f"{event['day']} all day" if event.get("day") else local_time(event["at"])
+    what = event["what"]
+    if event.get("direction"):
+        what += " in" if event["direction"] == "in" else " out"
+    length = format_duration(event["duration_seconds"]) if event.get("duration_seconds") else ""
+    return {**event, "when": when, "what": what, "length": length}
+
+
+def _birthday(stored: str | None) -> str | None:
+    """`--05-14` -> `14 May`; `1980-05-14` -> `14 May 1980` (as a person writes it)."""
+    if not stored:
+        return None
+    from crmcli.core.values.dates import MONTH_FULL
+
+    parts = stored.removeprefix("--").split("-")
+    try:
+        if stored.startswith("--") and len(parts) == 2:
+            return f"{int(parts[1])} {MONTH_FULL[int(parts[0]) - 1]}"
+        if len(parts) == 3:
+            return f"{int(parts[2])} {MONTH_FULL[int(parts[1]) - 1]} {int(parts[0])}"
+    except (ValueError, IndexError):
+        pass
+    return stored  # not a form crm writes: shown as stored
 
 
 LIST_COLUMNS = [
@@ -376,17 +475,30 @@ def forget(ctx: typer.Context, ref: Ref, yes: YesFlag = False) -> None:
     )
     result = erase(store, contact_id)
     parts = ", ".join(
-        f"{n} {table.replace('contact_', '').replace('_', ' ')}"
+        plural(n, *ERASED_WORDS.get(table, (table.replace("_", " "), None)))
         for table, n in result.erased.items()
         if n
     )
     print(f"forgot #{contact_id} {result.name}: {parts}")
     if result.deals_unlinked:
-        message(f"{result.deals_unlinked} deal(s) kept, no longer linked to them")
+        message(f"{plural(result.deals_unlinked, 'deal')} kept, no longer linked to them")
     if store.location.is_url:
         message("backups of the server made before now (pg_dump, base backups) still hold them")
     else:
         message(f"backups made before now still hold them ({backups_dir(store)})")
+
+
+# What `contact forget` reports erasing, table by table: (one, many).
+ERASED_WORDS: dict[str, tuple[str, str | None]] = {
+    "contact_email": ("email", None),
+    "contact_phone": ("phone number", None),
+    "contact_url": ("profile URL", None),
+    "contact_tag": ("tag", None),
+    "interaction": ("interaction", None),
+    "followup": ("follow-up", None),
+    "change_log": ("change-log entry", "change-log entries"),
+    "contact": ("contact record", None),
+}
 
 
 @app.command("export")

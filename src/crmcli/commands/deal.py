@@ -258,7 +258,10 @@ def move(
         typer.Argument(help="Target stage.", show_default=False, autocompletion=_complete.stages),
     ],
     reason: Annotated[
-        str | None, typer.Option("--reason", help="Why, when moving to Lost.")
+        str | None,
+        typer.Option(
+            "--reason", help="Why it moved, kept in its stage history (required for Lost)."
+        ),
     ] = None,
     if_version: IfVersion = None,
     as_json: JsonFlag = False,
@@ -340,6 +343,7 @@ def reopen(
 @app.command("show")
 def show(ctx: typer.Context, ref: DealRef, as_json: JsonFlag = False) -> None:
     """A deal with its stage history and timeline."""
+    from crmcli.commands._words import plural
     from crmcli.core.pipeline import deals
 
     store = state(ctx).store()
@@ -362,7 +366,7 @@ def show(ctx: typer.Context, ref: DealRef, as_json: JsonFlag = False) -> None:
             ("Amount", _money(deal)),
             (
                 "Stage",
-                f"{deal['stage']} ({deal['status']}), {deal['days_in_stage']} days"
+                f"{deal['stage']} ({deal['status']}), {plural(deal['days_in_stage'], 'day')}"
                 + (f" (target {deal['target_days']})" if deal["target_days"] else ""),
             ),
             ("Win %", f"{prob}%" + (" (deal's own)" if deal["probability"] is not None else "")),
@@ -383,19 +387,27 @@ def show(ctx: typer.Context, ref: DealRef, as_json: JsonFlag = False) -> None:
             Column("at", "WHEN", fmt=local_time),
             Column("from_stage", "FROM"),
             Column("to_stage", "TO"),
+            *([Column("reason", "WHY", max_width=60)] if any(h["reason"] for h in history) else []),
         ],
     )
     if events:
         print()
         render(
-            events,
+            [{**e, "when": _when(e)} for e in events],
             OutputFormat.table,
             [
-                Column("at", "WHEN", fmt=local_time),
+                Column("when", "WHEN"),
                 Column("what", "WHAT"),
                 Column("text", "DETAIL", max_width=60),
             ],
         )
+
+
+def _when(event: Mapping[str, Any]) -> str:
+    """A timeline row's time; an open all-day follow-up shows its day and "all day"."""
+    if event.get("day"):
+        return f"{event['day']} all day"
+    return local_time(event["at"])
 
 
 LIST_COLUMNS = [

@@ -16,10 +16,12 @@ if TYPE_CHECKING:
 
 
 def dedupe(ctx: typer.Context, as_json: JsonFlag = False) -> None:
-    """List likely duplicate contacts and companies, certain ones first, each with why.
+    """List likely duplicate contacts and companies, certain ones first, each with why
+    and the command that merges them.
 
-    Exit 1 when there are some. On a terminal, offers to merge each certain contact pair
-    (the older record is kept); `crm contact merge KEEP OTHER` does one by hand.
+    A check: exit 1 when it lists any, 0 when none. On a terminal it offers to merge each
+    certain contact pair (the older record is kept); when every one offered is merged,
+    it exits 0. `crm contact merge KEEP OTHER` does one by hand.
     """
     from crmcli.core.people.dedupe import find
 
@@ -33,20 +35,37 @@ def dedupe(ctx: typer.Context, as_json: JsonFlag = False) -> None:
         for f in findings:
             who = " / ".join(f"#{i} {n}" for i, n in zip(f.ids, f.names, strict=True))
             print(f"{style(f.kind, '1')} {f.what}: {who} — {f.why}")
+            for command in _merge_commands(f):
+                print(f"  {command}")
         if not findings:
             print("no likely duplicates")
     if findings and sys.stdin.isatty() and sys.stdout.isatty() and not as_json:
-        _offer(ctx, [f for f in findings if f.kind == "certain" and f.what == "contact"])
+        offered = [f for f in findings if f.kind == "certain" and f.what == "contact"]
+        if offered and _offer(ctx, offered):
+            return  # the rep merged every pair offered: the check is settled
     if findings:
         raise typer.Exit(1)
 
 
-def _offer(ctx: typer.Context, pairs: list[Finding]) -> None:
+def _merge_commands(finding: Finding) -> list[str]:
+    """The commands that would merge a finding's records into its oldest one.
+
+    None for a shared line or mailbox: several people on one number are not one person.
+    """
+    if finding.kind == "shared":
+        return []
+    keep, *others = finding.ids
+    return [f"crm {finding.what} merge {keep} {other}" for other in others]
+
+
+def _offer(ctx: typer.Context, pairs: list[Finding]) -> bool:
+    """Offer each pair for merging; True when every one ended merged."""
     from crmcli.commands._confirm import offer
     from crmcli.core.errors import CrmError
     from crmcli.core.people import merging
 
     store = state(ctx).store(write=True)
+    every = True
     for f in pairs:
         keep, other = f.ids
         try:
@@ -57,3 +76,6 @@ def _offer(ctx: typer.Context, pairs: list[Finding]) -> None:
         if offer("Merge?"):
             merging.merge(store, keep, other)
             print(f"merged #{other} into #{keep}")
+        else:
+            every = False
+    return every

@@ -129,8 +129,9 @@ def rm(
     to: Annotated[str | None, typer.Option("--to", help="Move its deals to this stage.")] = None,
 ) -> None:
     """Remove a stage; one that still holds deals needs --to OTHER."""
+    from crmcli.commands._words import plural
     from crmcli.core.pipeline import stages
 
     stage, moved = stages.remove(state(ctx).store(write=True), ref, to=to)
-    extra = f"; {moved} deal(s) moved to {to}" if moved else ""
+    extra = f"; {plural(moved, 'deal')} moved to {to}" if moved else ""
     print(f"removed stage {stage['name']}{extra}")

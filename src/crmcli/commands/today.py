@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from crmcli.commands._options import JsonFlag, OwnerOpt
 from crmcli.commands._output import style
+from crmcli.commands._render import every
 from crmcli.commands._state import state
+from crmcli.commands._words import plural
 
 if TYPE_CHECKING:
     from crmcli.core.activity.rows import FollowUp
@@ -27,8 +29,11 @@ def _money(row: Deal) -> str:
     return format_amount(int(minor), row["currency"] or "")
 
 
-def _followup_line(row: FollowUp, late: bool) -> str:
-    """A follow-up in one line; a `late` one is an overdue row (`LateFollowUp`)."""
+def _followup_cells(row: FollowUp, late: bool) -> tuple[str, str, str]:
+    """A follow-up's kind and id, when it is due, and who with its note (only if it has one).
+
+    A `late` one is an overdue row (`LateFollowUp`).
+    """
     from crmcli.commands._dates import short_date
 
     when = row["due_time"] or "all day"
@@ -36,8 +41,23 @@ def _followup_line(row: FollowUp, late: bool) -> str:
         overdue: Mapping[str, Any] = row
         when = f"{short_date(row['due_date'])}{' ' + row['due_time'] if row['due_time'] else ''}"
         when += f", {overdue['late']} late"
+    note = f": {row['note']}" if row["note"] else ""
     deal = f" [{row['deal']}]" if row["deal"] else ""
-    return f"  #{row['id']:<5} {row['contact']:<24} {row['note'] or ''}{deal}  ({when})"
+    return f"follow-up #{row['id']}", when, f"{row['contact']}{note}{deal}"
+
+
+def _print_rows(rows: Sequence[tuple[str, ...]]) -> None:
+    """Rows of cells, each cell but the last padded to its column's widest.
+
+    The first cells are short ASCII (`follow-up #7`, `all day`); the last is free text
+    (a name, a note) of any width, so nothing after it needs aligning.
+    """
+    if not rows:
+        return
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        cells = [c.ljust(w) for c, w in zip(row, widths, strict=False)]
+        print("  " + "  ".join([*cells, row[-1]]).rstrip())
 
 
 def _header(title: str, shown: int, total: int) -> str:
@@ -96,39 +116,43 @@ def today(
         return
     if view.overdue.total:
         print("\n" + _header("Overdue", len(view.overdue.rows), view.overdue.total))
-        for row in view.overdue.rows:
-            print(_followup_line(row, late=True))
+        _print_rows([_followup_cells(row, late=True) for row in view.overdue.rows])
         _more(len(view.overdue.rows), view.overdue.total, "crm today --all")
     if view.due_today.total:
         print("\n" + _header("Today", len(view.due_today.rows), view.due_today.total))
-        for due in view.due_today.rows:
-            print(_followup_line(due, late=False))
+        _print_rows([_followup_cells(due, late=False) for due in view.due_today.rows])
         _more(len(view.due_today.rows), view.due_today.total, "crm today --all")
     if view.touch.total:
         print("\n" + _header("Due for a touch", len(view.touch.rows), view.touch.total))
+        lines = []
         for touch in view.touch.rows:
             last = touch["last_touch_at"][:10] if touch["last_touch_at"] else "never"
             company = f" ({touch['company']})" if touch["company"] else ""
-            print(
-                f"  #{touch['id']:<5} {touch['contact']}{company}: every {touch['cadence_days']} "
-                f"days, last touch {last}, score {touch['score']}"
+            lines.append(
+                (
+                    f"contact #{touch['id']}",
+                    f"{touch['contact']}{company}: {every(int(touch['cadence_days'] or 0))}, "
+                    f"last touch {last}, score {touch['score']}",
+                )
             )
+        _print_rows(lines)
         _more(len(view.touch.rows), view.touch.total, "crm today --all")
     if view.deals.total:
         print("\n" + _header("Deals needing attention", len(view.deals.rows), view.deals.total))
+        deal_lines = []
         for deal in view.deals.rows:
             flags = []
             if deal["stale"]:
                 flags.append(
-                    f"STALE: {deal['days_in_stage']} days in {deal['stage']} "
+                    f"STALE: {plural(deal['days_in_stage'], 'day')} in {deal['stage']} "
                     f"(target {deal['target_days']})"
                 )
             if deal["no_next_step"]:
                 flags.append("NO NEXT STEP")
-            who = deal["contact"] or deal["company"] or ""
-            print(
-                f"  #{deal['id']:<5} {deal['title']} — {who} {_money(deal)}  [{'; '.join(flags)}]"
-            )
+            who = ", ".join(x for x in (deal["contact"] or deal["company"], _money(deal)) if x)
+            title = deal["title"] + (f" — {who}" if who else "")
+            deal_lines.append((f"deal #{deal['id']}", f"{title}  [{'; '.join(flags)}]"))
+        _print_rows(deal_lines)
         _more(len(view.deals.rows), view.deals.total, "crm today --all")
 
 
@@ -164,10 +188,8 @@ def _brief(ctx: typer.Context) -> None:
         urgent = view.due_today.rows[0]
         when = urgent["due_time"] or "today"
     if urgent is not None:
-        print(
-            f"  next: #{urgent['id']} {urgent['contact']} — {urgent['note'] or 'follow up'} "
-            f"({when})"
-        )
+        note = f" — {urgent['note']}" if urgent["note"] else ""
+        print(f"  next: follow-up #{urgent['id']} {urgent['contact']}{note} ({when})")
 
 
 def agenda(
@@ -194,8 +216,11 @@ def agenda(
             )
         )
         return
-    for day, rows in groups:
+    cells = [[_followup_cells(row, late=day == "overdue") for row in rows] for day, rows in groups]
+    # One column width for every day, so the days line up under each other.
+    widths = [max((len(c[i]) for day in cells for c in day), default=0) for i in (0, 1)]
+    for (day, rows), day_cells in zip(groups, cells, strict=True):
         title = "Overdue" if day == "overdue" else short_date(day)
         print(style(title, "1") + ("" if rows else "  —"))
-        for row in rows:
-            print(_followup_line(row, late=day == "overdue"))
+        for label, when, who in day_cells:
+            print(f"  {label.ljust(widths[0])}  {when.ljust(widths[1])}  {who}".rstrip())

@@ -167,6 +167,15 @@ def is_overdue(row: FollowUp, now: datetime, today: str) -> bool:
     return bool(row["due_at"] < clock.stamp(now))
 
 
+def in_the_past(row: FollowUp, now: datetime) -> bool:
+    """Due before it was made: a day before today (all-day) or a time already gone.
+
+    Never refused (a rep may log a promise made yesterday), but worth a word: such a
+    follow-up is overdue from the start. `now` is local time.
+    """
+    return is_overdue(row, now, now.date().isoformat())
+
+
 def check_id(text: str) -> int:
     value = text.strip().lstrip("#")
     if not value.isdigit():

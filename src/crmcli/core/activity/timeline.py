@@ -1,4 +1,9 @@
-"""A contact's history in one list: interactions, follow-ups and deal stage changes."""
+"""A contact's history in one list: interactions, follow-ups and deal stage changes.
+
+Each row says what a front end needs to show it as stored: a call's duration and
+outcome, why a deal moved, and `day` for an open follow-up due on a day rather than
+at a time (its `at` is then local midnight: a front end shows "all day", never 00:00).
+"""
 
 from __future__ import annotations
 
@@ -10,19 +15,21 @@ from crmcli.core.db.store import Store
 TIMELINE_SQL = """
 SELECT 'interaction' AS type, i.id AS id, i.occurred_at AS at, i.kind AS what,
        i.summary AS text, i.direction AS direction, i.outcome AS outcome,
-       i.duration_seconds AS duration_seconds, d.title AS deal
+       i.duration_seconds AS duration_seconds, d.title AS deal, NULL AS day
   FROM interaction i LEFT JOIN deal d ON d.id = i.deal_id
  WHERE i.contact_id = ?
 UNION ALL
 SELECT 'followup', f.id, CASE WHEN f.status = 'done' THEN f.done_at ELSE f.due_at END,
        CASE WHEN f.status = 'done' THEN 'follow-up done' ELSE 'follow-up due' END,
-       f.note, NULL, NULL, NULL, d.title
+       f.note, NULL, NULL, NULL, d.title,
+       CASE WHEN f.status <> 'done' AND f.due_time IS NULL THEN f.due_date END
   FROM followup f LEFT JOIN deal d ON d.id = f.deal_id
  WHERE f.contact_id = ?
 UNION ALL
 SELECT 'stage', h.id, h.at, 'stage',
-       d.title || ': ' || coalesce(s1.name || ' -> ', '') || coalesce(s2.name, '?'),
-       NULL, NULL, NULL, d.title
+       d.title || ': ' || coalesce(s1.name || ' -> ', '') || coalesce(s2.name, '?')
+       || coalesce(' (' || h.reason || ')', ''),
+       NULL, NULL, NULL, d.title, NULL
   FROM deal_stage_change h JOIN deal d ON d.id = h.deal_id
   LEFT JOIN stage s1 ON s1.id = h.from_stage_id LEFT JOIN stage s2 ON s2.id = h.to_stage_id
  WHERE d.contact_id = ?

@@ -79,7 +79,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "closed_at",
         *_OWNED,
     ),
-    "deal_stage_change": ("id", "deal_id", "from_stage_id", "to_stage_id", "at", "owner"),
+    "deal_stage_change": (
+        "id", "deal_id", "from_stage_id", "to_stage_id", "at", "owner", "reason",
+    ),
     "interaction": (
         "id",
         "contact_id",

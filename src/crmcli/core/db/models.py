@@ -218,6 +218,9 @@ class DealStageChange(SQLModel, table=True):
     to_stage_id: int | None = Field(default=None, foreign_key="stage.id", ondelete="SET NULL")
     at: str
     owner: str = Field(default="me")
+    # Why the deal moved, as the rep said it (`deal move --reason`, `deal lost --reason`):
+    # the last column, as ALTER TABLE added it in v5.
+    reason: str | None = None
 
 
 class Interaction(Owned, table=True):

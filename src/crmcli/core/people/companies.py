@@ -1,13 +1,21 @@
-"""Companies: one record per organisation, found by name or domain."""
+"""Companies: one record per organisation, found by name or domain.
+
+Two names are the same company when they fold alike (case, accents, spacing and
+punctuation ignored): "ACME  sas" is "Acme SAS". A name that only comes close ("Acme"
+beside "Acme SAS", a typo such as "Acmee") is a different company the rep may have
+meant: `close_to` finds those, through the `name_key` index, so a front end can say
+so without ever refusing what was typed.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from crmcli.core.db.store import Store, Tx
 from crmcli.core.errors import Ambiguous, Invalid, NotFound
-from crmcli.core.values.text import clean, collapse, company_words
+from crmcli.core.values.text import clean, collapse, company_words, fold
 
 _DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
@@ -35,14 +43,83 @@ def _check_name(name: str) -> str:
 
 
 def find_by_name(store: Store, name: str) -> dict[str, Any] | None:
-    return store.row(
-        "SELECT * FROM company WHERE name_key = ? ORDER BY archived_at IS NOT NULL, id LIMIT 1",
+    """The company with exactly this name (folded), the live one first; None if none.
+
+    Read through the `name_key` index (the name without legal forms), then narrowed to
+    the exact name: "Acme" is not "Acme SAS", though both have the key "acme".
+    """
+    exact = fold(name)
+    for row in store.rows(
+        "SELECT * FROM company WHERE name_key = ? ORDER BY archived_at IS NOT NULL, id",
         (company_key(name),),
+    ):
+        if fold(row["name"]) == exact:
+            return row
+    return None
+
+
+@dataclass(frozen=True)
+class CloseCompany:
+    """An existing company whose name comes close to one typed (not the same name)."""
+
+    id: int
+    name: str
+
+
+# How much of a key's start a close name must share, and how many names on each side of
+# it are compared at most: two bounded range scans of the `name_key` index, around where
+# the name would sort, whatever the number of companies.
+_SHARED_START = 2
+_EACH_SIDE = 1000
+_CLOSE_RATIO = 85  # rapidfuzz ratio of the keys: "acmee" / "acme" is 89, "acme" / "acne" 75
+
+
+def close_to(store: Store, name: str, *, exclude: int | None = None) -> list[CloseCompany]:
+    """Live companies whose name comes close to `name` but is not it, closest first.
+
+    Close: the same name once legal forms are ignored ("Acme" and "Acme SAS"), or a
+    small typo ("Acmee"). The same name folded is not close, it is the company itself.
+    """
+    key = company_key(name)
+    if not key:
+        return []
+    start, end = key[:_SHARED_START], key[:_SHARED_START] + "\U0010ffff"
+    live = "archived_at IS NULL"
+    rows = store.tuples(
+        f"SELECT id, name, name_key FROM company WHERE name_key >= ? AND name_key < ? AND {live} "
+        "ORDER BY name_key LIMIT ?",
+        (key, end, _EACH_SIDE),
+    ) + store.tuples(
+        f"SELECT id, name, name_key FROM company WHERE name_key >= ? AND name_key < ? AND {live} "
+        "ORDER BY name_key DESC LIMIT ?",
+        (start, key, _EACH_SIDE),
     )
+    if not rows:
+        return []
+    from rapidfuzz.fuzz import ratio  # deferred: only a name with neighbours pays for it
+
+    exact = fold(name)
+    found: list[tuple[float, int, str]] = []
+    for company_id, other, other_key in rows:
+        if company_id == exclude:
+            continue
+        if other_key == key:
+            if fold(other) != exact:  # the same name folded is the company itself
+                found.append((101.0, int(company_id), other))
+            continue
+        score = ratio(key, other_key)
+        if score >= _CLOSE_RATIO:
+            found.append((score, int(company_id), other))
+    found.sort(key=lambda f: (-f[0], f[1]))
+    return [CloseCompany(company_id, other) for _, company_id, other in found]
 
 
 def ensure(tx: Tx, name: str) -> tuple[int, bool]:
-    """The id of the company with this name, creating it if needed; (id, created)."""
+    """The id of the company with exactly this name, creating it if needed; (id, created).
+
+    Only the same name (folded) is the same company; a new one whose name comes close
+    to another is still created as typed (see `close_to` for the warning).
+    """
     value = _check_name(name)
     existing = find_by_name(tx.store, value)
     if existing:
@@ -60,8 +137,9 @@ def add(
 ) -> dict[str, Any]:
     value = _check_name(name)
     dom = check_domain(domain) if domain else None
-    if find_by_name(store, value):
-        raise Invalid(f"a company named {value!r} already exists")
+    existing = find_by_name(store, value)
+    if existing:
+        raise Invalid(f"a company named {existing['name']!r} already exists (#{existing['id']})")
     with store.write(f"company add {value}") as tx:
         new_id = tx.insert(
             "company",
@@ -131,6 +209,8 @@ def resolve(store: Store, ref: str) -> int:
         exact = store.tuples(
             "SELECT id, name FROM company WHERE domain = ?", (text.lower().removeprefix("www."),)
         )
+    if len(exact) > 1:  # "Acme" beside "Acme SAS": the one named exactly so, if any
+        exact = [r for r in exact if fold(r[1]) == fold(text)] or exact
     if len(exact) == 1:
         return int(exact[0][0])
     key = company_key(text)

@@ -25,6 +25,7 @@ from crmcli.core.people.fields import (
     url_kind,
 )
 from crmcli.core.people.index import reindex
+from crmcli.core.people.matching import shared_values
 from crmcli.core.values import emails as email_mod
 from crmcli.core.values import phones as phone_mod
 from crmcli.core.values.dates import parse_birthday
@@ -64,11 +65,18 @@ class ContactFields:
 
 @dataclass
 class Outcome:
-    """The result of a write: the contact as now stored, and warnings to show."""
+    """The result of a write: the contact as now stored, and what to tell the rep.
+
+    Nothing here refuses the write: `warnings` are plain sentences (a phone kept as
+    text, an email or phone another contact already has); `close_company`, when the
+    write created a company, is an existing one whose name comes close, which the rep
+    may have meant (a front end says how to move the contact to it).
+    """
 
     contact: ContactDetail
     warnings: list[str] = field(default_factory=list)
     created_company: str | None = None
+    close_company: companies.CloseCompany | None = None
 
 
 def _scalar_values(fields: ContactFields) -> dict[str, Any]:
@@ -208,7 +216,8 @@ def add(store: Store, fields: ContactFields) -> Outcome:
         tx.log("contact", contact_id, "insert", None, tx.get("contact", contact_id), contact_id)
         _insert_children(tx, contact_id, mails, phones, urls, tags)
         reindex(tx, contact_id)
-    return Outcome(get(store, contact_id), warnings, created_company)
+    warnings += _shared(store, mails, phones, contact_id)
+    return _outcome(store, contact_id, warnings, created_company)
 
 
 def edit(store: Store, contact_id: int, fields: ContactFields) -> Outcome:
@@ -274,7 +283,42 @@ def edit(store: Store, contact_id: int, fields: ContactFields) -> Outcome:
         if not values:  # list-only edits still bump the row version and time
             tx.update("contact", contact_id, {"updated_at": tx.stamp}, contact_id=contact_id)
         reindex(tx, contact_id)
-    return Outcome(get(store, contact_id), warnings, created_company)
+    had_emails = {e["email_norm"] for e in current["emails"]}
+    had_phones = {p["e164"] for p in current["phones"] if p["e164"]}
+    warnings += _shared(
+        store,
+        [e for e in [*(set_emails or []), *add_emails] if email_mod.normalise(e) not in had_emails],
+        [p for p in [*(set_phones or []), *add_phones] if p.e164 not in had_phones],
+        contact_id,
+    )
+    return _outcome(store, contact_id, warnings, created_company)
+
+
+def _shared(
+    store: Store, mails: list[str], phones: list[phone_mod.Phone], contact_id: int
+) -> list[str]:
+    """A warning for each email or phone written that another contact already has."""
+    return [
+        shared.text()
+        for shared in shared_values(
+            store,
+            [(e, email_mod.normalise(e)) for e in mails],
+            [(p.raw.strip(), p.e164) for p in phones if p.e164],
+            exclude=contact_id,
+        )
+    ]
+
+
+def _outcome(
+    store: Store, contact_id: int, warnings: list[str], created_company: str | None
+) -> Outcome:
+    """The written contact, with the company closest to one the write created, if any."""
+    contact = get(store, contact_id)
+    close = None
+    if created_company and contact["company_id"] is not None:
+        near = companies.close_to(store, created_company, exclude=contact["company_id"])
+        close = near[0] if near else None
+    return Outcome(contact, warnings, created_company, close)
 
 
 def _edit_children(

@@ -1,10 +1,12 @@
 """`crm dedupe`: likely duplicate contacts and companies, found by the import's own rules.
 
 Certain: the same email with compatible names, the same name and phone, the same
-profile URL. Possible: very similar names at the same company. A phone or mailbox
-shared by more than two people is a switchboard or a role address: it is reported
-once as a group, never as every pair. Every check is a GROUP BY on an index or a
-comparison within one company, never all pairs of contacts.
+profile URL. Possible: very similar names at the same company, or two people with
+exactly the same name and nothing else shared (worth a look, never merged unasked). A
+phone, a mailbox or a name shared by more than two people is a switchboard, a role
+address or a common name: it is reported once as a group, never as every pair. Every
+check is a GROUP BY on an index or a comparison within one company, never all pairs of
+contacts.
 """
 
 from __future__ import annotations
@@ -131,6 +133,32 @@ def find(store: Store) -> list[Finding]:
                             "same or very similar name at the same company",
                         )
                     )
+    # Possible: exactly the same name anywhere (folded: accents, case, spacing ignored),
+    # nothing else shared. One GROUP BY on the name_key index. Two people: a pair to look
+    # at. More: a common name, reported once as a group, never as every pair (a name
+    # shared by 50 people in a large address book is 50 people, not 1,225 duplicates).
+    for key, ids in _grouped(
+        store,
+        "SELECT c.name_key, c.id FROM contact c "
+        f"WHERE {live} AND c.name_key <> '' AND c.name_key IN (SELECT name_key FROM contact "
+        "GROUP BY name_key HAVING count(*) > 1)",  # the index alone; archived ones drop below
+    ):
+        names = _names(store, ids)
+        if len(ids) >= GROUP_AT:
+            out.append(
+                Finding(
+                    "shared",
+                    "contact",
+                    ids,
+                    [names[i][0] for i in ids],
+                    f"{len(ids)} people share the name {names[ids[0]][0]}: a common name, "
+                    "or one person entered several times",
+                    {"name": key},
+                )
+            )
+        elif (ids[0], ids[1]) not in seen:
+            seen.add((ids[0], ids[1]))
+            out.append(Finding("possible", "contact", ids, [names[i][0] for i in ids], "same name"))
     # Companies: the same domain, or the same name once legal suffixes are ignored.
     for sql, why in (
         (

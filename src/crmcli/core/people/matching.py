@@ -216,3 +216,58 @@ class Matcher:
             if others:
                 out[contact_id] = min(others)
         return out
+
+
+@dataclass(frozen=True)
+class SharedValue:
+    """An email or phone being written that other contacts already have."""
+
+    value: str  # as the rep typed it
+    others: tuple[tuple[int, str, bool], ...]  # (id, name, archived), smallest id first
+
+    def text(self, shown: int = 3) -> str:
+        """`sam@x.example is also on #12 Sam Reed`: the value and who else has it."""
+        names = [
+            f"#{i} {name}" + (" (archived)" if archived else "")
+            for i, name, archived in self.others[:shown]
+        ]
+        more = len(self.others) - shown
+        if more > 0:
+            names.append(f"{more} more")
+        return f"{self.value} is also on {', '.join(names)}"
+
+
+def shared_values(
+    store: Store,
+    emails: Sequence[tuple[str, str]],
+    phones: Sequence[tuple[str, str]],
+    *,
+    exclude: int | None = None,
+) -> list[SharedValue]:
+    """Which of these emails and phones other contacts already have (a warning, never a refusal).
+
+    `emails` holds (as typed, normalised), `phones` (as typed, E.164); a phone that could
+    not be read has no E.164 form and is not compared. Two indexed `IN` lookups
+    (`email_norm`, `e164`), whatever the size of the database.
+    """
+    found: dict[str, list[tuple[int, str, bool]]] = {}
+    for column, table, pairs in (
+        ("email_norm", "contact_email", emails),
+        ("e164", "contact_phone", phones),
+    ):
+        wanted = sorted({norm for _, norm in pairs if norm})
+        for norm, contact_id, name, archived in store.tuples_in(
+            f"SELECT DISTINCT x.{column}, c.id, c.display_name, c.archived_at IS NOT NULL "
+            f"FROM {table} x JOIN contact c ON c.id = x.contact_id "
+            f"WHERE x.{column} IN ({{ids}}) ORDER BY c.id",
+            wanted,
+        ):
+            if contact_id != exclude:
+                found.setdefault(str(norm), []).append((int(contact_id), name, bool(archived)))
+    out: list[SharedValue] = []
+    done: set[str] = set()
+    for typed, norm in [*emails, *phones]:
+        if norm in found and norm not in done:
+            done.add(norm)
+            out.append(SharedValue(typed, tuple(found[norm])))
+    return out

@@ -238,7 +238,7 @@ def _move(
                 {"contract_end": contract_end.isoformat()},
                 contact_id=deal["contact_id"],
             )
-        relocate(tx, deal_id, stage)
+        relocate(tx, deal_id, stage, reason)
         if stage["kind"] == "lost":
             tx.update(
                 "deal",
@@ -248,7 +248,26 @@ def _move(
             )
         if stage["kind"] == "won":
             notes += _renewal(tx, deal_id)
+            notes += _promote(tx, deal["contact_id"])
     return get(store, deal_id), notes
+
+
+PROMOTED_FROM = ("lead", "prospect")
+
+
+def _promote(tx: Tx, contact_id: int | None) -> list[str]:
+    """A won deal makes its contact a customer (from lead or prospect); says so.
+
+    An inactive contact stays as the rep set it: winning a deal for them is news the
+    rep can act on, not a status to overwrite silently. Undone with the move.
+    """
+    if contact_id is None:
+        return []
+    contact = tx.get("contact", contact_id)
+    if contact is None or contact["status"] not in PROMOTED_FROM:
+        return []
+    tx.update("contact", contact_id, {"status": "customer"}, contact_id=contact_id)
+    return [f"#{contact_id} {contact['display_name']} is now a customer (was {contact['status']})"]
 
 
 def _now(tx: Tx, deal_id: int) -> dict[str, Any]:
@@ -352,7 +371,7 @@ def _renewal(tx: Tx, deal_id: int) -> list[str]:
         verb = "added"
     return [
         f"{verb} renewal follow-up #{existing} due {due.isoformat()} "
-        f"({lead} days before the contract ends)"
+        f"({lead} day{'' if lead == 1 else 's'} before the contract ends)"
     ]
 
 
@@ -390,7 +409,7 @@ def effective_probability(row: Deal) -> int:
 
 def history(store: Store, deal_id: int) -> list[StageChange]:
     rows = store.rows(
-        "SELECT h.at, s1.name AS from_stage, s2.name AS to_stage, h.owner "
+        "SELECT h.at, s1.name AS from_stage, s2.name AS to_stage, h.owner, h.reason "
         "FROM deal_stage_change h LEFT JOIN stage s1 ON s1.id = h.from_stage_id "
         "LEFT JOIN stage s2 ON s2.id = h.to_stage_id WHERE h.deal_id = ? ORDER BY h.at, h.id",
         (deal_id,),
@@ -401,9 +420,10 @@ def history(store: Store, deal_id: int) -> list[StageChange]:
 def timeline(store: Store, deal_id: int, limit: int = 20) -> list[DealEvent]:
     rows = store.rows(
         "SELECT * FROM (SELECT 'interaction' AS type, i.occurred_at AS at, i.kind AS what, "
-        "i.summary AS text FROM interaction i WHERE i.deal_id = ? UNION ALL "
+        "i.summary AS text, NULL AS day FROM interaction i WHERE i.deal_id = ? UNION ALL "
         "SELECT 'followup', CASE WHEN f.status = 'done' THEN f.done_at ELSE f.due_at END, "
-        "CASE WHEN f.status = 'done' THEN 'follow-up done' ELSE 'follow-up due' END, f.note "
+        "CASE WHEN f.status = 'done' THEN 'follow-up done' ELSE 'follow-up due' END, f.note, "
+        "CASE WHEN f.status <> 'done' AND f.due_time IS NULL THEN f.due_date END "
         "FROM followup f WHERE f.deal_id = ?) t ORDER BY at DESC LIMIT ?",
         (deal_id, deal_id, limit),
     )

@@ -13,8 +13,16 @@ from typing import Any
 from crmcli.core.db.store import Tx
 
 
-def record(tx: Tx, deal_id: int, from_id: int | None, to_id: int, contact_id: int | None) -> None:
-    """The history row of one move (`from_id` None: the deal was created in `to_id`)."""
+def record(
+    tx: Tx,
+    deal_id: int,
+    from_id: int | None,
+    to_id: int,
+    contact_id: int | None,
+    reason: str | None = None,
+) -> None:
+    """The history row of one move (`from_id` None: the deal was created in `to_id`),
+    with why it moved when the rep said."""
     tx.insert(
         "deal_stage_change",
         {
@@ -23,12 +31,13 @@ def record(tx: Tx, deal_id: int, from_id: int | None, to_id: int, contact_id: in
             "to_stage_id": to_id,
             "at": tx.stamp,
             "owner": tx.owner,
+            "reason": (reason or "").strip() or None,
         },
         contact_id=contact_id,
     )
 
 
-def relocate(tx: Tx, deal_id: int, stage: dict[str, Any]) -> None:
+def relocate(tx: Tx, deal_id: int, stage: dict[str, Any], reason: str | None = None) -> None:
     """Put a deal in a stage (history row, time in stage restarts); closes it for won/lost."""
     deal = tx.get("deal", deal_id)
     assert deal is not None
@@ -40,4 +49,4 @@ def relocate(tx: Tx, deal_id: int, stage: dict[str, Any]) -> None:
     if stage["kind"] != "lost":
         values["lost_reason"] = None
     tx.update("deal", deal_id, values, contact_id=deal["contact_id"])
-    record(tx, deal_id, deal["stage_id"], stage["id"], deal["contact_id"])
+    record(tx, deal_id, deal["stage_id"], stage["id"], deal["contact_id"], reason)

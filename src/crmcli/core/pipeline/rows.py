@@ -53,21 +53,27 @@ class DealDetail(Deal):
 
 
 class StageChange(TypedDict):
-    """A row of `deals.history`: one move between stages."""
+    """A row of `deals.history`: one move between stages, and why (when the rep said)."""
 
     at: str
     from_stage: str | None
     to_stage: str | None
     owner: str
+    reason: str | None
 
 
 class DealEvent(TypedDict):
-    """A row of `deals.timeline`: an interaction or a follow-up tied to the deal."""
+    """A row of `deals.timeline`: an interaction or a follow-up tied to the deal.
+
+    `day`: set (YYYY-MM-DD) for an open follow-up due on a day, not at a time; its
+    `at` is then local midnight, which a front end shows as "all day", never 00:00.
+    """
 
     type: str
     at: str | None
     what: str
     text: str | None
+    day: str | None
 
 
 class BoardStage(TypedDict):

@@ -18,6 +18,7 @@ MODULES: tuple[str, ...] = (
     "m0002_fulltext",
     "m0003_report_indexes",
     "m0004_search_term_clustered",
+    "m0005_stage_change_reason",
 )
 CURRENT = len(MODULES)
 
