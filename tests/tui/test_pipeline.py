@@ -6,9 +6,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.cells import cell_len
+from textual.widgets import Footer
 
 from crmcli.tui.messages import BoardRefreshed
-from crmcli.tui.widgets.board import Board, CardList
+from crmcli.tui.widgets.board import Board, CardList, StageView
 
 from .conftest import notes, query, type_text, wait_for
 
@@ -387,3 +389,181 @@ async def test_u_undoes_a_stray_move(make_app: Any, seeded: Path) -> None:
         # The board shows the deal back in its column.
         qualified = next(c for c in board(app).columns if c.stage["name"] == "Qualified")
         assert card["id"] in [d["id"] for d in qualified.cards]
+
+
+# -- at 80x24: the stages off-screen, the footer, display widths ----------------------------
+
+
+def screen_lines(app: Any) -> list[str]:
+    """The screen as the terminal shows it, one string per row."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+def on_screen(app: Any, column: int) -> bool:
+    """Whether the whole of a column of the board is inside the board's visible area."""
+    view = board(app).query(StageView)[column]
+    shown = app.screen._compositor.visible_widgets
+    if view not in shown:
+        return False
+    region = shown[view][0]
+    return bool(board(app).region.contains_region(region))
+
+
+async def test_80x24_names_off_screen_stages_and_follows_the_cursor(make_app: Any) -> None:
+    from crmcli.tui.widgets.nav import StageStrip
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        strip = app.screen.query_one(StageStrip)
+        assert strip.display
+        line = screen_lines(app)[1]  # under the bar of screens
+        assert line.rstrip().endswith("Proposal, Negotiation ▶") and "◀" not in line
+        for column in range(1, 5):
+            await pilot.press("right")
+            await pilot.pause()
+            assert board(app).col == column and on_screen(app, column)
+        line = screen_lines(app)[1]
+        assert line.lstrip().startswith("◀ Lead, Qualified") and "▶" not in line
+        assert not on_screen(app, 0) and on_screen(app, 2)
+        await pilot.press("h", "h", "h")  # back inside the window: it stays put
+        await pilot.pause()
+        assert board(app).col == 1 and on_screen(app, 1) and on_screen(app, 3)
+        await pilot.press("left")
+        await pilot.pause()
+        assert on_screen(app, 0) and not on_screen(app, 3)
+
+
+async def test_an_empty_stage_off_screen_is_scrolled_to(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("slash")
+        await type_text(pilot, "nothing matches this")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not any(board(app).shown)
+        # While filtering, the strip says how many cards match in the stages off-screen.
+        assert screen_lines(app)[1].rstrip().endswith("Proposal (0), Negotiation (0) ▶")
+        await pilot.press("right", "right", "right", "right")
+        await pilot.pause()
+        assert board(app).col == 4 and on_screen(app, 4)
+
+
+async def test_clicking_a_stage_in_the_strip_goes_there(make_app: Any) -> None:
+    from crmcli.tui.widgets.nav import StageStrip
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        x = screen_lines(app)[1].index("Negotiation")
+        await pilot.click(StageStrip, offset=(x + 1, 0))
+        await pilot.pause()
+        assert board(app).col == 4 and on_screen(app, 4)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "DealScreen")
+
+
+async def test_resizing_keeps_the_cursor_column_on_screen(make_app: Any) -> None:
+    from crmcli.tui.widgets.nav import StageStrip
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert not app.screen.query_one(StageStrip).display  # every stage fits: nothing to say
+        assert all(on_screen(app, column) for column in range(5))
+        await pilot.press("end", "right", "right", "right", "right")
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause(0.1)
+        assert app.screen.query_one(StageStrip).display and on_screen(app, 4)
+        assert screen_lines(app)[1].lstrip().startswith("◀ Lead, Qualified")
+        await pilot.press("[")  # the deal moves back to Proposal: still on screen, no scroll
+        await wait_for(pilot, lambda: board(app).col == 3)
+        assert on_screen(app, 3) and on_screen(app, 4)
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause(0.1)
+        assert not app.screen.query_one(StageStrip).display
+        assert all(on_screen(app, column) for column in range(5))
+
+
+def test_the_strip_names_what_fits_and_counts_the_rest() -> None:
+    from crmcli.tui.widgets.nav import strip_content
+
+    names = ["Lead", "Qualified", "Demo", "Proposal", "Negotiation"]
+    assert strip_content(names, 1, 3, 60).plain == (
+        "◀ Lead             stages 2–4 of 5             Negotiation ▶"
+    )
+    assert strip_content(names, 2, 1, 22).plain == "◀ 2 more      2 more ▶"
+    assert strip_content(names, 0, 4, 30).plain == " " * 17 + "Negotiation ▶"  # no room to say more
+    wide = strip_content(["営業リード", "商談", "提案"], 0, 1, 40).plain  # widths in cells
+    assert wide == "        stage 1 of 3        商談, 提案 ▶" and cell_len(wide) == 40
+
+
+@pytest.mark.parametrize("mode", ["pipeline", "deal", "contacts", "today", "agenda"])
+async def test_the_footer_fits_80_columns(make_app: Any, mode: str) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        if mode == "deal":
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: type(app.screen).__name__ == "DealScreen")
+        else:
+            await app.switch_mode(mode)
+        await pilot.pause(0.2)
+        if mode == "contacts":
+            await pilot.press("down")  # from the search box (where letters are text) to the list
+        await wait_for(pilot, lambda: screen_lines(app)[-1].rstrip().endswith("q Quit"))
+        footer = app.screen.query_one(Footer)
+        assert footer.virtual_size.width <= 80, footer.virtual_size
+        bar = screen_lines(app)[0]  # every screen, and the hint, on the bar at the top
+        assert "a Agenda" in bar and bar.rstrip().endswith("? keys · ctrl+p commands")
+
+
+async def test_wide_characters_keep_the_columns_aligned(make_app: Any, other_shell: Any) -> None:
+    """山田太郎 takes eight cells, not four: a card is cut by display width, borders stay put."""
+    from crmcli.core.people import contacts
+    from crmcli.core.pipeline import deals
+
+    person = contacts.add(
+        other_shell, contacts.ContactFields(name="山田太郎", company="株式会社サンプル商事")
+    )
+    fields = deals.DealFields(
+        title="大阪支社の導入プロジェクト",
+        contact_id=int(person.contact["id"]),
+        next_step="Café é́ 👍🏽 見積書を送る then call",
+    )
+    deal = deals.add(other_shell, fields)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert board(app).select(int(deal["id"]))
+        board(app).refresh_view()
+        await pilot.pause()
+        lines = screen_lines(app)
+        ends = {cell_len(line[: line.index("▕")]) for line in lines[2:-1] if "▕" in line}
+        assert len(ends) == 1  # the first column's border is in one place on every row
+        width = ends.pop()
+        card = [line[: line.index("▕")] for line in lines if "大阪" in line or "山田" in line]
+        assert [cell_len(line) for line in card] == [width, width]
+        title, who = (line.strip() for line in card)
+        assert title.startswith("▌ 大阪支社") and title.endswith("…") and " …" not in title
+        assert who.startswith("▌ 山田太郎 · 株式会社") and not who.endswith(" …")
+
+
+def test_text_is_fitted_and_labelled_by_display_width() -> None:
+    from crmcli.tui.format import fit, labelled, pad
+
+    assert fit("山田太郎 · 株式会社", 12) == "山田太郎 ·…"  # not "山田太郎 · …"
+    assert fit("株式会社サンプル商事", 12) == "株式会社サ…"  # 11 cells: サ would straddle
+    assert fit("Re\u0301union e\u0301te\u0301", 13) == "Re\u0301union e\u0301te\u0301"  # 12 cells
+    assert [cell_len(pad(t, 9)) for t in ("山田太郎山田", "👍🏽 ok", "e\u0301", "Zoé")] == [9] * 4
+    rows = [
+        ("Company", "株式会社サンプル商事"),
+        ("Email", "taro@example.jp\nt.yamada@mail.example"),
+    ]
+    lines = labelled(rows, 30).plain.split("\n")
+    assert lines == [
+        "Company  株式会社サンプル商事",
+        "Email    taro@example.jp",
+        "         t.yamada@mail.example",
+    ]
+    wrapped = labelled([("Title", "Head of International Procurement")], 30).plain
+    assert wrapped.split("\n") == ["Title  Head of International", "       Procurement"]

@@ -1,4 +1,4 @@
-"""The `crm tui` application: three main screens, the keys, the palette, and live refresh."""
+"""The `crm tui` application: four main screens, the keys, the palette, and live refresh."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from textual.screen import ModalScreen
 
 from crmcli.tui.messages import DataChanged
 from crmcli.tui.palette import ActionsProvider
+from crmcli.tui.screens.agenda import AgendaScreen
 from crmcli.tui.screens.base import DataScreen
 from crmcli.tui.screens.contacts import ContactsScreen
 from crmcli.tui.screens.pipeline import PipelineScreen
@@ -23,7 +24,7 @@ POLL_SECONDS = 0.5  # changes from another shell show within two polls at most
 
 
 class CrmApp(App[None]):
-    """Pipeline, contacts and today, over one long-lived store connection."""
+    """Pipeline, contacts, today and the agenda, over one long-lived store connection."""
 
     CSS_PATH = "app.tcss"
     TITLE = "crm"
@@ -31,6 +32,7 @@ class CrmApp(App[None]):
         "pipeline": PipelineScreen,
         "contacts": ContactsScreen,
         "today": TodayScreen,
+        "agenda": AgendaScreen,
     }
     DEFAULT_MODE = "pipeline"
     COMMANDS = App.COMMANDS | {ActionsProvider}
@@ -38,6 +40,7 @@ class CrmApp(App[None]):
         Binding("p", "switch_mode('pipeline')", "Pipeline", show=False),
         Binding("c", "switch_mode('contacts')", "Contacts", show=False),
         Binding("t", "switch_mode('today')", "Today", show=False),
+        Binding("a", "switch_mode('agenda')", "Agenda", show=False),
         Binding("question_mark", "keys", "Keys", key_display="?"),
         Binding("u", "undo", "Undo", show=False),  # listed under ? and in the palette
         Binding("q", "quit_app", "Quit"),
@@ -108,6 +111,27 @@ class CrmApp(App[None]):
         self.changed()
         self._reload_visible()
 
+    async def show_contact(self, contact_id: int) -> None:
+        """Put one contact on the contacts screen (Enter on a follow-up, a touch...).
+
+        The screen first reads whatever changed while it was hidden, then takes the
+        contact: done the other way round, that late reload put the screen's old
+        selection back, and the next key acted on someone else.
+        """
+        await self.switch_mode("contacts")
+        while len(self.screen_stack) > 1:  # back to the mode's main screen
+            await self.pop_screen()
+        screen = self.screen
+        if isinstance(screen, ContactsScreen):
+            await screen.catch_up()
+            screen.select_contact(contact_id)
+
+    def show_deal(self, deal_id: int) -> None:
+        """Open one deal on its own screen, over the current one (escape comes back)."""
+        from crmcli.tui.screens.deal import DealScreen
+
+        self.push_screen(DealScreen(deal_id))
+
     def action_keys(self) -> None:
         # Deferred: the key list imports every screen (the deal screen too), start-up none.
         from crmcli.tui.keymap import sections
@@ -115,16 +139,6 @@ class CrmApp(App[None]):
 
         if not isinstance(self.screen, KeysModal):
             self.push_screen(KeysModal(sections(CrmApp.BINDINGS)))
-
-    async def run_palette_action(self, mode: str | None, action: str) -> None:
-        """Run a command chosen in the palette, on the screen it belongs to."""
-        if mode is not None:
-            if self.current_mode != mode:
-                await self.switch_mode(mode)
-            while len(self.screen_stack) > 1:  # back to the mode's main screen
-                await self.pop_screen()
-        if action:
-            await self.run_action(action, self.screen)
 
 
 def run(store: Store, *, theme: str | None = "auto") -> None:

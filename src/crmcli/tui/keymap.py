@@ -10,6 +10,7 @@ from textual.binding import Binding, BindingType
 
 from crmcli.tui.modals.form import FormModal
 from crmcli.tui.modals.keys import Sections
+from crmcli.tui.screens.agenda import AgendaScreen
 from crmcli.tui.screens.contacts import ContactsScreen
 from crmcli.tui.screens.deal import DealScreen
 from crmcli.tui.screens.pipeline import PipelineScreen
@@ -27,6 +28,7 @@ def sections(app_bindings: list[BindingType]) -> Sections:
         ("Deal", _rows(DealScreen.BINDINGS)),
         ("Contacts", _rows(ContactsScreen.BINDINGS)),
         ("Today", _rows(TodayScreen.BINDINGS)),
+        ("Agenda", _rows(AgendaScreen.BINDINGS)),
         ("Forms", _rows([*FormModal.BINDINGS, Binding("enter", "submit", "Save")])),
     ]
 
@@ -53,6 +55,9 @@ def _key(key: str) -> str:
         "slash": "/",
         "question_mark": "?",
         "space": "space",
+        "plus": "+",
+        "equals_sign": "=",
+        "minus": "-",
         "left_square_bracket": "[",
         "right_square_bracket": "]",
     }

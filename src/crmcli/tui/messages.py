@@ -28,3 +28,11 @@ class ContactsListed(Message):
 
 class TodayRefreshed(Message):
     """The today screen has been read again."""
+
+
+class AgendaRefreshed(Message):
+    """The agenda has been read again, `ahead` days after today."""
+
+    def __init__(self, ahead: int) -> None:
+        super().__init__()
+        self.ahead = ahead

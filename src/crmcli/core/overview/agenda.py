@@ -222,14 +222,92 @@ def today(
     )
 
 
+def days_ahead(
+    store: Store,
+    now: datetime,
+    days: int,
+    *,
+    limit: int | None = None,
+    owner: str | None = None,
+) -> list[tuple[str, Section[FollowUp]]]:
+    """Overdue follow-ups (when there are any), then each of the coming `days` days.
+
+    Each group is `("overdue", section)` or `(ISO day, section)`; a section holds its
+    first `limit` rows and the whole count, so a screen can show a few of a busy day
+    and say how many there are. Today's group holds only what is not yet overdue.
+
+    The days are read together, in two queries over the whole range (the counts per
+    day, and each day's first rows numbered within the day), not two per day: on a
+    busy book each day's range scan costs as much as the whole window's.
+    """
+    from crmcli.core.db import owners
+
+    groups: list[tuple[str, Section[FollowUp]]] = []
+    late = overdue(store, now, limit=limit, owner=owner)
+    if late.total:
+        groups.append(("overdue", cast("Section[FollowUp]", late)))  # a LateFollowUp is one
+    first = now.date()
+    last = first + timedelta(days=days - 1)
+    low, _ = _day_bounds(first, now)
+    _, high = _day_bounds(last, now)
+    mine, mine_params = owners.where(store, owner, "f")
+    # Today's group leaves out what is already overdue (a time earlier today).
+    where = (
+        "f.status = 'open' AND f.due_at >= ? AND f.due_at < ? AND f.due_date >= ? "
+        "AND f.due_date <= ? AND (f.due_date > ? OR f.due_time IS NULL OR f.due_at >= ?)"
+        f"{mine}"
+    )
+    today = first.isoformat()
+    params: list[Any] = [low, high, today, last.isoformat(), today, clock.stamp(now)]
+    params += mine_params
+    counts = {
+        str(day): int(n)
+        for day, n in store.tuples(
+            f"SELECT f.due_date, count(*) FROM followup f WHERE {where} GROUP BY f.due_date",
+            params,
+        )
+    }
+    # Each day's rows numbered on the follow-up table alone; only the first `limit`
+    # of each day are then joined to their contact and deal.
+    order = "f.due_time IS NOT NULL, f.due_time, f.id"
+    numbered = (
+        f"WITH w AS (SELECT f.id, ROW_NUMBER() OVER (PARTITION BY f.due_date ORDER BY {order}) "
+        f"AS n FROM followup f WHERE {where}) "
+    )
+    cut = f" WHERE w.n <= {int(limit)}" if limit else ""
+    by_day: dict[str, list[FollowUp]] = {}
+    sql = f"{numbered}{FOLLOWUP_SELECT} JOIN w ON w.id = f.id{cut} ORDER BY f.due_date, w.n"
+    for row in store.rows(sql, params):
+        by_day.setdefault(str(row["due_date"]), []).append(cast("FollowUp", row))
+    for offset in range(days):
+        day = (first + timedelta(days=offset)).isoformat()
+        groups.append((day, Section(by_day.get(day, []), counts.get(day, 0))))
+    return groups
+
+
+def due_between(
+    store: Store, now: datetime, first: date, last: date | None = None, *, owner: str | None = None
+) -> int:
+    """How many open follow-ups are due from local day `first` to `last` (None: any later).
+
+    What Today says is coming after it, and what the agenda says lies beyond its last
+    day, so that a call on Friday is never out of sight.
+    """
+    from crmcli.core.db import owners
+
+    mine, mine_params = owners.where(store, owner, "f")
+    low, _ = _day_bounds(first, now)
+    where = "f.status = 'open' AND f.due_at >= ? AND f.due_date >= ?"
+    params: list[Any] = [low, first.isoformat()]
+    if last is not None:
+        _, high = _day_bounds(last, now)
+        where += " AND f.due_at < ? AND f.due_date <= ?"
+        params += [high, last.isoformat()]
+    return int(
+        store.value(f"SELECT count(*) FROM followup f WHERE {where}{mine}", params + mine_params)
+    )
+
+
 def agenda(store: Store, now: datetime, days: int) -> list[tuple[str, Sequence[FollowUp]]]:
     """Overdue follow-ups, then each of the coming `days` days with its follow-ups."""
-    groups: list[tuple[str, Sequence[FollowUp]]] = []
-    late = overdue(store, now)
-    if late.rows:
-        groups.append(("overdue", late.rows))
-    for offset in range(days):
-        day = now.date() + timedelta(days=offset)
-        section = due_on(store, now, day, after_now=offset == 0)
-        groups.append((day.isoformat(), section.rows))
-    return groups
+    return [(day, section.rows) for day, section in days_ahead(store, now, days)]

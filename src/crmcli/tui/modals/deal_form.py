@@ -8,17 +8,28 @@ from textual.app import ComposeResult
 from textual.widgets import Input, Select
 
 from crmcli.core.errors import Invalid
-from crmcli.core.people import companies
 from crmcli.core.pipeline import deals, stages
 from crmcli.core.pipeline.deals import DealFields
-from crmcli.core.search.refs import resolve_contact
 from crmcli.core.values.money import check_currency, parse_amount
+from crmcli.core.values.text import collapse
 from crmcli.tui.format import money
-from crmcli.tui.modals.form import FieldError, FormModal
+from crmcli.tui.modals.form import FORM, FieldError, FormModal
+from crmcli.tui.widgets import completing
 from crmcli.tui.widgets.when_input import WhenInput
 
 if TYPE_CHECKING:
+    from crmcli.core.errors import CrmError
     from crmcli.core.pipeline.rows import Deal, DealDetail
+
+# A core refusal names its field by a word in it: shown under that field.
+FIELD_WORDS = (
+    ("title", "title"),
+    ("contact", "contact"),
+    ("company", "company"),
+    ("currency", "currency"),
+    ("amount", "amount"),
+    ("probability", "probability"),
+)
 
 
 def _probability(text: str) -> int:
@@ -26,21 +37,6 @@ def _probability(text: str) -> int:
     if not value.lstrip("-").isdigit():
         raise Invalid(f"probability is a whole number from 0 to 100, not {text!r}")
     return stages.check_probability(int(value))
-
-
-def _field_of(message: str) -> str:
-    """Which field a core refusal is about, to show it there (else under the form)."""
-    for word, name in (
-        ("title", "title"),
-        ("contact", "contact"),
-        ("company", "company"),
-        ("currency", "currency"),
-        ("amount", "amount"),
-        ("probability", "probability"),
-    ):
-        if word in message.lower():
-            return name
-    return "form"
 
 
 class DealForm(FormModal):
@@ -74,8 +70,27 @@ class DealForm(FormModal):
             return Input(start.get(name, ""), placeholder=placeholder, id=name, compact=True)
 
         yield self.row("Title", box("title", "what is being sold"))
-        yield self.row("Contact", box("contact", "id, email, name or unique prefix"))
-        yield self.row("Company", box("company", "optional: id or name"))
+        deal = self.deal
+        yield self.row(
+            "Contact",
+            completing.CompletingInput(
+                completing.contacts(self.session),
+                value=start.get("contact", ""),
+                chosen=deal["contact_id"] if deal else None,
+                placeholder="type a name, email or company, then pick",
+                id="contact",
+            ),
+        )
+        yield self.row(
+            "Company",
+            completing.CompletingInput(
+                completing.companies(self.session),
+                value=start.get("company", ""),
+                chosen=deal["company_id"] if deal else None,
+                placeholder="optional: the contact's company by default",
+                id="company",
+            ),
+        )
         yield self.row("Amount", box("amount", "12000, 12k, 12 000,50"))
         yield self.row("Currency", box("currency", "EUR, USD… (default from config)"))
         if self.deal is None:
@@ -108,26 +123,36 @@ class DealForm(FormModal):
         yield self.row("Next step", box("next", "what happens next"))
         yield self.row("Probability", box("probability", "override the stage's win %"))
 
-    def _values(self) -> dict[str, Any]:
-        """Each field parsed with the core's own checks; a refusal names its field."""
-        store = self.session.store
-        contact = self.text("contact").strip()
-        company = self.text("company").strip()
+    def parse(self) -> dict[str, Any]:
+        """Each field read with the core's own checks; every refusal under its field."""
         amount = self.text("amount").strip()
         currency = self.text("currency").strip()
         close = self.text("close").strip()
         probability = self.text("probability").strip()
+        title = collapse(self.text("title"))
+        if not title:
+            self.refuse("title", "say what is being sold")
+        contact_id = self.pick_contact("contact")
+        company_id = self.pick_company("company")
+        if (
+            self.deal is None
+            and not self.text("contact").strip()
+            and not self.text("company").strip()
+        ):
+            self.refuse("contact", "a deal needs a contact or a company")
+        checked = self.check("currency", lambda: check_currency(currency)) if currency else None
+        if amount:
+            default = checked or str(self.session.config.get("currency"))
+            _minor, symbol = self.check(
+                "amount", lambda: parse_amount(amount, default), (None, None)
+            )
+            if symbol and checked and symbol != checked:
+                self.refuse("amount", f"{amount!r} is in {symbol}, but the currency is {checked}")
         return {
-            "title": self.text("title"),
-            "contact_id": self.check("contact", lambda: resolve_contact(store, contact))
-            if contact
-            else None,
-            "company_id": self.check("company", lambda: companies.resolve(store, company))
-            if company
-            else None,
-            "currency": self.check("currency", lambda: check_currency(currency))
-            if currency
-            else None,
+            "title": title,
+            "contact_id": contact_id,
+            "company_id": company_id,
+            "currency": checked,
             "amount": amount,
             "close": self.check("close", lambda: self.session.parse_when(close, "future").date)
             if close
@@ -138,17 +163,14 @@ class DealForm(FormModal):
             else None,
         }
 
-    def save(self) -> DealDetail:
-        values = self._values()
-        if values["amount"]:
-            default = values["currency"] or str(self.session.config.get("currency"))
-            self.check("amount", lambda: parse_amount(values["amount"], default))
-        try:
-            if self.deal is None:
-                return self._add(values)
-            return self._edit(values)
-        except Invalid as exc:
-            raise FieldError(_field_of(exc.message), exc.message) from exc
+    def commit(self, values: Any) -> DealDetail:
+        if self.deal is None:
+            return self._add(values)
+        return self._edit(values)
+
+    def field_of(self, exc: CrmError) -> str:
+        text = exc.message.lower()
+        return next((name for word, name in FIELD_WORDS if word in text), FORM)
 
     def _add(self, values: dict[str, Any]) -> DealDetail:
         stage = self.choice("stage")
@@ -173,11 +195,11 @@ class DealForm(FormModal):
         fields = DealFields()
         if self.text("title") != start["title"]:
             fields.title = values["title"]
-        if self.text("contact").strip() != start["contact"]:
+        if values["contact_id"] != deal["contact_id"]:
             if values["contact_id"] is None:
                 raise FieldError("contact", "a deal keeps its contact: give another one")
             fields.contact_id = values["contact_id"]
-        if self.text("company").strip() != start["company"] and values["company_id"]:
+        if values["company_id"] and values["company_id"] != deal["company_id"]:
             fields.company_id = values["company_id"]
         if self.text("amount").strip() != start["amount"]:
             fields.amount = values["amount"]
@@ -191,5 +213,9 @@ class DealForm(FormModal):
         if self.text("probability").strip() != start["probability"]:
             fields.probability = values["probability"]
             fields.clear_probability = values["probability"] is None
-        changed, _notes = deals.edit(self.session.store, int(deal["id"]), fields)
+        if fields == DealFields():
+            return deals.get(self.session.store, int(deal["id"]))
+        changed, _notes = deals.edit(
+            self.session.store, int(deal["id"]), fields, expect_version=int(deal["version"])
+        )
         return changed

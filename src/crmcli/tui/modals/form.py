@@ -1,16 +1,18 @@
-"""The base of every form: fields in a grid, errors shown inline, one core call on save.
+"""The base of every form: fields in a grid, every error at once under its field, one core call.
 
-A form parses each field with the same core functions the CLI uses, showing a
-field's error beside it; then makes one core call (one transaction). On any
-error nothing is saved and the form stays open with the message, so nothing
-is ever half-saved.
+A form reads all its fields with the same core functions the CLI uses (`parse`),
+collecting every refusal, each shown once under its own field; only when none is
+left does it make its one core call (`commit`, one transaction). On any error
+nothing is saved and the form stays open. An error goes as soon as its field is
+fixed: the fields are read again as the rep types, and a message that no longer
+applies is taken away.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import suppress
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -19,11 +21,16 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
 
-from crmcli.core.errors import CrmError
+from crmcli.core.errors import Ambiguous, CrmError, NotFound
 from crmcli.tui.context import session_of
 from crmcli.tui.session import Session, error_message
+from crmcli.tui.widgets.completing import CompletingInput
+
+if TYPE_CHECKING:
+    from crmcli.tui.widgets.completing import Choice
 
 T = TypeVar("T")
+FORM = "form"  # the error line under the whole form, for what belongs to no one field
 
 
 class FieldError(Exception):
@@ -49,6 +56,10 @@ class FormModal(ModalScreen[Any]):
         self.heading = heading
         self.save_label = save_label
         self._hints: dict[str, str] = {}
+        self._hinted: set[str] = set()  # fields whose hint shows when they have no error
+        self._errors: dict[str, str] = {}  # found by the reading under way
+        self._shown: dict[str, str] = {}  # on screen now
+        self._picks: dict[str, list[Choice]] = {}  # pick lists for ambiguous REFs
 
     @property
     def session(self) -> Session:
@@ -66,7 +77,7 @@ class FormModal(ModalScreen[Any]):
         box = Vertical(classes="form-field")
         box.compose_add_child(widget)
         box.compose_add_child(Static(hint, classes="form-hint", id=f"hint-{name}"))
-        box.compose_add_child(Static("", classes="form-error", id=f"error-{name}"))
+        box.compose_add_child(Static("", classes="form-error", id=f"error-{name}", markup=False))
         row.compose_add_child(box)
         return row
 
@@ -75,7 +86,7 @@ class FormModal(ModalScreen[Any]):
             yield Static(self.heading, classes="form-title", markup=False)
             with Vertical(classes="form-body"):
                 yield from self.fields()
-            yield Static("", classes="form-error", id="error-form")
+            yield Static("", classes="form-error", id=f"error-{FORM}", markup=False)
             with Horizontal(classes="form-buttons"):
                 yield Button(self.save_label, variant="primary", id="save", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
@@ -88,9 +99,13 @@ class FormModal(ModalScreen[Any]):
             name = (hint.id or "").removeprefix("hint-")
             self._hints[name] = str(hint.content)
             hint.display = name in dates or bool(str(hint.content).strip())
-        inputs = self.query(Input)
+            if hint.display:
+                self._hinted.add(name)
+        # The first field still to fill: a form opened on a contact starts at what happened.
+        inputs = list(self.query(Input))
+        empty = [i for i in inputs if not i.value]
         if inputs:
-            inputs.first().focus()
+            (empty or inputs)[0].focus()
 
     # -- values -------------------------------------------------------------------------
     def text(self, name: str) -> str:
@@ -100,52 +115,161 @@ class FormModal(ModalScreen[Any]):
         value = self.query_one(f"#{name}", Select).value
         return None if value is Select.NULL else value
 
-    def check(self, name: str, parse: Callable[[], T]) -> T:
-        """Run one field's parsing; a refusal becomes that field's error."""
+    def refuse(self, name: str, message: str) -> None:
+        """Note a field's error (its first one: a field shows one message)."""
+        self._errors.setdefault(name, message)
+
+    def check(self, name: str, parse: Callable[[], T], default: Any = None) -> T:
+        """Run one field's parsing; a refusal becomes that field's error, and `default`."""
         try:
             return parse()
         except CrmError as exc:
-            raise FieldError(name, exc.message) from exc
+            self.refuse(name, exc.message)
+            return default  # type: ignore[no-any-return]
+
+    def pick_contact(self, name: str, *, required: bool = False) -> int | None:
+        """The contact a completing field names: the one picked, else its text as a REF."""
+        from crmcli.core.search.refs import resolve_contact
+
+        store = self.session.store
+        say = "say who: type a name, an email or an id" if required else None
+        return self.picked(name, lambda text: resolve_contact(store, text), "contacts", say)
+
+    def pick_company(self, name: str) -> int | None:
+        """The company a completing field names: the one picked, else its text as a REF."""
+        from crmcli.core.people.companies import resolve
+
+        store = self.session.store
+        return self.picked(name, lambda text: resolve(store, text), "companies")
+
+    def picked(
+        self, name: str, resolve: Callable[[str], int], noun: str, required: str | None = None
+    ) -> int | None:
+        """The record a completing field names: the choice taken, else its text resolved.
+
+        A REF that matches several records (or none, with close ones) is an error
+        with a pick list: the candidates open under the field, never a wall of text.
+        """
+        field = self.query_one(f"#{name}", CompletingInput)
+        if field.chosen is not None:
+            return field.chosen
+        text = field.value.strip()
+        if not text:
+            if required:
+                self.refuse(name, required)
+            return None
+        try:
+            return resolve(text)
+        except (Ambiguous, NotFound) as exc:
+            picks = field.source(text)
+            if isinstance(exc, Ambiguous):
+                self.refuse(name, f"{text!r} matches several {noun}: pick one below")
+            elif picks:
+                self.refuse(name, f"no exact match for {text!r}: pick one below, or retype")
+            else:
+                self.refuse(name, exc.message)
+            self._picks[name] = list(picks)
+        except CrmError as exc:
+            self.refuse(name, exc.message)
+        return None
 
     # -- saving -------------------------------------------------------------------------
-    def save(self) -> Any:
-        """Parse the fields and make the one core call; return what to dismiss with."""
+    def parse(self) -> Any:
+        """Read every field (`check`, `refuse`, `pick_contact`...); return what `commit` needs."""
+        return None
+
+    def commit(self, values: Any) -> Any:
+        """Make the one core call with the parsed values; return what to dismiss with."""
         raise NotImplementedError
 
-    def _show_error(self, name: str, message: str) -> None:
+    def field_of(self, exc: CrmError) -> str:
+        """Which field a refusal from the core call is about (else the whole form's)."""
+        return FORM
+
+    def _read(self) -> tuple[Any, dict[str, str]]:
+        """Parse every field, as the form now stands: (values, errors by field)."""
+        self._errors = {}
+        self._picks = {}
+        with self.session.lock:
+            values = self.parse()
+        return values, dict(self._errors)
+
+    def _set_error(self, name: str, message: str | None) -> None:
+        """Show a field's error in place of its hint, or take it away: one message a field."""
         try:
             target = self.query_one(f"#error-{name}", Static)
         except Exception:
-            target = self.query_one("#error-form", Static)
-        target.update(message)
-        target.add_class("-shown")
-        if name != "form":
-            with suppress(Exception):
-                self.query_one(f"#{name}").focus()
+            name, target = FORM, self.query_one(f"#error-{FORM}", Static)
+        target.update(message or "")
+        target.set_class(bool(message), "-shown")
+        if message:
+            self._shown[name] = message
+        else:
+            self._shown.pop(name, None)
+        with suppress(Exception):
+            self.query_one(f"#hint-{name}", Static).display = not message and name in self._hinted
 
-    def clear_errors(self) -> None:
-        for error in self.query(".form-error").results(Static):
-            error.update("")
-            error.remove_class("-shown")
+    def _show_errors(self, errors: dict[str, str]) -> None:
+        for name in list(self._shown):
+            if name not in errors:
+                self._set_error(name, None)
+        for name, message in errors.items():
+            self._set_error(name, message)
+        order = [(e.id or "").removeprefix("error-") for e in self.query(".form-error")]
+        first = next((n for n in order if n in errors and n != FORM), None)
+        if first is not None:
+            with suppress(Exception):
+                self.query_one(f"#{first}").focus()
+        for name, picks in self._picks.items():
+            with suppress(Exception):
+                field = self.query_one(f"#{name}", CompletingInput)
+                field.pending = picks
+                if field.has_focus:
+                    field.offer(picks)
 
     def action_submit(self) -> None:
-        self.clear_errors()
+        try:
+            values, errors = self._read()
+        except Exception as exc:
+            message = error_message(exc)
+            if message is None:
+                raise
+            self._show_errors({FORM: message})
+            return
+        if errors:
+            self._show_errors(errors)
+            return
         try:
             with self.session.lock:
-                result = self.save()
+                result = self.commit(values)
         except FieldError as exc:
-            self._show_error(exc.field, exc.message)
+            self._show_errors({exc.field: exc.message})
             return
         except Exception as exc:
             message = error_message(exc)
             if message is None:
                 raise
-            self._show_error("form", message)
+            field = self.field_of(exc) if isinstance(exc, CrmError) else FORM
+            self._show_errors({field: message})
             return
         self.dismiss(result)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def _recheck(self) -> None:
+        """Read the fields again: a shown error whose field is now right goes away."""
+        if not self._shown:
+            return
+        try:
+            _values, errors = self._read()
+        except Exception:
+            return
+        for name in list(self._shown):
+            if name == FORM or name not in errors:
+                self._set_error(name, None)
+            elif errors[name] != self._shown[name]:
+                self._set_error(name, errors[name])
 
     def on_input_changed(self, event: Input.Changed) -> None:
         """A date field says, while typing, which date it understood (or why not)."""
@@ -157,6 +281,10 @@ class FormModal(ModalScreen[Any]):
             hint = self.query_one(f"#hint-{field.id}", Static)
             hint.update(text or self._hints.get(field.id or "", ""))
             hint.set_class(not ok, "-bad")
+        self._recheck()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        self._recheck()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.widgets import Input
 
-from crmcli.core.errors import Invalid
 from crmcli.core.pipeline import deals, stages
-from crmcli.tui.modals.form import FieldError, FormModal
+from crmcli.tui.modals.form import FormModal
 
 if TYPE_CHECKING:
     from crmcli.core.pipeline.rows import Deal, DealDetail
@@ -28,16 +27,19 @@ class LostModal(FormModal):
             Input(placeholder="price, timing, went with a competitor…", id="reason", compact=True),
         )
 
-    def save(self) -> tuple[DealDetail, list[str]]:
+    def parse(self) -> str:
+        reason = self.text("reason").strip()
+        if not reason:
+            self.refuse("reason", "say why it was lost: price, timing, a competitor…")
+        return reason
+
+    def commit(self, values: Any) -> tuple[DealDetail, list[str]]:
         store = self.session.store
         lost = str(stages.first_of_kind(store, "lost")["id"])
-        try:
-            return deals.move(
-                store,
-                int(self.card["id"]),
-                lost,
-                reason=self.text("reason"),
-                expect_version=int(self.card["version"]),
-            )
-        except Invalid as exc:
-            raise FieldError("reason", exc.message) from exc
+        return deals.move(
+            store,
+            int(self.card["id"]),
+            lost,
+            reason=str(values),
+            expect_version=int(self.card["version"]),
+        )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 
@@ -13,6 +13,7 @@ from crmcli.tui.widgets.when_input import WhenInput
 
 if TYPE_CHECKING:
     from crmcli.core.activity.rows import FollowUp
+    from crmcli.core.values.when import When
 
 
 class SnoozeForm(FormModal):
@@ -30,8 +31,13 @@ class SnoozeForm(FormModal):
             hint=f"now due {due(self.followup)}",
         )
 
-    def save(self) -> str:
-        text = self.text("until")
-        when = self.check("until", lambda: self.session.parse_when(text, "future"))
-        row = followups.snooze(self.session.store, int(self.followup["id"]), when)
+    def parse(self) -> When | None:
+        text = self.text("until").strip()
+        if not text:
+            self.refuse("until", "say until when: tomorrow, fri 10am, +3d…")
+            return None
+        return self.check("until", lambda: self.session.parse_when(text, "future"))
+
+    def commit(self, values: Any) -> str:
+        row = followups.snooze(self.session.store, int(self.followup["id"]), values)
         return f"Snoozed to {due(row)}: {row['contact']}"

@@ -1,11 +1,16 @@
-"""Contacts: search as you type (the matching of `crm find`), the list beside one contact."""
+"""Contacts: search as you type (the matching of `crm find`), the list beside one contact.
+
+Keys act on the highlighted contact while the list has the focus: `/` (or just
+typing a letter that is no key) goes to the search box, where every key types;
+enter, escape or down come back to the list.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -23,7 +28,7 @@ from crmcli.core.search import find as search
 from crmcli.tui.context import app_of
 from crmcli.tui.format import fit, money
 from crmcli.tui.messages import ContactsListed
-from crmcli.tui.screens.base import DataScreen
+from crmcli.tui.screens.base import DataScreen, keep_place
 from crmcli.tui.widgets.nav import NavBar
 
 if TYPE_CHECKING:
@@ -45,9 +50,10 @@ class ContactsScreen(DataScreen):
     CSS_PATH = "contacts.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", "Search", key_display="/"),
+        Binding("n", "new_contact", "New"),
+        Binding("e", "edit_contact", "Edit"),
         Binding("l", "log", "Log"),
         Binding("f", "followup", "Follow-up"),
-        Binding("e", "edit", "Edit"),
         Binding("escape", "leave_search", "To list", show=False),
         Binding("down", "leave_search", "To list", show=False),
     ]
@@ -57,12 +63,17 @@ class ContactsScreen(DataScreen):
         self.query_text = ""
         self.rows: Sequence[ContactLine] = []
         self.contact_id: int | None = None  # the one in the detail pane
+        self.only: int | None = None  # listed alone (opened from another screen)
 
     def compose(self) -> ComposeResult:
         yield NavBar("contacts")
         with Horizontal(id="contacts-panes"):
             with Vertical(id="contacts-left"):
-                yield Input(placeholder="search: name, company, email, phone, tag", id="search")
+                yield Input(
+                    placeholder="search: name, company, email, phone, tag  (/)",
+                    id="search",
+                    select_on_focus=False,  # a letter typed on the list goes on the end
+                )
                 yield Static("", id="contacts-status")
                 yield OptionList(id="contacts-list")
             with VerticalScroll(id="contact-pane"):
@@ -72,7 +83,7 @@ class ContactsScreen(DataScreen):
         yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
-        self.query_one("#search", Input).focus()
+        self.listing.focus()
         self.run_search("")
         self.mark_seen()
 
@@ -81,7 +92,12 @@ class ContactsScreen(DataScreen):
         return self.query_one("#contacts-list", OptionList)
 
     async def reload(self) -> None:
-        self.run_search(self.query_text, keep=self.contact_id)
+        self.run_search(self.query_text, keep=self._highlighted(), only=self.only)
+
+    def _highlighted(self) -> int | None:
+        """The contact under the cursor: the one every key acts on."""
+        option = self.listing.highlighted_option
+        return int(option.id) if option is not None and option.id else None
 
     def select_contact(self, contact_id: int) -> None:
         """Show one contact (from another screen), listed alone until the search changes."""
@@ -89,12 +105,35 @@ class ContactsScreen(DataScreen):
         with self.prevent(Input.Changed):
             box.value = ""
         self.query_text = ""
+        self.only = self.contact_id = contact_id
         self.run_search("", keep=contact_id, only=contact_id)
+        self.listing.focus()
+
+    def contact_in_view(self) -> tuple[int, str] | None:
+        """The highlighted contact (what the palette's contact actions act on)."""
+        contact_id = self._highlighted()
+        if contact_id is None:
+            return None
+        return contact_id, self._contact_name(contact_id)
+
+    def on_key(self, event: events.Key) -> None:
+        """On the list, a letter that is no key starts a search with it."""
+        box = self.query_one("#search", Input)
+        if box.has_focus or not event.is_printable or not event.character:
+            return
+        if event.key in self.active_bindings:
+            return
+        event.stop()
+        event.prevent_default()
+        box.focus()
+        box.value += event.character
+        box.cursor_position = len(box.value)
 
     # -- searching ----------------------------------------------------------------------
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "search":
             self.query_text = event.value
+            self.only = None
             self.run_search(event.value, keep=None)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -148,6 +187,7 @@ class ContactsScreen(DataScreen):
             self._show(text, rows, message, keep)
 
     def _show(self, text: str, rows: Sequence[ContactLine], message: str, keep: int | None) -> None:
+        before = [str(r["id"]) for r in self.rows]
         self.rows = rows
         listing = self.listing
         listing.clear_options()
@@ -158,12 +198,10 @@ class ContactsScreen(DataScreen):
         if not text.strip() and not message:
             status = "type to search · first contacts by name"
         self.query_one("#contacts-status", Static).update(status)
-        index = 0
-        if keep is not None:
-            for position, row in enumerate(rows):
-                if row["id"] == keep:
-                    index = position
-                    break
+        # The same contact, or its neighbour if it left the list (see keep_place).
+        ids = [str(r["id"]) for r in rows]
+        target = keep_place(before, None if keep is None else str(keep), ids)
+        index = ids.index(target) if target is not None else 0
         if rows:
             listing.highlighted = index
         # The list is painted first; the detail pane follows on the next frame, so a
@@ -207,16 +245,24 @@ class ContactsScreen(DataScreen):
 
     # -- actions ------------------------------------------------------------------------
     def action_search(self) -> None:
-        self.query_one("#search", Input).focus()
+        """To the search box, its text selected: typing replaces the search."""
+        box = self.query_one("#search", Input)
+        box.focus()
+        box.select_all()
 
     def action_leave_search(self) -> None:
         if self.query_one("#search", Input).has_focus:
             self.listing.focus()
 
     def _current(self) -> int | None:
-        if self.contact_id is None:
+        """The highlighted contact (the pane follows a frame later: a fast key must not
+        act on the one the pane still shows)."""
+        contact_id = self._highlighted()
+        if contact_id is None:
             self.notify("No contact selected", severity="warning")
-        return self.contact_id
+        elif contact_id != self.contact_id:
+            self.show_contact(contact_id)
+        return contact_id
 
     def action_log(self) -> None:
         contact_id = self._current()
@@ -234,7 +280,19 @@ class ContactsScreen(DataScreen):
                 FollowupForm(contact_id, self._contact_name(contact_id)), self._saved
             )
 
-    def action_edit(self) -> None:
+    def action_new_contact(self) -> None:
+        from crmcli.tui.modals.contact_form import ContactForm
+
+        self.app.push_screen(ContactForm(), self._added)
+
+    def _added(self, saved: tuple[str, int] | None) -> None:
+        """A new contact is shown at once, listed alone until the search changes."""
+        if saved:
+            self.wrote()
+            self.notify(saved[0])
+            self.select_contact(saved[1])
+
+    def action_edit_contact(self) -> None:
         contact_id = self._current()
         if contact_id is None:
             return
@@ -246,7 +304,10 @@ class ContactsScreen(DataScreen):
         except Exception as exc:
             self.report(exc)
             return
-        self.app.push_screen(ContactForm(person), self._saved)
+        self.app.push_screen(ContactForm(person), self._edited)
+
+    def _edited(self, saved: tuple[str, int] | None) -> None:
+        self._saved(saved[0] if saved else None)
 
     def _contact_name(self, contact_id: int) -> str:
         for row in self.rows:
@@ -258,7 +319,7 @@ class ContactsScreen(DataScreen):
         if said:
             self.wrote()
             self.notify(said)
-            self.run_search(self.query_text, keep=self.contact_id)
+            self.run_search(self.query_text, keep=self._highlighted(), only=self.only)
 
 
 def _details(c: ContactDetail) -> str:

@@ -1,7 +1,12 @@
-"""One deal: its details, stage history and timeline; edit, win or lose it from here."""
+"""One deal: its details, stage history and timeline; and everything a rep does to it.
+
+Log an interaction or add a follow-up with the deal's contact (tied to the deal),
+move it a stage on, win it, lose it, edit it: each key acts on this deal.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import ComposeResult
@@ -11,7 +16,7 @@ from textual.markup import escape
 from textual.widgets import Footer, Static
 
 from crmcli.core.clock import local_time
-from crmcli.core.errors import Conflict, NotFound
+from crmcli.core.errors import Conflict, NotFound, Refused
 from crmcli.core.pipeline import deals, stages
 from crmcli.tui.format import money
 from crmcli.tui.screens.base import DataScreen
@@ -19,6 +24,8 @@ from crmcli.tui.widgets.nav import NavBar
 
 if TYPE_CHECKING:
     from crmcli.core.pipeline.rows import DealDetail
+
+Moved = tuple["DealDetail", list[str]]
 
 
 def _lines(pairs: list[tuple[str, Any]]) -> str:
@@ -34,9 +41,14 @@ class DealScreen(DataScreen):
     CSS_PATH = "deal.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
-        Binding("e", "edit", "Edit"),
+        Binding("l", "log", "Log"),
+        Binding("f", "followup", "Follow-up"),
+        # One of the pair in the footer, so it fits 80 columns; both are under `?`.
+        Binding("shift+left,[", "move_deal(-1)", "◀ Stage", key_display="[", show=False),
+        Binding("shift+right,]", "move_deal(1)", "Stage ▶", key_display="]"),
         Binding("w", "won", "Won"),
         Binding("x", "lost", "Lost"),
+        Binding("e", "edit", "Edit"),
     ]
 
     def __init__(self, deal_id: int) -> None:
@@ -139,17 +151,65 @@ class DealScreen(DataScreen):
             self.notify(f"Saved deal #{deal['id']}")
             await self.reload()
 
-    async def action_won(self) -> None:
+    def contact_in_view(self) -> tuple[int, str] | None:
+        """The deal's contact (what the palette's contact actions act on)."""
+        deal = self.deal
+        if deal is None or deal["contact_id"] is None:
+            return None
+        return int(deal["contact_id"]), str(deal["contact"])
+
+    def _open_deal(self) -> DealDetail | None:
+        """The deal, if it can still change; a closed one says how it ended, once."""
+        deal = self.deal
+        if deal is None:
+            return None
+        if deal["status"] != "open":
+            self.notify(f"{deal['title']} is {deal['status']}", severity="warning", timeout=3)
+            return None
+        return deal
+
+    def action_log(self) -> None:
+        """Log with the deal's contact, tied to this deal (it shows in the deal's timeline)."""
         if self.deal is None:
             return
-        store = self.session.store
+        from crmcli.tui.modals.log_form import LogForm
+
+        known = self.contact_in_view()
+        form = LogForm(
+            known[0] if known else None,
+            known[1] if known else "",
+            deal_id=self.deal_id,
+            deal=self.deal["title"],
+        )
+        self.app.push_screen(form, self._noted)
+
+    def action_followup(self) -> None:
+        """A follow-up with the deal's contact, tied to this deal."""
+        if self.deal is None:
+            return
+        from crmcli.tui.modals.followup_form import FollowupForm
+
+        known = self.contact_in_view()
+        form = FollowupForm(
+            known[0] if known else None,
+            known[1] if known else "",
+            deal_id=self.deal_id,
+            deal=self.deal["title"],
+        )
+        self.app.push_screen(form, self._noted)
+
+    async def _noted(self, said: str | None) -> None:
+        if said:
+            self.wrote()
+            self.notify(said)
+            await self.reload()
+
+    async def _change(self, call: Callable[[], Moved], done: str) -> None:
+        """One core change to this deal; changed or deleted elsewhere is a warning."""
         try:
             with self.session.lock:
-                won = str(stages.first_of_kind(store, "won")["id"])
-                _deal, notes = deals.move(
-                    store, self.deal_id, won, expect_version=int(self.deal["version"])
-                )
-        except (Conflict, NotFound) as exc:
+                deal, notes = call()
+        except (Conflict, NotFound, Refused) as exc:
             self.report(exc, severity="warning")
             await self.reload()
             return
@@ -157,20 +217,55 @@ class DealScreen(DataScreen):
             self.report(exc)
             return
         self.wrote()
-        self.notify(f"Won: {self.deal['title']}")
+        self.notify(done.format(stage=deal["stage"]))
         for note in notes:
             self.notify(note)
         await self.reload()
 
+    async def action_move_deal(self, step: int) -> None:
+        """Move this deal to the previous (-1) or next (+1) open stage."""
+        deal = self._open_deal()
+        if deal is None:
+            return
+        store = self.session.store
+        with self.session.lock:
+            ladder = [s for s in stages.list_stages(store) if s["kind"] == "open"]
+        ids = [s["id"] for s in ladder]
+        here = ids.index(deal["stage_id"]) if deal["stage_id"] in ids else -1
+        target = here + step
+        if here < 0 or not 0 <= target < len(ids):
+            where = "first" if step < 0 else "last"
+            self.notify(f"{deal['title']} is already in the {where} open stage", timeout=3)
+            return
+        stage_id, version = str(ids[target]), int(deal["version"])
+        await self._change(
+            lambda: deals.move(store, self.deal_id, stage_id, expect_version=version),
+            f"Moved {deal['title']} to {{stage}}",
+        )
+
+    async def action_won(self) -> None:
+        deal = self._open_deal()
+        if deal is None:
+            return
+        store = self.session.store
+        version = int(deal["version"])
+
+        def win() -> Moved:
+            won = str(stages.first_of_kind(store, "won")["id"])
+            return deals.move(store, self.deal_id, won, expect_version=version)
+
+        await self._change(win, f"Won: {deal['title']}")
+
     def action_lost(self) -> None:
-        if self.deal is None:
+        deal = self._open_deal()
+        if deal is None:
             return
         from crmcli.tui.modals.lost import LostModal
 
-        self.app.push_screen(LostModal(self.deal), self._lost)
+        self.app.push_screen(LostModal(deal), self._lost)
 
     async def _lost(self, result: tuple[DealDetail, list[str]] | None) -> None:
         if result is not None:
             self.wrote()
-            self.notify(f"Lost: {result[0]['title']}")
+            self.notify(f"Lost: {result[0]['title']} ({result[0]['lost_reason']})")
             await self.reload()

@@ -16,7 +16,7 @@ from crmcli.core.pipeline import deals, stages
 from crmcli.tui.messages import BoardRefreshed
 from crmcli.tui.screens.base import DataScreen
 from crmcli.tui.widgets.board import Board
-from crmcli.tui.widgets.nav import NavBar
+from crmcli.tui.widgets.nav import NavBar, StageStrip
 
 if TYPE_CHECKING:
     from crmcli.core.pipeline.rows import Deal, DealDetail
@@ -36,6 +36,7 @@ class PipelineScreen(DataScreen):
 
     def compose(self) -> ComposeResult:
         yield NavBar("pipeline")
+        yield StageStrip(id="stage-strip")
         with Horizontal(id="filter-bar"):
             yield Label("Filter ", id="filter-label")
             yield Input(placeholder="title, contact, company…", id="filter", compact=True)
@@ -177,6 +178,13 @@ class PipelineScreen(DataScreen):
         await self.reload()
         self.board.select(int(deal["id"]))
         self.board.refresh_view()
+
+    # -- which stages are on screen ------------------------------------------------------
+    def on_board_window_changed(self, message: Board.WindowChanged) -> None:
+        self.query_one(StageStrip).show(message.names, message.first, message.on_screen)
+
+    def on_stage_strip_jump(self, message: StageStrip.Jump) -> None:
+        self.board.jump(message.column)
 
     # -- filter -------------------------------------------------------------------------
     def action_filter(self) -> None:

@@ -12,6 +12,7 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -138,7 +139,7 @@ class CardList(ScrollView):
         bar = self._style("cardlist--bar-stale" if card["stale"] else "cardlist--bar", True)
         room = max(0, width - 3)  # bar, space, text, one space of margin
         parts = self._parts(card, row, room)
-        if row == 2 and card["stale"] and sum(len(t) for t, _ in parts) > room:
+        if row == 2 and card["stale"] and sum(cell_len(t) for t, _ in parts) > room:
             parts[-1] = (" ⚠", "cardlist--stale")
         segments = [Segment("▌", back + bar), Segment(" ", back)]
         used = 0
@@ -147,7 +148,7 @@ class CardList(ScrollView):
             if not text:
                 break
             segments.append(Segment(text, back + self._style(name, True)))
-            used += len(text)
+            used += cell_len(text)  # display cells: 山田 takes four, é (e + accent) one
         strip = Strip(segments).adjust_cell_length(width, back)
         return strip
 
@@ -226,6 +227,9 @@ class StageView(Vertical):
         yield CardList(self.index, id=f"cards-{self.index}")
 
 
+MOVE = Binding.Group("Move")
+
+
 class Board(Horizontal, can_focus=True):
     """The whole board. It holds the focus, the cursor (column, card) and the filter."""
 
@@ -242,12 +246,27 @@ class Board(Horizontal, can_focus=True):
         Binding("end", "edge(1)", "Last card", show=False),
         Binding("pageup", "page(-1)", "Page up", show=False),
         Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("shift+left,[", "screen.move_deal(-1)", "◀ Stage", key_display="["),
-        Binding("shift+right,]", "screen.move_deal(1)", "Stage ▶", key_display="]"),
+        # One footer entry for the pair ("[ ] Move"): the footer must fit 80 columns.
+        Binding("shift+left,[", "screen.move_deal(-1)", "◀ Stage", key_display="[", group=MOVE),
+        Binding("shift+right,]", "screen.move_deal(1)", "Stage ▶", key_display="]", group=MOVE),
         Binding("enter", "screen.open_deal", "Open"),
         Binding("w", "screen.won", "Won"),
         Binding("x", "screen.lost", "Lost"),
     ]
+
+    class WindowChanged(Message):
+        """Which stages are on screen changed (a resize, a scroll, new stages).
+
+        `names` are every column's stage (with its matching cards' count while a
+        filter is on), `first` the leftmost on screen, `on_screen` how many are on
+        screen: the stage strip names the others.
+        """
+
+        def __init__(self, names: list[str], first: int, on_screen: int) -> None:
+            super().__init__()
+            self.names = names
+            self.first = first
+            self.on_screen = on_screen
 
     filter_text: var[str] = var("")
 
@@ -257,6 +276,10 @@ class Board(Horizontal, can_focus=True):
         self.shown: list[list[Card]] = [list(c.cards) for c in columns]
         self.col = 0
         self.row = 0
+        self.first = 0  # the leftmost column on screen
+        self.fitting = max(1, len(columns))  # how many columns fit side by side
+        self._widths: list[int] = []
+        self._window: tuple[list[str], int, int] | None = None  # as last announced
         self._keys: dict[int, str] = {}
 
     def compose(self) -> ComposeResult:
@@ -397,12 +420,38 @@ class Board(Horizontal, can_focus=True):
         view.set_class(index == self.col, "-current")
 
     def _reveal(self) -> None:
-        if self.current is None:
-            return
-        lists = self.query(CardList)
-        if self.col < len(lists):
-            lists[self.col].reveal(self.row)
-            self.query(StageView)[self.col].scroll_visible(animate=False)
+        if self.current is not None:
+            lists = self.query(CardList)
+            if self.col < len(lists):
+                lists[self.col].reveal(self.row)
+        self._follow()
+
+    def _follow(self) -> None:
+        """Scroll sideways, whole columns at a time, so the cursor's column is on screen.
+
+        The board keeps its window of columns until the cursor leaves it (then the
+        window moves just enough), so moving within the window never scrolls; an
+        empty stage is followed too, as there is no card to scroll to.
+        """
+        count = len(self.columns)
+        first = max(0, min(self.first, count - self.fitting))
+        if self.col < first:
+            first = self.col
+        elif self.col >= first + self.fitting:
+            first = self.col - self.fitting + 1
+        self.first = first
+        offset = sum(self._widths[:first])
+        if self._widths and int(self.scroll_x) != offset:
+            self.scroll_to(x=offset, animate=False, force=True, immediate=True)
+        names = [str(c.stage["name"]) for c in self.columns]
+        if self.filter_text.strip():  # where the matches are, on screen or not
+            names = [
+                f"{name} ({len(cards)})" for name, cards in zip(names, self.shown, strict=False)
+            ]
+        window = (names, first, min(self.fitting, count))
+        if window != self._window:
+            self._window = window
+            self.post_message(self.WindowChanged(*window))
 
     def on_resize(self) -> None:
         self._size_columns()
@@ -412,17 +461,21 @@ class Board(Horizontal, can_focus=True):
 
         Set here rather than with `fr` units, which a sideways-scrolling container
         would resolve against its whole viewport for every column; and whole
-        columns only, so the board never shows a sliver of a stage.
+        columns only, so the board never shows a sliver of a stage. Any `fitting`
+        neighbouring columns then fill the width exactly, wherever the window is.
         """
         views = self.query(StageView)
         if not views:
             return
         room = self.size.width
-        visible = max(1, min(len(views), room // MIN_COLUMN))
+        self.fitting = visible = max(1, min(len(views), room // MIN_COLUMN))
         each, extra = divmod(room, visible)
-        for index, view in enumerate(views):
-            bonus = 1 if index % visible < extra else 0
-            view.styles.width = each + bonus
+        self._widths = [each + (1 if index % visible < extra else 0) for index in range(len(views))]
+        for view, width in zip(views, self._widths, strict=False):
+            view.styles.width = width
+        self._follow()
+        # The new widths reach the scrolling limits at the next layout: scroll again then.
+        self.call_after_refresh(self._follow)
 
     def on_focus(self) -> None:
         self._paint_all()
@@ -451,6 +504,14 @@ class Board(Horizontal, can_focus=True):
         if self.col < len(lists):
             per_page = max(1, lists[self.col].scrollable_content_region.height // CARD_HEIGHT)
             self.action_cursor(0, step * per_page)
+
+    def jump(self, column: int) -> None:
+        """Put the cursor in a column (the stage strip's names are clickable)."""
+        if 0 <= column < len(self.columns):
+            self.col = column
+            self.row = max(0, min(self.row, len(self.shown[column]) - 1))
+            self.focus()
+            self._paint_all()
 
     def on_card_list_clicked(self, message: CardList.Clicked) -> None:
         message.stop()
