@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import importlib
 import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -72,6 +74,60 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _shell(value: str) -> str:
+    """The shell named on the command line, or the one crm runs in when none was named."""
+    shell = value.strip().lower() or compat.current_shell() or ""
+    if shell not in compat.SHELLS:
+        named = f"unknown shell {value!r}" if value.strip() else "cannot tell which shell this is"
+        raise compat.PlainUsage(f"{named}; name one: {compat.words(compat.SHELLS)}")
+    return shell
+
+
+def _install_completion(value: str | None) -> None:
+    if value is not None:
+        shell = _shell(value)
+        path = compat.install_completion(shell)
+        print(f"{shell} completion installed in {path}; it takes effect in a new shell")
+        raise typer.Exit()
+
+
+def _show_completion(value: str | None) -> None:
+    if value is not None:
+        print(compat.completion_script(_shell(value)))
+        raise typer.Exit()
+
+
+def man_page() -> str:
+    """crm(1) in roff, from the whole command tree (the shipped crm.1 is this, frozen)."""
+    from crmcli.man.render import render
+
+    return render(typer.main.get_command(build_app()), __version__)
+
+
+def _man(value: bool) -> None:
+    if value:
+        page = man_page()
+        pager = shutil.which("man") if sys.stdout.isatty() else None
+        if pager is None or subprocess.run([pager, "-l", "-"], input=page, text=True).returncode:
+            sys.stdout.write(page)
+        raise typer.Exit()
+
+
+def optional_shell(argv: list[str]) -> list[str]:
+    """`--install-completion` and `--show-completion` take an optional SHELL: given none
+    (nothing, or another option, follows), the empty value means "the shell I am in"."""
+    out = list(argv)
+    for i, arg in enumerate(out):
+        if arg == "--":
+            break
+        if arg in ("--install-completion", "--show-completion") and (
+            i + 1 == len(out) or out[i + 1].startswith("-")
+        ):
+            out.insert(i + 1, "")
+            break
+    return out
+
+
 def _root_callback(
     ctx: typer.Context,
     db: Annotated[
@@ -89,6 +145,37 @@ def _root_callback(
             "--version", callback=_version, is_eager=True, help="Show the version and exit."
         ),
     ] = False,
+    man: Annotated[
+        bool,
+        typer.Option(
+            "--man",
+            callback=_man,
+            is_eager=True,
+            help="Show the manual page (its roff source when piped: crm --man > crm.1).",
+        ),
+    ] = False,
+    install_completion: Annotated[
+        str | None,
+        typer.Option(
+            "--install-completion",
+            metavar="[SHELL]",
+            callback=_install_completion,
+            is_eager=True,
+            help="Install completion for bash, zsh or fish (default: the shell you are in).",
+            show_default=False,
+        ),
+    ] = None,
+    show_completion: Annotated[
+        str | None,
+        typer.Option(
+            "--show-completion",
+            metavar="[SHELL]",
+            callback=_show_completion,
+            is_eager=True,
+            help="Print the completion script for bash, zsh or fish, to install it yourself.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     from crmcli.commands._state import state
 
@@ -110,11 +197,16 @@ def _root_callback(
 
 
 def build_app(only: str | None = None) -> typer.Typer:
-    """The root app with every command, or with just the one about to run."""
+    """The root app with every command, or with just the one about to run.
+
+    Typer's own completion options are left out: they ignore a shell named after them
+    (`--install-completion zsh` from bash installed bash's); the root's take one.
+    """
+    compat.plain_help()
     app = typer.Typer(
         name="crm",
         help=HELP,
-        add_completion=True,
+        add_completion=False,
         pretty_exceptions_enable=False,
         context_settings={"help_option_names": ["-h", "--help"]},
     )
@@ -172,10 +264,13 @@ def run(argv: list[str]) -> int:
     """Run one command line; returns the exit code. Never lets a traceback out."""
     from crmcli.core.errors import CrmError
 
-    argv = hoist_db(argv)
+    argv = optional_shell(hoist_db(argv))
     # Completion runs on every TAB, so it too registers only the group being typed;
     # while the group name itself is being typed, everything is registered.
-    app = build_app(_first_command(compat.completion_words() if compat.completing() else argv))
+    completing = compat.completing()
+    if completing:
+        compat.register_completion()
+    app = build_app(_first_command(compat.completion_words() if completing else argv))
     try:
         result = app(args=argv, prog_name="crm", standalone_mode=False)
     except CrmError as exc:

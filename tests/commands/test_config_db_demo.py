@@ -169,3 +169,65 @@ def test_demo_follow_up_times_are_zero_padded(tmp_path: Path) -> None:
     times = [r[0] for r in conn.execute("SELECT due_time FROM followup WHERE due_time IS NOT NULL")]
     conn.close()
     assert times and all(len(t) == 5 and t[2] == ":" for t in times)
+
+
+def test_demo_run_again_keeps_the_previous_demo_database_as_bak(tmp_path: Path) -> None:
+    """`crm demo` never asks, so replacing a demo database keeps it, and says where."""
+    target = tmp_path / "demo.db"
+    assert invoke("demo", "--to", str(target), "--contacts", "10", "--no-tour").exit_code == 0
+    first = invoke("--db", str(target), "contact", "add", "Tried Out")  # a rep's own try
+    assert first.exit_code == 0
+    before = dump(target)
+    out = invoke("demo", "--to", str(target), "--contacts", "12", "--no-tour")
+    kept = tmp_path / "demo.db.bak"
+    assert out.exit_code == 0, out.stderr
+    assert f"kept the previous demo database as {kept}" in out.stderr
+    assert dump(kept) == before  # whole, with what was written to it
+    assert "Tried Out" not in dump(target) and "12 contacts" in out.stderr
+    assert oct(kept.stat().st_mode & 0o777) == "0o600"
+    again = invoke("demo", "--to", str(target), "--contacts", "10", "--no-tour")
+    assert again.exit_code == 0 and "kept the previous" in again.stderr
+    assert "Tried Out" not in dump(kept)  # the .bak is the one just replaced
+    fresh = invoke("demo", "--to", str(tmp_path / "new.db"), "--contacts", "10", "--no-tour")
+    assert "kept the previous" not in fresh.stderr
+
+
+def test_demo_never_replaces_a_bak_that_is_not_a_demo_database(tmp_path: Path) -> None:
+    target = tmp_path / "demo.db"
+    invoke("demo", "--to", str(target), "--contacts", "10", "--no-tour")
+    precious = tmp_path / "demo.db.bak"
+    precious.write_text("my notes")
+    out = invoke("demo", "--to", str(target), "--contacts", "10", "--no-tour")
+    assert out.exit_code == 1 and "demo.db.bak exists and is not a demo database" in out.stderr
+    assert precious.read_text() == "my notes" and target.exists()
+
+
+@pytest.mark.parametrize(
+    ("lang", "region", "currency"),
+    [
+        ("fr_FR.UTF-8", "FR", "EUR"),
+        ("de_AT.UTF-8", "AT", "EUR"),
+        ("en_GB.UTF-8", "GB", "GBP"),
+        ("en_US.UTF-8", "US", "USD"),
+        ("C.UTF-8", "US", "USD"),
+    ],
+)
+def test_currency_follows_the_region_unless_set(
+    monkeypatch: pytest.MonkeyPatch, lang: str, region: str, currency: str
+) -> None:
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_TELEPHONE", raising=False)
+    monkeypatch.setenv("LANG", lang)
+    assert invoke("config", "get", "default_region").stdout.strip() == region
+    assert invoke("config", "get", "currency").stdout.strip() == currency
+    invoke("contact", "add", "Ann Lee")
+    out = invoke("deal", "add", "Pilot", "--contact", "ann", "--amount", "1200")
+    assert out.exit_code == 0 and currency in out.stdout
+
+
+def test_currency_follows_a_region_set_in_the_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    invoke("config", "set", "default_region", "DE")
+    assert invoke("config", "get", "currency").stdout.strip() == "EUR"
+    invoke("config", "set", "currency", "CHF")  # set explicitly, it wins
+    assert invoke("config", "get", "currency").stdout.strip() == "CHF"

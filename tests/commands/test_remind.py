@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import shlex
 import stat
+import subprocess
+import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -33,7 +38,7 @@ def test_first_run_sums_up_then_each_is_announced_once(monkeypatch: pytest.Monke
     at(monkeypatch, "2026-11-25T14:20:00Z")  # Wednesday 15:20 in Paris
     first = invoke("remind")
     assert first.exit_code == 0
-    assert first.stdout == "crm: 2 older follow-up(s) are overdue — see `crm today`\n"
+    assert first.stdout == "crm: 2 older follow-ups are overdue — see `crm today`\n"
     assert invoke("remind").stdout == ""  # nothing new
     at(monkeypatch, "2026-11-25T15:05:00Z")  # 16:05: "Later today" fell due
     out = invoke("remind").stdout
@@ -130,3 +135,93 @@ def test_remind_on_a_busy_database_still_announces(
     assert out.exit_code == 0 and "Call" in out.stdout  # announced all the same
     assert "could not record" in out.stderr
     assert "Call" in invoke("remind").stdout  # not recorded, so announced again: never lost
+
+
+def test_all_day_follow_ups_fire_at_the_configured_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    at(monkeypatch, "2026-11-25T05:00:00Z")
+    invoke("contact", "add", "Ann Lee")
+    assert invoke("config", "set", "reminder_all_day_time", "7:30").stdout == (
+        "reminder_all_day_time = 07:30\n"
+    )
+    invoke("remind")
+    invoke("followup", "add", "ann", "today", "All day")
+    at(monkeypatch, "2026-11-25T06:20:00Z")  # 07:20 in Paris: not yet
+    assert invoke("remind").stdout == ""
+    at(monkeypatch, "2026-11-25T06:31:00Z")  # 07:31: the configured time has come
+    assert invoke("remind").stdout == "#1 Follow up: Ann Lee — All day (due 2026-11-25 today)\n"
+    bad = invoke("config", "set", "reminder_all_day_time", "25:00")
+    assert bad.exit_code == 2 and "HH:MM" in bad.stderr
+
+
+def test_the_calendar_alarm_of_an_all_day_follow_up_rings_when_remind_does(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Issue #20: all-day events alarmed at 00:00 while `crm remind` said 09:00."""
+    import icalendar
+
+    at(monkeypatch, "2026-11-25T05:00:00Z")
+    invoke("contact", "add", "Ann Lee")
+    invoke("followup", "add", "ann", "tomorrow", "All day")
+    invoke("followup", "add", "ann", "tomorrow 15:00", "Timed")
+    invoke("config", "set", "reminder_lead_minutes", "10")
+
+    def alarms(path: Path) -> dict[str, timedelta]:
+        calendar = icalendar.Calendar.from_ical(path.read_bytes())
+        return {
+            str(event["SUMMARY"]).split(" — ")[1]: event.walk("VALARM")[0]["TRIGGER"].dt
+            for event in calendar.walk("VEVENT")
+        }
+
+    default = tmp_path / "default.ics"
+    assert invoke("export", "followups", "-f", "ics", "-o", str(default)).exit_code == 0
+    assert alarms(default) == {"All day": timedelta(hours=9), "Timed": timedelta(minutes=-10)}
+    invoke("config", "set", "reminder_all_day_time", "08:45")
+    configured = tmp_path / "configured.ics"
+    invoke("export", "followups", "-f", "ics", "-o", str(configured))
+    assert alarms(configured)["All day"] == timedelta(hours=8, minutes=45)
+
+
+def _cron_command(install_text: str) -> str:
+    """The command of the crontab line, as cron would hand it to /bin/sh."""
+    line = next(x for x in install_text.splitlines() if x.startswith("*/5 * * * * "))
+    return line.removeprefix("*/5 * * * * ")
+
+
+def test_install_names_the_database_and_settings_in_use(db: Path, tmp_path: Path) -> None:
+    text = invoke("remind", "--install").stdout
+    config = tmp_path / "config.toml"
+    assert f"Environment=CRM_CONFIG={config}" in text
+    assert f"--db {db} remind" in text  # the systemd ExecStart and the crontab line
+    words = shlex.split(_cron_command(text))
+    assert f"CRM_CONFIG={config}" in words and words[-3:] == ["--db", str(db), "remind"]
+    other = tmp_path / "other.db"
+    assert f"--db {other} remind" in invoke("--db", str(other), "remind", "--install").stdout
+
+
+@pytest.mark.subprocess
+def test_the_printed_crontab_line_announces_from_the_same_database(
+    db: Path, tmp_path: Path
+) -> None:
+    """Run as cron would (sh, almost no environment): it reads this database and config."""
+    exe = str(Path(sys.executable).with_name("crm"))
+    env = {**os.environ, "CRM_NOW": "2026-11-25T05:00:00Z"}
+    env.pop("DISPLAY", None)
+    env.pop("WAYLAND_DISPLAY", None)
+
+    def crm(*args: str) -> str:
+        out = subprocess.run([exe, *args], capture_output=True, text=True, env=env, timeout=60)
+        assert out.returncode == 0, out.stderr
+        return out.stdout
+
+    crm("contact", "add", "Ann Lee")
+    crm("config", "set", "reminder_all_day_time", "06:30")  # only the config says "now"
+    crm("remind")  # the first run
+    crm("followup", "add", "ann", "today", "Call about the renewal")
+    command = _cron_command(crm("remind", "--install"))
+    home = tmp_path / "cron-home"
+    home.mkdir()
+    clean = {"PATH": "/usr/bin:/bin", "HOME": str(home), "CRM_NOW": "2026-11-25T05:40:00Z"}
+    out = subprocess.run(["/bin/sh", "-c", command], capture_output=True, text=True, env=clean)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == "#1 Follow up: Ann Lee — Call about the renewal (due 2026-11-25 today)\n"
+    assert not (home / ".local").exists()  # nothing read or made in the default places

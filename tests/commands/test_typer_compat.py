@@ -122,3 +122,38 @@ def test_completion_words_without_any_are_a_placeholder(monkeypatch: pytest.Monk
     assert compat.completion_words() == ["--"]
     monkeypatch.setenv("_TYPER_COMPLETE_ARGS", "crm con")  # the group name being typed
     assert compat.completion_words() == ["--"]
+
+
+def _choose(kind: Annotated[str, typer.Argument()], limit: int = 1) -> None:
+    """A command to read help and errors from."""
+
+
+def test_plain_help_reaches_typers_parameter_classes(capsys: pytest.CaptureFixture[str]) -> None:
+    """`plain_help` patches TyperArgument/TyperOption display methods and process_value."""
+    compat.plain_help()
+    app = typer.Typer(name="crm", add_completion=False, rich_markup_mode=None)
+    app.command("pick")(_choose)
+    app.callback()(lambda: None)
+    with pytest.raises(SystemExit):
+        app(args=["pick", "--help"], prog_name="crm", standalone_mode=True)
+    shown = capsys.readouterr().out
+    assert "Usage: crm pick [OPTIONS] KIND" in shown, moved(f"usage names changed: {shown}")
+    assert "--limit N" in shown and "<int>" not in shown, moved("option metavars changed")
+    with pytest.raises(compat.UsageError) as caught:
+        app(args=["pick", "x", "--limit", "many"], prog_name="crm", standalone_mode=False)
+    assert "--limit takes a whole number, not 'many'" in caught.value.format_message(), moved(
+        "a bad value's pydantic error is no longer the __cause__ of BadParameter"
+    )
+
+
+def test_crm_completion_classes_replace_typers(monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer._click.shell_completion import get_completion_class
+
+    monkeypatch.setenv(compat.COMPLETE_VAR, "zsh_complete")  # click's order: normalised
+    compat.register_completion()
+    assert compat.completing() and compat.os.environ[compat.COMPLETE_VAR] == "complete_zsh"
+    for shell in ("bash", "zsh", "fish"):
+        found = get_completion_class(shell)
+        assert found is not None, moved(f"no completion class registered for {shell}")
+    assert get_completion_class("zsh").__name__ == "CrmZsh", moved("add_completion_class moved")
+    assert "_CRM_COMPLETE" in compat.completion_script("fish"), moved("completion scripts moved")

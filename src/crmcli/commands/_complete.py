@@ -49,9 +49,29 @@ def _quiet(
 
 
 def _contacts(store: Store, incomplete: str) -> Candidates:
-    from crmcli.core.search.complete import contacts
+    """Contacts as the rep knows them: by name, which is a valid REF when only one has it.
 
-    return [(Found(value), label) for value, label in contacts(store, incomplete)]
+    "Ines Duarte" for `ine`, `duarte` or `inès`: what a shell shows and inserts reads
+    like the person, and it resolves. A name several contacts share would be ambiguous,
+    so each of those is offered by its email, else its id. The description is the name
+    and company, as the shells that show one (zsh, fish) put it beside the value.
+    """
+    if not incomplete.strip():
+        from crmcli.core.search.complete import contacts
+
+        return [(Found(value), label) for value, label in contacts(store, incomplete)]
+    from crmcli.core.search.find import describe, find
+    from crmcli.core.values.text import fold
+
+    rows = describe(store, find(store, incomplete, limit=20))
+    names = [fold(row["name"]) for row in rows]
+    out: Candidates = []
+    for row, key in zip(rows, names, strict=True):
+        shared = names.count(key) > 1 or not row["name"].strip()
+        value = (row["email"] or f"#{row['id']}") if shared else row["name"]
+        label = row["name"] + (f" ({row['company']})" if row["company"] else "")
+        out.append((Found(value), label))
+    return out
 
 
 def _deals(store: Store, incomplete: str) -> Candidates:

@@ -18,16 +18,34 @@ fix what it names in this module only.
   `_TYPER_COMPLETE_ARGS` (zsh, fish, PowerShell).
 - Completion filtering: Typer keeps only candidates whose value
   `startswith(incomplete)`; `Found` opts out of it.
+- Completion scripts and output: `typer._completion_classes` holds one `ShellComplete`
+  class per shell, registered by name in the vendored click's
+  `shell_completion.add_completion_class`; `typer._completion_shared.install` writes a
+  shell's script where that shell reads it. crm registers its own bash and zsh classes
+  (`register_completion`) so that a contact found by name reaches the command line.
+- Help and errors in plain words: Typer 0.29 shows Python types (`<bool>`,
+  `<list[str]>`) and `{ref}` in help and pydantic's wording in errors ("Value error,
+  'phone' is not one of..."). `plain_help` replaces, on Typer's `TyperArgument` and
+  `TyperOption` classes, the methods that draw a parameter's metavar and usage name
+  (`display_type_rich`, `display_name_raw`, `_usage_display_name`) and wraps
+  `process_value` to reword a pydantic validation error (found as the `__cause__` of
+  Typer's `BadParameter`, read through its `errors()`).
 
-Start-up: this module imports only what `crmcli.cli` already has (typer, os, sys).
+Start-up: this module imports only what `crmcli.cli` already has (typer, os, re, sys); the
+completion machinery is imported when a shell asks for it.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
 
 import typer
+from typer._click import exceptions as _click_exceptions
+
+# A usage error crm raises itself (exit 2, one line naming the command).
+PlainUsage = _click_exceptions.UsageError
 
 # The base class of click's usage errors (vendored by Typer), caught by `crmcli.cli.run`.
 UsageError = typer.TyperException
@@ -91,3 +109,241 @@ class Found(str):
 
     def startswith(self, *args: object, **kwargs: object) -> bool:
         return True
+
+
+# -- help and errors in plain words --------------------------------------------------------
+
+# Metavars that say what an option takes better than its name does.
+_METAVARS = {
+    "at": "WHEN",
+    "next": "WHEN",
+    "next_when": "WHEN",
+    "when": "WHEN",
+    "close": "WHEN",
+    "closing_before": "WHEN",
+    "contract_end": "WHEN",
+    "output": "FILE",
+    "fmt": "FORMAT",
+    "next_note": "TEXT",
+    "note": "TEXT",
+    "reason": "TEXT",
+}
+_NUMBER_METAVARS = {int: "N", float: "NUMBER"}
+
+
+def words(choices: list[str] | tuple[str, ...], last: str = "or") -> str:
+    """`a, b or c`: a list as a sentence says it."""
+    items = list(choices)
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {last} {items[-1]}"
+
+
+def _choices(param: typer.core.TyperArgument | typer.core.TyperOption) -> list[str] | None:
+    desc = param.type_descriptor
+    if not desc.is_choice or desc.choices is None:
+        return None
+    return [str(getattr(c, "value", c)) for c in desc.choices]
+
+
+def _option_metavar(self: typer.core.TyperOption, ctx: object) -> str | None:
+    """What follows an option in help: nothing for a flag, else a word like EMAIL or N."""
+    if self.metavar is not None:
+        return str(self.metavar)
+    annotation = self.type_descriptor.annotation
+    if self.is_flag or self.count or annotation is bool:
+        return None
+    choices = _choices(self)
+    if choices is not None and self.show_choices:
+        return "|".join(choices)
+    name = self.name or ""
+    if name in _METAVARS:
+        return _METAVARS[name]
+    if isinstance(annotation, type) and annotation in _NUMBER_METAVARS:
+        return _NUMBER_METAVARS[annotation]
+    return name.replace("_", "-").upper()
+
+
+def _argument_type(self: typer.core.TyperArgument, ctx: object) -> str | None:
+    """The type column of an argument: its choices when it has some, else nothing."""
+    choices = _choices(self)
+    return "|".join(choices) if choices is not None else None
+
+
+def _argument_name(self: typer.core.TyperArgument) -> str:
+    return str(self.metavar) if self.metavar is not None else (self.name or "").upper()
+
+
+def _argument_usage(self: typer.core.TyperArgument) -> str:
+    """REF for a required argument, [SUMMARY] for an optional one, QUERY... for many."""
+    name = _argument_name(self)
+    name = name if self.required else f"[{name}]"
+    return f"{name}..." if self.nargs != 1 else name
+
+
+def _range(self: typer.core.TyperArgument | typer.core.TyperOption) -> str | None:
+    """A number's bounds as words: `1 to 366`, `1 or more` (Typer writes `1<=x<=366`)."""
+    low, high = getattr(self, "min", None), getattr(self, "max", None)
+    if getattr(self, "count", False) and low == 0 and high is None:
+        return None
+    if low is not None and high is not None:
+        return f"{low} to {high}"
+    if low is not None:
+        return f"{low} or more"
+    return f"{high} or less" if high is not None else None
+
+
+def _label(param: typer.core.TyperArgument | typer.core.TyperOption) -> str:
+    if isinstance(param, typer.core.TyperOption):
+        return max(param.opts, key=len)
+    return _argument_name(param)
+
+
+def plain_error(param: object, exc: BaseException) -> str | None:
+    """A pydantic validation error behind a bad value, said in plain words (None: not one)."""
+    cause = exc.__cause__
+    errors = getattr(cause, "errors", None)
+    if not callable(errors) or not isinstance(
+        param, typer.core.TyperArgument | typer.core.TyperOption
+    ):
+        return None
+    found = errors()
+    if not found:
+        return None
+    first = found[0]
+    kind, given, limits = first.get("type"), first.get("input"), first.get("ctx") or {}
+    choices = _choices(param)
+    if choices is not None:
+        noun = (param.name or "value").replace("_", " ")
+        return f"unknown {noun} {given!r}; use {words(choices)}"
+    label = _label(param)
+    if kind in ("int_parsing", "int_from_float", "int_type"):
+        return f"{label} takes a whole number, not {given!r}"
+    if kind in ("float_parsing", "float_type"):
+        return f"{label} takes a number, not {given!r}"
+    bounds = {
+        "greater_than_equal": ("ge", "{} or more"),
+        "less_than_equal": ("le", "{} or less"),
+        "greater_than": ("gt", "more than {}"),
+        "less_than": ("lt", "less than {}"),
+    }
+    if kind in bounds:
+        key, phrase = bounds[kind]
+        return f"{label} must be {phrase.format(limits.get(key))}, not {given}"
+    text = str(first.get("msg", "")).removeprefix("Value error, ")
+    return f"{label}: {text}"
+
+
+def plain_help() -> None:
+    """Help and value errors in plain words, on every Typer command crm builds.
+
+    Idempotent; called by `crmcli.cli.build_app`, never at import.
+    """
+    from typer.core import TyperArgument, TyperOption, _TyperParameter
+
+    if getattr(_TyperParameter, "_crm_plain", False):
+        return
+    from typer._click.exceptions import BadParameter, UsageError
+
+    TyperOption.display_type_rich = _option_metavar  # type: ignore[method-assign]
+    TyperArgument.display_type_rich = _argument_type  # type: ignore[method-assign,assignment]
+    TyperArgument.display_name_raw = property(_argument_name)  # type: ignore[assignment]
+    TyperArgument._usage_display_name = _argument_usage  # type: ignore[method-assign]
+    TyperArgument._get_number_range_help_str = _range  # type: ignore[method-assign]
+    TyperOption._get_number_range_help_str = _range  # type: ignore[method-assign]
+    original = _TyperParameter.process_value
+
+    def process_value(self: _TyperParameter, ctx: typer.Context, value: object) -> object:
+        try:
+            return original(self, ctx, value)
+        except BadParameter as exc:
+            text = plain_error(self, exc)
+            if text is None:
+                raise
+            raise UsageError(text, ctx=ctx) from None
+        except UsageError as exc:  # crm's own (a parser's): say which command refused it
+            if exc.ctx is None:
+                exc.ctx = ctx
+            raise
+
+    _TyperParameter.process_value = process_value  # type: ignore[method-assign,assignment]
+    _TyperParameter._crm_plain = True  # type: ignore[attr-defined]
+
+
+# -- completion scripts and output ---------------------------------------------------------
+
+SHELLS = ("bash", "zsh", "fish")
+_BASH_SPECIAL = re.compile(r"([^\w@.,:/+=%-])")
+
+
+def _normalise_instruction() -> str:
+    """The shell being completed for, accepting click's `zsh_complete` as well as Typer's
+    `complete_zsh` (the variable is set by scripts from either)."""
+    value = os.environ.get(COMPLETE_VAR, "")
+    first, _, second = value.partition("_")
+    if first in (*SHELLS, "powershell", "pwsh") and second in ("complete", "source"):
+        value = f"{second}_{first}"
+        os.environ[COMPLETE_VAR] = value
+    return value.partition("_")[2]
+
+
+def _zsh_quoted(text: str) -> str:
+    return '"' + re.sub(r'([\\"$`])', r"\\\1", " ".join(text.split())) + '"'
+
+
+def register_completion() -> None:
+    """Typer's completion classes, with crm's own for bash and zsh.
+
+    A contact is offered by name ("Ines Duarte" for `ine`, `dup` or `ines`), which is a
+    valid REF but need not start with the word typed. bash gets it escaped for its
+    command line (bash does not filter, so it replaces the word); zsh gets a `compadd
+    -U`, so it shows and inserts such values instead of dropping every one that does not
+    start with the typed word; fish applies its own case-insensitive and substring
+    matching to what it is given.
+    """
+    from typer._click.shell_completion import CompletionItem, add_completion_class
+    from typer._completion_classes import BashComplete, ZshComplete, completion_init
+
+    _normalise_instruction()
+    completion_init()
+
+    class CrmBash(BashComplete):
+        def format_completion(self, item: CompletionItem) -> str:
+            value = str(item.value)
+            return _BASH_SPECIAL.sub(r"\\\1", value) if isinstance(item.value, Found) else value
+
+    class CrmZsh(ZshComplete):
+        def complete(self) -> str:
+            args, incomplete = self.get_completion_args()
+            items = self.get_completions(args, incomplete)
+            if not items or not all(isinstance(item.value, Found) for item in items):
+                return str(super().complete())
+            values = " ".join(_zsh_quoted(str(item.value)) for item in items)
+            shown = " ".join(_zsh_quoted(str(item.help or item.value)) for item in items)
+            return f"local -a _crm_shown=({shown}); compadd -U -l -d _crm_shown -- {values}"
+
+    add_completion_class(CrmBash, "bash")
+    add_completion_class(CrmZsh, "zsh")
+
+
+def completion_script(shell: str) -> str:
+    """The script that hooks `crm` into a shell's completion (what --show-completion prints)."""
+    from typer._completion_shared import get_completion_script
+
+    return str(get_completion_script(prog_name="crm", complete_var=COMPLETE_VAR, shell=shell))
+
+
+def current_shell() -> str | None:
+    """The shell crm was started from (shellingham), or None when it cannot tell."""
+    from typer._completion_shared import _get_shell_name
+
+    name = _get_shell_name()
+    return str(name) if name else None
+
+
+def install_completion(shell: str) -> str:
+    """Install completion for `shell` where that shell reads it; returns the file written."""
+    from typer._completion_shared import install
+
+    _, path = install(shell=shell, prog_name="crm", complete_var=COMPLETE_VAR)
+    return str(path)

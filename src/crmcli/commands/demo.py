@@ -33,7 +33,10 @@ def demo(
         bool, typer.Option("--tour/--no-tour", help="Print the tour afterwards.")
     ] = True,
 ) -> None:
-    """Create a demo database with realistic data, then tour it. Never asks anything."""
+    """Create a demo database with realistic data, then tour it. Never asks anything.
+
+    Run again, it keeps the previous demo database as demo.db.bak and says so.
+    """
     from crmcli.core.db.opening import open_store
     from crmcli.core.demo import data as generator
     from crmcli.core.demo.database import make_way
@@ -42,7 +45,9 @@ def demo(
     app_state = state(ctx)
     # Only a file marked as a demo database is ever replaced: a real one never is.
     target = (to or demo_db_path()).expanduser()
-    make_way(target)
+    kept = make_way(target)
+    if kept is not None:
+        message(f"kept the previous demo database as {kept}")
     store = open_store(str(target), app_state.config, write=True)
     counts = generator.generate(store, generator.DemoSize(contacts), seed=seed)
     store.close()

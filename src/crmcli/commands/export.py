@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 
+from crmcli.commands._options import format_option
 from crmcli.commands._output import Column, OutputFormat, render, resolve
 from crmcli.commands._state import state
 
@@ -36,14 +37,20 @@ Output = Annotated[
         show_default=False,
     ),
 ]
-Format = Annotated[
-    OutputFormat | None,
-    typer.Option("--format", "-f", case_sensitive=False, help="Output format.", show_default=False),
-]
 Raw = Annotated[
     bool, typer.Option("--raw", help="Write csv/tsv cells untouched (no formula neutralising).")
 ]
+# What each export writes: its --format help, completion and check come from these.
 TABULAR = (OutputFormat.csv, OutputFormat.tsv, OutputFormat.json, OutputFormat.jsonl)
+CONTACT_FORMATS = (*TABULAR, OutputFormat.vcard)
+FOLLOWUP_FORMATS = (*TABULAR, OutputFormat.ics)
+Format = Annotated[OutputFormat | None, format_option(*TABULAR, default=OutputFormat.csv)]
+ContactFormat = Annotated[
+    OutputFormat | None, format_option(*CONTACT_FORMATS, default=OutputFormat.csv)
+]
+FollowupFormat = Annotated[
+    OutputFormat | None, format_option(*FOLLOWUP_FORMATS, default=OutputFormat.csv)
+]
 
 
 @contextmanager
@@ -91,7 +98,7 @@ def _tabular(
 @app.command("contacts")
 def contacts(
     ctx: typer.Context,
-    fmt: Format = None,
+    fmt: ContactFormat = None,
     output: Output = None,
     raw: Raw = False,
     tag: Annotated[str | None, typer.Option("--tag", help="Only contacts with this tag.")] = None,
@@ -114,7 +121,7 @@ def contacts(
     from crmcli.core.interchange import exporting
     from crmcli.core.people import companies
 
-    chosen = resolve(fmt or OutputFormat.csv, False, (*TABULAR, OutputFormat.vcard))
+    chosen = resolve(fmt or OutputFormat.csv, False, CONTACT_FORMATS)
     store = state(ctx).store()
     company_id = companies.resolve(store, company) if company else None
     views = exporting.contacts(
@@ -213,7 +220,7 @@ def interactions(
 @app.command("followups")
 def followups(
     ctx: typer.Context,
-    fmt: Format = None,
+    fmt: FollowupFormat = None,
     output: Output = None,
     raw: Raw = False,
     done: Annotated[bool, typer.Option("--done", help="Include completed follow-ups.")] = False,
@@ -221,12 +228,14 @@ def followups(
     """Follow-ups as csv (default), tsv, json, jsonl, or ics (a calendar phones can import).
 
     The ics file has one event per open follow-up, all-day for date-only ones, each with a
-    stable UID (re-importing updates instead of duplicating) and an alarm.
+    stable UID (re-importing updates instead of duplicating) and an alarm:
+    reminder_lead_minutes before a timed one, at reminder_all_day_time (09:00) on the day
+    of an all-day one.
     """
     from crmcli.core import clock
     from crmcli.core.interchange import exporting
 
-    chosen = resolve(fmt or OutputFormat.csv, False, (*TABULAR, OutputFormat.ics))
+    chosen = resolve(fmt or OutputFormat.csv, False, FOLLOWUP_FORMATS)
     app_state = state(ctx)
     store = app_state.store()
     rows = exporting.followups(store, include_done=done)
@@ -240,6 +249,7 @@ def followups(
                 out,
                 now=clock.now(),
                 alarm_minutes=lead,
+                all_day_alarm=app_state.config.all_day_time,
                 uid_domain=exporting.calendar_domain(store),
             )
         return

@@ -13,6 +13,7 @@ import typer
 from crmcli.commands._options import JsonFlag
 from crmcli.commands._output import message, warn
 from crmcli.commands._state import AppState, state
+from crmcli.commands._words import plural
 
 if TYPE_CHECKING:
     from crmcli.core.atomic import TextReplacement
@@ -295,7 +296,7 @@ def _report(
     if summary.unchanged:
         text += f", {summary.unchanged} already up to date"
     if summary.companies_created:
-        text += f"; {summary.companies_created} companies created"
+        text += f"; {plural(summary.companies_created, 'company')} created"
     if rejects.count and not dry_run:
         text += f" (rejected rows in {rejects.target})"
     print(text)
@@ -357,10 +358,10 @@ def deals(
     extra = ""
     if summary.contacts_created or summary.companies_created:
         extra = (
-            f"; {summary.contacts_created} contacts and {summary.companies_created} "
-            "companies created"
+            f"; {plural(summary.contacts_created, 'contact')} and "
+            f"{plural(summary.companies_created, 'company')} created"
         )
     print(
-        f"{verb} {name}: {summary.created} deals created, {summary.updated} updated, "
+        f"{verb} {name}: {plural(summary.created, 'deal')} created, {summary.updated} updated, "
         f"{summary.unchanged} already there, {summary.rejected} rejected{extra}"
     )

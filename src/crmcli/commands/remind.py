@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from crmcli.commands._state import state
+from crmcli.commands._state import AppState, state
+from crmcli.commands._words import plural
 
 SYSTEMD = """\
 # ~/.config/systemd/user/crm-remind.service
@@ -19,7 +23,7 @@ Description=crm follow-up reminders
 
 [Service]
 Type=oneshot
-ExecStart={exe} remind
+{environment}ExecStart={command}
 
 # ~/.config/systemd/user/crm-remind.timer
 [Unit]
@@ -34,7 +38,52 @@ WantedBy=timers.target
 
 # then: systemctl --user daemon-reload && systemctl --user enable --now crm-remind.timer
 """
-CRON = "*/5 * * * * {exe} remind  # crm follow-up reminders (crontab -e)"
+CRON = "# crm follow-up reminders (add the next line with crontab -e)\n*/5 * * * * {command}"
+
+
+def _crm_program() -> list[str]:
+    """How to start this very crm from a job: its script's absolute path, or python -m."""
+    script = Path(sys.argv[0])
+    if script.name == "crm" and script.is_file():
+        return [str(script.absolute())]
+    found = shutil.which("crm")
+    return [found] if found else [sys.executable, "-m", "crmcli"]
+
+
+def _job(app_state: AppState) -> tuple[dict[str, str], list[str]]:
+    """(environment, argv) of a `crm remind` that reads this database and these settings.
+
+    A timer or cron job starts with almost no environment: the database in use (however
+    it was chosen: --db, CRM_DB or the default folder) is named by absolute path, and
+    the settings file by CRM_CONFIG, so the job announces from what the rep sees here.
+    """
+    from crmcli.core.db.store import resolve_location
+    from crmcli.core.paths import config_path
+
+    location = resolve_location(app_state.db)
+    target = location.target if location.is_url else str(Path(location.target).absolute())
+    env = {"CRM_CONFIG": str(config_path().absolute())}
+    if os.environ.get("TZ"):  # reminders fire in local time: the rep's zone, not cron's
+        env["TZ"] = os.environ["TZ"]
+    return env, [*_crm_program(), "--db", target, "remind"]
+
+
+def _systemd_word(word: str) -> str:
+    """One word of a systemd ExecStart= or Environment= line, quoted when it must be."""
+    if re.fullmatch(r"[\w@%+=:,./-]+", word):
+        return word.replace("%", "%%")
+    return '"' + word.replace("\\", "\\\\").replace('"', '\\"').replace("%", "%%") + '"'
+
+
+def install_text(app_state: AppState) -> str:
+    """The systemd user timer and the crontab line, both running this crm on this data."""
+    env, argv = _job(app_state)
+    environment = "".join(f"Environment={_systemd_word(f'{k}={v}')}\n" for k, v in env.items())
+    systemd = SYSTEMD.format(
+        environment=environment, command=" ".join(_systemd_word(w) for w in argv)
+    )
+    shell = " ".join([*(f"{k}={shlex.quote(v)}" for k, v in env.items()), *map(shlex.quote, argv)])
+    return f"{systemd}\n{CRON.format(command=shell.replace('%', chr(92) + '%'))}"
 
 
 def _line(row: dict[str, Any]) -> tuple[str, str]:
@@ -65,7 +114,8 @@ def remind(
         bool,
         typer.Option(
             "--install",
-            help="Print a systemd user timer and a crontab line that run this every 5 minutes.",
+            help="Print a systemd user timer and a crontab line that run this every 5 minutes "
+            "on the database and settings in use here.",
         ),
     ] = False,
     to_stdout: Annotated[
@@ -79,26 +129,27 @@ def remind(
     stdout, suitable for cron mail. Nothing is announced twice; a snoozed follow-up is
     announced again when its new time comes.
     """
+    app_state = state(ctx)
     if install:
-        exe = shutil.which("crm") or f"{sys.executable} -m crmcli"
-        print(SYSTEMD.format(exe=exe))
-        print(CRON.format(exe=exe))
+        print(install_text(app_state))
         return
     from crmcli.core import clock
     from crmcli.core.activity.reminders import plan, record
     from crmcli.core.errors import CrmError
 
-    app_state = state(ctx)
     try:
         store = app_state.store()
     except CrmError:
         return  # no database yet: nothing to remind about
     lead = int(app_state.config.get("reminder_lead_minutes"))
-    todo = plan(store, clock.local_now(), lead)
+    todo = plan(store, clock.local_now(), lead, app_state.config.all_day_time)
     lines: list[str] = []
     channel = "stdout"
     if todo.backlog:
-        lines.append(f"crm: {len(todo.backlog)} older follow-up(s) are overdue — see `crm today`")
+        older = plural(len(todo.backlog), "older follow-up")
+        lines.append(
+            f"crm: {older} {'is' if len(todo.backlog) == 1 else 'are'} overdue — see `crm today`"
+        )
     for row in todo.items:
         title, body = _line(row)
         if dry_run or to_stdout or not _desktop(title, body):

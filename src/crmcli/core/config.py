@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import time
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +83,37 @@ def _default_region() -> str:
     return "US"
 
 
+# The currency a region trades in, for the `currency` default: a rep in Lyon bills in
+# euros without setting anything. Regions not listed (and US) default to USD.
+_EURO = "AT BE CY DE EE ES FI FR GR HR IE IT LT LU LV MC MT NL PT SI SK SM VA AD ME XK"
+_REGION_CURRENCY = {
+    **dict.fromkeys(_EURO.split(), "EUR"),
+    **dict(
+        pair.split(":")
+        for pair in (
+            "GB:GBP IM:GBP JE:GBP GG:GBP CH:CHF LI:CHF CA:CAD AU:AUD NZ:NZD JP:JPY CN:CNY "
+            "IN:INR BR:BRL MX:MXN SE:SEK NO:NOK DK:DKK PL:PLN CZ:CZK HU:HUF RO:RON BG:BGN "
+            "IS:ISK TR:TRY ZA:ZAR SG:SGD HK:HKD KR:KRW IL:ILS AE:AED SA:SAR AR:ARS CL:CLP "
+            "CO:COP PE:PEN MA:MAD TN:TND EG:EGP NG:NGN KE:KES TH:THB MY:MYR ID:IDR PH:PHP "
+            "VN:VND TW:TWD UA:UAH RS:RSD"
+        ).split()
+    ),
+}
+
+
+def currency_for_region(region: str) -> str:
+    """The currency of a two-letter region (FR gives EUR), USD where none is known."""
+    return _REGION_CURRENCY.get(region.upper(), "USD")
+
+
+def _clock_time(value: str) -> str:
+    text = str(value).strip()
+    match = re.fullmatch(r"([01]?\d|2[0-3])(?::([0-5]\d))?", text)
+    if not match:
+        raise Invalid(f"must be a time of day as HH:MM (24-hour), such as 09:00, not {value!r}")
+    return f"{int(match.group(1)):02d}:{match.group(2) or '00'}"
+
+
 def _default_user() -> str:
     try:
         return getpass.getuser()
@@ -129,7 +161,12 @@ SETTINGS: dict[str, Setting] = {
             _choice("auto", "dmy", "mdy"),
             lambda: "auto",
         ),
-        Setting("currency", "default currency for amounts (ISO 4217)", _currency, lambda: "USD"),
+        Setting(
+            "currency",
+            "default currency for amounts (ISO 4217); by default, default_region's",
+            _currency,
+            lambda: None,  # follows default_region: see Config.get
+        ),
         Setting(
             "week_start",
             "first day of the week for agendas and reports: mon or sun",
@@ -147,6 +184,12 @@ SETTINGS: dict[str, Setting] = {
             "minutes before a follow-up's time that reminders fire",
             _int_range(0, 10080),
             lambda: 0,
+        ),
+        Setting(
+            "reminder_all_day_time",
+            "time of day (HH:MM) that an all-day follow-up's reminder and calendar alarm fire",
+            _clock_time,
+            lambda: "09:00",
         ),
         Setting(
             "busy_timeout",
@@ -178,10 +221,17 @@ class Config:
         setting = _setting(key)
         if key in self._values:
             return self._values[key]
+        if key == "currency":  # the region's currency, wherever the region came from
+            return currency_for_region(str(self.get("default_region")))
         return setting.default()
 
     def source(self, key: str) -> str:
         return "file" if key in self._values else "default"
+
+    @property
+    def all_day_time(self) -> time:
+        """When an all-day follow-up is announced and its calendar alarm rings."""
+        return time.fromisoformat(str(self.get("reminder_all_day_time")))
 
     @property
     def date_order(self) -> str:

@@ -6,7 +6,8 @@ everything that fell due since, however long ago it last ran), and a snoozed
 follow-up has a new due time, so it is announced again when that comes.
 
 A timed follow-up fires `reminder_lead_minutes` before its time; an all-day one
-at 09:00 local on its day. The very first run sums up what was already overdue
+at `reminder_all_day_time` (09:00 unless set) local on its day, the time its
+calendar alarm rings too (`interchange/ics.py`). The very first run sums up what was already overdue
 in one line instead of a flood of notifications.
 """
 
@@ -19,7 +20,7 @@ from typing import Any
 from crmcli.core import clock
 from crmcli.core.db.store import Store
 
-ALL_DAY_AT = time(9, 0)
+ALL_DAY_AT = time(9, 0)  # the `reminder_all_day_time` default
 FIRST_RUN_KEY = "remind_first_run"
 
 
@@ -32,14 +33,17 @@ class Plan:
     first_run: bool = False
 
 
-def fire_time(row: dict[str, Any], lead_minutes: int, zone: Any) -> datetime:
+def fire_time(
+    row: dict[str, Any], lead_minutes: int, zone: Any, all_day_at: time = ALL_DAY_AT
+) -> datetime:
+    """When a follow-up is announced: its time less the lead, or `all_day_at` on its day."""
     if row["due_time"] is None:
         day = datetime.fromisoformat(row["due_date"]).date()
-        return datetime.combine(day, ALL_DAY_AT, tzinfo=zone)
+        return datetime.combine(day, all_day_at, tzinfo=zone)
     return clock.parse_stamp(row["due_at"]) - timedelta(minutes=lead_minutes)
 
 
-def plan(store: Store, now: datetime, lead_minutes: int) -> Plan:
+def plan(store: Store, now: datetime, lead_minutes: int, all_day_at: time = ALL_DAY_AT) -> Plan:
     """Open follow-ups whose fire time has come and that were not announced at this due time."""
     zone = now.tzinfo
     horizon = clock.stamp(now + timedelta(days=1, minutes=lead_minutes))
@@ -51,13 +55,13 @@ def plan(store: Store, now: datetime, lead_minutes: int) -> Plan:
         "WHERE r.followup_id = f.id AND r.due_at = f.due_at) ORDER BY f.due_at, f.id",
         (horizon,),
     )
-    due = [r for r in rows if fire_time(r, lead_minutes, zone) <= now]
+    due = [r for r in rows if fire_time(r, lead_minutes, zone, all_day_at) <= now]
     first = store.value("SELECT value FROM crm_meta WHERE key = ?", (FIRST_RUN_KEY,)) is None
     result = Plan(first_run=first)
     if first:
         start_of_day = datetime.combine(now.date(), time(0, 0), tzinfo=zone)
         for row in due:
-            fired = fire_time(row, lead_minutes, zone)
+            fired = fire_time(row, lead_minutes, zone, all_day_at)
             (result.backlog if fired < start_of_day else result.items).append(row)
     else:
         result.items = due

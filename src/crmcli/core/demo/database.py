@@ -35,18 +35,47 @@ def is_demo_database(path: Path) -> bool:
         return False
 
 
-def make_way(target: Path) -> None:
-    """Clear `target` for a new demo database: an old demo file goes, with its WAL files.
+def backup_path(target: Path) -> Path:
+    """Where the previous demo database is kept when a new one replaces it."""
+    return target.with_name(target.name + ".bak")
 
-    Any other existing file is refused (Refused); a missing folder is created, private.
+
+def make_way(target: Path) -> Path | None:
+    """Clear `target` for a new demo database; returns where the old one was kept, if any.
+
+    An old demo file is not deleted: a rep may have logged calls in it while trying crm
+    out, and `crm demo` never asks (it must run anywhere), so it is kept whole beside
+    the new one as `demo.db.bak` (replacing the previous `.bak`, itself a demo database).
+    Any other existing file, in either place, is refused (Refused); a missing folder is
+    created, private.
     """
-    if target.exists():
-        if not is_demo_database(target):
-            raise Refused(f"{target} exists and is not a demo database; not overwriting it")
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{target}{suffix}").unlink(missing_ok=True)
-    elif not target.parent.exists():
-        target.parent.mkdir(parents=True, mode=0o700)
+    if not target.exists():
+        if not target.parent.exists():
+            target.parent.mkdir(parents=True, mode=0o700)
+        return None
+    if not is_demo_database(target):
+        raise Refused(f"{target} exists and is not a demo database; not overwriting it")
+    kept = backup_path(target)
+    if kept.exists() and not is_demo_database(kept):
+        raise Refused(f"{kept} exists and is not a demo database; not overwriting it")
+    _fold_in_wal(target)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{kept}{suffix}").unlink(missing_ok=True)
+    target.replace(kept)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    return kept
+
+
+def _fold_in_wal(path: Path) -> None:
+    """Move what the write-ahead log holds into the file itself, so the file alone is whole."""
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
 
 
 def tour_subject(store: Store) -> dict[str, Any] | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TextIO
 
 from crmcli.core.clock import parse_stamp
@@ -13,6 +13,9 @@ from crmcli.core.interchange.contentlines import folded
 PRODID = "-//crmcli//crm follow-ups//EN"
 # A timed follow-up is a reminder, not a meeting: a short block is enough to see it.
 TIMED_DURATION = timedelta(minutes=15)
+# When an all-day follow-up's alarm rings unless told (`reminder_all_day_time`): the
+# same time `crm remind` announces it, not midnight.
+ALL_DAY_ALARM = time(9, 0)
 
 _DETAILS = (("Deal", "deal_title"), ("Email", "contact_email"), ("Phone", "contact_phone"))
 _SUMMARY_PREFIX = {"followup": "Follow up", "renewal": "Renewal"}
@@ -30,6 +33,7 @@ def write_calendar(
     *,
     now: datetime,
     alarm_minutes: int | None = 0,
+    all_day_alarm: time = ALL_DAY_ALARM,
     calendar_name: str = "crm follow-ups",
     uid_domain: str = "crmcli",
 ) -> int:
@@ -44,6 +48,10 @@ def write_calendar(
     file again, or a subscription refreshing it, updates events instead of
     duplicating them; SEQUENCE carries the follow-up's version so the newer copy
     wins. VEVENT rather than VTODO because most phone calendars ignore VTODO.
+
+    A timed event's alarm rings `alarm_minutes` before it (None: no alarms at all); an
+    all-day event's at `all_day_alarm` on its day, since an alarm relative to a DATE
+    start would otherwise ring at midnight.
     """
     if now.tzinfo is None:
         raise ValueError("naive datetime given as now")
@@ -58,7 +66,7 @@ def write_calendar(
     _write(out, f"X-WR-CALNAME:{_escape_text(calendar_name)}")
     count = 0
     for followup in followups:
-        for line in _event_lines(followup, dtstamp, alarm_minutes, uid_domain):
+        for line in _event_lines(followup, dtstamp, alarm_minutes, all_day_alarm, uid_domain):
             _write(out, line)
         count += 1
     _write(out, "END:VCALENDAR")
@@ -66,7 +74,11 @@ def write_calendar(
 
 
 def _event_lines(
-    followup: Mapping[str, Any], dtstamp: str, alarm_minutes: int | None, uid_domain: str
+    followup: Mapping[str, Any],
+    dtstamp: str,
+    alarm_minutes: int | None,
+    all_day_alarm: time,
+    uid_domain: str,
 ) -> Iterator[str]:
     """The unfolded content lines of one VEVENT (with its VALARM)."""
     kind = followup["kind"]
@@ -101,9 +113,19 @@ def _event_lines(
         yield "ACTION:DISPLAY"
         yield f"DESCRIPTION:{_escape_text(summary)}"
         # Relative to DTSTART; for an all-day event that is the start of its day.
-        yield f"TRIGGER:{f'-PT{alarm_minutes}M' if alarm_minutes else 'PT0S'}"
+        if followup["due_time"] is None:
+            yield f"TRIGGER:{_after_midnight(all_day_alarm)}"
+        else:
+            yield f"TRIGGER:{f'-PT{alarm_minutes}M' if alarm_minutes else 'PT0S'}"
         yield "END:VALARM"
     yield "END:VEVENT"
+
+
+def _after_midnight(at: time) -> str:
+    """A DURATION from the start of a day to `at`: PT9H, PT9H30M, PT0S for midnight."""
+    if at.hour == 0 and at.minute == 0:
+        return "PT0S"
+    return f"PT{f'{at.hour}H' if at.hour else ''}{f'{at.minute}M' if at.minute else ''}"
 
 
 def _note(followup: Mapping[str, Any]) -> str | None:
