@@ -324,7 +324,11 @@ def _reader_gone() -> int:
 
 def _usage_error(exc: compat.UsageError) -> int:
     if compat.is_help_request(exc):
-        return 0  # Typer has already printed the group's help: a request, not an error
+        # Rich help (a terminal) has printed itself; plain help (piped) is the message.
+        text = exc.format_message()
+        if text:
+            sys.stdout.write(text.rstrip("\n") + "\n")
+        return 0  # a request, not an error
     where, text, code = compat.usage_report(exc)
     hint = f" (see `{where} --help`)" if where is not None else ""
     sys.stderr.write(f"{where or 'crm'}: {text}{hint}\n")

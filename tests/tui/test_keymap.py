@@ -16,6 +16,7 @@ def test_every_screen_lists_its_keys_under_its_name() -> None:
         "Deal",
         "Contacts",
         "Today",
+        "Agenda",
         "Forms",
     ]
     everywhere = {what: keys for keys, what in listed["Everywhere (outside text fields)"]}

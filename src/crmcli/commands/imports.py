@@ -126,7 +126,7 @@ def contacts(
     source: Source,
     fmt: Annotated[
         str | None,
-        typer.Option("--format", "-f", help="csv, vcard or json (detected from the content)."),
+        typer.Option("--format", "-f", help="csv, vcard, ldif or json (detected from the content)."),
     ] = None,
     encoding: Encoding = None,
     maps: Maps = None,
@@ -146,7 +146,8 @@ def contacts(
     ] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Import contacts from CSV (Google, Outlook, LinkedIn, HubSpot, spreadsheets) or vCard.
+    """Import contacts from CSV (Google, Outlook in English and six other languages,
+    Thunderbird, LinkedIn, HubSpot, spreadsheets), vCard or LDIF.
 
     Atomic: all of it is imported, or nothing. Duplicates (same email with a compatible name,
     same name and phone, same profile URL) update the existing contact, filling empty fields
@@ -240,7 +241,7 @@ def _print_mapping(reading: Reading) -> None:
         )
     )
     if reading.format != "csv":
-        print("(vCard and JSON fields map by name; there are no columns to map)")
+        print("(vCard, LDIF and JSON fields map by name; there are no columns to map)")
         return
     width = max((len(h) for h, _ in reading.mapping), default=0)
     for header, target in reading.mapping:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -240,14 +240,31 @@ def test_folding_never_splits_characters_or_escapes(pad: int) -> None:
 
 @pytest.mark.parametrize(("minutes", "trigger"), [(15, timedelta(minutes=-15)), (0, timedelta(0))])
 def test_alarm(minutes: int, trigger: timedelta) -> None:
-    for row in (followup(), followup(due_time=None)):
-        event = one_event(row, alarm_minutes=minutes)
-        (alarm,) = event.walk("VALARM")
-        assert str(alarm["ACTION"]) == "DISPLAY"
-        assert alarm["TRIGGER"].dt == trigger
-        assert str(alarm["DESCRIPTION"]) == str(event["SUMMARY"])
+    event = one_event(followup(), alarm_minutes=minutes)
+    (alarm,) = event.walk("VALARM")
+    assert str(alarm["ACTION"]) == "DISPLAY"
+    assert alarm["TRIGGER"].dt == trigger
+    assert str(alarm["DESCRIPTION"]) == str(event["SUMMARY"])
     _, text = export([followup()], alarm_minutes=minutes)
     assert ("TRIGGER:PT0S\r\n" if minutes == 0 else "TRIGGER:-PT15M\r\n") in text
+
+
+@pytest.mark.parametrize(
+    ("at", "trigger", "line"),
+    [
+        (time(9, 0), timedelta(hours=9), "TRIGGER:PT9H"),
+        (time(7, 30), timedelta(hours=7, minutes=30), "TRIGGER:PT7H30M"),
+        (time(0, 0), timedelta(0), "TRIGGER:PT0S"),
+    ],
+)
+def test_all_day_alarm_rings_at_the_reminder_time(at: time, trigger: timedelta, line: str) -> None:
+    """Not at midnight: when `crm remind` announces it (reminder_all_day_time)."""
+    row = followup(due_time=None)
+    (alarm,) = one_event(row, alarm_minutes=15, all_day_alarm=at).walk("VALARM")
+    assert alarm["TRIGGER"].dt == trigger
+    assert f"{line}\r\n" in export([row], alarm_minutes=15, all_day_alarm=at)[1]
+    default = one_event(row, alarm_minutes=15).walk("VALARM")[0]
+    assert default["TRIGGER"].dt == timedelta(hours=9)
 
 
 def test_no_alarm_when_alarm_minutes_is_none() -> None:

@@ -218,10 +218,17 @@ def test_bad_input_writes_nothing(store: Store, fields: ContactFields) -> None:
     assert store.value("SELECT count(*) FROM change_log") == before
 
 
-def test_company_is_reused_by_name(store: Store) -> None:
+def test_company_is_reused_by_exact_name_and_a_close_one_is_reported(store: Store) -> None:
     add(store, "Ann Lee", company="ACME sas")
-    add(store, "Bob Ray", company="Acme")
+    same = contacts.add(
+        store, ContactFields(name="Bob Ray", company="  acme   SAS ")
+    )  # case, spaces
+    assert same.created_company is None and same.close_company is None
     assert store.value("SELECT count(*) FROM company") == 1
+    near = contacts.add(store, ContactFields(name="Cy Doe", company="Acme"))  # close, not same
+    assert near.created_company == "Acme"
+    assert near.close_company is not None and near.close_company.name == "ACME sas"
+    assert store.value("SELECT count(*) FROM company") == 2
 
 
 def test_renamed_or_merged_company_finds_its_people_by_the_new_name(

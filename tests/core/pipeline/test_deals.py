@@ -107,7 +107,11 @@ def test_won_closes_the_deal_and_plans_the_renewal(
         "status": "open",
         "note": "Renewal: Licence (contract ends 2027-03-05)",
     }
-    assert notes == [f"added renewal follow-up #1 due {due} ({lead} days before the contract ends)"]
+    assert notes == [
+        f"added renewal follow-up #1 due {due} ({lead} days before the contract ends)",
+        f"#{ann} Ann Lee is now a customer (was lead)",
+    ]
+    assert store.value("SELECT status FROM contact WHERE id = ?", (ann,)) == "customer"
     with pytest.raises(Refused, match="is won: reopen it first"):
         deals.move(store, deal_id, "Demo")
     with pytest.raises(Refused, match="is won: reopen it first"):

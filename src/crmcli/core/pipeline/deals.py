@@ -32,18 +32,23 @@ if TYPE_CHECKING:
 
 
 def resolve_deal(store: Store, ref: str) -> int:
-    """A deal REF: an id, an exact title (accents and case ignored), or a unique title prefix."""
+    """A deal REF: an id (`12`, `#12`; the same id rule as a contact REF), an exact title
+    (accents and case ignored), or a unique title prefix."""
     from crmcli.core.errors import Ambiguous, Invalid, NotFound
     from crmcli.core.values.text import fold
 
     text = ref.strip()
     if not text:
         raise Invalid("empty deal reference: give an id or a title")
-    bare = text.removeprefix("#")
-    if bare.isdigit():
-        if store.value("SELECT 1 FROM deal WHERE id = ?", (int(bare),)) is None:
-            raise NotFound(f"no deal #{bare}")
-        return int(bare)
+    from crmcli.core.search.refs import ref_id
+
+    wanted = ref_id(text)  # `#N`, or bare digits, fewer than 6, no leading 0: the REF rule
+    if wanted is not None:
+        if wanted > 2**63 - 1:
+            raise Invalid(f"{text!r} is too large to be a deal id")
+        if store.value("SELECT 1 FROM deal WHERE id = ?", (wanted,)) is None:
+            raise NotFound(f"no deal #{wanted}")
+        return wanted
     key = fold(text)
     rows = [(int(i), t) for i, t in store.tuples("SELECT id, title FROM deal ORDER BY id")]
     exact = [r for r in rows if fold(r[1]) == key]
