@@ -126,7 +126,9 @@ def contacts(
     source: Source,
     fmt: Annotated[
         str | None,
-        typer.Option("--format", "-f", help="csv, vcard, ldif or json (detected from the content)."),
+        typer.Option(
+            "--format", "-f", help="csv, vcard, ldif or json (detected from the content)."
+        ),
     ] = None,
     encoding: Encoding = None,
     maps: Maps = None,

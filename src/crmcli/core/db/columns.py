@@ -80,7 +80,13 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         *_OWNED,
     ),
     "deal_stage_change": (
-        "id", "deal_id", "from_stage_id", "to_stage_id", "at", "owner", "reason",
+        "id",
+        "deal_id",
+        "from_stage_id",
+        "to_stage_id",
+        "at",
+        "owner",
+        "reason",
     ),
     "interaction": (
         "id",
