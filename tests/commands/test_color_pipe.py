@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import invoke
+from tests.terminal import drain
 
 pytestmark = pytest.mark.subprocess
 
@@ -42,17 +43,8 @@ def on_a_terminal(args: list[str], env: dict[str, str]) -> tuple[int, str]:
     master, slave = pty.openpty()
     proc = subprocess.Popen([CRM, *args], stdout=slave, stderr=subprocess.PIPE, env=env)
     os.close(slave)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(master)
-    return proc.wait(timeout=60), b"".join(chunks).decode()
+    out = drain(master)
+    return proc.wait(timeout=60), out.decode()
 
 
 def closed_pipe(args: list[str], env: dict[str, str]) -> tuple[int, str]:

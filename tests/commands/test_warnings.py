@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Result, invoke
+from tests.terminal import drain
 
 
 def ok(*args: str) -> Result:
@@ -253,17 +254,8 @@ def dedupe_on_a_terminal(db: Path, answers: str) -> tuple[int, str]:
     proc = subprocess.Popen([CRM, "dedupe"], stdin=slave, stdout=slave, stderr=slave, env=env)
     os.close(slave)
     os.write(master, answers.encode())  # typed ahead: the terminal keeps it until read
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(master)
-    return proc.wait(timeout=60), b"".join(chunks).decode()
+    out = drain(master)
+    return proc.wait(timeout=60), out.decode()
 
 
 @pytest.mark.subprocess

@@ -20,6 +20,7 @@ from rich.cells import cell_len, split_graphemes
 
 from crmcli.commands._output import Column, OutputFormat, render
 from tests.conftest import invoke
+from tests.terminal import drain
 
 WIDE = "山田太郎"
 COMBINING = "Rene\u0301e Lefe\u0300vre"  # decomposed: e + U+0301, e + U+0300
@@ -255,18 +256,9 @@ def crm_on_a_terminal(args: list[str], width: int, db: Path) -> str:
     crm = str(Path(sys.executable).with_name("crm"))
     proc = subprocess.Popen([crm, *args], stdout=slave, stderr=subprocess.PIPE, env=env)
     os.close(slave)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(master)
+    out = drain(master)
     assert proc.wait(timeout=60) == 0, proc.stderr.read() if proc.stderr else ""
-    return b"".join(chunks).decode().replace("\r\n", "\n")
+    return out.decode().replace("\r\n", "\n")
 
 
 @pytest.mark.subprocess
