@@ -60,9 +60,12 @@ def main() -> None:
         "find (typo)": ["find", s["typo"]],
         "find (phone, national)": ["find", s["national"]],
         "find (email)": ["find", s["email"]],
+        "find (@domain)": ["find", "@" + s["email"].split("@", 1)[1]],
+        "find (area code)": ["find", "212"],
         "contact show": ["contact", "show", s["id"]],
         "contact show (by name)": ["contact", "show", s["email"]],
         "log (note)": ["log", "note", s["id"], "bench note"],
+        "log (note, by national number)": ["log", "note", s["national"], "bench note"],
         "log (call, --next)": [
             "log",
             "call",

@@ -220,7 +220,7 @@ def test_screen_and_csv(history: Path) -> None:
         (("--period", "0d"), "at least one day"),
         (("--section", "nope"), "unknown section"),
         (("--format", "csv"), "add --section"),
-        (("--format", "jsonl"), "does not write jsonl"),
+        (("--format", "jsonl"), "does not write 'jsonl'"),
     ],
 )
 def test_bad_input_is_one_line_and_changes_nothing(

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from crmcli.commands._options import FormatOpt, JsonFlag, OwnerOpt
+from crmcli.commands._options import JsonFlag, OwnerOpt, format_option
 from crmcli.commands._output import Column, OutputFormat, render, resolve, style
 from crmcli.commands._state import state
 from crmcli.commands._words import plural
@@ -76,7 +76,7 @@ def report(
         ),
     ] = None,
     owner: OwnerOpt = None,
-    fmt: FormatOpt = None,
+    fmt: Annotated[OutputFormat | None, format_option(*FORMATS)] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Pipeline, conversion, win rate, cycle, forecast, activity against goals, and health."""
