@@ -150,6 +150,15 @@ def test_snoozing_into_the_past_warns_too(helene: Path) -> None:
     assert query(helene, "SELECT due_date FROM followup") == [("2026-11-02",)]
 
 
+def test_a_promise_made_while_logging_warns_when_it_is_in_the_past(helene: Path) -> None:
+    out = ok("log", "call", "helene", "Spoke about pricing", "--next", "yesterday")
+    assert warnings(out) == [
+        "warning: yesterday is Thu 19 Nov 2026, in the past: follow-up #1 is overdue already"
+    ]
+    assert query(helene, "SELECT due_date, status FROM followup") == [("2026-11-19", "open")]
+    assert ok("log", "call", "helene", "Again", "--next", "monday").stderr == ""
+
+
 # -- deals: the reason of a move, and winning -----------------------------------------
 
 

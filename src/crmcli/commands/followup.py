@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from crmcli.commands import _complete
+from crmcli.commands._dates import warn_past
 from crmcli.commands._options import FormatOpt, JsonFlag, LimitOpt, OwnerOpt
 from crmcli.commands._output import (
     LIST_FORMATS,
@@ -16,7 +17,6 @@ from crmcli.commands._output import (
     render,
     render_record,
     resolve,
-    warn,
 )
 from crmcli.commands._state import state
 
@@ -96,20 +96,7 @@ def add(
         deal_id = resolve_deal(store, deal)
     row = followups.add(store, contact_id, due, note, deal_id=deal_id)
     _done_line("added follow-up", row, as_json)
-    _warn_past(when, row)
-
-
-def _warn_past(typed: str, row: FollowUp) -> None:
-    """A follow-up due before now is kept, with a word: it is overdue from the start."""
-    from datetime import date
-
-    from crmcli.core import clock
-    from crmcli.core.activity import followups
-
-    if followups.in_the_past(row, clock.local_now()):
-        due = date.fromisoformat(row["due_date"]).strftime("%a %d %b %Y")
-        due += f" {row['due_time']}" if row["due_time"] else ""
-        warn(f"{typed.strip()} is {due}, in the past: follow-up #{row['id']} is overdue already")
+    warn_past(when, row)
 
 
 @app.command("list")
@@ -164,7 +151,7 @@ def snooze(ctx: typer.Context, followup_id: Id, when: When, as_json: JsonFlag = 
     due = _dates.parse(app_state, when, "future")
     row = followups.snooze(app_state.store(write=True), fid, due)
     _done_line("snoozed", row, as_json)
-    _warn_past(when, row)
+    warn_past(when, row)
 
 
 @app.command("rm")

@@ -175,11 +175,16 @@ def log(
         next_when=follow,
         next_note=next_note,
     )
-    _show(logged, as_json)
+    _show(logged, as_json, next_when)
 
 
-def _show(logged: Logged, as_json: bool) -> None:
-    """What was logged (and the follow-up promised), as a line each or as JSON."""
+def _show(logged: Logged, as_json: bool, typed_next: str | None = None) -> None:
+    """What was logged (and the follow-up promised), as a line each or as JSON; a promise
+    already in the past (`--next yesterday`) is kept, with a warning on stderr."""
+    if logged.followup and typed_next:
+        from crmcli.commands._dates import warn_past  # only when a follow-up was made
+
+        warn_past(typed_next, logged.followup)
     if as_json:
         render_record(
             {"interaction": logged.interaction, "followup": logged.followup}, OutputFormat.json, []
@@ -223,7 +228,7 @@ def _log_message(
     logged = mail_log.log(
         store, facts, placement, deal_id=deal_id, next_when=follow, next_note=next_note
     )
-    _show(logged, as_json)
+    _show(logged, as_json, next_when)
 
 
 def _resolve_at(app: AppState, text: str) -> datetime:
