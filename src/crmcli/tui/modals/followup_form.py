@@ -12,7 +12,6 @@ from textual.widgets import Input
 
 from crmcli.tui.format import due
 from crmcli.tui.modals.form import FormModal
-from crmcli.tui.widgets import completing
 from crmcli.tui.widgets.when_input import WhenInput
 
 
@@ -28,16 +27,7 @@ class FollowupForm(FormModal):
         self.deal_id = deal_id
 
     def fields(self) -> ComposeResult:
-        yield self.row(
-            "With",
-            completing.CompletingInput(
-                completing.contacts(self.session),
-                value=self.contact_name if self.contact_id is not None else "",
-                chosen=self.contact_id,
-                placeholder="type a name, email or company, then pick",
-                id="contact",
-            ),
-        )
+        yield self.with_row(self.contact_id, self.contact_name)
         yield self.row(
             "When",
             WhenInput("future", placeholder="tomorrow, fri 10am, +3d, eow", id="when"),

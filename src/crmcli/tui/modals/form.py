@@ -81,6 +81,22 @@ class FormModal(ModalScreen[Any]):
         row.compose_add_child(box)
         return row
 
+    def with_row(self, contact_id: int | None, name: str) -> Widget:
+        """The "With" field of the log and follow-up forms: the contact, completed as typed,
+        filled in (and already picked) when the form was opened on someone."""
+        from crmcli.tui.widgets.completing import contacts
+
+        return self.row(
+            "With",
+            CompletingInput(
+                contacts(self.session),
+                value=name if contact_id is not None else "",
+                chosen=contact_id,
+                placeholder="type a name, email or company, then pick",
+                id="contact",
+            ),
+        )
+
     def compose(self) -> ComposeResult:
         with Vertical(classes="form"):
             yield Static(self.heading, classes="form-title", markup=False)

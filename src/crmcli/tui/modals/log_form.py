@@ -17,7 +17,6 @@ from crmcli.core.clock import local_time
 from crmcli.core.values.durations import format_duration, parse_duration
 from crmcli.tui.format import due
 from crmcli.tui.modals.form import FormModal
-from crmcli.tui.widgets import completing
 from crmcli.tui.widgets.when_input import WhenInput
 
 if TYPE_CHECKING:
@@ -36,16 +35,7 @@ class LogForm(FormModal):
         self.deal_id = deal_id
 
     def fields(self) -> ComposeResult:
-        yield self.row(
-            "With",
-            completing.CompletingInput(
-                completing.contacts(self.session),
-                value=self.contact_name if self.contact_id is not None else "",
-                chosen=self.contact_id,
-                placeholder="type a name, email or company, then pick",
-                id="contact",
-            ),
-        )
+        yield self.with_row(self.contact_id, self.contact_name)
         kinds = [(k.value, k.value) for k in Kind]
         yield self.row(
             "Kind", Select(kinds, value="call", allow_blank=False, id="kind", compact=True)
