@@ -10,7 +10,22 @@ from __future__ import annotations
 _OWNED = ("owner", "version", "created_at", "updated_at")
 
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "company": ("id", "name", "name_key", "domain", "industry", "notes", "archived_at", *_OWNED),
+    "company": (
+        "id",
+        "name",
+        "name_key",
+        "domain",
+        "industry",
+        "notes",
+        "archived_at",
+        "website",
+        "phone",
+        "email",
+        "addresses",
+        "external_ids",
+        "custom_fields",
+        *_OWNED,
+    ),
     "contact": (
         "id",
         "display_name",
@@ -34,6 +49,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "external_ids",
         "custom_fields",
         "archived_at",
+        "nickname",
         *_OWNED,
     ),
     "contact_email": (
@@ -55,9 +71,14 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "formatted",
         "label",
         "position",
+        "valid",
     ),
     "contact_url": ("id", "contact_id", "url", "url_norm", "kind", "position"),
     "contact_tag": ("id", "contact_id", "tag_key", "tag"),
+    "contact_relation": ("id", "contact_id", "name", "kind", "related_id", "position"),
+    "contact_date": ("id", "contact_id", "label", "date", "position"),
+    "contact_handle": ("id", "contact_id", "service", "handle", "position"),
+    "contact_photo": ("id", "contact_id", "media_type", "data", "uri"),
     "search_term": ("term", "contact_id", "field"),
     "stage": ("id", "name", "position", "probability", "target_days", "kind", *_OWNED),
     "deal": (
@@ -77,6 +98,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "lead_source",
         "stage_entered_at",
         "closed_at",
+        "external_ids",
+        "custom_fields",
         *_OWNED,
     ),
     "deal_stage_change": (
@@ -145,4 +168,5 @@ OWNED_TABLES = frozenset(name for name, cols in COLUMNS.items() if "version" in 
 BOOLEANS: dict[str, tuple[str, ...]] = {
     "contact": ("do_not_contact",),
     "contact_email": ("is_primary", "valid"),
+    "contact_phone": ("valid",),
 }

@@ -41,6 +41,10 @@ PLAN: tuple[tuple[str, dict[str, str]], ...] = (
     ("contact_phone", {"contact_id": "contact"}),
     ("contact_url", {"contact_id": "contact"}),
     ("contact_tag", {"contact_id": "contact"}),
+    ("contact_relation", {"contact_id": "contact", "related_id": "contact"}),
+    ("contact_date", {"contact_id": "contact"}),
+    ("contact_handle", {"contact_id": "contact"}),
+    ("contact_photo", {"contact_id": "contact"}),
     ("deal", {"contact_id": "contact", "company_id": "company", "stage_id": "stage"}),
     (
         "deal_stage_change",

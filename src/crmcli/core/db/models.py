@@ -45,6 +45,13 @@ class Company(Owned, table=True):
     industry: str | None = None
     notes: str | None = None
     archived_at: str | None = None
+    # Schema v6: what a company card (Apple, Outlook, a CRM) says of the company itself.
+    website: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    addresses: str | None = None  # JSON list, the shape of contact.addresses
+    external_ids: str | None = None  # JSON {system: id}
+    custom_fields: str | None = None  # JSON {name: value}
 
 
 # Contacts with a live keep-in-touch cadence: `crm today` scores every due one, so
@@ -91,6 +98,7 @@ class Contact(Owned, table=True):
     external_ids: str | None = None
     custom_fields: str | None = None
     archived_at: str | None = None
+    nickname: str | None = None  # schema v6
 
 
 class ContactEmail(SQLModel, table=True):
@@ -119,6 +127,9 @@ class ContactPhone(SQLModel, table=True):
     formatted: str | None = None  # international format, computed once at write time
     label: str | None = None
     position: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # Schema v6: false when libphonenumber calls the number possible but not valid
+    # (e164 still set, so it is matched) or cannot read it at all (e164 NULL, kept as text).
+    valid: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
 
 
 class ContactUrl(SQLModel, table=True):
@@ -145,6 +156,69 @@ class ContactTag(SQLModel, table=True):
     contact_id: int = Field(foreign_key="contact.id", ondelete="CASCADE")
     tag_key: str = Field(index=True)
     tag: str
+
+
+class ContactRelation(SQLModel, table=True):
+    """A person a contact is related to (spouse, assistant, manager...), schema v6.
+
+    `name` is kept as the source wrote it; `related_id` points at the contact of that
+    name when one is known, so the relation survives the other person being renamed.
+    """
+
+    __tablename__ = "contact_relation"
+    __table_args__ = AUTOINC
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", ondelete="CASCADE", index=True)
+    name: str
+    kind: str | None = None
+    related_id: int | None = Field(
+        default=None, foreign_key="contact.id", ondelete="SET NULL", index=True
+    )
+    position: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+
+class ContactDate(SQLModel, table=True):
+    """A date worth remembering besides the birthday (anniversary...), schema v6."""
+
+    __tablename__ = "contact_date"
+    __table_args__ = AUTOINC
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", ondelete="CASCADE", index=True)
+    label: str
+    date: str  # YYYY-MM-DD, or --MM-DD when the year is unknown
+    position: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+
+class ContactHandle(SQLModel, table=True):
+    """An instant-messaging or social handle (service + handle), schema v6."""
+
+    __tablename__ = "contact_handle"
+    __table_args__ = AUTOINC
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", ondelete="CASCADE", index=True)
+    service: str
+    handle: str
+    position: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+
+class ContactPhoto(SQLModel, table=True):
+    """A contact's photo, as base64 text (or the URI a card gave), schema v6.
+
+    Text, not a blob: the change log, undo, JSON export and `crm db copy` carry it
+    like any other value, on both engines.
+    """
+
+    __tablename__ = "contact_photo"
+    __table_args__ = AUTOINC
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", ondelete="CASCADE", unique=True)
+    media_type: str | None = None
+    data: str | None = None
+    uri: str | None = None
 
 
 class SearchTerm(SQLModel, table=True):
@@ -204,6 +278,8 @@ class Deal(Owned, table=True):
     lead_source: str | None = None
     stage_entered_at: str
     closed_at: str | None = None
+    external_ids: str | None = None  # JSON {system: id}, schema v6: identity on re-import
+    custom_fields: str | None = None  # JSON {name: value}, schema v6
 
 
 class DealStageChange(SQLModel, table=True):

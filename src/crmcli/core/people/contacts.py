@@ -442,6 +442,10 @@ CHILD_TABLES = (
     "contact_phone",
     "contact_url",
     "contact_tag",
+    "contact_relation",
+    "contact_date",
+    "contact_handle",
+    "contact_photo",
     "interaction",
     "followup",
 )

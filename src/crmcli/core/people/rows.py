@@ -98,6 +98,7 @@ class ContactDetail(TypedDict):
     external_ids: Any
     custom_fields: Any
     archived_at: str | None
+    nickname: str | None
     owner: str
     version: int
     created_at: str

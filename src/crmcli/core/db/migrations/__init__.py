@@ -19,6 +19,7 @@ MODULES: tuple[str, ...] = (
     "m0003_report_indexes",
     "m0004_search_term_clustered",
     "m0005_stage_change_reason",
+    "m0006_interchange_fields",
 )
 CURRENT = len(MODULES)
 
