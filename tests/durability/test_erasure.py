@@ -236,3 +236,23 @@ def test_undoing_a_deal_change_never_links_it_back(db: Path) -> None:
     finally:
         conn.close()
     assert not any('"contact_id": 1,' in (b or "") + (a or "") for b, a in images)
+
+
+def test_forget_erases_other_peoples_relations_that_name_them(db: Path) -> None:
+    """Schema v6 relations: "spouse: Zebulon Quixotry" on another card is data about
+    Zebulon; forgetting him erases it, and the other card keeps the rest."""
+    _add(KEEP, "1")
+    _add(OTHER, "2")
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "INSERT INTO contact_relation (contact_id, name, kind, related_id, position) "
+            "VALUES (2, ?, 'spouse', 1, 0)",
+            (KEEP["name"],),
+        )
+    out = invoke("contact", "forget", "1", "--yes")
+    assert out.exit_code == 0, out.stderr
+    assert "1 relation of another contact naming them" in out.stdout
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM contact_relation").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM contact WHERE id = 2").fetchone() == (1,)
+    assert _left(db, KEEP) == []

@@ -178,6 +178,14 @@ def _erase(store: Store, contact_id: int, name: str) -> Erasure:
             store.value("SELECT count(*) FROM deal WHERE contact_id = ?", (contact_id,))
         )
         tx.execute("UPDATE deal SET contact_id = NULL WHERE contact_id = ?", (contact_id,))
+        # Other people's relations that name this person ("spouse: <them>") are data
+        # about them too: erased with the rest, not left as a name in someone's card.
+        result.erased["named_in_relations"] = int(
+            store.value(
+                "SELECT count(*) FROM contact_relation WHERE related_id = ?", (contact_id,)
+            )
+        )
+        tx.execute("DELETE FROM contact_relation WHERE related_id = ?", (contact_id,))
         for person in mentions.ids:
             tx.execute("DELETE FROM search_term WHERE contact_id = ?", (person,))
         for chunk, marks in in_chunks(mentions.entries):
