@@ -19,6 +19,7 @@ from typing import Any, BinaryIO
 
 from crmcli.core.errors import Invalid
 from crmcli.core.interchange import contacts_csv, csvfile, own_exports
+from crmcli.core.interchange.encoding import Detection, wide_encoding
 from crmcli.core.interchange.ldif import looks_like_ldif, read_ldif
 from crmcli.core.interchange.recognise import header_score, is_known_header
 from crmcli.core.interchange.records import ContactRecord, Reject
@@ -34,6 +35,10 @@ _NOT_CONTACTS = (
     (b"\xff\xd8\xff", "a JPEG image", ""),
     (b"GIF8", "a GIF image", ""),
     (b"\x1f\x8b", "a gzip archive", "; unpack it first"),
+    (b"\xfd7zXZ\x00", "an xz archive", "; unpack it first"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive", "; unpack it first"),
+    (b"Rar!\x1a\x07", "a RAR archive", "; unpack it first"),
+    (b"{\\rtf", "an RTF document", "; save it as plain text or CSV first"),
     (b"SQLite format 3\x00", "an SQLite database", ""),
 )
 """First bytes of files people pick by mistake, with what to say about them."""
@@ -60,6 +65,13 @@ class Reading:
     encoding: str = "utf-8"
     delimiter: str | None = None
     convert: Convert | None = None  # None: the items are records already
+    detection: Detection | None = None  # how `encoding` was found (None: JSON, UTF-8 by rule)
+    warnings: list[str] = field(default_factory=list)  # to print before the summary
+
+    @property
+    def encoding_note(self) -> str:
+        """The encoding and how it was found, for --show-mapping and the import report."""
+        return self.detection.note() if self.detection is not None else self.encoding
 
     @property
     def custom_columns(self) -> list[str]:
@@ -87,7 +99,7 @@ def detect_format(stream: BinaryIO) -> str:
     stream.seek(0)
     refuse_non_contacts(head.lstrip(b"\xef\xbb\xbf"), _label(stream))
     text = head.lstrip(b"\xef\xbb\xbf").lstrip()
-    wide = csvfile.wide_encoding(head)
+    wide = wide_encoding(head)
     if wide is not None:  # UTF-16 or UTF-32: decode the start to look
         # "ignore": the 4 KiB read may end inside a character
         text = head.decode(wide, "ignore").lstrip("\ufeff").lstrip().encode()
@@ -119,22 +131,12 @@ def open_contacts(
     if chosen == "ldif":
         return Reading("ldif", "thunderbird", iter(read_ldif(stream.read(), _label(stream))))
     if chosen == "vcard":
-        from crmcli.core.interchange.vcard.read import parse_vcards
-        from crmcli.core.interchange.vcard.values import decode_vcard_bytes
-
-        data = stream.read()
-        wide = csvfile.wide_encoding(data[:4096])
-        if wide is not None:  # the vCard reader knows UTF-16 by its BOM only
-            try:
-                text = data.decode(wide).lstrip("\ufeff")
-            except UnicodeDecodeError as exc:
-                raise Invalid(f"not valid {wide} (bad bytes near byte {exc.start})") from exc
-        else:
-            text = decode_vcard_bytes(data)
-        return Reading("vcard", "vcard", iter(parse_vcards(text)))
+        return _open_vcards(stream, encoding)
     if chosen == "json":
         return Reading("json", "crm", own_exports.json_records(stream))
     layout = csvfile.sniff(stream, encoding=encoding, known=is_known_header, score=header_score)
+    found = layout.detection
+    warned = [line for line in [found.warning(_label(stream))] if line] if found else []
     if own_exports.is_own_header(layout.header):
         if overrides:
             raise Invalid("--map does not apply to crm's own export: its columns are fixed")
@@ -146,6 +148,8 @@ def open_contacts(
             layout.header,
             layout.encoding,
             layout.delimiter,
+            detection=found,
+            warnings=warned,
         )
     mapping = contacts_csv.detect(layout.header, delimiter=layout.delimiter, date_order=date_order)
     if overrides:
@@ -159,4 +163,29 @@ def open_contacts(
         layout.encoding,
         layout.delimiter,
         convert=partial(contacts_csv.row_record, mapping=mapping, ncols=len(layout.header)),
+        detection=found,
+        warnings=warned,
+    )
+
+
+def _open_vcards(stream: BinaryIO, forced: str | None) -> Reading:
+    """A vCard file decoded as a whole by the same decision as CSV (so --encoding applies).
+
+    Quoted-printable values that name no CHARSET are bytes in whatever code page the
+    writing program used (Outlook and old phones: the machine's ANSI page), so those
+    bytes get a decision of their own, made once for the whole file.
+    """
+    from crmcli.core.interchange.encoding import decode
+    from crmcli.core.interchange.vcard.lines import qp_charset
+    from crmcli.core.interchange.vcard.read import parse_vcards
+
+    label = _label(stream)
+    text, found = decode(stream.read(), forced, label, "a vCard file")
+    warned = [line for line in [found.warning(label)] if line]
+    single_byte = not found.encoding.startswith("utf")
+    text, _, notes = qp_charset(text, found.encoding if single_byte else None, label)
+    warned.extend(notes)
+    records = parse_vcards(text)
+    return Reading(
+        "vcard", "vcard", iter(records), encoding=found.encoding, detection=found, warnings=warned
     )

@@ -6,6 +6,8 @@ base64 value running on over unindented lines), so it is read before the value i
 
 from __future__ import annotations
 
+import binascii
+import codecs
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +19,9 @@ _PROPERTY_NAME = re.compile(r"(?:([A-Za-z0-9_-]+)\.)?([A-Za-z0-9_-]+)")
 # 2.1 parameters written without `ENCODING=`; any other bare word is a TYPE.
 _BARE_ENCODINGS = frozenset({"QUOTED-PRINTABLE", "BASE64", "8BIT", "7BIT"})
 _NOT_A_PREFERENCE = 101  # PREF runs 1 (most) to 100 (least); absent sorts after all
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_QP_MARK = re.compile(r"QUOTED-PRINTABLE", re.IGNORECASE)
+_QP_BYTES = re.compile(r"(?:=[0-9A-Fa-f]{2})+")
 
 
 def logical_lines(lines: list[str]) -> Iterator[tuple[int, str]]:
@@ -176,3 +181,82 @@ def _unquote(text: str) -> str:
     if len(value) >= 2 and value[0] == value[-1] == '"':
         return value[1:-1]
     return value.replace('"', "")
+
+
+def qp_charset(
+    text: str, file_charset: str | None, label: str
+) -> tuple[str, str | None, list[str]]:
+    """The text with a CHARSET on every quoted-printable value that named none, the charset
+    chosen for them (None: none needed), and warnings; decided once for the whole file.
+
+    Outlook and old phones write vCard 2.1 values as quoted-printable bytes of the
+    machine's code page without saying which. When the file itself was in a code page
+    (`file_charset`), the values are in it too; else their bytes, all of them at once,
+    go to the same detector as a whole file (valid UTF-8 first: then nothing changes,
+    UTF-8 being the reader's own default). The parameter is written into the lines so the
+    reader, which decodes each value by its own CHARSET, needs no second way in.
+    A CHARSET the codecs do not know is named in a warning, once per name.
+    """
+    if not _QP_MARK.search(text):
+        return text, None, []
+    lines = _LINE_BREAK.split(text)
+    found: list[bytes] = []
+    starts: list[int] = []
+    unknown: dict[str, int] = {}
+    for number, line in logical_lines(lines):
+        if _encoding(line) != "qp":
+            continue
+        prop = parse_line(number, line)
+        if prop is None:
+            continue
+        charset = prop.param("CHARSET")
+        if charset is None:
+            if _QP_BYTES.search(prop.value):  # the whole value: its letters give context
+                found.append(binascii.a2b_qp(prop.value.encode("latin-1", "replace")))
+            starts.append(number - 1)
+            continue
+        try:
+            codecs.lookup(charset.strip())
+        except LookupError:
+            unknown.setdefault(charset, number)
+    warnings = [
+        f"{label}: CHARSET={name} (line {number}) is not a known character set; "
+        "its values were read as UTF-8, else Windows-1252"
+        for name, number in unknown.items()
+    ]
+    chosen = _qp_decision(b"\n".join(found), file_charset, label, warnings)
+    if chosen is None:
+        return text, None, warnings
+    for index in starts:
+        line = lines[index]
+        cut = _first_of(line, ";:")
+        if cut >= 0:  # NAME;params:value -> NAME;CHARSET=x;params:value
+            lines[index] = f"{line[:cut]};CHARSET={chosen}{line[cut:]}"
+    return "\n".join(lines), chosen, warnings
+
+
+def _first_of(line: str, stops: str) -> int:
+    found = [at for at in (line.find(stop) for stop in stops) if at >= 0]
+    return min(found) if found else -1
+
+
+def _qp_decision(
+    data: bytes, file_charset: str | None, label: str, warnings: list[str]
+) -> str | None:
+    if data.isascii():
+        return None
+    if file_charset is not None:
+        return file_charset
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return None
+    from crmcli.core.interchange.encoding import guess  # lazy: charset-normalizer behind it
+
+    detection = guess(data)
+    warning = detection.warning(f"the quoted-printable values of {label}")
+    if warning:
+        warnings.append(warning)
+    return detection.encoding
