@@ -32,6 +32,19 @@ CompanyRef = Annotated[
 Domain = Annotated[str | None, typer.Option("--domain", help="Web domain, e.g. acme.com.")]
 Industry = Annotated[str | None, typer.Option("--industry", help="Industry.")]
 Notes = Annotated[str | None, typer.Option("--note", help="Free-text notes.")]
+Website = Annotated[
+    str | None, typer.Option("--website", help='Web page, e.g. https://acme.com ("" clears).')
+]
+Phone = Annotated[
+    str | None, typer.Option("--phone", help='Main phone number, e.g. switchboard ("" clears).')
+]
+Email = Annotated[
+    str | None, typer.Option("--email", help='General email, e.g. info@acme.com ("" clears).')
+]
+Address = Annotated[
+    str | None,
+    typer.Option("--address", help='Main address on one line, as written ("" clears).'),
+]
 
 
 @app.command("add")
@@ -41,13 +54,27 @@ def add(
     domain: Domain = None,
     industry: Industry = None,
     note: Notes = None,
+    website: Website = None,
+    phone: Phone = None,
+    email: Email = None,
+    address: Address = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Add a company; prints its id and name."""
     from crmcli.core.people import companies
 
     store = state(ctx).store(write=True)
-    company = companies.add(store, name, domain=domain, industry=industry, notes=note)
+    company = companies.add(
+        store,
+        name,
+        domain=domain,
+        industry=industry,
+        notes=note,
+        website=website,
+        phone=phone,
+        email=email,
+        address=address,
+    )
     _done(company, "added", as_json)
     _warn_close(store, company)
 
@@ -77,15 +104,28 @@ def edit(
     domain: Domain = None,
     industry: Industry = None,
     note: Notes = None,
+    website: Website = None,
+    phone: Phone = None,
+    email: Email = None,
+    address: Address = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Change a company's name, domain, industry or notes."""
+    """Change a company's name, domain, industry, notes, website, phone, email or address."""
     from crmcli.core.people import companies
 
     store = state(ctx).store(write=True)
     company_id = companies.resolve(store, ref)
     company = companies.edit(
-        store, company_id, name=name, domain=domain, industry=industry, notes=note
+        store,
+        company_id,
+        name=name,
+        domain=domain,
+        industry=industry,
+        notes=note,
+        website=website,
+        phone=phone,
+        email=email,
+        address=address,
     )
     _done(company, "updated", as_json)
     if name is not None:
@@ -109,8 +149,13 @@ def show(ctx: typer.Context, ref: CompanyRef, as_json: JsonFlag = False) -> None
         [
             ("Company", f"{company['name']}  #{company['id']}"),
             ("Domain", company["domain"]),
+            ("Website", company["website"]),
+            ("Phone", company["phone"]),
+            ("Email", company["email"]),
+            *_address_rows(company["addresses"]),
             ("Industry", company["industry"]),
             ("Notes", company["notes"]),
+            *((str(k), str(v)) for k, v in (company["custom_fields"] or {}).items()),
             ("Created", local_time(company["created_at"])),
         ],
     )
@@ -128,6 +173,13 @@ def show(ctx: typer.Context, ref: CompanyRef, as_json: JsonFlag = False) -> None
         )
     else:
         message("no people at this company yet")
+
+
+def _address_rows(addresses: Any) -> list[tuple[str, str]]:
+    """Each address on one line, labelled as a contact's are ("Address (work)")."""
+    from crmcli.commands._contact_show import _address, _address_label, _addresses
+
+    return [(_address_label(a), _address(a)) for a in _addresses(addresses)]
 
 
 @app.command("list")

@@ -9,12 +9,15 @@ so without ever refusing what was typed.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from crmcli.core.db.store import Store, Tx
 from crmcli.core.errors import Ambiguous, Invalid, NotFound
+from crmcli.core.values import emails as email_mod
+from crmcli.core.values.phones import parse_phone
 from crmcli.core.values.text import clean, collapse, company_words, fold
 
 _DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -127,6 +130,59 @@ def ensure(tx: Tx, name: str) -> tuple[int, bool]:
     return tx.insert("company", {"name": value, "name_key": company_key(value)}), True
 
 
+# Columns holding JSON (addresses, ids, custom fields): decoded when a company is read.
+JSON_COLUMNS = ("addresses", "external_ids", "custom_fields")
+
+
+def check_website(url: str) -> str:
+    """The web page as typed (trimmed), once its host reads as a domain."""
+    value = url.strip()
+    try:
+        check_domain(value)
+    except Invalid:
+        raise Invalid(f"malformed website: {url!r} (e.g. https://acme.com)") from None
+    return value
+
+
+def _phone(store: Store, text: str) -> str:
+    """A company's number in its international form when it reads as one, else as typed."""
+    value = " ".join(text.split())
+    if not value:
+        raise Invalid("phone must not be empty")
+    phone = parse_phone(value, str(store.config.get("default_region")))
+    return (phone.formatted or phone.raw) if phone.e164 else phone.raw
+
+
+def _contact_values(store: Store, fields: dict[str, str | None]) -> dict[str, Any]:
+    """Checked website, phone, email and domain columns from what was typed.
+
+    An empty value clears the column; without a domain given, the website's becomes the
+    company's domain (`crm company show acme.com` finds it) when it has none yet.
+    """
+    values: dict[str, Any] = {}
+    if fields.get("website") is not None:
+        values["website"] = check_website(str(fields["website"])) if fields["website"] else None
+    if fields.get("phone") is not None:
+        values["phone"] = _phone(store, str(fields["phone"])) if fields["phone"] else None
+    if fields.get("email") is not None:
+        values["email"] = email_mod.check(str(fields["email"])) if fields["email"] else None
+    return values
+
+
+def _with_address(current: Any, text: str) -> str | None:
+    """The addresses with the first (main) one replaced by `text`, or dropped when empty.
+
+    Typed on one line ("1 Example Plaza, New York, NY 10001"), kept as written; the
+    other addresses an import brought stay as they are.
+    """
+    addresses = [a for a in (current or []) if isinstance(a, dict)]
+    label = addresses[0].get("label") if addresses else "work"
+    rest = addresses[1:]
+    value = clean(text)
+    first = [{"label": label or "work", "formatted": value}] if value else []
+    return json.dumps(first + rest, ensure_ascii=False) if first + rest else None
+
+
 def add(
     store: Store,
     name: str,
@@ -134,9 +190,16 @@ def add(
     domain: str | None = None,
     industry: str | None = None,
     notes: str | None = None,
+    website: str | None = None,
+    phone: str | None = None,
+    email: str | None = None,
+    address: str | None = None,
 ) -> dict[str, Any]:
     value = _check_name(name)
     dom = check_domain(domain) if domain else None
+    reach = _contact_values(store, {"website": website, "phone": phone, "email": email})
+    if dom is None and reach.get("website"):
+        dom = check_domain(reach["website"])
     existing = find_by_name(store, value)
     if existing:
         raise Invalid(f"a company named {existing['name']!r} already exists (#{existing['id']})")
@@ -149,12 +212,15 @@ def add(
                 "domain": dom,
                 "industry": clean(industry) or None,
                 "notes": clean(notes) or None,
+                **reach,
+                "addresses": _with_address([], address) if address else None,
             },
         )
     return get(store, new_id)
 
 
 def edit(store: Store, company_id: int, **changes: str | None) -> dict[str, Any]:
+    current = get(store, company_id)
     values: dict[str, Any] = {}
     if changes.get("name") is not None:
         name = _check_name(str(changes["name"]))
@@ -167,6 +233,11 @@ def edit(store: Store, company_id: int, **changes: str | None) -> dict[str, Any]
     for key in ("industry", "notes"):
         if changes.get(key) is not None:
             values[key] = clean(changes[key]) or None
+    values.update(_contact_values(store, changes))
+    if values.get("website") and not current["domain"] and "domain" not in values:
+        values["domain"] = check_domain(values["website"])
+    if changes.get("address") is not None:
+        values["addresses"] = _with_address(current["addresses"], str(changes["address"]))
     if not values:
         raise Invalid("nothing to change: give at least one option (see --help)")
     # The people's search-index rows stay as they are: a company's words are not in the
@@ -177,9 +248,13 @@ def edit(store: Store, company_id: int, **changes: str | None) -> dict[str, Any]
 
 
 def get(store: Store, company_id: int) -> dict[str, Any]:
+    """One company, its JSON columns decoded (addresses a list, ids and custom fields dicts)."""
     row = store.row("SELECT * FROM company WHERE id = ?", (company_id,))
     if row is None:
         raise NotFound(f"no company #{company_id}")
+    for column in JSON_COLUMNS:
+        if isinstance(row.get(column), str):
+            row[column] = json.loads(row[column])
     return row
 
 
