@@ -11,7 +11,6 @@ CJK character takes two cells, a combining accent none), measured by Rich's own
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import re
@@ -74,6 +73,7 @@ class Column:
     fmt: Callable[[Any], str] | None = None
     max_width: int = 40
     keep: Keep | None = None
+    kind: Literal["text", "phone", "number"] | None = None  # for csv: see csv_out.kind_of
 
     @property
     def role(self) -> Keep:
@@ -189,12 +189,16 @@ def render(
     *,
     out: TextIO | None = None,
     safe: bool = True,
+    excel: bool = False,
+    delimiter: str = ",",
 ) -> int:
     """Write rows in the chosen format; returns how many were written.
 
-    csv and tsv are spreadsheet formats: their cells a spreadsheet would run as
-    formulas come out neutralised (`crmcli.core.values.cells`), unless `safe` is off
-    (`crm export --raw`). JSON, JSON Lines and tables are never altered.
+    csv and tsv are spreadsheet formats, written by the one writer
+    (`crmcli.core.interchange.csv_out`): cells a spreadsheet would run as formulas come
+    out neutralised unless `safe` is off (`crm export --raw`); `excel` adds a UTF-8
+    byte-order mark, `delimiter` replaces the comma of csv. JSON, JSON Lines and tables
+    are never altered.
     """
     stream = out or sys.stdout
     if fmt is OutputFormat.json:
@@ -213,29 +217,22 @@ def render(
             count += 1
         return count
     if fmt in (OutputFormat.csv, OutputFormat.tsv):
-        keys = [c.key for c in columns]
-        writer = _csv_writer(stream, "\t" if fmt is OutputFormat.tsv else ",")
-        count = 0
-        if safe:
-            # Imported here: table and JSON output never need it (hot commands count
-            # their modules). A cell whose first character is safe, nearly all of them,
-            # costs one set lookup; the rest go through the one `neutralise`. Headers
-            # too: a report's columns can carry a stage's or a currency's name.
-            from crmcli.core.values.cells import FORMULA_STARTS, neutralise
+        # Imported here: table and JSON output never need it (hot commands count their
+        # modules). The one writer neutralises formulas, headers included (a report's
+        # columns can carry a stage's or a currency's name), phones and numbers by kind.
+        from crmcli.core.interchange.csv_out import Sheet
 
-            writer.writerow([neutralise(k) for k in keys])
-            starts = FORMULA_STARTS
-            for row in rows:
-                writer.writerow(
-                    [neutralise(v) if (v := cell(row.get(k)))[:1] in starts else v for k in keys]
-                )
-                count += 1
-            return count
-        writer.writerow(keys)
-        for row in rows:
-            writer.writerow([cell(row.get(k)) for k in keys])
-            count += 1
-        return count
+        keys = [c.key for c in columns]
+        sheet = Sheet(
+            stream,
+            keys,
+            tsv=fmt is OutputFormat.tsv,
+            delimiter=delimiter,
+            excel=excel,
+            safe=safe,
+            kinds={c.key: c.kind for c in columns if c.kind},
+        )
+        return sheet.dicts(rows, keys)
     return _table(list(rows), columns, stream)
 
 
@@ -246,28 +243,19 @@ def write_csv_tuples(
     *,
     delimiter: str = ",",
     safe: bool = False,
-) -> None:
-    """CSV straight from tuples, written as they come: the export path for millions of rows.
+    tsv: bool = False,
+    excel: bool = False,
+    kinds: Mapping[str, Literal["text", "phone", "number"]] | None = None,
+) -> int:
+    """CSV (or TSV) straight from tuples, written as they come: the path for millions of rows.
 
-    With `safe`, cells a spreadsheet would run as formulas are neutralised on the way
-    (`neutralised`: a row without one goes out untouched, not copied). Without it the
-    rows go out as given: the interaction export's arrive neutralised by that same
-    function already, unless --raw.
+    Through the one writer (`csv_out.Sheet`): with `safe`, cells a spreadsheet would
+    run as formulas are neutralised on the way, a row without one untouched.
     """
-    writer = _csv_writer(out, delimiter)
-    if safe:
-        from crmcli.core.values.cells import neutralised
+    from crmcli.core.interchange.csv_out import Sheet
 
-        writer.writerows(neutralised([columns]))
-        writer.writerows(neutralised(rows))
-    else:
-        writer.writerow(columns)
-        writer.writerows(rows)
-
-
-def _csv_writer(out: TextIO, delimiter: str) -> Any:
-    """Every CSV and TSV crm writes: RFC 4180 quoting and line ends."""
-    return csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
+    sheet = Sheet(out, columns, tsv=tsv, delimiter=delimiter, excel=excel, safe=safe, kinds=kinds)
+    return sheet.rows(rows)
 
 
 # Line breaks and tabs become spaces in a table: inside a value they would break its rows.

@@ -421,6 +421,14 @@ LIST_COLUMNS = [
     Column("next_step", "NEXT STEP", max_width=28),
     Column("flags", "FLAGS"),
 ]
+# CSV: the amount a spreadsheet can sum (1500.00, JPY 1500) and its currency in a column
+# of its own, not the display string ("1,500 EUR").
+CSV_COLUMNS = [
+    *LIST_COLUMNS[:4],
+    Column("amount", "AMOUNT", kind="number"),
+    Column("currency", "CURRENCY"),
+    *LIST_COLUMNS[5:],
+]
 
 
 @app.command("list")
@@ -464,7 +472,14 @@ def list_(
 
     style = number_style()  # once, not per row
     out = [{**_public(r, style), "flags": _flags(r)} for r in rows]
-    render(out, chosen, LIST_COLUMNS)
+    if chosen is OutputFormat.csv:
+        from crmcli.core.interchange.exporting import decimal_amount
+
+        for row, raw in zip(out, rows, strict=True):
+            row["amount"] = decimal_amount(raw["amount_minor"], raw["currency"])
+        render(out, chosen, CSV_COLUMNS)
+    else:
+        render(out, chosen, LIST_COLUMNS)
     if not out:
         if chosen is OutputFormat.table:
             message("no deals match")

@@ -1,8 +1,10 @@
 """`crm export ...`: stream records to stdout (or a file) for other tools.
 
-Every export streams (flat memory), writes UTF-8, and defaults to stdout so it
-pipes into jq, csvkit, sqlite3, a spreadsheet or a mail merge. CSV and TSV cells
-that a spreadsheet would run as formulas are neutralised unless --raw.
+Every export streams (flat memory), writes UTF-8, and defaults to stdout (`-o -` too)
+so it pipes into jq, csvkit, sqlite3, a spreadsheet or a mail merge. CSV and TSV go
+through the one writer (`core/interchange/csv_out.py`): formula cells neutralised
+unless --raw, phones written as text, amounts as plain decimals; --excel adds the
+byte-order mark Excel needs, --delimiter ';' the separator European spreadsheets use.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
@@ -40,8 +43,24 @@ Output = Annotated[
 Raw = Annotated[
     bool, typer.Option("--raw", help="Write csv/tsv cells untouched (no formula neutralising).")
 ]
+Excel = Annotated[
+    bool,
+    typer.Option(
+        "--excel", help="csv/tsv: start with a UTF-8 byte-order mark, so Excel reads accents."
+    ),
+]
+Delimiter = Annotated[
+    str | None,
+    typer.Option(
+        "--delimiter",
+        "-d",
+        help="csv: the separator, e.g. ';' for spreadsheets in European locales.",
+        show_default=False,
+    ),
+]
 # What each export writes: its --format help, completion and check come from these.
 TABULAR = (OutputFormat.csv, OutputFormat.tsv, OutputFormat.json, OutputFormat.jsonl)
+LAYOUTS = ("google", "outlook")  # core/interchange/layouts.py, named here for --help
 CONTACT_FORMATS = (*TABULAR, OutputFormat.vcard)
 FOLLOWUP_FORMATS = (*TABULAR, OutputFormat.ics)
 Format = Annotated[OutputFormat | None, format_option(*TABULAR, default=OutputFormat.csv)]
@@ -65,7 +84,7 @@ def destination(path: Path | None, store: Store) -> Iterator[TextIO]:
     `sys.stdout`, which is unbuffered under PYTHONUNBUFFERED (many containers set it),
     a million-row export cost a write call a row, a fifth of its time.
     """
-    if path is None:
+    if path is None or str(path) == "-":
         try:
             fd = sys.stdout.fileno()
         except (AttributeError, OSError, ValueError):  # not a real file (a test's capture)
@@ -83,16 +102,94 @@ def destination(path: Path | None, store: Store) -> Iterator[TextIO]:
         yield stream
 
 
+@dataclass(frozen=True)
+class SheetOptions:
+    """How a csv or tsv export is written: checked once, before anything is."""
+
+    raw: bool = False
+    excel: bool = False
+    delimiter: str = ","
+
+
+def sheet_options(fmt: OutputFormat, raw: bool, excel: bool, delimiter: str | None) -> SheetOptions:
+    """--excel and --delimiter checked against the format: a misfit is one line, exit 2."""
+    from crmcli.core.errors import Invalid
+    from crmcli.core.interchange.csv_out import check_delimiter
+
+    tabular = fmt in (OutputFormat.csv, OutputFormat.tsv)
+    if excel and not tabular:
+        raise Invalid(f"--excel applies to csv and tsv, not {fmt.value}")
+    if delimiter is not None:
+        if fmt is not OutputFormat.csv:
+            raise Invalid(f"--delimiter applies to csv only, not {fmt.value}")
+        try:
+            check_delimiter(delimiter)
+        except ValueError as exc:
+            raise Invalid(str(exc)) from exc
+    return SheetOptions(raw=raw, excel=excel, delimiter=delimiter or ",")
+
+
+def _ticking(rows: Iterable[Any], label: str, total: int | None = None) -> Iterator[Any]:
+    """Rows passed on as they come, with a progress bar on a terminal (nothing on a pipe)."""
+    from crmcli.commands._progress import progress
+
+    with progress(label, total=total) as tick:
+        done = 0
+        for row in rows:
+            yield row
+            done += 1
+            if not done & 255:
+                tick(done)
+        tick(done)
+
+
+def _count(store: Store, table: str, filtered: bool) -> int | None:
+    """Rows an unfiltered export will write (the bar's time left); None when filtered."""
+    from crmcli.core.interchange.exporting import count
+
+    return None if filtered else count(store, table)
+
+
 def _tabular(
     store: Store,
     rows: Iterable[Mapping[str, Any]],
     fmt: OutputFormat,
-    columns: tuple[str, ...],
+    columns: tuple[str, ...] | list[Column],
     output: Path | None,
-    raw: bool,
+    sheet: SheetOptions,
+    *,
+    label: str = "exporting",
+    total: int | None = None,
 ) -> None:
+    cols = [c if isinstance(c, Column) else Column(c, c) for c in columns]
     with destination(output, store) as out:
-        render(rows, fmt, [Column(c, c) for c in columns], out=out, safe=not raw)
+        render(
+            _ticking(rows, label, total),
+            fmt,
+            cols,
+            out=out,
+            safe=not sheet.raw,
+            excel=sheet.excel,
+            delimiter=sheet.delimiter,
+        )
+
+
+Layout = Annotated[
+    str | None,
+    typer.Option(
+        "--layout",
+        help="csv: the columns Google Contacts (google) or Outlook (outlook) import as they are.",
+        show_default=False,
+    ),
+]
+Split = Annotated[
+    Path | None,
+    typer.Option(
+        "--split",
+        help="vcard: one UID.vcf file per contact in this folder (a vdir for khard, vdirsyncer).",
+        show_default=False,
+    ),
+]
 
 
 @app.command("contacts")
@@ -101,6 +198,10 @@ def contacts(
     fmt: ContactFormat = None,
     output: Output = None,
     raw: Raw = False,
+    excel: Excel = False,
+    delimiter: Delimiter = None,
+    layout: Layout = None,
+    split: Split = None,
     tag: Annotated[str | None, typer.Option("--tag", help="Only contacts with this tag.")] = None,
     company: Annotated[
         str | None, typer.Option("--company", "-c", help="Only people at this company.")
@@ -113,43 +214,100 @@ def contacts(
     """Contacts as csv (default), tsv, json, jsonl or vcard.
 
     CSV columns: id, name, prefix, first_name, middle_name, last_name, suffix, company,
-    title, email (primary), emails (all, "; "-separated), phone (primary), phones (all,
-    E.164 where known), urls, tags ("; "-separated), status, lead_source, birthday
-    (YYYY-MM-DD or --MM-DD), do_not_contact, cadence_days, last_touch_at, notes,
-    custom_fields / external_ids / addresses (JSON), created_at, updated_at.
+    title, email (primary), emails (all, "; "-separated), phone (primary), phones (all),
+    urls, tags ("; "-separated), status, lead_source, birthday (YYYY-MM-DD or --MM-DD),
+    do_not_contact, cadence_days, last_touch_at, notes, custom_fields / external_ids /
+    addresses (JSON), created_at, updated_at. Phones are in international form with
+    spaces (+33 6 12 34 56 78), which spreadsheets keep as text. --layout google or
+    outlook writes those tools' own columns instead; --split DIR writes a vCard folder.
     """
+    from crmcli.core.errors import Invalid
     from crmcli.core.interchange import exporting
     from crmcli.core.people import companies
 
     chosen = resolve(fmt or OutputFormat.csv, False, CONTACT_FORMATS)
+    sheet = sheet_options(chosen, raw, excel, delimiter)
+    if layout is not None and (
+        layout not in ("google", "outlook") or chosen is not OutputFormat.csv
+    ):
+        raise Invalid(f"--layout is google or outlook, with csv (not {layout!r} {chosen.value})")
+    if split is not None and (chosen is not OutputFormat.vcard or output is not None):
+        raise Invalid("--split DIR writes vcard files into DIR: give --format vcard, not -o")
     store = state(ctx).store()
     company_id = companies.resolve(store, company) if company else None
+    filtered = bool(tag or company_id or status or archived)
     views = exporting.contacts(
         store, tag=tag, company_id=company_id, status=status, archived=archived
     )
+    rows = _ticking(views, "exporting contacts", _count(store, "contact", filtered))
     if chosen is OutputFormat.vcard:
+        _vcards(store, rows, output, split, exporting.calendar_domain(store))
+        return
+    if layout is not None:
+        from crmcli.commands._output import write_csv_tuples
+        from crmcli.core.interchange import layouts
+
+        header = layouts.header(layout)
+        with destination(output, store) as out:
+            write_csv_tuples(
+                header,
+                layouts.rows(layout, rows),
+                out,
+                delimiter=sheet.delimiter,
+                safe=not raw,
+                excel=excel,
+                kinds=layouts.phone_kinds(layout),
+            )
+        return
+    if chosen in (OutputFormat.csv, OutputFormat.tsv):
+        csv_rows = (exporting.contact_csv_row(v) for v in rows)
+        _tabular(store, csv_rows, chosen, exporting.CONTACT_CSV_COLUMNS, output, sheet)
+    else:
+        _tabular(store, rows, chosen, exporting.CONTACT_CSV_COLUMNS, output, sheet)
+
+
+def _vcards(
+    store: Store, views: Iterable[Any], output: Path | None, split: Path | None, domain: str
+) -> None:
+    if split is None:
         from crmcli.core.interchange.vcard.write import write_vcards
 
         with destination(output, store) as out:
-            write_vcards(views, out, uid_domain=exporting.calendar_domain(store))
+            write_vcards(views, out, uid_domain=domain)
         return
-    if chosen in (OutputFormat.csv, OutputFormat.tsv):
-        rows = (exporting.contact_csv_row(v) for v in views)
-        _tabular(store, rows, chosen, exporting.CONTACT_CSV_COLUMNS, output, raw)
-    else:
-        _tabular(store, views, chosen, exporting.CONTACT_CSV_COLUMNS, output, raw)
+    from crmcli.commands._output import message
+    from crmcli.core.db import guarded
+    from crmcli.core.interchange.vcard.vdir import write_vdir
+
+    result = write_vdir(views, split, uid_domain=domain, database=guarded.database_path(store))
+    message(f"{split}: {result.written} cards written, {result.unchanged} unchanged")
+    if result.stale:
+        message(
+            f"{len(result.stale)} card files there match no exported contact "
+            f"(left in place): {', '.join(result.stale[:3])}"
+            + (" …" if len(result.stale) > 3 else "")
+        )
 
 
 @app.command("companies")
 def companies_(
-    ctx: typer.Context, fmt: Format = None, output: Output = None, raw: Raw = False
+    ctx: typer.Context,
+    fmt: Format = None,
+    output: Output = None,
+    raw: Raw = False,
+    excel: Excel = False,
+    delimiter: Delimiter = None,
 ) -> None:
     """Companies as csv (default), tsv, json or jsonl."""
     from crmcli.core.interchange import exporting
 
     chosen = resolve(fmt or OutputFormat.csv, False, TABULAR)
+    sheet = sheet_options(chosen, raw, excel, delimiter)
     store = state(ctx).store()
-    _tabular(store, exporting.companies(store), chosen, exporting.COMPANY_COLUMNS, output, raw)
+    rows = exporting.companies(store, structured=chosen in (OutputFormat.json, OutputFormat.jsonl))
+    _tabular(
+        store, rows, chosen, exporting.COMPANY_COLUMNS, output, sheet, label="exporting companies"
+    )
 
 
 @app.command("deals")
@@ -158,19 +316,23 @@ def deals(
     fmt: Format = None,
     output: Output = None,
     raw: Raw = False,
+    excel: Excel = False,
+    delimiter: Delimiter = None,
     stage: Annotated[str | None, typer.Option("--stage", "-s", help="Only this stage.")] = None,
     status: Annotated[str | None, typer.Option("--status", help="open, won or lost.")] = None,
     closing_before: Annotated[
         str | None, typer.Option("--closing-before", help="Expected to close before.")
     ] = None,
 ) -> None:
-    """Deals as csv (default), tsv, json or jsonl; `amount` is a plain decimal."""
+    """Deals as csv (default), tsv, json or jsonl; `amount` is a plain decimal (1500.00, JPY
+    1500) with its `currency` beside it, so a spreadsheet can sum it."""
     from crmcli.commands import _dates
     from crmcli.core.errors import Invalid
     from crmcli.core.interchange import exporting
     from crmcli.core.pipeline.stages import resolve as resolve_stage
 
     chosen = resolve(fmt or OutputFormat.csv, False, TABULAR)
+    sheet = sheet_options(chosen, raw, excel, delimiter)
     app_state = state(ctx)
     if status and status not in ("open", "won", "lost"):
         raise Invalid(f"unknown status {status!r} (open, won or lost)")
@@ -178,7 +340,17 @@ def deals(
     store = app_state.store()
     stage_id = int(resolve_stage(store, stage)["id"]) if stage else None
     rows = exporting.deals(store, stage_id=stage_id, status=status, closing_before=before)
-    _tabular(store, rows, chosen, exporting.DEAL_COLUMNS, output, raw)
+    total = _count(store, "deal", bool(stage or status or before))
+    _tabular(
+        store,
+        rows,
+        chosen,
+        exporting.DEAL_COLUMNS,
+        output,
+        sheet,
+        label="exporting deals",
+        total=total,
+    )
 
 
 @app.command("interactions")
@@ -187,6 +359,8 @@ def interactions(
     fmt: Format = None,
     output: Output = None,
     raw: Raw = False,
+    excel: Excel = False,
+    delimiter: Delimiter = None,
     contact: Annotated[
         str | None, typer.Option("--contact", "-c", help="Only this contact's.")
     ] = None,
@@ -196,15 +370,23 @@ def interactions(
     from crmcli.core.search.refs import resolve_contact
 
     chosen = resolve(fmt or OutputFormat.csv, False, TABULAR)
+    sheet = sheet_options(chosen, raw, excel, delimiter)
     store = state(ctx).store()
     contact_id = resolve_contact(store, contact) if contact else None
+    total = _count(store, "interaction", contact_id is not None)
     if chosen in (OutputFormat.csv, OutputFormat.tsv):
         from crmcli.commands._output import write_csv_tuples
 
-        columns, rows = exporting.interaction_tuples(store, contact_id=contact_id, safe=not raw)
+        columns, rows = exporting.interaction_tuples(store, contact_id=contact_id)
         with destination(output, store) as out:
             write_csv_tuples(
-                columns, rows, out, delimiter="\t" if chosen is OutputFormat.tsv else ","
+                columns,
+                _ticking(rows, "exporting interactions", total),
+                out,
+                delimiter=sheet.delimiter,
+                tsv=chosen is OutputFormat.tsv,
+                safe=not raw,
+                excel=excel,
             )
         return
     _tabular(
@@ -213,7 +395,9 @@ def interactions(
         chosen,
         exporting.INTERACTION_COLUMNS,
         output,
-        raw,
+        sheet,
+        label="exporting interactions",
+        total=total,
     )
 
 
@@ -223,6 +407,8 @@ def followups(
     fmt: FollowupFormat = None,
     output: Output = None,
     raw: Raw = False,
+    excel: Excel = False,
+    delimiter: Delimiter = None,
     done: Annotated[bool, typer.Option("--done", help="Include completed follow-ups.")] = False,
 ) -> None:
     """Follow-ups as csv (default), tsv, json, jsonl, or ics (a calendar phones can import).
@@ -236,6 +422,7 @@ def followups(
     from crmcli.core.interchange import exporting
 
     chosen = resolve(fmt or OutputFormat.csv, False, FOLLOWUP_FORMATS)
+    sheet = sheet_options(chosen, raw, excel, delimiter)
     app_state = state(ctx)
     store = app_state.store()
     rows = exporting.followups(store, include_done=done)
@@ -253,4 +440,6 @@ def followups(
                 uid_domain=exporting.calendar_domain(store),
             )
         return
-    _tabular(store, rows, chosen, exporting.FOLLOWUP_COLUMNS, output, raw)
+    _tabular(
+        store, rows, chosen, exporting.FOLLOWUP_COLUMNS, output, sheet, label="exporting follow-ups"
+    )

@@ -1,0 +1,229 @@
+"""The one CSV and TSV writer: every spreadsheet file crm writes goes through `Sheet`.
+
+Why one writer: a spreadsheet runs a cell that starts with `= + - @`, a tab or a
+carriage return as a formula (CSV injection, OWASP), and crm reads its own files back.
+Both rules (how a cell is defused, how it is restored) must agree byte for byte, so
+they live here and nowhere else: `crm export`, every list command's `--format
+csv`/`tsv` and the import's rejects file use this module.
+
+Formula safety. A text cell that starts with one of those characters gets a leading
+apostrophe (`'=HYPERLINK(...)`), which spreadsheets show as text. So that *any* text
+survives `export` then `import` exactly, a cell that starts with apostrophes followed
+by a formula character gets one more (`'=x` is written `''=x`), and `restore` takes
+exactly one apostrophe off a cell of that shape and leaves every other cell alone.
+Two kinds of column are exempt, by what they are declared to be, never by guessing
+from the content of an arbitrary cell:
+- phone columns (`PHONE_COLUMNS`, or a `Column`'s kind): a cell holding exactly one
+  number in international form is written unprefixed, its groups separated by spaces
+  (`+33 6 12 34 56 78`, `+1 905 555 0100`: libphonenumber's `+1 905-555-0100` would
+  read as a subtraction); spreadsheets and pandas keep it as text, so the `+` survives.
+  A cell holding several numbers is text like any other, and is neutralised;
+- numeric columns (`NUMBER_COLUMNS`, and any int or float value): a plain number,
+  negative ones included, is written as it is, so amounts can be summed.
+
+TSV is IANA text/tab-separated-values: no quoting at all; inside a value a tab, a
+line feed, a carriage return and a backslash are written `\\t`, `\\n`, `\\r`, `\\\\`
+(the convention of PostgreSQL's COPY, MySQL and Python's `csv` readers with an escape
+step), so one record is always one line; `tsv_unescape` reads them back.
+
+Pure stdlib: list commands are hot, and this is imported only when they write CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, Literal, TextIO
+
+Kind = Literal["text", "phone", "number"]
+
+FORMULA_STARTS = frozenset("=+-@\t\r")
+"""First characters a spreadsheet may run as a formula (or hide one behind)."""
+_CHECK = FORMULA_STARTS | {"'"}  # the fast path: any other first character is safe
+
+PHONE_COLUMNS = frozenset(
+    {"phone", "phones", "contact_phone", "mobile", "work_phone", "home_phone", "number"}
+)
+"""Columns, by name, that hold phone numbers wherever crm writes them."""
+NUMBER_COLUMNS = frozenset(
+    {"id", "amount", "amount_minor", "probability", "weighted", "best", "commit", "value"}
+    | {"total", "count", "target", "done", "days_in_stage", "cadence_days", "duration_seconds"}
+    | {"contact_id", "company_id", "deal_id", "people", "snooze_count", "version", "open"}
+    | {"won", "lost", "win_rate", "average", "deals", "days"}
+)
+"""Columns, by name, that hold numbers: `-1500.50` there is an amount, not a formula."""
+
+_ONE_PHONE = re.compile(r"\+\d{1,3}(?:[ -]\d+)+(?: ext\. \d+)?")
+_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
+_NEUTRALISED = re.compile(r"'+[=+\-@\t\r]")
+_TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_TSV_ESCAPED = re.compile(r"\\(.)", re.DOTALL)
+_TSV_UNESCAPES = {"t": "\t", "n": "\n", "r": "\r", "\\": "\\"}
+_TSV_SPECIAL = re.compile(r"[\\\t\n\r]")
+BOM = "\ufeff"
+
+
+def kind_of(column: str) -> Kind:
+    """A column's kind by its name (crm's columns are named the same in every command)."""
+    if column in PHONE_COLUMNS:
+        return "phone"
+    return "number" if column in NUMBER_COLUMNS else "text"
+
+
+def neutralise(value: str, kind: Kind = "text") -> str:
+    """A cell made safe for a spreadsheet, by the rule of the module docstring."""
+    if not value or value[0] not in _CHECK:
+        return value
+    if value[0] == "'":
+        # Apostrophes then a formula character: one more, so `restore` gives it back.
+        return "'" + value if _NEUTRALISED.match(value) else value
+    if kind == "phone" and _ONE_PHONE.fullmatch(value):
+        return value.replace("-", " ")
+    if kind == "number" and _NUMBER.fullmatch(value):
+        return value
+    return "'" + value
+
+
+def restore(value: str) -> str:
+    """The text `neutralise` was given: one apostrophe off a cell it prefixed, else as is."""
+    return value[1:] if value[:1] == "'" and _NEUTRALISED.match(value) else value
+
+
+def tsv_escape(value: str) -> str:
+    return value.translate(_TSV_ESCAPES) if _TSV_SPECIAL.search(value) else value
+
+
+def tsv_unescape(value: str) -> str:
+    """`\\t \\n \\r \\\\` back to what they stand for; any other backslash is kept as written."""
+    if "\\" not in value:
+        return value
+    return _TSV_ESCAPED.sub(lambda m: _TSV_UNESCAPES.get(m.group(1), m.group(0)), value)
+
+
+def _is_number(value: Any) -> bool:
+    """An int, float or Decimal value: a number by its type, whatever its column."""
+    return (type(value) is not bool and isinstance(value, int | float)) or (
+        type(value).__name__ == "Decimal"
+    )
+
+
+def _text(value: Any) -> str:
+    """A value as cell text: lists joined with "; ", None empty, booleans yes/no."""
+    if type(value) is str:
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return "; ".join(_text(v) for v in value)
+    return str(value)
+
+
+def check_delimiter(delimiter: str) -> str:
+    """The delimiter, or ValueError saying why it cannot be one (the command says it in a line)."""
+    if len(delimiter) != 1:
+        raise ValueError(f"--delimiter must be one character, not {delimiter!r}")
+    if delimiter in "\"'\r\n" or delimiter.isalnum():
+        raise ValueError(f"--delimiter cannot be {delimiter!r} (a quote, a newline or a letter)")
+    return delimiter
+
+
+class Sheet:
+    """Rows to one CSV or TSV stream: `header` once, then `row` or `rows`.
+
+    `kinds` overrides the kind a column has by its name (`kind_of`); `safe=False`
+    (`crm export --raw`) leaves formulas as they are, but TSV is still escaped: that is
+    the format, not a safety measure, and a raw tab would break its row. `excel` starts
+    the file with a UTF-8 byte-order mark, which Excel and LibreOffice need to read UTF-8.
+    """
+
+    def __init__(
+        self,
+        out: TextIO,
+        columns: Sequence[str],
+        *,
+        tsv: bool = False,
+        delimiter: str = ",",
+        excel: bool = False,
+        safe: bool = True,
+        kinds: Mapping[str, Kind] | None = None,
+        header: bool = True,
+    ) -> None:
+        self.out = out
+        self.tsv = tsv
+        self.safe = safe
+        self.kinds: list[Kind] = [(kinds or {}).get(c) or kind_of(c) for c in columns]
+        self._csv = None if tsv else csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
+        self.count = 0
+        if excel:
+            out.write(BOM)
+        if header:
+            self._write([neutralise(c) if safe else c for c in columns])
+
+    def _write(self, cells: list[str]) -> None:
+        if self._csv is not None:
+            self._csv.writerow(cells)
+        else:
+            self.out.write("\t".join(map(tsv_escape, cells)) + "\n")
+
+    def cells(self, values: Sequence[Any]) -> list[str]:
+        """One row's cells as written (before CSV quoting or TSV escaping)."""
+        texts = [_text(v) for v in values]
+        if not self.safe:
+            return texts
+        check = _CHECK
+        for t in texts:
+            if t and t[0] in check:
+                break
+        else:
+            return texts  # nearly every row: no cell to look at twice
+        return [
+            neutralise(t, k) if t and t[0] in check and not _is_number(v) else t
+            for t, v, k in zip(texts, values, self.kinds, strict=False)
+        ]
+
+    def row(self, values: Sequence[Any]) -> None:
+        self._write(self.cells(values))
+        self.count += 1
+
+    def rows(self, rows: Iterable[Sequence[Any]]) -> int:
+        """Write rows as they come (flat memory); returns how many."""
+        before = self.count
+        for values in rows:
+            self.row(values)
+        return self.count - before
+
+    def dicts(self, rows: Iterable[Mapping[str, Any]], keys: Sequence[str]) -> int:
+        before = self.count
+        for row in rows:
+            self.row([row.get(k) for k in keys])
+        return self.count - before
+
+
+def neutralised(
+    rows: Iterable[Sequence[Any]], kinds: Sequence[Kind] = ()
+) -> Iterator[Sequence[Any]]:
+    """Rows with each text cell that needs it neutralised (by its column's kind, text if
+    none given); a row without one, nearly every one, goes out as it came, not copied."""
+    check = _CHECK
+    for row in rows:
+        for value in row:
+            if type(value) is str and value and value[0] in check:
+                yield [
+                    neutralise(v, kinds[i] if i < len(kinds) else "text")
+                    if type(v) is str and v and v[0] in check
+                    else v
+                    for i, v in enumerate(row)
+                ]
+                break
+        else:
+            yield row
+
+
+def read_tsv(lines: Iterable[str]) -> Iterator[list[str]]:
+    """Rows of an IANA TSV stream (crm's own): split on tabs, each cell un-escaped."""
+    for line in lines:
+        line = line.rstrip("\n").removesuffix("\r")
+        yield [tsv_unescape(c) for c in line.split("\t")]
