@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-import csv
+import contextlib
 import sys
 import tempfile
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Annotated, Any, BinaryIO
+from typing import IO, TYPE_CHECKING, Annotated, Any, BinaryIO, NoReturn
 
 import typer
 
+from crmcli.commands._import_report import (
+    FileFacts,
+    contacts_json,
+    print_json,
+    render_contacts,
+    total,
+    total_line,
+)
 from crmcli.commands._options import JsonFlag
 from crmcli.commands._output import message, warn
+from crmcli.commands._progress import Progress, progress_for
 from crmcli.commands._state import AppState, state
 from crmcli.commands._words import plural
 
@@ -19,7 +29,7 @@ if TYPE_CHECKING:
     from crmcli.core.atomic import TextReplacement
     from crmcli.core.db.store import Store
     from crmcli.core.interchange.files import Reading
-    from crmcli.core.interchange.importing.options import ImportSummary
+    from crmcli.core.interchange.importing.options import ImportOptions, ImportSummary
     from crmcli.core.interchange.records import Reject
 
 app = typer.Typer(
@@ -37,6 +47,14 @@ Encoding = Annotated[
 ]
 Maps = Annotated[
     list[str] | None, typer.Option("--map", help='Map a column: "Header=field" (repeatable).')
+]
+Sources = Annotated[
+    list[str],
+    typer.Argument(
+        help="The files (each imported whole or not at all, one after another), or - for "
+        "standard input.",
+        show_default=False,
+    ),
 ]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Show what would happen; write nothing.")]
 
@@ -100,9 +118,11 @@ class _Rejects:
             from crmcli.core.db import guarded
 
             self._file = guarded.new_text_file(self.store, self.target)
-            self._writer = csv.writer(self._file.stream)
-            self._writer.writerow(["line", "reason", *self.header])
-        self._writer.writerow([reject.line, reject.reason, *reject.cells])
+            from crmcli.core.interchange.csv_out import Sheet
+
+            # The one CSV writer: a rejected row can hold a formula a spreadsheet would run.
+            self._writer = Sheet(self._file.stream, ["line", "reason", *self.header])
+        self._writer.row([reject.line, reject.reason, *reject.cells])
 
     def close(self) -> None:
         """Put the rejects file in place (the import succeeded)."""
@@ -123,7 +143,7 @@ class _Rejects:
 @app.command("contacts")
 def contacts(
     ctx: typer.Context,
-    source: Source,
+    sources: Sources,
     fmt: Annotated[
         str | None,
         typer.Option(
@@ -151,67 +171,161 @@ def contacts(
     """Import contacts from CSV (Google, Outlook in English and six other languages,
     Thunderbird, LinkedIn, HubSpot, spreadsheets), vCard or LDIF.
 
-    Atomic: all of it is imported, or nothing. Duplicates (same email with a compatible name,
-    same name and phone, same profile URL) update the existing contact, filling empty fields
-    and adding new emails, phones and tags, never overwriting what is there.
+    Atomic: all of a file is imported, or nothing; several files are imported one after
+    another, each with its report, then a total. Duplicates (same email with a compatible
+    name, same name and phone, same profile URL) update the existing contact, filling empty
+    fields and adding new emails, phones and tags, never overwriting what is there.
+
+    The report names the format and encoding read, what was created, updated, merged or
+    left alone, possible duplicates, rejected rows (also written to FILE.rejects.csv) and
+    fields not imported. On a terminal a long import shows its progress.
     """
     from crmcli.core.errors import Invalid
     from crmcli.core.interchange.files import open_contacts
-    from crmcli.core.interchange.importing.contacts import import_contacts
     from crmcli.core.interchange.importing.options import ImportOptions
 
     if on_duplicate not in ("update", "skip", "create"):
         raise Invalid(f"--on-duplicate must be update, skip or create, not {on_duplicate!r}")
+    if sources.count("-") > 1:
+        raise Invalid("- (standard input) can be given only once")
     app_state = state(ctx)
-    stream, path = _open(source)
-    with stream:
-        reading = open_contacts(
-            stream,
-            fmt=fmt,
-            encoding=encoding,
-            overrides=maps or [],
-            date_order=app_state.config.date_order,
-        )
-        if show_mapping:
-            _print_mapping(reading)
-            return
-        scratch = None
-        if dry_run and not _exists(app_state):
-            # A dry run never creates the database: it runs against an empty scratch one.
-            scratch = tempfile.TemporaryDirectory(prefix="crm-dry-run-")
-            from crmcli.core.db.opening import open_store
-
-            store = open_store(str(Path(scratch.name) / "scratch.db"), app_state.config, write=True)
-        else:
-            store = app_state.store(write=True)
-        rejects = _Rejects(path, reading.header, store, write=not dry_run)
-        options = ImportOptions(
-            on_duplicate=on_duplicate,
-            dry_run=dry_run,
-            strict=strict,
-            label=f"import contacts {path.name if path else 'stdin'}",
-        )
-        progress = _Progress() if sys.stderr.isatty() else None
-        try:
-            summary = import_contacts(
-                store,
-                reading.items,
-                options,
-                on_reject=rejects,
-                progress=progress,
-                convert=reading.convert,
+    options = ImportOptions(on_duplicate=on_duplicate, dry_run=dry_run, strict=strict)
+    with contextlib.ExitStack() as stack:
+        # Every file is opened and recognised before any is imported: a missing file or one
+        # that is no contacts file is refused while nothing has been written yet.
+        files = []
+        for source in sources:
+            stream, path = _open(source)
+            stack.enter_context(stream)
+            size = _size(stream)
+            reading = open_contacts(
+                stream,
+                fmt=fmt,
+                encoding=encoding,
+                overrides=maps or [],
+                date_order=app_state.config.date_order,
             )
-        except BaseException:
-            rejects.discard()
-            raise
-        finally:
-            if progress:
-                progress.done()
-            if scratch is not None:
-                store.close()
-                scratch.cleanup()
-        rejects.close()
-    _report(reading, summary, rejects, dry_run, as_json, path)
+            files.append(_Input(stream, path, size, reading))
+        if show_mapping:
+            for item in files:
+                if len(files) > 1:
+                    print(f"{item.name}:")
+                _print_mapping(item.reading)
+            return
+        # One file after another, each whole or not at all: each report is printed as its
+        # file is done, so an error in a later file never hides what the earlier ones did.
+        summaries: list[ImportSummary] = []
+        reports: list[dict[str, Any]] = []
+        for item in files:
+            facts, summary = _import_file(app_state, item, options)
+            summaries.append(summary)
+            if as_json:
+                reports.append(contacts_json(facts, summary, dry_run))
+            else:
+                render_contacts(facts, summary, dry_run)
+    if as_json:  # one file: the same object as ever; several: each, and the total
+        several = {"files": reports, "total": total(summaries)}
+        print_json(reports[0] if len(reports) == 1 else several)
+    elif len(files) > 1:
+        print(total_line(summaries, dry_run))
+
+
+@dataclass
+class _Input:
+    """One file of the command line, opened and recognised."""
+
+    stream: BinaryIO
+    path: Path | None
+    size: int | None
+    reading: Reading
+
+    @property
+    def name(self) -> str:
+        return self.path.name if self.path else "stdin"
+
+
+def _import_file(
+    app_state: AppState, item: _Input, options: ImportOptions
+) -> tuple[FileFacts, ImportSummary]:
+    """Import one file, whole or not at all; its facts and summary for the report."""
+    from crmcli.core.interchange.importing.contacts import import_contacts
+
+    reading, dry_run = item.reading, options.dry_run
+    scratch = None
+    if dry_run and not _exists(app_state):
+        # A dry run never creates the database: it runs against an empty scratch one.
+        scratch = tempfile.TemporaryDirectory(prefix="crm-dry-run-")
+        from crmcli.core.db.opening import open_store
+
+        store = open_store(str(Path(scratch.name) / "scratch.db"), app_state.config, write=True)
+    else:
+        store = app_state.store(write=True)
+    rejects = _Rejects(item.path, reading.header, store, write=not dry_run)
+    # Bytes read of the file's size: the one fraction known before the end. Only a CSV
+    # file is read as it is imported; the other formats are read whole first.
+    progress = progress_for(
+        f"importing {item.name}",
+        size=item.size if reading.format == "csv" else None,
+        position=item.stream.tell,
+    )
+    try:
+        summary = import_contacts(
+            store,
+            reading.items,
+            replace(options, label=f"import contacts {item.name}"),
+            on_reject=rejects,
+            progress=progress,
+            convert=reading.convert,
+        )
+    except BaseException as exc:
+        rejects.discard()
+        if _by_ctrl_c(exc):
+            _interrupted(progress)
+        raise
+    finally:
+        if progress:
+            progress.close()
+        if scratch is not None:
+            store.close()
+            scratch.cleanup()
+    rejects.close()
+    for field_name, why in (getattr(reading, "not_imported", None) or {}).items():
+        summary.not_imported_field(field_name, why, 0)
+    facts = FileFacts.of(item.name, reading)
+    if rejects.count and not dry_run:
+        facts.rejects_file = rejects.target
+    return facts, summary
+
+
+def _size(stream: BinaryIO) -> int | None:
+    """The input's size in bytes (stdin was spooled whole, so it has one too)."""
+    try:
+        size = stream.seek(0, 2)
+        stream.seek(0)
+    except (OSError, ValueError):
+        return None
+    return size or None
+
+
+def _by_ctrl_c(exc: BaseException) -> bool:
+    """Ctrl-C, or an error raised while handling it (a worker process that died of the
+    same SIGINT, a driver's own complaint): the chain holds a KeyboardInterrupt."""
+    seen: BaseException | None = exc
+    for _ in range(20):  # a chain is short; never loop on a cycle
+        if seen is None:
+            return False
+        if isinstance(seen, KeyboardInterrupt):
+            return True
+        seen = seen.__context__
+    return False
+
+
+def _interrupted(progress: Progress | None) -> NoReturn:
+    """Ctrl-C: the import is one transaction, rolled back by now; say so, exit 130."""
+    if progress:
+        progress.close()
+    sys.stderr.write("crm: interrupted: nothing was imported, the database is as it was\n")
+    raise typer.Exit(130)
 
 
 def _exists(app_state: AppState) -> bool:
@@ -221,26 +335,14 @@ def _exists(app_state: AppState) -> bool:
     return location.is_url or Path(location.target).expanduser().exists()
 
 
-class _Progress:
-    """A one-line counter on stderr, for big files on a terminal."""
-
-    def __call__(self, rows: int) -> None:
-        sys.stderr.write(f"\rreading… {rows:,} rows")
-        sys.stderr.flush()
-
-    def done(self) -> None:
-        sys.stderr.write("\r\033[K")
-        sys.stderr.flush()
-
-
 def _print_mapping(reading: Reading) -> None:
+    """The format, the tool, the encoding as found, and where each column goes."""
+    for line in getattr(reading, "warnings", None) or []:
+        warn(line)
+    encoding = getattr(reading, "encoding_note", None) or reading.encoding
     print(
-        f"format: {reading.format}, source: {reading.source}"
-        + (
-            f", encoding: {reading.encoding}, delimiter: {reading.delimiter!r}"
-            if reading.format == "csv"
-            else ""
-        )
+        f"format: {reading.format}, source: {reading.source}, encoding: {encoding}"
+        + (f", delimiter: {reading.delimiter!r}" if reading.format == "csv" else "")
     )
     if reading.format != "csv":
         print("(vCard, LDIF and JSON fields map by name; there are no columns to map)")
@@ -248,61 +350,6 @@ def _print_mapping(reading: Reading) -> None:
     width = max((len(h) for h, _ in reading.mapping), default=0)
     for header, target in reading.mapping:
         print(f"  {header.ljust(width)}  ->  {target or '(kept as a custom field)'}")
-
-
-def _report(
-    reading: Reading,
-    summary: ImportSummary,
-    rejects: _Rejects,
-    dry_run: bool,
-    as_json: bool,
-    path: Path | None,
-) -> None:
-    name = path.name if path else "stdin"
-    if as_json:
-        import json
-
-        print(
-            json.dumps(
-                {
-                    "file": name,
-                    "format": reading.format,
-                    "source": reading.source,
-                    "dry_run": dry_run,
-                    **summary.as_dict(),
-                    "custom_columns": reading.custom_columns,
-                    "rejects_file": str(rejects.target) if rejects.count and not dry_run else None,
-                },
-                ensure_ascii=False,
-                indent=2,
-            )
-        )
-        return
-    for line, issue in summary.issues[:10]:
-        warn(f"line {line}: {issue}")
-    if summary.flagged > 10:
-        warn(f"… {summary.flagged - 10} more values flagged (see `crm doctor`)")
-    for text in rejects.first:
-        warn(f"rejected {text}")
-    for line, new, other in summary.possible_duplicates[:5]:
-        warn(
-            f"line {line}: #{new} has the same name and company as #{other} "
-            "(possible duplicate, not merged)"
-        )
-    if reading.custom_columns:
-        message(f"kept as custom fields: {', '.join(reading.custom_columns)}")
-    verb = "would import" if dry_run else "imported"
-    text = (
-        f"{verb} {name} ({reading.source}): {summary.created} created, {summary.updated} "
-        f"updated, {summary.skipped} skipped, {summary.rejected} rejected"
-    )
-    if summary.unchanged:
-        text += f", {summary.unchanged} already up to date"
-    if summary.companies_created:
-        text += f"; {plural(summary.companies_created, 'company')} created"
-    if rejects.count and not dry_run:
-        text += f" (rejected rows in {rejects.target})"
-    print(text)
 
 
 @app.command("deals")
@@ -345,16 +392,38 @@ def deals(
         )
         try:
             summary = import_deals(store, records, options, stage_map=stage_map, on_reject=rejects)
-        except BaseException:
+        except BaseException as exc:
             rejects.discard()
+            if _by_ctrl_c(exc):
+                _interrupted(None)
             raise
         rejects.close()
     name = path.name if path else "stdin"
+    found = getattr(layout, "detection", None)
+    facts = FileFacts(
+        name,
+        "csv",
+        str(getattr(summary, "source", "") or "deals"),
+        layout.encoding,
+        found.note() if found is not None else None,
+        warnings=[w for w in [found.warning(name) if found is not None else None] if w],
+    )
     if as_json:
-        import json
-
-        print(json.dumps({"file": name, "dry_run": dry_run, **summary.as_dict()}, indent=2))
+        print_json(
+            {
+                "file": name,
+                "format": "csv",
+                "encoding": layout.encoding,
+                "encoding_note": facts.encoding_note,
+                "dry_run": dry_run,
+                **summary.as_dict(),
+                "warnings": facts.warnings,
+            }
+        )
         return
+    message(facts.describe())
+    for text in facts.warnings:
+        warn(text)
     for text in rejects.first:
         warn(f"rejected {text}")
     verb = "would import" if dry_run else "imported"
@@ -365,6 +434,10 @@ def deals(
             f"{plural(summary.companies_created, 'company')} created"
         )
     print(
-        f"{verb} {name}: {plural(summary.created, 'deal')} created, {summary.updated} updated, "
-        f"{summary.unchanged} already there, {summary.rejected} rejected{extra}"
+        f"{verb} {name} ({facts.source}): {plural(summary.created, 'deal')} created, "
+        f"{summary.updated} updated, {summary.unchanged} already there, "
+        f"{summary.rejected} rejected{extra}"
     )
+    # What came in, per currency: wrong money cannot pass unseen.
+    if getattr(summary, "currencies", None) or getattr(summary, "without_amount", 0):
+        print(summary.currency_line())

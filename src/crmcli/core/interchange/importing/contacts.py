@@ -62,13 +62,15 @@ def import_contacts(
                 rows = []
                 for entry in chunk:
                     if isinstance(entry, Reject):
-                        summary.rejected += 1
+                        summary.reject(entry.line, entry.reason)
                         if options.strict:
                             raise Invalid(
                                 f"line {entry.line}: {entry.reason} (--strict: nothing imported)"
                             )
                         on_reject(entry)
                     else:
+                        for name, reason in getattr(entry, "not_imported", None) or ():
+                            summary.not_imported_field(name, reason)
                         rows.append(entry)
                 if not rows:
                     continue
@@ -80,6 +82,7 @@ def import_contacts(
                 writer.write_chunk(rows)
             if writer is not None:
                 writer.flush()
+                _name_duplicates(store, summary)  # before a dry run rolls them back
                 if options.dry_run:
                     raise DryRun
     except DryRun:
@@ -100,3 +103,18 @@ def _begin(
     tx = stack.enter_context(store.write(options.label))
     stack.enter_context(store.dialect.bulk_indexing(store.conn))
     return ContactWriter(tx, options, summary)
+
+
+def _name_duplicates(store: Store, summary: ImportSummary) -> None:
+    """Each possible duplicate once, with names, for the report.
+
+    Two new people of one name and company written in the same batch each point at the
+    other; only the later one is kept ("line 9: #12 is like #4"), as when they fall in
+    different batches. The names are read inside the transaction, so that a dry run,
+    whose new contacts are about to vanish, can name them too.
+    """
+    summary.possible_duplicates = [d for d in summary.possible_duplicates if d[2] < d[1]]
+    ids = sorted({i for _, a, b in summary.possible_duplicates for i in (a, b)})
+    if ids:
+        found = store.tuples_in("SELECT id, display_name FROM contact WHERE id IN ({ids})", ids)
+        summary.duplicate_names.update({int(i): str(name) for i, name in found})
