@@ -128,9 +128,9 @@ def test_vcard_round_trip_into_an_empty_database(
 
 def test_deals_from_pipedrive() -> None:
     maps = ["--map-stage", "Proposal made=Proposal", "--map-stage", "Negotiations=Negotiation"]
-    out = invoke("import", "deals", str(CSV / "pipedrive_deals.csv"))
-    assert out.exit_code == 2 and "Negotiations, Proposal made" in out.stderr
-    assert "Lead, Qualified, Demo" in out.stderr
+    # Pipedrive's default "Proposal made" is known; "Negotiations" is on a Won row.
+    out = invoke("import", "deals", str(CSV / "pipedrive_deals.csv"), "--dry-run")
+    assert out.exit_code == 0 and "3 deals created" in out.stdout, out.stderr
     out = invoke("import", "deals", str(CSV / "pipedrive_deals.csv"), *maps, "--dry-run")
     assert out.stdout.startswith("would import")
     out = invoke("import", "deals", str(CSV / "pipedrive_deals.csv"), *maps)

@@ -169,7 +169,7 @@ def contacts(
     as_json: JsonFlag = False,
 ) -> None:
     """Import contacts from CSV (Google, Outlook in English and six other languages,
-    Thunderbird, LinkedIn, HubSpot, spreadsheets), vCard or LDIF.
+    Thunderbird, LinkedIn, HubSpot, Salesforce, Zoho, Pipedrive, spreadsheets), vCard or LDIF.
 
     Atomic: all of a file is imported, or nothing; several files are imported one after
     another, each with its report, then a total. Duplicates (same email with a compatible
@@ -368,11 +368,16 @@ def deals(
     ] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Import deals from CSV (Pipedrive's deals export is the model).
+    """Import deals from CSV: Salesforce, Pipedrive, HubSpot and Zoho exports, or any sheet.
 
-    Columns: title, contact (name and/or email) or company, amount, currency, stage, expected
-    close date, next step, status. Contacts and companies are matched or created; an unknown
-    stage stops the import with the list of stages unless mapped with --map-stage.
+    Salesforce (Data Loader, Data Export and report exports), Pipedrive, HubSpot and Zoho
+    deals exports are recognised, other sheets by their column names (English or French):
+    title, contact (name and/or email) or company, amount, currency, stage, probability,
+    expected close date, next step, status. Each row's own currency column is used; won/lost
+    flags and the vendors' default stage names map onto the pipeline. Contacts and companies
+    are matched or created. Deals with the same title and company are one deal only when
+    their id in the other tool, or their amount and close date too, agree. An unknown stage
+    on an open deal stops the import with the list of stages unless mapped with --map-stage.
     """
     from crmcli.core.interchange.deals_csv import read_deals
     from crmcli.core.interchange.importing.deals import import_deals, parse_stage_map
@@ -426,6 +431,10 @@ def deals(
         warn(text)
     for text in rejects.first:
         warn(f"rejected {text}")
+    for line, issue in summary.issues[:10]:
+        warn(f"line {line}: {issue} (kept as a custom field)")
+    if len(summary.issues) > 10:
+        warn(f"… {len(summary.issues) - 10} more values kept as custom fields (see --json)")
     verb = "would import" if dry_run else "imported"
     extra = ""
     if summary.contacts_created or summary.companies_created:

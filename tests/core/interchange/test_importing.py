@@ -207,6 +207,13 @@ def test_deals_are_imported_into_their_stages_with_their_people(
         "rejected": 0,
         "contacts_created": 2,
         "companies_created": 2,
+        "source": "spreadsheet",
+        "currencies": {
+            "EUR": {"deals": 2, "amount_minor": 125000},
+            "USD": {"deals": 1, "amount_minor": 30000},
+        },
+        "without_amount": 0,
+        "issues": [],
     }
     rows = store.rows(
         "SELECT d.title, d.amount_minor, d.currency, s.name AS stage, d.status, "

@@ -22,7 +22,7 @@ from crmcli.core.interchange.contacts_csv import Mapping, apply_overrides, detec
 from crmcli.core.interchange.countries import country_code
 from crmcli.core.interchange.csvfile import CsvLayout, rows
 from crmcli.core.interchange.csvfile import sniff as sniff_csv
-from crmcli.core.interchange.deals_csv import read_deals
+from crmcli.core.interchange.deals_csv import DealRow, read_deals
 from crmcli.core.interchange.headers import FIELDS, recognised_count
 from crmcli.core.interchange.recognise import is_known_header
 from crmcli.core.interchange.records import ContactRecord, DealRecord, Reject
@@ -123,7 +123,7 @@ def test_google_mapping() -> None:
     assert got["Organization Name"] == "company"
     assert got["Organization Title"] == "title"
     assert got["Website 1 - Value"] == "url"
-    assert got["Nickname"] is None
+    assert got["Nickname"] == "nickname"  # a field since schema v6
     assert got["Phonetic Last Name"] is None
     assert got["Photo"] == "ignore"
 
@@ -320,7 +320,7 @@ def test_google_records() -> None:
         birthday="--03-14",
         addresses=[{"country": "Lebanon"}],
         country="LB",
-        custom={"Nickname": "Lili"},
+        nickname="Lili",  # a field since schema v6
     )
     assert hanako.line == 9
     assert (hanako.first, hanako.last, hanako.company) == ("花子", "山田", "山田商事")
@@ -742,9 +742,9 @@ def test_pipedrive_deals() -> None:
     assert got["Deal - Value"] == "amount"
     assert got["Deal - Expected close date"] == "expected_close"
     assert got["Person - Email"] == "contact_email"
-    assert got["Deal - ID"] is None
+    assert got["Deal - ID"] == "external_id:pipedrive"
     first, second, no_title, bad_date = found
-    assert first == DealRecord(
+    assert first == DealRow(
         line=2,
         title="Atelier Nord – refonte",
         contact_name="Hélène Dupré",
@@ -755,11 +755,9 @@ def test_pipedrive_deals() -> None:
         stage="Proposal made",
         expected_close="2024-06-30",
         status="open",
-        custom={
-            "Deal - ID": "101",
-            "Deal - Next activity date": "2024-05-02",
-            "Deal - Owner": "Sam Rep",
-        },
+        custom={"Deal - Next activity date": "2024-05-02", "Deal - Owner": "Sam Rep"},
+        external_ids={"pipedrive": "101"},
+        source="pipedrive",
     )
     assert isinstance(second, DealRecord)
     assert (second.amount, second.status) == ("1\u00a0250\u00a0000,00\u00a0€", "won")

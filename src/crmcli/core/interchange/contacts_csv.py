@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from itertools import compress
 
 from crmcli.core import clock
+from crmcli.core.errors import Invalid
 from crmcli.core.interchange.countries import country_code
+from crmcli.core.interchange.extras import add_date, add_handle, add_relation
 from crmcli.core.interchange.headers import (
     ADDRESS_PARTS,
     SCALARS,
@@ -26,7 +28,7 @@ from crmcli.core.interchange.headers import (
     override,
     spreadsheet_columns,
 )
-from crmcli.core.interchange.recognise import vendor_of
+from crmcli.core.interchange.recognise import deal_vendor_of, vendor_of
 from crmcli.core.interchange.records import ContactRecord, Reject
 from crmcli.core.interchange.vendors import google, outlook, thunderbird
 from crmcli.core.interchange.vendors.google import SEPARATOR as GOOGLE_SEPARATOR
@@ -38,6 +40,7 @@ from crmcli.core.values.dates import birthday, read_date
 # What a filled cell does, by column: (kind, text, number), resolved once per file.
 _SCALAR, _EMAIL, _PHONE, _URL, _TAGS, _BIRTHDAY, _STATUS, _EXTERNAL, _ADDRESS, _CUSTOM = range(10)
 _BIRTH_PART = 10
+_RELATION, _DATE, _HANDLE = 11, 12, 13  # schema v6: relations, dates, IM handles
 _PARTS = {"year": 0, "month": 1, "day": 2}
 _Op = tuple[int, str | None, int]
 
@@ -61,7 +64,7 @@ class _Plan:
     tag_sep: str  # "" when guessed per cell
     blanks: frozenset[str]  # values meaning "empty" in this export's dates and custom columns
     pivot: int  # two-digit years up to this are 20xx
-    companies: bool  # a row naming only a company is a company (Thunderbird), not a reject
+    companies: bool  # a row naming only a company is a company (Thunderbird, Outlook, Google)
 
 
 @dataclass
@@ -84,6 +87,12 @@ def detect(header: list[str], *, delimiter: str, date_order: str) -> Mapping:
     """
     check_date_order(date_order)
     vendor = vendor_of(header)
+    deals_tool = deal_vendor_of(header) if vendor is None else None
+    if deals_tool is not None:  # opportunities would come in as people named after them
+        raise Invalid(
+            f"this is a deals export ({deals_tool.name}), not contacts: "
+            "import it with `crm import deals`"
+        )
     if vendor is not None:
         return Mapping(vendor.name, vendor.columns(header), vendor.date_order)
     order = "dmy" if is_french(header, delimiter) else date_order
@@ -202,6 +211,10 @@ def _compile(mapping: Mapping) -> _Plan:
         stem = stem.casefold()
         return ignored.get(f"{stem} - label", ignored.get(f"{stem} - type", -1))
 
+    def service_column(stem: str) -> int:
+        """Google's "IM 1 - Service" (Skype, Jabber...) for "IM 1 - Value", when ignored."""
+        return ignored.get(f"{stem.casefold()} - service", -1)
+
     ops: list[_Op | None] = []
     names: list[str] = []
     groups: dict[str, int] = {}
@@ -240,6 +253,12 @@ def _compile(mapping: Mapping) -> _Plan:
             op = (_STATUS, None, 0)
         elif base == "external_id":
             op = (_EXTERNAL, label, 0)
+        elif base == "relation":
+            op = (_RELATION, fixed, at)
+        elif base == "date":
+            op = (_DATE, fixed, at)
+        elif base == "handle":
+            op = (_HANDLE, fixed, service_column(stem) if match and fixed is None else -1)
         elif base in ADDRESS_PARTS:
             group = f"#{stem}" if match else label  # Google: "Address 1"; else the label
             if group not in groups:
@@ -259,7 +278,10 @@ def _compile(mapping: Mapping) -> _Plan:
         tag_sep=_tag_separator(source),
         blanks=outlook.BLANKS if outlook.is_outlook(source) else frozenset(),
         pivot=clock.now().year % 100,
-        companies=source == thunderbird.NAME,
+        # Address-book exports write a company entry as a row with only its organisation:
+        # it is a company, not a reject. A plain spreadsheet's row naming only a company
+        # is still a reject (tests/core/interchange/test_sources.py keeps that).
+        companies=source == thunderbird.NAME or in_google or outlook.is_outlook(source),
     )
 
 
@@ -364,6 +386,19 @@ def to_record(
             record.external_ids[text or ""] = value
         elif kind == _BIRTH_PART:
             parts.append((number, i))
+        elif kind == _RELATION:
+            label = text if number < 0 else _label_text(values[number])
+            for piece in value.split(plan.multi) if plan.multi else [value]:
+                add_relation(record, piece, label)
+        elif kind == _DATE:
+            if value not in blanks:
+                label = text if number < 0 else _label_text(values[number])
+                found, _ = read_date(value, plan.date_order, plan.pivot)
+                add_date(record, label, value, found)
+        elif kind == _HANDLE:
+            service = text if number < 0 else _label_text(values[number])
+            for piece in value.split(plan.multi) if plan.multi else [value]:
+                add_handle(record, service or "other", piece)
     if parts:
         _birthday_from_parts(record, parts, values, names)
     if plan.companies and is_company_card(record):

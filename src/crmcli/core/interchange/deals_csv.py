@@ -1,10 +1,19 @@
-"""Reading a deals CSV (Pipedrive's deals export is the model) into `DealRecord`s."""
+"""Reading a deals CSV into `DealRow`s: Pipedrive, Salesforce, HubSpot, Zoho or a spreadsheet.
+
+A known tool's export is recognised by its header (recognise.deal_vendor_of) and read
+with that tool's column names, date order and flags: Salesforce's IsWon/IsClosed,
+Pipedrive's open/won/lost status, each row's own currency column, the record id kept
+as an external id. Anything else goes through the English and French synonyms.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from crmcli.core.errors import Invalid
 from crmcli.core.interchange.csvfile import CsvLayout, rows, sniff
 from crmcli.core.interchange.headers import (
     check_date_order,
@@ -12,11 +21,16 @@ from crmcli.core.interchange.headers import (
     deal_columns,
     deal_fields_help,
     header_key,
+    is_deals_header,
     is_french_deals,
     override,
-    recognised_count,
 )
-from crmcli.core.interchange.recognise import is_known_header
+from crmcli.core.interchange.recognise import (
+    deal_header_score,
+    deal_vendor_of,
+    is_known_header,
+    vendor_of,
+)
 from crmcli.core.interchange.records import DealRecord, Reject
 from crmcli.core.values.dates import read_date
 
@@ -32,22 +46,72 @@ _STATUS = {
     "gagnee": "won",
     "perdu": "lost",
     "perdue": "lost",
+    "closedwon": "won",
+    "closedlost": "lost",
 }
+_TRUE = frozenset({"true", "1", "yes", "y", "oui", "vrai"})
+_FALSE = frozenset({"false", "0", "no", "n", "non", "faux"})
+_SYMBOLS = {"€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY", "₹": "INR"}
+_NAME_EMAIL = re.compile(r"(?P<name>.*?)\s*\((?P<email>[^()\s]+@[^()\s]+)\)")
+_TIME_PART = re.compile(r"(\d{4}-\d{2}-\d{2})[ T]\d{1,2}:\d{2}.*")
+
+_DEAL_ONLY = frozenset(
+    "amount currency stage status expected_close probability won closed lost_reason".split()
+)
+"""Columns only a deals file has: a list of names and companies alone is a contacts list."""
+_EXTRA_FIELDS = frozenset({"probability", "won", "closed", "lead_source"})
+
+
+@dataclass
+class DealRow(DealRecord):
+    """A deal row with what the vendors' exports add to `DealRecord`."""
+
+    probability: int | None = None  # 0-100, as the file gave it
+    lead_source: str | None = None
+    won: bool | None = None  # Salesforce IsWon
+    closed: bool | None = None  # Salesforce IsClosed
+    external_ids: dict[str, str] = field(default_factory=dict)  # system -> id
+    source: str = "spreadsheet"  # the tool that wrote the file
+
+
+def check_field(name: str) -> str | None:
+    """The deal field for a name typed in --map: crm's, probability, won, closed,
+    lead_source or external_id:SYSTEM."""
+    value = name.strip().lower()
+    if value in _EXTRA_FIELDS:
+        return value
+    base, sep, system = value.partition(":")
+    if base == "external_id" and sep and re.fullmatch(r"[a-z0-9][a-z0-9_.-]*", system.strip()):
+        return f"external_id:{system.strip()}"
+    return check_deal_field(name)
+
+
+def fields_help() -> str:
+    """The deal fields, as listed in an error about an unknown one."""
+    return f"{deal_fields_help()}, probability, won, closed, lead_source, external_id:SYSTEM"
 
 
 def read_deals(
     stream: BinaryIO, *, encoding: str | None, overrides: list[str], date_order: str
-) -> tuple[CsvLayout, list[tuple[str, str | None]], Iterator[DealRecord | Reject]]:
-    """Read a deals export (Pipedrive's is the model): its layout, mapping and records.
+) -> tuple[CsvLayout, list[tuple[str, str | None]], Iterator[DealRow | Reject]]:
+    """Read a deals export: its layout, mapping and records.
 
     Empty rows are skipped; a row without a title, or with more cells than the
     header, is a Reject. Amounts stay text, for crmcli.core.values.money.parse_amount.
     """
     check_date_order(date_order)
-    layout = sniff(stream, encoding=encoding, known=is_known_header, score=recognised_count)
+    layout = sniff(stream, encoding=encoding, known=is_known_header, score=deal_header_score)
     header = layout.header
-    columns = override(deal_columns(header), overrides, check_deal_field, deal_fields_help())
-    order = "dmy" if is_french_deals(header, layout.delimiter) else date_order
+    vendor = deal_vendor_of(header)
+    if vendor is not None:
+        source, order = vendor.name, vendor.date_order
+        found = _first_wins(vendor.columns(header))
+    else:
+        source = "spreadsheet"
+        order = "dmy" if is_french_deals(header, layout.delimiter) else date_order
+        found = deal_columns(header)
+    columns = override(found, overrides, check_field, fields_help())
+    _check_is_deals(header, columns, vendor is not None)
     ncols = len(header)
     assigned: list[tuple[int, str]] = []
     custom: list[tuple[int, str]] = []
@@ -57,44 +121,140 @@ def read_deals(
         elif target != "ignore":
             assigned.append((i, target))
 
-    def records() -> Iterator[DealRecord | Reject]:
+    def records() -> Iterator[DealRow | Reject]:
         for line, cells in rows(stream, layout):
             values = [c.strip() for c in cells]
             if not any(values):
                 continue
+            if source == "salesforce" and len(values) == 1 and ncols > 1:
+                return  # a report's footer ("Confidential Information..."): the rows are over
             if len(values) > ncols and any(values[ncols:]):
                 yield Reject(line, f"{len(values)} cells but the header has {ncols}", cells)
                 continue
             if len(values) < ncols:
                 values.extend([""] * (ncols - len(values)))
-            deal = DealRecord(line=line)
+            deal = DealRow(line=line, source=source)
             for i, target in assigned:
-                value = values[i]
-                if not value or getattr(deal, target) is not None:
-                    continue
-                if target == "expected_close":
-                    found, problem = read_date(value, order, 99)
-                    if found is not None and found.startswith("--"):
-                        found, problem = None, "has no year"
-                    if found is None:
-                        deal.expected_close_raw = value
-                        deal.issues.append(f"{columns[i][0].strip()}: {value!r} {problem}")
-                    else:
-                        deal.expected_close = found
-                elif target == "status":
-                    status = _STATUS.get(header_key(value))
-                    if status is None:
-                        deal.custom[columns[i][0].strip() or f"column {i + 1}"] = value
-                    else:
-                        deal.status = status
-                else:
-                    setattr(deal, target, value)
+                if values[i]:
+                    header_i = columns[i][0].strip() or f"column {i + 1}"
+                    _assign(deal, target, values[i], header_i, order)
             for i, key in custom:
                 if values[i]:
                     deal.custom[key] = values[i]
+            _settle(deal)
             if deal.title is None:
                 yield Reject(line, "no title", cells)
                 continue
             yield deal
 
     return layout, columns, records()
+
+
+def _check_is_deals(header: list[str], columns: list[tuple[str, str | None]], known: bool) -> None:
+    """Refuse, before anything is written, a file whose rows cannot be deals: a known
+    tool's contacts export, or a file with no title column (every row would be rejected)."""
+    if not known and not is_deals_header(header) and (people := vendor_of(header)) is not None:
+        raise Invalid(
+            f"this is a contacts export ({people.name}), not deals: "
+            "import it with `crm import contacts`"
+        )
+    targets = {target for _, target in columns}
+    names = ", ".join(repr(h) for h in header if h.strip())
+    if "title" not in targets:
+        raise Invalid(
+            f'no deal title column (columns: {names}); name one with --map "HEADER=title"'
+        )
+    if not known and not targets & _DEAL_ONLY:
+        raise Invalid(
+            f"no amount, stage, status or close date column (columns: {names}): a contacts "
+            'list? import it with `crm import contacts`, or name columns with --map "HEADER=amount"'
+        )
+
+
+def _first_wins(columns: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
+    """Of two columns for one field, the first keeps it; the other is a custom field."""
+    taken: set[str] = set()
+    out: list[tuple[str, str | None]] = []
+    for h, target in columns:
+        if target is not None and target != "ignore":
+            if target in taken:
+                target = None
+            else:
+                taken.add(target)
+        out.append((h, target))
+    return out
+
+
+def _assign(deal: DealRow, target: str, value: str, header: str, order: str) -> None:
+    """Put one cell where its column says; what cannot be read is kept as a custom field."""
+    if target.startswith("external_id:"):
+        deal.external_ids.setdefault(target.partition(":")[2], value)
+    elif target in ("won", "closed"):
+        flag = value.casefold()
+        if flag in _TRUE or flag in _FALSE:
+            setattr(deal, target, flag in _TRUE)
+        else:
+            deal.custom[header] = value
+            deal.issues.append(f"{header}: {value!r} is not true or false")
+    elif target == "status":
+        status = _STATUS.get(header_key(value))
+        if status is None:
+            deal.custom[header] = value
+        elif deal.status is None:
+            deal.status = status
+    elif target in ("probability", "probability_fraction"):
+        number = _probability(value, fraction=target == "probability_fraction")
+        if number is None:
+            deal.custom[header] = value
+            deal.issues.append(f"{header}: {value!r} is not a probability")
+        elif deal.probability is None:
+            deal.probability = number
+    elif target == "currency":
+        if deal.currency is None:
+            deal.currency = _SYMBOLS.get(value, value)
+    elif target == "contact_name" and (pair := _NAME_EMAIL.fullmatch(value.split(";")[0])):
+        # HubSpot's "Associated Contact": "Ada Lovelace (ada@example.com)"
+        deal.contact_name = deal.contact_name or pair["name"] or None
+        deal.contact_email = deal.contact_email or pair["email"]
+    elif target == "expected_close":
+        if deal.expected_close is None and deal.expected_close_raw is None:
+            _close_date(deal, value, header, order)
+    elif getattr(deal, target) is None:
+        setattr(deal, target, value)
+
+
+def _close_date(deal: DealRow, value: str, header: str, order: str) -> None:
+    """The close date as YYYY-MM-DD ("2024-06-30 00:00" too); else kept raw, with why."""
+    found, problem = read_date(_TIME_PART.sub(r"\1", value), order, 99)
+    if found is not None and found.startswith("--"):
+        found, problem = None, "has no year"
+    if found is None:  # kept as written, as a custom field, and named in the summary
+        deal.expected_close_raw = value
+        deal.custom[header] = value
+        deal.issues.append(f"{header}: {value!r} {problem}")
+    else:
+        deal.expected_close = found
+
+
+def _settle(deal: DealRow) -> None:
+    """The won/closed flags decide a status the file did not give."""
+    if deal.status is None:
+        if deal.won:
+            deal.status = "won"
+        elif deal.closed:
+            deal.status = "lost"
+        elif deal.closed is False:
+            deal.status = "open"
+
+
+def _probability(text: str, *, fraction: bool = False) -> int | None:
+    """75, "75%", "75.0" -> 75 (Salesforce, Zoho, Pipedrive write percent); HubSpot's
+    "Deal probability" is a fraction, 0.75."""
+    raw = text.strip().removesuffix("%").strip().replace(",", ".")
+    try:
+        number = float(raw) * (100 if fraction else 1)
+    except ValueError:
+        return None
+    if not 0 <= number <= 100:
+        return None
+    return round(number)

@@ -2,12 +2,17 @@
 
 Contacts and companies a row names are matched (by email, then exact name) or
 created through the contact importer's writer, in the same one transaction.
+
+A deal is the same as one already there when its external id says so (Salesforce
+Id, Pipedrive "Deal - ID"...), or, without one, when title, company, amount and close
+date all agree: two opportunities named "Renewal" for one account are two deals.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from crmcli.core.db.store import Store, Tx
@@ -29,9 +34,40 @@ class DealSummary:
     rejected: int = 0
     contacts_created: int = 0
     companies_created: int = 0
+    source: str = "spreadsheet"
+    # currency -> {"deals": n, "amount_minor": total}, over every deal the file holds
+    currencies: dict[str, dict[str, int]] = field(default_factory=dict)
+    without_amount: int = 0
+    # (line, what could not be read and was kept as a custom field instead)
+    issues: list[tuple[int, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+    def count(self, minor: int | None, currency: str | None) -> None:
+        if minor is None or currency is None:
+            self.without_amount += 1
+            return
+        entry = self.currencies.setdefault(currency, {"deals": 0, "amount_minor": 0})
+        entry["deals"] += 1
+        entry["amount_minor"] += minor
+
+    def currency_line(self) -> str:
+        """ "12 deals: 8 EUR 45,000.00 · 3 JPY 1,200,000 · 1 GBP 900.00": the money the
+        file holds, per currency, so a file read in the wrong currency shows at once."""
+        from crmcli.core.values.money import exponent, number_style
+
+        group, mark = number_style()
+        parts = []
+        for code, entry in sorted(self.currencies.items(), key=lambda kv: -kv[1]["deals"]):
+            exp = exponent(code)
+            whole, frac = divmod(entry["amount_minor"], 10**exp)
+            text = f"{whole:,}".replace(",", group) + (f"{mark}{frac:0{exp}d}" if exp else "")
+            parts.append(f"{entry['deals']} {code} {text}")
+        if self.without_amount:
+            parts.append(f"{self.without_amount} without an amount")
+        total = sum(e["deals"] for e in self.currencies.values()) + self.without_amount
+        return f"{total} deal{'' if total == 1 else 's'}: " + " · ".join(parts)
 
 
 def parse_stage_map(pairs: list[str]) -> dict[str, str]:
@@ -42,6 +78,42 @@ def parse_stage_map(pairs: list[str]) -> dict[str, str]:
             raise Invalid(f'--map-stage takes "Old=New", not {pair!r}')
         out[fold(old)] = new.strip()
     return out
+
+
+class _Stages:
+    """A file's stage name -> a pipeline stage: --map-stage, the very name, the vendors'
+    default stages (vendors/deal_stages.py), a unique prefix; None when unknown."""
+
+    def __init__(self, store: Store, stage_map: dict[str, str]) -> None:
+        self.store = store
+        self.map = stage_map
+        self.rows = store.rows("SELECT * FROM stage ORDER BY position, id")
+        self.by_name = {fold(r["name"]): r for r in self.rows}
+        self.first_open = next(r for r in self.rows if r["kind"] == "open")
+
+    def first(self, kind: str) -> dict[str, Any]:
+        return next(r for r in self.rows if r["kind"] == kind)
+
+    def find(self, name: str) -> dict[str, Any] | None:
+        from crmcli.core.interchange.vendors.deal_stages import known
+        from crmcli.core.pipeline.stages import resolve
+
+        wanted = self.map.get(fold(name), name)
+        if not wanted.strip():
+            return self.first_open
+        if (stage := self.by_name.get(fold(wanted))) is not None:
+            return stage
+        if wanted == name and (vendor := known(name)) is not None:
+            target, kind = vendor
+            stage = self.by_name.get(fold(target))
+            if stage is not None and stage["kind"] == kind:
+                return stage
+            if kind != "open":
+                return self.first(kind)
+        try:
+            return resolve(self.store, wanted)
+        except Invalid:
+            return None
 
 
 def import_deals(
@@ -55,67 +127,33 @@ def import_deals(
     """Import deal rows atomically; contacts and companies they name are matched or created.
 
     Every stage name must be known (or mapped with --map-stage) before anything is
-    written: an unknown one stops the import with the list of stages.
+    written: an unknown one stops the import with the list of stages. A row the file
+    says is won or lost (Status, IsWon/IsClosed) needs no known stage: it goes to the
+    pipeline's won or lost stage and keeps its own stage name as a custom field.
     """
-    from datetime import date as date_type
-
     from crmcli.core.pipeline.stages import names as stage_names
-    from crmcli.core.pipeline.stages import resolve as resolve_stage
-    from crmcli.core.values.money import check_currency, parse_amount
 
     summary = DealSummary()
     default_currency = str(store.config.get("currency"))
-    stages = {fold(r["name"]): r for r in store.rows("SELECT * FROM stage")}
-    first_open = min(
-        (r for r in stages.values() if r["kind"] == "open"), key=lambda r: r["position"]
-    )
+    stages = _Stages(store, stage_map)
     rows: list[dict[str, Any]] = []
     unknown: set[str] = set()
     for item in records:
         if isinstance(item, Reject):
-            summary.rejected += 1
-            if options.strict:
-                raise Invalid(f"line {item.line}: {item.reason} (--strict: nothing imported)")
-            on_reject(item)
+            _reject(item, summary, options, on_reject)
             continue
+        summary.source = getattr(item, "source", summary.source)
         try:
-            stage_name = stage_map.get(fold(item.stage or ""), item.stage or "")
-            if stage_name.strip():
-                stage = stages.get(fold(stage_name))
-                if stage is None:
-                    try:
-                        stage = resolve_stage(store, stage_name)
-                    except Invalid:
-                        unknown.add(stage_name.strip())
-                        continue
-            else:
-                stage = first_open
-            status = (item.status or "").strip().lower() or None
-            if status in ("won", "lost") and stage["kind"] == "open":
-                stage = next(r for r in stages.values() if r["kind"] == status)
-            currency = check_currency(item.currency) if item.currency else None
-            minor = None
-            if item.amount and item.amount.strip():
-                minor, symbol = parse_amount(item.amount, currency or default_currency)
-                currency = currency or symbol
-            if item.expected_close:
-                date_type.fromisoformat(item.expected_close)
+            row = _row(item, stages, default_currency)
         except (Invalid, ValueError) as exc:
             reason = exc.message if isinstance(exc, Invalid) else str(exc)
-            reject = Reject(item.line, reason)
-            summary.rejected += 1
-            if options.strict:
-                raise Invalid(f"line {item.line}: {reason} (--strict: nothing imported)") from exc
-            on_reject(reject)
+            _reject(Reject(item.line, reason), summary, options, on_reject)
             continue
-        rows.append(
-            {
-                "item": item,
-                "stage": stage,
-                "amount_minor": minor,
-                "currency": currency or (default_currency if minor is not None else None),
-            }
-        )
+        if row is None:
+            unknown.add((item.stage or "").strip())
+            continue
+        rows.append(row)
+        summary.issues += [(item.line, issue) for issue in getattr(item, "issues", [])]
     if unknown:
         raise Invalid(
             f"unknown stage(s) {', '.join(sorted(unknown))}: map them with "
@@ -124,14 +162,74 @@ def import_deals(
     try:
         with store.write(options.label) as tx:
             writer = ContactWriter(tx, options, ImportSummary())
+            known = _external_ids(tx)
             for row in rows:
-                _write_deal(tx, writer, row, summary)
+                summary.count(row["amount_minor"], row["currency"])
+                _write_deal(tx, writer, row, summary, known)
             summary.companies_created = writer.summary.companies_created
             if options.dry_run:
                 raise DryRun
     except DryRun:
         pass
     return summary
+
+
+def _reject(
+    item: Reject, summary: DealSummary, options: ImportOptions, on_reject: Callable[[Reject], None]
+) -> None:
+    summary.rejected += 1
+    if options.strict:
+        raise Invalid(f"line {item.line}: {item.reason} (--strict: nothing imported)")
+    on_reject(item)
+
+
+def _row(item: Any, stages: _Stages, default_currency: str) -> dict[str, Any] | None:
+    """The values to write for one record, or None when its stage is unknown. Raises
+    Invalid for an amount, currency or date that cannot be read."""
+    from datetime import date as date_type
+
+    from crmcli.core.values.money import check_currency, parse_amount
+
+    status = (item.status or "").strip().lower() or None
+    custom = dict(item.custom)
+    stage = stages.find(item.stage or "")
+    if stage is None:
+        if status not in ("won", "lost"):
+            return None
+        custom.setdefault("stage", item.stage.strip())
+        stage = stages.first(status)
+    if status in ("won", "lost") and stage["kind"] == "open":
+        stage = stages.first(status)
+    currency = check_currency(item.currency) if item.currency else None
+    minor = None
+    if item.amount and item.amount.strip():
+        text = item.amount
+        if currency and any(ch in text for ch in "$¥"):  # CAD "$", CNY "¥": the column says
+            text = text.replace("$", "").replace("¥", "")
+        minor, found = parse_amount(text, currency or default_currency)
+        if currency and found and found != currency:
+            raise Invalid(f"amount {item.amount!r} is in {found} but the currency is {currency}")
+        currency = currency or found or default_currency
+    if item.expected_close:
+        date_type.fromisoformat(item.expected_close)
+    return {
+        "item": item,
+        "stage": stage,
+        "amount_minor": minor,
+        "currency": currency if minor is not None else None,
+        "custom": custom,
+    }
+
+
+def _external_ids(tx: Tx) -> dict[tuple[str, str], int]:
+    """(system, id) -> deal id, for every deal that carries one."""
+    out: dict[tuple[str, str], int] = {}
+    for deal_id, text in tx.store.tuples(
+        "SELECT id, external_ids FROM deal WHERE external_ids IS NOT NULL"
+    ):
+        for system, ext in (json.loads(text) or {}).items():
+            out[(str(system), str(ext))] = int(deal_id)
+    return out
 
 
 def _deal_contact(tx: Tx, writer: ContactWriter, item: Any, summary: DealSummary) -> int | None:
@@ -163,7 +261,56 @@ def _deal_contact(tx: Tx, writer: ContactWriter, item: Any, summary: DealSummary
     return contact_id
 
 
-def _write_deal(tx: Tx, writer: ContactWriter, row: dict[str, Any], summary: DealSummary) -> None:
+def _same_deal(
+    tx: Tx, row: dict[str, Any], title: str, party: tuple[str, int | None], ext: dict[str, str]
+) -> dict[str, Any] | None:
+    """A deal with this title, company (or contact, without one), amount and close date,
+    whose external ids do not say it is another one."""
+    where = ["lower(title) = lower(?)"]
+    params: list[Any] = [title]
+    for column, value in (
+        party,
+        ("amount_minor", row["amount_minor"]),
+        ("currency", row["currency"]),
+        ("expected_close", row["item"].expected_close),
+    ):
+        where.append(f"{column} IS NULL" if value is None else f"{column} = ?")
+        params += [] if value is None else [value]
+    for found in tx.store.rows(f"SELECT * FROM deal WHERE {' AND '.join(where)}", params):
+        theirs = json.loads(found["external_ids"] or "{}")
+        if all(theirs.get(system, ext_id) == ext_id for system, ext_id in ext.items()):
+            return found
+    return None
+
+
+def _complete(
+    tx: Tx,
+    existing: dict[str, Any],
+    new: dict[str, Any],
+    ext: dict[str, str],
+    custom: dict[str, str],
+    contact_id: int | None,
+) -> bool:
+    """Fill the blanks of a deal met again (ids and custom fields it lacks included);
+    what it holds is never overwritten. True when something changed."""
+    values = {k: v for k, v in new.items() if v is not None and existing[k] is None}
+    for column, incoming in (("external_ids", ext), ("custom_fields", custom)):
+        held = json.loads(existing[column] or "{}")
+        merged = {**incoming, **held}
+        if merged != held:
+            values[column] = json.dumps(merged, ensure_ascii=False)
+    if values:
+        tx.update("deal", int(existing["id"]), values, contact_id=contact_id)
+    return bool(values)
+
+
+def _write_deal(
+    tx: Tx,
+    writer: ContactWriter,
+    row: dict[str, Any],
+    summary: DealSummary,
+    known: dict[tuple[str, str], int],
+) -> None:
     item = row["item"]
     stage = row["stage"]
     contact_id = _deal_contact(tx, writer, item, summary)
@@ -171,32 +318,31 @@ def _write_deal(tx: Tx, writer: ContactWriter, row: dict[str, Any], summary: Dea
     if company_id is None and contact_id is not None:
         company_id = tx.store.value("SELECT company_id FROM contact WHERE id = ?", (contact_id,))
     title = collapse(item.title or "")
-    # The same title for the same contact and company (either may be none).
-    where: list[str] = ["lower(title) = lower(?)"]
-    params: list[Any] = [title]
-    for column, value in (("contact_id", contact_id), ("company_id", company_id)):
-        where.append(f"{column} IS NULL" if value is None else f"{column} = ?")
-        params += [] if value is None else [value]
-    existing = tx.store.row(
-        "SELECT id, amount_minor, currency, expected_close, next_step FROM deal "
-        f"WHERE {' AND '.join(where)} LIMIT 1",
-        params,
+    ext: dict[str, str] = dict(getattr(item, "external_ids", {}))
+    existing = next(
+        (tx.get("deal", known[(s, e)]) for s, e in ext.items() if (s, e) in known), None
     )
+    if existing is None:
+        party = ("company_id", company_id) if company_id is not None else ("contact_id", contact_id)
+        existing = _same_deal(tx, row, title, party, ext)
+    next_step = (item.next_step or "").strip() or None
+    probability = getattr(item, "probability", None)
+    lead_source = (getattr(item, "lead_source", None) or "").strip() or None
     if existing is not None:  # the same deal again: complete it, never overwrite
-        values = {}
-        for column, new in (
-            ("amount_minor", row["amount_minor"]),
-            ("currency", row["currency"]),
-            ("expected_close", item.expected_close),
-            ("next_step", (item.next_step or "").strip() or None),
-        ):
-            if new is not None and existing[column] is None:
-                values[column] = new
-        if values:
-            tx.update("deal", int(existing["id"]), values, contact_id=contact_id)
+        new = {
+            "amount_minor": row["amount_minor"],
+            "currency": row["currency"],
+            "expected_close": item.expected_close,
+            "next_step": next_step,
+            "probability": probability,
+            "lead_source": lead_source,
+        }
+        if _complete(tx, existing, new, ext, row["custom"], contact_id):
             summary.updated += 1
         else:
             summary.unchanged += 1
+        for s, e in ext.items():
+            known[(s, e)] = int(existing["id"])
         return
     closed = stage["kind"] != "open"
     deal_id = tx.insert(
@@ -208,15 +354,23 @@ def _write_deal(tx: Tx, writer: ContactWriter, row: dict[str, Any], summary: Dea
             "amount_minor": row["amount_minor"],
             "currency": row["currency"],
             "stage_id": stage["id"],
+            "probability": probability,
             "expected_close": item.expected_close,
-            "next_step": (item.next_step or "").strip() or None,
+            "next_step": next_step,
             "status": stage["kind"],
             "lost_reason": (item.lost_reason or "").strip() or None,
+            "lead_source": lead_source,
             "stage_entered_at": tx.stamp,
             "closed_at": tx.stamp if closed else None,
+            "external_ids": json.dumps(ext, ensure_ascii=False) if ext else None,
+            "custom_fields": json.dumps(row["custom"], ensure_ascii=False)
+            if row["custom"]
+            else None,
         },
         contact_id=contact_id,
     )
+    for s, e in ext.items():
+        known[(s, e)] = deal_id
     tx.insert(
         "deal_stage_change",
         {
