@@ -99,7 +99,7 @@ def test_thunderbird_csv_and_tab(name: str) -> None:
     assert [ph["e164"] for ph in asa["phones"]] == ["+46812345678", "+46701234567"]
     assert asa["company"] == "Nordisk Kaffe AB" and asa["title"] == "Inköpschef"
     assert asa["birthday"] == "1980-12-31"
-    assert asa["custom_fields"]["Nickname"] == "Åsi"
+    assert asa["nickname"] == "Åsi"  # a field since schema v6
     assert p["Tomás Ó Briain"]["birthday"] == "--03-14"  # no year stays no year
     companies = invoke("company", "list", "--json")
     assert "Nordisk Kaffe AB" in companies.stdout  # the company-only card is a company

@@ -9,6 +9,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from crmcli.commands import _complete
+from crmcli.commands._contact_show import _address as _address
+from crmcli.commands._contact_show import _address_label as _address_label
+from crmcli.commands._contact_show import _addresses as _addresses
+from crmcli.commands._contact_show import _birthday, _labels, personal_lines
 from crmcli.commands._options import FormatOpt, JsonFlag, LimitOpt, OwnerOpt, YesFlag
 from crmcli.commands._output import (
     LIST_FORMATS,
@@ -58,6 +62,24 @@ Status = Annotated[
 Note = Annotated[str | None, typer.Option("--note", help="Free-text notes.")]
 Birthday = Annotated[
     str | None, typer.Option("--birthday", help="YYYY-MM-DD, or MM-DD without a year.")
+]
+Nickname = Annotated[str | None, typer.Option("--nickname", help="What they are called.")]
+Relations = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--relation",
+        help='A related person, NAME:KIND ("Jane Doe:spouse"; kind optional). Repeatable.',
+    ),
+]
+Dates = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--date", help="A date to remember, LABEL:YYYY-MM-DD (anniversary:2010-06-01). Repeatable."
+    ),
+]
+Handles = Annotated[
+    list[str] | None,
+    typer.Option("--handle", help="IM or social handle, SERVICE:HANDLE (skype:ann). Repeatable."),
 ]
 Every = Annotated[
     str | None,
@@ -121,6 +143,10 @@ def add(
     every: Every = None,
     first: First = None,
     last: Last = None,
+    nickname: Nickname = None,
+    relation: Relations = None,
+    date: Dates = None,
+    handle: Handles = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Add a contact; prints its id and name."""
@@ -141,6 +167,10 @@ def add(
         notes=note,
         birthday=birthday,
         cadence=every,
+        nickname=nickname,
+        relations=relation or [],
+        dates=date or [],
+        handles=handle or [],
     )
     store = state(ctx).store(write=True)
     _report(contacts.add(store, fields), "added", as_json)
@@ -190,6 +220,12 @@ def edit(
         bool | None,
         typer.Option("--dnc/--no-dnc", help="Mark or unmark do-not-contact.", show_default=False),
     ] = None,
+    nickname: Annotated[
+        str | None, typer.Option("--nickname", help='Nickname ("" to clear).')
+    ] = None,
+    relation: Relations = None,
+    date: Dates = None,
+    handle: Handles = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Change a contact. --email/--phone/--tag replace the list; --add-*/--rm-* change it."""
@@ -218,6 +254,10 @@ def edit(
         rm_emails=rm_email or [],
         add_phones=add_phone or [],
         rm_phones=rm_phone or [],
+        nickname=nickname,
+        relations=relation or [],
+        dates=date or [],
+        handles=handle or [],
     )
     store = state(ctx).store(write=True)
     contact_id = resolve_contact(store, ref)
@@ -265,48 +305,16 @@ def _shown(contact: ContactDetail) -> list[tuple[str, Any]]:
     ]
     lines["Phone"] = [p.get("display", p["raw"]) + _labels(p["label"]) for p in contact["phones"]]
     lines["Birthday"] = _birthday(contact["birthday"])
+    personal = personal_lines(contact)  # schema v6: nickname, relations, dates, IM, photo
     out: list[tuple[str, Any]] = []
     for label, value in lines.items():
         out.append((label, value))
+        if label == "Name" and personal[0][1]:
+            out.append(personal[0])  # the nickname, under the name
         if label == "Profiles":  # where a reader looks for how to reach them
             out += [(_address_label(a), _address(a)) for a in _addresses(contact["addresses"])]
+            out += personal[1:]
     return out
-
-
-def _labels(*labels: str | None) -> str:
-    """` (work, primary)`: the labels given, or nothing."""
-    shown = [label for label in labels if label]
-    return f" ({', '.join(shown)})" if shown else ""
-
-
-def _addresses(value: Any) -> list[dict[str, Any]]:
-    """The stored addresses (a JSON list of dicts); anything else is shown as text."""
-    if not value:
-        return []
-    if isinstance(value, dict):
-        value = [value]
-    if not isinstance(value, list):
-        return [{"formatted": str(value)}]
-    return [a if isinstance(a, dict) else {"formatted": str(a)} for a in value]
-
-
-def _address_label(address: dict[str, Any]) -> str:
-    return f"Address ({address['label']})" if address.get("label") else "Address"
-
-
-def _address(address: dict[str, Any]) -> str:
-    """One address on one line: street, postcode and city, region, country."""
-
-    def part(key: str) -> str:
-        return ", ".join(
-            line.strip() for line in str(address.get(key) or "").splitlines() if line.strip()
-        )
-
-    if address.get("formatted") and not address.get("street") and not address.get("city"):
-        return part("formatted")
-    town = " ".join(p for p in (part("postcode"), part("city")) if p)
-    pieces = [part("street"), town, part("region"), part("country")]
-    return ", ".join(p for p in pieces if p) or part("formatted")
 
 
 TIMELINE_COLUMNS = [
@@ -329,23 +337,6 @@ def _event(event: dict[str, Any]) -> dict[str, Any]:
         what += " in" if event["direction"] == "in" else " out"
     length = format_duration(event["duration_seconds"]) if event.get("duration_seconds") else ""
     return {**event, "when": when, "what": what, "length": length}
-
-
-def _birthday(stored: str | None) -> str | None:
-    """`--05-14` -> `14 May`; `1980-05-14` -> `14 May 1980` (as a person writes it)."""
-    if not stored:
-        return None
-    from crmcli.core.values.dates import MONTH_FULL
-
-    parts = stored.removeprefix("--").split("-")
-    try:
-        if stored.startswith("--") and len(parts) == 2:
-            return f"{int(parts[1])} {MONTH_FULL[int(parts[0]) - 1]}"
-        if len(parts) == 3:
-            return f"{int(parts[2])} {MONTH_FULL[int(parts[1]) - 1]} {int(parts[0])}"
-    except (ValueError, IndexError):
-        pass
-    return stored  # not a form crm writes: shown as stored
 
 
 LIST_COLUMNS = [
@@ -494,6 +485,14 @@ ERASED_WORDS: dict[str, tuple[str, str | None]] = {
     "contact_phone": ("phone number", None),
     "contact_url": ("profile URL", None),
     "contact_tag": ("tag", None),
+    "contact_relation": ("relation", None),
+    "contact_date": ("date", None),
+    "contact_handle": ("chat handle", None),
+    "contact_photo": ("photo", None),
+    "named_in_relations": (
+        "relation of another contact naming them",
+        "relations of other contacts naming them",
+    ),
     "interaction": ("interaction", None),
     "followup": ("follow-up", None),
     "change_log": ("change-log entry", "change-log entries"),

@@ -247,8 +247,13 @@ VIEWS: list[tuple[Any, type[SQLModel], set[str]]] = [
         | {
             "tag_rows",
             "tags",
-        },
+        }
+        | {"relations", "dates", "handles", "photo"},
     ),
+    (people_rows.RelationRow, models.ContactRelation, {"related_name"}),
+    (people_rows.DateRow, models.ContactDate, set()),
+    (people_rows.HandleRow, models.ContactHandle, set()),
+    (people_rows.PhotoRow, models.ContactPhoto, set()),
     (people_rows.EmailRow, models.ContactEmail, set()),
     (people_rows.PhoneRow, models.ContactPhone, {"display"}),
     (people_rows.UrlRow, models.ContactUrl, set()),
@@ -256,7 +261,8 @@ VIEWS: list[tuple[Any, type[SQLModel], set[str]]] = [
     (
         people_rows.ContactView,
         models.Contact,
-        {"name", "company", "emails", "phones", "urls", "tags"},
+        {"name", "company", "emails", "phones", "urls", "tags"}
+        | {"relations", "dates", "handles", "photo"},
     ),
     (
         crm_columns.ContactCsvRow,
@@ -267,7 +273,8 @@ VIEWS: list[tuple[Any, type[SQLModel], set[str]]] = [
             "phones",
             "urls",
             "tags",
-        },
+        }
+        | {"relations", "dates", "handles"},
     ),
     (
         pipeline_rows.DealDetail,

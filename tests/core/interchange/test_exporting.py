@@ -13,6 +13,7 @@ from crmcli.core.activity.interactions import Kind
 from crmcli.core.db.store import Store
 from crmcli.core.interchange import exporting
 from crmcli.core.interchange.crm_columns import CONTACT_CSV_COLUMNS
+from crmcli.core.interchange.csv_out import Kind as CellKind
 from crmcli.core.people import contacts
 from crmcli.core.people.contacts import ContactFields
 from crmcli.core.pipeline import deals
@@ -75,7 +76,8 @@ def test_the_contact_csv_row_flattens_lists_into_its_fixed_columns(
     ann, bob = (exporting.contact_csv_row(v) for v in exporting.contacts(store))
     assert set(ann) == set(CONTACT_CSV_COLUMNS)
     assert (ann["email"], ann["emails"]) == ("ann@acme.fr", "ann@acme.fr; ann.lee@home.org")
-    assert (ann["phone"], ann["phones"]) == ("+33612345678", "+33612345678")
+    # International form with spaces: a spreadsheet keeps it as text, `+` and all.
+    assert (ann["phone"], ann["phones"]) == ("+33 6 12 34 56 78", "+33 6 12 34 56 78")
     assert (ann["tags"], ann["urls"], ann["custom_fields"]) == ("partner; VIP", "", None)
     assert (bob["phone"], bob["phones"], bob["tags"]) == (None, "", "")
 
@@ -151,31 +153,33 @@ def test_followups_open_by_due_date_or_all(store: Store, book: dict[str, int]) -
 
 
 @pytest.mark.parametrize(
-    ("cell", "out"),
+    ("cell", "kind", "out"),
     [
-        ("=1+1", "'=1+1"),
-        ("@SUM(A1)", "'@SUM(A1)"),
-        ("\tx", "'\tx"),
-        ("-cmd|' /C calc'!A0", "'-cmd|' /C calc'!A0"),
-        ("+cmd", "'+cmd"),
-        ("+33 6 12 34 56 78", "+33 6 12 34 56 78"),  # a phone number stays a number
-        ("-42", "-42"),
-        ("+1.5e3", "+1.5e3"),
-        ("plain text", "plain text"),
-        ("", ""),
+        ("=1+1", "text", "'=1+1"),
+        ("@SUM(A1)", "text", "'@SUM(A1)"),
+        ("\tx", "text", "'\tx"),
+        ("-cmd|' /C calc'!A0", "text", "'-cmd|' /C calc'!A0"),
+        ("+cmd", "text", "'+cmd"),
+        ("+33 6 12 34 56 78", "phone", "+33 6 12 34 56 78"),  # one number in a phone column
+        ("+33 6 12 34 56 78", "text", "'+33 6 12 34 56 78"),  # not by guessing elsewhere
+        ("-42", "number", "-42"),  # an amount in a number column
+        ("+1.5e3", "number", "+1.5e3"),
+        ("-42", "text", "'-42"),
+        ("plain text", "text", "plain text"),
+        ("", "text", ""),
     ],
 )
-def test_neutralise_defuses_formulas_only(cell: str, out: str) -> None:
-    assert exporting.neutralise(cell) == out
+def test_neutralise_defuses_formulas_only(cell: str, kind: CellKind, out: str) -> None:
+    assert exporting.neutralise(cell, kind) == out
     row = ("keep", cell, 7)
-    assert list(next(exporting.neutralised([row]))) == ["keep", out, 7]
+    assert list(next(exporting.neutralised([row], ("text", kind, "number")))) == ["keep", out, 7]
 
 
 def test_a_row_without_a_formula_goes_out_as_it_came() -> None:
     plain = ("Ann", "06 12 34 56 78", None, 3)
     phone = ("Bob", "+33 6 12 34 56 78")
     risky = ("=x", "-y")
-    out = list(exporting.neutralised([plain, phone, risky]))
+    out = list(exporting.neutralised([plain, phone, risky], ("text", "phone")))
     assert out[0] is plain  # not copied: a million-row export copies nothing it need not
     assert list(out[1]) == list(phone)
     assert out[2] == ["'=x", "'-y"]

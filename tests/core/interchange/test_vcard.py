@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmcli.core.errors import Invalid
-from crmcli.core.interchange.records import ContactRecord, Reject
+from crmcli.core.interchange.records import ContactRecord, Photo, Reject
 from crmcli.core.interchange.vcard.read import parse_vcards
 from crmcli.core.interchange.vcard.values import decode_vcard_bytes
 from crmcli.core.interchange.vcard.write import contact_id_from_uid, contact_uid, write_vcards
@@ -83,6 +83,7 @@ def test_apple_export_bytes_are_as_apple_writes_them() -> None:
 
 def test_apple_person_with_item_labels_photo_and_yearless_birthday() -> None:
     person = read("apple_contacts.vcf")[0]
+    assert isinstance(person, ContactRecord)
     assert person == ContactRecord(
         line=1,
         full_name="Dr. Hélène Marie Dupré-Martin",
@@ -128,7 +129,9 @@ def test_apple_person_with_item_labels_photo_and_yearless_birthday() -> None:
         custom={"department": "Ventes Europe"},
         issues=[],
         kind="person",
+        photo=Photo("image/jpeg", person.photo.data if person.photo else None),  # stored
     )
+    assert person.photo and len(person.photo.data or "") == 684
 
 
 def test_apple_company_card_is_an_org() -> None:
@@ -212,6 +215,7 @@ def test_google_export() -> None:
         notes="Intro by Bob.\nLikes: hiking, chess; coffee ☕",
         tags=["Clients, 2024", "VIP"],  # Google's own "myContacts" group dropped
         birthday="1985-03-14",
+        nickname="JD",
         addresses=[
             {
                 "label": "home",
@@ -278,7 +282,9 @@ def test_outlook_2_1_export() -> None:
             }
         ],
         custom={"department": "Ventes"},
+        photo=Photo("image/jpeg", rene.photo.data if rene.photo else None),
     )
+    assert rene.photo and len(rene.photo.data or "") == 288  # PHOTO;ENCODING=BASE64;JPEG
     assert zoe == ContactRecord(
         line=32,
         full_name="Zoë Martin",  # QP in UTF-8
@@ -287,6 +293,8 @@ def test_outlook_2_1_export() -> None:
         emails=[("zoe.martin@example.fr", None)],
         phones=[("+33 7 00 00 00 07", "mobile"), ("+33 1 00 00 00 01", "work")],
         tags=["Fournisseurs", "Lyon"],  # after an unindented base64 photo and its blank line
+        photo=zoe.photo,  # the unindented base64 lines: see test_vcard_fields.py
+        not_imported=zoe.not_imported,
     )
 
 
@@ -313,7 +321,12 @@ def test_v4_japanese_name_and_romanisation() -> None:
         notes="日本語のメモ。\n二行目。",
         birthday="--07-07",
         external_ids={"vcard": "urn:uuid:0c6ba3b2-1f2b-4f6e-9c1e-000000000040"},
-        custom={"role": "Decision maker", "name (en)": "Taro Yamada", "department": "営業部"},
+        custom={
+            "role": "Decision maker",
+            "language": "ja",  # LANG: data, kept as a custom field
+            "name (en)": "Taro Yamada",
+            "department": "営業部",
+        },
     )
 
 
@@ -586,7 +599,17 @@ def test_binary_values_are_skipped() -> None:
         "EMAIL:a@example.com",
         version="2.1",
     )
-    assert record == ContactRecord(line=1, full_name="A", emails=[("a@example.com", None)])
+    assert record == ContactRecord(
+        line=1,
+        full_name="A",
+        emails=[("a@example.com", None)],
+        not_imported=[  # named, never dropped silently
+            ("PHOTO", "the image data is damaged"),  # a cut-short base64 value
+            ("LOGO", "a logo image is not stored"),
+            ("SOUND", "a sound clip is not stored"),
+            ("KEY", "encryption keys are not stored"),
+        ],
+    )
 
 
 def test_social_profiles_and_url_labels() -> None:

@@ -1,4 +1,5 @@
-"""Phone numbers: rphonenumbers answers, phonenumbers where it is missing or fails.
+"""Phone numbers: phonenumbers is the reference; rphonenumbers (the optional `fast`
+extra) answers first where it is installed, phonenumbers where it is missing or fails.
 
 The two carry their own copies of the numbering plans: these tests hold them to the
 same answers on numbers as people write them and on random numbers in many regions.

@@ -1,4 +1,12 @@
-"""Which country a cell names: ISO 3166 alpha-2 from a code or a name, so phones read right."""
+"""Which country a cell names: ISO 3166 alpha-2 from a code or a name, so phones read right.
+
+A row's national numbers are read in its own country (see importing.prepare.row_region),
+and exports write country names in the exporting program's language: Outlook in German
+writes "Deutschland" and "Frankreich", in Spanish "Alemania", in Japanese "日本". The
+table holds the codes, the English and French names, each country's own names, and the
+names in the languages crm reads Outlook exports in (de, es, it, nl, pt) for the
+countries those exports name most; `fold` makes case and accents irrelevant.
+"""
 
 from __future__ import annotations
 
@@ -81,6 +89,33 @@ CM CMR Cameroon|Cameroun
 ZA ZAF South Africa|Afrique du Sud
 NG NGA Nigeria
 KE KEN Kenya
+FR FRA Frankreich|Francia|Frankrijk|França
+US USA Vereinigte Staaten|Vereinigte Staaten von Amerika|Estados Unidos|Stati Uniti
+US USA Verenigde Staten|Amerika|アメリカ合衆国|アメリカ|美国|미국|EE. UU.|EE.UU.
+GB GBR Vereinigtes Königreich|Großbritannien|Reino Unido|Regno Unito|Gran Bretagna
+GB GBR Verenigd Koninkrijk|Groot-Brittannië|Engeland|イギリス|英国|영국
+DE DEU Alemania|Germania|Duitsland|Alemanha|ドイツ|德国|독일
+ES ESP Spanien|Spagna|Spanje|Espanha|スペイン|西班牙
+IT ITA Italien|Itália|Italië|イタリア|意大利
+BE BEL Bélgica|Belgio|Bélgica
+CH CHE Schweiz|Suiza|Zwitserland|Suíça|スイス|瑞士
+NL NLD Niederlande|Países Bajos|Paesi Bassi|Países Baixos|Holanda|オランダ|荷兰
+AT AUT Austria|Oostenrijk|Áustria
+PT PRT Portugal|Portogallo
+IE IRL Irland|Irlanda|Ierland
+PL POL Polen|Polonia|Polónia
+SE SWE Schweden|Suecia|Svezia|Zweden|Suécia
+DK DNK Dänemark|Dinamarca|Danimarca|Denemarken
+CA CAN Kanada|Canadá|カナダ|加拿大
+MX MEX Mexiko|Messico
+BR BRA Brasilien|Brasile|Brazilië|ブラジル|巴西
+AR ARG Argentinien
+JP JPN Japan|Japón|Giappone|Japão|日本国|일본
+CN CHN Volksrepublik China|República Popular China|Cina|中华人民共和国|中國
+KR KOR Südkorea|Corea del Sur|Corea del Sud|Zuid-Korea|Coreia do Sul|韓国|韩国
+IN IND Indien|Índia|インド|印度
+AU AUS Australien|Australië|Austrália|オーストラリア|澳大利亚
+RU RUS Russland|Rusia|Russia|Rusland|Rússia|ロシア|俄罗斯
 """
 
 

@@ -13,7 +13,7 @@ SQL and the models).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any, TypedDict, cast
 
@@ -21,9 +21,9 @@ from crmcli.core.db.store import Store
 from crmcli.core.interchange.crm_columns import CONTACT_CSV_COLUMNS as CONTACT_CSV_COLUMNS
 
 # Spreadsheet safety is one rule for every CSV crm writes, list commands included: it
-# lives with the values, so the renderer uses the same one; named here for exports.
-from crmcli.core.values.cells import neutralise as neutralise
-from crmcli.core.values.cells import neutralised as neutralised
+# lives with the one writer, which the renderer uses too; named here for exports.
+from crmcli.core.interchange.csv_out import neutralise as neutralise
+from crmcli.core.interchange.csv_out import neutralised as neutralised
 
 if TYPE_CHECKING:
     from crmcli.core.interchange.crm_columns import ContactCsvRow
@@ -95,6 +95,26 @@ def contacts(
     )
     urls = _Merge(_children(store, "contact_url", "x.id, x.url, x.url_norm, x.kind", where, params))
     tags = _Merge(_children(store, "contact_tag", "x.id, x.tag_key, x.tag", where, params))
+    # Schema v6: relations (with the related contact's name), dates, handles, photo.
+    relations = _Merge(
+        _children(
+            store,
+            "contact_relation",
+            "x.id, x.name, x.kind, x.related_id, "
+            "(SELECT r.display_name FROM contact r WHERE r.id = x.related_id) AS related_name",
+            where,
+            params,
+        )
+    )
+    dates = _Merge(_children(store, "contact_date", "x.id, x.label, x.date", where, params))
+    handles = _Merge(_children(store, "contact_handle", "x.id, x.service, x.handle", where, params))
+    photos = _Merge(
+        store.stream(
+            "SELECT x.contact_id, x.id, x.media_type, x.data, x.uri FROM contact_photo x "
+            f"JOIN contact c ON c.id = x.contact_id {where} ORDER BY x.contact_id",
+            params,
+        )
+    )
     for row in store.stream(
         f"SELECT c.*, co.name AS company FROM contact c LEFT JOIN company co "
         f"ON co.id = c.company_id {where} ORDER BY c.id",
@@ -106,6 +126,10 @@ def contacts(
         row["urls"] = urls.take(cid)
         tag_rows = tags.take(cid)
         row["tags"] = [t["tag"] for t in tag_rows]
+        row["relations"] = relations.take(cid)
+        row["dates"] = dates.take(cid)
+        row["handles"] = handles.take(cid)
+        row["photo"] = next(iter(photos.take(cid)), None)
         row["do_not_contact"] = bool(row["do_not_contact"])
         for key in ("addresses", "external_ids", "custom_fields"):
             row[key] = json.loads(row[key]) if row[key] else None
@@ -114,15 +138,31 @@ def contacts(
         yield public_view(row)  # type: ignore[arg-type]
 
 
-def _phone_text(phone: ViewPhone) -> str:
-    text = phone["e164"] or phone["number"]
+def phone_text(phone: ViewPhone) -> str:
+    """A number as a spreadsheet keeps it: international form with spaces, else as typed.
+
+    Not E.164: `+33612345678` is a number to Excel, LibreOffice and pandas, which drop
+    the `+`; `+33 6 12 34 56 78` is text to all of them. libphonenumber's hyphens
+    (`+1 905-555-0100`) become spaces: a spreadsheet could read them as subtractions.
+    Importing either gives the same E.164 back.
+    """
+    e164 = phone["e164"]
+    formatted = cast("Mapping[str, str | None]", phone).get("formatted")
+    text = (formatted or _international(e164)).replace("-", " ") if e164 else phone["number"]
     return f"{text} ext. {phone['extension']}" if phone.get("extension") else text
+
+
+def _international(e164: str) -> str:
+    """E.164 in libphonenumber's international form (cached by `parse_phone`)."""
+    from crmcli.core.values.phones import parse_phone
+
+    return parse_phone(e164, "ZZ").formatted or e164
 
 
 def contact_csv_row(view: ContactView) -> ContactCsvRow:
     """The flat CSV form of a contact: lists joined with "; ", structures as JSON."""
     emails = [e["email"] for e in view["emails"]]
-    phones = [_phone_text(p) for p in view["phones"]]
+    phones = [phone_text(p) for p in view["phones"]]
     return {
         "id": view["id"],
         "name": view["name"],
@@ -157,6 +197,26 @@ def contact_csv_row(view: ContactView) -> ContactCsvRow:
         "addresses": json.dumps(view["addresses"], ensure_ascii=False)
         if view["addresses"]
         else None,
+        **_personal_cells(view),  # type: ignore[typeddict-item]  # its four keys
+    }
+
+
+def _personal_cells(view: ContactView) -> dict[str, Any]:
+    """Schema v6's nickname, relations, dates and handles as CSV cells (lists as JSON).
+
+    No photo: a base64 image in a cell breaks spreadsheets; JSON and vCard carry it.
+    """
+    fields = cast("Mapping[str, Any]", view)
+
+    def listed(key: str, keys: tuple[str, ...]) -> str | None:
+        items = [{k: item.get(k) for k in keys} for item in fields.get(key) or ()]
+        return json.dumps(items, ensure_ascii=False) if items else None
+
+    return {
+        "nickname": fields.get("nickname"),
+        "relations": listed("relations", ("name", "kind")),
+        "dates": listed("dates", ("label", "date")),
+        "handles": listed("handles", ("service", "handle")),
     }
 
 
@@ -164,6 +224,10 @@ def contact_csv_row(view: ContactView) -> ContactCsvRow:
 
 
 class CompanyExport(TypedDict):
+    """A company for other tools. `addresses` (a list of address dicts, as a contact's),
+    `external_ids` and `custom_fields` (dicts) are JSON text in a flat export (CSV, TSV)
+    and structures in JSON, as a contact's are."""
+
     id: int
     name: str
     domain: str | None
@@ -173,18 +237,33 @@ class CompanyExport(TypedDict):
     owner: str
     created_at: str
     updated_at: str
+    website: str | None
+    phone: str | None
+    email: str | None
+    addresses: Any
+    external_ids: Any
+    custom_fields: Any
 
 
 COMPANY_COLUMNS = tuple(CompanyExport.__annotations__)
+_COMPANY_JSON = ("addresses", "external_ids", "custom_fields")
 
 
-def companies(store: Store) -> Iterator[CompanyExport]:
+def companies(store: Store, *, structured: bool = False) -> Iterator[CompanyExport]:
+    """Live companies by id; `structured` decodes the JSON columns (for a JSON export)."""
     rows = store.stream(
         "SELECT co.id, co.name, co.domain, co.industry, co.notes, "
         "(SELECT count(*) FROM contact c WHERE c.company_id = co.id) AS people, co.owner, "
-        "co.created_at, co.updated_at FROM company co WHERE co.archived_at IS NULL ORDER BY co.id"
+        "co.created_at, co.updated_at, co.website, co.phone, co.email, co.addresses, "
+        "co.external_ids, co.custom_fields "
+        "FROM company co WHERE co.archived_at IS NULL ORDER BY co.id"
     )
-    return cast("Iterator[CompanyExport]", rows)  # the stream's dicts, of that shape
+    for row in rows:
+        if structured:
+            for column in _COMPANY_JSON:
+                if row[column]:
+                    row[column] = json.loads(row[column])
+        yield cast("CompanyExport", row)  # the stream's dict, of that shape
 
 
 class DealExport(TypedDict):
@@ -218,6 +297,27 @@ class DealExport(TypedDict):
 DEAL_COLUMNS = tuple(DealExport.__annotations__)
 
 
+_COUNTED = {"contact": "contact", "deal": "deal", "interaction": "interaction"}
+
+
+def count(store: Store, entity: str) -> int:
+    """How many rows an unfiltered export of `entity` writes: a progress bar's total."""
+    return int(store.value(f"SELECT count(*) FROM {_COUNTED[entity]}") or 0)
+
+
+def decimal_amount(minor: int | None, currency: str | None) -> str | None:
+    """An amount as a spreadsheet sums it: `1500.00` (EUR), `1500` (JPY), `-12.50`; no
+    grouping, no symbol: the currency goes in its own column. None when there is none."""
+    if minor is None:
+        return None
+    from crmcli.core.values.money import exponent
+
+    exp = exponent(currency or "")
+    sign = "-" if int(minor) < 0 else ""
+    whole, frac = divmod(abs(int(minor)), 10**exp)
+    return f"{sign}{whole}.{frac:0{exp}d}" if exp else f"{sign}{whole}"
+
+
 def deals(
     store: Store,
     *,
@@ -225,8 +325,6 @@ def deals(
     status: str | None = None,
     closing_before: date | None = None,
 ) -> Iterator[DealExport]:
-    from crmcli.core.values.money import exponent
-
     where: list[str] = []
     params: list[Any] = []
     if stage_id is not None:
@@ -251,13 +349,7 @@ def deals(
         + " ORDER BY d.id"
     )
     for row in store.stream(sql, params):
-        minor, currency = row["amount_minor"], row["currency"]
-        if minor is not None:
-            exp = exponent(currency or "")
-            whole, frac = divmod(int(minor), 10**exp)
-            row["amount"] = f"{whole}.{frac:0{exp}d}" if exp else str(whole)
-        else:
-            row["amount"] = None
+        row["amount"] = decimal_amount(row["amount_minor"], row["currency"])
         yield row  # type: ignore[misc]  # the stream's dict, now with its amount: a DealExport
 
 

@@ -143,7 +143,12 @@ def open_contacts(
         return Reading(
             "csv",
             "crm",
-            own_exports.csv_records(csvfile.rows(stream, layout), layout.header),
+            own_exports.csv_records(
+                own_exports.tsv_rows(stream, layout.encoding, layout.header_line)
+                if layout.delimiter == "\t"
+                else csvfile.rows(stream, layout),
+                layout.header,
+            ),
             [(h, h) for h in layout.header],
             layout.header,
             layout.encoding,

@@ -16,19 +16,24 @@ from crmcli.core.values.text import fold
 
 _BASE_FIELDS = (
     "full_name first middle last prefix suffix email phone url linkedin company title notes "
-    "tags birthday street city region postcode country address lead_source status ignore"
+    "tags birthday street city region postcode country address lead_source status nickname "
+    "relation date handle ignore"
 ).split()
-_LABELLED = frozenset("email phone url street city region postcode country address".split())
+_LABELLED = frozenset(
+    "email phone url street city region postcode country address relation date handle".split()
+)
 ADDRESS_PARTS = frozenset("street city region postcode country address".split())
 SCALARS = frozenset(
-    "full_name first middle last prefix suffix company title notes lead_source".split()
+    "full_name first middle last prefix suffix company title notes lead_source nickname".split()
 )
 _COMMON_LABELS = (
     "email:work email:home email:other phone:mobile phone:work phone:home phone:fax phone:main "
     "phone:other url:work url:home url:personal street:work street:home street:other city:work "
     "city:home city:other region:work region:home region:other postcode:work postcode:home "
     "postcode:other country:work country:home country:other external_id:hubspot "
-    "birthday:year birthday:month birthday:day"
+    "birthday:year birthday:month birthday:day relation:spouse relation:child relation:manager "
+    "relation:assistant date:anniversary handle:aim handle:jabber handle:skype handle:msn "
+    "handle:icq handle:yahoo handle:twitter"
 ).split()
 
 FIELDS: frozenset[str] = frozenset(_BASE_FIELDS + _COMMON_LABELS)
@@ -59,6 +64,11 @@ address[:LABEL]        addresses[...]["formatted"]: a whole address in one cell
 lead_source            lead_source
 status                 status: lead, prospect, customer or inactive (others kept as custom)
 external_id:SYSTEM     external_ids[SYSTEM], e.g. external_id:hubspot
+nickname               nickname
+relation[:KIND]        relations, as (name, kind): relation:spouse, relation:child (a cell
+                       listing several children is one relation each), relation:manager...
+date[:LABEL]           dates, as (label, date): date:anniversary (the default label)
+handle[:SERVICE]       handles, as (service, handle): handle:skype, handle:jabber...
 ignore                 nothing: the column is read and dropped
 =====================  ===============================================================
 
@@ -91,7 +101,10 @@ def check_field(name: str) -> str | None:
 def fields_help() -> str:
     """The contact fields, as listed in an error about an unknown one."""
     plain = ", ".join(f for f in _BASE_FIELDS if f != "ignore")
-    return f"{plain}, email:LABEL, phone:LABEL, url:LABEL, external_id:SYSTEM, ignore, custom"
+    return (
+        f"{plain}, email:LABEL, phone:LABEL, url:LABEL, relation:KIND, date:LABEL, "
+        "handle:SERVICE, external_id:SYSTEM, ignore, custom"
+    )
 
 
 def check_deal_field(name: str) -> str | None:
@@ -156,6 +169,17 @@ _EN = {
     "country": "country|country/region|nation|country code",
     "lead_source": "source|lead source|origin|referral source",
     "status": "status|contact status|lifecycle stage",
+    "nickname": "nickname|nick name|nick|known as",
+    "relation:spouse": "spouse|spouse name|spouse/partner",
+    "relation:child": "children",
+    "relation:manager": "manager's name|manager name",
+    "relation:assistant": "assistant's name|assistant name",
+    "date:anniversary": "anniversary|wedding anniversary",
+    "handle:skype": "skype|skype name|skype id",
+    "handle:twitter": "twitter|twitter handle|twitter username",
+    "handle:telegram": "telegram",
+    "handle:aim": "aim|aim screen name|screen name",
+    "handle:jabber": "jabber|xmpp|jabber id",
 }
 _FR = {
     "full_name": "nom complet|nom et prénom|prénom et nom|nom prénom|prénom nom|interlocuteur",
@@ -186,6 +210,11 @@ _FR = {
     "country": "pays",
     "lead_source": "origine|provenance|canal|source du contact",
     "status": "statut",
+    "nickname": "surnom|pseudo|pseudonyme",
+    "relation:spouse": "conjoint|conjointe|époux|épouse",
+    "relation:child": "enfants",
+    "relation:assistant": "assistant|assistante",
+    "date:anniversary": "anniversaire de mariage",
 }
 
 

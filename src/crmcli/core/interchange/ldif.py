@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from crmcli.core.errors import Invalid
 from crmcli.core.interchange.contacts_csv import is_company_card
 from crmcli.core.interchange.countries import country_code
+from crmcli.core.interchange.extras import add_handle
 from crmcli.core.interchange.records import ContactRecord, Reject
 from crmcli.core.values.dates import birthday
 
@@ -74,12 +75,12 @@ _ADDRESS = {
     "mozillahomepostalcode": ("home", "postcode"),
     "mozillahomecountryname": ("home", "country"),
 }
+_NICKNAMES = frozenset({"mozillanickname", "xmozillanickname"})
+_HANDLES = {"nsaimid": "aim", "nscpaimscreenname": "aim", "aimscreenname": "aim"}
+"""Thunderbird's "AIM Screen Name" (older versions: its only chat field)."""
 _CUSTOM = {
-    "mozillanickname": "Nickname",
-    "xmozillanickname": "Nickname",
     "ou": "Department",
     "department": "Department",
-    "nsaimid": "Screen Name",
     "mozillacustom1": "Custom 1",
     "mozillacustom2": "Custom 2",
     "mozillacustom3": "Custom 3",
@@ -230,6 +231,10 @@ def _person(entry: _Entry) -> ContactRecord | Reject:
                 record.country = country_code(value)
         elif name in ("birthyear", "birthmonth", "birthday"):
             parts[name] = value
+        elif name in _NICKNAMES and record.nickname is None:
+            record.nickname = value
+        elif name in _HANDLES:
+            add_handle(record, _HANDLES[name], value)
         else:
             record.custom[_CUSTOM.get(name, name)] = value
     record.addresses.extend(addresses.values())

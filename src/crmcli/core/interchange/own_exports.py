@@ -7,13 +7,14 @@ from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from crmcli.core.errors import Invalid
-from crmcli.core.interchange.crm_columns import CONTACT_CSV_COLUMNS
-from crmcli.core.interchange.records import ContactRecord, Reject
+from crmcli.core.interchange.crm_columns import CONTACT_CSV_COLUMNS, V5_CONTACT_CSV_COLUMNS
+from crmcli.core.interchange.records import ContactRecord, Photo, Reject
 
 
 def is_own_header(header: list[str]) -> bool:
     """True for the header of `crm export contacts --format csv`."""
-    return [h.strip().lower() for h in header] == list(CONTACT_CSV_COLUMNS)
+    names = tuple(h.strip().lower() for h in header)
+    return names in (CONTACT_CSV_COLUMNS, V5_CONTACT_CSV_COLUMNS)
 
 
 def _split(text: str | None) -> list[str]:
@@ -83,7 +84,35 @@ def _from_view(view: dict[str, Any], line: int) -> ContactRecord:
         cadence_days=int(cadence) if cadence else None,
         external_ids={str(k): str(v) for k, v in (view.get("external_ids") or {}).items()},
         custom={str(k): str(v) for k, v in (view.get("custom_fields") or {}).items()},
+        **_personal(view),
     )
+
+
+def _personal(view: dict[str, Any]) -> dict[str, Any]:
+    """Schema v6's nickname, relations, dates, handles and photo, as `public_view` writes
+    them (absent from an older export: nothing)."""
+    photo = view.get("photo")
+    return {
+        "nickname": str(view["nickname"]) if view.get("nickname") else None,
+        "relations": [
+            (str(r["name"]), r.get("kind")) for r in view.get("relations") or [] if r.get("name")
+        ],
+        "dates": [
+            (str(d["label"]), str(d["date"]))
+            for d in view.get("dates") or []
+            if d.get("label") and d.get("date")
+        ],
+        "handles": [
+            (str(h["service"]), str(h["handle"]))
+            for h in view.get("handles") or []
+            if h.get("service") and h.get("handle")
+        ],
+        "photo": (
+            Photo(photo.get("media_type"), photo.get("data"), photo.get("uri"))
+            if isinstance(photo, dict) and (photo.get("data") or photo.get("uri"))
+            else None
+        ),
+    }
 
 
 def json_records(stream: BinaryIO) -> Iterator[ContactRecord | Reject]:
@@ -120,12 +149,42 @@ def json_records(stream: BinaryIO) -> Iterator[ContactRecord | Reject]:
             yield Reject(index, f"unreadable contact ({exc})")
 
 
+def tsv_rows(stream: BinaryIO, encoding: str, header_line: int) -> Iterator[tuple[int, list[str]]]:
+    """The rows after the header of crm's own TSV (IANA text/tab-separated-values).
+
+    Not through the CSV reader: the format has no quoting (a `"` is an ordinary
+    character) and a record is one line, its tabs, newlines and backslashes escaped
+    (`csv_out.tsv_escape`); each cell comes back un-escaped.
+    """
+    import io
+
+    from crmcli.core.interchange.csv_out import read_tsv
+
+    stream.seek(0)
+    text = io.TextIOWrapper(stream, encoding=encoding, newline="")
+    try:
+        for number, line in enumerate(text, 1):
+            if number > header_line:
+                yield number, next(read_tsv([line]))
+    finally:
+        text.detach()
+
+
 def csv_records(
     rows: Iterator[tuple[int, list[str]]], header: list[str]
 ) -> Iterator[ContactRecord | Reject]:
-    """Records of crm's own contacts CSV, from its rows as `csvfile.rows` yields them."""
+    """Records of crm's own contacts CSV, from its rows as `csvfile.rows` yields them.
+
+    Each cell first loses the apostrophe crm's writer put before a formula-looking
+    value (`csv_out.restore`: exactly that one, so `'=x` typed by a person, which the
+    writer wrote `''=x`, comes back as typed). A file written with `--raw` was not
+    neutralised: a value in it that begins `'=` loses that apostrophe here.
+    """
+    from crmcli.core.interchange.csv_out import restore
+
     names = [h.strip().lower() for h in header]
-    for line, cells in rows:
+    for line, written in rows:
+        cells = [restore(c) for c in written]
         if not any(c.strip() for c in cells):
             continue
         if len(cells) > len(names):
@@ -160,6 +219,10 @@ def csv_records(
             "custom_fields": _loads(row.get("custom_fields"), line, "custom_fields"),
             "external_ids": _loads(row.get("external_ids"), line, "external_ids"),
             "addresses": _loads(row.get("addresses"), line, "addresses"),
+            "nickname": row.get("nickname"),
+            "relations": _loads(row.get("relations"), line, "relations"),
+            "dates": _loads(row.get("dates"), line, "dates"),
+            "handles": _loads(row.get("handles"), line, "handles"),
         }
         record = _from_view(view, line)
         if record.empty:

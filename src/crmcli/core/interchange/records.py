@@ -12,6 +12,15 @@ from dataclasses import dataclass, field
 
 
 @dataclass(slots=True)
+class Photo:
+    """A contact's picture as a card gave it: the image itself (base64) or a link to it."""
+
+    media_type: str | None = None  # "image/jpeg"...
+    data: str | None = None  # base64 of the image bytes, no line breaks
+    uri: str | None = None  # when the card gave a URL instead
+
+
+@dataclass(slots=True)
 class ContactRecord:
     """One person (or company card) read from an import file, values as written (trimmed)."""
 
@@ -41,6 +50,16 @@ class ContactRecord:
     custom: dict[str, str] = field(default_factory=dict)  # columns that map to nothing
     issues: list[str] = field(default_factory=list)  # values kept but flagged
     kind: str = "person"  # person, org (a company card) or group (never a person)
+    nickname: str | None = None
+    relations: list[tuple[str, str | None]] = field(default_factory=list)  # (name, kind)
+    dates: list[tuple[str, str]] = field(default_factory=list)  # (label, YYYY-MM-DD / --MM-DD)
+    handles: list[tuple[str, str]] = field(default_factory=list)  # (service, handle)
+    photo: Photo | None = None
+    # What the source held that was not imported, with why: (field, reason). Metadata
+    # (VERSION, PRODID, REV...) is not data and never named here.
+    not_imported: list[tuple[str, str]] = field(
+        default_factory=list
+    )  # person, org (a company card) or group (never a person)
 
     @property
     def empty(self) -> bool:
@@ -55,6 +74,7 @@ class ContactRecord:
             or self.company
             or self.title
             or self.notes
+            or self.nickname
         )
 
 

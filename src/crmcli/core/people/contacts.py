@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from crmcli.core.db.store import Store, Tx
 from crmcli.core.errors import Invalid
-from crmcli.core.people import companies
+from crmcli.core.people import companies, extras
 from crmcli.core.people.directory import contact_name, get
 from crmcli.core.people.fields import (
     check_name,
@@ -61,6 +61,12 @@ class ContactFields:
     rm_emails: list[str] = field(default_factory=list)
     add_phones: list[str] = field(default_factory=list)
     rm_phones: list[str] = field(default_factory=list)
+    nickname: str | None = None  # "" clears it
+    # Added when the contact lacks them: "Jane Doe:spouse", "anniversary:2010-06-01",
+    # "skype:ann.example" (see `people.extras`).
+    relations: list[str] = field(default_factory=list)
+    dates: list[str] = field(default_factory=list)
+    handles: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -108,6 +114,8 @@ def _scalar_values(fields: ContactFields) -> dict[str, Any]:
         values["notes"] = clean(fields.notes) or None
     if fields.birthday is not None:
         values["birthday"] = parse_birthday(fields.birthday) if fields.birthday.strip() else None
+    if fields.nickname is not None:
+        values["nickname"] = clean(fields.nickname) or None
     if fields.do_not_contact is not None:
         values["do_not_contact"] = fields.do_not_contact
     if fields.cadence is not None:
@@ -115,6 +123,17 @@ def _scalar_values(fields: ContactFields) -> dict[str, Any]:
 
         values["cadence_days"] = parse_cadence(fields.cadence)
     return values
+
+
+def _extras_given(
+    fields: ContactFields,
+) -> tuple[list[tuple[str, str | None]], list[tuple[str, str]], list[tuple[str, str]]]:
+    """The relations, dates and handles a command gives, checked before the write."""
+    return (
+        [extras.parse_relation(text) for text in fields.relations],
+        [extras.parse_date(text) for text in fields.dates],
+        [extras.parse_handle(text) for text in fields.handles],
+    )
 
 
 def _insert_children(
@@ -151,6 +170,7 @@ def _insert_children(
                 "extension": phone.extension,
                 "formatted": phone.formatted,
                 "position": pos,
+                "valid": phone.valid,
             },
             contact_id=contact_id,
         )
@@ -203,6 +223,7 @@ def add(store: Store, fields: ContactFields) -> Outcome:
     phones, warnings = parse_phones(fields.phones or [], region)
     urls = [u for u in (fields.urls or []) if u.strip()]
     tags = _dedupe_keep_order(check_tags(fields.tags or []), fold)
+    given = _extras_given(fields)
     company_name = clean(fields.company) if fields.company else None
     created_company = None
     with store.write("contact add") as tx:  # no name: the log must not keep personal data
@@ -215,6 +236,7 @@ def add(store: Store, fields: ContactFields) -> Outcome:
         contact_id = tx.insert("contact", values, log=False)  # logged below, with its own id
         tx.log("contact", contact_id, "insert", None, tx.get("contact", contact_id), contact_id)
         _insert_children(tx, contact_id, mails, phones, urls, tags)
+        extras.add(tx, contact_id, {}, *given)
         reindex(tx, contact_id)
     warnings += _shared(store, mails, phones, contact_id)
     return _outcome(store, contact_id, warnings, created_company)
@@ -240,10 +262,12 @@ def edit(store: Store, contact_id: int, fields: ContactFields) -> Outcome:
     rm_tags = {fold(t) for t in fields.rm_tags}
     rm_emails = {email_mod.normalise(e) for e in fields.rm_emails}
     rm_phone_digits = {phone_mod.digits(p) for p in fields.rm_phones}
+    given = _extras_given(fields)
     nothing = (
         not values
         and all(x is None for x in (set_emails, set_phones, set_tags, fields.company, fields.urls))
         and not any((add_emails, add_phones, add_tags, rm_tags, rm_emails, rm_phone_digits))
+        and not any(given)
     )
     if nothing:
         raise Invalid("nothing to change: give at least one option (see --help)")
@@ -280,6 +304,7 @@ def edit(store: Store, contact_id: int, fields: ContactFields) -> Outcome:
             add_tags,
             rm_tags,
         )
+        extras.add(tx, contact_id, current, *given)
         if not values:  # list-only edits still bump the row version and time
             tx.update("contact", contact_id, {"updated_at": tx.stamp}, contact_id=contact_id)
         reindex(tx, contact_id)
@@ -396,16 +421,16 @@ def _edit_children(
         )
     )
     known = {
-        phone_mod.digits(r[0])
+        phone_mod.phone_key(r[0], r[1])
         for r in tx.store.tuples(
-            "SELECT raw FROM contact_phone WHERE contact_id = ?", (contact_id,)
+            "SELECT raw, e164 FROM contact_phone WHERE contact_id = ?", (contact_id,)
         )
     }
     _insert_children(
         tx,
         contact_id,
         [],
-        [p for p in add_phones if phone_mod.digits(p.raw) not in known],
+        [p for p in add_phones if p.key not in known],
         [],
         [],
         start=next_pos,
@@ -462,6 +487,11 @@ def delete(store: Store, contact_id: int) -> ContactDetail:
                 tx.delete(table, int(row_id), contact_id=contact_id)
         for (deal_id,) in store.tuples("SELECT id FROM deal WHERE contact_id = ?", (contact_id,)):
             tx.update("deal", int(deal_id), {"contact_id": None}, contact_id=contact_id)
+        for (relation_id,) in store.tuples(  # others' relations naming them keep the name
+            "SELECT id FROM contact_relation WHERE related_id = ? AND contact_id != ?",
+            (contact_id, contact_id),
+        ):  # unlinked here, not by the foreign key, so that undo links them again
+            tx.update("contact_relation", int(relation_id), {"related_id": None})
         tx.execute("DELETE FROM search_term WHERE contact_id = ?", (contact_id,))
         tx.delete("contact", contact_id, contact_id=contact_id)
     return current

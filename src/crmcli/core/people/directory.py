@@ -41,11 +41,12 @@ def get(store: Store, contact_id: int) -> ContactDetail:
         (contact_id,),
     )
     phone_rows = store.rows(
-        "SELECT id, raw, e164, extension, formatted, label FROM contact_phone "
+        "SELECT id, raw, e164, extension, formatted, label, valid FROM contact_phone "
         "WHERE contact_id = ? ORDER BY position, id",
         (contact_id,),
     )
     for phone in phone_rows:
+        phone["valid"] = bool(phone["valid"])  # 0/1 on SQLite
         phone["display"] = phone_mod.display(phone["raw"], phone["formatted"], phone["extension"])
     row["phones"] = phone_rows
     row["urls"] = store.rows(
@@ -61,12 +62,22 @@ def get(store: Store, contact_id: int) -> ContactDetail:
     row["do_not_contact"] = bool(row["do_not_contact"])
     for key in ("addresses", "external_ids", "custom_fields"):
         row[key] = json.loads(row[key]) if row[key] else None
+    from crmcli.core.people import extras
+
+    row.update(extras.read(store, contact_id))  # relations, dates, handles, photo
     return cast("ContactDetail", row)  # the store's dict, now filled to that shape
 
 
 def public_view(contact: ContactDetail) -> ContactView:
-    """The JSON shape of a contact: stable keys, lists as lists, no internal columns."""
-    return {
+    """The JSON shape of a contact: stable keys, lists as lists, no internal columns.
+
+    Schema v6's nickname, relations, dates, handles and photo come after the v5 keys,
+    so a reader of the older shape finds everything where it was.
+    """
+    from crmcli.core.people import extras
+
+    fields: Mapping[str, Any] = contact  # the v6 keys, read by name
+    view = {
         "id": contact["id"],
         "name": contact["display_name"],
         "prefix": contact["prefix"],
@@ -106,7 +117,10 @@ def public_view(contact: ContactDetail) -> ContactView:
         "created_at": contact["created_at"],
         "updated_at": contact["updated_at"],
         "archived_at": contact["archived_at"],
+        "nickname": fields.get("nickname"),
+        **extras.view(fields),
     }
+    return cast("ContactView", view)  # ContactView's keys, and v6's after them
 
 
 LIST_SQL = (

@@ -83,10 +83,15 @@ def parse_phones(texts: Iterable[str], region: str) -> tuple[list[phone_mod.Phon
         if not text.strip():
             raise Invalid("phone number must not be empty")
         phone = phone_mod.parse_phone(text, region)
-        if not phone.valid:
+        if not phone.keyed:
             warnings.append(
                 f"phone {text.strip()!r} could not be read as a number for region {region}; "
                 "kept as text"
+            )
+        elif not phone.valid:
+            warnings.append(
+                f"phone {text.strip()!r} is not a number in service ({phone.display}); "
+                "kept, flagged"
             )
         parsed.append(phone)
     return parsed, warnings

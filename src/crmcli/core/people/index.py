@@ -25,6 +25,7 @@ def search_terms(
     phones: Iterable[tuple[str, str | None]],
     tags: Iterable[str],
     external_ids: dict[str, str] | None = None,
+    nickname: str | None = None,
 ) -> list[tuple[str, str]]:
     """(term, field) pairs under which `crm find` (and the import matcher) find this contact.
 
@@ -40,6 +41,8 @@ def search_terms(
     add = terms.setdefault  # the first field a term is met under is kept
     for word in fold(display_name).split():
         add(word, "name")
+    for word in fold(nickname or "").split():
+        add(word, "name")  # "Ali" finds Alice Example by her nickname (schema v6)
     for raw, e164 in phones:
         # The digits as written, where the E.164 number does not hold them: `crm find`
         # matches a typed number against both, and a fragment (leading zeros dropped)
@@ -70,7 +73,9 @@ def search_terms(
 def reindex(tx: Tx, contact_id: int) -> None:
     """Rebuild one contact's rows in the search index from what is stored."""
     store = tx.store
-    row = store.row("SELECT display_name, external_ids FROM contact WHERE id = ?", (contact_id,))
+    row = store.row(
+        "SELECT display_name, external_ids, nickname FROM contact WHERE id = ?", (contact_id,)
+    )
     tx.execute("DELETE FROM search_term WHERE contact_id = ?", (contact_id,))
     if row is None:
         return
@@ -89,7 +94,9 @@ def reindex(tx: Tx, contact_id: int) -> None:
         for r in store.tuples("SELECT tag FROM contact_tag WHERE contact_id = ?", (contact_id,))
     ]
     external = json.loads(row["external_ids"]) if row["external_ids"] else None
-    terms = search_terms(row["display_name"], mails, nums, labels, external)
+    terms = search_terms(
+        row["display_name"], mails, nums, labels, external, nickname=row["nickname"]
+    )
     tx.executemany(
         "INSERT INTO search_term (term, contact_id, field) VALUES (?, ?, ?)",
         [(term, contact_id, fld) for term, fld in sorted(terms)],

@@ -1,16 +1,26 @@
 """The identity matcher: is this person already in the database?
 
-One set of rules, used by imports now and by `crm dedupe` later:
+One set of rules, used by imports now and by `crm dedupe` later, tried in this order:
+- the same id in another system (a vCard UID, a HubSpot record id, a Salesforce Id,
+  a Google resource name, a Pipedrive id), per system, is the same person;
 - the same normalised email (trimmed, Unicode-normalised, case-folded) is the same
   person, unless the two carry clearly different names (a shared mailbox such as
   contact@ or sales@ is not one person);
 - the same normalised name (accents, case, spacing, honorifics and emoji ignored)
   together with the same normalised phone is the same person;
 - the same LinkedIn (or other profile) URL is the same person;
-- the same id in another system (a HubSpot record id, a vCard UID) is the same person.
-A phone number alone never matches (a switchboard is shared by many people), and a
-name alone never matches (but the same name at the same company is reported as a
-possible duplicate).
+- the same normalised name together with the same E.164 phone (valid, or possible but
+  unallocated: `(800) 000-0000`) is the same person;
+- the same normalised name alone is the same person only when the incoming record says
+  nothing the existing contact does not already say (each of its emails, phones, also
+  those kept as text, profile URLs and external ids already there, and no other
+  company), and only against contacts that existed before this import began. So a
+  file of name-only rows, or of names with placeholder phones, imported twice creates
+  nothing the second time; but two "John Smith" rows of one file stay two people, as
+  the file lists them (nothing says they are one), and a "John Smith" with an email
+  the existing one lacks is a new person (reported as a possible duplicate when at
+  the same company), never a silent merge.
+A phone number alone never matches (a switchboard is shared by many people).
 
 Lookups go through the store's indexes, a chunk of candidates at a time, so
 matching against a database of any size keeps memory flat.
@@ -18,12 +28,14 @@ matching against a database of any size keeps memory flat.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple, TypeVar
 
 from crmcli.core.db.store import Store
+from crmcli.core.values.phones import phone_key
 
 _K = TypeVar("_K")
 
@@ -31,6 +43,7 @@ MATCH_EMAIL = "email"
 MATCH_NAME_PHONE = "name+phone"
 MATCH_PROFILE = "profile URL"
 MATCH_EXTERNAL = "external id"
+MATCH_NAME = "name, nothing new"
 
 
 class Candidate(NamedTuple):
@@ -45,6 +58,18 @@ class Candidate(NamedTuple):
     phones: tuple[str, ...]  # E.164
     urls: tuple[str, ...]  # normalised profile URLs
     external: tuple[tuple[str, str], ...] = ()  # (system, id)
+    texts: tuple[str, ...] = ()  # keys of the phones kept as text (`phones.phone_key`)
+    company: str = ""  # company key, "" when none
+
+
+@dataclass
+class _Known:
+    """What identifies a contact, for the name-alone rule: emails, phone keys and URLs
+    (normalised, in one set), external ids, company key."""
+
+    values: set[str] = field(default_factory=set)
+    external: set[str] = field(default_factory=set)  # as `external_term`s
+    company: str = ""
 
 
 @dataclass(frozen=True)
@@ -99,6 +124,17 @@ class _Keys:
         self.names[contact_id] = person.name_key
 
 
+def _weak(person: Candidate) -> bool:
+    """A named person with nothing the stronger rules read: no external id, email, E.164
+    phone or profile URL (at most phones kept as text and a company). Only such a
+    person can be matched by name alone: one with any of those that is already on the
+    namesake was matched by that already, and one whose values are not is someone new.
+    Also what keeps the name rule cheap: re-importing a file of emails loads no names."""
+    return bool(person.name_key) and not (
+        person.external or person.emails or person.phones or person.urls
+    )
+
+
 def _ids(*sources: dict[_K, list[int]], key: _K) -> list[int]:
     """The ids under `key` in every source, smallest first (the database's order)."""
     found = [ids for source in sources if (ids := source.get(key))]
@@ -123,6 +159,11 @@ class Matcher:
         self._db = _Keys()
         self._recent = _Keys()
         self._loaded: set[Candidate] = set()
+        # Contacts up to this id existed before the matcher (an import) began: only they
+        # can be matched by name alone (see the module's rules).
+        self._before = int(store.value("SELECT coalesce(max(id), 0) FROM contact") or 0)
+        self._named: dict[str, list[int]] = {}  # name key -> such contacts
+        self._known: dict[int, _Known] = {}  # their identifying values
 
     def prefetch(self, people: Sequence[Candidate]) -> None:
         """Load the index rows `people` could match (replacing the previous chunk's)."""
@@ -158,6 +199,59 @@ class Matcher:
                 keys.name_phone.setdefault((name, phone), []).append(int(contact_id))
         self._db = keys
         self._loaded = set(people)
+        self._prefetch_names(people)
+
+    def _prefetch_names(self, people: Sequence[Candidate]) -> None:
+        """Contacts that existed before the import with a name in `people`, and what
+        identifies each of them: five indexed `IN` lookups a chunk, whatever its size."""
+        store = self.store
+        named: dict[str, list[int]] = {}
+        names = sorted({p.name_key for p in people if _weak(p)})
+        for name, contact_id in store.tuples_in(
+            "SELECT name_key, id FROM contact WHERE name_key IN ({ids}) ORDER BY id", names
+        ):
+            if int(contact_id) <= self._before:
+                named.setdefault(str(name), []).append(int(contact_id))
+        ids = sorted({i for found in named.values() for i in found})
+        known = {i: _Known() for i in ids}
+        for contact_id, company, external in store.tuples_in(
+            "SELECT c.id, co.name_key, c.external_ids FROM contact c "
+            "LEFT JOIN company co ON co.id = c.company_id WHERE c.id IN ({ids})",
+            ids,
+        ):
+            entry = known[int(contact_id)]
+            entry.company = company or ""
+            if external:
+                pairs = json.loads(external).items()
+                entry.external = {external_term(str(k), str(v)) for k, v in pairs}
+        for contact_id, email in store.tuples_in(
+            "SELECT contact_id, email_norm FROM contact_email WHERE contact_id IN ({ids})", ids
+        ):
+            known[int(contact_id)].values.add(email)
+        for contact_id, raw, e164 in store.tuples_in(
+            "SELECT contact_id, raw, e164 FROM contact_phone WHERE contact_id IN ({ids})", ids
+        ):
+            known[int(contact_id)].values.add(phone_key(raw, e164))
+        for contact_id, url in store.tuples_in(
+            "SELECT contact_id, url_norm FROM contact_url WHERE contact_id IN ({ids})", ids
+        ):
+            known[int(contact_id)].values.add(url)
+        self._named, self._known = named, known
+
+    def _by_name(self, person: Candidate) -> int | None:
+        """The contact that existed before the import with `person`'s name and every
+        identifying value `person` has, and no other company (smallest id first)."""
+        wanted = {*person.emails, *person.phones, *person.texts, *person.urls}
+        external = {external_term(system, ext_id) for system, ext_id in person.external}
+        for contact_id in self._named.get(person.name_key, ()):
+            known = self._known[contact_id]
+            if (
+                wanted <= known.values
+                and external <= known.external
+                and (not person.company or person.company == known.company)
+            ):
+                return contact_id
+        return None
 
     def remember(self, contact_id: int, person: Candidate) -> None:
         """`person` is now (also) contact `contact_id`: written, or about to be."""
@@ -194,6 +288,9 @@ class Matcher:
                 found = _ids(db.name_phone, recent.name_phone, key=(person.name_key, phone))
                 if found:
                     return Match(found[0], MATCH_NAME_PHONE)
+            found_id = self._by_name(person) if _weak(person) else None
+            if found_id is not None:
+                return Match(found_id, MATCH_NAME)
         return None
 
     def possible(self, created: Sequence[tuple[str, int | None, int]]) -> dict[int, int]:

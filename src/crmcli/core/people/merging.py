@@ -1,7 +1,8 @@
 """Merging two contacts into one: everything of OTHER moves to KEEP, then OTHER goes.
 
 KEEP's own values always win; its empty fields are filled from OTHER, and OTHER's
-emails, phones, profiles and tags are added where KEEP lacks them. The whole merge
+emails, phones, profiles, tags, relations, dates and handles are added where KEEP
+lacks them (its photo when KEEP has none; relations naming OTHER then name KEEP). The whole merge
 is one transaction and one undoable batch (with a backup taken first), so it
 commits entirely or not at all, and `crm undo` takes it back.
 
@@ -36,6 +37,7 @@ FILLED = (
     "notes",
     "cadence_days",
     "addresses",
+    "nickname",
 )
 MOVED = ("interaction", "followup", "deal")
 
@@ -167,6 +169,9 @@ def merge(store: Store, keep_id: int, other_id: int) -> Plan:
             values["do_not_contact"] = True  # a do-not-contact request survives a merge
         if values:
             tx.update("contact", keep_id, values, contact_id=keep_id)
+        from crmcli.core.people import extras
+
+        extras.merge_into(tx, keep, other_id, keep_id)  # relations, dates, handles, photo
         tx.execute("DELETE FROM search_term WHERE contact_id = ?", (other_id,))
         tx.delete("contact", other_id, contact_id=other_id)
         from crmcli.core.activity.interactions import recompute_touch
@@ -198,7 +203,18 @@ def merge_companies(store: Store, keep_id: int, other_id: int) -> dict[str, int]
                 # No reindex: a company's words are not search-index rows (`people.index`).
                 tx.update(table, int(row_id), {"company_id": keep_id})
                 moved[table] += 1
-        fill = {c: other[c] for c in ("domain", "industry", "notes") if not keep[c] and other[c]}
+        fill: dict[str, Any] = {
+            c: other[c]
+            for c in ("domain", "industry", "notes", "website", "phone", "email")
+            if not keep[c] and other[c]
+        }  # and schema v6's address and JSON columns, OTHER's where KEEP has none
+        if other["addresses"] and not keep["addresses"]:
+            fill["addresses"] = json.dumps(other["addresses"], ensure_ascii=False)
+        for column in ("external_ids", "custom_fields"):
+            mine = keep[column] or {}
+            extra = {k: v for k, v in (other[column] or {}).items() if k not in mine}
+            if extra:
+                fill[column] = json.dumps({**mine, **extra}, ensure_ascii=False)
         if fill:
             tx.update("company", keep_id, fill)
         tx.delete("company", other_id)

@@ -54,6 +54,7 @@ class PhoneRow(TypedDict):
     extension: str | None
     formatted: str | None
     label: str | None
+    valid: bool  # schema v6: false for a possible-but-not-valid number, or text
     display: NotRequired[str]  # `directory.get` adds it; the export stream does not
 
 
@@ -68,6 +69,33 @@ class TagRow(TypedDict):
     id: int
     tag_key: str
     tag: str
+
+
+class RelationRow(TypedDict):
+    id: int
+    name: str
+    kind: str | None
+    related_id: int | None
+    related_name: str | None  # the related contact's display name, when resolved
+
+
+class DateRow(TypedDict):
+    id: int
+    label: str
+    date: str  # YYYY-MM-DD or --MM-DD
+
+
+class HandleRow(TypedDict):
+    id: int
+    service: str
+    handle: str
+
+
+class PhotoRow(TypedDict):
+    id: int
+    media_type: str | None
+    data: str | None  # base64
+    uri: str | None
 
 
 class ContactDetail(TypedDict):
@@ -109,6 +137,10 @@ class ContactDetail(TypedDict):
     urls: list[UrlRow]
     tag_rows: NotRequired[list[TagRow]]  # `directory.get` only
     tags: list[str]
+    relations: list[RelationRow]  # schema v6 (directory.get and exporting.contacts fill them)
+    dates: list[DateRow]
+    handles: list[HandleRow]
+    photo: PhotoRow | None
 
 
 class ViewEmail(TypedDict):
@@ -127,6 +159,28 @@ class ViewPhone(TypedDict):
 class ViewUrl(TypedDict):
     url: str
     kind: str | None
+
+
+class ViewRelation(TypedDict):
+    name: str
+    kind: str | None
+    contact_id: int | None  # the related contact, when resolved
+
+
+class ViewDate(TypedDict):
+    label: str
+    date: str
+
+
+class ViewHandle(TypedDict):
+    service: str
+    handle: str
+
+
+class ViewPhoto(TypedDict):
+    media_type: str | None
+    data: str | None
+    uri: str | None
 
 
 class ContactView(TypedDict):
@@ -160,3 +214,8 @@ class ContactView(TypedDict):
     created_at: str
     updated_at: str
     archived_at: str | None
+    nickname: str | None
+    relations: list[ViewRelation]
+    dates: list[ViewDate]
+    handles: list[ViewHandle]
+    photo: ViewPhoto | None

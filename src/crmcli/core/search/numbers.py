@@ -123,14 +123,11 @@ def home_prefixes(region: str) -> tuple[str, str] | None:
     """The region's country code and the trunk prefix its numbers are written with
     nationally ("33", "0" for France; "1", "1" for the US); None where there is none.
 
-    Asked of the phone library (rphonenumbers, else phonenumbers, as `parse_phone`
-    does), loaded only for a fragment that begins with a trunk digit, or a national
-    number stored in several countries.
+    Asked of the phone library `parse_phone` uses (phonenumbers, or the optional
+    rphonenumbers accelerator), loaded only for a fragment that begins with a trunk
+    digit, or a national number stored in several countries.
     """
-    try:
-        import rphonenumbers as library
-    except ImportError:  # pragma: no cover - rphonenumbers has wheels for the usual platforms
-        import phonenumbers as library
+    library = phone_mod.library()
     code = library.country_code_for_region(region.upper())
     trunk = library.ndd_prefix_for_region(region.upper(), True)
     return (str(code), str(trunk)) if code and trunk else None

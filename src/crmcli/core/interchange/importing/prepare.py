@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any, NamedTuple
 
+from crmcli.core.interchange.countries import country_code
 from crmcli.core.interchange.records import ContactRecord
 from crmcli.core.people.companies import company_key
 from crmcli.core.people.fields import ContactStatus, normalise_url, url_kind
@@ -31,6 +32,8 @@ def _display(record: ContactRecord) -> str:
     joined = collapse(" ".join(p for p in parts if p))
     if joined:
         return joined
+    if record.nickname and collapse(record.nickname):
+        return collapse(record.nickname)  # all a card may call someone by
     for value in (
         *(e for e, _ in record.emails),
         *(p for p, _ in record.phones),
@@ -51,6 +54,51 @@ def _our_uid(system: str, value: str) -> bool:
     """A UID crm itself wrote (crm-contact-12@...): an id of the exporting database, not of
     the person, so it is not carried into this one."""
     return system == "vcard" and value.startswith("crm-contact-")
+
+
+def row_region(record: ContactRecord, region: str) -> str:
+    """The region a row's national numbers are read in: its own country (a Country
+    column, Apple's X-ABADR), else the country of its first address that names one,
+    else the configured default. Per row: one file can list people in many countries."""
+    if record.country:
+        return record.country
+    for address in record.addresses:
+        code = country_code(address.get("country") or "")
+        if code:
+            return code
+    return region
+
+
+def _phones(
+    record: ContactRecord, region: str, ordinal: int, issues: list[str]
+) -> tuple[list[tuple[Any, ...]], list[str]]:
+    """contact_phone rows (writer._BULK's columns, `valid` last) and their keys, one per
+    number however often the record writes it (`phones.phone_key`): a placeholder such
+    as `+49 BUSINESS` or `pager` is kept as text, each one, with a warning each."""
+    phones: list[tuple[Any, ...]] = []
+    keys: list[str] = []
+    for text, label in record.phones:
+        raw = text.strip()
+        if not raw:
+            continue
+        phone = phone_mod.parse_phone(raw, region)
+        key = phone_mod.phone_key(phone.raw, phone.e164)
+        if key in keys:
+            continue
+        if phone.e164 is None:
+            issues.append(f"phone {raw!r} could not be read as a number (kept as text)")
+        elif not phone.valid:
+            issues.append(
+                f"phone {raw!r} is not a number in service ({phone.display}): kept, flagged"
+            )
+        phones.append(
+            (
+                ordinal, phone.raw, phone.e164, phone.extension, phone.formatted, label,
+                len(keys), phone.valid,
+            )
+        )  # fmt: skip
+        keys.append(key)
+    return phones, keys
 
 
 class Prepared(NamedTuple):
@@ -80,13 +128,23 @@ class Prepared(NamedTuple):
     tags: list[tuple[Any, ...]]
     terms: list[tuple[Any, ...]]  # search_term rows
     issues: list[str]
+    # Schema v6 children (first column the ordinal, as above): contact_relation rows
+    # (name, kind, position), contact_date (label, date, position), contact_handle
+    # (service, handle, position) and at most one contact_photo (media_type, data, uri).
+    relations: list[tuple[Any, ...]]
+    dates: list[tuple[Any, ...]]
+    handles: list[tuple[Any, ...]]
+    photo: list[tuple[Any, ...]]
+    # (field, reason) of what the source held and the import could not keep (a logo, a
+    # damaged photo...): the report names them (`importing.contacts`).
+    not_imported: list[tuple[str, str]]
 
 
 # The contact columns a prepared row carries, in order; the writer adds WRITER_COLUMNS.
 CONTACT_COLUMNS = (
     "id", "display_name", "name_key", "prefix", "first_name", "middle_name", "last_name",
     "suffix", "title", "lead_source", "status", "birthday", "notes", "do_not_contact",
-    "cadence_days", "addresses", "external_ids", "custom_fields",
+    "cadence_days", "addresses", "external_ids", "custom_fields", "nickname",
 )  # fmt: skip
 WRITER_COLUMNS = ("company_id", "touch_due_at", "owner", "version", "created_at", "updated_at")
 
@@ -114,23 +172,7 @@ def prepare(record: ContactRecord, region: str, ordinal: int = 0) -> Prepared:
             issues.append(f"email {value!r} is malformed (kept as text)")
         emails.append((ordinal, value, norm, label, not norms, valid, len(norms)))
         norms.append(norm)
-    phones: list[tuple[Any, ...]] = []
-    keys: list[str] = []
-    country = record.country or region
-    for text, label in record.phones:
-        raw = text.strip()
-        if not raw:
-            continue
-        phone = phone_mod.parse_phone(raw, country)
-        key = phone.e164 or phone_mod.digits(raw)
-        if key in keys:
-            continue
-        if not phone.valid:
-            issues.append(f"phone {raw!r} could not be read as a number (kept as text)")
-        phones.append(
-            (ordinal, phone.raw, phone.e164, phone.extension, phone.formatted, label, len(keys))
-        )
-        keys.append(key)
+    phones, keys = _phones(record, row_region(record, region), ordinal, issues)
     urls: list[tuple[Any, ...]] = []
     for url, label in record.urls:
         if url.strip():
@@ -171,9 +213,15 @@ def prepare(record: ContactRecord, region: str, ordinal: int = 0) -> Prepared:
         _dumps(record.addresses),
         _dumps(external),
         _dumps(custom),
+        collapse(record.nickname) if record.nickname else None,
     )
     terms = search_terms(
-        display, [e[1] for e in emails], [(p[1], p[2]) for p in phones], tags, external
+        display,
+        [e[1] for e in emails],
+        [(p[1], p[2]) for p in phones],
+        tags,
+        external,
+        nickname=record.nickname,
     )
     return Prepared(
         ordinal,
@@ -185,6 +233,8 @@ def prepare(record: ContactRecord, region: str, ordinal: int = 0) -> Prepared:
             tuple(p[2] for p in phones if p[2]),
             tuple(u[2] for u in urls),
             tuple(external.items()),
+            tuple(k for k, p in zip(keys, phones, strict=True) if not p[2]),
+            company_key(company) if company else "",
         ),
         stored_key,
         company,
@@ -196,4 +246,29 @@ def prepare(record: ContactRecord, region: str, ordinal: int = 0) -> Prepared:
         [(ordinal, k, tag) for k, tag in tag_keys.items()],
         [(ordinal, term, fld) for term, fld in terms],
         issues,
+        *_extras(record, ordinal),
+        list(record.not_imported),
     )
+
+
+_Rows = list[tuple[Any, ...]]
+
+
+def _extras(record: ContactRecord, ordinal: int) -> tuple[_Rows, _Rows, _Rows, _Rows]:
+    """The schema v6 children of one record, each value once (see `Prepared`)."""
+    relations: list[tuple[Any, ...]] = []
+    for name, kind in record.relations:
+        row = (ordinal, collapse(name), kind)
+        if row[1] and all(r[1:3] != row[1:] for r in relations):
+            relations.append((*row, len(relations)))
+    dates: list[tuple[Any, ...]] = []
+    for label, date in record.dates:
+        if all(d[1:3] != (label, date) for d in dates):
+            dates.append((ordinal, label, date, len(dates)))
+    handles: list[tuple[Any, ...]] = []
+    for service, handle in record.handles:
+        if all((h[1], h[2].casefold()) != (service, handle.casefold()) for h in handles):
+            handles.append((ordinal, service, handle, len(handles)))
+    photo = record.photo
+    photos = [(ordinal, photo.media_type, photo.data, photo.uri)] if photo else []
+    return relations, dates, handles, photos

@@ -13,13 +13,16 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from crmcli.core.db.store import Tx
+from crmcli.core.interchange.importing import company_cards as cards
 from crmcli.core.interchange.importing.options import ImportOptions, ImportSummary
 from crmcli.core.interchange.importing.prepare import CONTACT_COLUMNS, WRITER_COLUMNS, Prepared
 from crmcli.core.people.companies import company_key
 from crmcli.core.people.matching import Matcher
 from crmcli.core.values import phones as phone_mod
+from crmcli.core.values.text import fold
 
 _CADENCE = CONTACT_COLUMNS.index("cadence_days")
+_CLOSE_WARNINGS = 20  # "a close company name" warnings a report lists at most
 
 
 def _looks_damaged(value: str) -> bool:
@@ -42,12 +45,23 @@ _BULK: dict[str, tuple[str, ...]] = {
         "contact_id", "email", "email_norm", "label", "is_primary", "valid", "position",
     ),
     "contact_phone": (
-        "contact_id", "raw", "e164", "extension", "formatted", "label", "position",
+        "contact_id", "raw", "e164", "extension", "formatted", "label", "position", "valid",
     ),
     "contact_url": ("contact_id", "url", "url_norm", "kind", "position"),
     "contact_tag": ("contact_id", "tag_key", "tag"),
     "search_term": ("contact_id", "term", "field"),
+    "contact_relation": ("contact_id", "name", "kind", "position"),
+    "contact_date": ("contact_id", "label", "date", "position"),
+    "contact_handle": ("contact_id", "service", "handle", "position"),
+    "contact_photo": ("contact_id", "media_type", "data", "uri"),
 }  # fmt: skip
+# The schema v6 children of a prepared row, by table (see `Prepared`).
+_EXTRAS = (
+    ("contact_relation", "relations"),
+    ("contact_date", "dates"),
+    ("contact_handle", "handles"),
+    ("contact_photo", "photo"),
+)
 _CHANGE_LOG = (
     "batch", "at", "owner", "command", "table_name", "row_id", "op", "before", "after",
     "contact_id",
@@ -74,30 +88,85 @@ class ContactWriter:
         self.summary = summary
         self.matcher = Matcher(tx.store)
         self.company_ids: dict[str, int] = {}
+        self.new_companies: set[int] = set()  # created by this import: a card completes them
         # Every id from here up is free: ids are `base + ordinal` (see `Prepared`).
         self.base = tx.store.dialect.next_ids(tx.store.conn, "contact", 1)[0]
         self.tail = (tx.owner, 1, tx.stamp, tx.stamp)  # owner, version, created, updated
         self.unwritten: set[int] = set()
         self.in_batch: list[tuple[int, int, str, int | None]] = []
         self.batch: dict[str, list[tuple[Any, ...]]] = {t: [] for t in _BULK}
+        self.unresolved: set[int] = set()  # contacts with relations naming no contact yet
 
-    def company(self, name: str | None, key: str | None = None) -> int | None:
+    def company(self, name: str | None, key: str | None = None, line: int = 0) -> int | None:
+        """The id of the company with exactly this name (folded), created if new.
+
+        As `crm company add` and `contact add --company`: "Acme" and "Acme SAS" are two
+        companies (only a name that folds alike is the same one), and creating one whose
+        name comes that close to another is said in the report, never refused.
+        """
         if not name:
             return None
+        if name in self.company_ids:
+            return self.company_ids[name]
         if key is None:
             key = company_key(name)
         if not key:
             return None
-        if key in self.company_ids:
-            return self.company_ids[key]
-        found = self.store.value("SELECT id FROM company WHERE name_key = ? LIMIT 1", (key,))
+        exact = fold(name)
+        found = None
+        close: list[str] = []
+        for company_id, other in self.store.tuples(
+            "SELECT id, name FROM company WHERE name_key = ? ORDER BY archived_at IS NOT NULL, id",
+            (key,),
+        ):
+            if fold(other) == exact:
+                found = company_id
+                break
+            close.append(f"#{company_id} {other}")
         if found is None:
             found = self.tx.insert("company", {"name": name, "name_key": key})
             self.summary.companies_created += 1
+            self.new_companies.add(int(found))
+            if close and len(self.summary.warnings) < _CLOSE_WARNINGS:
+                where = f"line {line}: " if line else ""
+                self.summary.warnings.append(
+                    f"{where}company {name!r} is new, beside {', '.join(close[:3])} "
+                    "(a close name: merge them with `crm company merge` if they are one)"
+                )
         if len(self.company_ids) > 5000:  # a bounded cache: memory stays flat
             self.company_ids.clear()
-        self.company_ids[key] = int(found)
+        self.company_ids[name] = int(found)
         return int(found)
+
+    def company_card(self, row: Prepared) -> None:
+        """A company's own card: the company created, or its blank columns filled."""
+        summary = self.summary
+        card = cards.card_values(
+            row,
+            [dict(zip(_BULK["contact_email"], e, strict=False)) for e in row.emails],
+            [dict(zip(_BULK["contact_phone"], p, strict=False)) for p in row.phones],
+            [dict(zip(_BULK["contact_url"], u, strict=False)) for u in row.urls],
+        )
+        before = summary.companies_created
+        company_id = cards.find_by_external_id(self.store, card["external_ids"])
+        if company_id is None:  # known by its ids first (renamed since), else by its name
+            company_id = self.company(row.company or row.contact[1], line=row.line)
+        if company_id is None:
+            summary.skipped += 1
+            return
+        known = summary.companies_created == before and company_id not in self.new_companies
+        if known and self.options.on_duplicate == "skip":
+            summary.skipped += 1
+            return
+        current = self.store.row("SELECT * FROM company WHERE id = ?", (company_id,)) or {}
+        values = cards.blanks_filled(current, card)
+        if values:
+            self.tx.update("company", company_id, values)
+        if known:
+            if values:
+                summary.companies_updated += 1
+            else:
+                summary.unchanged += 1
 
     def write_chunk(self, rows: list[Prepared]) -> None:
         """Match and write one chunk: its people are looked up together, then one by one."""
@@ -119,11 +188,8 @@ class ContactWriter:
         if row.kind == "group":
             summary.skipped += 1
             return
-        if row.kind == "org":
-            before = summary.companies_created
-            self.company(row.company or row.contact[1])
-            if summary.companies_created == before:
-                summary.unchanged += 1
+        if row.kind == "org" or (row.company and cards.is_company_row(row)):
+            self.company_card(row)
             return
         match = None
         if self.options.on_duplicate != "create":
@@ -134,6 +200,8 @@ class ContactWriter:
         if self.options.on_duplicate == "skip":
             summary.skipped += 1
             return
+        if match.contact_id >= self.base:  # a person created earlier in this same file
+            summary.merged += 1
         if match.contact_id in self.unwritten:  # the same person earlier in this batch
             self.flush()
         if self.update(match.contact_id, row):
@@ -156,6 +224,12 @@ class ContactWriter:
         if row.tags:
             batch["contact_tag"] += row.tags
         batch["search_term"] += row.terms
+        for table, attribute in _EXTRAS:
+            children = getattr(row, attribute)
+            if children:
+                batch[table] += children
+        if row.relations:
+            self.unresolved.add(contact_id)
         candidate = row.candidate
         if candidate.name_key != row.name_key:  # known by its display name from now on
             candidate = candidate._replace(name_key=row.name_key)
@@ -184,11 +258,15 @@ class ContactWriter:
                 [(*entry, "insert-many", None, json.dumps({"ids": created}), None)],
             )
         self.unwritten.clear()
+        if self.unresolved:
+            from crmcli.core.people.extras import resolve
+
+            self.unresolved = resolve(tx, self.unresolved)
         found = self.summary.possible_duplicates
-        if self.in_batch and len(found) < 50:  # enough to show; the rest would never be
+        if self.in_batch:  # all of them: the report shows ten, --json lists every one
             others = self.matcher.possible([(k, c, i) for _, i, k, c in self.in_batch])
             for line, contact_id, _, _ in self.in_batch:
-                if contact_id in others and len(found) < 50:
+                if contact_id in others:
                     found.append((line, contact_id, others[contact_id]))
         self.in_batch.clear()
 
@@ -242,6 +320,7 @@ class ContactWriter:
             "middle_name",
             "last_name",
             "suffix",
+            "nickname",
         ):
             if new[column] and not by_name[column]:
                 values[column] = new[column]
@@ -263,18 +342,22 @@ class ContactWriter:
                     values[column] = json.dumps({**merged, **added}, ensure_ascii=False)
         have_emails = {e["email_norm"] for e in current["emails"]}
         new_emails = [e for e in row.emails if e[2] not in have_emails]
-        have_phones = {p["e164"] or phone_mod.digits(p["raw"]) for p in current["phones"]}
+        have_phones = {phone_mod.phone_key(p["raw"], p["e164"]) for p in current["phones"]}
         has_valid_phone = any(p["e164"] for p in current["phones"])
         new_phones = [
             p
             for p in row.phones
-            if (p[2] or phone_mod.digits(p[1])) not in have_phones and (p[2] or not has_valid_phone)
+            if phone_mod.phone_key(p[1], p[2]) not in have_phones
+            and (p[2] or not has_valid_phone)
         ]  # never add a mangled copy
         have_urls = {u["url_norm"] for u in current["urls"]}
         new_urls = [u for u in row.urls if u[2] not in have_urls]
         have_tags = {t["tag_key"] for t in current["tag_rows"]}
         new_tags = [t for t in row.tags if t[1] not in have_tags]
-        if not (values or new_emails or new_phones or new_urls or new_tags):
+        from crmcli.core.people.extras import new_extras
+
+        extras = new_extras(by_name, row)
+        if not (values or new_emails or new_phones or new_urls or new_tags or extras):
             return False
         if values:
             tx.update("contact", contact_id, values, contact_id=contact_id)
@@ -289,5 +372,12 @@ class ContactWriter:
             1 + max([e["id"] for e in current["emails"]] or [0]),
             has_primary=bool(current["emails"]),
         )
+        for table, children in extras.items():
+            columns = _BULK[table]
+            for child in children:
+                cells = dict(zip(columns, child, strict=True))
+                tx.insert(table, {**cells, "contact_id": contact_id}, contact_id=contact_id)
+        if extras.get("contact_relation"):
+            self.unresolved.add(contact_id)
         reindex(tx, contact_id)
         return True

@@ -31,7 +31,7 @@ def logical_lines(lines: list[str]) -> Iterator[tuple[int, str]]:
     character dropped). In a quoted-printable value a trailing `=` is a soft
     break and the next line follows as it is, even when it starts with a space.
     A 2.1 base64 value may go on over unindented lines up to a blank line; those
-    are skipped, since nothing base64 is read.
+    are joined to the value, since PHOTO is read (whitespace in base64 is dropped).
     """
     index, total = 0, len(lines)
     while index < total:
@@ -56,6 +56,7 @@ def logical_lines(lines: list[str]) -> Iterator[tuple[int, str]]:
             index += 1
         if encoding == "b":
             while index < total and _BASE64_LINE.fullmatch(lines[index]):
+                parts.append(lines[index])
                 index += 1
         yield start + 1, "".join(parts)
 

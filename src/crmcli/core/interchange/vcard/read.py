@@ -12,8 +12,10 @@ import re
 from collections.abc import Iterator
 
 from crmcli.core.errors import Invalid
+from crmcli.core.interchange.extras import add_handle
 from crmcli.core.interchange.records import ContactRecord, Reject
 from crmcli.core.interchange.vcard.lines import BOUNDARY, Property, logical_lines, parse_line
+from crmcli.core.interchange.vcard.personal import PersonalProperties
 from crmcli.core.interchange.vcard.values import (
     apple_label,
     clean,
@@ -111,8 +113,12 @@ def _read_card(
     return record
 
 
-class _Card:
-    """The properties of one card turned into a record, following the card's version."""
+class _Card(PersonalProperties):
+    """The properties of one card turned into a record, following the card's version.
+
+    Every property lands somewhere (see `vcard.personal`): read here, read there, or
+    kept as a custom field.
+    """
 
     def __init__(self, record: ContactRecord, properties: list[Property]) -> None:
         self.record = record
@@ -145,6 +151,8 @@ class _Card:
             "TEL": self._tel,
             "URL": self._url,
             "X-SOCIALPROFILE": self._social_profile,
+            "X-EVOLUTION-BLOG-URL": self._url,
+            "X-EVOLUTION-VIDEO-URL": self._url,
             "ORG": self._org,
             "TITLE": self._title,
             "ROLE": self._role,
@@ -164,6 +172,8 @@ class _Card:
                 handler(prop, order)
             elif prop.name.startswith("X-CRM-"):
                 self._crm(prop)
+            elif not self.personal(prop):
+                self.other(prop)
         self._finish()
         return self.record
 
@@ -258,7 +268,12 @@ class _Card:
     def _social_profile(self, prop: Property, order: int) -> None:
         url = self._text(prop)
         if "://" not in url and not url.lower().startswith("www."):
-            return  # Apple's `x-apple:handle` form names no page
+            # Apple's `x-apple:handle` form names no page: the handle is the user name
+            kinds = sorted(prop.types() - {"pref"})
+            user = prop.param("X-USER") or url.removeprefix("x-apple:")
+            if kinds and user:
+                add_handle(self.record, kinds[0], user)
+            return
         kinds = sorted(prop.types() - {"pref"})
         self.urls.append((url, self._label(prop) or (kinds[0] if kinds else None)))
 
@@ -394,6 +409,9 @@ class _Card:
                 record.full_name = None  # the card's name is the company's, not a person's
         record.custom.update(self.crm_fields)
         record.external_ids.update(self.crm_ids)
+        apple = record.external_ids.get("apple")
+        if apple and apple.casefold() == record.external_ids.get("vcard", "").casefold():
+            del record.external_ids["apple"]  # iCloud's X-ABUID repeats the UID
 
     def _choose_name(self) -> None:
         """FN and N; with several language forms, the one without LANGUAGE (or the first).

@@ -29,6 +29,31 @@ _PARAM_NEEDS_QUOTES = re.compile(r"[:;,]|^\s|\s$|^$")
 _SOCIAL_KIND = re.compile(r"[a-z0-9-]+")
 _FULL_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _YEARLESS_DATE = re.compile(r"--\d{2}-\d{2}")
+# Apple's built-in relation labels (`_$!<Spouse>!$_`), by the CRM's kind.
+_APPLE_RELATIONS = {
+    "spouse": "Spouse",
+    "child": "Child",
+    "parent": "Parent",
+    "sibling": "Sibling",
+    "friend": "Friend",
+    "partner": "Partner",
+    "assistant": "Assistant",
+    "manager": "Manager",
+}
+# IMPP URI schemes (RFC 4770 and the ones Apple writes), by the CRM's service name.
+_IMPP_SCHEMES = {
+    "aim": "aim",
+    "jabber": "xmpp",
+    "msn": "msnim",
+    "yahoo": "ymsgr",
+    "skype": "skype",
+    "icq": "aim",
+    "qq": "x-apple",
+    "gadugadu": "x-apple",
+    "sip": "sip",
+    "irc": "irc",
+    "matrix": "matrix",
+}
 
 
 def contact_uid(contact_id: int, uid_domain: str = "crmcli") -> str:
@@ -72,6 +97,8 @@ def _card_lines(contact: Mapping[str, Any], uid_domain: str) -> Iterator[str]:
     yield f"FN:{_escape(contact.get('name'))}"
     parts = ("last_name", "first_name", "middle_name", "prefix", "suffix")
     yield "N:" + ";".join(_escape(contact.get(key)) for key in parts)
+    if _value(contact.get("nickname")).strip():
+        yield f"NICKNAME:{_escape(contact.get('nickname'))}"
     for email in contact.get("emails") or ():
         address = _value(email.get("email"))
         if address:
@@ -106,6 +133,7 @@ def _card_lines(contact: Mapping[str, Any], uid_domain: str) -> Iterator[str]:
     tags = [_escape(tag) for tag in contact.get("tags") or () if _value(tag).strip()]
     if tags:
         yield f"CATEGORIES:{','.join(tags)}"
+    yield from _personal_lines(contact, items)
     yield f"UID:{_escape(contact_uid(contact['id'], uid_domain))}"
     revision = _revision(contact.get("updated_at"))
     if revision:
@@ -170,6 +198,59 @@ def _address_lines(address: Any, items: Iterator[int]) -> Iterator[str]:
     label = _value(address.get("label"))
     value = ";".join(["", "", *parts])
     yield from _labelled("ADR", _ADR_TYPES.get(label, ""), value, label, _ADR_TYPES, items)
+
+
+def _personal_lines(contact: Mapping[str, Any], items: Iterator[int]) -> Iterator[str]:
+    """Relations, dates, chat handles and the photo, the way Apple Contacts writes them.
+
+    Relations as `X-ABRELATEDNAMES` with an `X-ABLabel` (Apple's built-in label for
+    the kinds it knows), an anniversary as `X-ANNIVERSARY` (Evolution, KAddressBook
+    and Thunderbird read it), other dates as labelled `X-ABDATE`, handles as RFC 4770
+    `IMPP` with Apple's `X-SERVICE-TYPE`, the photo inline (`ENCODING=b`) or by URI.
+    `vcard.personal` reads all of these back to the same rows.
+    """
+    for relation in contact.get("relations") or ():
+        name = _escape(relation.get("name"))
+        if name.strip():
+            kind = _value(relation.get("kind"))
+            label = f"_$!<{_APPLE_RELATIONS[kind]}>!$_" if kind in _APPLE_RELATIONS else kind
+            yield from _grouped("X-ABRELATEDNAMES", name, label, items)
+    for event in contact.get("dates") or ():
+        date = _value(event.get("date"))
+        if not (_FULL_DATE.fullmatch(date) or _YEARLESS_DATE.fullmatch(date)):
+            continue
+        label = _value(event.get("label"))
+        if label == "anniversary":
+            yield f"X-ANNIVERSARY:{date}"
+        else:
+            yield from _grouped(
+                "X-ABDATE", date, "_$!<Other>!$_" if label == "other" else label, items
+            )
+    for handle in contact.get("handles") or ():
+        service, text = _value(handle.get("service")), _value(handle.get("handle"))
+        if service.strip() and text.strip():
+            scheme = _IMPP_SCHEMES.get(service, re.sub(r"[^a-z0-9+.-]", "", service.lower()))
+            uri = "".join(text.split())  # a URI: no spaces, no line breaks
+            yield f"IMPP;X-SERVICE-TYPE={_param_value(service)}:{scheme or 'x-apple'}:{uri}"
+    photo = contact.get("photo")
+    if isinstance(photo, Mapping):
+        media = _value(photo.get("media_type"))
+        subtype = media.split("/", 1)[1].upper() if media.startswith("image/") else ""
+        type_param = f";TYPE={subtype}" if _SOCIAL_KIND.fullmatch(subtype.lower()) else ""
+        if _value(photo.get("data")).strip():
+            yield f"PHOTO;ENCODING=b{type_param}:{''.join(_value(photo['data']).split())}"
+        elif _value(photo.get("uri")).strip():
+            yield f"PHOTO;VALUE=uri:{''.join(_value(photo['uri']).split())}"
+
+
+def _grouped(name: str, value: str, label: str, items: Iterator[int]) -> Iterator[str]:
+    """`itemN.NAME:value` with its `itemN.X-ABLabel`, or the bare line without a label."""
+    if not label:
+        yield f"{name}:{value}"
+        return
+    group = f"item{next(items)}."
+    yield f"{group}{name}:{value}"
+    yield f"{group}X-ABLabel:{_escape(label)}"
 
 
 def _crm_lines(contact: Mapping[str, Any]) -> Iterator[str]:

@@ -17,6 +17,10 @@ GROUP = re.compile(r"(.+) (\d+) - (.+)")
 """Any numbered column: "Address 1 - City" is the city of the group "Address 1"."""
 
 _COLUMNS = {
+    # The person's id in Google (`people/c1234…`), written by People API exports and the
+    # tools built on it (gcontacts, GAM): the first identity key on re-import.
+    "resource name": "external_id:google",
+    "resourcename": "external_id:google",
     "name": "full_name",
     "given name": "first",
     "additional name": "middle",
@@ -33,6 +37,7 @@ _COLUMNS = {
     "organization name": "company",
     "organization title": "title",
     "photo": "ignore",
+    "nickname": "nickname",
 }
 _PARTS = {
     ("e-mail", "value"): "email",
@@ -46,8 +51,11 @@ _PARTS = {
     ("address", "country"): "country",
     ("organization", "name"): "company",
     ("organization", "title"): "title",
+    ("relation", "value"): "relation",  # "Relation 1 - Type"/"- Label": the kind
+    ("event", "value"): "date",  # "Event 1 - Type"/"- Label": Anniversary, Other...
+    ("im", "value"): "handle",  # "IM 1 - Service": Skype, Jabber...; "- Type": home/work
 }
-_LABELLED = frozenset({"e-mail", "phone", "website", "address"})
+_LABELLED = frozenset({"e-mail", "phone", "website", "address", "relation", "event", "im"})
 
 SYSTEM_LABELS = frozenset({"mycontacts", "starred", "my contacts", "starred in android"})
 """Google's own groups ("* myContacts", "* starred"): not tags the user gave."""
@@ -68,7 +76,7 @@ def columns(header: list[str]) -> list[tuple[str, str | None]]:
         if match:
             kind, part = match.group(1).casefold(), match.group(3).casefold()
             found = _PARTS.get((kind, part))
-            if part in ("label", "type") and kind in _LABELLED:
+            if part in ("label", "type", "service") and kind in _LABELLED:
                 found = "ignore"  # its values label the matching "- Value" column
         found_columns.append((h, found))
     return found_columns

@@ -1,4 +1,7 @@
-"""HubSpot's contacts export: a "Record ID" kept as the external id, and lifecycle stages."""
+"""HubSpot's contacts export: a "Record ID" kept as the external id, and lifecycle stages.
+
+The id is the first thing a re-import matches on (system "hubspot"): older exports call
+it "Contact ID", the current ones "Record ID"."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ DATE_ORDER = "ymd"
 
 _COLUMNS = {
     "record id": "external_id:hubspot",
+    "contact id": "external_id:hubspot",
     "first name": "first",
     "last name": "last",
     "email": "email",
@@ -35,8 +39,9 @@ STAGES = frozenset(
 
 
 def recognises(header: list[str], names: set[str]) -> bool:
-    """A HubSpot export: "Record ID" beside a name or email column."""
-    return "record id" in names and bool(names & {"first name", "last name", "email"})
+    """A HubSpot export: "Record ID" (or the older "Contact ID") beside a name or email."""
+    named = bool(names & {"first name", "last name", "email"})
+    return named and bool(names & {"record id", "contact id"})
 
 
 def columns(header: list[str]) -> list[tuple[str, str | None]]:

@@ -84,6 +84,12 @@ def _table() -> dict[str, str]:
         "priority": "ignore",
         "private": "ignore",
         "sensitivity": "ignore",
+        "spouse": "relation:spouse",
+        "children": "relation:child",
+        "manager's name": "relation:manager",
+        "assistant's name": "relation:assistant",
+        "anniversary": "date:anniversary",
+        "nickname": "nickname",  # Outlook.com and new Outlook
     }
     for where, label in (("business", "work"), ("home", "home"), ("other", "other")):
         for part, field in (

@@ -75,9 +75,14 @@ FIELDS = {
     "Priority": "ignore",
     "Private": "ignore",
     "Sensitivity": "ignore",
+    "Spouse": "relation:spouse",
+    "Children": "relation:child",
+    "ManagerName": "relation:manager",
+    "AssistantName": "relation:assistant",
+    "Anniversary": "date:anniversary",
 }
 """crm's field for each property, as the English layout maps it; the others (Department,
-Spouse, User 1...) stay custom fields under their own header."""
+User 1, Hobby...) stay custom fields under their own (translated) header."""
 
 for _where, _label in (("Business", "work"), ("Home", "home"), ("Other", "other")):
     for _part, _field in (

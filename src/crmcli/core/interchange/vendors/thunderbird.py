@@ -42,8 +42,10 @@ _COLUMNS = {
     "birth month": "birthday:month",
     "birth day": "birthday:day",
     "notes": "notes",
+    "nickname": "nickname",
+    "screen name": "handle:aim",  # Thunderbird's "AIM screen name" (_AimScreenName)
 }
-"""Nickname, Screen Name, Department and Custom 1-4 stay custom fields under their names."""
+"""Department and Custom 1-4 stay custom fields under their names."""
 
 _OWN = frozenset({"primary email", "secondary email", "screen name", "birth month"})
 """Names no other export we know writes."""

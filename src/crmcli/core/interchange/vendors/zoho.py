@@ -25,6 +25,8 @@ _CONTACT_COLUMNS = {
     "other phone": "phone:other",
     "asst phone": "phone:assistant",
     "fax": "phone:fax",
+    "skype id": "handle:skype",
+    "twitter": "handle:twitter",
     "account name": "company",
     "title": "title",
     "date of birth": "birthday",
