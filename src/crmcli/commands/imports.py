@@ -51,8 +51,8 @@ Maps = Annotated[
 Sources = Annotated[
     list[str],
     typer.Argument(
-        help="The files (each imported whole or not at all, one after another), or - for "
-        "standard input.",
+        help="The files (each imported whole or not at all, one after another), a vdir folder "
+        "of .vcf files (read as one file), or - for standard input.",
         show_default=False,
     ),
 ]
@@ -73,11 +73,37 @@ def _open(source: str) -> tuple[BinaryIO, Path | None]:
     if not path.exists():
         raise Invalid(f"no such file: {source}")
     if path.is_dir():
-        raise Invalid(f"{source} is a folder, not a file")
+        return _vdir(path, source), path
     try:
         return path.open("rb"), path
     except OSError as exc:
         raise Invalid(f"cannot read {source}: {exc.strerror}") from exc
+
+
+def _vdir(path: Path, source: str) -> BinaryIO:
+    """A vdir address book (khard, vdirsyncer, `crm export --split`): its cards as one file.
+
+    One .vcf per contact, read in name order as if they were one multi-card file, so the
+    folder gets one report and one all-or-nothing import, not one per card.
+    """
+    from crmcli.core.errors import Invalid
+
+    cards = sorted(
+        p for p in path.iterdir() if p.suffix.lower() in (".vcf", ".vcard") and p.is_file()
+    )
+    if not cards:
+        raise Invalid(f"{source} is a folder with no .vcf files in it")
+    spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115
+    for card in cards:
+        try:
+            data = card.read_bytes()
+        except OSError as exc:
+            raise Invalid(f"cannot read {card}: {exc.strerror}") from exc
+        spool.write(data.removeprefix(b"\xef\xbb\xbf"))  # a BOM mid-stream is no text
+        if not data.endswith(b"\n"):
+            spool.write(b"\r\n")
+    spool.seek(0)
+    return spool  # type: ignore[return-value]
 
 
 class _Rejects:
