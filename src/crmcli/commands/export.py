@@ -190,6 +190,14 @@ Split = Annotated[
         show_default=False,
     ),
 ]
+PeopleOnly = Annotated[
+    bool,
+    typer.Option(
+        "--people-only",
+        help="vcard: leave out the company cards (written for companies with details of "
+        "their own: website, phone, email, address, notes, ids...).",
+    ),
+]
 
 
 @app.command("contacts")
@@ -202,6 +210,7 @@ def contacts(
     delimiter: Delimiter = None,
     layout: Layout = None,
     split: Split = None,
+    people_only: PeopleOnly = False,
     tag: Annotated[str | None, typer.Option("--tag", help="Only contacts with this tag.")] = None,
     company: Annotated[
         str | None, typer.Option("--company", "-c", help="Only people at this company.")
@@ -220,6 +229,8 @@ def contacts(
     addresses (JSON), created_at, updated_at. Phones are in international form with
     spaces (+33 6 12 34 56 78), which spreadsheets keep as text. --layout google or
     outlook writes those tools' own columns instead; --split DIR writes a vCard folder.
+    A vCard export also holds a company card (Apple's and khard's kind) for each company
+    with details of its own, unless --people-only, or filtered by anything but --company.
     """
     from crmcli.core.errors import Invalid
     from crmcli.core.interchange import exporting
@@ -233,6 +244,8 @@ def contacts(
         raise Invalid(f"--layout is google or outlook, with csv (not {layout!r} {chosen.value})")
     if split is not None and (chosen is not OutputFormat.vcard or output is not None):
         raise Invalid("--split DIR writes vcard files into DIR: give --format vcard, not -o")
+    if people_only and chosen is not OutputFormat.vcard:
+        raise Invalid(f"--people-only applies to vcard, not {chosen.value}")
     store = state(ctx).store()
     company_id = companies.resolve(store, company) if company else None
     filtered = bool(tag or company_id or status or archived)
@@ -241,7 +254,11 @@ def contacts(
     )
     rows = _ticking(views, "exporting contacts", _count(store, "contact", filtered))
     if chosen is OutputFormat.vcard:
-        _vcards(store, rows, output, split, exporting.calendar_domain(store))
+        # Company cards in a whole export, or the one company asked for; a tag, a status
+        # or the archive is a selection of people, not of companies.
+        cards = not people_only and not (tag or status or archived)
+        firms = exporting.company_cards(store, company_id=company_id) if cards else iter(())
+        _vcards(store, rows, firms, output, split, exporting.calendar_domain(store))
         return
     if layout is not None:
         from crmcli.commands._output import write_csv_tuples
@@ -267,19 +284,29 @@ def contacts(
 
 
 def _vcards(
-    store: Store, views: Iterable[Any], output: Path | None, split: Path | None, domain: str
+    store: Store,
+    views: Iterable[Any],
+    firms: Iterable[Any],
+    output: Path | None,
+    split: Path | None,
+    domain: str,
 ) -> None:
+    """Company cards first, then people: an import then knows a renamed company by its
+    card's ids before its people name it."""
     if split is None:
-        from crmcli.core.interchange.vcard.write import write_vcards
+        from crmcli.core.interchange.vcard.write import write_company_cards, write_vcards
 
         with destination(output, store) as out:
+            write_company_cards(firms, out, uid_domain=domain)
             write_vcards(views, out, uid_domain=domain)
         return
     from crmcli.commands._output import message
     from crmcli.core.db import guarded
     from crmcli.core.interchange.vcard.vdir import write_vdir
 
-    result = write_vdir(views, split, uid_domain=domain, database=guarded.database_path(store))
+    result = write_vdir(
+        views, split, uid_domain=domain, database=guarded.database_path(store), companies=firms
+    )
     message(f"{split}: {result.written} cards written, {result.unchanged} unchanged")
     if result.stale:
         message(

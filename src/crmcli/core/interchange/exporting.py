@@ -266,6 +266,35 @@ def companies(store: Store, *, structured: bool = False) -> Iterator[CompanyExpo
         yield cast("CompanyExport", row)  # the stream's dict, of that shape
 
 
+# A company gets a card of its own in a vCard export when it has something its people's
+# `ORG` line cannot carry: any column beyond its name, or no live people to name it at
+# all. A name-only company with people is already on each of their cards; a card for it
+# too would be an empty entry in a phone's address book.
+_CARD_DATA = (
+    "website", "phone", "email", "addresses", "notes", "domain", "industry", "external_ids",
+    "custom_fields",
+)  # fmt: skip
+
+
+def company_cards(store: Store, *, company_id: int | None = None) -> Iterator[CompanyExport]:
+    """The live companies a vCard export writes a card for (see `_CARD_DATA`), by id, their
+    JSON columns decoded; with `company_id`, that company only (when it has a card)."""
+    where, params = ("AND co.id = ?", [company_id]) if company_id is not None else ("", [])
+    rows = store.stream(
+        "SELECT co.id, co.name, co.domain, co.industry, co.notes, "
+        "(SELECT count(*) FROM contact c WHERE c.company_id = co.id "
+        " AND c.archived_at IS NULL) AS people, co.owner, co.created_at, co.updated_at, "
+        "co.website, co.phone, co.email, co.addresses, co.external_ids, co.custom_fields "
+        f"FROM company co WHERE co.archived_at IS NULL {where} ORDER BY co.id",
+        params,
+    )
+    for row in rows:
+        for column in _COMPANY_JSON:
+            row[column] = json.loads(row[column]) if row[column] else None
+        if row["people"] == 0 or any(row[c] not in (None, "", [], {}) for c in _CARD_DATA):
+            yield cast("CompanyExport", row)  # the stream's dict, of that shape
+
+
 class DealExport(TypedDict):
     """A deal for other tools; `amount` is a plain decimal of `amount_minor` (12000.50)."""
 

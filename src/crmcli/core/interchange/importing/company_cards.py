@@ -96,12 +96,15 @@ def card_values(
     _extras(custom, "phone", shown[1:])
     _extras(custom, "email", mails[1:])
     _extras(custom, "website", pages[1:])
+    industry = custom.pop("industry", None)  # crm's own company card (X-CRM-INDUSTRY)
+    own_domain = custom.pop("domain", None)  # X-CRM-DOMAIN: not the website's host
     website = pages[0][0] if pages else None
     addresses = contact[_COLUMNS["addresses"]]
     ids = contact[_COLUMNS["external_ids"]]
     return {
         "website": website,
-        "domain": _domain(website),
+        "domain": (own_domain or "").strip().lower() or _domain(website),
+        "industry": industry or None,
         "phone": shown[0][0] if shown else None,
         "email": mails[0][0] if mails else None,
         "addresses": addresses if addresses and addresses != "[]" else None,
@@ -125,7 +128,7 @@ def blanks_filled(current: Mapping[str, Any], card: Mapping[str, Any]) -> dict[s
     """What a card adds to a company already there: its empty columns filled, new ids and
     custom fields added; nothing the rep entered is replaced."""
     values: dict[str, Any] = {}
-    for column in ("website", "domain", "phone", "email", "addresses", "notes"):
+    for column in ("website", "domain", "industry", "phone", "email", "addresses", "notes"):
         if card.get(column) and not current.get(column):
             values[column] = card[column]
     for column in ("external_ids", "custom_fields"):

@@ -372,6 +372,10 @@ class _Card(PersonalProperties):
             if system is not None and text:
                 self.crm_ids[system] = text
             return
+        if prop.name in ("X-CRM-INDUSTRY", "X-CRM-DOMAIN"):  # a company card's columns
+            if text:
+                self.crm_fields[prop.name.removeprefix("X-CRM-").lower()] = text
+            return
         if not text:
             return
         if prop.name == "X-CRM-STATUS":

@@ -6,7 +6,8 @@ multi-card file is read as a single person (https://vdirsyncer.pimutils.org/en/
 stable/vdir.html). The sync issue builds on this writer.
 
 Decisions, where the vdir spec leaves them to the writer:
-- the file name is the card's UID (`crm-contact-12@<db>.crmcli.vcf`), every character
+- the file name is the card's UID (`crm-contact-12@<db>.crmcli.vcf`, a company's card
+  `crm-company-3@<db>.crmcli.vcf`, or the UID of the card a record came from), every character
   other than a letter, digit, `@ . _ -` made `_`, so a name is never a path, hidden,
   or different on the next export: re-exporting replaces the same files;
 - a file is rewritten only when its content changed (vdirsyncer then syncs only those),
@@ -22,14 +23,20 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from crmcli.core import atomic
 from crmcli.core.errors import Invalid
-from crmcli.core.interchange.vcard.write import contact_uid, write_vcards
+from crmcli.core.interchange.vcard.write import (
+    company_uid,
+    contact_uid,
+    own_uid,
+    write_company_cards,
+    write_vcards,
+)
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9@._-]")
 METADATA = frozenset({"color", "displayname"})
@@ -77,18 +84,17 @@ def write_vdir(
     *,
     uid_domain: str,
     database: Path | None = None,
+    companies: Iterable[Mapping[str, Any]] = (),
 ) -> VdirResult:
-    """One card file per contact in `folder` (made if missing); see the module docstring."""
+    """One card file per company card, then per contact, in `folder` (made if missing);
+    see the module docstring."""
     check_folder(folder, database)
     target = atomic.real_target(folder)
     target.mkdir(mode=0o700, exist_ok=True)
     result = VdirResult()
     mine: set[str] = set()
-    for contact in contacts:
-        buffer = io.StringIO(newline="")
-        write_vcards([contact], buffer, uid_domain=uid_domain)
-        card = buffer.getvalue().encode("utf-8")
-        name = file_name(contact_uid(contact["id"], uid_domain))
+    for uid, card in _cards(contacts, companies, uid_domain):
+        name = file_name(uid)
         mine.add(name)
         path = target / name
         try:
@@ -107,3 +113,21 @@ def write_vdir(
         p.name for p in target.glob("*.vcf") if p.name not in mine and p.name.startswith("crm-")
     )
     return result
+
+
+def _cards(
+    contacts: Iterable[Mapping[str, Any]],
+    companies: Iterable[Mapping[str, Any]],
+    uid_domain: str,
+) -> Iterator[tuple[str, bytes]]:
+    """(UID, the card's UTF-8 bytes) of each company card, then of each contact."""
+    for company in companies:
+        buffer = io.StringIO(newline="")
+        write_company_cards([company], buffer, uid_domain=uid_domain)
+        uid = own_uid(company) or company_uid(company["id"], uid_domain)
+        yield uid, buffer.getvalue().encode("utf-8")
+    for contact in contacts:
+        buffer = io.StringIO(newline="")
+        write_vcards([contact], buffer, uid_domain=uid_domain)
+        uid = own_uid(contact) or contact_uid(contact["id"], uid_domain)
+        yield uid, buffer.getvalue().encode("utf-8")

@@ -61,6 +61,22 @@ def contact_uid(contact_id: int, uid_domain: str = "crmcli") -> str:
     return f"crm-contact-{int(contact_id)}@{uid_domain}"
 
 
+def company_uid(company_id: int, uid_domain: str = "crmcli") -> str:
+    """A company card's UID, as stable as a contact's (its own card's UID rides in X-CRM-ID)."""
+    return f"crm-company-{int(company_id)}@{uid_domain}"
+
+
+def own_uid(record: Mapping[str, Any]) -> str | None:
+    """The UID of the card this record came from (an Apple, khard or CardDAV card), if any.
+
+    A card keeps its UID through crm: the address book it came from, and vdirsyncer
+    syncing it, know the person by it, so an export under a new UID would be a second
+    card for the same person there. Records crm made get `contact_uid`/`company_uid`.
+    """
+    uid = _value((record.get("external_ids") or {}).get("vcard")).strip()
+    return uid if uid and "\n" not in uid and "\r" not in uid else None
+
+
 def contact_id_from_uid(uid: str, uid_domain: str = "crmcli") -> int | None:
     """The contact id in a UID written by `write_vcards` with the same domain, else None."""
     match = re.fullmatch(r"crm-contact-(\d+)@(.+)", uid.strip())
@@ -134,12 +150,73 @@ def _card_lines(contact: Mapping[str, Any], uid_domain: str) -> Iterator[str]:
     if tags:
         yield f"CATEGORIES:{','.join(tags)}"
     yield from _personal_lines(contact, items)
-    yield f"UID:{_escape(contact_uid(contact['id'], uid_domain))}"
+    yield f"UID:{_escape(own_uid(contact) or contact_uid(contact['id'], uid_domain))}"
     revision = _revision(contact.get("updated_at"))
     if revision:
         yield f"REV:{revision}"
     yield from _crm_lines(contact)
     yield "END:VCARD"
+
+
+def write_company_cards(
+    companies: Iterable[Mapping[str, Any]], out: TextIO, *, uid_domain: str = "crmcli"
+) -> int:
+    """Write one company card per company (`exporting.company_cards` shape); the count.
+
+    A company card is what Apple Contacts and khard write for an organisation: empty
+    `N`, the name as `FN` and `ORG`, and `X-ABShowAs:COMPANY` (vCard 3.0 has no `KIND`;
+    Apple and khard both mark a company this way, and crm's reader takes it as one).
+    Its own card's UID and other ids go in `X-CRM-ID` lines, as a contact's do, so the
+    UID stays crm's and a re-import finds the company by those ids first.
+    """
+    written = 0
+    for company in companies:
+        for line in _company_lines(company, uid_domain):
+            out.write(folded(line))
+        written += 1
+    return written
+
+
+def _company_lines(company: Mapping[str, Any], uid_domain: str) -> Iterator[str]:
+    """The unfolded content lines of one company card."""
+    items = count(1)
+    yield "BEGIN:VCARD"
+    yield "VERSION:3.0"
+    yield f"PRODID:{PRODID}"
+    yield f"FN:{_escape(company.get('name'))}"
+    yield "N:;;;;"
+    yield f"ORG:{_escape(company.get('name'))}"
+    yield "X-ABShowAs:COMPANY"
+    email = _value(company.get("email")).strip()
+    if email:
+        yield f"EMAIL;TYPE=INTERNET,work,pref:{email}"
+    phone = _value(company.get("phone")).strip()
+    if phone:
+        yield f"TEL;TYPE=work,voice,pref:{_escape(phone)}"
+    for address in company.get("addresses") or ():
+        yield from _address_lines(address, items)
+    website = "".join(_value(company.get("website")).split())
+    if website:
+        yield f"URL:{website}"
+    if _value(company.get("notes")).strip():
+        yield f"NOTE:{_escape(company.get('notes'))}"
+    yield f"UID:{_escape(own_uid(company) or company_uid(company['id'], uid_domain))}"
+    revision = _revision(company.get("updated_at"))
+    if revision:
+        yield f"REV:{revision}"
+    industry, domain = _value(company.get("industry")).strip(), _value(company.get("domain"))
+    if industry:
+        yield f"X-CRM-INDUSTRY:{_escape(industry)}"
+    if domain.strip() and domain.strip() != _host(website):  # else the import derives it
+        yield f"X-CRM-DOMAIN:{_escape(domain.strip())}"
+    yield from _field_lines(company)
+    yield "END:VCARD"
+
+
+def _host(url: str) -> str:
+    """A web page's host without `www.`, as a company's domain is stored."""
+    host = re.sub(r"^[a-z][a-z0-9+.-]*://", "", url.strip().lower()).split("/")[0]
+    return host.removeprefix("www.")
 
 
 def _labelled(
@@ -193,6 +270,10 @@ def _address_lines(address: Any, items: Iterator[int]) -> Iterator[str]:
         return
     keys = ("street", "city", "region", "postcode", "country")
     parts = [_escape(address.get(key)) for key in keys]
+    if not any(part.strip() for part in parts):
+        # Typed on one line (`company add --address`, a CSV's whole-address cell): the
+        # street component carries it whole, as vCard has no unstructured address.
+        parts[0] = _escape(address.get("formatted"))
     if not any(part.strip() for part in parts):
         return
     label = _value(address.get("label"))
@@ -266,10 +347,17 @@ def _crm_lines(contact: Mapping[str, Any]) -> Iterator[str]:
             yield f"{name}:{_escape(contact.get(key))}"
     if contact.get("do_not_contact") is not None:
         yield f"X-CRM-DO-NOT-CONTACT:{'true' if contact['do_not_contact'] else 'false'}"
-    for name, value in (contact.get("custom_fields") or {}).items():
+    yield from _field_lines(contact)
+
+
+def _field_lines(record: Mapping[str, Any]) -> Iterator[str]:
+    """Custom fields and ids from other systems, as `X-CRM-FIELD` and `X-CRM-ID` lines."""
+    for name, value in (record.get("custom_fields") or {}).items():
         if value is not None:
             yield f"X-CRM-FIELD;NAME={_param_value(name)}:{_escape(_field_text(value))}"
-    for system, identifier in (contact.get("external_ids") or {}).items():
+    for system, identifier in (record.get("external_ids") or {}).items():
+        if system == "vcard" and own_uid(record):
+            continue  # it is the card's UID
         if identifier is not None and _value(identifier).strip():
             yield f"X-CRM-ID;SYSTEM={_param_value(system)}:{_escape(identifier)}"
 
