@@ -45,6 +45,7 @@ class Progress:
         self.stream = stream if stream is not None else sys.stderr
         self.clock = clock
         self.started = clock()
+        self.since = self.started  # the rate counts from here (a new pass restarts it)
         self.delay = delay
         self.rows = 0
         self._bar: Any = None
@@ -55,12 +56,13 @@ class Progress:
         self.rows = rows
         if self._closed:
             return
-        elapsed = self.clock() - self.started
+        now = self.clock()
         if self._bar is None:
-            if elapsed < self.delay:
+            if now - self.started < self.delay:
                 return
             self._start()
         done, total = self._fraction()
+        elapsed = now - self.since
         rate = rows / elapsed if elapsed > 0 else 0.0
         self._bar.update(self._task, completed=done, total=total, rows=rows, rate=rate)
 
@@ -105,11 +107,24 @@ class Progress:
         )
         # The task first, the display after: its first frame shows real figures, not zeros.
         done, total = self._fraction()
-        elapsed = self.clock() - self.started
+        elapsed = self.clock() - self.since
+        rate = self.rows / elapsed if elapsed > 0 else 0.0
         self._task = self._bar.add_task(
-            self.label, completed=done, total=total, rows=self.rows, rate=self.rows / elapsed
+            self.label, completed=done, total=total, rows=self.rows, rate=rate
         )
         self._bar.start()
+
+    def restart(self, label: str, *, total: int | None) -> None:
+        """A second pass over the rows (a deals file is read and checked whole, then
+        written): its own label, fraction of `total`, rate and time left. The bar still
+        appears DELAY after the job began, not after the pass did."""
+        self.label, self.total, self.size, self.position = label, total, None, None
+        self.rows = 0
+        self.since = self.clock()
+        if self._bar is not None:
+            self._bar.reset(
+                self._task, total=total, completed=0, description=label, rows=0, rate=0.0
+            )
 
     @property
     def shown(self) -> bool:

@@ -112,7 +112,7 @@ def _flags(row: Deal) -> str:
 
 
 class PublicDeal(TypedDict):
-    """The JSON shape of a deal (`deal show/list --json`); a list row has no closing details."""
+    """The JSON shape of a deal (`deal show/list --json`)."""
 
     id: int
     title: str
@@ -150,7 +150,7 @@ _KEPT = tuple(k for k in PublicDeal.__annotations__ if k not in _WORKED_OUT)
 def _public(row: Deal, style: tuple[str, str] | None = None) -> PublicDeal:
     from crmcli.core.pipeline.deals import effective_probability
 
-    by_name: Mapping[str, Any] = row  # a list row lacks the closing details: None
+    by_name: Mapping[str, Any] = row  # list rows and `deal show` carry the same details
     out = {k: by_name.get(k) for k in _KEPT}
     out["amount"] = _money(row, style) or None
     out["win_probability"] = effective_probability(row)
@@ -467,6 +467,7 @@ def list_(
         closing_before=before,
         limit=limit,
         owner=owner,
+        details=True,
     )
     from crmcli.core.values.money import number_style
 

@@ -20,12 +20,13 @@ from crmcli.commands._import_report import (
     total_line,
 )
 from crmcli.commands._options import JsonFlag
-from crmcli.commands._output import message, warn
+from crmcli.commands._output import warn
 from crmcli.commands._progress import Progress, progress_for
 from crmcli.commands._state import AppState, state
-from crmcli.commands._words import plural
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from crmcli.core.atomic import TextReplacement
     from crmcli.core.db.store import Store
     from crmcli.core.interchange.files import Reading
@@ -405,74 +406,76 @@ def deals(
     their id in the other tool, or their amount and close date too, agree. An unknown stage
     on an open deal stops the import with the list of stages unless mapped with --map-stage.
     """
-    from crmcli.core.interchange.deals_csv import read_deals
+    from crmcli.commands._deals_report import deals_json, render_deals
+    from crmcli.core.interchange.deals_csv import read_deals, source_of
     from crmcli.core.interchange.importing.deals import import_deals, parse_stage_map
     from crmcli.core.interchange.importing.options import ImportOptions
 
     app_state = state(ctx)
     stage_map = parse_stage_map(map_stage or [])
     stream, path = _open(source)
+    name = path.name if path else "stdin"
     with stream:
-        layout, _mapping, records = read_deals(
+        size = _size(stream)
+        layout, mapping, records = read_deals(
             stream, encoding=encoding, overrides=maps or [], date_order=app_state.config.date_order
         )
-        store = app_state.store(write=True)
+        store, scratch = _deals_store(app_state, dry_run)
         rejects = _Rejects(path, layout.header, store, write=not dry_run)
-        options = ImportOptions(
-            dry_run=dry_run, strict=strict, label=f"import deals {path.name if path else 'stdin'}"
-        )
+        options = ImportOptions(dry_run=dry_run, strict=strict, label=f"import deals {name}")
+        bar = progress_for(f"reading {name}", size=size, position=stream.tell)
         try:
-            summary = import_deals(store, records, options, stage_map=stage_map, on_reject=rejects)
+            summary = import_deals(
+                store,
+                records,
+                options,
+                stage_map=stage_map,
+                on_reject=rejects,
+                source=source_of(layout.header),
+                progress=_two_passes(bar, f"importing {name}") if bar else None,
+            )
         except BaseException as exc:
             rejects.discard()
             if _by_ctrl_c(exc):
-                _interrupted(None)
+                _interrupted(bar)
             raise
+        finally:
+            if bar:
+                bar.close()
+            if scratch is not None:
+                store.close()
+                scratch.cleanup()
         rejects.close()
-    name = path.name if path else "stdin"
-    found = getattr(layout, "detection", None)
-    facts = FileFacts(
-        name,
-        "csv",
-        str(getattr(summary, "source", "") or "deals"),
-        layout.encoding,
-        found.note() if found is not None else None,
-        warnings=[w for w in [found.warning(name) if found is not None else None] if w],
-    )
+    rejects_file = rejects.target if rejects.count and not dry_run else None
+    custom = [h.strip() or f"column {i + 1}" for i, (h, t) in enumerate(mapping) if t is None]
+    report = (name, layout, summary, dry_run, custom, rejects_file)
     if as_json:
-        print_json(
-            {
-                "file": name,
-                "format": "csv",
-                "encoding": layout.encoding,
-                "encoding_note": facts.encoding_note,
-                "dry_run": dry_run,
-                **summary.as_dict(),
-                "warnings": facts.warnings,
-            }
-        )
-        return
-    message(facts.describe())
-    for text in facts.warnings:
-        warn(text)
-    for text in rejects.first:
-        warn(f"rejected {text}")
-    for line, issue in summary.issues[:10]:
-        warn(f"line {line}: {issue} (kept as a custom field)")
-    if len(summary.issues) > 10:
-        warn(f"… {len(summary.issues) - 10} more values kept as custom fields (see --json)")
-    verb = "would import" if dry_run else "imported"
-    extra = ""
-    if summary.contacts_created or summary.companies_created:
-        extra = (
-            f"; {plural(summary.contacts_created, 'contact')} and "
-            f"{plural(summary.companies_created, 'company')} created"
-        )
-    print(
-        f"{verb} {name} ({facts.source}): {plural(summary.created, 'deal')} created, "
-        f"{summary.updated} updated, {summary.unchanged} already there, "
-        f"{summary.rejected} rejected{extra}"
-    )
-    # What came in, per currency: wrong money cannot pass unseen.
-    if getattr(summary, "currencies", None) or getattr(summary, "without_amount", 0):
-        print(summary.currency_line())
+        print_json(deals_json(*report))
+    else:
+        render_deals(*report)
+
+
+def _deals_store(app_state: AppState, dry_run: bool) -> tuple[Store, Any]:
+    """The database to import deals into; a dry run with no database yet gets an empty
+    scratch one (and the folder to clean up), so that it never creates the real one."""
+    if not dry_run or _exists(app_state):
+        return app_state.store(write=True), None
+    from crmcli.core.db.opening import open_store
+
+    scratch = tempfile.TemporaryDirectory(prefix="crm-dry-run-")
+    path = str(Path(scratch.name) / "scratch.db")
+    return open_store(path, app_state.config, write=True), scratch
+
+
+def _two_passes(bar: Progress, writing: str) -> Callable[[int, int | None], None]:
+    """The deals importer's progress: the file read and checked (by bytes), then the rows
+    written (of how many), each pass with its own label, rate and time left."""
+    passes = {"writing": False}
+
+    def tick(rows: int, total: int | None) -> None:
+        if total is not None and not passes["writing"]:
+            passes["writing"] = True
+            bar.restart(writing, total=total)
+        bar(rows)
+
+    return tick

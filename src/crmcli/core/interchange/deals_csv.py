@@ -91,6 +91,13 @@ def fields_help() -> str:
     return f"{deal_fields_help()}, probability, won, closed, lead_source, external_id:SYSTEM"
 
 
+def source_of(header: list[str]) -> str:
+    """The tool that wrote a deals file, by its header ("salesforce", "pipedrive"...), else
+    "spreadsheet": what the report names even when the file holds no row at all."""
+    vendor = deal_vendor_of(header)
+    return vendor.name if vendor is not None else "spreadsheet"
+
+
 def read_deals(
     stream: BinaryIO, *, encoding: str | None, overrides: list[str], date_order: str
 ) -> tuple[CsvLayout, list[tuple[str, str | None]], Iterator[DealRow | Reject]]:

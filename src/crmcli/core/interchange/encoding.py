@@ -58,6 +58,7 @@ _ALPHABETS = {
 }  # fmt: skip
 _NOT_WORD = r"\s,;:\"'()\[\]<>/|@.!?0-9\x80-\x9f-"  # C1 controls: a stray byte, not a letter
 _WORD = re.compile(rf"[^{_NOT_WORD}]*[^\x00-\x9f][^{_NOT_WORD}]*")
+_GLUED = re.compile(r"(?<=\d)[\u00c0-\u024f](?![^\W\d_])|(?<![^\W\d_])[\u00c0-\u024f](?=\d)")
 
 
 def _latin1_fallback(exc: UnicodeError) -> tuple[str, int]:
@@ -340,7 +341,17 @@ def _words(text: str) -> list[str]:
 def _plausibility(text: str) -> float:
     """How name-like the non-ASCII words of a decoding are: higher is better."""
     words = _words(text)
-    return _score(words) + _one_language(words)
+    return _score(words) + _one_language(words) - 2 * _glued_letters(text)
+
+
+def _glued_letters(text: str) -> int:
+    """Lone accented letters stuck to a number: `Ą1,200,000`, `Ľ900`, `12Ł`.
+
+    No language writes one accented letter against a figure; a currency or unit sign
+    (¥ £ ² ³) read in the wrong code page does. Each one counts against the decoding
+    (twice: it also scored as a word). Ordinals (1º, 2ª) are not letters of this range.
+    """
+    return len(_GLUED.findall(text))
 
 
 def _score(words: Iterable[str]) -> float:
@@ -384,12 +395,29 @@ def _word_score(word: str) -> float:
     scripts.discard("ascii")
     if scripts == {"latin"}:
         letters = _latin_letters(word)
+        if "ą" in letters and not _polish_or_lithuanian(word, letters):
+            return -1.0  # cp1250's Ą is cp1252's ¥ (0xA5) and its ą is ¹ (0xB9)
         return 1.0 if any(letters <= set(a) for a in _ALPHABETS.values()) else 0.0
     if scripts == {"hangul"}:  # cp949 beyond EUC-KR's 2,350 syllables: rarely a real name
         return 1.0 if _in_euc_kr(word) else -0.5
     if "kana" in scripts and any("\uff61" <= c <= "\uff9f" for c in word):
         return 0.0  # half-width katakana: old systems wrote them, wrong decodings more often
     return 1.0
+
+
+def _polish_or_lithuanian(word: str, letters: set[str]) -> bool:
+    """Whether a word holding ą reads as Polish or Lithuanian, the only languages writing it.
+
+    Ą/ą never stands alone (`Ą1,200,000` is a yen sign read in the wrong code page) and
+    no Polish word starts with it (`są`, `Wąsowska` do not); beside it stand letters of
+    the same alphabet only.
+    """
+    alpha = [c for c in word.lower() if c.isalpha()]
+    if len(alpha) < 2:
+        return False
+    if alpha[0] == "ą":  # Lithuanian only: ąžuolas
+        return letters <= set(_ALPHABETS["baltic"])
+    return letters <= set(_ALPHABETS["polish"]) or letters <= set(_ALPHABETS["baltic"])
 
 
 def _in_euc_kr(word: str) -> bool:

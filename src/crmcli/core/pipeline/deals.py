@@ -435,6 +435,14 @@ def timeline(store: Store, deal_id: int, limit: int = 20) -> list[DealEvent]:
     return cast("list[DealEvent]", rows)  # the store's dicts, of that shape
 
 
+# With details=True a listed deal carries what `deal show` does (lead source, lost reason,
+# dates, owner): `deal list --json` is how a script reads them, and an import stores them.
+_DETAILS = "d.lost_reason, d.contract_end, d.lead_source, d.closed_at, d.owner, d.created_at, "
+_DETAILS += "d.updated_at"
+_LIST_SELECT = DEAL_SELECT.replace(" FROM deal d ", f", {_DETAILS} FROM deal d ", 1)
+assert _LIST_SELECT != DEAL_SELECT, "attention.DEAL_SELECT no longer reads FROM deal d"
+
+
 def list_deals(
     store: Store,
     now: datetime,
@@ -445,8 +453,10 @@ def list_deals(
     closing_before: date | None = None,
     limit: int | None = None,
     owner: str | None = None,
+    details: bool = False,
 ) -> list[Deal]:
-    """Deals matching the filters, in pipeline order, oldest in stage first."""
+    """Deals matching the filters, in pipeline order, oldest in stage first; with `details`,
+    each a whole `DealDetail` (the board and the full-screen views need only the list row)."""
     from crmcli.core.db import owners
 
     mine, params = owners.clause(store, owner, "d")
@@ -466,7 +476,8 @@ def list_deals(
     if closing_before is not None:
         where.append("d.expected_close IS NOT NULL AND d.expected_close < ?")
         params.append(closing_before.isoformat())
-    sql = DEAL_SELECT + (f" WHERE {' AND '.join(where)}" if where else "")
+    sql = _LIST_SELECT if details else DEAL_SELECT
+    sql += f" WHERE {' AND '.join(where)}" if where else ""
     sql += " ORDER BY s.position, d.stage_entered_at, d.id"
     if limit:
         sql += f" LIMIT {int(limit)}"

@@ -17,13 +17,20 @@ from typing import Any
 
 from crmcli.core.db.store import Store, Tx
 from crmcli.core.errors import Invalid
-from crmcli.core.interchange.importing.options import DryRun, ImportOptions, ImportSummary
+from crmcli.core.interchange.importing.options import (
+    REJECTS_KEPT,
+    DryRun,
+    ImportOptions,
+    ImportSummary,
+)
 from crmcli.core.interchange.importing.prepare import prepare
 from crmcli.core.interchange.importing.writer import ContactWriter
 from crmcli.core.interchange.records import ContactRecord, Reject
 from crmcli.core.people.matching import Candidate
 from crmcli.core.values import emails as email_mod
 from crmcli.core.values.text import collapse, fold, name_key
+
+_TICK = 100  # rows between two progress calls: often enough to look live, cheap to skip
 
 
 @dataclass
@@ -40,9 +47,20 @@ class DealSummary:
     without_amount: int = 0
     # (line, what could not be read and was kept as a custom field instead)
     issues: list[tuple[int, str]] = field(default_factory=list)
+    rejects: list[tuple[int, str]] = field(default_factory=list)  # (line, reason): the first ones
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        """Every count; the rejected rows are listed apart (`rejected_rows`)."""
+        return {k: v for k, v in self.__dict__.items() if k != "rejects"}
+
+    def rejected_rows(self) -> list[dict[str, Any]]:
+        """The first rejected rows, as `crm import contacts --json` lists them."""
+        return [{"line": line, "reason": why} for line, why in self.rejects]
+
+    def reject(self, line: int, reason: str) -> None:
+        self.rejected += 1
+        if len(self.rejects) < REJECTS_KEPT:
+            self.rejects.append((line, reason))
 
     def count(self, minor: int | None, currency: str | None) -> None:
         if minor is None or currency is None:
@@ -123,6 +141,8 @@ def import_deals(
     *,
     stage_map: dict[str, str],
     on_reject: Callable[[Reject], None],
+    source: str | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
 ) -> DealSummary:
     """Import deal rows atomically; contacts and companies they name are matched or created.
 
@@ -130,15 +150,21 @@ def import_deals(
     written: an unknown one stops the import with the list of stages. A row the file
     says is won or lost (Status, IsWon/IsClosed) needs no known stage: it goes to the
     pipeline's won or lost stage and keeps its own stage name as a custom field.
+
+    `source` names the tool that wrote the file (its header says so: a file with no rows
+    has no record to tell). `progress(rows, total)` is called as the file is read and
+    checked (total None), then as the rows are written (total: how many).
     """
     from crmcli.core.pipeline.stages import names as stage_names
 
-    summary = DealSummary()
+    summary = DealSummary(source=source or "spreadsheet")
     default_currency = str(store.config.get("currency"))
     stages = _Stages(store, stage_map)
     rows: list[dict[str, Any]] = []
     unknown: set[str] = set()
-    for item in records:
+    for seen, item in enumerate(records, 1):
+        if progress and seen % _TICK == 0:
+            progress(seen, None)
         if isinstance(item, Reject):
             _reject(item, summary, options, on_reject)
             continue
@@ -163,9 +189,13 @@ def import_deals(
         with store.write(options.label) as tx:
             writer = ContactWriter(tx, options, ImportSummary())
             known = _external_ids(tx)
-            for row in rows:
+            for done, row in enumerate(rows):
+                if progress and done % _TICK == 0:
+                    progress(done, len(rows))
                 summary.count(row["amount_minor"], row["currency"])
                 _write_deal(tx, writer, row, summary, known)
+            if progress:
+                progress(len(rows), len(rows))
             summary.companies_created = writer.summary.companies_created
             if options.dry_run:
                 raise DryRun
@@ -177,7 +207,7 @@ def import_deals(
 def _reject(
     item: Reject, summary: DealSummary, options: ImportOptions, on_reject: Callable[[Reject], None]
 ) -> None:
-    summary.rejected += 1
+    summary.reject(item.line, item.reason)
     if options.strict:
         raise Invalid(f"line {item.line}: {item.reason} (--strict: nothing imported)")
     on_reject(item)
