@@ -303,3 +303,35 @@ def test_fixtures_match_their_script() -> None:
     spec.loader.exec_module(module)
     for name, make in module.FILES.items():
         assert (DEALS / name).read_bytes() == make(), name
+
+
+FRENCH_DEALS = (
+    "Titre;Société;Montant;Devise;Étape;Date de clôture\r\n"
+    "Licences 2027;Exemple SARL;12 500,00;EUR;Proposition/Devis;15/01/2027\r\n"
+    "Audit;Exemple SARL;3 000,00;EUR;Négociation;01/02/2027\r\n"
+    "Formation;Autre SAS;1 800,00;EUR;Fermé gagné;03/11/2026\r\n"
+)
+
+
+def test_french_default_stage_names_need_no_map(db: Path, tmp_path: Path) -> None:
+    sheet = tmp_path / "affaires.csv"
+    sheet.write_text(FRENCH_DEALS, encoding="utf-8-sig")
+    out = invoke("import", "deals", str(sheet))
+    assert out.exit_code == 0, out.stderr
+    got = {d["title"]: (d["stage"], d["status"]) for d in deals()}
+    assert got == {
+        "Licences 2027": ("Proposal", "open"),
+        "Audit": ("Negotiation", "open"),
+        "Formation": ("Won", "won"),
+    }
+
+
+def test_a_deals_import_into_a_database_with_data_backs_it_up_first(
+    db: Path, tmp_path: Path
+) -> None:
+    assert invoke("contact", "add", "Ann Example", "-e", "ann@example.com").exit_code == 0
+    sheet = tmp_path / "affaires.csv"
+    sheet.write_text(FRENCH_DEALS, encoding="utf-8-sig")
+    assert invoke("import", "deals", str(sheet)).exit_code == 0
+    made = sorted((db.parent / "backups").glob("*-pre-import.db"))
+    assert len(made) == 1

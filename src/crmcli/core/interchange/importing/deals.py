@@ -185,6 +185,13 @@ def import_deals(
             f"unknown stage(s) {', '.join(sorted(unknown))}: map them with "
             f'--map-stage "Old=New" (stages: {stage_names(store)})'
         )
+    if not options.dry_run and (
+        store.value("SELECT id FROM deal LIMIT 1") is not None
+        or store.value("SELECT id FROM contact LIMIT 1") is not None
+    ):  # as a contacts import does: a way back from a wrong file, taken before writing
+        from crmcli.core.db.backup import auto_backup
+
+        auto_backup(store, "pre-import")
     try:
         with store.write(options.label) as tx:
             writer = ContactWriter(tx, options, ImportSummary())

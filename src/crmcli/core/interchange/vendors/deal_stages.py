@@ -39,6 +39,15 @@ _add("Proposal", "open", "Proposal/Price Quote|Proposal Made|Decision Maker Boug
 _add("Negotiation", "open", "Negotiation/Review|Negotiations Started|Contract Sent")
 _add("Won", "won", "Closed Won|Won|Closed - Won")
 _add("Lost", "lost", "Closed Lost|Closed Lost to Competition|Lost|Closed - Lost")
+# The same stages as French sheets and French-language CRMs name them (Pipedrive, Zoho and
+# Salesforce in French: "Proposition/Devis", "Négociation/Révision", "Fermé gagné").
+_add("Lead", "open", "Prospect|Prospection|Nouveau|Piste")
+_add("Qualified", "open", "Qualifié|Qualification du besoin|Analyse des besoins|Contact établi")
+_add("Demo", "open", "Démo|Démonstration|Proposition de valeur|Démo planifiée")
+_add("Proposal", "open", "Proposition|Proposition/Devis|Devis|Offre|Proposition envoyée")
+_add("Negotiation", "open", "Négociation|Négociation/Révision|Négociations entamées")
+_add("Won", "won", "Gagné|Gagnée|Fermé gagné|Fermée gagnée|Conclu|Signé")
+_add("Lost", "lost", "Perdu|Perdue|Fermé perdu|Fermée perdue|Abandonné")
 
 
 def known(name: str) -> tuple[str, str] | None:
