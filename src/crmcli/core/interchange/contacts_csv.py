@@ -350,6 +350,9 @@ def to_record(
                 record.phones.append((_phone_text(piece), label))
         elif kind == _EMAIL:
             label = text if number < 0 else _label_text(values[number])
+            if value[:3].lower() == "/o=":  # Outlook's "EX" type: an Exchange path (X.500 DN)
+                record.custom[f"{names[i]} (Exchange)"] = value  # kept, but no address
+                continue
             for piece in _pieces(value.removeprefix("mailto:"), plan.multi, _EMAIL_RE):
                 record.emails.append((piece, label))
         elif kind == _URL:
