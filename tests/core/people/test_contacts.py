@@ -307,3 +307,22 @@ def test_list_filters(store: Store, people: dict[str, int]) -> None:
     contacts.archive(store, people["marc"])
     assert "Marc Dupree" not in [r["name"] for r in directory.list_contacts(store)]
     assert [r["name"] for r in directory.list_contacts(store, archived=True)] == ["Marc Dupree"]
+
+
+@pytest.mark.parametrize(
+    ("name", "first", "last", "middle"),
+    [
+        ("Ann Marie Lee", "Ann", "Marie Lee", None),  # the guess said middle "Marie"
+        ("Jean Pierre Paul Dupont", "Jean", None, "Pierre Paul"),
+        ("María José García López", "María José", "García López", None),
+        ("Dr. Ann B. Lee", "Ann", "Lee", "B."),
+    ],
+)
+def test_given_first_and_last_names_decide_the_middle_name(
+    store: Store, name: str, first: str, last: str | None, middle: str | None
+) -> None:
+    contact_id = add(store, name, first=first, **({"last": last} if last else {}))
+    got = directory.get(store, contact_id)
+    assert (got["first_name"], got["middle_name"]) == (first, middle)
+    if last:
+        assert got["last_name"] == last

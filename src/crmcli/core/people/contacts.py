@@ -32,7 +32,7 @@ from crmcli.core.values.dates import parse_birthday
 
 if TYPE_CHECKING:
     from crmcli.core.people.rows import ContactDetail
-from crmcli.core.values.names import split_name
+from crmcli.core.values.names import middle_between, split_name
 from crmcli.core.values.text import clean, fold, name_key
 
 
@@ -104,6 +104,11 @@ def _scalar_values(fields: ContactFields) -> dict[str, Any]:
         values["first_name"] = clean(fields.first) or None
     if fields.last is not None:
         values["last_name"] = clean(fields.last) or None
+    if fields.name is not None and (fields.first is not None or fields.last is not None):
+        # The given parts win over the guessed split: what lies between them is the middle.
+        values["middle_name"] = middle_between(
+            values["display_name"], values.get("first_name"), values.get("last_name")
+        )
     if fields.title is not None:
         values["title"] = clean(fields.title) or None
     if fields.source is not None:

@@ -61,3 +61,24 @@ def split_name(text: str) -> NameParts:
     middle = " ".join(words[1:last_start]) or None
     last = " ".join(words[last_start:])
     return NameParts(" ".join(prefix) or None, first, middle, last, " ".join(suffix) or None)
+
+
+def middle_between(display: str, first: str | None, last: str | None) -> str | None:
+    """What a full name holds between the given first and last names, if anything.
+
+    `Ann Marie Lee` with first "Ann" and last "Marie Lee" has no middle name, though
+    the guessed split would say "Marie"; with first "Ann" alone, the middle is what
+    the guess put between. Compared without case or accents; None when the given
+    names are not at the ends of the full name (then nothing can be said of it).
+    """
+    parts = split_name(display)
+    words = " ".join(p for p in (parts.first, parts.middle, parts.last) if p).split()
+    start = (first or parts.first or "").split()
+    end = (last or parts.last or "").split()
+    folded = [fold(w) for w in words]
+    if folded[: len(start)] != [fold(w) for w in start]:
+        return None
+    if end and folded[len(folded) - len(end) :] != [fold(w) for w in end]:
+        return None
+    inner = words[len(start) : len(words) - len(end)]
+    return " ".join(inner) or None
