@@ -326,3 +326,21 @@ def test_given_first_and_last_names_decide_the_middle_name(
     assert (got["first_name"], got["middle_name"]) == (first, middle)
     if last:
         assert got["last_name"] == last
+
+
+def test_a_relation_typed_before_the_person_existed_links_when_they_are_added(
+    store: Store,
+) -> None:
+    ann = add(store, "Ann Example", relations=["Bob Example:spouse"])
+    assert directory.get(store, ann)["relations"][0]["related_id"] is None
+    bob = add(store, "Bob Example")
+    assert directory.get(store, ann)["relations"][0]["related_id"] == bob
+    # A namesake arriving later leaves the link as it is.
+    add(store, "Bob Example")
+    assert directory.get(store, ann)["relations"][0]["related_id"] == bob
+    # With two of that name already, a third one links nothing: who is meant is unknown.
+    add(store, "Dee Example")
+    add(store, "Dee Example")
+    cid = add(store, "Cy Example", relations=["Dee Example:assistant"])
+    add(store, "Dee Example")
+    assert directory.get(store, cid)["relations"][0]["related_id"] is None

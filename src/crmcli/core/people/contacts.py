@@ -242,6 +242,7 @@ def add(store: Store, fields: ContactFields) -> Outcome:
         tx.log("contact", contact_id, "insert", None, tx.get("contact", contact_id), contact_id)
         _insert_children(tx, contact_id, mails, phones, urls, tags)
         extras.add(tx, contact_id, {}, *given)
+        extras.link_newcomer(tx, contact_id, values["name_key"])
         reindex(tx, contact_id)
     warnings += _shared(store, mails, phones, contact_id)
     return _outcome(store, contact_id, warnings, created_company)

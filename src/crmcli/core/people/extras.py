@@ -66,16 +66,30 @@ def photo_size(photo: Mapping[str, Any]) -> int:
     return len(data) * 3 // 4 - data[-2:].count("=")
 
 
-def new_extras(current: Mapping[str, Any], row: Any) -> dict[str, list[tuple[Any, ...]]]:
+def new_extras(
+    current: Mapping[str, Any], row: Any, store: Store | None = None
+) -> dict[str, list[tuple[Any, ...]]]:
     """The prepared row's relations, dates, handles and photo that `current` lacks.
 
     Rows in `writer._BULK`'s columns, positions after the contact's own: a re-import
-    adds what is new and nothing twice.
+    adds what is new and nothing twice. A vCard 4.0 relation given as a card's URI
+    (`RELATED:urn:uuid:...`) was stored under that person's name once resolved: with
+    `store`, the URI is looked up again, so the same file twice adds it once.
     """
     out: dict[str, list[tuple[Any, ...]]] = {}
     relations = current.get("relations") or []
     have = {(name_key(r["name"]), r["kind"]) for r in relations}
-    fresh = [r for r in row.relations if (name_key(r[1]), r[2]) not in have]
+    have_ids = {(r.get("related_id"), r["kind"]) for r in relations if r.get("related_id")}
+
+    def known(name: str, kind: str | None) -> bool:
+        if (name_key(name), kind) in have:
+            return True
+        if store is None or not _URI.fullmatch(name) or current.get("id") is None:
+            return False
+        found = _related(store, name, int(current["id"]))
+        return found is not None and (found["related_id"], kind) in have_ids
+
+    fresh = [r for r in row.relations if not known(r[1], r[2])]
     if fresh:
         out["contact_relation"] = [(0, r[1], r[2], len(relations) + i) for i, r in enumerate(fresh)]
     dates = current.get("dates") or []
@@ -118,6 +132,27 @@ def resolve(tx: Tx, contact_ids: Iterable[int]) -> set[int]:
         else:
             pending.add(int(contact_id))
     return pending
+
+
+def link_newcomer(tx: Tx, contact_id: int, key: str) -> None:
+    """Point other contacts' unresolved relations naming this new contact at it.
+
+    "Spouse: Bob Example" typed before Bob was added links once Bob is, if he is the
+    only contact of that name (the rule `resolve` follows). The unresolved relations
+    are few (most link when written), so they are read and compared by folded name.
+    """
+    if not key or tx.store.value(
+        "SELECT 1 FROM contact WHERE name_key = ? AND id != ? LIMIT 1", (key, contact_id)
+    ):
+        return  # nameless, or a namesake: who is meant cannot be told
+    for relation_id, owner, name in tx.store.tuples(
+        "SELECT id, contact_id, name FROM contact_relation "
+        "WHERE related_id IS NULL AND contact_id != ?",
+        (contact_id,),
+    ):
+        if name_key(str(name)) == key:
+            tx.update("contact_relation", int(relation_id), {"related_id": contact_id},
+                      contact_id=int(owner))  # fmt: skip
 
 
 def _related(store: Store, name: str, contact_id: int) -> dict[str, Any] | None:
