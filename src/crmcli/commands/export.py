@@ -226,7 +226,8 @@ def contacts(
     title, email (primary), emails (all, "; "-separated), phone (primary), phones (all),
     urls, tags ("; "-separated), status, lead_source, birthday (YYYY-MM-DD or --MM-DD),
     do_not_contact, cadence_days, last_touch_at, notes, custom_fields / external_ids /
-    addresses (JSON), created_at, updated_at. Phones are in international form with
+    addresses (JSON), nickname, relations / dates / handles (JSON), created_at, updated_at
+    (photos travel in json and vcard only). Phones are in international form with
     spaces (+33 6 12 34 56 78), which spreadsheets keep as text. --layout google or
     outlook writes those tools' own columns instead; --split DIR writes a vCard folder.
     A vCard export also holds a company card (Apple's and khard's kind) for each company
@@ -242,8 +243,10 @@ def contacts(
         layout not in ("google", "outlook") or chosen is not OutputFormat.csv
     ):
         raise Invalid(f"--layout is google or outlook, with csv (not {layout!r} {chosen.value})")
-    if split is not None and (chosen is not OutputFormat.vcard or output is not None):
-        raise Invalid("--split DIR writes vcard files into DIR: give --format vcard, not -o")
+    if split is not None and output is not None:
+        raise Invalid("--split DIR writes one file per card into DIR: give it or -o, not both")
+    if split is not None and chosen is not OutputFormat.vcard:
+        raise Invalid(f"--split DIR writes vcard files: give --format vcard, not {chosen.value}")
     if people_only and chosen is not OutputFormat.vcard:
         raise Invalid(f"--people-only applies to vcard, not {chosen.value}")
     store = state(ctx).store()
@@ -307,7 +310,9 @@ def _vcards(
     result = write_vdir(
         views, split, uid_domain=domain, database=guarded.database_path(store), companies=firms
     )
-    message(f"{split}: {result.written} cards written, {result.unchanged} unchanged")
+    from crmcli.commands._words import plural
+
+    message(f"{split}: {plural(result.written, 'card')} written, {result.unchanged} unchanged")
     if result.stale:
         message(
             f"{len(result.stale)} card files there match no exported contact "
