@@ -335,3 +335,81 @@ def test_a_deals_import_into_a_database_with_data_backs_it_up_first(
     assert invoke("import", "deals", str(sheet)).exit_code == 0
     made = sorted((db.parent / "backups").glob("*-pre-import.db"))
     assert len(made) == 1
+
+
+def test_a_deals_ids_and_custom_fields_come_out_in_exports_and_show(db: Path) -> None:
+    imported("salesforce_opportunities.csv")
+    data = json.loads(invoke("export", "deals", "--format", "json").stdout)
+    assert all(d["external_ids"] and "salesforce" in d["external_ids"] for d in data)
+    first = data[0]
+    sheet = invoke("export", "deals").stdout.splitlines()
+    header = sheet[0].split(",")
+    assert "external_ids" in header and "custom_fields" in header
+    shown = invoke("deal", "show", str(first["id"]))
+    assert shown.exit_code == 0, shown.stderr
+    assert f"Id in salesforce  {first['external_ids']['salesforce']}" in shown.stdout
+    as_json = json.loads(invoke("deal", "show", str(first["id"]), "--json").stdout)
+    assert as_json["external_ids"] == first["external_ids"]
+
+
+def _keyed(rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    keep = ("title", "company", "amount", "currency", "stage", "status", "probability")
+    return sorted(
+        (*(r[k] for k in keep), json.dumps(r["external_ids"]), json.dumps(r["custom_fields"]))
+        for r in rows
+    )
+
+
+def test_crms_own_deals_export_reimports_as_nothing_new_and_moves_whole(
+    db: Path, tmp_path: Path
+) -> None:
+    imported("salesforce_opportunities.csv")
+    before = json.loads(invoke("export", "deals", "--format", "json").stdout)
+    sheet = tmp_path / "deals.csv"
+    assert invoke("export", "deals", "-o", str(sheet)).exit_code == 0
+    again = invoke("import", "deals", str(sheet))
+    assert again.exit_code == 0, again.stderr
+    assert "(crm)" in again.stdout and "0 deals created, 0 updated" in again.stdout
+    assert "kept as custom fields" not in again.stderr
+    # Into an empty database: the same deals, ids in other tools and custom fields too.
+    other = tmp_path / "other.db"
+    moved = invoke("--db", str(other), "import", "deals", str(sheet))
+    assert moved.exit_code == 0, moved.stderr
+    after = json.loads(invoke("--db", str(other), "export", "deals", "--format", "json").stdout)
+    assert _keyed(after) == _keyed(before)
+
+
+def test_a_sheets_probability_column_is_the_deals_own(db: Path, tmp_path: Path) -> None:
+    sheet = tmp_path / "pd.csv"
+    sheet.write_text(
+        "Title,Contact,Company,Amount,Currency,Stage,Probability\n"
+        "P deal,Ann Example,Foo Ltd,100.00,EUR,Proposal,75\n",
+        encoding="utf-8",
+    )
+    out = invoke("import", "deals", str(sheet))
+    assert out.exit_code == 0 and "kept as custom fields" not in out.stderr, out.stderr
+    assert [d["probability"] for d in deals()] == [75]
+
+
+def test_crms_contacts_export_is_not_taken_for_deals(db: Path, tmp_path: Path) -> None:
+    assert invoke("contact", "add", "Ann Example", "-e", "ann@example.com").exit_code == 0
+    sheet = tmp_path / "contacts.csv"
+    assert invoke("export", "contacts", "-o", str(sheet)).exit_code == 0
+    out = invoke("import", "deals", str(sheet))
+    assert out.exit_code == 2
+    assert out.stderr.strip() == (
+        "crm: this is crm's own contacts export, not deals: import it with `crm import contacts`"
+    )
+
+
+def test_a_salesforce_report_follows_the_reps_date_order(db: Path, tmp_path: Path) -> None:
+    report = tmp_path / "report.csv"
+    report.write_text(
+        '"Opportunity Name","Account Name","Amount","Close Date","Stage"\r\n'
+        '"Renewal","Globex","5000","15/01/2027","Negotiation/Review"\r\n',
+        encoding="utf-8",
+    )
+    assert invoke("config", "set", "default_region", "FR").exit_code == 0
+    out = invoke("import", "deals", str(report))
+    assert out.exit_code == 0, out.stderr
+    assert [d["expected_close"] for d in deals()] == ["2027-01-15"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, TypedDict, cast
@@ -139,12 +140,26 @@ class PublicDeal(TypedDict):
     created_at: str | None
     updated_at: str | None
     version: int
+    external_ids: dict[str, str] | None  # `deal show`: the deal's ids in other tools
+    custom_fields: dict[str, Any] | None  # `deal show`: columns it came with
     amount: str | None  # formatted for people: "12,000.00 EUR"
     win_probability: int  # its own override, else its stage's
 
 
 _WORKED_OUT = ("amount", "win_probability")
 _KEPT = tuple(k for k in PublicDeal.__annotations__ if k not in _WORKED_OUT)
+
+
+def _ids(deal: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    return sorted((deal.get("external_ids") or {}).items())
+
+
+def _customs(deal: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    return list((deal.get("custom_fields") or {}).items())
+
+
+def _cell(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 def _public(row: Deal, style: tuple[str, str] | None = None) -> PublicDeal:
@@ -376,6 +391,8 @@ def show(ctx: typer.Context, ref: DealRef, as_json: JsonFlag = False) -> None:
             ("Lost reason", deal["lost_reason"]),
             ("Contract end", deal["contract_end"]),
             ("Source", deal["lead_source"]),
+            *[(f"Id in {system}", value) for system, value in _ids(deal)],
+            *[(str(name), _cell(value)) for name, value in _customs(deal)],
             ("Created", local_time(deal["created_at"])),
         ],
     )

@@ -371,7 +371,13 @@ def deals(
     before = _dates.parse(app_state, closing_before, "future").date if closing_before else None
     store = app_state.store()
     stage_id = int(resolve_stage(store, stage)["id"]) if stage else None
-    rows = exporting.deals(store, stage_id=stage_id, status=status, closing_before=before)
+    rows = exporting.deals(
+        store,
+        stage_id=stage_id,
+        status=status,
+        closing_before=before,
+        structured=chosen in (OutputFormat.json, OutputFormat.jsonl),
+    )
     total = _count(store, "deal", bool(stage or status or before))
     _tabular(
         store,

@@ -8,12 +8,16 @@ as an external id. Anything else goes through the English and French synonyms.
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from crmcli.core.errors import Invalid
+from crmcli.core.interchange.csv_out import restore
 from crmcli.core.interchange.csvfile import CsvLayout, rows, sniff
 from crmcli.core.interchange.headers import (
     check_date_order,
@@ -110,15 +114,23 @@ def read_deals(
     layout = sniff(stream, encoding=encoding, known=is_known_header, score=deal_header_score)
     header = layout.header
     vendor = deal_vendor_of(header)
-    if vendor is not None:
+    own = _own_columns(header)
+    if own is not None:  # crm's own `export deals` CSV: its columns are fixed
+        source, order, found = "crm", "ymd", own
+    elif vendor is not None:
         source, order = vendor.name, vendor.date_order
         found = _first_wins(vendor.columns(header))
+        if source == "salesforce" and order == "mdy":
+            # A report's dates are in its Salesforce user's locale: the file's own dates
+            # tell which (a 30 first is day-first), else the rep's order is the best guess.
+            dated = [i for i, (_, target) in enumerate(found) if target == "expected_close"]
+            order = _order_in(stream, layout, dated) or date_order
     else:
         source = "spreadsheet"
         order = "dmy" if is_french_deals(header, layout.delimiter) else date_order
         found = deal_columns(header)
     columns = override(found, overrides, check_field, fields_help())
-    _check_is_deals(header, columns, vendor is not None)
+    _check_is_deals(header, columns, vendor is not None or own is not None)
     ncols = len(header)
     assigned: list[tuple[int, str]] = []
     custom: list[tuple[int, str]] = []
@@ -131,6 +143,8 @@ def read_deals(
     def records() -> Iterator[DealRow | Reject]:
         for line, cells in rows(stream, layout):
             values = [c.strip() for c in cells]
+            if own is not None:  # crm neutralised formula-looking cells: take its ' off
+                values = [restore(v) for v in values]
             if not any(values):
                 continue
             if source == "salesforce" and len(values) == 1 and ncols > 1:
@@ -142,7 +156,9 @@ def read_deals(
                 values.extend([""] * (ncols - len(values)))
             deal = DealRow(line=line, source=source)
             for i, target in assigned:
-                if values[i]:
+                if values[i] and target in _JSON_TARGETS:
+                    _own_json(deal, target, values[i])
+                elif values[i]:
                     header_i = columns[i][0].strip() or f"column {i + 1}"
                     _assign(deal, target, values[i], header_i, order)
             for i, key in custom:
@@ -157,9 +173,93 @@ def read_deals(
     return layout, columns, records()
 
 
+# crm's own `export deals` columns: what each is on import. Its ids, times and the
+# amount in minor units are the exporting database's bookkeeping, not the deal's data.
+_OWN_DEAL_TARGETS = {
+    "title": "title",
+    "contact": "contact_name",
+    "contact_email": "contact_email",
+    "company": "company",
+    "amount": "amount",
+    "currency": "currency",
+    "stage": "stage",
+    "status": "status",
+    "probability": "probability",
+    "expected_close": "expected_close",
+    "next_step": "next_step",
+    "lost_reason": "lost_reason",
+    "lead_source": "lead_source",
+    "external_ids": "own:external_ids",
+    "custom_fields": "own:custom_fields",
+}
+_JSON_TARGETS = frozenset({"own:external_ids", "own:custom_fields"})
+
+
+_NUMERIC_DATE = re.compile(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}\s*")
+
+
+def _order_in(stream: BinaryIO, layout: CsvLayout, columns: list[int]) -> str | None:
+    """ "dmy" or "mdy" when a date in these columns can only be read one way, else None.
+
+    Reads the whole file once more (a deals file is small), from its bytes, so the
+    stream stays open for the real pass.
+    """
+    if not columns:
+        return None
+    stream.seek(0)
+    text = stream.read().decode(layout.encoding, errors="replace")
+    stream.seek(0)
+    for number, cells in enumerate(csv.reader(io.StringIO(text), delimiter=layout.delimiter)):
+        if number < max(layout.header_line, 1):
+            continue
+        for i in columns:
+            match = _NUMERIC_DATE.fullmatch(cells[i]) if i < len(cells) else None
+            if match is None:
+                continue
+            first, second = int(match.group(1)), int(match.group(2))
+            if first > 12 >= second:
+                return "dmy"
+            if second > 12 >= first:
+                return "mdy"
+    return None
+
+
+def _own_columns(header: list[str]) -> list[tuple[str, str | None]] | None:
+    """The mapping of crm's own deals CSV (this version's or the one before), else None."""
+    from crmcli.core.interchange.exporting import DEAL_COLUMNS
+
+    names = [h.strip().lower() for h in header]
+    older = [c for c in DEAL_COLUMNS if c not in ("external_ids", "custom_fields")]
+    if names not in (list(DEAL_COLUMNS), older):
+        return None
+    return [(h, _OWN_DEAL_TARGETS.get(n, "ignore")) for h, n in zip(header, names, strict=True)]
+
+
+def _own_json(deal: DealRow, target: str, text: str) -> None:
+    """crm's own JSON cells: ids in other tools, and the deal's custom fields."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        deal.issues.append(f"{target.removeprefix('own:')}: {text[:40]!r} is not JSON")
+        return
+    if not isinstance(value, dict):
+        return
+    kept = {str(k): str(v) for k, v in value.items() if v is not None}
+    if target == "own:external_ids":
+        deal.external_ids.update(kept)
+    else:
+        deal.custom.update(kept)
+
+
 def _check_is_deals(header: list[str], columns: list[tuple[str, str | None]], known: bool) -> None:
     """Refuse, before anything is written, a file whose rows cannot be deals: a known
     tool's contacts export, or a file with no title column (every row would be rejected)."""
+    from crmcli.core.interchange.own_exports import is_own_header
+
+    if is_own_header(header):
+        raise Invalid(
+            "this is crm's own contacts export, not deals: import it with `crm import contacts`"
+        )
     if not known and not is_deals_header(header) and (people := vendor_of(header)) is not None:
         raise Invalid(
             f"this is a contacts export ({people.name}), not deals: "

@@ -318,6 +318,8 @@ class DealExport(TypedDict):
     lead_source: str | None
     stage_entered_at: str
     closed_at: str | None
+    external_ids: Any  # {system: id} (JSON text in CSV): identity on a re-import elsewhere
+    custom_fields: Any  # {name: value} (JSON text in CSV)
     owner: str
     created_at: str
     updated_at: str
@@ -353,7 +355,9 @@ def deals(
     stage_id: int | None = None,
     status: str | None = None,
     closing_before: date | None = None,
+    structured: bool = False,
 ) -> Iterator[DealExport]:
+    """Deals by id; `structured` decodes the JSON columns (for a JSON export)."""
     where: list[str] = []
     params: list[Any] = []
     if stage_id is not None:
@@ -371,7 +375,8 @@ def deals(
         " ORDER BY e.is_primary DESC, e.position LIMIT 1) AS contact_email, d.company_id, "
         "co.name AS company, d.amount_minor, d.currency, s.name AS stage, d.status, "
         "d.probability, d.expected_close, d.next_step, d.lost_reason, d.contract_end, "
-        "d.lead_source, d.stage_entered_at, d.closed_at, d.owner, d.created_at, d.updated_at "
+        "d.lead_source, d.stage_entered_at, d.closed_at, d.external_ids, d.custom_fields, "
+        "d.owner, d.created_at, d.updated_at "
         "FROM deal d JOIN stage s ON s.id = d.stage_id LEFT JOIN contact c ON c.id = d.contact_id "
         "LEFT JOIN company co ON co.id = d.company_id"
         + (f" WHERE {' AND '.join(where)}" if where else "")
@@ -379,6 +384,9 @@ def deals(
     )
     for row in store.stream(sql, params):
         row["amount"] = decimal_amount(row["amount_minor"], row["currency"])
+        if structured:
+            for key in ("external_ids", "custom_fields"):
+                row[key] = json.loads(row[key]) if row[key] else None
         yield row  # type: ignore[misc]  # the stream's dict, now with its amount: a DealExport
 
 

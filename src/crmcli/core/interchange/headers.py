@@ -276,6 +276,9 @@ _DEAL_NAMES = {
     "client|account|compte",
     "status": "status|statut|état",
     "lost_reason": "lost reason|raison de la perte|motif de perte|motif de la perte",
+    "probability": "probability|probability (%)|win probability|probabilité|"
+    "probabilité (%)|probabilité de gain",
+    "lead_source": "lead source|deal source|source du prospect|origine",
     "next_step": "next activity|next step|next activity subject|prochaine étape|prochaine action",
 }
 

@@ -14,6 +14,7 @@ one ran after the other.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, cast
@@ -400,10 +401,12 @@ def get(store: Store, deal_id: int) -> DealDetail:
         raise NotFound(f"no deal #{deal_id}")
     extra = store.row(
         "SELECT lost_reason, contract_end, lead_source, closed_at, owner, "
-        "created_at, updated_at FROM deal WHERE id = ?",
+        "created_at, updated_at, external_ids, custom_fields FROM deal WHERE id = ?",
         (deal_id,),
     )
     assert extra is not None
+    for key in ("external_ids", "custom_fields"):  # JSON text in the row, parsed here
+        extra[key] = json.loads(extra[key]) if extra[key] else None
     return cast("DealDetail", annotate({**row, **extra}, clock.now()))  # with the extra columns
 
 

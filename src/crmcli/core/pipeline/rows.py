@@ -7,7 +7,7 @@ fills them and the models.
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import Any, NotRequired, TypedDict
 
 
 class Deal(TypedDict):
@@ -50,6 +50,8 @@ class DealDetail(Deal):
     owner: str
     created_at: str
     updated_at: str
+    external_ids: NotRequired[dict[str, str] | None]  # `deals.get`: ids in other tools
+    custom_fields: NotRequired[dict[str, Any] | None]  # `deals.get`: columns it came with
 
 
 class StageChange(TypedDict):
