@@ -77,6 +77,25 @@ class Mapping:
     _plan: _Plan | None = field(default=None, init=False, repr=False, compare=False)
 
 
+def _refuse_crms_other_exports(header: list[str]) -> None:
+    """crm's companies, deals, interactions and follow-ups CSVs are not people: each row
+    would come in as a person named after a company or a deal, so they are refused."""
+    from crmcli.core.interchange import exporting
+
+    names = tuple(h.strip().lower() for h in header)
+    own = {
+        exporting.COMPANY_COLUMNS: ("companies", "they come in with their people's company "
+                                    "column, or as company cards in a vCard"),
+        exporting.DEAL_COLUMNS: ("deals", "import it with `crm import deals`"),
+        exporting.INTERACTION_COLUMNS: ("interactions", "crm imports no interactions"),
+        exporting.FOLLOWUP_COLUMNS: ("follow-ups", "crm imports no follow-ups"),
+    }  # fmt: skip
+    for columns, (what, hint) in own.items():
+        older = tuple(c for c in columns if c not in ("external_ids", "custom_fields"))
+        if names in (tuple(columns), older):  # this version's, or the one before
+            raise Invalid(f"this is crm's own {what} export, not contacts: {hint}")
+
+
 def detect(header: list[str], *, delimiter: str, date_order: str) -> Mapping:
     """The built-in mapping for this header: a known export's, or spreadsheet synonyms.
 
@@ -86,6 +105,7 @@ def detect(header: list[str], *, delimiter: str, date_order: str) -> Mapping:
     Outlook in other languages day-first.
     """
     check_date_order(date_order)
+    _refuse_crms_other_exports(header)
     vendor = vendor_of(header)
     deals_tool = deal_vendor_of(header) if vendor is None else None
     if deals_tool is not None:  # opportunities would come in as people named after them

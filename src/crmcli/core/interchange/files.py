@@ -105,6 +105,11 @@ def detect_format(stream: BinaryIO) -> str:
         text = head.decode(wide, "ignore").lstrip("\ufeff").lstrip().encode()
     if text[:11].upper() == b"BEGIN:VCARD" or re.search(rb"(?im)^begin:vcard\s*$", text):
         return "vcard"  # a card first, or after a little junk (some tools add a banner)
+    if text[:15].upper() == b"BEGIN:VCALENDAR":
+        raise Invalid(
+            f"{_label(stream)} is an iCalendar file (events, tasks), not contacts "
+            "(CSV, vCard, LDIF or JSON)"
+        )
     if text[:1] in (b"[", b"{"):
         return "json"
     if looks_like_ldif(text.decode("utf-8", "replace")):
@@ -137,6 +142,7 @@ def open_contacts(
     layout = csvfile.sniff(stream, encoding=encoding, known=is_known_header, score=header_score)
     found = layout.detection
     warned = [line for line in [found.warning(_label(stream))] if line] if found else []
+    rows = _without_nul(csvfile.rows(stream, layout), warned)
     if own_exports.is_own_header(layout.header):
         if overrides:
             raise Invalid("--map does not apply to crm's own export: its columns are fixed")
@@ -146,7 +152,7 @@ def open_contacts(
             own_exports.csv_records(
                 own_exports.tsv_rows(stream, layout.encoding, layout.header_line)
                 if layout.delimiter == "\t"
-                else csvfile.rows(stream, layout),
+                else rows,
                 layout.header,
             ),
             [(h, h) for h in layout.header],
@@ -162,7 +168,7 @@ def open_contacts(
     return Reading(
         "csv",
         mapping.source,
-        csvfile.rows(stream, layout),
+        rows,
         list(mapping.columns),
         layout.header,
         layout.encoding,
@@ -171,6 +177,29 @@ def open_contacts(
         detection=found,
         warnings=warned,
     )
+
+
+def _without_nul(
+    rows: Iterator[tuple[int, list[str]]], warnings: list[str]
+) -> Iterator[tuple[int, list[str]]]:
+    """Rows with NUL characters taken out of their cells, and one warning saying where.
+
+    A NUL past the first 64 KiB (where it would mean "binary file") is a damaged row, or
+    padding some exporters leave: kept, it would cut the name short in every tool that
+    reads C strings (`Nul\0Person` shows as `Nul`), so it is removed, never silently.
+    """
+    first, count, slot = 0, 0, len(warnings)
+    for line, cells in rows:
+        if any("\x00" in cell for cell in cells):
+            cells = [cell.replace("\x00", "") for cell in cells]
+            first, count = first or line, count + 1
+            more = f" and {count - 1} more row{'s' if count > 2 else ''}" if count > 1 else ""
+            text = f"NUL characters removed from line {first}{more}"
+            if count == 1:
+                warnings.insert(slot, text)
+            else:
+                warnings[slot] = text
+        yield line, cells
 
 
 def _open_vcards(stream: BinaryIO, forced: str | None) -> Reading:
