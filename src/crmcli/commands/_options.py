@@ -11,6 +11,8 @@ from crmcli.commands._output import LIST_FORMATS, OutputFormat
 from crmcli.commands._typer_compat import PlainUsage, words
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Write JSON (same as --format json).")]
+# Where --format names what is read (import), --json is only about what is printed.
+ReportJsonFlag = Annotated[bool, typer.Option("--json", help="Print the report as JSON.")]
 
 
 def _format_parser(allowed: tuple[OutputFormat, ...]) -> Callable[[Any], OutputFormat]:

@@ -36,7 +36,8 @@ Output = Annotated[
     typer.Option(
         "--output",
         "-o",
-        help="Write to this file instead of stdout (replaced whole; never the database).",
+        help="Write to this file instead of stdout (replaced whole; never the database); "
+        "- is stdout.",
         show_default=False,
     ),
 ]

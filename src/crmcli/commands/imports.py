@@ -19,7 +19,7 @@ from crmcli.commands._import_report import (
     total,
     total_line,
 )
-from crmcli.commands._options import JsonFlag
+from crmcli.commands._options import ReportJsonFlag
 from crmcli.commands._output import warn
 from crmcli.commands._progress import Progress, progress_for
 from crmcli.commands._state import AppState, state
@@ -65,20 +65,42 @@ def _open(source: str) -> tuple[BinaryIO, Path | None]:
     from crmcli.core.errors import Invalid
 
     if source == "-":
-        spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115
-        while chunk := sys.stdin.buffer.read(1 << 20):
-            spool.write(chunk)
-        spool.seek(0)
-        return spool, None  # type: ignore[return-value]
+        return _spool(sys.stdin.buffer, "standard input"), None
     path = Path(source).expanduser()
     if not path.exists():
         raise Invalid(f"no such file: {source}")
     if path.is_dir():
         return _vdir(path, source), path
     try:
-        return path.open("rb"), path
+        stream = path.open("rb")
     except OSError as exc:
         raise Invalid(f"cannot read {source}: {exc.strerror}") from exc
+    if path.is_file():
+        return stream, path
+    # A pipe (`<(iconv ...)`, /dev/stdin, a FIFO) or a device cannot be read twice: spooled.
+    with stream:
+        return _spool(stream, source), path
+
+
+def _spool(stream: BinaryIO, label: str) -> BinaryIO:
+    """A stream that cannot seek, copied to a seekable temporary file (sniffing reads twice).
+
+    Its first MiB is looked at before the rest is copied: /dev/zero or a binary stream is
+    refused at once instead of being copied without end.
+    """
+    from crmcli.core.errors import Invalid
+    from crmcli.core.interchange.encoding import wide_encoding
+
+    spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115
+    first = True
+    while chunk := stream.read(1 << 20):
+        if first and b"\x00" in chunk and wide_encoding(chunk) is None:
+            spool.close()
+            raise Invalid(f"{label} looks like a binary file, not a contacts file")
+        first = False
+        spool.write(chunk)
+    spool.seek(0)
+    return spool  # type: ignore[return-value]
 
 
 def _vdir(path: Path, source: str) -> BinaryIO:
@@ -123,7 +145,7 @@ class _Rejects:
         self.write = write
         self.target = (
             path.with_name(f"{path.stem}.rejects.csv")
-            if path
+            if path and path.is_file()  # not beside a pipe: /dev/fd/63.rejects.csv
             else Path.cwd() / "crm-import.rejects.csv"
         )
         self.header = header
@@ -193,7 +215,7 @@ def contacts(
     strict: Annotated[
         bool, typer.Option("--strict", help="Abort the whole import on the first rejected row.")
     ] = False,
-    as_json: JsonFlag = False,
+    as_json: ReportJsonFlag = False,
 ) -> None:
     """Import contacts from CSV (Google, Outlook in English and six other languages,
     Thunderbird, LinkedIn, HubSpot, Salesforce, Zoho, Pipedrive, spreadsheets), vCard or LDIF.
@@ -393,7 +415,7 @@ def deals(
     strict: Annotated[
         bool, typer.Option("--strict", help="Abort on the first rejected row.")
     ] = False,
-    as_json: JsonFlag = False,
+    as_json: ReportJsonFlag = False,
 ) -> None:
     """Import deals from CSV: Salesforce, Pipedrive, HubSpot and Zoho exports, or any sheet.
 

@@ -19,7 +19,14 @@ from the content of an arbitrary cell:
   read as a subtraction); spreadsheets and pandas keep it as text, so the `+` survives.
   A cell holding several numbers is text like any other, and is neutralised;
 - numeric columns (`NUMBER_COLUMNS`, and any int or float value): a plain number,
-  negative ones included, is written as it is, so amounts can be summed.
+  negative ones included, is written as it is, so amounts can be summed;
+- date columns (kind "date"): a whole `YYYY-MM-DD` or year-less `--MM-DD` (what Google
+  writes for a birthday without a year) is a date, not a formula, and is written as is.
+A third kind is for files meant for another tool's importer (`--layout google|outlook`),
+which never takes an apostrophe off: kind "foreign" prefixes a cell starting with `=`,
+a tab or a carriage return, and one starting with `+ - @` only when it could run
+something (a function call `NAME(`, a DDE `|` or a reference `!`); `-5 points`, `- call
+back`, `+33 6 12 34 56 78 ::: +44 ...` go as written, and an apostrophe is never doubled.
 
 TSV is IANA text/tab-separated-values: no quoting at all; inside a value a tab, a
 line feed, a carriage return and a backslash are written `\\t`, `\\n`, `\\r`, `\\\\`
@@ -36,7 +43,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Literal, TextIO
 
-Kind = Literal["text", "phone", "number"]
+Kind = Literal["text", "phone", "number", "date", "foreign"]
 
 FORMULA_STARTS = frozenset("=+-@\t\r")
 """First characters a spreadsheet may run as a formula (or hide one behind)."""
@@ -57,6 +64,8 @@ NUMBER_COLUMNS = frozenset(
 _ONE_PHONE = re.compile(r"\+\d{1,3}(?:[ -]\d+)+(?: ext\. \d+)?")
 _NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
 _NEUTRALISED = re.compile(r"'+[=+\-@\t\r]")
+_DATE = re.compile(r"(?:\d{4}|-)-\d\d-\d\d")
+_RUNS = re.compile(r"[|!]|[^\W\d]\s*\(")  # a DDE pipe, a sheet reference, a function call
 _TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _TSV_ESCAPED = re.compile(r"\\(.)", re.DOTALL)
 _TSV_UNESCAPES = {"t": "\t", "n": "\n", "r": "\r", "\\": "\\"}
@@ -74,6 +83,12 @@ def kind_of(column: str) -> Kind:
 def neutralise(value: str, kind: Kind = "text") -> str:
     """A cell made safe for a spreadsheet, by the rule of the module docstring."""
     if not value or value[0] not in _CHECK:
+        return value
+    if kind == "foreign":
+        if value[0] in "=\t\r" or (value[0] in "+-@" and _RUNS.search(value)):
+            return "'" + value
+        return value
+    if kind == "date" and _DATE.fullmatch(value):
         return value
     if value[0] == "'":
         # Apostrophes then a formula character: one more, so `restore` gives it back.
@@ -127,6 +142,12 @@ def check_delimiter(delimiter: str) -> str:
         raise ValueError(f"--delimiter must be one character, not {delimiter!r}")
     if delimiter in "\"'\r\n" or delimiter.isalnum():
         raise ValueError(f"--delimiter cannot be {delimiter!r} (a quote, a newline or a letter)")
+    if delimiter != "\t" and not (delimiter.isascii() and delimiter.isprintable()):
+        # `→` or a control byte: spreadsheets' import dialogs, pandas' fast reader and crm's
+        # own import split on one ASCII byte; a file none of them can read back is no export.
+        raise ValueError(
+            f"--delimiter must be a tab or one ASCII character such as , ; or |, not {delimiter!r}"
+        )
     return delimiter
 
 

@@ -134,6 +134,11 @@ def _find_header(
                 if widest is None or candidate[:2] > widest[:2]:
                     widest = candidate
                 break
+    if widest is None and not complete and sample.strip():
+        raise Invalid(  # 100,000 columns, or one endless line: no contacts file's header
+            f"{label} has no header row in its first {_SAMPLE_CHARS // 1024} KiB "
+            "(is it a contacts file?)"
+        )
     if widest is None:
         raise Invalid(f"{label} is empty (no header row)")
     return CsvLayout(encoding, widest[2], widest[4], widest[3])

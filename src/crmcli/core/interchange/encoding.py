@@ -75,9 +75,29 @@ def _latin1_fallback(exc: UnicodeError) -> tuple[str, int]:
 
 codecs.register_error(_LENIENT, _latin1_fallback)
 
+_STRAY = "crmcli.utf8-stray-bytes"
+
+
+def _stray_bytes(exc: UnicodeError) -> tuple[str, int]:
+    """A byte that is not UTF-8 inside a UTF-8 file read as Windows-1252 (Latin-1 beyond).
+
+    A file that is UTF-8 but for a line pasted from elsewhere (`Caf\xe9` in a sea of
+    `Zoë`) is read as UTF-8, its stray bytes as the code page they most likely came
+    from: reading the whole file as cp1252 instead would garble every other line.
+    """
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    return exc.object[exc.start : exc.end].decode("cp1252", _LENIENT), exc.end
+
+
+codecs.register_error(_STRAY, _stray_bytes)
+
 
 def errors_for(encoding: str) -> str:
-    """UTF files are validated up front (strict); code pages read every byte (lenient)."""
+    """UTF-16/32 files are validated up front (strict); code pages read every byte (lenient);
+    UTF-8 is validated too, so stray bytes are met only in a file found mostly UTF-8."""
+    if encoding in ("utf-8", "utf-8-sig"):
+        return _STRAY
     return "strict" if encoding.startswith("utf") else _LENIENT
 
 
@@ -90,6 +110,7 @@ class Detection:
     confidence: float = 1.0
     runner_up: str | None = None  # the next most plausible encoding, for the warning
     detail: str = ""  # e.g. "no byte-order mark; by its NUL bytes"
+    stray: str = ""  # UTF-8 but for these lines ("3 lines, the first line 1204"), read as cp1252
 
     @property
     def low(self) -> bool:
@@ -109,6 +130,11 @@ class Detection:
 
     def warning(self, label: str) -> str | None:
         """The line to print when the guess is unsure, else None."""
+        if self.stray:
+            return (
+                f"{label} is UTF-8 but for {self.stray}, whose bytes are not: read as cp1252; "
+                "check those names"
+            )
         if not self.low:
             return None
         other = self.runner_up or ("cp1250" if self.encoding == "cp1252" else "cp1252")
@@ -193,7 +219,8 @@ def is_utf8(stream: BinaryIO) -> bool:
 
 def validate(stream: BinaryIO, encoding: str, label: str) -> None:
     """Decode the whole file once so a bad byte is reported before anything is imported."""
-    decoder = codecs.getincrementaldecoder(encoding)(errors_for(encoding))
+    strict = encoding.startswith("utf")  # forced or found by a BOM: every byte must be
+    decoder = codecs.getincrementaldecoder(encoding)("strict" if strict else _LENIENT)
     offset = 0
     try:
         while chunk := stream.read(_CHUNK):
@@ -225,6 +252,13 @@ def detect(stream: BinaryIO, head: bytes, forced: str | None, label: str, what: 
         validate(stream, encoding, label)
         return Detection(encoding, "forced")
     if head.startswith(codecs.BOM_UTF8):
+        stream.seek(0)
+        if is_utf8(stream):
+            return Detection("utf-8-sig", "bom")
+        stream.seek(0)
+        mostly = _mostly_utf8(stream)  # Excel's UTF-8 CSV with a line pasted from cp1252
+        if mostly is not None:
+            return Detection("utf-8-sig", "bom", stray=mostly.stray)
         found = Detection("utf-8-sig", "bom")
     elif head.startswith(_BOMS_UTF32 + _BOMS_UTF16):
         found = Detection(wide_encoding(head) or "utf-16", "bom")
@@ -238,10 +272,36 @@ def detect(stream: BinaryIO, head: bytes, forced: str | None, label: str, what: 
         if is_utf8(stream):
             return Detection("utf-8", "utf-8")
         stream.seek(0)
+        mostly = _mostly_utf8(stream)
+        if mostly is not None:
+            return mostly
+        stream.seek(0)
         return guess(_non_ascii_lines(stream))
     stream.seek(0)
     validate(stream, found.encoding, label)
     return found
+
+
+def _mostly_utf8(stream: BinaryIO) -> Detection | None:
+    """UTF-8 with a few stray lines, when at least 3 times as many non-ASCII lines are UTF-8
+    as are not, and 3 at least, else None. A code page's accented names are hardly ever
+    valid UTF-8 (é in cp1252 is one byte, never a lead byte followed by a continuation)."""
+    good = bad = first = 0
+    for number, line in enumerate(stream, 1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            good += 1
+        except UnicodeDecodeError:
+            bad += 1
+            first = first or number
+            if bad >= 50 and good < 3 * bad:  # a code page's file: no need to read on
+                return None
+    if bad == 0 or good < max(3, 3 * bad):
+        return None
+    where = f"line {first}" if bad == 1 else f"{bad} lines (the first: line {first})"
+    return Detection("utf-8", "detected", round(good / (good + bad), 2), stray=where)
 
 
 def _non_ascii_lines(stream: BinaryIO) -> bytes:

@@ -93,6 +93,9 @@ _IGNORED = frozenset(
 )
 """Bookkeeping, not data about the person (a list's members are read for its warning)."""
 
+_PHOTOS = frozenset({"jpegphoto", "thumbnailphoto"})
+"""Binary image attributes (directory exports: OpenLDAP, Active Directory): a picture."""
+
 _ATTRIBUTE = re.compile(r"([A-Za-z0-9][A-Za-z0-9;.-]*)(::?|:<)\s?(.*)", re.DOTALL)
 
 
@@ -101,6 +104,7 @@ class _Entry:
     line: int
     attributes: list[tuple[str, str]] = field(default_factory=list)  # (name lower-cased, value)
     problems: list[str] = field(default_factory=list)
+    photos: list[tuple[int, str, str]] = field(default_factory=list)  # (line, name, base64)
 
     def values(self, name: str) -> list[str]:
         return [v for n, v in self.attributes if n == name]
@@ -119,28 +123,31 @@ def looks_like_ldif(text: str) -> bool:
 
 
 def decode(data: bytes) -> str:
-    """LDIF is UTF-8; a file written otherwise reads as Windows-1252 rather than failing."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", "replace")
+    """LDIF is UTF-8; bytes that are not read as Windows-1252 rather than failing (each
+    stray byte alone: one bad line never garbles the rest of the file)."""
+    from crmcli.core.interchange.encoding import errors_for
+
+    return data.decode("utf-8-sig", errors_for("utf-8-sig"))
 
 
 def _entries(text: str) -> Iterator[_Entry]:
     """The entries, with folded lines joined and base64 values decoded."""
-    logical: list[tuple[int, str]] = []  # (line number, unfolded line) of the current entry
+    # (line number, pieces of the unfolded line) of the current entry: pieces are joined
+    # once, at the entry's end, since a 50 MB base64 photo folds into 650,000 lines and
+    # joining them one by one would copy the value that many times (minutes, not seconds).
+    logical: list[tuple[int, list[str]]] = []
     for number, raw in enumerate(text.splitlines(), start=1):
         if raw.startswith(" ") and logical:
-            logical[-1] = (logical[-1][0], logical[-1][1] + raw[1:])
+            logical[-1][1].append(raw[1:])
             continue
         if not raw.strip():
             if logical:
-                yield _entry(logical)
+                yield _entry([(n, "".join(pieces)) for n, pieces in logical])
                 logical = []
             continue
-        logical.append((number, raw))
+        logical.append((number, [raw]))
     if logical:
-        yield _entry(logical)
+        yield _entry([(n, "".join(pieces)) for n, pieces in logical])
 
 
 def _entry(lines: list[tuple[int, str]]) -> _Entry:
@@ -154,6 +161,9 @@ def _entry(lines: list[tuple[int, str]]) -> _Entry:
             continue
         name, kind, value = match.groups()
         name = name.split(";", 1)[0].lower()  # "cn;lang-de" is still cn
+        if kind == "::" and name in _PHOTOS:
+            entry.photos.append((number, name, "".join(value.split())))
+            continue
         if kind == "::":
             try:
                 value = base64.b64decode(value.strip(), validate=True).decode("utf-8")
@@ -239,6 +249,7 @@ def _person(entry: _Entry) -> ContactRecord | Reject:
             record.custom[_CUSTOM.get(name, name)] = value
     record.addresses.extend(addresses.values())
     _birthday(record, parts)
+    _photo(record, entry)
     record.issues.extend(entry.problems)
     if is_company_card(record):
         record.kind = "org"
@@ -262,3 +273,18 @@ def _birthday(record: ContactRecord, parts: dict[str, str]) -> None:
     shown = "-".join(v for v in (year, month, day) if v)
     record.birthday_raw = shown
     record.issues.append(f"birthday: {shown!r} is not a real date")
+
+
+def _photo(record: ContactRecord, entry: _Entry) -> None:
+    """The first image attribute is the contact's picture (same cap as a vCard PHOTO)."""
+    from crmcli.core.interchange.vcard.personal import photo_data
+
+    for _, name, value in entry.photos:
+        if record.photo is not None:
+            record.not_imported.append((name, "a contact keeps one picture"))
+            continue
+        photo = photo_data(value, "image/jpeg")
+        if isinstance(photo, str):
+            record.not_imported.append((name, photo))
+        else:
+            record.photo = photo

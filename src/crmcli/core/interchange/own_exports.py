@@ -56,11 +56,12 @@ def _from_view(view: dict[str, Any], line: int) -> ContactRecord:
 
     phones = []
     for p in view.get("phones") or []:
-        number = p.get("number") or p.get("e164") or ""
+        number = _scalar(p.get("number") or p.get("e164") or "")
         if p.get("extension") and "ext" not in number:
-            number = f"{number} ext. {p['extension']}"
-        phones.append((number, p.get("label")))
+            number = f"{number} ext. {_scalar(p['extension'])}"
+        phones.append((number, _optional(p.get("label"))))
     cadence = view.get("cadence_days")
+    born, born_raw, issues = _birthday(text("birthday"))
     return ContactRecord(
         line=line,
         full_name=text("name"),
@@ -69,23 +70,67 @@ def _from_view(view: dict[str, Any], line: int) -> ContactRecord:
         middle=text("middle_name"),
         last=text("last_name"),
         suffix=text("suffix"),
-        emails=[(e["email"], e.get("label")) for e in view.get("emails") or []],
+        emails=[(_scalar(e["email"]), _optional(e.get("label"))) for e in view.get("emails") or []],
         phones=phones,
-        urls=[(u["url"], u.get("kind")) for u in view.get("urls") or []],
+        urls=[(_scalar(u["url"]), _optional(u.get("kind"))) for u in view.get("urls") or []],
         company=text("company"),
         title=text("title"),
         notes=text("notes"),
-        tags=list(view.get("tags") or []),
-        birthday=text("birthday"),
-        addresses=list(view.get("addresses") or []),
+        tags=[_scalar(tag) for tag in view.get("tags") or []],
+        birthday=born,
+        birthday_raw=born_raw,
+        issues=issues,
+        addresses=[
+            {str(k): _scalar(v) for k, v in a.items() if v is not None}
+            for a in view.get("addresses") or []
+        ],
         lead_source=text("lead_source"),
         status=text("status"),
         do_not_contact=bool(view.get("do_not_contact")),
-        cadence_days=int(cadence) if cadence else None,
+        cadence_days=_cadence(cadence),
         external_ids={str(k): str(v) for k, v in (view.get("external_ids") or {}).items()},
         custom={str(k): str(v) for k, v in (view.get("custom_fields") or {}).items()},
         **_personal(view),
     )
+
+
+def _scalar(value: Any) -> str:
+    """Text of a JSON string or number; TypeError (the record is rejected) for anything else.
+
+    A hand-edited or foreign JSON file may hold `"number": 5551234` or `"tags": [["a"]]`:
+    such a value read as it is would fail deep in the import, aborting every record."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise TypeError(f"{value!r} is not text")
+
+
+def _birthday(value: str | None) -> tuple[str | None, str | None, list[str]]:
+    """(birthday, as written when it is no real date, issues): crm writes YYYY-MM-DD or
+    --MM-DD; a hand-edited `31/02/2026` is kept as written and named, never stored as one."""
+    from crmcli.core.values.dates import parse_birthday
+
+    if value is None:
+        return None, None, []
+    try:
+        return parse_birthday(value), None, []
+    except Invalid as exc:
+        return None, value, [exc.message]
+
+
+def _cadence(value: Any) -> int | None:
+    """Days between touches: a whole number of days up to a century, else ValueError."""
+    if value in (None, ""):
+        return None
+    days = int(value)
+    if not 0 < days <= 36500:
+        raise ValueError(f"cadence_days {value!r} is not between 1 and 36500")
+    return days
+
+
+def _optional(value: Any) -> str | None:
+    return None if value is None else _scalar(value)
 
 
 def _personal(view: dict[str, Any]) -> dict[str, Any]:
@@ -95,7 +140,9 @@ def _personal(view: dict[str, Any]) -> dict[str, Any]:
     return {
         "nickname": str(view["nickname"]) if view.get("nickname") else None,
         "relations": [
-            (str(r["name"]), r.get("kind")) for r in view.get("relations") or [] if r.get("name")
+            (str(r["name"]), _optional(r.get("kind")))
+            for r in view.get("relations") or []
+            if r.get("name")
         ],
         "dates": [
             (str(d["label"]), str(d["date"]))
@@ -108,7 +155,11 @@ def _personal(view: dict[str, Any]) -> dict[str, Any]:
             if h.get("service") and h.get("handle")
         ],
         "photo": (
-            Photo(photo.get("media_type"), photo.get("data"), photo.get("uri"))
+            Photo(
+                _optional(photo.get("media_type")),
+                _optional(photo.get("data")),
+                _optional(photo.get("uri")),
+            )
             if isinstance(photo, dict) and (photo.get("data") or photo.get("uri"))
             else None
         ),
@@ -161,7 +212,9 @@ def tsv_rows(stream: BinaryIO, encoding: str, header_line: int) -> Iterator[tupl
     from crmcli.core.interchange.csv_out import read_tsv
 
     stream.seek(0)
-    text = io.TextIOWrapper(stream, encoding=encoding, newline="")
+    from crmcli.core.interchange.encoding import errors_for
+
+    text = io.TextIOWrapper(stream, encoding=encoding, errors=errors_for(encoding), newline="")
     try:
         for number, line in enumerate(text, 1):
             if number > header_line:

@@ -134,6 +134,13 @@ class _Stages:
             return None
 
 
+_MAX_MINOR = 10**15
+"""The largest amount a deal row may carry, in minor units (10 trillion EUR or USD; more
+than any company's revenue): amounts are SQLite 64-bit integers, and the pipeline,
+forecast and report sum them, weighted by probability, so a typo of 19 digits would fail
+those commands ("integer overflow") for every deal, not only its own."""
+
+
 def import_deals(
     store: Store,
     records: Iterable[Any],
@@ -247,6 +254,8 @@ def _row(item: Any, stages: _Stages, default_currency: str) -> dict[str, Any] | 
         if currency and found and found != currency:
             raise Invalid(f"amount {item.amount!r} is in {found} but the currency is {currency}")
         currency = currency or found or default_currency
+        if minor > _MAX_MINOR:  # refused here, its row only (a typo, or another column)
+            raise Invalid(f"amount {item.amount!r} is too large for a deal")
     if item.expected_close:
         date_type.fromisoformat(item.expected_close)
     return {

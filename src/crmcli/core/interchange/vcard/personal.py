@@ -57,6 +57,26 @@ IM_PROPERTIES = {
     "X-SIP": "sip",
     "X-MATRIX": "matrix",
 }
+MAX_PHOTO_BYTES = 2 << 20
+"""A contact's picture is stored only up to 2 MiB of image bytes. Address books keep
+thumbnails (Apple and Google: under 100 KB; Android: 96-720 px), so a bigger image is a
+camera original pasted by hand; it would weigh on every copy and backup of the database
+and on every vCard export, so it is named in the report as not imported, never silently."""
+
+
+def photo_data(value: str, media: str | None) -> Photo | str:
+    """A Photo for base64 image data (no line breaks), or why it is not imported."""
+    if not value:
+        return "the card holds no image data"
+    if len(value) // 4 * 3 > MAX_PHOTO_BYTES + 2:
+        return f"the image is {len(value) // 4 * 3 / (1 << 20):.1f} MiB, over the 2 MiB kept"
+    try:
+        base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return "the image data is damaged"
+    return Photo(media_type=media, data=value)
+
+
 RELATED_PROPERTIES = {
     "X-EVOLUTION-SPOUSE": "spouse",
     "X-EVOLUTION-MANAGER": "manager",
@@ -197,15 +217,11 @@ class PersonalProperties:
         if data_uri and ";base64" in data_uri.group(2).lower():
             media, value, encoding = data_uri.group(1).lower() or media, data_uri.group(3), "B"
         if encoding in ("B", "BASE64"):
-            if not value:
-                self.record.not_imported.append(("PHOTO", "the card holds no image data"))
+            photo = photo_data(value, media)
+            if isinstance(photo, str):
+                self.record.not_imported.append(("PHOTO", photo))
                 return
-            try:
-                base64.b64decode(value, validate=True)
-            except (binascii.Error, ValueError):
-                self.record.not_imported.append(("PHOTO", "the image data is damaged"))
-                return
-            self.record.photo = Photo(media_type=media, data=value)
+            self.record.photo = photo
         elif "://" in value:
             self.record.photo = Photo(media_type=media, uri=prop.value.strip())
         elif value:

@@ -55,19 +55,32 @@ def parse_vcards(text: str) -> Iterator[ContactRecord | Reject]:
     found = False
     start = 0
     card: list[tuple[int, str]] | None = None
+    outside: list[tuple[int, str]] = []  # lines since the last card: a banner, or a lost BEGIN
+    orphans: list[tuple[list[tuple[int, str]], str]] = []  # cards that lost their BEGIN line
     for number, line in logical_lines(_LINE_BREAK.split(text)):
         boundary = BOUNDARY.fullmatch(line)
         if boundary is None:
             if card is not None:
                 card.append((number, line))
+            else:
+                outside.append((number, line))
         elif boundary.group(1).upper() == "BEGIN":
             if card is not None:
                 yield _safe_card(start, card, f"no END:VCARD before the next card at line {number}")
             found = True
-            start, card = number, []
+            start, card, outside = number, [], []
         elif card is not None:
             yield _safe_card(start, card, None)
             card = None
+        elif any(parse_line(n, text) is not None for n, text in outside):
+            # END:VCARD with no BEGIN: the card's first line was lost (a cut or a bad
+            # join), not its properties: read them, saying so, rather than drop a person
+            # (in a file of cards: one with no BEGIN:VCARD at all is no vCard file).
+            orphans.append((outside, f"no BEGIN:VCARD before line {number}"))
+            outside = []
+        if found and orphans:
+            yield from (_safe_card(lines[0][0], lines, why) for lines, why in orphans)
+            orphans = []
     if card is not None:
         yield _safe_card(start, card, "the file ends before END:VCARD")
     if not found:

@@ -9,7 +9,8 @@ Decisions, where the vdir spec leaves them to the writer:
 - the file name is the card's UID (`crm-contact-12@<db>.crmcli.vcf`, a company's card
   `crm-company-3@<db>.crmcli.vcf`, or the UID of the card a record came from), every character
   other than a letter, digit, `@ . _ -` made `_`, so a name is never a path, hidden,
-  or different on the next export: re-exporting replaces the same files;
+  or different on the next export: re-exporting replaces the same files; a card whose
+  name another card of the export took (ignoring case) is named by crm's own UID;
 - a file is rewritten only when its content changed (vdirsyncer then syncs only those),
   each one atomically (a temporary file beside it, fsynced, renamed);
 - crm never deletes a file: a contact deleted since the last export leaves its file
@@ -91,10 +92,20 @@ def write_vdir(
     check_folder(folder, database)
     target = atomic.real_target(folder)
     target.mkdir(mode=0o700, exist_ok=True)
+    for leftover in target.glob(f".*.vcf.*{atomic.TEMP_SUFFIX}"):
+        leftover.unlink(missing_ok=True)  # a card half-written when an export was killed
     result = VdirResult()
     mine: set[str] = set()
-    for uid, card in _cards(contacts, companies, uid_domain):
+    taken: set[str] = set()  # case-folded: macOS and Windows folders ignore case
+    for uid, own, card in _cards(contacts, companies, uid_domain):
         name = file_name(uid)
+        if name.casefold() in taken:
+            # Two cards, one file name ("a/b" and "a:b", "ABC" and "abc", two contacts
+            # from one source card, UIDs alike in their first 200 characters): the later
+            # one is named by crm's own UID for it, unique and the same on every export,
+            # so no card replaces another.
+            name = file_name(own)
+        taken.add(name.casefold())
         mine.add(name)
         path = target / name
         try:
@@ -119,15 +130,16 @@ def _cards(
     contacts: Iterable[Mapping[str, Any]],
     companies: Iterable[Mapping[str, Any]],
     uid_domain: str,
-) -> Iterator[tuple[str, bytes]]:
-    """(UID, the card's UTF-8 bytes) of each company card, then of each contact."""
+) -> Iterator[tuple[str, str, bytes]]:
+    """(UID, crm's own UID for the record, the card's UTF-8 bytes) of each company card,
+    then of each contact."""
     for company in companies:
         buffer = io.StringIO(newline="")
         write_company_cards([company], buffer, uid_domain=uid_domain)
-        uid = own_uid(company) or company_uid(company["id"], uid_domain)
-        yield uid, buffer.getvalue().encode("utf-8")
+        own = company_uid(company["id"], uid_domain)
+        yield own_uid(company) or own, own, buffer.getvalue().encode("utf-8")
     for contact in contacts:
         buffer = io.StringIO(newline="")
         write_vcards([contact], buffer, uid_domain=uid_domain)
-        uid = own_uid(contact) or contact_uid(contact["id"], uid_domain)
-        yield uid, buffer.getvalue().encode("utf-8")
+        own = contact_uid(contact["id"], uid_domain)
+        yield own_uid(contact) or own, own, buffer.getvalue().encode("utf-8")
