@@ -4,6 +4,7 @@ companies, deals or calendar lines)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -59,3 +60,36 @@ def test_a_calendar_is_refused_as_contacts(book: Path, tmp_path: Path) -> None:
         "(CSV, vCard, LDIF or JSON)"
     )
     assert dump(book) == before
+
+
+def test_json_that_crm_did_not_write_is_refused_or_read_whole(db: Path, tmp_path: Path) -> None:
+    """csvkit's `csvjson` output has no "name": refused in one line. A hand-written file
+    with crm's names (any case), the CSV's `email`/`phone`, plain string lists and keys of
+    its own: read, the unknown keys kept as custom fields, nothing dropped."""
+    foreign = tmp_path / "a.json"
+    foreign.write_text('[{"First Name": "Ann", "Last Name": "Example", "E-mail": "a@x.org"}]')
+    out = invoke("import", "contacts", str(foreign))
+    assert out.exit_code == 2 and "not a list of contacts as crm writes them" in out.stderr
+    loose = tmp_path / "b.json"
+    loose.write_text(
+        '[{"name": "Ann Example", "Phone": "+44 20 7946 0111", "Company": "Foo Ltd", '
+        '"favourite": "tea"},'
+        ' {"name": "Ben Sample", "email": "ben@example.com", "phone": "+44 20 7946 0959"},'
+        ' {"name": "Cy Example", "emails": ["cy@example.com"], "phones": ["+44 20 7946 0958"]}]'
+    )
+    out = invoke("import", "contacts", str(loose))
+    assert out.exit_code == 0 and "3 created" in out.stdout, out.stderr
+    people = {
+        c["name"]: c for c in json.loads(invoke("export", "contacts", "--format", "json").stdout)
+    }
+    ann, ben, cy = people["Ann Example"], people["Ben Sample"], people["Cy Example"]
+    assert [p["e164"] for p in ann["phones"]] == ["+442079460111"]
+    assert ann["company"] == "Foo Ltd" and ann["custom_fields"] == {"favourite": "tea"}
+    assert [e["email"] for e in ben["emails"]] == ["ben@example.com"]
+    assert [p["e164"] for p in ben["phones"]] == ["+442079460959"]
+    assert [e["email"] for e in cy["emails"]] == ["cy@example.com"]
+    assert [p["e164"] for p in cy["phones"]] == ["+442079460958"]
+    single = tmp_path / "o.json"
+    single.write_text('{"foo": 1}')
+    out = invoke("import", "contacts", str(single))
+    assert out.exit_code == 2 and "not a list of contacts" in out.stderr

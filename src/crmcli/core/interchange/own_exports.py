@@ -47,16 +47,59 @@ def _loads(text: str | None, line: int, what: str) -> Any:
         raise Invalid(f"line {line}: {what} is not valid JSON ({exc.msg})") from exc
 
 
+# What crm's JSON export holds (people/rows.ContactView), and what its CSV calls a few of
+# them: a hand-written file with those names is read too.
+_VIEW_KEYS = frozenset(
+    "id name prefix first_name middle_name last_name suffix company title emails phones urls "
+    "tags status lead_source birthday do_not_contact cadence_days last_touch_at notes "
+    "addresses external_ids custom_fields created_at updated_at archived_at nickname "
+    "relations dates handles photo company_id owner version".split()
+)
+_CSV_NAMES = {"email": "emails", "phone": "phones"}
+
+
+def _known(view: dict[str, Any]) -> dict[str, Any]:
+    """The record with crm's keys found whatever their case, the CSV's one-value `email`
+    and `phone` as lists, and every other key kept as a custom field (never dropped)."""
+    out: dict[str, Any] = {}
+    extra: dict[str, str] = {}
+    for key, value in view.items():
+        name = str(key).strip().lower()
+        if name in _VIEW_KEYS and name not in out:
+            out[name] = value
+        elif name in _CSV_NAMES and value not in (None, ""):
+            out.setdefault(_CSV_NAMES[name], [])
+            if isinstance(out[_CSV_NAMES[name]], list):
+                out[_CSV_NAMES[name]] += value if isinstance(value, list) else [value]
+        elif value not in (None, "", [], {}):
+            extra[str(key)] = (
+                value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+            )
+    if extra:
+        custom = out.get("custom_fields")
+        out["custom_fields"] = {**extra, **(custom if isinstance(custom, dict) else {})}
+    return out
+
+
+def _item(value: Any, key: str) -> tuple[str, Any]:
+    """(text, label) of one email/phone/url entry: crm's object, or a plain string."""
+    if isinstance(value, dict):
+        return _scalar(value.get(key) or ""), value
+    return _scalar(value), {}
+
+
 def _from_view(view: dict[str, Any], line: int) -> ContactRecord:
     """A record from crm's own JSON shape (`crm export contacts --format json`)."""
+    view = _known(view)
 
     def text(key: str) -> str | None:
         value = view.get(key)
         return str(value) if value not in (None, "") else None
 
     phones = []
-    for p in view.get("phones") or []:
-        number = _scalar(p.get("number") or p.get("e164") or "")
+    for entry in view.get("phones") or []:
+        number, p = _item(entry, "number")
+        number = number or _scalar(p.get("e164") or "")
         if p.get("extension") and "ext" not in number:
             number = f"{number} ext. {_scalar(p['extension'])}"
         phones.append((number, _optional(p.get("label"))))
@@ -70,9 +113,15 @@ def _from_view(view: dict[str, Any], line: int) -> ContactRecord:
         middle=text("middle_name"),
         last=text("last_name"),
         suffix=text("suffix"),
-        emails=[(_scalar(e["email"]), _optional(e.get("label"))) for e in view.get("emails") or []],
+        emails=[
+            (address, _optional(e.get("label")))
+            for address, e in (_item(x, "email") for x in view.get("emails") or [])
+        ],
         phones=phones,
-        urls=[(_scalar(u["url"]), _optional(u.get("kind"))) for u in view.get("urls") or []],
+        urls=[
+            (url, _optional(u.get("kind")))
+            for url, u in (_item(x, "url") for x in view.get("urls") or [])
+        ],
         company=text("company"),
         title=text("title"),
         notes=text("notes"),
@@ -190,6 +239,15 @@ def json_records(stream: BinaryIO) -> Iterator[ContactRecord | Reject]:
                     items.append(_parse(line))
                 except json.JSONDecodeError as exc:
                     raise Invalid(f"line {number}: not valid JSON ({exc.msg})") from exc
+    if not items or not any(
+        isinstance(item, dict) and any(str(k).strip().lower() == "name" for k in item)
+        for item in items
+    ):  # csvkit's csvjson, a tool's own JSON: not people crm can name
+        raise Invalid(
+            "this JSON is not a list of contacts as crm writes them (no record has a "
+            '"name"): import the CSV or vCard it came from, or a `crm export contacts '
+            "--format json` file"
+        )
     for index, item in enumerate(items, 1):
         if not isinstance(item, dict):
             yield Reject(index, "not a contact object")
