@@ -19,7 +19,10 @@ import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Literal, TextIO
+from typing import TYPE_CHECKING, Any, Literal, TextIO
+
+if TYPE_CHECKING:
+    from crmcli.core.interchange.csv_out import Kind
 
 
 class OutputFormat(StrEnum):
@@ -245,7 +248,7 @@ def write_csv_tuples(
     safe: bool = False,
     tsv: bool = False,
     excel: bool = False,
-    kinds: Mapping[str, Literal["text", "phone", "number"]] | None = None,
+    kinds: Mapping[str, Kind] | None = None,
 ) -> int:
     """CSV (or TSV) straight from tuples, written as they come: the path for millions of rows.
 

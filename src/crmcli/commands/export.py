@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TextIO
 import typer
 
 from crmcli.commands._options import format_option
-from crmcli.commands._output import Column, OutputFormat, render, resolve
+from crmcli.commands._output import Column, OutputFormat, message, render, resolve
 from crmcli.commands._state import state
 
 if TYPE_CHECKING:
@@ -265,20 +265,25 @@ def contacts(
         _vcards(store, rows, firms, output, split, exporting.calendar_domain(store))
         return
     if layout is not None:
+        from collections import Counter
+
         from crmcli.commands._output import write_csv_tuples
         from crmcli.core.interchange import layouts
 
         header = layouts.header(layout)
+        dropped: Counter[str] = Counter()
         with destination(output, store) as out:
             write_csv_tuples(
                 header,
-                layouts.rows(layout, rows),
+                layouts.rows(layout, rows, dropped),
                 out,
                 delimiter=sheet.delimiter,
                 safe=not raw,
                 excel=excel,
-                kinds=layouts.phone_kinds(layout),
+                kinds=layouts.kinds(layout),
             )
+        if line := layouts.dropped_line(layout, dropped):
+            message(line)  # the file is written; what it could not hold is named
         return
     if chosen in (OutputFormat.csv, OutputFormat.tsv):
         csv_rows = (exporting.contact_csv_row(v) for v in rows)
