@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -280,3 +281,41 @@ def test_layouts_carry_the_tools_headers_and_import_back_as_the_same_people(
         "+19055550100",
         "+33612345678",
     ]
+
+
+LABELLED_CARD = (
+    "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann Example\r\nN:Example;Ann;;;\r\n"
+    "EMAIL;TYPE=HOME:ann@example.org\r\nEMAIL;TYPE=WORK:ann@work.example.com\r\n"
+    "TEL;TYPE=FAX:+1 212 555 0100\r\nTEL;TYPE=CELL:+44 20 7946 0958\r\n"
+    "TEL:(555) not [a] number\r\nURL;TYPE=WORK:https://ann.example.org\r\nEND:VCARD\r\n"
+)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv"])
+def test_csv_and_tsv_round_trips_keep_labels(db: Path, tmp_path: Path, fmt: str) -> None:
+    """Each entry of the emails/phones/urls cells carries its label in square brackets
+    (`+1 212 555 0100 [fax]`), so a fax comes back a fax; the primary `phone` cell stays
+    one plain number for spreadsheets."""
+    card = tmp_path / "ann.vcf"
+    card.write_text(LABELLED_CARD, encoding="utf-8")
+    assert invoke("import", "contacts", str(card)).exit_code == 0
+    before = json.loads(invoke("contact", "show", "ann", "--json").stdout)
+    sheet = tmp_path / f"ann.{fmt}"
+    assert invoke("export", "contacts", "--format", fmt, "-o", str(sheet)).exit_code == 0
+    other = tmp_path / "other.db"
+    out = invoke("--db", str(other), "import", "contacts", str(sheet))
+    assert out.exit_code == 0, out.stderr
+    after = json.loads(invoke("--db", str(other), "contact", "show", "ann", "--json").stdout)
+
+    def labels(person: dict[str, Any]) -> tuple[Any, ...]:
+        return (
+            [(e["email"], e["label"]) for e in person["emails"]],
+            [(p["e164"] or p["number"], p["label"]) for p in person["phones"]],
+            [(u["url"], u["kind"]) for u in person["urls"]],
+        )
+
+    assert labels(after) == labels(before)
+    assert ("+12125550100", "fax") in labels(after)[1]
+    # Into the same database: nothing new, nothing changed.
+    again = invoke("import", "contacts", str(sheet))
+    assert again.exit_code == 0 and "0 created, 0 updated" in again.stdout, again.stderr

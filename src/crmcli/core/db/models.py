@@ -69,6 +69,9 @@ class Contact(Owned, table=True):
             sqlite_where=sa.text(TOUCH_WHERE),
             postgresql_where=sa.text(TOUCH_WHERE),
         ),
+        # Schema v6: (name_key, company_id), so "same name at the same company" (the
+        # import's possible-duplicate check) is answered from the index alone.
+        sa.Index("ix_contact_name_key", "name_key", "company_id"),
         AUTOINC,
     )
 
@@ -79,7 +82,7 @@ class Contact(Owned, table=True):
     middle_name: str | None = None
     last_name: str | None = None
     suffix: str | None = None
-    name_key: str = Field(index=True)
+    name_key: str
     title: str | None = None
     company_id: int | None = Field(
         default=None, foreign_key="company.id", ondelete="SET NULL", index=True

@@ -13,6 +13,7 @@ SQL and the models).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any, TypedDict, cast
@@ -159,10 +160,33 @@ def _international(e164: str) -> str:
     return parse_phone(e164, "ZZ").formatted or e164
 
 
+_LABEL_END = re.compile(r"\s\[[^\[\]]*\]\Z")
+
+
+def labelled(value: str, label: str | None) -> str:
+    """One entry of a list cell with its label: `+33 6 12 34 56 78 [mobile]`.
+
+    Square brackets, so a phone written `(555) 010-0199` or an email is never misread;
+    a value that itself ends like a label gets an empty one (`x [y] []`), so the reader
+    (`own_exports.unlabelled`) always takes off exactly what was added. A `;` or bracket
+    inside a label (the list separator) becomes `,` or a parenthesis.
+    """
+    if label:
+        clean = label.replace(";", ",").replace("[", "(").replace("]", ")")
+        return f"{value} [{clean}]"
+    return f"{value} []" if _LABEL_END.search(value) else value
+
+
 def contact_csv_row(view: ContactView) -> ContactCsvRow:
-    """The flat CSV form of a contact: lists joined with "; ", structures as JSON."""
+    """The flat CSV form of a contact: lists joined with "; " (each entry with its label
+    in square brackets, so a round trip keeps them), structures as JSON."""
     emails = [e["email"] for e in view["emails"]]
     phones = [phone_text(p) for p in view["phones"]]
+    all_emails = [labelled(e["email"], e["label"]) for e in view["emails"]]
+    all_phones = [
+        labelled(text, p["label"]) for text, p in zip(phones, view["phones"], strict=True)
+    ]
+    all_urls = [labelled(u["url"], u["kind"]) for u in view["urls"]]
     return {
         "id": view["id"],
         "name": view["name"],
@@ -183,10 +207,10 @@ def contact_csv_row(view: ContactView) -> ContactCsvRow:
         "created_at": view["created_at"],
         "updated_at": view["updated_at"],
         "email": emails[0] if emails else None,
-        "emails": LIST_SEPARATOR.join(emails),
+        "emails": LIST_SEPARATOR.join(all_emails),
         "phone": phones[0] if phones else None,
-        "phones": LIST_SEPARATOR.join(phones),
-        "urls": LIST_SEPARATOR.join(u["url"] for u in view["urls"]),
+        "phones": LIST_SEPARATOR.join(all_phones),
+        "urls": LIST_SEPARATOR.join(all_urls),
         "tags": LIST_SEPARATOR.join(view["tags"]),
         "custom_fields": json.dumps(view["custom_fields"], ensure_ascii=False)
         if view["custom_fields"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
@@ -19,6 +20,18 @@ def is_own_header(header: list[str]) -> bool:
 
 def _split(text: str | None) -> list[str]:
     return [part.strip() for part in (text or "").split(";") if part.strip()]
+
+
+_LABELLED = re.compile(r"(.*?)\s\[([^\[\]]*)\]\Z", re.DOTALL)
+
+
+def unlabelled(entry: str) -> tuple[str, str | None]:
+    """(value, label) of a list-cell entry `exporting.labelled` wrote; a file from before
+    labels were written has none."""
+    match = _LABELLED.fullmatch(entry)
+    if match is None:
+        return entry, None
+    return match.group(1), match.group(2) or None
 
 
 def _parse(text: str) -> Any:
@@ -320,9 +333,17 @@ def csv_records(
                     "status",
                 )
             },
-            "emails": [{"email": e} for e in _split(row.get("emails"))],
-            "phones": [{"number": p} for p in _split(row.get("phones"))],
-            "urls": [{"url": u} for u in _split(row.get("urls"))],
+            "emails": [
+                {"email": e, "label": label}
+                for e, label in map(unlabelled, _split(row.get("emails")))
+            ],
+            "phones": [
+                {"number": p, "label": label}
+                for p, label in map(unlabelled, _split(row.get("phones")))
+            ],
+            "urls": [
+                {"url": u, "kind": kind} for u, kind in map(unlabelled, _split(row.get("urls")))
+            ],
             "tags": _split(row.get("tags")),
             "do_not_contact": (row.get("do_not_contact") or "").strip().lower()
             in ("yes", "true", "1"),

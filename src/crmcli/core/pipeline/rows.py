@@ -50,8 +50,8 @@ class DealDetail(Deal):
     owner: str
     created_at: str
     updated_at: str
-    external_ids: NotRequired[dict[str, str] | None]  # `deals.get`: ids in other tools
-    custom_fields: NotRequired[dict[str, Any] | None]  # `deals.get`: columns it came with
+    external_ids: NotRequired[Any]  # `deals.get`: {system: id} in other tools, parsed
+    custom_fields: NotRequired[Any]  # `deals.get`: {name: value} it came with, parsed
 
 
 class StageChange(TypedDict):

@@ -10,7 +10,8 @@ from. So:
   contact when one matches), contact_date, contact_handle, contact_photo
   (base64 text, so undo, JSON export and `crm db copy` carry it like any value);
 - company: website, phone, email, addresses, external_ids, custom_fields;
-- deal: external_ids (identity on re-import) and custom_fields.
+- deal: external_ids (identity on re-import) and custom_fields;
+- the contact name index also covers company_id (same name at the same company).
 Existing rows keep NULL (and valid = true). Frozen like every migration.
 """
 
@@ -29,6 +30,9 @@ _COLUMNS = [
 ]
 
 _INDEXES = [
+    # "Same name at the same company" answered from the index (the import's check).
+    "DROP INDEX ix_contact_name_key",
+    "CREATE INDEX ix_contact_name_key ON contact (name_key, company_id)",
     "CREATE INDEX ix_contact_date_contact_id ON contact_date (contact_id)",
     "CREATE INDEX ix_contact_handle_contact_id ON contact_handle (contact_id)",
     "CREATE INDEX ix_contact_relation_contact_id ON contact_relation (contact_id)",
