@@ -51,9 +51,9 @@ def _lines(text: str) -> str:
 
 
 def _our_uid(system: str, value: str) -> bool:
-    """A UID crm itself wrote (crm-contact-12@...): an id of the exporting database, not of
-    the person, so it is not carried into this one."""
-    return system == "vcard" and value.startswith("crm-contact-")
+    """A UID crm itself wrote (crm-contact-12@..., a company card's crm-company-3@...): an
+    id of the exporting database, not of the person or company, so it is not carried in."""
+    return system == "vcard" and value.startswith(("crm-contact-", "crm-company-"))
 
 
 def row_region(record: ContactRecord, region: str) -> str:
@@ -187,6 +187,7 @@ def prepare(record: ContactRecord, region: str, ordinal: int = 0) -> Prepared:
         custom.setdefault("status (as written)", record.status or "")
         status = None
     company = collapse(record.company) if record.company else None
+    company_id_key = company_key(company) if company else None  # once: folding is per row
     tags = [collapse(t) for t in record.tags if t.strip() and fold(t)]
     tag_keys: dict[str, str] = {}
     for tag in tags:
@@ -234,11 +235,11 @@ def prepare(record: ContactRecord, region: str, ordinal: int = 0) -> Prepared:
             tuple(u[2] for u in urls),
             tuple(external.items()),
             tuple(k for k, p in zip(keys, phones, strict=True) if not p[2]),
-            company_key(company) if company else "",
+            company_id_key or "",
         ),
         stored_key,
         company,
-        company_key(company) if company else None,
+        company_id_key,
         contact,
         emails,
         phones,

@@ -50,16 +50,11 @@ def _prepare_chunk(chunk: Chunk, region: str, convert: Convert | None) -> Prepar
 
 
 def _chunks(items: Iterator[Any], size: int) -> Iterator[Chunk]:
+    """`items` a chunk at a time, taken by islice: no Python step per row in the writer."""
     start = 0
-    chunk: list[Any] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield start, chunk
-            start += len(chunk)
-            chunk = []
-    if chunk:
+    while chunk := list(itertools.islice(items, size)):
         yield start, chunk
+        start += len(chunk)
 
 
 def _worker_start() -> None:

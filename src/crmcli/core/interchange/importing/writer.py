@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from crmcli.core.db.store import Tx
 from crmcli.core.interchange.importing import company_cards as cards
+from crmcli.core.interchange.importing.current import read_current
 from crmcli.core.interchange.importing.options import ImportOptions, ImportSummary
 from crmcli.core.interchange.importing.prepare import CONTACT_COLUMNS, WRITER_COLUMNS, Prepared
 from crmcli.core.people.companies import company_key
@@ -96,6 +97,9 @@ class ContactWriter:
         self.in_batch: list[tuple[int, int, str, int | None]] = []
         self.batch: dict[str, list[tuple[Any, ...]]] = {t: [] for t in _BULK}
         self.unresolved: set[int] = set()  # contacts with relations naming no contact yet
+        # What the contacts this chunk can match held when it began (`current`), for
+        # `update` to compare against without reading each one; dropped once changed.
+        self.current: dict[int, Mapping[str, Any]] = {}
 
     def company(self, name: str | None, key: str | None = None, line: int = 0) -> int | None:
         """The id of the company with exactly this name (folded), created if new.
@@ -174,8 +178,11 @@ class ContactWriter:
             self.flush()
         if not self.unwritten:
             self.matcher.forget_recent()  # all written: the prefetch below sees them
+        self.current = {}
         if self.options.on_duplicate != "create":
             self.matcher.prefetch([r.candidate for r in rows if r.kind == "person"])
+            if self.options.on_duplicate != "skip":
+                self.current = read_current(self.store, self.matcher.prefetched())
         for row in rows:
             self.write(row)
 
@@ -306,7 +313,9 @@ class ContactWriter:
         from crmcli.core.people.index import reindex
 
         tx = self.tx
-        current = get(self.store, contact_id)
+        current: Mapping[str, Any] | None = self.current.pop(contact_id, None)
+        if current is None:  # not read with its chunk (new in it), or changed since
+            current = get(self.store, contact_id)
         by_name: Mapping[str, Any] = current  # read column by column, by name
         new = dict(zip(CONTACT_COLUMNS, row.contact, strict=True))
         values: dict[str, Any] = {}
@@ -347,8 +356,7 @@ class ContactWriter:
         new_phones = [
             p
             for p in row.phones
-            if phone_mod.phone_key(p[1], p[2]) not in have_phones
-            and (p[2] or not has_valid_phone)
+            if phone_mod.phone_key(p[1], p[2]) not in have_phones and (p[2] or not has_valid_phone)
         ]  # never add a mangled copy
         have_urls = {u["url_norm"] for u in current["urls"]}
         new_urls = [u for u in row.urls if u[2] not in have_urls]
@@ -356,8 +364,9 @@ class ContactWriter:
         new_tags = [t for t in row.tags if t[1] not in have_tags]
         from crmcli.core.people.extras import new_extras
 
-        extras = new_extras(by_name, row)
+        extras = new_extras(by_name, row, self.store)  # store: a RELATED URI looked up
         if not (values or new_emails or new_phones or new_urls or new_tags or extras):
+            self.current[contact_id] = current  # unchanged: still what is stored
             return False
         if values:
             tx.update("contact", contact_id, values, contact_id=contact_id)
