@@ -181,9 +181,7 @@ def _erase(store: Store, contact_id: int, name: str) -> Erasure:
         # Other people's relations that name this person ("spouse: <them>") are data
         # about them too: erased with the rest, not left as a name in someone's card.
         result.erased["named_in_relations"] = int(
-            store.value(
-                "SELECT count(*) FROM contact_relation WHERE related_id = ?", (contact_id,)
-            )
+            store.value("SELECT count(*) FROM contact_relation WHERE related_id = ?", (contact_id,))
         )
         tx.execute("DELETE FROM contact_relation WHERE related_id = ?", (contact_id,))
         for person in mentions.ids:
