@@ -413,3 +413,10 @@ def test_a_salesforce_report_follows_the_reps_date_order(db: Path, tmp_path: Pat
     out = invoke("import", "deals", str(report))
     assert out.exit_code == 0, out.stderr
     assert [d["expected_close"] for d in deals()] == ["2027-01-15"]
+
+
+def test_deal_list_json_carries_ids_and_custom_fields(db: Path) -> None:
+    imported("salesforce_opportunities.csv")
+    listed = deals()
+    assert all(d["external_ids"] and "salesforce" in d["external_ids"] for d in listed)
+    assert any(d["custom_fields"] for d in listed)

@@ -93,3 +93,11 @@ def test_json_that_crm_did_not_write_is_refused_or_read_whole(db: Path, tmp_path
     single.write_text('{"foo": 1}')
     out = invoke("import", "contacts", str(single))
     assert out.exit_code == 2 and "not a list of contacts" in out.stderr
+
+
+def test_a_group_card_is_named_not_imported(db: Path) -> None:
+    real = Path(__file__).resolve().parents[1] / "fixtures" / "import" / "real"
+    out = invoke("import", "contacts", str(real / "vcard4.vcf"))
+    assert out.exit_code == 0, out.stderr
+    assert "1 skipped" in out.stdout
+    assert "not imported: contact groups: a group card lists people" in out.stderr

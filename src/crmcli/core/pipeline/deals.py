@@ -441,7 +441,7 @@ def timeline(store: Store, deal_id: int, limit: int = 20) -> list[DealEvent]:
 # With details=True a listed deal carries what `deal show` does (lead source, lost reason,
 # dates, owner): `deal list --json` is how a script reads them, and an import stores them.
 _DETAILS = "d.lost_reason, d.contract_end, d.lead_source, d.closed_at, d.owner, d.created_at, "
-_DETAILS += "d.updated_at"
+_DETAILS += "d.updated_at, d.external_ids, d.custom_fields"
 _LIST_SELECT = DEAL_SELECT.replace(" FROM deal d ", f", {_DETAILS} FROM deal d ", 1)
 assert _LIST_SELECT != DEAL_SELECT, "attention.DEAL_SELECT no longer reads FROM deal d"
 
@@ -484,4 +484,9 @@ def list_deals(
     sql += " ORDER BY s.position, d.stage_entered_at, d.id"
     if limit:
         sql += f" LIMIT {int(limit)}"
-    return [annotate(r, now) for r in store.rows(sql, params)]
+    rows = store.rows(sql, params)
+    if details:  # the JSON columns, parsed as `get` gives them
+        for row in rows:
+            for key in ("external_ids", "custom_fields"):
+                row[key] = json.loads(row[key]) if row[key] else None
+    return [annotate(r, now) for r in rows]

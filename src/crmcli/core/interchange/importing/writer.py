@@ -194,6 +194,9 @@ class ContactWriter:
                 summary.issues += [(row.line, issue) for issue in row.issues]
         if row.kind == "group":
             summary.skipped += 1
+            summary.not_imported_field(
+                "contact groups", "a group card lists people; it is not a person"
+            )
             return
         if row.kind == "org" or (row.company and cards.is_company_row(row)):
             self.company_card(row)
