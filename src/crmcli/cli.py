@@ -289,7 +289,9 @@ def run(argv: list[str]) -> int:
             return _reader_gone()
         raise
     except Exception as exc:  # a bug or an unexpected environment problem
-        if _interrupted(exc):  # Ctrl-C met inside a driver, which raised its own error
+        from crmcli.core.errors import by_ctrl_c
+
+        if by_ctrl_c(exc):  # Ctrl-C met inside a driver, which raised its own error
             return 130
         from crmcli.core.db.store import describe_error
 
@@ -300,19 +302,6 @@ def run(argv: list[str]) -> int:
             raise
         return _fail(f"internal error: {type(exc).__name__}: {exc} (CRM_DEBUG=1 shows more)", 1)
     return result if isinstance(result, int) else 0
-
-
-def _interrupted(exc: BaseException) -> bool:
-    """Was this error raised while handling Ctrl-C? (psycopg, interrupted inside a
-    pipeline, replaces the KeyboardInterrupt with "cannot exit pipeline mode".)"""
-    seen: BaseException | None = exc
-    for _ in range(20):  # a chain is short; never loop on a cycle
-        if seen is None:
-            return False
-        if isinstance(seen, KeyboardInterrupt):
-            return True
-        seen = seen.__context__
-    return False
 
 
 def _reader_gone() -> int:

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
+from crmcli.core.values.text import cell_text
+
 if TYPE_CHECKING:
     from crmcli.core.interchange.csv_out import Kind
 
@@ -151,17 +153,7 @@ def pad(text: str, width: int) -> str:
     return text + " " * (width - cells(text))
 
 
-def cell(value: Any) -> str:
-    """A value as plain text: lists joined, None empty, booleans as yes/no."""
-    if type(value) is str:  # the common case first: tables of thousands of rows
-        return value
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list | tuple):
-        return "; ".join(cell(v) for v in value)
-    return str(value)
+cell = cell_text  # a value as plain text: lists joined, None empty, booleans as yes/no
 
 
 def resolve(

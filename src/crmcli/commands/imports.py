@@ -23,6 +23,7 @@ from crmcli.commands._options import ReportJsonFlag
 from crmcli.commands._output import warn
 from crmcli.commands._progress import Progress, progress_for
 from crmcli.commands._state import AppState, state
+from crmcli.core.errors import by_ctrl_c
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -328,7 +329,7 @@ def _import_file(
         )
     except BaseException as exc:
         rejects.discard()
-        if _by_ctrl_c(exc):
+        if by_ctrl_c(exc):
             _interrupted(progress)
         raise
     finally:
@@ -354,19 +355,6 @@ def _size(stream: BinaryIO) -> int | None:
     except (OSError, ValueError):
         return None
     return size or None
-
-
-def _by_ctrl_c(exc: BaseException) -> bool:
-    """Ctrl-C, or an error raised while handling it (a worker process that died of the
-    same SIGINT, a driver's own complaint): the chain holds a KeyboardInterrupt."""
-    seen: BaseException | None = exc
-    for _ in range(20):  # a chain is short; never loop on a cycle
-        if seen is None:
-            return False
-        if isinstance(seen, KeyboardInterrupt):
-            return True
-        seen = seen.__context__
-    return False
 
 
 def _interrupted(progress: Progress | None) -> NoReturn:
@@ -458,7 +446,7 @@ def deals(
             )
         except BaseException as exc:
             rejects.discard()
-            if _by_ctrl_c(exc):
+            if by_ctrl_c(exc):
                 _interrupted(bar)
             raise
         finally:

@@ -70,3 +70,17 @@ class Damaged(StoreUnavailable):
 
 class Busy(StoreUnavailable):
     """Another writer held the database past the busy timeout."""
+
+
+def by_ctrl_c(exc: BaseException) -> bool:
+    """Was this error raised while handling Ctrl-C? A worker process that died of the
+    same SIGINT, or a driver (psycopg, interrupted inside a pipeline: "cannot exit
+    pipeline mode") replaces the KeyboardInterrupt with an error of its own."""
+    seen: BaseException | None = exc
+    for _ in range(20):  # a chain is short; never loop on a cycle
+        if seen is None:
+            return False
+        if isinstance(seen, KeyboardInterrupt):
+            return True
+        seen = seen.__context__
+    return False

@@ -43,6 +43,8 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Literal, TextIO
 
+from crmcli.core.values.text import cell_text
+
 Kind = Literal["text", "phone", "number", "date", "foreign"]
 
 FORMULA_STARTS = frozenset("=+-@\t\r")
@@ -123,17 +125,7 @@ def _is_number(value: Any) -> bool:
     )
 
 
-def _text(value: Any) -> str:
-    """A value as cell text: lists joined with "; ", None empty, booleans yes/no."""
-    if type(value) is str:
-        return value
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list | tuple):
-        return "; ".join(_text(v) for v in value)
-    return str(value)
+_text = cell_text  # a value as cell text: the renderer's rule
 
 
 def check_delimiter(delimiter: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from typing import Any
 
 # Letters NFKD does not decompose into a base letter plus a mark.
 _EXTRA = str.maketrans(
@@ -115,3 +116,17 @@ def strip_controls(text: str) -> tuple[str, int]:
     """
     cleaned, count = _CONTROLS.subn("", text.replace("\r\n", "\n").replace("\r", "\n"))
     return cleaned, count
+
+
+def cell_text(value: Any) -> str:
+    """A value as the text of a table or CSV cell: lists joined with "; ", None empty,
+    booleans yes/no (the one rule of the renderer and of the CSV writer)."""
+    if type(value) is str:  # the common case first: tables of thousands of rows
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return "; ".join(cell_text(v) for v in value)
+    return str(value)
