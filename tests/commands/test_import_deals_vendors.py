@@ -420,3 +420,15 @@ def test_deal_list_json_carries_ids_and_custom_fields(db: Path) -> None:
     listed = deals()
     assert all(d["external_ids"] and "salesforce" in d["external_ids"] for d in listed)
     assert any(d["custom_fields"] for d in listed)
+
+
+def test_an_absurd_amount_is_refused_by_deal_add_too(db: Path) -> None:
+    """A 19-digit amount would overflow the pipeline's and reports' sums (SQLite integers):
+    `deal add`/`deal edit` refuse it in one line, as the import refuses its row."""
+    assert invoke("company", "add", "Acme").exit_code == 0
+    out = invoke("deal", "add", "Typo", "--company", "Acme", "--amount", "9999999999999999999 EUR")
+    assert out.exit_code == 2
+    assert out.stderr.strip() == "crm: amount '9999999999999999999 EUR' is too large for a deal"
+    big = invoke("deal", "add", "Big", "--company", "Acme", "--amount", "1000000000 EUR")
+    assert big.exit_code == 0, big.stderr
+    assert invoke("pipeline").exit_code == 0

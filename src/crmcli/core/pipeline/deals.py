@@ -85,7 +85,7 @@ class DealFields:
 
 
 def _amount(fields: DealFields, default_currency: str) -> dict[str, Any]:
-    from crmcli.core.values.money import check_currency, parse_amount
+    from crmcli.core.values.money import MAX_DEAL_MINOR, check_currency, parse_amount
 
     values: dict[str, Any] = {}
     currency = check_currency(fields.currency) if fields.currency else None
@@ -98,6 +98,8 @@ def _amount(fields: DealFields, default_currency: str) -> dict[str, Any]:
                 raise Invalid(
                     f"amount {fields.amount!r} is in {symbol}, but --currency is {currency}"
                 )
+            if minor > MAX_DEAL_MINOR:  # would overflow the pipeline's and reports' sums
+                raise Invalid(f"amount {fields.amount!r} is too large for a deal")
             values["amount_minor"] = minor
             currency = currency or symbol or default_currency
     if currency:

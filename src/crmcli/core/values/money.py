@@ -154,3 +154,9 @@ def format_totals(totals: dict[str, int]) -> str:
     if not shown:
         return "0"
     return " + ".join(format_amount(v, c) for c, v in sorted(shown.items()))
+
+
+MAX_DEAL_MINOR = 10**15
+"""The largest amount a deal may carry, in minor units (10 trillion EUR or USD; more than
+any company's revenue): amounts are SQLite 64-bit integers, and the pipeline, forecast
+and report sum them weighted by probability, so a typo of 19 digits would overflow them."""

@@ -28,6 +28,7 @@ from crmcli.core.interchange.importing.writer import ContactWriter
 from crmcli.core.interchange.records import ContactRecord, Reject
 from crmcli.core.people.matching import Candidate
 from crmcli.core.values import emails as email_mod
+from crmcli.core.values.money import MAX_DEAL_MINOR
 from crmcli.core.values.text import collapse, fold, name_key
 
 _TICK = 100  # rows between two progress calls: often enough to look live, cheap to skip
@@ -134,11 +135,7 @@ class _Stages:
             return None
 
 
-_MAX_MINOR = 10**15
-"""The largest amount a deal row may carry, in minor units (10 trillion EUR or USD; more
-than any company's revenue): amounts are SQLite 64-bit integers, and the pipeline,
-forecast and report sum them, weighted by probability, so a typo of 19 digits would fail
-those commands ("integer overflow") for every deal, not only its own."""
+_MAX_MINOR = MAX_DEAL_MINOR  # see core/values/money.py
 
 
 def import_deals(
