@@ -81,6 +81,19 @@ def resolve_location(db: str | None) -> Location:
     return Location(str(default_db_path()), False)
 
 
+class DryRun(Exception):  # noqa: N818 - not an error: the outcome a dry run asked for
+    """A write that ran to its end and was rolled back, as `Store.dry_run` asked.
+
+    `changes` holds the change-log entries it would have made: table, row id, op and
+    the before/after images.
+    """
+
+    def __init__(self, command: str, changes: list[dict[str, Any]]) -> None:
+        super().__init__(f"dry run of `{command}`: {len(changes)} change(s), none made")
+        self.command = command
+        self.changes = changes
+
+
 class Store:
     """A connection to one crm database, with helpers for reads and write transactions."""
 
@@ -90,6 +103,13 @@ class Store:
         self.location = location
         self.config = config
         self.upgraded_from: int | None = None  # set when opening ran migrations
+        # Set by a front end other than the shell (the assistant's server): every batch
+        # this store writes says where it came from, so `crm undo --list` shows it.
+        self.origin: str | None = None
+        # True: every write runs to its end, then is rolled back and raises `DryRun`
+        # carrying the change-log entries it would have made (the assistant's dry runs
+        # go through the very code that would write, so what they show is what happens).
+        self.dry_run = False
 
     # -- reads -------------------------------------------------------------------------
     def _run(self, sql: str, params: Sequence[Any] = ()) -> Any:
@@ -212,7 +232,12 @@ class Store:
                 probe_roots(self.conn)
             tx = Tx(self, command)
             yield tx
+            if self.dry_run:
+                raise DryRun(tx.command, self._planned(tx.batch))
             self.dialect.seal_write(self.conn, tx.batch, tx.stamp)
+        except DryRun:
+            self._rollback()
+            raise
         except Exception as exc:
             self._rollback()
             self._reraise(exc)
@@ -227,6 +252,19 @@ class Store:
                 return
             self._rollback()
             self._reraise(exc)
+
+    def _planned(self, batch: str) -> list[dict[str, Any]]:
+        """The change-log entries of this (uncommitted) batch: what a dry run shows."""
+        entries = self.rows(
+            "SELECT table_name, row_id, op, before, after FROM change_log WHERE batch = ? "
+            "ORDER BY id",
+            (batch,),
+        )
+        for entry in entries:
+            for side in ("before", "after"):
+                if entry[side] is not None:
+                    entry[side] = json.loads(entry[side])
+        return entries
 
     def _settle(self, tx: Tx, exc: Exception) -> None:
         """The connection dropped while COMMIT was on its way (team mode): find out,
@@ -287,7 +325,7 @@ class Tx:
 
     def __init__(self, store: Store, command: str) -> None:
         self.store = store
-        self.command = command
+        self.command = command if store.origin is None else f"{command} (via {store.origin})"
         self.batch = uuid.uuid4().hex
         self.now = clock.now()
         self.stamp = clock.stamp(self.now)
