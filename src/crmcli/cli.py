@@ -59,6 +59,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "restore": ("crmcli.commands.backup", "restore"),
     "demo": ("crmcli.commands.demo", "demo"),
     "tui": ("crmcli.commands.tui", "tui"),
+    "mcp": ("crmcli.commands.mcp", "mcp"),
 }
 
 HELP = (
