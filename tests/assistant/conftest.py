@@ -26,7 +26,9 @@ pytestmark = pytest.mark.subprocess
 T = TypeVar("T")
 
 
-def server_params(db: Path, *args: str, extra_env: dict[str, str] | None = None) -> StdioServerParameters:
+def server_params(
+    db: Path, *args: str, extra_env: dict[str, str] | None = None
+) -> StdioServerParameters:
     env = {
         key: os.environ[key]
         for key in ("CRM_CONFIG", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "TZ", "LANG", "PATH")
@@ -36,12 +38,12 @@ def server_params(db: Path, *args: str, extra_env: dict[str, str] | None = None)
     if "CRM_NOW" in os.environ:
         env["CRM_NOW"] = os.environ["CRM_NOW"]
     env.update(extra_env or {})
-    return StdioServerParameters(command=sys.executable, args=["-m", "crmcli", "mcp", *args], env=env)
+    return StdioServerParameters(
+        command=sys.executable, args=["-m", "crmcli", "mcp", *args], env=env
+    )
 
 
-def run_client(
-    db: Path, args: list[str], calls: Callable[[Client], Awaitable[T]], **kw: Any
-) -> T:
+def run_client(db: Path, args: list[str], calls: Callable[[Client], Awaitable[T]], **kw: Any) -> T:
     async def main() -> T:
         async with Client(server_params(db, *args, **kw)) as client:
             return await calls(client)

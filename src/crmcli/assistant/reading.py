@@ -25,8 +25,12 @@ def register(server: MCPServer, session: Session) -> None:
     )
     def find_contacts(
         query: Annotated[str, Field(description="Words, an email, @domain or digits.")],
-        limit: Annotated[int | None, Field(description="At most this many (1-100, default 20).")] = None,
-        cursor: Annotated[str | None, Field(description="next_cursor from the previous page.")] = None,
+        limit: Annotated[
+            int | None, Field(description="At most this many (1-100, default 20).")
+        ] = None,
+        cursor: Annotated[
+            str | None, Field(description="next_cursor from the previous page.")
+        ] = None,
     ) -> dict[str, Any]:
         from crmcli.core.search.find import describe, find
 

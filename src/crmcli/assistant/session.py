@@ -66,7 +66,11 @@ class Session:
             try:
                 return work(store)
             except DryRun as planned:
-                return {"dry_run": True, "command": planned.command, "would_change": planned.changes}
+                return {
+                    "dry_run": True,
+                    "command": planned.command,
+                    "would_change": planned.changes,
+                }
             finally:
                 store.close()
 
@@ -101,7 +105,9 @@ def limit_arg(limit: int | None) -> int:
     return limit
 
 
-def page(items: Sequence[Mapping[str, Any]], limit: int | None, cursor: str | None) -> dict[str, Any]:
+def page(
+    items: Sequence[Mapping[str, Any]], limit: int | None, cursor: str | None
+) -> dict[str, Any]:
     """One page of a list: `items` and, when there are more, `next_cursor` to pass back.
 
     The cursor is an opaque offset into the same ordered list; the list is recomputed on
