@@ -7,7 +7,11 @@ dry runs, the `(via mcp)` origin and error messages are decided in one place.
 
 from __future__ import annotations
 
+from typing import Any
+
 from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import ValidationError
 
 from crmcli import __version__
 from crmcli.assistant import prompts, reading, resources, writing
@@ -24,8 +28,33 @@ INSTRUCTIONS = (
 )
 
 
+class CrmServer(MCPServer):
+    """The SDK's server, with a tool's argument errors said in one line, as crm says its own.
+
+    The SDK reports a wrong type or a value outside an enum as pydantic's multi-line
+    dump; `call_tool` is the one place every call goes through, so it is said here.
+    """
+
+    async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as exc:
+            if isinstance(exc.__cause__, ValidationError):
+                raise ToolError(argument_error(name, exc.__cause__)) from exc.__cause__
+            raise
+
+
+def argument_error(tool: str, exc: ValidationError) -> str:
+    """`log_interaction: bad arguments: kind: Input should be 'call', ... or 'message'`."""
+    parts = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error["loc"]) or "arguments"
+        parts.append(f"{where}: {error['msg']}")
+    return f"{tool}: bad arguments: {'; '.join(parts)}"
+
+
 def build(session: Session) -> MCPServer:
-    server: MCPServer = MCPServer(
+    server: MCPServer = CrmServer(
         name="crm",
         title="crmcli",
         version=__version__,

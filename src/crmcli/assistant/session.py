@@ -82,7 +82,9 @@ def tool_errors() -> Iterator[None]:
         yield
     except CrmError as exc:
         if isinstance(exc, Ambiguous) and exc.candidates:
-            raise ToolError(f"{exc.message}; candidates: {'; '.join(exc.candidates)}") from None
+            missing = [c for c in exc.candidates if c not in exc.message]
+            if missing:  # the core's message usually lists them already
+                raise ToolError(f"{exc.message}; candidates: {'; '.join(missing)}") from None
         raise ToolError(exc.message) from None
 
 

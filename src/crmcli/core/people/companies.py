@@ -297,8 +297,10 @@ def resolve(store: Store, ref: str) -> int:
     if len(rows) == 1:
         return int(rows[0][0])
     if rows:
-        listed = ", ".join(f"#{r[0]} {r[1]}" for r in rows[:5])
-        raise Ambiguous(f"{ref!r} matches several companies: {listed}; use the id", listed)
+        candidates = [f"#{r[0]} {r[1]}" for r in rows[:5]]
+        raise Ambiguous(
+            f"{ref!r} matches several companies: {', '.join(candidates)}; use the id", candidates
+        )
     raise NotFound(f"no company matches {ref!r}")
 
 

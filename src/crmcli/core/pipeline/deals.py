@@ -57,8 +57,10 @@ def resolve_deal(store: Store, ref: str) -> int:
     if len(matches) == 1:
         return matches[0][0]
     if matches:
-        listed = "; ".join(f"#{i} {t}" for i, t in matches[:5])
-        raise Ambiguous(f"{ref!r} matches several deals: {listed}; use the id", [listed])
+        candidates = [f"#{i} {t}" for i, t in matches[:5]]
+        raise Ambiguous(
+            f"{ref!r} matches several deals: {'; '.join(candidates)}; use the id", candidates
+        )
     raise NotFound(f"no deal matches {ref!r}")
 
 
