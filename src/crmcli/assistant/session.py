@@ -18,7 +18,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 
 from crmcli.core.config import Config
 from crmcli.core.db.opening import open_store
-from crmcli.core.db.store import DryRun, Store
+from crmcli.core.db.store import DryRun, Store, describe_error
 from crmcli.core.errors import Ambiguous, CrmError
 
 ORIGIN = "mcp"  # every batch the assistant writes says `(via mcp)` in `crm undo --list`
@@ -86,6 +86,11 @@ def tool_errors() -> Iterator[None]:
             if missing:  # the core's message usually lists them already
                 raise ToolError(f"{exc.message}; candidates: {'; '.join(missing)}") from None
         raise ToolError(exc.message) from None
+    except Exception as exc:  # a driver's error the CLI would say in one line: the same here
+        described = describe_error(exc)
+        if described is None:
+            raise
+        raise ToolError(described.message) from None
 
 
 def text_arg(name: str, value: str | None, *, required: bool = False) -> str | None:

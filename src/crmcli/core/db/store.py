@@ -81,7 +81,7 @@ def resolve_location(db: str | None) -> Location:
     return Location(str(default_db_path()), False)
 
 
-class DryRun(Exception):  # noqa: N818 - not an error: the outcome a dry run asked for
+class DryRun(Exception):  # not an error: the outcome a dry run asked for
     """A write that ran to its end and was rolled back, as `Store.dry_run` asked.
 
     `changes` holds the change-log entries it would have made: table, row id, op and
