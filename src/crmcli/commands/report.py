@@ -16,6 +16,7 @@ from crmcli.commands._options import JsonFlag, OwnerOpt, format_option
 from crmcli.commands._output import Column, OutputFormat, render, resolve, style
 from crmcli.commands._state import state
 from crmcli.commands._words import plural
+from crmcli.core.overview.sections import MONEY_KEYS, SECTION_PATHS, check_section, section_rows
 
 if TYPE_CHECKING:
     from crmcli.core.overview.rows import (
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
     )
 
 FORMATS = (OutputFormat.table, OutputFormat.json, OutputFormat.csv)
-MONEY_KEYS = ("amount", "weighted", "best_case", "commit", "won_amount", "avg_won_amount")
 BAR = 24  # characters of the widest bar
 SPARKS = "▁▂▃▄▅▆▇█"
 
@@ -86,8 +86,8 @@ def report(
 
     chosen = resolve(fmt, as_json, FORMATS)
     names = ", ".join(SECTION_PATHS)
-    if section is not None and section not in SECTION_PATHS:
-        raise Invalid(f"unknown section {section!r} (one of {names})")
+    if section is not None:
+        check_section(section)
     if chosen is OutputFormat.csv and section is None:
         raise Invalid(f"--format csv writes one section: add --section NAME ({names})")
     app_state = state(ctx)
@@ -116,30 +116,6 @@ def report(
         render(_flatten(rows), OutputFormat.csv, [Column(k, k) for k in _keys(rows)])
         return
     _print_report(data, section)
-
-
-# Where each section's table sits in the report's data.
-SECTION_PATHS: dict[str, tuple[str, ...]] = {
-    "pipeline": ("pipeline",),
-    "forecast": ("forecast", "months"),
-    "funnel": ("conversion", "funnel"),
-    "stages": ("conversion", "stages"),
-    "sources": ("conversion", "sources"),
-    "activity": ("activity", "weeks"),
-    "followups": ("activity", "followups"),
-    "stale": ("health", "stale", "deals"),
-    "no-next-step": ("health", "no_next_step", "deals"),
-    "touch": ("health", "touch", "contacts"),
-    "retention": ("health", "retention", "contacts"),
-}
-
-
-def section_rows(data: Report, name: str) -> list[Mapping[str, Any]]:
-    """The table behind one section name (a single figure set is a one-row table)."""
-    found: Any = data
-    for key in SECTION_PATHS[name]:
-        found = found[key]
-    return [found] if isinstance(found, dict) else list(found)
 
 
 # -- csv -------------------------------------------------------------------------------
