@@ -60,6 +60,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("crmcli.commands.demo", "demo"),
     "tui": ("crmcli.commands.tui", "tui"),
     "mcp": ("crmcli.commands.mcp", "mcp"),
+    "brief": ("crmcli.commands.brief", "brief"),
 }
 
 HELP = (
