@@ -367,7 +367,8 @@ def test_bad_arguments_are_one_line_tool_errors(book: Path, mcp_call: Any) -> No
     async def calls(client: Client) -> list[Any]:
         results = [await client.call_tool(tool, args) for tool, args, _ in cases]
         # Wrong types: the SDK checks them against the schema before the tool runs.
-        results.append(await client.call_tool("get_contact", {"ref": 12}))
+        # (A number is an id: `{"ref": 12}` reads as "12"; a list is no REF.)
+        results.append(await client.call_tool("get_contact", {"ref": [12]}))
         results.append(await client.call_tool("agenda", {"days": "soon"}))
         return results
 

@@ -201,7 +201,7 @@ def test_every_write_tool_does_its_work_as_one_mcp_batch(
     assert logged["interaction"]["summary"] == "She wants the revised quote by Friday"
     assert logged["followup"]["note"] == "send the revised quote"
     assert promised["due"] == "2026-12-07"
-    assert promised["due_local"] == "Mon 7 Dec 2026 (all day)"
+    assert promised["due_local"] == "Mon 07 Dec 2026 (all day)"
     assert promised["followup"]["deal"] == "Acme upsell"
     assert done["followup"]["status"] == "done"
     assert snoozed["due"] == "2026-12-10T09:30:00+01:00"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from mcp.server.mcpserver.exceptions import ToolError
@@ -103,7 +104,12 @@ def amount_arg(amount: str | float | None) -> str | None:
         return text_arg("amount", amount)
     if not math.isfinite(amount):
         raise ToolError(f"amount {amount} is not a number")
-    return str(int(amount)) if float(amount).is_integer() else repr(float(amount))
+    # A JSON number is a number: 1.234 is one and a bit, never "1 234" as the shell reads
+    # the typed text `1.234` (a grouped thousand). More than two decimals is no price.
+    exact = Decimal(repr(float(amount)))
+    if exact != exact.to_integral_value() and -int(exact.as_tuple().exponent) > 2:
+        raise ToolError(f"amount {amount} has more decimals than a price has (at most 2)")
+    return format(exact.normalize() if exact == exact.to_integral_value() else exact, "f")
 
 
 def optional_deal(store: Store, ref: str | None) -> int | None:
@@ -149,6 +155,8 @@ def iso_stamp(moment: datetime) -> str:
 
 
 def local_stamp(moment: datetime) -> str:
+    """As the shell echoes a time (`Wed 04 Mar 2026 10:00`): crm never sets a locale, so
+    the names are English, whatever the rep's LANG."""
     return moment.strftime("%a %d %b %Y %H:%M")
 
 
@@ -161,10 +169,10 @@ def due_echo(key: str, when: When, text: str | None) -> dict[str, Any]:
         return {
             key: when.date.isoformat(),
             f"{key}_text": text,
-            f"{key}_local": f"{when.describe()} (all day)",
+            f"{key}_local": f"{when.date:%a %d %b %Y} (all day)",
         }
     due = when.instant(clock.local_zone())
-    return {key: iso_stamp(due), f"{key}_text": text, f"{key}_local": when.describe()}
+    return {key: iso_stamp(due), f"{key}_text": text, f"{key}_local": local_stamp(due)}
 
 
 def past_warning(row: FollowUp | None, typed: str | None) -> list[str]:

@@ -15,7 +15,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp.types import ToolAnnotations
 from pydantic import Field
 
-from crmcli.assistant.session import Session, limit_arg, page, text_arg, tool_errors
+from crmcli.assistant.session import AS_TEXT, Session, limit_arg, page, text_arg, tool_errors
 from crmcli.assistant.sheets import (
     Window,
     bounded_int,
@@ -65,7 +65,7 @@ def register(server: MCPServer, session: Session) -> None:
         ),
     )
     def find_contacts(
-        query: Annotated[str, Field(description="Words, an email, @domain or digits.")],
+        query: Annotated[str, AS_TEXT, Field(description="Words, an email, @domain or digits.")],
         limit: Limit = None,
         cursor: Cursor = None,
     ) -> dict[str, Any]:
@@ -92,7 +92,7 @@ def register(server: MCPServer, session: Session) -> None:
             "before acting on them."
         ),
     )
-    def get_contact(ref: Annotated[str, Field(description=CONTACT_REF)]) -> dict[str, Any]:
+    def get_contact(ref: Annotated[str, AS_TEXT, Field(description=CONTACT_REF)]) -> dict[str, Any]:
         from crmcli.core.search.refs import resolve_contact
 
         text_arg("ref", ref)  # bounded; an empty one gets the shell's message below
@@ -244,7 +244,7 @@ def register(server: MCPServer, session: Session) -> None:
             "`timeline` (its last 20 interactions and follow-ups, newest first)."
         ),
     )
-    def get_deal(ref: Annotated[str, Field(description=DEAL_REF)]) -> dict[str, Any]:
+    def get_deal(ref: Annotated[str, AS_TEXT, Field(description=DEAL_REF)]) -> dict[str, Any]:
         from crmcli.core.pipeline.deals import resolve_deal
 
         text_arg("ref", ref)
@@ -456,7 +456,7 @@ def register(server: MCPServer, session: Session) -> None:
             "status and engagement score. Use it just before a call or a meeting."
         ),
     )
-    def get_brief(ref: Annotated[str, Field(description=CONTACT_REF)]) -> dict[str, Any]:
+    def get_brief(ref: Annotated[str, AS_TEXT, Field(description=CONTACT_REF)]) -> dict[str, Any]:
         from crmcli.core.overview.brief import build_brief
         from crmcli.core.search.refs import resolve_contact
 

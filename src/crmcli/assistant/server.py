@@ -11,6 +11,7 @@ from typing import Any
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import Tool as MCPTool
 from pydantic import ValidationError
 
 from crmcli import __version__
@@ -35,7 +36,30 @@ class CrmServer(MCPServer):
     dump; `call_tool` is the one place every call goes through, so it is said here.
     """
 
+    _parameters: dict[str, set[str]] | None = None
+
+    async def list_tools(self) -> list[MCPTool]:
+        """Each tool's schema says it takes no other argument (`additionalProperties`)."""
+        tools = await super().list_tools()
+        for tool in tools:
+            tool.input_schema = {**tool.input_schema, "additionalProperties": False}
+        return tools
+
     async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+        # The SDK drops an argument it does not know: a misspelled `dryrun: true` would
+        # then be a real write. An unknown name is refused before anything runs.
+        if self._parameters is None:
+            self._parameters = {
+                tool.name: set(tool.input_schema.get("properties", {}))
+                for tool in await super().list_tools()
+            }
+        known = self._parameters.get(name)
+        unknown = sorted(set(arguments or {}) - known) if known is not None else []
+        if unknown:
+            raise ToolError(
+                f"{name} takes no argument {', '.join(unknown)} (it takes: "
+                f"{', '.join(sorted(known or ())) or 'none'}); nothing was changed"
+            )
         try:
             return await super().call_tool(name, arguments, context)
         except ToolError as exc:

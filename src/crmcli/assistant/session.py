@@ -9,12 +9,14 @@ costs about a millisecond against the tens a round trip takes.
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import BeforeValidator
 
 from crmcli.core.config import Config
 from crmcli.core.db.opening import open_store
@@ -25,6 +27,7 @@ ORIGIN = "mcp"  # every batch the assistant writes says `(via mcp)` in `crm undo
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 MAX_TEXT = 20_000  # characters in one free-text argument (a summary, a note)
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # all but tab and line breaks
 
 T = TypeVar("T")
 
@@ -93,6 +96,17 @@ def tool_errors() -> Iterator[None]:
         raise ToolError(described.message) from None
 
 
+def _number_as_text(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+# A REF or a query given as a JSON number (`{"ref": 12}`: clients and models send ids so,
+# the MCP Inspector among them) is read as its digits; the schema still says string.
+AS_TEXT = BeforeValidator(_number_as_text)
+
+
 def text_arg(name: str, value: str | None, *, required: bool = False) -> str | None:
     """A free-text argument, bounded: a model can send megabytes by mistake."""
     if value is None or not value.strip():
@@ -101,6 +115,11 @@ def text_arg(name: str, value: str | None, *, required: bool = False) -> str | N
         return None
     if len(value) > MAX_TEXT:
         raise ToolError(f"{name} is {len(value)} characters; the most is {MAX_TEXT}")
+    if CONTROL.search(value):
+        # A terminal escape stored in a title would be replayed raw in the rep's shell
+        # (colours, a retitled window, OSC 52 writing the clipboard); a NUL cuts text
+        # short in SQLite and is refused by PostgreSQL. Tabs and line breaks are text.
+        raise ToolError(f"{name} holds control characters; nothing was changed")
     return value
 
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import ToolAnnotations
 from pydantic import Field
 
 from crmcli.assistant.arguments import (
@@ -45,7 +46,7 @@ from crmcli.assistant.arguments import (
     seconds_arg,
     texts_arg,
 )
-from crmcli.assistant.session import ORIGIN, Session, limit_arg, text_arg
+from crmcli.assistant.session import AS_TEXT, ORIGIN, Session, limit_arg, text_arg
 from crmcli.core.activity.interactions import Kind
 from crmcli.core.people.fields import ContactStatus
 
@@ -54,6 +55,13 @@ if TYPE_CHECKING:
     from crmcli.core.values.when import When
 
 Work = Callable[["Store", dict[str, Any]], dict[str, Any]]
+
+
+# Hints for clients that ask before a tool runs: `list_changes` only reads; the tools that
+# only add (a contact, an interaction, a follow-up, a deal) overwrite nothing. The others
+# keep the protocol's default (may change what is there).
+READ_ONLY = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False)
+ADDITIVE = ToolAnnotations(read_only_hint=False, destructive_hint=False, open_world_hint=False)
 
 
 def register(server: MCPServer, session: Session) -> None:
@@ -82,6 +90,7 @@ def register(server: MCPServer, session: Session) -> None:
             "has the email or phone. A company named here is created if it does not exist "
             "(`created_company`; `close_company` names an existing one it may have meant)."
         ),
+        annotations=ADDITIVE,
     )
     def create_contact(
         name: Annotated[str, Field(description='Full name, e.g. "Hélène Dupont".')],
@@ -89,7 +98,7 @@ def register(server: MCPServer, session: Session) -> None:
         phone: Annotated[
             str | None, Field(description="Phone number in any format (+33 6 12 34 56 78).")
         ] = None,
-        company: Annotated[str | None, Field(description="Company name.")] = None,
+        company: Annotated[str | None, AS_TEXT, Field(description="Company name.")] = None,
         title: Annotated[str | None, Field(description="Job title.")] = None,
         tags: Annotated[list[str] | None, Field(description='Tags, e.g. ["vip"].')] = None,
         notes: Annotated[str | None, Field(description="Free-text notes.")] = None,
@@ -121,7 +130,7 @@ def register(server: MCPServer, session: Session) -> None:
         ),
     )
     def update_contact(
-        ref: Annotated[str, Field(description=CONTACT_REF)],
+        ref: Annotated[str, AS_TEXT, Field(description=CONTACT_REF)],
         name: Annotated[str | None, Field(description="New full name.")] = None,
         company: Annotated[
             str | None, Field(description='Company name (created if new); "" for none.')
@@ -175,9 +184,10 @@ def register(server: MCPServer, session: Session) -> None:
             "follow-up in the same step (`next`). The first line of `summary` is the "
             "summary, the rest its body. Echoes the resolved times (`when`, `next`)."
         ),
+        annotations=ADDITIVE,
     )
     def log_interaction(
-        ref: Annotated[str, Field(description=CONTACT_REF)],
+        ref: Annotated[str, AS_TEXT, Field(description=CONTACT_REF)],
         kind: Annotated[Kind, Field(description="call, email, meeting, note or message.")],
         summary: Annotated[
             str, Field(description="What happened: one line, or a line and then details.")
@@ -198,7 +208,9 @@ def register(server: MCPServer, session: Session) -> None:
             Literal["in", "out"] | None,
             Field(description="in: they reached the rep; out: the rep reached them."),
         ] = None,
-        deal: Annotated[str | None, Field(description=f"The deal it was about. {DEAL_REF}")] = None,
+        deal: Annotated[
+            str | None, AS_TEXT, Field(description=f"The deal it was about. {DEAL_REF}")
+        ] = None,
         next: Annotated[
             str | None, Field(description=f"Also promise a follow-up then. {FUTURE_WHEN}")
         ] = None,
@@ -257,12 +269,15 @@ def register(server: MCPServer, session: Session) -> None:
             "Promise to get back to a contact: a follow-up due at a time or on a day. It "
             "shows in today() and the agenda until completed. Echoes the resolved `due`."
         ),
+        annotations=ADDITIVE,
     )
     def add_followup(
-        ref: Annotated[str, Field(description=CONTACT_REF)],
+        ref: Annotated[str, AS_TEXT, Field(description=CONTACT_REF)],
         when: Annotated[str, Field(description=FUTURE_WHEN)],
         note: Annotated[str, Field(description='What to do, e.g. "send the revised quote".')],
-        deal: Annotated[str | None, Field(description=f"The deal it is about. {DEAL_REF}")] = None,
+        deal: Annotated[
+            str | None, AS_TEXT, Field(description=f"The deal it is about. {DEAL_REF}")
+        ] = None,
         dry_run: Annotated[bool, Field(description=DRY_RUN)] = False,
     ) -> dict[str, Any]:
         def work(store: Store, echo: dict[str, Any]) -> dict[str, Any]:
@@ -326,6 +341,7 @@ def register(server: MCPServer, session: Session) -> None:
             "pipeline stage (the first by default). Amounts are in currency units, not "
             "cents. Echoes the resolved expected close date."
         ),
+        annotations=ADDITIVE,
     )
     def create_deal(
         title: Annotated[str, Field(description='What is being sold, e.g. "Annual licence".')],
@@ -385,7 +401,7 @@ def register(server: MCPServer, session: Session) -> None:
         ),
     )
     def move_deal(
-        ref: Annotated[str, Field(description=DEAL_REF)],
+        ref: Annotated[str, AS_TEXT, Field(description=DEAL_REF)],
         stage: Annotated[str, Field(description="Target stage: name or unique name prefix.")],
         reason: Annotated[
             str | None, Field(description="Why it moved (kept in its stage history).")
@@ -409,7 +425,7 @@ def register(server: MCPServer, session: Session) -> None:
         ),
     )
     def win_deal(
-        ref: Annotated[str, Field(description=DEAL_REF)],
+        ref: Annotated[str, AS_TEXT, Field(description=DEAL_REF)],
         dry_run: Annotated[bool, Field(description=DRY_RUN)] = False,
     ) -> dict[str, Any]:
         def work(store: Store, echo: dict[str, Any]) -> dict[str, Any]:
@@ -422,7 +438,7 @@ def register(server: MCPServer, session: Session) -> None:
 
     @server.tool(description="Close an open deal as lost, with the reason (required).")
     def lose_deal(
-        ref: Annotated[str, Field(description=DEAL_REF)],
+        ref: Annotated[str, AS_TEXT, Field(description=DEAL_REF)],
         reason: Annotated[str, Field(description='Why it was lost, e.g. "went with a rival".')],
         dry_run: Annotated[bool, Field(description=DRY_RUN)] = False,
     ) -> dict[str, Any]:
@@ -444,6 +460,7 @@ def register(server: MCPServer, session: Session) -> None:
             "and `via_mcp` (made through this assistant). Only `via_mcp` ones can be taken "
             "back with undo. Changes nothing."
         ),
+        annotations=READ_ONLY,
     )
     def list_changes(
         limit: Annotated[

@@ -37,7 +37,10 @@ def stamp(moment: datetime) -> str:
     """
     if moment.tzinfo is None:
         raise ValueError("naive datetime given to stamp()")
-    return moment.astimezone(UTC).strftime(TIMESTAMP_FORMAT)
+    utc = moment.astimezone(UTC)
+    # The year by hand: strftime's %Y does not pad years below 1000 on glibc, and a
+    # stamp that is not fixed-width no longer sorts or parses as the others do.
+    return f"{utc.year:04d}" + utc.strftime(TIMESTAMP_FORMAT.removeprefix("%Y"))
 
 
 def parse_stamp(text: str) -> datetime:

@@ -13,13 +13,13 @@ import json
 from typing import Any
 
 from crmcli.core import undo
-from crmcli.core.db.store import DryRun, Store
+from crmcli.core.db.store import DryRun, Store, origin_mark
 from crmcli.core.errors import NotFound, Refused
 
 
 def suffix(origin: str) -> str:
     """What a batch's command ends with when written with this origin (as `Tx` builds it)."""
-    return f" (via {origin})"
+    return origin_mark(origin)
 
 
 def made_via(command: str, origin: str) -> bool:

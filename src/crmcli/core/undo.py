@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from crmcli.core.db.columns import COLUMNS
-from crmcli.core.db.store import Store, Tx, in_chunks
+from crmcli.core.db.store import Store, Tx, in_chunks, origin_mark
 from crmcli.core.errors import NotFound, Refused
 
 
@@ -87,7 +87,7 @@ def undo(store: Store, owner: str, batch_id: int | None = None) -> Batch:
         target = _target(store, owner, batch_id)
         entries = _entries(store, target.batch)
         _check_independent(store, target, entries, owner)
-        tx.command = f"undo {target.id}" + (f" (via {store.origin})" if store.origin else "")
+        tx.command = f"undo {target.id}" + (origin_mark(store.origin) if store.origin else "")
         for entry in entries:
             _revert(tx, entry, touched)
         tx.execute("UPDATE change_log SET undone_at = ? WHERE batch = ?", (tx.stamp, target.batch))

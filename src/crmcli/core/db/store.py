@@ -22,6 +22,7 @@ import contextlib
 import itertools
 import json
 import os
+import re
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -42,6 +43,15 @@ from crmcli.core.db.sqlite import (
     probe_roots,
 )
 from crmcli.core.errors import Busy, CrmError, Damaged, Invalid, NotFound, StoreUnavailable
+
+# How a batch written by another front end says so at the end of its command: what
+# `crm undo --list` shows and what `crmcli.core.origins` tells apart.
+FORGED_ORIGIN = re.compile(r" \(via [^()]*\)$")
+
+
+def origin_mark(origin: str) -> str:
+    return f" (via {origin})"
+
 
 IN_CHUNK = 500  # values per `IN (...)` list: well under every backend's bound-parameter limit
 
@@ -325,7 +335,13 @@ class Tx:
 
     def __init__(self, store: Store, command: str) -> None:
         self.store = store
-        self.command = command if store.origin is None else f"{command} (via {store.origin})"
+        if store.origin is not None:
+            command = f"{command}{origin_mark(store.origin)}"
+        elif FORGED_ORIGIN.search(command):
+            # A shell command ending in text the rep typed (`deal add "Pilot (via mcp)"`)
+            # must not read as another front end's batch: the assistant undoes those.
+            command = f"{command} (shell)"
+        self.command = command
         self.batch = uuid.uuid4().hex
         self.now = clock.now()
         self.stamp = clock.stamp(self.now)
