@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from crmcli.assistant.http import Address
 
-INSTALL_HINT = "crm mcp needs the MCP SDK: pip install 'crmcli[assistant]'"
+INSTALL_HINT = "the assistant's server needs the MCP SDK: pip install 'crmcli[assistant]'"
 
 
 def mcp(
