@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
@@ -15,7 +16,7 @@ from crmcli.commands._state import state
 if TYPE_CHECKING:
     from datetime import datetime
 
-SHOWN = 5  # deals and follow-ups on screen (--json has 20 of each); every promise is shown
+SHOWN = 5  # deals and follow-ups at most (--json has 20 of each); every promise is shown
 
 INTERACTION_COLUMNS = [
     Column("when", "WHEN"),
@@ -29,7 +30,7 @@ DEAL_COLUMNS = [
     Column("stage", "STAGE", keep="whole"),  # short, and no use cut
     Column("amount", "AMOUNT"),
     Column("age", "AGE"),
-    Column("in_stage", "IN STAGE"),
+    Column("in_stage", "IN STAGE", keep="whole"),  # a figure and its STALE flag
     # As much a rep's cue as the title: both give way alike on a narrow terminal.
     Column("next_step", "NEXT STEP", max_width=30, keep="trim"),
     Column("expected_close", "CLOSE"),
@@ -67,7 +68,10 @@ def brief(
     the stage's target, next step), open follow-ups (overdue marked) and the promises
     you wrote in the last 90 days of notes ("I'll send...", "je vous envoie..."). A
     section with nothing in it is left out; --json gives every one, empty ones as
-    empty lists. Exit 1 when REF names nobody or several contacts (they are listed).
+    empty lists. On a terminal the sheet fits the screen: the header whole, then older
+    interactions and promises give way before open deals and overdue follow-ups, each
+    cut section saying how many more there are. Piped, nothing is cut. Exit 1 when REF
+    names nobody or several contacts (they are listed).
     """
     from crmcli.core.overview.brief import build_brief
     from crmcli.core.search.refs import resolve_contact
@@ -83,63 +87,207 @@ def brief(
 def show(sheet: Mapping[str, Any], out: TextIO | None = None) -> None:
     """The sheet as text: `label value` lines, then a short table per non-empty section.
 
-    On a terminal every line fits its width (the tables give way as every table does;
-    the header's values are cut with `…`); piped, values are whole.
+    On a terminal the sheet fits it: every line its width (the tables give way as every
+    table does, the deals' AGE then CLOSE left out before DEAL or NEXT STEP is cut
+    short; the header's values are cut with `…`), and the whole sheet its height, less
+    the prompt's line (see `_fit_height`). Piped, everything is there and whole.
     """
+    import shutil
+
     from crmcli.core import clock
 
     stream = out or sys.stdout
     now = clock.parse_stamp(sheet["as_of"])
-    render_record({}, OutputFormat.table, _fitted(_header(sheet, now), stream), out=stream)
+    on_screen = stream.isatty()
+    size = shutil.get_terminal_size((100, 24))
+    header = _fitted(_header(sheet, now), size.columns if on_screen else None)
+    render_record({}, OutputFormat.table, header, out=stream)
+    sections = [s for s in _sections(sheet) if s.rows]
+    gap, dropped = True, list[_Section]()
+    if on_screen:
+        gap, dropped = _fit_height(sections, size.lines - 1 - _header_rows(header, size.columns))
+    for section in sections:
+        if section in dropped:
+            continue
+        stream.write(("\n" if gap else "") + style(section.title, "1", stream) + "\n")
+        rows = section.visible()
+        # A column empty in every row (no outcome, no deal) would only take room.
+        columns = [c for c in section.columns if any(row.get(c.key) for row in rows)]
+        if on_screen:
+            columns = _give_way(columns, rows, size.columns)
+        render(rows, OutputFormat.table, columns, out=stream)
+        if section.total > len(rows):
+            stream.write(f"… and {section.total - len(rows)} more ({section.hint})\n")
+    if dropped:
+        names = ", ".join(s.name for s in sections if s in dropped)
+        contact_id = sheet["contact"]["id"]
+        stream.write(f"… not shown: {names} (crm brief {contact_id} --json)\n")
+
+
+@dataclass(eq=False)
+class _Section:
+    """A section of the sheet: its rows (as many as the sheet holds), how many are
+    shown, how many there are in all, and where to see the rest.
+
+    `first` lists the rows' indices in the order they are kept when not all are shown
+    (by default their own); the rows kept are shown in their own order.
+    """
+
+    name: str
+    title: str
+    rows: list[dict[str, Any]]
+    columns: Sequence[Column]
+    total: int
+    hint: str
+    shown: int = 0
+    urgent: int = 0  # its first rows that are overdue
+    first: list[int] | None = None
+
+    def __post_init__(self) -> None:
+        self.shown = min(self.shown or len(self.rows), len(self.rows))
+
+    def visible(self) -> list[dict[str, Any]]:
+        kept = (self.first or list(range(len(self.rows))))[: self.shown]
+        return [self.rows[i] for i in sorted(kept)]
+
+    def lines(self, gap: bool) -> int:
+        """Lines on screen: the blank before it, the title, the table's header and rows,
+        and the `… and N more` line."""
+        return gap + 2 + self.shown + (self.total > self.shown)
+
+
+def _sections(sheet: Mapping[str, Any]) -> list[_Section]:
     contact_id = sheet["contact"]["id"]
     totals = sheet["totals"]
-    promised = sheet["promises"]
-    # (title, rows, columns, rows shown at most, rows in all, where to see them all)
-    sections: list[tuple[str, list[dict[str, Any]], Sequence[Column], int, int, str]] = [
-        ("Last interactions", _interactions(sheet), INTERACTION_COLUMNS, SHOWN, 0, ""),
-        (
-            _deals_title(sheet),
-            _deals(sheet),
-            DEAL_COLUMNS,
-            SHOWN,
-            totals["deals"],
-            f"crm brief {contact_id} --json",
-        ),
-        (
-            _followups_title(sheet),
-            _followups(sheet),
-            FOLLOWUP_COLUMNS,
-            SHOWN,
-            totals["followups"],
-            f"crm followup list --contact {contact_id}",
-        ),
-        (f"Promises ({len(promised)})", _promises(sheet), PROMISE_COLUMNS, len(promised), 0, ""),
-    ]
-    for title, rows, columns, limit, total, hint in sections:
-        if not rows:
+    everything = f"crm brief {contact_id} --json"
+    interactions, deals, followups, promised = (
+        _interactions(sheet),
+        _deals(sheet),
+        _followups(sheet),
+        _promises(sheet),
+    )
+    late = sum(1 for f in sheet["followups"] if f["overdue"])
+    # The stale deals are the ones to talk about: kept first, shown in pipeline order.
+    stale_first = sorted(range(len(deals)), key=lambda i: not sheet["deals"][i]["stale"])
+    return [
+        _Section("interactions", "Last interactions", interactions, INTERACTION_COLUMNS,
+                 len(interactions), everything),
+        _Section("deals", _deals_title(sheet), deals, DEAL_COLUMNS, totals["deals"], everything,
+                 SHOWN, first=stale_first),
+        _Section("follow-ups", _followups_title(sheet), followups, FOLLOWUP_COLUMNS,
+                 totals["followups"], f"crm followup list --contact {contact_id}", SHOWN, late),
+        _Section("promises", f"Promises ({len(promised)})", promised, PROMISE_COLUMNS,
+                 len(promised), everything),
+    ]  # fmt: skip
+
+
+# What gives way first when the sheet is taller than the terminal: (section, rows it
+# keeps at least), in turn. The older interactions and promises go before anything
+# open; then the blank lines between sections (None); then upcoming follow-ups, and
+# only then the deals and the overdue follow-ups, down to one row each.
+TRIM_ORDER: tuple[tuple[str, int] | None, ...] = (
+    ("interactions", 3),
+    ("promises", 3),
+    None,
+    ("interactions", 1),
+    ("promises", 1),
+    ("follow-ups", -1),  # -1: as many as are overdue
+    ("deals", 1),
+    ("follow-ups", 1),
+)
+DROP_ORDER = ("promises", "interactions", "deals", "follow-ups")  # when even that is too tall
+
+
+def _fit_height(sections: list[_Section], room: int) -> tuple[bool, list[_Section]]:
+    """Trim `sections` (their `shown`) to `room` lines: whether the blank lines between
+    them stay, and the sections left out whole when even one row each is too tall (a
+    last line then names them).
+
+    Rows go in TRIM_ORDER until the sheet fits; then what was taken is given back, the
+    last taken first, wherever it still fits (a row taken for nothing, its `… and N
+    more` line taking its place, or before the blank lines went). The header is never
+    trimmed: `room` is what it leaves.
+    """
+    by_name = {s.name: s for s in sections}
+    gap = True
+    dropped: list[_Section] = []
+
+    def over() -> int:
+        kept = sum(s.lines(gap) for s in sections if s not in dropped)
+        return kept + bool(dropped) - room
+
+    taken: list[_Section | None] = []  # a row of a section, or the blank lines (None)
+    for step in TRIM_ORDER:
+        if step is None:
+            if over() > 0:
+                gap = False
+                taken.append(None)
             continue
-        stream.write("\n" + style(title, "1", stream) + "\n")
-        rows = rows[:limit]
-        # A column empty in every row (no outcome, no deal) would only take room.
-        shown = [c for c in columns if any(row.get(c.key) for row in rows)]
-        render(rows, OutputFormat.table, shown, out=stream)
-        if total > len(rows):
-            stream.write(f"… and {total - len(rows)} more ({hint})\n")
+        name, floor = step
+        if name not in by_name:
+            continue
+        section = by_name[name]
+        floor = max(1, section.urgent) if floor < 0 else floor
+        while section.shown > floor and over() > 0:
+            section.shown -= 1
+            taken.append(section)
+    if over() > 0:  # one row each is too tall: whole sections go, the least needed first
+        for name in DROP_ORDER:
+            if over() > 0 and name in by_name:
+                dropped.append(by_name[name])
+        return gap, dropped
+    for item in reversed(taken):
+        if item is None:
+            gap = True
+            if over() > 0:
+                gap = False
+        else:
+            item.shown += 1
+            if over() > 0:
+                item.shown -= 1
+    return gap, dropped
+
+
+READABLE = 16  # cells of a deal's title or next step worth more than its AGE or CLOSE
+GIVE_FIRST = ("age", "expected_close")  # the deals' columns left out before that
+
+
+def _give_way(columns: list[Column], rows: list[dict[str, Any]], width: int) -> list[Column]:
+    """The deals' columns for a terminal `width` cells wide: AGE, then CLOSE, are left out
+    rather than DEAL or NEXT STEP be cut below READABLE cells (or their own width)."""
+    from crmcli.commands._output import cell, cells, fit_widths
+
+    if not any(c.key in GIVE_FIRST for c in columns):
+        return columns
+    for left_out in range(len(GIVE_FIRST) + 1):
+        kept = [c for c in columns if c.key not in GIVE_FIRST[:left_out]]
+        natural = [max(cells(c.header), *(cells(cell(r.get(c.key))) for r in rows)) for c in kept]
+        widths = fit_widths(kept, natural, width)
+        if all(
+            (w or 0) >= min(n, c.max_width, READABLE)
+            for c, n, w in zip(kept, natural, widths, strict=True)
+            if c.key in ("title", "next_step")
+        ):
+            break
+    return kept
 
 
 def _header(sheet: Mapping[str, Any], now: datetime) -> list[tuple[str, Any]]:
+    """Who, how to reach them, where they stand: what a rep reads while it rings.
+
+    Status, score and tags share a line (`lead · score 26/100 · vip, technical`).
+    """
     contact = sheet["contact"]
     who = ", ".join(x for x in (contact["title"], contact["company"]) if x)
     status = contact["status"] + (", archived" if contact["archived"] else "")
+    standing = [status, f"score {sheet['score']}/100", ", ".join(contact["tags"])]
     emails = sorted(contact["emails"], key=lambda e: not e["primary"])
     return [
         ("Name", f"{contact['name']}{' — ' + who if who else ''}  #{contact['id']}"),
         ("Do not contact", "YES" if contact["do_not_contact"] else None),
         ("Phone", [p["number"] + _labels(p["label"]) for p in contact["phones"]]),
         ("Email", [e["email"] + _labels(e["label"]) for e in emails]),
-        ("Tags", contact["tags"]),
-        ("Status", status),
-        ("Score", f"{sheet['score']}/100"),
+        ("Status", " · ".join(x for x in standing if x)),
         ("Last touch", _last_touch(sheet["cadence"]["last_touch"], now)),
         ("Keep in touch", _cadence(sheet["cadence"])),
         (
@@ -152,25 +300,40 @@ def _header(sheet: Mapping[str, Any], now: datetime) -> list[tuple[str, Any]]:
 WHOLE_LINES = ("Phone", "Email")  # never cut: a cut number or address is no use
 
 
-def _fitted(lines: list[tuple[str, Any]], stream: TextIO) -> list[tuple[str, Any]]:
-    """One phone and one address a line; on a terminal, other values cut to what is
-    left of the line after the labels (a phone or an address wraps rather than be cut)."""
+def _fitted(lines: list[tuple[str, Any]], width: int | None) -> list[tuple[str, str]]:
+    """One phone and one address a line, the lines with a value; on a terminal `width`
+    cells wide, other values cut to what is left of the line after the labels (a phone
+    or an address wraps rather than be cut)."""
     from crmcli.commands._output import cell, cells, crop
 
     shown = [
-        (label, "\n".join(value) if isinstance(value, list) and label in WHOLE_LINES else value)
+        (
+            label,
+            "\n".join(value) if isinstance(value, list) and label in WHOLE_LINES else cell(value),
+        )
         for label, value in lines
     ]
-    if not stream.isatty():
+    shown = [(label, value) for label, value in shown if value]
+    if width is None:
         return shown
-    import shutil
-
-    room = shutil.get_terminal_size((100, 24)).columns
-    room -= max((cells(label) for label, value in shown if cell(value)), default=0) + 2
+    room = width - max((cells(label) for label, _ in shown), default=0) - 2
     return [
-        (label, value if label in WHOLE_LINES else crop(cell(value), max(room, 1)))
+        (label, value if label in WHOLE_LINES else crop(value, max(room, 1)))
         for label, value in shown
     ]
+
+
+def _header_rows(lines: list[tuple[str, str]], width: int) -> int:
+    """Rows the header takes on a terminal `width` cells wide, a wrapped phone or address
+    counted as the rows it wraps to."""
+    from crmcli.commands._output import cells
+
+    margin = max((cells(label) for label, _ in lines), default=0) + 2
+    return sum(
+        max(1, -(-(margin + cells(part)) // width))
+        for _, value in lines
+        for part in value.split("\n")
+    )
 
 
 def _labels(*labels: str | None) -> str:
@@ -278,13 +441,23 @@ def _followups(sheet: Mapping[str, Any]) -> list[dict[str, Any]]:
         rows.append(
             {
                 "id": item["id"],
-                "due": item["due"].replace("T", " "),
+                "due": _due(item["due"], today),
                 "state": state_text,
                 "note": item["note"],
                 "deal": item["deal"],
             }
         )
     return rows
+
+
+def _due(due: str, today: str) -> str:
+    """A follow-up's due day as `crm today` says it, the time if it has one: `Wed 02 Dec`,
+    `Wed 02 Dec 10:00`; the year too when it is not this year's (`Tue 05 Jan 2027`)."""
+    from crmcli.commands._dates import short_date
+
+    day, _, time = due.partition("T")
+    year = f" {day[:4]}" if day[:4] != today[:4] else ""
+    return f"{short_date(day)}{year}{' ' + time if time else ''}"
 
 
 def _local_day(stamp: str) -> str:
