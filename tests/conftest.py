@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,7 +102,7 @@ def invoke(*args: str, input: str | None = None) -> Result:
 
 
 @pytest.fixture
-def crm():
+def crm() -> Callable[..., Result]:
     return invoke
 
 
