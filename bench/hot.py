@@ -81,6 +81,8 @@ def main() -> None:
         "search": ["search", "pricing"],
         "brief": ["brief", s["id"]],
         "brief (by email)": ["brief", s["email"]],
+        # A view's list: the filter language over every contact (#24).
+        "contact list --where": ["contact", "list", "-w", "tag:vip touched:>30d", "-n", "50"],
     }
     default = 1.5 if args.contacts <= 10_000 else 2.0
     budget = {name: 1.5 if name.startswith("brief") else default for name in commands}

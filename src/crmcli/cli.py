@@ -33,6 +33,10 @@ GROUPS: dict[str, tuple[str, str]] = {
     "config": ("crmcli.commands.config", "Read and change settings."),
     "deal": ("crmcli.commands.deal", "Add, edit, move, win, lose and list deals."),
     "stage": ("crmcli.commands.stage", "List and change the pipeline's stages."),
+    "pipeline": (
+        "crmcli.commands.pipeline",
+        "The board (no subcommand), and the pipelines: list, add, rename, rm.",
+    ),
     "goal": ("crmcli.commands.goal", "Set weekly or monthly activity goals and see progress."),
     "followup": ("crmcli.commands.followup", "Add, list, complete, snooze and remove follow-ups."),
     "import": ("crmcli.commands.imports", "Bring contacts and deals in from other tools' files."),
@@ -46,7 +50,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "log": ("crmcli.commands.log", "log"),
     "agenda": ("crmcli.commands.today", "agenda"),
     "search": ("crmcli.commands.search", "search"),
-    "pipeline": ("crmcli.commands.pipeline", "pipeline"),
     "forecast": ("crmcli.commands.pipeline", "forecast"),
     "report": ("crmcli.commands.report", "report"),
     "whoami": ("crmcli.commands.config", "whoami"),

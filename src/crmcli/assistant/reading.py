@@ -15,6 +15,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp.types import ToolAnnotations
 from pydantic import Field
 
+from crmcli.assistant.filtering import WHERE_HELP, fields_help, where_arg
 from crmcli.assistant.session import AS_TEXT, Session, limit_arg, page, text_arg, tool_errors
 from crmcli.assistant.sheets import (
     Window,
@@ -179,7 +180,8 @@ def register(server: MCPServer, session: Session) -> None:
             "or by company. Each deal has its stage, status, amount (amount_minor in the "
             "currency's minor units, currency, and `amount` for display), win probability, "
             "expected close, next step, days in stage, age in days, and the stale / "
-            "no_next_step flags."
+            "no_next_step flags. `where` filters with the shell's filter language "
+            "(stage:proposal amount:>10k close:<+30d tag:vip)."
         ),
     )
     def list_deals(
@@ -197,11 +199,17 @@ def register(server: MCPServer, session: Session) -> None:
             str | None,
             Field(description="Only this company's deals: its id, domain, name or unique prefix."),
         ] = None,
+        where: Annotated[str | None, Field(description=WHERE_HELP + fields_help("deals"))] = None,
+        pipeline: Annotated[
+            str | None,
+            Field(description="Only this pipeline's deals: its name or id (default: every one)."),
+        ] = None,
         limit: Limit = None,
         cursor: Cursor = None,
     ) -> dict[str, Any]:
         from crmcli.core.people.companies import resolve as resolve_company
         from crmcli.core.pipeline import listing
+        from crmcli.core.pipeline.pipelines import resolve as resolve_pipeline
         from crmcli.core.pipeline.stages import resolve as resolve_stage
         from crmcli.core.search.refs import resolve_contact
 
@@ -211,15 +219,34 @@ def register(server: MCPServer, session: Session) -> None:
             ("status", status),
             ("contact", contact),
             ("company", company),
+            ("pipeline", pipeline),
         ):
             text_arg(name, value)
         wanted = (status or "open").strip().lower()
         with session.reading() as store:
+            pipeline_id = (
+                int(resolve_pipeline(store, pipeline)["id"]) if pipeline is not None else None
+            )
+            stage_id = (
+                int(resolve_stage(store, stage, pipeline_id)["id"]) if stage is not None else None
+            )
+            compiled = where_arg(store, "deals", where)
+            if pipeline_id is not None:
+                inside = (
+                    "d.stage_id IN (SELECT id FROM stage WHERE pipeline_id = ?)",
+                    [pipeline_id],
+                )
+                compiled = (
+                    inside
+                    if compiled is None
+                    else (f"({compiled[0]}) AND ({inside[0]})", [*compiled[1], *inside[1]])
+                )
             filters: dict[str, Any] = {
-                "stage_id": int(resolve_stage(store, stage)["id"]) if stage is not None else None,
+                "stage_id": stage_id,
                 "status": None if wanted == "all" else wanted,
                 "contact_id": resolve_contact(store, contact) if contact is not None else None,
                 "company_id": resolve_company(store, company) if company is not None else None,
+                "where": compiled,
             }
             now = clock.now()
             found = page(
@@ -233,6 +260,40 @@ def register(server: MCPServer, session: Session) -> None:
                 cursor,
             )
         found["items"] = [deal_json(r, detailed=True) for r in found["items"]]
+        return found
+
+    @server.tool(
+        annotations=READ_ONLY,
+        description=(
+            "Contacts, as `crm contact list --where` lists them: live ones, by name, each "
+            "with id, name, company, title, status, first email and phone, and tags. Use "
+            "it for a segment ('my VIPs not touched in a month': tag:vip touched:>30d); "
+            "use find_contacts to look one person up by name."
+        ),
+    )
+    def list_contacts(
+        where: Annotated[
+            str | None,
+            Field(description=WHERE_HELP + fields_help("contacts") + " Omit for all."),
+        ] = None,
+        limit: Limit = None,
+        cursor: Cursor = None,
+    ) -> dict[str, Any]:
+        from crmcli.core.query.lists import contacts_slice, count_contacts
+
+        size = limit_arg(limit)
+        with session.reading() as store:
+            query = where_arg(store, "contacts", where)
+            found = page(
+                Window(
+                    count_contacts(store, query),
+                    lambda start, count: contacts_slice(store, query, start, count),
+                ),
+                size,
+                cursor,
+            )
+        keys = ("id", "name", "company", "title", "status", "email", "phone", "tags")
+        found["items"] = [{key: item.get(key) for key in keys} for item in found["items"]]
         return found
 
     @server.tool(
@@ -265,15 +326,25 @@ def register(server: MCPServer, session: Session) -> None:
         limit: Annotated[
             int | None, Field(description="Deals listed per stage (1-100, default 20).")
         ] = None,
+        pipeline: Annotated[
+            str | None,
+            Field(
+                description="Which pipeline: its name or id (default: the first); 'all' for "
+                "every pipeline (sums stay per currency)."
+            ),
+        ] = None,
     ) -> dict[str, Any]:
         from crmcli.core.pipeline.board import board
+        from crmcli.core.pipeline.pipelines import scope
 
         size = limit_arg(limit)
+        which = text_arg("pipeline", pipeline)
         with session.reading() as store:
-            columns = board(store, clock.now(), per_stage=size)
+            columns = board(store, clock.now(), per_stage=size, pipeline_id=scope(store, which))
         return {
             "stages": [
                 {
+                    "pipeline": c.pipeline,
                     "stage_id": c.stage["id"],
                     "stage": c.stage["name"],
                     "probability": c.stage["probability"],
@@ -304,13 +375,28 @@ def register(server: MCPServer, session: Session) -> None:
             int | None,
             Field(description="How many months ahead, this one included (1-36, default 3)."),
         ] = None,
+        pipeline: Annotated[
+            str | None,
+            Field(
+                description="Which pipeline: its name or id (default: the first); 'all' for "
+                "every pipeline (sums stay per currency)."
+            ),
+        ] = None,
     ) -> dict[str, Any]:
         from crmcli.core.pipeline.board import forecast as build
+        from crmcli.core.pipeline.pipelines import scope
 
         ahead = bounded_int("months", months, FORECAST_MONTHS, 3)
         commit_at = int(session.config.get("commit_probability"))
+        which = text_arg("pipeline", pipeline)
         with session.reading() as store:
-            buckets = build(store, clock.local_now().date(), months=ahead, commit_at=commit_at)
+            buckets = build(
+                store,
+                clock.local_now().date(),
+                months=ahead,
+                commit_at=commit_at,
+                pipeline_id=scope(store, which),
+            )
         return {
             "commit_probability": commit_at,
             "months": [

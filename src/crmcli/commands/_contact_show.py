@@ -6,21 +6,29 @@ uses the address helpers too.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 
-def personal_lines(contact: Mapping[str, Any]) -> list[tuple[str, Any]]:
+def personal_lines(
+    contact: Mapping[str, Any], named_by: Iterable[Mapping[str, Any]] = ()
+) -> list[tuple[str, Any]]:
     """Nickname first (shown under the name), then relations, dates, IM handles and photo.
 
-    A relation resolved to a contact shows that contact's REF (`#12`), so the rep can
-    `crm contact show 12` it; a photo is described, never printed.
+    Relations go both ways: those on the contact's record (`Bob Boss (manager, #2)`:
+    Bob is their manager), then those on other records naming them (`named_by`, from
+    `core.people.relations.named_by`), with the inverse kind (`Ann Lee (direct report,
+    #1)`). A related person in the book shows their REF (`#12`), so the rep can
+    `crm contact show 12` them; a photo is described, never printed.
     """
     relations = [
         r["name"]
         + _labels(r["kind"], f"#{r['related_id']}" if r.get("related_id") is not None else None)
         for r in contact.get("relations") or ()
     ]
+    relations += [
+        r["name"] + _labels(r["label"], f"#{r['contact_id']}") for r in named_by
+    ]  # fmt: skip
     dates = [f"{_birthday(d['date'])}{_labels(d['label'])}" for d in contact.get("dates") or ()]
     handles = [f"{h['service']}: {h['handle']}" for h in contact.get("handles") or ()]
     return [

@@ -18,6 +18,7 @@ from crmcli.commands._output import (
     warn,
 )
 from crmcli.commands._state import state
+from crmcli.commands._where import CompanyWhere
 from crmcli.commands._words import plural
 from crmcli.core.clock import local_time
 
@@ -184,13 +185,19 @@ def _address_rows(addresses: Any) -> list[tuple[str, str]]:
 
 @app.command("list")
 def list_(
-    ctx: typer.Context, limit: LimitOpt = None, fmt: FormatOpt = None, as_json: JsonFlag = False
+    ctx: typer.Context,
+    limit: LimitOpt = None,
+    fmt: FormatOpt = None,
+    as_json: JsonFlag = False,
+    where: CompanyWhere = None,
 ) -> None:
-    """List companies with how many people each has."""
+    """List companies with how many people each has (--where: the filter language)."""
+    from crmcli.commands._where import compiled
     from crmcli.core.people import companies
 
     chosen = resolve(fmt, as_json, LIST_FORMATS)
-    rows = companies.list_companies(state(ctx).store(), limit=limit)
+    store = state(ctx).store()
+    rows = companies.list_companies(store, limit=limit, where=compiled(store, "companies", where))
     render(
         rows,
         chosen,
@@ -204,7 +211,7 @@ def list_(
     )
     if not rows:
         if chosen is OutputFormat.table:
-            message("no companies yet")
+            message("no companies match" if where is not None else "no companies yet")
         raise typer.Exit(1)
 
 

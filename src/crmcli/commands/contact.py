@@ -26,12 +26,16 @@ from crmcli.commands._output import (
 )
 from crmcli.commands._render import contact_lines
 from crmcli.commands._state import state
+from crmcli.commands._where import ContactWhere
 from crmcli.commands._words import plural
 from crmcli.core.clock import local_time
 from crmcli.core.people.fields import ContactStatus
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from crmcli.core.people.contacts import Outcome
+    from crmcli.core.people.relations import Relation
     from crmcli.core.people.rows import ContactDetail
 
 app = typer.Typer(
@@ -275,22 +279,25 @@ def show(
 ) -> None:
     """Everything about one contact, with their timeline (newest first)."""
     from crmcli.core.activity.timeline import timeline
-    from crmcli.core.people import directory
+    from crmcli.core.people import directory, relations
     from crmcli.core.search.refs import resolve_contact
 
     store = state(ctx).store()
     contact = directory.get(store, resolve_contact(store, ref))
+    named_by = relations.named_by(store, int(contact["id"]))  # others' relations naming them
     events = timeline(store, int(contact["id"]), limit=limit) if limit else []
     if as_json:
-        render_record({**directory.public_view(contact), "timeline": events}, OutputFormat.json, [])
+        public = directory.public_view(contact)
+        named = [relations.view(r) for r in named_by]
+        render_record({**public, "named_by": named, "timeline": events}, OutputFormat.json, [])
         return
-    render_record(contact, OutputFormat.table, _shown(contact))
+    render_record(contact, OutputFormat.table, _shown(contact, named_by))
     if events:
         print()
         render([_event(e) for e in events], OutputFormat.table, TIMELINE_COLUMNS)
 
 
-def _shown(contact: ContactDetail) -> list[tuple[str, Any]]:
+def _shown(contact: ContactDetail, named_by: Sequence[Relation] = ()) -> list[tuple[str, Any]]:
     """The `label value` lines of `contact show`: everything stored, labels included.
 
     Starts from the shared lines (`_render.contact_lines`) and puts in what they leave
@@ -305,7 +312,7 @@ def _shown(contact: ContactDetail) -> list[tuple[str, Any]]:
     ]
     lines["Phone"] = [p.get("display", p["raw"]) + _labels(p["label"]) for p in contact["phones"]]
     lines["Birthday"] = _birthday(contact["birthday"])
-    personal = personal_lines(contact)  # schema v6: nickname, relations, dates, IM, photo
+    personal = personal_lines(contact, named_by)  # schema v6: nickname, relations both ways...
     out: list[tuple[str, Any]] = []
     for label, value in lines.items():
         out.append((label, value))
@@ -372,8 +379,14 @@ def list_(
     limit: LimitOpt = None,
     fmt: FormatOpt = None,
     as_json: JsonFlag = False,
+    where: ContactWhere = None,
 ) -> None:
-    """List contacts, by name. Exit 1 when none match."""
+    """List contacts, by name. Exit 1 when none match.
+
+    --where takes the filter language (README, "Filter language"), ANDed with the other
+    filters: crm contact list --where 'tag:vip touched:>30d -tag:dnc'.
+    """
+    from crmcli.commands._where import compiled
     from crmcli.core.people import companies, directory
 
     chosen = resolve(fmt, as_json, LIST_FORMATS)
@@ -388,6 +401,7 @@ def list_(
         limit=limit,
         sort=sort,
         owner=owner,
+        where=compiled(store, "contacts", where),
     )
     columns = [*LIST_COLUMNS, Column("score", "SCORE")] if sort == "score" else LIST_COLUMNS
     render(rows, chosen, columns)
@@ -566,3 +580,10 @@ def merge(
         f"merged #{done.other['id']} {done.other['display_name']} into "
         f"#{done.keep['id']} {done.keep['display_name']}"
     )
+
+
+# Relationships (issue #24), in `_contact_relate`: `relate A KIND B`, `unrelate A [KIND] B`.
+from crmcli.commands import _contact_relate  # noqa: E402 - registered after the group's own
+
+app.command("relate")(_contact_relate.relate)
+app.command("unrelate")(_contact_relate.unrelate)

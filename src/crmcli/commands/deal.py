@@ -21,6 +21,7 @@ from crmcli.commands._output import (
     resolve,
 )
 from crmcli.commands._state import AppState, state
+from crmcli.commands._where import DealWhere
 from crmcli.core.clock import local_time
 
 if TYPE_CHECKING:
@@ -58,6 +59,12 @@ Amount = Annotated[
     str | None, typer.Option("--amount", "-a", help="12000, 12k, 12,000 or 12 000,50.")
 ]
 Currency = Annotated[str | None, typer.Option("--currency", help="ISO 4217 code (EUR, USD...).")]
+PipelineOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--pipeline", help="Pipeline name or id (default: the first).", show_default=False
+    ),
+]
 Close = Annotated[
     str | None, typer.Option("--close", help="Expected close: eom, jan 15, 2026-12-31...")
 ]
@@ -197,9 +204,10 @@ def add(
     next_step: Next = None,
     probability: Probability = None,
     source: Annotated[str | None, typer.Option("--source", help="Lead source.")] = None,
+    pipeline: PipelineOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Add a deal for a contact (and their company) in an open stage."""
+    """Add a deal for a contact (and their company) in an open stage of a pipeline."""
     from crmcli.core.pipeline import deals
 
     app_state = state(ctx)
@@ -217,6 +225,7 @@ def add(
         next_step=next_step,
         probability=probability,
         source=source,
+        pipeline=pipeline,
     )
     _report(deals.add(store, fields), "added", [], as_json)
 
@@ -279,14 +288,28 @@ def move(
         ),
     ] = None,
     if_version: IfVersion = None,
+    pipeline: Annotated[
+        str | None,
+        typer.Option(
+            "--pipeline",
+            help="Move it to a stage of this pipeline (default: the deal's own).",
+            show_default=False,
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Move a deal to another stage; a won or lost stage closes it."""
+    """Move a deal to another stage of its pipeline (or of --pipeline); a won or lost stage
+    closes it."""
     from crmcli.core.pipeline import deals
 
     store = state(ctx).store(write=True)
     deal, notes = deals.move(
-        store, deals.resolve_deal(store, ref), stage, reason=reason, expect_version=if_version
+        store,
+        deals.resolve_deal(store, ref),
+        stage,
+        reason=reason,
+        expect_version=if_version,
+        pipeline=pipeline,
     )
     _report(deal, "moved", notes, as_json)
 
@@ -359,15 +382,18 @@ def reopen(
 def show(ctx: typer.Context, ref: DealRef, as_json: JsonFlag = False) -> None:
     """A deal with its stage history and timeline."""
     from crmcli.commands._words import plural
-    from crmcli.core.pipeline import deals
+    from crmcli.core.pipeline import deals, pipelines
 
     store = state(ctx).store()
     deal = deals.get(store, deals.resolve_deal(store, ref))
     history = deals.history(store, int(deal["id"]))
     events = deals.timeline(store, int(deal["id"]))
+    in_pipeline = pipelines.of_deal(store, int(deal["id"]))
     if as_json:
         render_record(
-            {**_public(deal), "history": history, "timeline": events}, OutputFormat.json, []
+            {**_public(deal), "pipeline": in_pipeline, "history": history, "timeline": events},
+            OutputFormat.json,
+            [],
         )
         return
     prob = deals.effective_probability(deal)
@@ -379,6 +405,7 @@ def show(ctx: typer.Context, ref: DealRef, as_json: JsonFlag = False) -> None:
             ("Contact", deal["contact"]),
             ("Company", deal["company"]),
             ("Amount", _money(deal)),
+            ("Pipeline", in_pipeline if pipelines.several(store) else None),
             (
                 "Stage",
                 f"{deal['stage']} ({deal['status']}), {plural(deal['days_in_stage'], 'day')}"
@@ -462,19 +489,30 @@ def list_(
     ] = None,
     owner: OwnerOpt = None,
     limit: LimitOpt = None,
+    pipeline: Annotated[
+        str | None,
+        typer.Option(
+            "--pipeline", help="Only this pipeline's deals (default: all).", show_default=False
+        ),
+    ] = None,
     fmt: FormatOpt = None,
     as_json: JsonFlag = False,
+    where: DealWhere = None,
 ) -> None:
-    """Deals in pipeline order, flagged when stale or without a next step."""
+    """Deals in pipeline order, flagged when stale or without a next step; --where
+    filters them with the filter language (e.g. 'amount:>10k close:<+30d -tag:dnc')."""
+    from crmcli.commands._where import compiled
     from crmcli.core import clock
     from crmcli.core.pipeline import deals
+    from crmcli.core.pipeline.pipelines import resolve as resolve_pipeline
     from crmcli.core.pipeline.stages import resolve as resolve_stage
 
     chosen = resolve(fmt, as_json, LIST_FORMATS)
     app_state = state(ctx)
     before = _date(app_state, closing_before)
     store = app_state.store()
-    stage_id = int(resolve_stage(store, stage)["id"]) if stage else None
+    pipeline_id = int(resolve_pipeline(store, pipeline)["id"]) if pipeline else None
+    stage_id = int(resolve_stage(store, stage, pipeline_id)["id"]) if stage else None
     rows = deals.list_deals(
         store,
         clock.now(),
@@ -485,6 +523,8 @@ def list_(
         limit=limit,
         owner=owner,
         details=True,
+        pipeline_id=pipeline_id,
+        where=compiled(store, "deals", where),
     )
     from crmcli.core.values.money import number_style
 

@@ -21,6 +21,14 @@ import typer
 from crmcli.commands._options import format_option
 from crmcli.commands._output import Column, OutputFormat, message, render, resolve
 from crmcli.commands._state import state
+from crmcli.commands._where import (
+    CompanyWhere,
+    ContactWhere,
+    DealWhere,
+    FollowupWhere,
+    InteractionWhere,
+    compiled,
+)
 
 if TYPE_CHECKING:
     from crmcli.core.db.store import Store
@@ -220,6 +228,7 @@ def contacts(
     archived: Annotated[
         bool, typer.Option("--archived", help="Archived contacts instead.")
     ] = False,
+    where: ContactWhere = None,
 ) -> None:
     """Contacts as csv (default), tsv, json, jsonl or vcard.
 
@@ -232,7 +241,8 @@ def contacts(
     spaces (+33 6 12 34 56 78), which spreadsheets keep as text. --layout google or
     outlook writes those tools' own columns instead; --split DIR writes a vCard folder.
     A vCard export also holds a company card (Apple's and khard's kind) for each company
-    with details of its own, unless --people-only, or filtered by anything but --company.
+    with details of its own, unless --people-only, or filtered by anything but --company
+    (--where included).
     """
     from crmcli.core.errors import Invalid
     from crmcli.core.interchange import exporting
@@ -252,15 +262,16 @@ def contacts(
         raise Invalid(f"--people-only applies to vcard, not {chosen.value}")
     store = state(ctx).store()
     company_id = companies.resolve(store, company) if company else None
-    filtered = bool(tag or company_id or status or archived)
+    query = compiled(store, "contacts", where)
+    filtered = bool(tag or company_id or status or archived or query)
     views = exporting.contacts(
-        store, tag=tag, company_id=company_id, status=status, archived=archived
+        store, tag=tag, company_id=company_id, status=status, archived=archived, where=query
     )
     rows = _ticking(views, "exporting contacts", _count(store, "contact", filtered))
     if chosen is OutputFormat.vcard:
         # Company cards in a whole export, or the one company asked for; a tag, a status
         # or the archive is a selection of people, not of companies.
-        cards = not people_only and not (tag or status or archived)
+        cards = not people_only and not (tag or status or archived or query)
         firms = exporting.company_cards(store, company_id=company_id) if cards else iter(())
         _vcards(store, rows, firms, output, split, exporting.calendar_domain(store))
         return
@@ -301,20 +312,29 @@ def _vcards(
     domain: str,
 ) -> None:
     """Company cards first, then people: an import then knows a renamed company by its
-    card's ids before its people name it."""
+    card's ids before its people name it. A relation to someone whose card came from
+    another address book names them by that card's UID."""
+    from crmcli.core.people.relations import card_uids
+
+    uids = card_uids(store)
     if split is None:
         from crmcli.core.interchange.vcard.write import write_company_cards, write_vcards
 
         with destination(output, store) as out:
             write_company_cards(firms, out, uid_domain=domain)
-            write_vcards(views, out, uid_domain=domain)
+            write_vcards(views, out, uid_domain=domain, uids=uids)
         return
     from crmcli.commands._output import message
     from crmcli.core.db import guarded
     from crmcli.core.interchange.vcard.vdir import write_vdir
 
     result = write_vdir(
-        views, split, uid_domain=domain, database=guarded.database_path(store), companies=firms
+        views,
+        split,
+        uid_domain=domain,
+        database=guarded.database_path(store),
+        companies=firms,
+        uids=uids,
     )
     from crmcli.commands._words import plural
 
@@ -335,6 +355,7 @@ def companies_(
     raw: Raw = False,
     excel: Excel = False,
     delimiter: Delimiter = None,
+    where: CompanyWhere = None,
 ) -> None:
     """Companies as csv (default), tsv, json or jsonl."""
     from crmcli.core.interchange import exporting
@@ -342,7 +363,11 @@ def companies_(
     chosen = resolve(fmt or OutputFormat.csv, False, TABULAR)
     sheet = sheet_options(chosen, raw, excel, delimiter)
     store = state(ctx).store()
-    rows = exporting.companies(store, structured=chosen in (OutputFormat.json, OutputFormat.jsonl))
+    rows = exporting.companies(
+        store,
+        structured=chosen in (OutputFormat.json, OutputFormat.jsonl),
+        where=compiled(store, "companies", where),
+    )
     _tabular(
         store, rows, chosen, exporting.COMPANY_COLUMNS, output, sheet, label="exporting companies"
     )
@@ -361,6 +386,7 @@ def deals(
     closing_before: Annotated[
         str | None, typer.Option("--closing-before", help="Expected to close before.")
     ] = None,
+    where: DealWhere = None,
 ) -> None:
     """Deals as csv (default), tsv, json or jsonl; `amount` is a plain decimal (1500.00, JPY
     1500) with its `currency` beside it, so a spreadsheet can sum it."""
@@ -377,14 +403,16 @@ def deals(
     before = _dates.parse(app_state, closing_before, "future").date if closing_before else None
     store = app_state.store()
     stage_id = int(resolve_stage(store, stage)["id"]) if stage else None
+    query = compiled(store, "deals", where)
     rows = exporting.deals(
         store,
         stage_id=stage_id,
         status=status,
         closing_before=before,
         structured=chosen in (OutputFormat.json, OutputFormat.jsonl),
+        where=query,
     )
-    total = _count(store, "deal", bool(stage or status or before))
+    total = _count(store, "deal", bool(stage or status or before or query))
     _tabular(
         store,
         rows,
@@ -408,6 +436,7 @@ def interactions(
     contact: Annotated[
         str | None, typer.Option("--contact", "-c", help="Only this contact's.")
     ] = None,
+    where: InteractionWhere = None,
 ) -> None:
     """The interaction log as csv (default), tsv, json or jsonl."""
     from crmcli.core.interchange import exporting
@@ -417,11 +446,12 @@ def interactions(
     sheet = sheet_options(chosen, raw, excel, delimiter)
     store = state(ctx).store()
     contact_id = resolve_contact(store, contact) if contact else None
-    total = _count(store, "interaction", contact_id is not None)
+    query = compiled(store, "interactions", where)
+    total = _count(store, "interaction", contact_id is not None or query is not None)
     if chosen in (OutputFormat.csv, OutputFormat.tsv):
         from crmcli.commands._output import write_csv_tuples
 
-        columns, rows = exporting.interaction_tuples(store, contact_id=contact_id)
+        columns, rows = exporting.interaction_tuples(store, contact_id=contact_id, where=query)
         with destination(output, store) as out:
             write_csv_tuples(
                 columns,
@@ -435,7 +465,7 @@ def interactions(
         return
     _tabular(
         store,
-        exporting.interactions(store, contact_id=contact_id),
+        exporting.interactions(store, contact_id=contact_id, where=query),
         chosen,
         exporting.INTERACTION_COLUMNS,
         output,
@@ -454,6 +484,7 @@ def followups(
     excel: Excel = False,
     delimiter: Delimiter = None,
     done: Annotated[bool, typer.Option("--done", help="Include completed follow-ups.")] = False,
+    where: FollowupWhere = None,
 ) -> None:
     """Follow-ups as csv (default), tsv, json, jsonl, or ics (a calendar phones can import).
 
@@ -469,7 +500,7 @@ def followups(
     sheet = sheet_options(chosen, raw, excel, delimiter)
     app_state = state(ctx)
     store = app_state.store()
-    rows = exporting.followups(store, include_done=done)
+    rows = exporting.followups(store, include_done=done, where=compiled(store, "followups", where))
     if chosen is OutputFormat.ics:
         from crmcli.core.interchange.ics import write_calendar
 

@@ -19,6 +19,7 @@ from crmcli.commands._output import (
     resolve,
 )
 from crmcli.commands._state import state
+from crmcli.commands._where import FollowupWhere
 
 if TYPE_CHECKING:
     from crmcli.core.activity.rows import FollowUp
@@ -110,18 +111,22 @@ def list_(
     limit: LimitOpt = None,
     fmt: FormatOpt = None,
     as_json: JsonFlag = False,
+    where: FollowupWhere = None,
 ) -> None:
-    """Open follow-ups by due date (exit 1 when there are none)."""
+    """Open follow-ups by due date (exit 1 when there are none); --where filters them
+    (e.g. 'due:<today tag:vip'; add --done to look at done ones too)."""
+    from crmcli.commands._where import compiled
     from crmcli.core.activity import followups
     from crmcli.core.search.refs import resolve_contact
 
     chosen = resolve(fmt, as_json, LIST_FORMATS)
     store = state(ctx).store()
     contact_id = resolve_contact(store, contact) if contact else None
+    query = compiled(store, "followups", where)
     rows = [
         _row(r)
         for r in followups.list_followups(
-            store, include_done=done, contact_id=contact_id, limit=limit, owner=owner
+            store, include_done=done, contact_id=contact_id, limit=limit, owner=owner, where=query
         )
     ]
     render(rows, chosen, COLUMNS)

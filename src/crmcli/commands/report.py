@@ -76,6 +76,14 @@ def report(
         ),
     ] = None,
     owner: OwnerOpt = None,
+    which: Annotated[
+        str | None,
+        typer.Option(
+            "--pipeline",
+            help="Which pipeline: a name or id (default: the first), or all.",
+            show_default=False,
+        ),
+    ] = None,
     fmt: Annotated[OutputFormat | None, format_option(*FORMATS)] = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -94,8 +102,12 @@ def report(
     now = clock.now()
     today = now.astimezone(clock.local_zone()).date()
     span = parse_period(period, today)
+    from crmcli.core.pipeline.pipelines import scope
+
+    store = app_state.store()
+    pipeline_id = scope(store, which)
     data = build(
-        app_state.store(),
+        store,
         span,
         now,
         months=months,
@@ -105,6 +117,7 @@ def report(
         # exact and the first few of each list are shown.
         limit=limit or (None if chosen is OutputFormat.csv else 10),
         owner=owner,
+        pipeline_id=pipeline_id,
     )
     if chosen is OutputFormat.json:
         import json
@@ -357,6 +370,25 @@ def _print_conversion(conversion: Conversion, only: str | None) -> None:
                 Column("avg_won", "AVG WON", max_width=40),
             ],
         )
+        if conversion["referrers"]:
+            _heading("Referred by")
+            _table(
+                [
+                    {
+                        "referrer": r["name"],
+                        "deals": r["deals"],
+                        "won": r["won"],
+                        "won_amount": _money(r["won_amount"]) if r["won_amount"] else "—",
+                    }
+                    for r in conversion["referrers"]
+                ],
+                [
+                    Column("referrer", "REFERRER"),
+                    Column("deals", "DEALS"),
+                    Column("won", "WON"),
+                    Column("won_amount", "WON AMOUNT", max_width=40),
+                ],
+            )
 
 
 def _print_activity(activity: Activity, only: str | None) -> None:

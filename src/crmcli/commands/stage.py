@@ -1,4 +1,8 @@
-"""`crm stage ...`: the pipeline's steps, their win probability and target days."""
+"""`crm stage ...`: the pipelines' steps, their win probability and target days.
+
+A stage belongs to one pipeline; `--pipeline NAME` says which (adding: the first by
+default; naming a stage: needed only when several pipelines have a stage of that name).
+"""
 
 from __future__ import annotations
 
@@ -23,6 +27,14 @@ StageRef = Annotated[
 ]
 Before = Annotated[str | None, typer.Option("--before", help="Put it before this stage.")]
 After = Annotated[str | None, typer.Option("--after", help="Put it after this stage.")]
+PipelineOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--pipeline",
+        help="The stage's pipeline (name or id): needed when several have a stage of that name.",
+        show_default=False,
+    ),
+]
 
 COLUMNS = [
     Column("position", "#"),
@@ -34,18 +46,46 @@ COLUMNS = [
 ]
 
 
-def _show(ctx: typer.Context) -> None:
+def _columns(several: bool) -> list[Column]:
+    """With several pipelines, each stage says which it belongs to."""
+    return [Column("pipeline", "PIPELINE"), *COLUMNS] if several else COLUMNS
+
+
+def _show(ctx: typer.Context, pipeline_id: int) -> None:
+    from crmcli.core.pipeline.pipelines import several
     from crmcli.core.pipeline.stages import list_stages
 
-    render(list_stages(state(ctx).store()), resolve(None, False), COLUMNS)
+    store = state(ctx).store()
+    render(list_stages(store, pipeline_id), resolve(None, False), _columns(several(store)))
 
 
 @app.command("list")
-def list_(ctx: typer.Context, fmt: FormatOpt = None, as_json: JsonFlag = False) -> None:
-    """The stages in order, with their probability, target days and open deals."""
+def list_(
+    ctx: typer.Context,
+    fmt: FormatOpt = None,
+    as_json: JsonFlag = False,
+    pipeline: Annotated[
+        str | None,
+        typer.Option(
+            "--pipeline",
+            help="Only this pipeline's stages (default: all, grouped).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """The stages of every pipeline in order, with their probability, target days and open
+    deals."""
+    from crmcli.core.pipeline.pipelines import resolve as resolve_pipeline
+    from crmcli.core.pipeline.pipelines import several
     from crmcli.core.pipeline.stages import list_stages
 
-    render(list_stages(state(ctx).store()), resolve(fmt, as_json, LIST_FORMATS), COLUMNS)
+    store = state(ctx).store()
+    pipeline_id = int(resolve_pipeline(store, pipeline)["id"]) if pipeline else None
+    render(
+        list_stages(store, pipeline_id),
+        resolve(fmt, as_json, LIST_FORMATS),
+        _columns(several(store) and pipeline_id is None),
+    )
 
 
 @app.command("add")
@@ -61,6 +101,12 @@ def add(
     kind: Annotated[str, typer.Option("--kind", help="open, won or lost.")] = "open",
     before: Before = None,
     after: After = None,
+    pipeline: Annotated[
+        str | None,
+        typer.Option(
+            "--pipeline", help="The pipeline to add it to (default: the first).", show_default=False
+        ),
+    ] = None,
 ) -> None:
     """Add a stage (after the last open stage unless --before/--after say otherwise)."""
     from crmcli.core.pipeline import stages
@@ -73,9 +119,10 @@ def add(
         kind=kind,
         before=before,
         after=after,
+        pipeline=pipeline,
     )
-    print(f"added stage {stage['name']} ({stage['probability']}%)")
-    _show(ctx)
+    print(f"added stage {stage['name']} ({stage['probability']}%) to {stage['pipeline']}")
+    _show(ctx, stage["pipeline_id"])
 
 
 @app.command("edit")
@@ -90,6 +137,7 @@ def edit(
         int | None, typer.Option("--days", "--target-days", help="Target days in stage.")
     ] = None,
     no_days: Annotated[bool, typer.Option("--no-days", help="No target: never stale.")] = False,
+    pipeline: PipelineOpt = None,
 ) -> None:
     """Rename a stage or change its probability or target days."""
     from crmcli.core.pipeline import stages
@@ -101,6 +149,7 @@ def edit(
         probability=probability,
         target_days=days,
         clear_days=no_days,
+        pipeline=pipeline,
     )
     print(f"updated stage {stage['name']}")
 
@@ -114,24 +163,35 @@ def move(
     ] = None,
     before: Before = None,
     after: After = None,
+    pipeline: PipelineOpt = None,
 ) -> None:
-    """Reorder: `crm stage move Demo 2`, or --before / --after another stage."""
+    """Reorder within its pipeline: `crm stage move Demo 2`, or --before / --after another."""
     from crmcli.core.pipeline import stages
 
-    stages.move(state(ctx).store(write=True), ref, before=before, after=after, position=position)
-    _show(ctx)
+    order = stages.move(
+        state(ctx).store(write=True),
+        ref,
+        before=before,
+        after=after,
+        position=position,
+        pipeline=pipeline,
+    )
+    _show(ctx, int(order[0]["pipeline_id"]))
 
 
 @app.command("rm")
 def rm(
     ctx: typer.Context,
     ref: StageRef,
-    to: Annotated[str | None, typer.Option("--to", help="Move its deals to this stage.")] = None,
+    to: Annotated[
+        str | None, typer.Option("--to", help="Move its deals to this stage (of its pipeline).")
+    ] = None,
+    pipeline: PipelineOpt = None,
 ) -> None:
     """Remove a stage; one that still holds deals needs --to OTHER."""
     from crmcli.commands._words import plural
     from crmcli.core.pipeline import stages
 
-    stage, moved = stages.remove(state(ctx).store(write=True), ref, to=to)
+    stage, moved = stages.remove(state(ctx).store(write=True), ref, to=to, pipeline=pipeline)
     extra = f"; {plural(moved, 'deal')} moved to {to}" if moved else ""
     print(f"removed stage {stage['name']}{extra}")

@@ -139,21 +139,26 @@ def list_followups(
     contact_id: int | None = None,
     limit: int | None = None,
     owner: str | None = None,
+    where: tuple[str, list[Any]] | None = None,
 ) -> list[FollowUp]:
-    """Open follow-ups by due time (done ones too with `include_done`, newest done last)."""
+    """Open follow-ups by due time (done ones too with `include_done`, newest done last);
+    `where` is a compiled `--where` fragment on `f`, ANDed."""
     from crmcli.core.db import owners
 
     mine, params = owners.clause(store, owner, "f")
-    where: list[str] = [mine] if mine else []
+    clauses: list[str] = [mine] if mine else []
     if not include_done:
         # With a contact given, its own index is the short way: without statistics SQLite
         # takes `status = 'open'` for selective and walks every open follow-up instead
         # (`|| ''` keeps it off ix_followup_status_due; PostgreSQL plans by its statistics).
-        where.append("f.status || '' = 'open'" if contact_id is not None else "f.status = 'open'")
+        clauses.append("f.status || '' = 'open'" if contact_id is not None else "f.status = 'open'")
     if contact_id is not None:
-        where.append("f.contact_id = ?")
+        clauses.append("f.contact_id = ?")
         params.append(contact_id)
-    sql = SELECT + (f" WHERE {' AND '.join(where)}" if where else "")
+    if where is not None:
+        clauses.append(f"({where[0]})")
+        params += where[1]
+    sql = SELECT + (f" WHERE {' AND '.join(clauses)}" if clauses else "")
     sql += " ORDER BY f.status DESC, f.due_at, f.id"
     if limit:
         sql += " LIMIT ?"

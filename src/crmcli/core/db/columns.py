@@ -80,7 +80,17 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "contact_handle": ("id", "contact_id", "service", "handle", "position"),
     "contact_photo": ("id", "contact_id", "media_type", "data", "uri"),
     "search_term": ("term", "contact_id", "field"),
-    "stage": ("id", "name", "position", "probability", "target_days", "kind", *_OWNED),
+    "pipeline": ("id", "name", *_OWNED),
+    "stage": (
+        "id",
+        "name",
+        "position",
+        "probability",
+        "target_days",
+        "kind",
+        "pipeline_id",
+        *_OWNED,
+    ),
     "deal": (
         "id",
         "title",
@@ -157,6 +167,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "contact_id",
         "undone_at",
     ),
+    "saved_view": ("id", "name", "entity", "query", "owner", "created_at", "updated_at"),
     "crm_meta": ("key", "value"),
 }
 

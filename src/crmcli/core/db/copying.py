@@ -8,8 +8,9 @@ reminders were already announced), and goals.
 
 - Ids are the target's own: every reference is rewritten, so several reps' files
   can join one database without colliding.
-- Companies with the same (folded) name and stages with the same name are shared,
-  not duplicated; every other record keeps its owner.
+- Companies with the same (folded) name, pipelines with the same name and, within
+  them, stages with the same name are shared, not duplicated; saved views with the
+  same owner and name too; every other record keeps its owner.
 - Counts are verified before committing: for each table, rows read from the source
   = rows written + rows matched on the target; otherwise nothing is kept.
 - The target remembers each source database it received (by the source's own id in
@@ -35,7 +36,8 @@ BATCH = 1000
 # (table, {column: table its id refers to}), parents before children.
 PLAN: tuple[tuple[str, dict[str, str]], ...] = (
     ("company", {}),
-    ("stage", {}),
+    ("pipeline", {}),
+    ("stage", {"pipeline_id": "pipeline"}),
     ("contact", {"company_id": "company"}),
     ("contact_email", {"contact_id": "contact"}),
     ("contact_phone", {"contact_id": "contact"}),
@@ -53,6 +55,7 @@ PLAN: tuple[tuple[str, dict[str, str]], ...] = (
     ("interaction", {"contact_id": "contact", "deal_id": "deal"}),
     ("followup", {"contact_id": "contact", "deal_id": "deal"}),
     ("goal", {}),
+    ("saved_view", {}),
 )
 # Tables without an id of their own, copied after their parents.
 KEYLESS: tuple[tuple[str, dict[str, str]], ...] = (
@@ -98,9 +101,20 @@ def _existing(tx: Tx, table: str) -> Callable[[dict[str, Any]], int | None]:
     if table == "company":
         found = {k: int(i) for i, k in store.tuples("SELECT id, name_key FROM company")}
         return lambda row: found.get(row["name_key"])
-    if table == "stage":
-        stages = {n.lower(): int(i) for i, n in store.tuples("SELECT id, name FROM stage")}
-        return lambda row: stages.get(str(row["name"]).lower())
+    if table == "pipeline":
+        pipelines = {n.lower(): int(i) for i, n in store.tuples("SELECT id, name FROM pipeline")}
+        return lambda row: pipelines.get(str(row["name"]).lower())
+    if table == "stage":  # matched within its pipeline: its pipeline_id is the target's here
+        stages = {
+            (int(p), n.lower()): int(i)
+            for i, p, n in store.tuples("SELECT id, pipeline_id, name FROM stage")
+        }
+        return lambda row: stages.get((int(row["pipeline_id"]), str(row["name"]).lower()))
+    if table == "saved_view":
+        views = {
+            (o, n): int(i) for i, o, n in store.tuples("SELECT id, owner, name FROM saved_view")
+        }
+        return lambda row: views.get((row["owner"], row["name"]))
     if table == "goal":
         goals = {
             (o, k, p): int(i)
@@ -146,7 +160,11 @@ def _copy_table(
     columns = [c for c in COLUMNS[table] if c != "id"]
     mapping: dict[int, int] = {}
     counts = {"read": 0, "written": 0, "matched": 0}
-    position = int(target.value("SELECT coalesce(max(position), 0) FROM stage"))
+    # A new stage goes after the target's own in its pipeline.
+    positions = {
+        int(p): int(n)
+        for p, n in target.tuples("SELECT pipeline_id, max(position) FROM stage GROUP BY 1")
+    }
     batch: list[dict[str, Any]] = []
 
     def flush() -> None:
@@ -170,17 +188,18 @@ def _copy_table(
         counts["read"] += 1
         for flag in flags:  # 0/1 on SQLite, true/false on PostgreSQL
             row[flag] = None if row[flag] is None else bool(row[flag])
+        for column, parent in refs.items():  # before matching: a stage's pipeline is the target's
+            if row[column] is not None:
+                row[column] = ids[parent][int(row[column])]
         same = matcher(row)
         if same is not None:
             mapping[int(row["id"])] = same
             counts["matched"] += 1
             continue
-        for column, parent in refs.items():
-            if row[column] is not None:
-                row[column] = ids[parent][int(row[column])]
-        if table == "stage":  # a new stage goes after the target's own
-            position += 1
-            row["position"] = position
+        if table == "stage":  # a new stage goes after the target's own in its pipeline
+            pipeline = int(row["pipeline_id"])
+            positions[pipeline] = positions.get(pipeline, 0) + 1
+            row["position"] = positions[pipeline]
         batch.append(row)
         if len(batch) >= BATCH:
             flush()

@@ -1,4 +1,4 @@
-"""What a new database starts with: the default pipeline and its own description."""
+"""What a new database starts with: the default pipeline ("Sales") and its own description."""
 
 from __future__ import annotations
 
@@ -21,8 +21,12 @@ DEFAULT_STAGES: tuple[tuple[str, int, int | None, str], ...] = (
 )
 
 
+DEFAULT_PIPELINE = "Sales"
+
+
 def seed(tx: Tx) -> None:
-    """Insert the default stages and the database's meta facts (not undoable)."""
+    """Insert the default pipeline, its stages and the database's meta facts (not undoable)."""
+    pipeline_id = tx.insert("pipeline", {"name": DEFAULT_PIPELINE}, log=False)
     for position, (name, probability, target_days, kind) in enumerate(DEFAULT_STAGES, 1):
         tx.insert(
             "stage",
@@ -32,6 +36,7 @@ def seed(tx: Tx) -> None:
                 "probability": probability,
                 "target_days": target_days,
                 "kind": kind,
+                "pipeline_id": pipeline_id,
             },
             log=False,
         )

@@ -243,18 +243,36 @@ class SearchTerm(SQLModel, table=True):
     field: str = Field(primary_key=True)
 
 
-class Stage(Owned, table=True):
-    """A pipeline step: win probability (%) and how many days a deal should stay."""
+class Pipeline(Owned, table=True):
+    """A sales pipeline (schema v7): its own open stages and its own won and lost ones.
 
-    __tablename__ = "stage"
+    The first pipeline (lowest id) is the default wherever a command names none.
+    """
+
+    __tablename__ = "pipeline"
     __table_args__ = AUTOINC
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True)
+
+
+class Stage(Owned, table=True):
+    """A pipeline step: win probability (%) and how many days a deal should stay.
+
+    Schema v7: a stage belongs to one pipeline, and its name is unique within it
+    (every pipeline has its own Won and Lost); `position` orders it within it.
+    """
+
+    __tablename__ = "stage"
+    __table_args__ = (sa.UniqueConstraint("pipeline_id", "name"), AUTOINC)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
     position: int
     probability: int
     target_days: int | None = None
     kind: str = Field(default="open", sa_column_kwargs={"server_default": "open"})
+    pipeline_id: int = Field(foreign_key="pipeline.id")
 
 
 class Deal(Owned, table=True):
@@ -398,6 +416,21 @@ class ChangeLog(SQLModel, table=True):
     after: str | None = None
     contact_id: int | None = Field(default=None, index=True)
     undone_at: str | None = None
+
+
+class SavedView(SQLModel, table=True):
+    """A named filter (schema v7): a `--where` query on one kind of list, per owner."""
+
+    __tablename__ = "saved_view"
+    __table_args__ = (sa.UniqueConstraint("owner", "name"), AUTOINC)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    entity: str  # contacts, deals, followups or companies
+    query: str
+    owner: str = Field(default="me")
+    created_at: str
+    updated_at: str
 
 
 class Meta(SQLModel, table=True):

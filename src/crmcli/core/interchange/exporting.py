@@ -71,17 +71,21 @@ def contacts(
     company_id: int | None = None,
     status: str | None = None,
     archived: bool = False,
+    where: tuple[str, list[Any]] | None = None,
 ) -> Iterator[ContactView]:
-    """Every contact (with the `crm contact list` filters) as its full JSON shape."""
+    """Every contact (with the `crm contact list` filters, and a compiled `--where`
+    fragment on `c`) as its full JSON shape."""
     from crmcli.core.people.directory import contact_filter, public_view
 
-    where, params = contact_filter(tag=tag, company_id=company_id, status=status, archived=archived)
+    clause, params = contact_filter(
+        tag=tag, company_id=company_id, status=status, archived=archived, where=where
+    )
     emails = _Merge(
         _children(
             store,
             "contact_email",
             "x.id, x.email, x.email_norm, x.label, x.is_primary, x.valid",
-            where,
+            clause,
             params,
         )
     )
@@ -90,12 +94,14 @@ def contacts(
             store,
             "contact_phone",
             "x.id, x.raw, x.e164, x.extension, x.formatted, x.label",
-            where,
+            clause,
             params,
         )
     )
-    urls = _Merge(_children(store, "contact_url", "x.id, x.url, x.url_norm, x.kind", where, params))
-    tags = _Merge(_children(store, "contact_tag", "x.id, x.tag_key, x.tag", where, params))
+    urls = _Merge(
+        _children(store, "contact_url", "x.id, x.url, x.url_norm, x.kind", clause, params)
+    )
+    tags = _Merge(_children(store, "contact_tag", "x.id, x.tag_key, x.tag", clause, params))
     # Schema v6: relations (with the related contact's name), dates, handles, photo.
     relations = _Merge(
         _children(
@@ -103,22 +109,24 @@ def contacts(
             "contact_relation",
             "x.id, x.name, x.kind, x.related_id, "
             "(SELECT r.display_name FROM contact r WHERE r.id = x.related_id) AS related_name",
-            where,
+            clause,
             params,
         )
     )
-    dates = _Merge(_children(store, "contact_date", "x.id, x.label, x.date", where, params))
-    handles = _Merge(_children(store, "contact_handle", "x.id, x.service, x.handle", where, params))
+    dates = _Merge(_children(store, "contact_date", "x.id, x.label, x.date", clause, params))
+    handles = _Merge(
+        _children(store, "contact_handle", "x.id, x.service, x.handle", clause, params)
+    )
     photos = _Merge(
         store.stream(
             "SELECT x.contact_id, x.id, x.media_type, x.data, x.uri FROM contact_photo x "
-            f"JOIN contact c ON c.id = x.contact_id {where} ORDER BY x.contact_id",
+            f"JOIN contact c ON c.id = x.contact_id {clause} ORDER BY x.contact_id",
             params,
         )
     )
     for row in store.stream(
         f"SELECT c.*, co.name AS company FROM contact c LEFT JOIN company co "
-        f"ON co.id = c.company_id {where} ORDER BY c.id",
+        f"ON co.id = c.company_id {clause} ORDER BY c.id",
         params,
     ):
         cid = row["id"]
@@ -273,14 +281,19 @@ COMPANY_COLUMNS = tuple(CompanyExport.__annotations__)
 _COMPANY_JSON = ("addresses", "external_ids", "custom_fields")
 
 
-def companies(store: Store, *, structured: bool = False) -> Iterator[CompanyExport]:
-    """Live companies by id; `structured` decodes the JSON columns (for a JSON export)."""
+def companies(
+    store: Store, *, structured: bool = False, where: tuple[str, list[Any]] | None = None
+) -> Iterator[CompanyExport]:
+    """Live companies by id; `structured` decodes the JSON columns (for a JSON export);
+    `where` is a compiled `--where` fragment on `co`."""
+    extra, params = (f" AND ({where[0]})", list(where[1])) if where is not None else ("", [])
     rows = store.stream(
         "SELECT co.id, co.name, co.domain, co.industry, co.notes, "
         "(SELECT count(*) FROM contact c WHERE c.company_id = co.id) AS people, co.owner, "
         "co.created_at, co.updated_at, co.website, co.phone, co.email, co.addresses, "
         "co.external_ids, co.custom_fields "
-        "FROM company co WHERE co.archived_at IS NULL ORDER BY co.id"
+        f"FROM company co WHERE co.archived_at IS NULL{extra} ORDER BY co.id",
+        params,
     )
     for row in rows:
         if structured:
@@ -380,18 +393,23 @@ def deals(
     status: str | None = None,
     closing_before: date | None = None,
     structured: bool = False,
+    where: tuple[str, list[Any]] | None = None,
 ) -> Iterator[DealExport]:
-    """Deals by id; `structured` decodes the JSON columns (for a JSON export)."""
-    where: list[str] = []
+    """Deals by id; `structured` decodes the JSON columns (for a JSON export); `where` is
+    a compiled `--where` fragment on `d`."""
+    clauses: list[str] = []
     params: list[Any] = []
+    if where is not None:
+        clauses.append(f"({where[0]})")
+        params += where[1]
     if stage_id is not None:
-        where.append("d.stage_id = ?")
+        clauses.append("d.stage_id = ?")
         params.append(stage_id)
     if status:
-        where.append("d.status = ?")
+        clauses.append("d.status = ?")
         params.append(status)
     if closing_before is not None:
-        where.append("d.expected_close IS NOT NULL AND d.expected_close < ?")
+        clauses.append("d.expected_close IS NOT NULL AND d.expected_close < ?")
         params.append(closing_before.isoformat())
     sql = (
         "SELECT d.id, d.title, d.contact_id, c.display_name AS contact, "
@@ -403,7 +421,7 @@ def deals(
         "d.owner, d.created_at, d.updated_at "
         "FROM deal d JOIN stage s ON s.id = d.stage_id LEFT JOIN contact c ON c.id = d.contact_id "
         "LEFT JOIN company co ON co.id = d.company_id"
-        + (f" WHERE {' AND '.join(where)}" if where else "")
+        + (f" WHERE {' AND '.join(clauses)}" if clauses else "")
         + " ORDER BY d.id"
     )
     for row in store.stream(sql, params):
@@ -433,29 +451,42 @@ class InteractionExport(TypedDict):
 INTERACTION_COLUMNS = tuple(InteractionExport.__annotations__)
 
 
-def _interaction_sql(contact_id: int | None) -> tuple[str, list[Any]]:
-    where = " WHERE i.contact_id = ?" if contact_id is not None else ""
+def _interaction_sql(
+    contact_id: int | None, query: tuple[str, list[Any]] | None = None
+) -> tuple[str, list[Any]]:
+    clauses = ["i.contact_id = ?"] if contact_id is not None else []
+    params: list[Any] = [contact_id] if contact_id is not None else []
+    if query is not None:  # a compiled `--where` fragment on `i`
+        clauses.append(f"({query[0]})")
+        params += query[1]
+    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
     return (
         "SELECT i.id, i.contact_id, c.display_name AS contact, i.deal_id, i.kind, i.direction, "
         "i.occurred_at, i.summary, i.body, i.duration_seconds, i.outcome, i.owner, i.created_at "
         f"FROM interaction i JOIN contact c ON c.id = i.contact_id{where} ORDER BY i.id",
-        [contact_id] if contact_id is not None else [],
+        params,
     )
 
 
-def interactions(store: Store, *, contact_id: int | None = None) -> Iterator[InteractionExport]:
-    rows = store.stream(*_interaction_sql(contact_id))
+def interactions(
+    store: Store, *, contact_id: int | None = None, where: tuple[str, list[Any]] | None = None
+) -> Iterator[InteractionExport]:
+    rows = store.stream(*_interaction_sql(contact_id, where))
     return cast("Iterator[InteractionExport]", rows)  # the stream's dicts, of that shape
 
 
 def interaction_tuples(
-    store: Store, *, contact_id: int | None = None, safe: bool = False
+    store: Store,
+    *,
+    contact_id: int | None = None,
+    safe: bool = False,
+    where: tuple[str, list[Any]] | None = None,
 ) -> tuple[list[str], Iterator[Sequence[Any]]]:
     """The interaction log as plain tuples: the CSV path for a million rows.
 
     With `safe`, text cells a spreadsheet would run as formulas come out neutralised.
     """
-    names, rows = store.stream_tuples(*_interaction_sql(contact_id))
+    names, rows = store.stream_tuples(*_interaction_sql(contact_id, where))
     return names, (neutralised(rows) if safe else rows)
 
 
@@ -514,8 +545,16 @@ def calendar_domain(store: Store) -> str:
     return f"{digest}.crmcli"
 
 
-def followups(store: Store, *, include_done: bool = False) -> Iterator[FollowupExport]:
-    """Follow-ups (open ones unless `include_done`) by due time."""
-    where = "" if include_done else " WHERE f.status = 'open'"
-    rows = store.stream(f"{FOLLOWUP_EXPORT_SQL}{where} ORDER BY f.due_at, f.id")
+def followups(
+    store: Store, *, include_done: bool = False, where: tuple[str, list[Any]] | None = None
+) -> Iterator[FollowupExport]:
+    """Follow-ups (open ones unless `include_done`) by due time; `where` is a compiled
+    `--where` fragment on `f`."""
+    clauses = [] if include_done else ["f.status = 'open'"]
+    params: list[Any] = []
+    if where is not None:
+        clauses.append(f"({where[0]})")
+        params += where[1]
+    sql = FOLLOWUP_EXPORT_SQL + (f" WHERE {' AND '.join(clauses)}" if clauses else "")
+    rows = store.stream(f"{sql} ORDER BY f.due_at, f.id", params)
     return cast("Iterator[FollowupExport]", rows)  # the stream's dicts, of that shape

@@ -9,7 +9,9 @@ Each section answers one question, over a period of local calendar days:
   (won / (won + lost)), average sales cycle (created to won) and average won amount;
   and the average days a deal spent in each stage, over the stays that ended in the
   period;
-- sources: the same conversion numbers by lead source (the deal's, else its contact's);
+- sources: the same conversion numbers by lead source (the deal's, else its contact's,
+  else `referral` when the contact was referred by someone), and the referrers: who
+  referred the contacts of the period's deals, most won first;
 - activity: your interactions by kind in each week of the period against your weekly
   goals, and follow-ups done on time (by the end of their due day) or late, with the
   count overdue now;
@@ -35,6 +37,7 @@ from crmcli.core.activity.interactions import Kind
 from crmcli.core.db import owners
 from crmcli.core.db.store import Store
 from crmcli.core.errors import Invalid
+from crmcli.core.overview import referrals
 from crmcli.core.overview.agenda import overdue, touch_due
 from crmcli.core.overview.rows import DealBrief
 from crmcli.core.pipeline.attention import needing_attention
@@ -155,7 +158,10 @@ def _rate(part: int, whole: int) -> float | None:
 # -- pipeline and forecast -------------------------------------------------------------
 
 
-def pipeline_rows(store: Store, now: datetime, owner: str | None = None) -> list[rows.PipelineRow]:
+def pipeline_rows(
+    store: Store, now: datetime, owner: str | None = None, pipeline_id: int | None = None
+) -> list[rows.PipelineRow]:
+    """Open deals by stage of one pipeline (of every one, in turn, when None)."""
     return [
         {
             "stage": c.stage["name"],
@@ -164,12 +170,12 @@ def pipeline_rows(store: Store, now: datetime, owner: str | None = None) -> list
             "amount": c.totals,
             "weighted": c.weighted,
         }
-        for c in board(store, now, per_stage=0, owner=owner)
+        for c in board(store, now, per_stage=0, owner=owner, pipeline_id=pipeline_id)
     ]
 
 
 def forecast_rows(
-    store: Store, today: date, months: int, commit_at: int
+    store: Store, today: date, months: int, commit_at: int, pipeline_id: int | None = None
 ) -> list[rows.ForecastMonth]:
     return [
         {
@@ -179,7 +185,7 @@ def forecast_rows(
             "best_case": b.best,
             "commit": b.commit,
         }
-        for b in forecast(store, today, months=months, commit_at=commit_at)
+        for b in forecast(store, today, months=months, commit_at=commit_at, pipeline_id=pipeline_id)
         if b.deals or b.label not in ("earlier", "undated")
     ]
 
@@ -216,14 +222,28 @@ class _Group:
         }
 
 
-def conversion(store: Store, period: Period, owner: str | None = None) -> rows.Conversion:
-    """Funnel, closing figures and days in stage, overall and by lead source."""
+def conversion(
+    store: Store, period: Period, owner: str | None = None, pipeline_id: int | None = None
+) -> rows.Conversion:
+    """Funnel, closing figures and days in stage, overall and by lead source; of one
+    pipeline's deals and stages (`pipeline_id`), or of all of them."""
     start, end = period.bounds()
     mine, mine_params = owners.where(store, owner, "d")
-    stages = store.rows("SELECT id, name, position, kind FROM stage ORDER BY position, id")
+    if pipeline_id is not None:  # one pipeline: its deals, its stage ladder
+        mine += " AND d.stage_id IN (SELECT id FROM stage WHERE pipeline_id = ?)"
+        mine_params = [*mine_params, pipeline_id]
+    stages = store.rows(
+        "SELECT id, name, position, kind FROM stage"
+        f"{' WHERE pipeline_id = ?' if pipeline_id is not None else ''} "
+        "ORDER BY pipeline_id, position, id",
+        [pipeline_id] if pipeline_id is not None else [],
+    )
     open_stages = [s for s in stages if s["kind"] == "open"]
     rank = {s["id"]: i for i, s in enumerate(open_stages)}
-    source_sql = f"coalesce(nullif(d.lead_source, ''), nullif(c.lead_source, ''), '{NO_SOURCE}')"
+    source_sql = (
+        "coalesce(nullif(d.lead_source, ''), nullif(c.lead_source, ''), "
+        f"CASE WHEN {referrals.REFERRED} THEN '{referrals.REFERRAL}' END, '{NO_SOURCE}')"
+    )
     overall = _Group(len(open_stages))
     by_source: dict[str, _Group] = {}
 
@@ -304,6 +324,7 @@ def conversion(store: Store, period: Period, owner: str | None = None) -> rows.C
         "funnel": funnel,
         "stages": _stage_days(store, stages, start, end, (mine, mine_params)),
         "sources": sources,
+        "referrers": referrals.referrers(store, start, end, (mine, mine_params)),
     }
 
 
@@ -484,8 +505,11 @@ def build(
     quiet_days: int = 90,
     limit: int | None = 10,
     owner: str | None = None,
+    pipeline_id: int | None = None,
 ) -> rows.Report:
-    """Every section's numbers, as plain data (what `--json` prints)."""
+    """Every section's numbers, as plain data (what `--json` prints); the pipeline,
+    forecast and conversion sections of one pipeline (`pipeline_id`), or of every one
+    (None: the pipeline and forecast sums stay per currency)."""
     return {
         "period": {
             "label": period.label,
@@ -493,14 +517,14 @@ def build(
             "last": period.last.isoformat(),
             "days": period.days,
         },
-        "pipeline": pipeline_rows(store, now, owner),
+        "pipeline": pipeline_rows(store, now, owner, pipeline_id),
         "forecast": {
             "commit_probability": commit_at,
             "months": forecast_rows(
-                store, now.astimezone(clock.local_zone()).date(), months, commit_at
+                store, now.astimezone(clock.local_zone()).date(), months, commit_at, pipeline_id
             ),
         },
-        "conversion": conversion(store, period, owner),
+        "conversion": conversion(store, period, owner, pipeline_id),
         "activity": activity(store, period, now, owner),
         "health": health(store, now, quiet_days, limit, owner),
     }

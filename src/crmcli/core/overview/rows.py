@@ -96,11 +96,22 @@ class SourceFigures(Closing):
     reached: dict[str, int]  # stage name -> deals of the cohort that reached it
 
 
+class Referrer(TypedDict):
+    """Who referred the deals' contacts ("referred by" relations), best first."""
+
+    name: str
+    contact_id: int | None  # None: a name only, not in the book
+    deals: int  # deals of referred contacts created in the period
+    won: int  # of those closed won in the period
+    won_amount: dict[str, int]  # currency -> minor units
+
+
 class Conversion(TypedDict):
     summary: Closing
     funnel: list[FunnelStep]
     stages: list[StageDays]
     sources: list[SourceFigures]
+    referrers: list[Referrer]
 
 
 class ActivityWeek(TypedDict):

@@ -304,13 +304,17 @@ def resolve(store: Store, ref: str) -> int:
     raise NotFound(f"no company matches {ref!r}")
 
 
-def list_companies(store: Store, *, limit: int | None = None) -> list[dict[str, Any]]:
+def list_companies(
+    store: Store, *, limit: int | None = None, where: tuple[str, list[Any]] | None = None
+) -> list[dict[str, Any]]:
+    """Live companies by name; `where` is a compiled `--where` fragment on `co`."""
+    extra = f" AND ({where[0]})" if where is not None else ""
     sql = (
         "SELECT co.id, co.name, co.domain, co.industry, "
         "(SELECT count(*) FROM contact c WHERE c.company_id = co.id AND c.archived_at IS NULL)"
-        " AS people FROM company co WHERE co.archived_at IS NULL ORDER BY co.name_key"
+        f" AS people FROM company co WHERE co.archived_at IS NULL{extra} ORDER BY co.name_key"
     )
-    params: list[Any] = []
+    params: list[Any] = list(where[1]) if where is not None else []
     if limit:
         sql += " LIMIT ?"
         params.append(limit)

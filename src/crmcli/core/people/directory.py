@@ -140,27 +140,32 @@ def contact_filter(
     status: str | None = None,
     archived: bool = False,
     owner_term: tuple[str, list[Any]] = ("", []),
+    where: tuple[str, list[Any]] | None = None,
 ) -> tuple[str, list[Any]]:
     """The WHERE clause (on alias `c`) that `crm contact list` and `crm export` share.
 
-    `owner_term` is `owners.clause(store, owner, "c")`: whose contacts.
+    `owner_term` is `owners.clause(store, owner, "c")`: whose contacts. `where` is a
+    compiled `--where` fragment on `c` (`crmcli.core.query`), ANDed with the rest.
     """
-    where = ["c.archived_at IS NOT NULL" if archived else "c.archived_at IS NULL"]
+    clauses = ["c.archived_at IS NOT NULL" if archived else "c.archived_at IS NULL"]
     params: list[Any] = list(owner_term[1])
     if owner_term[0]:
-        where.append(owner_term[0])
+        clauses.append(owner_term[0])
     if tag:
-        where.append(
+        clauses.append(
             "EXISTS (SELECT 1 FROM contact_tag t WHERE t.contact_id = c.id AND t.tag_key = ?)"
         )
         params.append(fold(tag))
     if company_id is not None:
-        where.append("c.company_id = ?")
+        clauses.append("c.company_id = ?")
         params.append(company_id)
     if status:
         params.append(check_status(status))
-        where.append("c.status = ?")
-    return "WHERE " + " AND ".join(where), params
+        clauses.append("c.status = ?")
+    if where is not None:
+        clauses.append(f"({where[0]})")
+        params += where[1]
+    return "WHERE " + " AND ".join(clauses), params
 
 
 def list_contacts(
@@ -173,22 +178,25 @@ def list_contacts(
     limit: int | None = None,
     sort: str = "name",
     owner: str | None = None,
+    where: tuple[str, list[Any]] | None = None,
 ) -> list[ContactSummary]:
-    """Contacts matching all the given filters, by name (or by engagement score)."""
+    """Contacts matching all the given filters, by name (or by engagement score); `where`
+    is a compiled `--where` fragment on `c` (`crmcli.core.query.compile`)."""
     from crmcli.core.db import owners
 
-    where, params = contact_filter(
+    clause, params = contact_filter(
         tag=tag,
         company_id=company_id,
         status=status,
         archived=archived,
         owner_term=owners.clause(store, owner, "c"),
+        where=where,
     )
     if sort == "score":
-        return _by_score(store, where, params, limit)
+        return _by_score(store, clause, params, limit)
     if sort != "name":
         raise Invalid(f"unknown sort {sort!r} (name or score)")
-    sql = f"{LIST_SQL} {where} ORDER BY c.name_key, c.id"
+    sql = f"{LIST_SQL} {clause} ORDER BY c.name_key, c.id"
     if limit:
         sql += " LIMIT ?"
         params.append(limit)

@@ -1,7 +1,9 @@
 """The pipeline board and the forecast: open deals by stage, and by expected close month.
 
 Money is summed per currency and never mixed. A deal's weight is its own
-probability override, else its stage's win probability.
+probability override, else its stage's win probability. Both read one pipeline
+(`pipeline_id`), or every pipeline when it is None: the board then has every
+pipeline's columns in turn, and the forecast sums them (per currency).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ PROBABILITY = "coalesce(d.probability, s.probability)"
 @dataclass
 class Column:
     stage: BoardStage
+    pipeline: str = ""  # the pipeline's name
     count: int = 0
     totals: dict[str, int] = field(default_factory=dict)
     weighted: dict[str, int] = field(default_factory=dict)
@@ -38,26 +41,35 @@ def _round(value: int) -> int:
 
 
 def board(
-    store: Store, now: datetime, *, per_stage: int | None = None, owner: str | None = None
+    store: Store,
+    now: datetime,
+    *,
+    per_stage: int | None = None,
+    owner: str | None = None,
+    pipeline_id: int | None = None,
 ) -> list[Column]:
-    """One column per open stage: count, totals and weighted totals per currency, cards."""
+    """One column per open stage of the pipeline (of each, in turn, when `pipeline_id` is
+    None): count, totals and weighted totals per currency, cards."""
     from crmcli.core.db import owners
 
     mine, mine_params = owners.where(store, owner, "d")
-    columns = {
-        s["id"]: Column(cast("BoardStage", s))  # the store's dict, of that shape
-        for s in store.rows(
-            "SELECT id, name, position, probability, target_days FROM stage "
-            "WHERE kind = 'open' ORDER BY position, id"
-        )
-    }
+    only, only_params = (" AND s.pipeline_id = ?", [pipeline_id]) if pipeline_id else ("", [])
+    columns: dict[int, Column] = {}
+    for row in store.rows(
+        "SELECT s.id, s.name, s.position, s.probability, s.target_days, p.name AS pipeline "
+        "FROM stage s JOIN pipeline p ON p.id = s.pipeline_id "
+        f"WHERE s.kind = 'open'{only} ORDER BY s.pipeline_id, s.position, s.id",
+        only_params,
+    ):
+        name = row.pop("pipeline")
+        columns[row["id"]] = Column(cast("BoardStage", row), name)  # the store's dict
     for stage_id, currency, count, total, weighted in store.tuples(
         f"SELECT d.stage_id, coalesce(d.currency, ''), count(*), "
         f"coalesce(sum(d.amount_minor), 0), coalesce(sum(d.amount_minor * {PROBABILITY}), 0) "
         "FROM deal d JOIN stage s ON s.id = d.stage_id "
-        f"WHERE d.status = 'open' AND s.kind = 'open'{mine} "
+        f"WHERE d.status = 'open' AND s.kind = 'open'{mine}{only} "
         "GROUP BY d.stage_id, coalesce(d.currency, '')",
-        mine_params,
+        [*mine_params, *only_params],
     ):
         column = columns[stage_id]
         column.count += int(count)
@@ -86,8 +98,11 @@ class Bucket:
     commit: dict[str, int] = field(default_factory=dict)
 
 
-def forecast(store: Store, today: date, *, months: int, commit_at: int) -> list[Bucket]:
-    """Open deals by expected close month: weighted, best case (all) and commit (>= commit_at).
+def forecast(
+    store: Store, today: date, *, months: int, commit_at: int, pipeline_id: int | None = None
+) -> list[Bucket]:
+    """Open deals by expected close month: weighted, best case (all) and commit (>= commit_at),
+    of one pipeline, or of every one summed (per currency) when `pipeline_id` is None.
 
     Deals expected before this month are gathered as "earlier" (overdue to close),
     deals past the horizon are left out, and deals without a date are "undated".
@@ -108,9 +123,10 @@ def forecast(store: Store, today: date, *, months: int, commit_at: int) -> list[
         "coalesce(sum(d.amount_minor), 0), "
         f"coalesce(sum(d.amount_minor * {PROBABILITY}), 0), "
         f"coalesce(sum(CASE WHEN {PROBABILITY} >= ? THEN d.amount_minor ELSE 0 END), 0) "
-        "FROM deal d JOIN stage s ON s.id = d.stage_id WHERE d.status = 'open' "
+        "FROM deal d JOIN stage s ON s.id = d.stage_id WHERE d.status = 'open'"
+        f"{' AND s.pipeline_id = ?' if pipeline_id else ''} "
         "GROUP BY substr(d.expected_close, 1, 7), coalesce(d.currency, '')",
-        (commit_at,),
+        (commit_at, pipeline_id) if pipeline_id else (commit_at,),
     ):
         if month_label is None:
             key = "undated"

@@ -24,6 +24,7 @@ from crmcli.core.db.store import Store, Tx
 from crmcli.core.errors import Invalid, NotFound, Refused
 from crmcli.core.pipeline.attention import DEAL_SELECT, annotate, stale_condition
 from crmcli.core.pipeline.moves import record, relocate
+from crmcli.core.pipeline.pipelines import resolve as resolve_pipeline
 from crmcli.core.pipeline.stages import check_probability, first_of_kind
 from crmcli.core.pipeline.stages import current as current_stage
 from crmcli.core.pipeline.stages import resolve as resolve_stage
@@ -84,6 +85,7 @@ class DealFields:
     clear_probability: bool = False
     contract_end: date | None = None
     source: str | None = None
+    pipeline: str | None = None  # name or id; None: the first pipeline (a new deal only)
 
 
 def _amount(fields: DealFields, default_currency: str) -> dict[str, Any]:
@@ -142,7 +144,12 @@ def add(store: Store, fields: DealFields) -> DealDetail:
     if fields.contact_id is None and fields.company_id is None:
         raise Invalid("a deal needs --contact or --company")
     values = {**_scalars(fields), **_amount(fields, str(store.config.get("currency")))}
-    stage = resolve_stage(store, fields.stage) if fields.stage else first_of_kind(store, "open")
+    pipeline_id = int(resolve_pipeline(store, fields.pipeline)["id"])
+    stage = (
+        resolve_stage(store, fields.stage, pipeline_id)
+        if fields.stage
+        else first_of_kind(store, "open", pipeline_id)
+    )
     if stage["kind"] != "open":
         raise Invalid(f"a new deal starts in an open stage, not {stage['name']}")
     with store.write(f"deal add {values['title']}") as tx:
@@ -186,8 +193,8 @@ def edit(
         values["contact_id"] = fields.contact_id
     if fields.company_id is not None:
         values["company_id"] = fields.company_id
-    if fields.stage is not None:
-        raise Invalid("use `crm deal move` to change a deal's stage")
+    if fields.stage is not None or fields.pipeline is not None:
+        raise Invalid("use `crm deal move` to change a deal's stage or pipeline")
     if not values and fields.amount is None and not fields.currency:
         raise Invalid("nothing to change: give at least one option (see --help)")
     notes: list[str] = []
@@ -208,10 +215,30 @@ def move(
     *,
     reason: str | None = None,
     expect_version: int | None = None,
+    pipeline: str | None = None,
 ) -> tuple[DealDetail, list[str]]:
-    """Move an open deal to a stage; a won or lost stage closes it. Returns (deal, notes)."""
-    stage = resolve_stage(store, stage_ref)
+    """Move an open deal to a stage; a won or lost stage closes it. Returns (deal, notes).
+
+    The stage is looked up in the deal's own pipeline; with `pipeline`, in that one,
+    which is how a deal moves to another pipeline (only ever when asked).
+    """
+    if pipeline is not None:
+        pipeline_id = int(resolve_pipeline(store, pipeline)["id"])
+    else:
+        pipeline_id = pipeline_of(store, deal_id)
+    stage = resolve_stage(store, stage_ref, pipeline_id)
     return _move(store, deal_id, stage, reason=reason, expect_version=expect_version)
+
+
+def pipeline_of(store: Store, deal_id: int) -> int:
+    """The pipeline a deal is in (its stage's)."""
+    found = store.value(
+        "SELECT s.pipeline_id FROM deal d JOIN stage s ON s.id = d.stage_id WHERE d.id = ?",
+        (deal_id,),
+    )
+    if found is None:
+        raise NotFound(f"no deal #{deal_id}")
+    return int(found)
 
 
 def _move(
@@ -318,18 +345,24 @@ def _check_version(tx: Tx, deal_id: int, expect_version: int | None) -> None:
 def won(
     store: Store, deal_id: int, *, contract_end: date | None = None
 ) -> tuple[DealDetail, list[str]]:
-    """Close an open deal as won (with its contract end, if given, and its renewal)."""
-    return _move(store, deal_id, first_of_kind(store, "won"), contract_end=contract_end)
+    """Close an open deal as won, in its pipeline's Won stage (with its contract end, if
+    given, and its renewal)."""
+    won_stage = first_of_kind(store, "won", pipeline_of(store, deal_id))
+    return _move(store, deal_id, won_stage, contract_end=contract_end)
 
 
 def lost(store: Store, deal_id: int, reason: str) -> tuple[DealDetail, list[str]]:
-    """Close an open deal as lost; the reason is required."""
-    return _move(store, deal_id, first_of_kind(store, "lost"), reason=reason)
+    """Close an open deal as lost, in its pipeline's Lost stage; the reason is required."""
+    return _move(
+        store, deal_id, first_of_kind(store, "lost", pipeline_of(store, deal_id)), reason=reason
+    )
 
 
 def reopen(store: Store, deal_id: int, stage_ref: str | None = None) -> DealDetail:
-    """Reopen a won or lost deal, into the open stage it left (or the one given)."""
-    given = resolve_stage(store, stage_ref) if stage_ref else None
+    """Reopen a won or lost deal, into the open stage of its pipeline it left (or the one
+    given, in its pipeline)."""
+    pipeline_id = pipeline_of(store, deal_id)
+    given = resolve_stage(store, stage_ref, pipeline_id) if stage_ref else None
     if given is not None and given["kind"] != "open":
         raise Invalid(f"reopen into an open stage, not {given['name']}")
     with store.write(f"deal reopen {deal_id}") as tx:
@@ -340,10 +373,11 @@ def reopen(store: Store, deal_id: int, stage_ref: str | None = None) -> DealDeta
         else:
             last_open = store.row(
                 "SELECT s.* FROM deal_stage_change h JOIN stage s ON s.id = h.to_stage_id "
-                "WHERE h.deal_id = ? AND s.kind = 'open' ORDER BY h.at DESC, h.id DESC LIMIT 1",
-                (deal_id,),
+                "WHERE h.deal_id = ? AND s.kind = 'open' AND s.pipeline_id = ? "
+                "ORDER BY h.at DESC, h.id DESC LIMIT 1",
+                (deal_id, pipeline_id),
             )
-            stage = last_open or first_of_kind(store, "open")
+            stage = last_open or first_of_kind(store, "open", pipeline_id)
         relocate(tx, deal_id, stage)
     return get(store, deal_id)
 
@@ -461,31 +495,40 @@ def list_deals(
     limit: int | None = None,
     owner: str | None = None,
     details: bool = False,
+    pipeline_id: int | None = None,
+    where: tuple[str, list[Any]] | None = None,
 ) -> list[Deal]:
     """Deals matching the filters, in pipeline order, oldest in stage first; with `details`,
-    each a whole `DealDetail` (the board and the full-screen views need only the list row)."""
+    each a whole `DealDetail` (the board and the full-screen views need only the list row).
+    `where` is a compiled `--where` fragment on `d` (`crmcli.core.query`), ANDed."""
     from crmcli.core.db import owners
 
     mine, params = owners.clause(store, owner, "d")
-    where: list[str] = [mine] if mine else []
+    clauses: list[str] = [mine] if mine else []
     if status:
         if status not in ("open", "won", "lost"):
             raise Invalid(f"unknown status {status!r} (open, won or lost)")
-        where.append("d.status = ?")
+        clauses.append("d.status = ?")
         params.append(status)
     if stage_id is not None:
-        where.append("d.stage_id = ?")
+        clauses.append("d.stage_id = ?")
         params.append(stage_id)
+    if pipeline_id is not None:
+        clauses.append("s.pipeline_id = ?")
+        params.append(pipeline_id)
     if stale:
         sql, extra = stale_condition(store, now)
-        where.append(f"d.status = 'open' AND {sql}")
+        clauses.append(f"d.status = 'open' AND {sql}")
         params += extra
     if closing_before is not None:
-        where.append("d.expected_close IS NOT NULL AND d.expected_close < ?")
+        clauses.append("d.expected_close IS NOT NULL AND d.expected_close < ?")
         params.append(closing_before.isoformat())
+    if where is not None:
+        clauses.append(f"({where[0]})")
+        params += where[1]
     sql = _LIST_SELECT if details else DEAL_SELECT
-    sql += f" WHERE {' AND '.join(where)}" if where else ""
-    sql += " ORDER BY s.position, d.stage_entered_at, d.id"
+    sql += f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    sql += " ORDER BY s.pipeline_id, s.position, d.stage_entered_at, d.id"
     if limit:
         sql += f" LIMIT {int(limit)}"
     rows = store.rows(sql, params)

@@ -27,7 +27,8 @@ _DETAILS = (
 )
 _SELECT = DEAL_SELECT.replace(" FROM deal d ", f", {_DETAILS} FROM deal d ", 1)
 assert _SELECT != DEAL_SELECT, "attention.DEAL_SELECT no longer reads FROM deal d"
-_ORDER = "s.position, d.stage_entered_at, d.id"  # pipeline order, oldest in stage first
+# pipeline order (pipelines in turn), oldest in stage first
+_ORDER = "s.pipeline_id, s.position, d.stage_entered_at, d.id"
 
 
 def deals(
@@ -41,23 +42,25 @@ def deals(
     owner: str | None = None,
     limit: int | None = None,
     offset: int = 0,
+    where: tuple[str, list[Any]] | None = None,
 ) -> list[DealDetail]:
     """Deals matching every filter given (`status` None: open, won and lost alike), the
     `limit` of them from `offset` on in the list's order (a page of a long list).
 
     Each is a whole `DealDetail`, as `deals.get` gives it, with `age_days`: whole days
-    since the deal was created.
+    since the deal was created. `where` is a compiled `--where` fragment on `d`
+    (`crmcli.core.query`), ANDed.
     """
-    where, params = _where(store, contact_id, company_id, stage_id, status, owner)
+    clause, params = _where(store, contact_id, company_id, stage_id, status, owner, where)
     if limit is not None:
         # The page's ids first, sorted on the deal and its stage alone; only those are
         # joined to their contact and company (a page of 12,500 open deals: 14 ms, not 46).
-        where = (
+        clause = (
             " WHERE d.id IN (SELECT d.id FROM deal d JOIN stage s ON s.id = d.stage_id"
-            f"{where} ORDER BY {_ORDER} LIMIT ? OFFSET ?)"
+            f"{clause} ORDER BY {_ORDER} LIMIT ? OFFSET ?)"
         )
         params += [limit, offset]
-    sql = f"{_SELECT}{where} ORDER BY {_ORDER}"
+    sql = f"{_SELECT}{clause} ORDER BY {_ORDER}"
     out: list[DealDetail] = []
     for row in store.rows(sql, params):
         for key in ("external_ids", "custom_fields"):  # JSON text, parsed as `deals.get` does
@@ -80,11 +83,14 @@ def count(
     stage_id: int | None = None,
     status: str | None = "open",
     owner: str | None = None,
+    where: tuple[str, list[Any]] | None = None,
 ) -> int:
     """How many deals `deals` would list with the same filters."""
-    where, params = _where(store, contact_id, company_id, stage_id, status, owner)
+    clause, params = _where(store, contact_id, company_id, stage_id, status, owner, where)
     return int(
-        store.value(f"SELECT count(*) FROM deal d JOIN stage s ON s.id = d.stage_id{where}", params)
+        store.value(
+            f"SELECT count(*) FROM deal d JOIN stage s ON s.id = d.stage_id{clause}", params
+        )
     )
 
 
@@ -95,6 +101,7 @@ def _where(
     stage_id: int | None,
     status: str | None,
     owner: str | None,
+    query: tuple[str, list[Any]] | None = None,
 ) -> tuple[str, list[Any]]:
     """` WHERE ...` (on `d`, the deal) for the filters, or ""; and its parameters."""
     from crmcli.core.db import owners
@@ -114,4 +121,7 @@ def _where(
         if value is not None:
             where.append(f"{column} = ?")
             params.append(value)
+    if query is not None:
+        where.append(f"({query[0]})")
+        params += query[1]
     return (f" WHERE {' AND '.join(where)}" if where else ""), params

@@ -35,10 +35,11 @@ class LostModal(FormModal):
 
     def commit(self, values: Any) -> tuple[DealDetail, list[str]]:
         store = self.session.store
-        lost = str(stages.first_of_kind(store, "lost")["id"])
+        deal_id = int(self.card["id"])
+        lost = str(stages.first_of_kind(store, "lost", deals.pipeline_of(store, deal_id))["id"])
         return deals.move(
             store,
-            int(self.card["id"]),
+            deal_id,
             lost,
             reason=str(values),
             expect_version=int(self.card["version"]),

@@ -23,7 +23,7 @@ from textual.worker import get_current_worker
 from crmcli.core.activity import timeline
 from crmcli.core.clock import local_time
 from crmcli.core.errors import CrmError
-from crmcli.core.people import directory
+from crmcli.core.people import directory, relations
 from crmcli.core.search import find as search
 from crmcli.tui.context import app_of
 from crmcli.tui.format import fit, money
@@ -32,6 +32,7 @@ from crmcli.tui.screens.base import DataScreen, keep_place
 from crmcli.tui.widgets.nav import NavBar
 
 if TYPE_CHECKING:
+    from crmcli.core.people.relations import Relation
     from crmcli.core.people.rows import ContactDetail, ContactLine
     from crmcli.core.pipeline.rows import Deal
 
@@ -78,6 +79,7 @@ class ContactsScreen(DataScreen):
                 yield OptionList(id="contacts-list")
             with VerticalScroll(id="contact-pane"):
                 yield Static("", id="contact-details")
+                yield Static("", id="contact-relations")
                 yield Static("", id="contact-deals")
                 yield Static("", id="contact-timeline")
         yield Footer(show_command_palette=False)
@@ -223,10 +225,12 @@ class ContactsScreen(DataScreen):
     def show_contact(self, contact_id: int | None) -> None:
         self.contact_id = contact_id
         details = self.query_one("#contact-details", Static)
+        related = self.query_one("#contact-relations", Static)
         deals_box = self.query_one("#contact-deals", Static)
         events = self.query_one("#contact-timeline", Static)
         if contact_id is None:
             details.update("[dim]no contact selected[/dim]")
+            related.display = False
             deals_box.update("")
             events.update("")
             return
@@ -234,12 +238,15 @@ class ContactsScreen(DataScreen):
         try:
             with session.lock:
                 person = directory.get(session.store, contact_id)
+                kin = relations.listing(session.store, contact_id)
                 history = timeline.timeline(session.store, contact_id, limit=30)
             owned = session.deals_of(contact_id, app_of(self).generation)
         except Exception as exc:
             self.report(exc)
             return
         details.update(_details(person))
+        related.update(_relations(kin))
+        related.display = bool(kin)  # no empty heading for the many without any
         deals_box.update(_deals(owned))
         events.update(_timeline(history))
 
@@ -340,6 +347,16 @@ def _details(c: ContactDetail) -> str:
     lines += [
         f"[dim]{k.ljust(width)}[/dim]  {escape(str(v))}" for k, v in pairs if v not in (None, "")
     ]
+    return "\n".join(lines)
+
+
+def _relations(rows: list[Relation]) -> str:
+    """Relations both ways: who, what they are to this contact, their REF."""
+    lines = ["", "[b $text-accent]Relations[/]"]
+    for r in rows:
+        ref = f"  [dim]#{r['contact_id']}[/dim]" if r["contact_id"] is not None else ""
+        kind = f"  [dim]{escape(r['label'])}[/dim]" if r["label"] else ""
+        lines.append(f"{escape(r['name'])}{kind}{ref}")
     return "\n".join(lines)
 
 

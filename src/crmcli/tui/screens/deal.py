@@ -229,7 +229,8 @@ class DealScreen(DataScreen):
             return
         store = self.session.store
         with self.session.lock:
-            ladder = [s for s in stages.list_stages(store) if s["kind"] == "open"]
+            own = deals.pipeline_of(store, self.deal_id)
+            ladder = [s for s in stages.list_stages(store, own) if s["kind"] == "open"]
         ids = [s["id"] for s in ladder]
         here = ids.index(deal["stage_id"]) if deal["stage_id"] in ids else -1
         target = here + step
@@ -251,7 +252,8 @@ class DealScreen(DataScreen):
         version = int(deal["version"])
 
         def win() -> Moved:
-            won = str(stages.first_of_kind(store, "won")["id"])
+            own = deals.pipeline_of(store, self.deal_id)
+            won = str(stages.first_of_kind(store, "won", own)["id"])
             return deals.move(store, self.deal_id, won, expect_version=version)
 
         await self._change(win, f"Won: {deal['title']}")

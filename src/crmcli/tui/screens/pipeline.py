@@ -1,4 +1,7 @@
-"""The pipeline screen: the kanban board, and the keys that move, win, lose and add deals."""
+"""The pipeline screen: the kanban board, and the keys that move, win, lose and add deals.
+
+It shows one pipeline at a time, the first at start; P switches to the next one.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from textual.widgets import Footer, Input, Label
 
 from crmcli.core.errors import Conflict, NotFound
 from crmcli.core.pipeline import board as deal_board
-from crmcli.core.pipeline import deals, stages
+from crmcli.core.pipeline import deals, pipelines, stages
 from crmcli.tui.messages import BoardRefreshed
 from crmcli.tui.screens.base import DataScreen
 from crmcli.tui.widgets.board import Board
@@ -30,18 +33,30 @@ class PipelineScreen(DataScreen):
     CSS_PATH = "pipeline.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "new_deal", "New deal"),
+        # Listed under ? (and on the pipeline line when there are several), not in the
+        # footer: it would no longer fit 80 columns.
+        Binding("P", "next_pipeline", "Next pipeline", key_display="P", show=False),
         Binding("slash", "filter", "Filter", key_display="/"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
 
+    pipeline_id: int | None = None  # the pipeline on screen (the first, until P)
+
     def compose(self) -> ComposeResult:
+        with self.session.lock:
+            first = pipelines.first(self.session.store)
+            several = pipelines.several(self.session.store)
+        self.pipeline_id = int(first["id"])
         yield NavBar("pipeline")
+        name = Label(f"Pipeline: {first['name']}  (P: next)", id="pipeline-name")
+        name.display = several
+        yield name
         yield StageStrip(id="stage-strip")
         with Horizontal(id="filter-bar"):
             yield Label("Filter ", id="filter-label")
             yield Input(placeholder="title, contact, company…", id="filter", compact=True)
         with self.session.lock:
-            columns = deal_board.board(self.session.store, self.session.now())
+            columns = self._board()
         yield Board(columns, id="board")
         yield Footer(show_command_palette=False)
 
@@ -53,12 +68,47 @@ class PipelineScreen(DataScreen):
     def board(self) -> Board:
         return self.query_one(Board)
 
+    def _board(self, per_stage: int | None = None) -> list[deal_board.Column]:
+        """The board of the pipeline on screen (the caller holds the session's lock)."""
+        session = self.session
+        return deal_board.board(
+            session.store, session.now(), per_stage=per_stage, pipeline_id=self.pipeline_id
+        )
+
+    async def action_next_pipeline(self) -> None:
+        """Show the next pipeline's board (after the last, the first again)."""
+        with self.session.lock:
+            found = pipelines.list_pipelines(self.session.store)
+        ids = [int(p["id"]) for p in found]
+        if len(ids) < 2:
+            self.notify("There is one pipeline (add another with `crm pipeline add NAME`)")
+            return
+        at = ids.index(self.pipeline_id) if self.pipeline_id in ids else -1
+        chosen = found[(at + 1) % len(ids)]
+        self.pipeline_id = int(chosen["id"])
+        label = self.query_one("#pipeline-name", Label)
+        label.update(f"Pipeline: {chosen['name']}  (P: next)")
+        label.display = True
+        try:
+            with self.session.lock:
+                columns = self._board()
+        except Exception as exc:
+            self.report(exc)
+            return
+        await self.board.load(columns, None)
+        self.notify(f"Pipeline: {chosen['name']}", timeout=2)
+        self._painted(None)
+
     async def reload(self) -> None:
         board = self.board
         keep = board.current["id"] if board.current else None
         try:
             with self.session.lock:
-                columns = deal_board.board(self.session.store, self.session.now())
+                if self.pipeline_id not in {
+                    int(p["id"]) for p in pipelines.list_pipelines(self.session.store)
+                }:  # removed in another shell: back to the first
+                    self.pipeline_id = int(pipelines.first(self.session.store)["id"])
+                columns = self._board()
         except Exception as exc:
             self.report(exc)
             return
@@ -80,7 +130,7 @@ class PipelineScreen(DataScreen):
         try:
             with session.lock:
                 deal, notes = call()
-                heads = deal_board.board(session.store, session.now(), per_stage=0)
+                heads = self._board(per_stage=0)
         except (Conflict, NotFound) as exc:
             self.report(exc, severity="warning")
             await self.reload()
@@ -131,7 +181,8 @@ class PipelineScreen(DataScreen):
         version = int(card["version"])
 
         def win() -> Moved:
-            won = str(stages.first_of_kind(store, "won")["id"])
+            pipeline_id = deals.pipeline_of(store, int(card["id"]))
+            won = str(stages.first_of_kind(store, "won", pipeline_id)["id"])
             return deals.move(store, int(card["id"]), won, expect_version=version)
 
         await self._change(card, win, f"Won: {card['title']}")
@@ -150,7 +201,7 @@ class PipelineScreen(DataScreen):
             return
         deal, _notes = result
         with self.session.lock:
-            heads = deal_board.board(self.session.store, self.session.now(), per_stage=0)
+            heads = self._board(per_stage=0)
         self.wrote()
         self.board.set_headers(heads)
         self.board.place(int(deal["id"]), deal)

@@ -20,6 +20,7 @@ MODULES: tuple[str, ...] = (
     "m0004_search_term_clustered",
     "m0005_stage_change_reason",
     "m0006_interchange_fields",
+    "m0007_pipelines",
 )
 CURRENT = len(MODULES)
 

@@ -106,7 +106,11 @@ class _Stages:
     def __init__(self, store: Store, stage_map: dict[str, str]) -> None:
         self.store = store
         self.map = stage_map
-        self.rows = store.rows("SELECT * FROM stage ORDER BY position, id")
+        # Imported deals go to the first pipeline (several may share stage names).
+        self.rows = store.rows(
+            "SELECT * FROM stage WHERE pipeline_id = (SELECT min(id) FROM pipeline) "
+            "ORDER BY position, id"
+        )
         self.by_name = {fold(r["name"]): r for r in self.rows}
         self.first_open = next(r for r in self.rows if r["kind"] == "open")
 
@@ -130,7 +134,7 @@ class _Stages:
             if kind != "open":
                 return self.first(kind)
         try:
-            return resolve(self.store, wanted)
+            return resolve(self.store, wanted, int(self.rows[0]["pipeline_id"]))
         except Invalid:
             return None
 

@@ -130,6 +130,7 @@ class PersonalProperties:
 
     record: ContactRecord
     version: str
+    properties: list[Property]
 
     def _text(self, prop: Property) -> str:  # pragma: no cover - supplied by _Card
         raise NotImplementedError
@@ -161,6 +162,8 @@ class PersonalProperties:
                 record.custom.setdefault(free_key(record.custom, "IM"), self._text(prop))
         elif name in RELATED_PROPERTIES:
             add_relation(record, self._text(prop), RELATED_PROPERTIES[name])
+        elif name == "X-ABRELATEDNAMES" and self._has_related(prop.group):
+            pass  # the twin of a RELATED in its group (crm's export): read from that one
         elif name in ("RELATED", "X-ABRELATEDNAMES"):
             kinds = sorted(prop.types() - {"pref"})
             kind = self._label(prop) or (kinds[0] if kinds else None)
@@ -186,6 +189,11 @@ class PersonalProperties:
         else:
             return False
         return True
+
+    def _has_related(self, group: str | None) -> bool:
+        return group is not None and any(
+            p.name == "RELATED" and p.group == group for p in self.properties
+        )
 
     def other(self, prop: Property) -> None:
         """A property nothing reads: a custom field under its label or its own name."""

@@ -86,6 +86,7 @@ def write_vdir(
     uid_domain: str,
     database: Path | None = None,
     companies: Iterable[Mapping[str, Any]] = (),
+    uids: Mapping[int, str] | None = None,
 ) -> VdirResult:
     """One card file per company card, then per contact, in `folder` (made if missing);
     see the module docstring."""
@@ -97,7 +98,7 @@ def write_vdir(
     result = VdirResult()
     mine: set[str] = set()
     taken: set[str] = set()  # case-folded: macOS and Windows folders ignore case
-    for uid, own, card in _cards(contacts, companies, uid_domain):
+    for uid, own, card in _cards(contacts, companies, uid_domain, uids):
         name = file_name(uid)
         if name.casefold() in taken:
             # Two cards, one file name ("a/b" and "a:b", "ABC" and "abc", two contacts
@@ -130,6 +131,7 @@ def _cards(
     contacts: Iterable[Mapping[str, Any]],
     companies: Iterable[Mapping[str, Any]],
     uid_domain: str,
+    uids: Mapping[int, str] | None = None,
 ) -> Iterator[tuple[str, str, bytes]]:
     """(UID, crm's own UID for the record, the card's UTF-8 bytes) of each company card,
     then of each contact."""
@@ -140,6 +142,6 @@ def _cards(
         yield own_uid(company) or own, own, buffer.getvalue().encode("utf-8")
     for contact in contacts:
         buffer = io.StringIO(newline="")
-        write_vcards([contact], buffer, uid_domain=uid_domain)
+        write_vcards([contact], buffer, uid_domain=uid_domain, uids=uids)
         own = contact_uid(contact["id"], uid_domain)
         yield own_uid(contact) or own, own, buffer.getvalue().encode("utf-8")

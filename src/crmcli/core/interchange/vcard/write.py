@@ -40,6 +40,27 @@ _APPLE_RELATIONS = {
     "assistant": "Assistant",
     "manager": "Manager",
 }
+# RFC 6350 RELATED TYPE values, by the CRM's kind (what the named person is to the card's
+# person); kinds without one (partner, referred by, a rep's own word) are written without.
+RFC_RELATED = (
+    "contact acquaintance friend met co-worker colleague co-resident neighbor child parent "
+    "sibling spouse kin muse crush date sweetheart me agent emergency"
+).split()
+RELATED_TYPES = {
+    **{kind: kind for kind in RFC_RELATED},  # as an imported card gave them
+    "spouse": "spouse",
+    "child": "child",
+    "parent": "parent",
+    "sibling": "sibling",
+    "friend": "friend",
+    "colleague": "colleague",
+    "relative": "kin",
+    "manager": "co-worker",
+    "assistant": "agent",
+}
+_UUID = re.compile(
+    r"(?:urn:uuid:)?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})", re.IGNORECASE
+)
 # IMPP URI schemes (RFC 4770 and the ones Apple writes), by the CRM's service name.
 _IMPP_SCHEMES = {
     "aim": "aim",
@@ -86,7 +107,11 @@ def contact_id_from_uid(uid: str, uid_domain: str = "crmcli") -> int | None:
 
 
 def write_vcards(
-    contacts: Iterable[Mapping[str, Any]], out: TextIO, *, uid_domain: str = "crmcli"
+    contacts: Iterable[Mapping[str, Any]],
+    out: TextIO,
+    *,
+    uid_domain: str = "crmcli",
+    uids: Mapping[int, str] | None = None,
 ) -> int:
     """Write one vCard 3.0 per contact (`contacts.public_view` shape); returns the count.
 
@@ -95,16 +120,19 @@ def write_vcards(
     written here: `out` must not translate newlines (open with `newline=""`)
     and must encode as UTF-8, since folding counts UTF-8 octets. Fields vCard
     has no property for go into X-CRM-* lines that `parse_vcards` restores.
+    `uids` (`relations.card_uids`): the card UIDs of related people, for `RELATED`.
     """
     written = 0
     for contact in contacts:
-        for line in _card_lines(contact, uid_domain):
+        for line in _card_lines(contact, uid_domain, uids or {}):
             out.write(folded(line))
         written += 1
     return written
 
 
-def _card_lines(contact: Mapping[str, Any], uid_domain: str) -> Iterator[str]:
+def _card_lines(
+    contact: Mapping[str, Any], uid_domain: str, uids: Mapping[int, str]
+) -> Iterator[str]:
     """The unfolded content lines of one card."""
     items = count(1)  # Apple-style `itemN.` groups tie a custom label to its value
     yield "BEGIN:VCARD"
@@ -149,7 +177,7 @@ def _card_lines(contact: Mapping[str, Any], uid_domain: str) -> Iterator[str]:
     tags = [_escape(tag) for tag in contact.get("tags") or () if _value(tag).strip()]
     if tags:
         yield f"CATEGORIES:{','.join(tags)}"
-    yield from _personal_lines(contact, items)
+    yield from _personal_lines(contact, items, uids)
     yield f"UID:{_escape(own_uid(contact) or contact_uid(contact['id'], uid_domain))}"
     revision = _revision(contact.get("updated_at"))
     if revision:
@@ -281,21 +309,21 @@ def _address_lines(address: Any, items: Iterator[int]) -> Iterator[str]:
     yield from _labelled("ADR", _ADR_TYPES.get(label, ""), value, label, _ADR_TYPES, items)
 
 
-def _personal_lines(contact: Mapping[str, Any], items: Iterator[int]) -> Iterator[str]:
+def _personal_lines(
+    contact: Mapping[str, Any], items: Iterator[int], uids: Mapping[int, str]
+) -> Iterator[str]:
     """Relations, dates, chat handles and the photo, the way Apple Contacts writes them.
 
-    Relations as `X-ABRELATEDNAMES` with an `X-ABLabel` (Apple's built-in label for
-    the kinds it knows), an anniversary as `X-ANNIVERSARY` (Evolution, KAddressBook
-    and Thunderbird read it), other dates as labelled `X-ABDATE`, handles as RFC 4770
-    `IMPP` with Apple's `X-SERVICE-TYPE`, the photo inline (`ENCODING=b`) or by URI.
+    Each relation twice in one `itemN.` group (`_relation_lines`): RFC 6350's `RELATED`,
+    and Apple's `X-ABRELATEDNAMES` with an `X-ABLabel` (Apple's built-in label for
+    the kinds it knows) for Apple and Google, which read no RELATED; an anniversary as
+    `X-ANNIVERSARY` (Evolution, KAddressBook and Thunderbird read it), other dates as
+    labelled `X-ABDATE`, handles as RFC 4770 `IMPP` with Apple's `X-SERVICE-TYPE`, the
+    photo inline (`ENCODING=b`) or by URI.
     `vcard.personal` reads all of these back to the same rows.
     """
     for relation in contact.get("relations") or ():
-        name = _escape(relation.get("name"))
-        if name.strip():
-            kind = _value(relation.get("kind"))
-            label = f"_$!<{_APPLE_RELATIONS[kind]}>!$_" if kind in _APPLE_RELATIONS else kind
-            yield from _grouped("X-ABRELATEDNAMES", name, label, items)
+        yield from _relation_lines(relation, items, uids)
     for event in contact.get("dates") or ():
         date = _value(event.get("date"))
         if not (_FULL_DATE.fullmatch(date) or _YEARLESS_DATE.fullmatch(date)):
@@ -322,6 +350,34 @@ def _personal_lines(contact: Mapping[str, Any], items: Iterator[int]) -> Iterato
             yield f"PHOTO;ENCODING=b{type_param}:{''.join(_value(photo['data']).split())}"
         elif _value(photo.get("uri")).strip():
             yield f"PHOTO;VALUE=uri:{''.join(_value(photo['uri']).split())}"
+
+
+def _relation_lines(
+    relation: Mapping[str, Any], items: Iterator[int], uids: Mapping[int, str]
+) -> Iterator[str]:
+    """`RELATED;TYPE=co-worker:urn:uuid:...` (the person's card UID, when it is a UUID) or
+    `RELATED;TYPE=spouse;VALUE=text:Jane Doe`, and Apple's form in the same group.
+
+    The group ties the two: `vcard.personal` reads the RELATED and skips its twin, so a
+    round trip through crm keeps one relation, and the exact kind rides in the label.
+    """
+    name = _escape(relation.get("name"))
+    if not name.strip():
+        return
+    kind = _value(relation.get("kind"))
+    group = f"item{next(items)}."
+    rfc_type = RELATED_TYPES.get(kind)
+    params = f";TYPE={rfc_type}" if rfc_type else ""
+    other = relation.get("contact_id")
+    uuid = _UUID.fullmatch(uids.get(int(other), "")) if other is not None else None
+    if uuid:
+        yield f"{group}RELATED{params}:urn:uuid:{uuid.group(1)}"
+    else:
+        yield f"{group}RELATED{params};VALUE=text:{name}"
+    yield f"{group}X-ABRELATEDNAMES:{name}"
+    label = f"_$!<{_APPLE_RELATIONS[kind]}>!$_" if kind in _APPLE_RELATIONS else kind
+    if label:
+        yield f"{group}X-ABLabel:{_escape(label)}"
 
 
 def _grouped(name: str, value: str, label: str, items: Iterator[int]) -> Iterator[str]:

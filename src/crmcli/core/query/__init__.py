@@ -1,0 +1,1 @@
+"""The filter language of every list (`--where`): parse, fields, compile; imports db, values."""
