@@ -48,7 +48,6 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "120")
-    monkeypatch.setenv("LINES", "50")  # a terminal's height, not whatever pytest runs in
     monkeypatch.setenv("TZ", "Europe/Paris")
     monkeypatch.setenv("LANG", "fr_FR.UTF-8")  # default_region FR unless a test says otherwise
     monkeypatch.delenv("CRM_NOW", raising=False)

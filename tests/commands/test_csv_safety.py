@@ -35,6 +35,8 @@ FOLLOWUP = "+SUM(B2) call back"
 STAGE = "@Stage"
 OWNER = "@me"
 SUMMARY = "=cmd|' /C calc'!A0 said the client"
+PIPELINE = "+Renewals()"
+VIEW_QUERY = "-tag:dnc"  # a real query that starts like a formula
 
 
 def _seed() -> None:
@@ -77,6 +79,8 @@ def _seed() -> None:
         ("followup", "add", "1", "tomorrow", FOLLOWUP, "--deal", "1"),
         ("log", "note", "1", "--", SUMMARY),
         ("goal", "set", "notes", "5/week"),
+        ("pipeline", "add", "--", PIPELINE),
+        ("view", "save", "vips", "--", VIEW_QUERY),
     ]
     for step in steps:
         out = invoke(*step)
@@ -92,6 +96,8 @@ CSV_COMMANDS: dict[str, tuple[tuple[str, ...], set[str]]] = {
     "deal list": (("deal", "list"), {DEAL, NAME, STAGE, NEXT_STEP}),
     "followup list": (("followup", "list"), {NAME, FOLLOWUP, DEAL}),
     "stage list": (("stage", "list"), {STAGE}),
+    "pipeline list": (("pipeline", "list"), {PIPELINE}),
+    "view list": (("view", "list"), {VIEW_QUERY}),
     "config list": (("config", "list"), {OWNER}),
     "goal list": (("goal", "list"), set()),  # numbers only: none of them may change
     "report pipeline": (("report", "--section", "pipeline"), {STAGE}),
