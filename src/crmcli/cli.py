@@ -38,6 +38,7 @@ GROUPS: dict[str, tuple[str, str]] = {
         "The board (no subcommand), and the pipelines: list, add, rename, rm.",
     ),
     "goal": ("crmcli.commands.goal", "Set weekly or monthly activity goals and see progress."),
+    "view": ("crmcli.commands.view", "Saved views: a --where query kept under a name (--view)."),
     "followup": ("crmcli.commands.followup", "Add, list, complete, snooze and remove follow-ups."),
     "import": ("crmcli.commands.imports", "Bring contacts and deals in from other tools' files."),
     "export": ("crmcli.commands.export", "Write records out for other tools (csv, json, ics...)."),

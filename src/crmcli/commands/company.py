@@ -18,7 +18,7 @@ from crmcli.commands._output import (
     warn,
 )
 from crmcli.commands._state import state
-from crmcli.commands._where import CompanyWhere
+from crmcli.commands._where import CompanyView, CompanyWhere
 from crmcli.commands._words import plural
 from crmcli.core.clock import local_time
 
@@ -190,14 +190,17 @@ def list_(
     fmt: FormatOpt = None,
     as_json: JsonFlag = False,
     where: CompanyWhere = None,
+    view: CompanyView = None,
 ) -> None:
-    """List companies with how many people each has (--where: the filter language)."""
+    """List companies with how many people each has (--where: the filter language; --view:
+    a saved view)."""
     from crmcli.commands._where import compiled
     from crmcli.core.people import companies
 
     chosen = resolve(fmt, as_json, LIST_FORMATS)
     store = state(ctx).store()
-    rows = companies.list_companies(store, limit=limit, where=compiled(store, "companies", where))
+    query = compiled(store, "companies", where, view)
+    rows = companies.list_companies(store, limit=limit, where=query)
     render(
         rows,
         chosen,
@@ -211,7 +214,7 @@ def list_(
     )
     if not rows:
         if chosen is OutputFormat.table:
-            message("no companies match" if where is not None else "no companies yet")
+            message("no companies match" if query is not None else "no companies yet")
         raise typer.Exit(1)
 
 

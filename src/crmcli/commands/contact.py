@@ -26,7 +26,7 @@ from crmcli.commands._output import (
 )
 from crmcli.commands._render import contact_lines
 from crmcli.commands._state import state
-from crmcli.commands._where import ContactWhere
+from crmcli.commands._where import ContactView, ContactWhere
 from crmcli.commands._words import plural
 from crmcli.core.clock import local_time
 from crmcli.core.people.fields import ContactStatus
@@ -183,7 +183,7 @@ def add(
 @app.command("edit")
 def edit(
     ctx: typer.Context,
-    ref: Ref,
+    ref: _contact_bulk.OptionalRef = None,
     name: Annotated[str | None, typer.Option("--name", help="New full name.")] = None,
     email: Annotated[
         list[str] | None, typer.Option("--email", "-e", help="Replace all emails with these.")
@@ -231,11 +231,18 @@ def edit(
     date: Dates = None,
     handle: Handles = None,
     as_json: JsonFlag = False,
+    where: _contact_bulk.ContactWhere = None,
+    view: _contact_bulk.ContactView = None,
+    set_: _contact_bulk.Sets = None,
+    yes: YesFlag = False,
+    dry_run: _contact_bulk.DryRunFlag = False,
 ) -> None:
     """Change a contact. --email/--phone/--tag replace the list; --add-*/--rm-* change it."""
     from crmcli.core.people import contacts
     from crmcli.core.search.refs import resolve_contact
 
+    if _contact_bulk.edited_many(ctx, ref, where, view, set_, add_tag, rm_tag, yes, dry_run):
+        return  # the bulk form: --where/--view instead of REF
     fields = contacts.ContactFields(
         name=name,
         first=first,
@@ -264,7 +271,7 @@ def edit(
         handles=handle or [],
     )
     store = state(ctx).store(write=True)
-    contact_id = resolve_contact(store, ref)
+    contact_id = resolve_contact(store, ref or "")  # a REF: bulk_form said so
     _report(contacts.edit(store, contact_id, fields), "updated", as_json)
 
 
@@ -380,11 +387,13 @@ def list_(
     fmt: FormatOpt = None,
     as_json: JsonFlag = False,
     where: ContactWhere = None,
+    view: ContactView = None,
 ) -> None:
     """List contacts, by name. Exit 1 when none match.
 
     --where takes the filter language (README, "Filter language"), ANDed with the other
-    filters: crm contact list --where 'tag:vip touched:>30d -tag:dnc'.
+    filters: crm contact list --where 'tag:vip touched:>30d -tag:dnc'; --view NAME a
+    saved one (crm view save).
     """
     from crmcli.commands._where import compiled
     from crmcli.core.people import companies, directory
@@ -401,7 +410,7 @@ def list_(
         limit=limit,
         sort=sort,
         owner=owner,
-        where=compiled(store, "contacts", where),
+        where=compiled(store, "contacts", where, view),
     )
     columns = [*LIST_COLUMNS, Column("score", "SCORE")] if sort == "score" else LIST_COLUMNS
     render(rows, chosen, columns)
@@ -582,8 +591,10 @@ def merge(
     )
 
 
-# Relationships (issue #24), in `_contact_relate`: `relate A KIND B`, `unrelate A [KIND] B`.
-from crmcli.commands import _contact_relate  # noqa: E402 - registered after the group's own
+# Relationships (issue #24), in `_contact_relate`: `relate A KIND B`, `unrelate A [KIND] B`;
+# bulk edits, in `_contact_bulk`: `edit --where/--view --set ...`, `bulk-edit`.
+from crmcli.commands import _contact_bulk, _contact_relate  # noqa: E402 - after the group's own
 
 app.command("relate")(_contact_relate.relate)
 app.command("unrelate")(_contact_relate.unrelate)
+app.command("bulk-edit")(_contact_bulk.bulk_edit)

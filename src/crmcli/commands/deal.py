@@ -21,7 +21,7 @@ from crmcli.commands._output import (
     resolve,
 )
 from crmcli.commands._state import AppState, state
-from crmcli.commands._where import DealWhere
+from crmcli.commands._where import DealView, DealWhere
 from crmcli.core.clock import local_time
 
 if TYPE_CHECKING:
@@ -233,7 +233,14 @@ def add(
 @app.command("edit")
 def edit(
     ctx: typer.Context,
-    ref: DealRef,
+    ref: Annotated[
+        str | None,
+        typer.Argument(
+            help="Deal id, exact title or unique title prefix (or --where/--view for many).",
+            show_default=False,
+            autocompletion=_complete.deals,
+        ),
+    ] = None,
     title: Annotated[str | None, typer.Option("--title", help="New title.")] = None,
     contact: Contact = None,
     company: Company = None,
@@ -248,13 +255,25 @@ def edit(
     ] = False,
     if_version: IfVersion = None,
     as_json: JsonFlag = False,
+    where: _deal_bulk.DealWhere = None,
+    view: _deal_bulk.DealView = None,
+    set_: _deal_bulk.Sets = None,
+    yes: _deal_bulk.YesFlag = False,
+    dry_run: _deal_bulk.DryRunFlag = False,
 ) -> None:
-    """Change a deal's details (its stage changes with `crm deal move`)."""
+    """Change a deal's details (its stage changes with `crm deal move`).
+
+    With --where/--view instead of REF, change every matching open deal: --set
+    stage=|owner=|close=|next=; shows the diff per deal and asks (--yes, --dry-run);
+    one undo batch.
+    """
     from crmcli.core.pipeline import deals
 
+    if _deal_bulk.edited_many(ctx, ref, where, view, set_, yes, dry_run):
+        return  # the bulk form: --where/--view instead of REF
     app_state = state(ctx)
     store = app_state.store(write=True)
-    deal_id = deals.resolve_deal(store, ref)
+    deal_id = deals.resolve_deal(store, ref or "")  # a REF: bulk_form said so
     fields = _fields(
         app_state,
         store,
@@ -498,9 +517,11 @@ def list_(
     fmt: FormatOpt = None,
     as_json: JsonFlag = False,
     where: DealWhere = None,
+    view: DealView = None,
 ) -> None:
     """Deals in pipeline order, flagged when stale or without a next step; --where
-    filters them with the filter language (e.g. 'amount:>10k close:<+30d -tag:dnc')."""
+    filters them with the filter language (e.g. 'amount:>10k close:<+30d -tag:dnc'),
+    --view NAME with a saved view."""
     from crmcli.commands._where import compiled
     from crmcli.core import clock
     from crmcli.core.pipeline import deals
@@ -524,7 +545,7 @@ def list_(
         owner=owner,
         details=True,
         pipeline_id=pipeline_id,
-        where=compiled(store, "deals", where),
+        where=compiled(store, "deals", where, view),
     )
     from crmcli.core.values.money import number_style
 
@@ -542,3 +563,9 @@ def list_(
         if chosen is OutputFormat.table:
             message("no deals match")
         raise typer.Exit(1)
+
+
+# Bulk edits (issue #24), in `_deal_bulk`: `edit --where/--view --set ...`, `bulk-edit`.
+from crmcli.commands import _deal_bulk  # noqa: E402 - registered after the group's own
+
+app.command("bulk-edit")(_deal_bulk.bulk_edit)

@@ -22,9 +22,13 @@ from crmcli.commands._options import format_option
 from crmcli.commands._output import Column, OutputFormat, message, render, resolve
 from crmcli.commands._state import state
 from crmcli.commands._where import (
+    CompanyView,
     CompanyWhere,
+    ContactView,
     ContactWhere,
+    DealView,
     DealWhere,
+    FollowupView,
     FollowupWhere,
     InteractionWhere,
     compiled,
@@ -229,6 +233,7 @@ def contacts(
         bool, typer.Option("--archived", help="Archived contacts instead.")
     ] = False,
     where: ContactWhere = None,
+    view: ContactView = None,
 ) -> None:
     """Contacts as csv (default), tsv, json, jsonl or vcard.
 
@@ -242,7 +247,7 @@ def contacts(
     outlook writes those tools' own columns instead; --split DIR writes a vCard folder.
     A vCard export also holds a company card (Apple's and khard's kind) for each company
     with details of its own, unless --people-only, or filtered by anything but --company
-    (--where included).
+    (--where and --view included).
     """
     from crmcli.core.errors import Invalid
     from crmcli.core.interchange import exporting
@@ -262,7 +267,7 @@ def contacts(
         raise Invalid(f"--people-only applies to vcard, not {chosen.value}")
     store = state(ctx).store()
     company_id = companies.resolve(store, company) if company else None
-    query = compiled(store, "contacts", where)
+    query = compiled(store, "contacts", where, view)
     filtered = bool(tag or company_id or status or archived or query)
     views = exporting.contacts(
         store, tag=tag, company_id=company_id, status=status, archived=archived, where=query
@@ -356,6 +361,7 @@ def companies_(
     excel: Excel = False,
     delimiter: Delimiter = None,
     where: CompanyWhere = None,
+    view: CompanyView = None,
 ) -> None:
     """Companies as csv (default), tsv, json or jsonl."""
     from crmcli.core.interchange import exporting
@@ -366,7 +372,7 @@ def companies_(
     rows = exporting.companies(
         store,
         structured=chosen in (OutputFormat.json, OutputFormat.jsonl),
-        where=compiled(store, "companies", where),
+        where=compiled(store, "companies", where, view),
     )
     _tabular(
         store, rows, chosen, exporting.COMPANY_COLUMNS, output, sheet, label="exporting companies"
@@ -387,6 +393,7 @@ def deals(
         str | None, typer.Option("--closing-before", help="Expected to close before.")
     ] = None,
     where: DealWhere = None,
+    view: DealView = None,
 ) -> None:
     """Deals as csv (default), tsv, json or jsonl; `amount` is a plain decimal (1500.00, JPY
     1500) with its `currency` beside it, so a spreadsheet can sum it."""
@@ -403,7 +410,7 @@ def deals(
     before = _dates.parse(app_state, closing_before, "future").date if closing_before else None
     store = app_state.store()
     stage_id = int(resolve_stage(store, stage)["id"]) if stage else None
-    query = compiled(store, "deals", where)
+    query = compiled(store, "deals", where, view)
     rows = exporting.deals(
         store,
         stage_id=stage_id,
@@ -485,6 +492,7 @@ def followups(
     delimiter: Delimiter = None,
     done: Annotated[bool, typer.Option("--done", help="Include completed follow-ups.")] = False,
     where: FollowupWhere = None,
+    view: FollowupView = None,
 ) -> None:
     """Follow-ups as csv (default), tsv, json, jsonl, or ics (a calendar phones can import).
 
@@ -500,7 +508,8 @@ def followups(
     sheet = sheet_options(chosen, raw, excel, delimiter)
     app_state = state(ctx)
     store = app_state.store()
-    rows = exporting.followups(store, include_done=done, where=compiled(store, "followups", where))
+    query = compiled(store, "followups", where, view)
+    rows = exporting.followups(store, include_done=done, where=query)
     if chosen is OutputFormat.ics:
         from crmcli.core.interchange.ics import write_calendar
 

@@ -19,7 +19,7 @@ from crmcli.commands._output import (
     resolve,
 )
 from crmcli.commands._state import state
-from crmcli.commands._where import FollowupWhere
+from crmcli.commands._where import FollowupView, FollowupWhere
 
 if TYPE_CHECKING:
     from crmcli.core.activity.rows import FollowUp
@@ -112,9 +112,11 @@ def list_(
     fmt: FormatOpt = None,
     as_json: JsonFlag = False,
     where: FollowupWhere = None,
+    view: FollowupView = None,
 ) -> None:
     """Open follow-ups by due date (exit 1 when there are none); --where filters them
-    (e.g. 'due:<today tag:vip'; add --done to look at done ones too)."""
+    (e.g. 'due:<today tag:vip'; add --done to look at done ones too), --view NAME with a
+    saved view."""
     from crmcli.commands._where import compiled
     from crmcli.core.activity import followups
     from crmcli.core.search.refs import resolve_contact
@@ -122,7 +124,7 @@ def list_(
     chosen = resolve(fmt, as_json, LIST_FORMATS)
     store = state(ctx).store()
     contact_id = resolve_contact(store, contact) if contact else None
-    query = compiled(store, "followups", where)
+    query = compiled(store, "followups", where, view)
     rows = [
         _row(r)
         for r in followups.list_followups(

@@ -248,8 +248,10 @@ def _print_pipeline(rows: list[PipelineRow]) -> None:
         "Pipeline: open deals by stage" + (f" (bars: weighted {currency})" if currency else "")
     )
     top = max((r["weighted"].get(currency, 0) for r in rows), default=0) if currency else 0
+    several = len({r["pipeline"] for r in rows}) > 1  # `--pipeline all`: say whose stage
     table = [
         {
+            "pipeline": r["pipeline"],
             "stage": r["stage"],
             "probability": f"{r['probability']}%",
             "deals": r["deals"],
@@ -262,6 +264,7 @@ def _print_pipeline(rows: list[PipelineRow]) -> None:
     _table(
         table,
         [
+            *([Column("pipeline", "PIPELINE")] if several else []),
             Column("stage", "STAGE"),
             Column("probability", "WIN %"),
             Column("deals", "DEALS"),

@@ -178,3 +178,27 @@ def test_card_uids_of_related_contacts(store: Store) -> None:
     assert relations.card_uids(store) == {}
     relations.relate(store, ann, "reports to", bob)
     assert relations.card_uids(store) == {bob: uid}
+
+
+def test_a_merge_keeps_each_relation_once_none_to_oneself_and_undo_restores_every_row(
+    store: Store,
+) -> None:
+    """Redteam #24/3: a relation to both duplicates was doubled, one between them became
+    Bob's relation to himself, and rows the foreign keys deleted or blanked (CASCADE,
+    SET NULL) were not in the change log, so `crm undo` could not restore them."""
+    from crmcli.core.people import merging
+
+    ann, bob, bob2, cat = (add(store, n) for n in ("Ann Lee", "Bob Boss", "Bob Boss", "Cat Moss"))
+    relations.relate(store, ann, "colleague", bob)
+    relations.relate(store, ann, "colleague", bob2)
+    relations.relate(store, bob, "friend", cat)
+    relations.relate(store, bob2, "friend", cat)  # Bob has it: it goes with Bob2
+    relations.relate(store, bob2, "reports to", bob)  # between the two: nobody's any more
+    relations.relate(store, cat, "reports to", bob2)  # moves to name Bob
+    everything = "SELECT * FROM contact_relation ORDER BY id"
+    before = store.rows(everything)
+    merging.merge(store, bob, bob2)
+    assert rows(store) == [(ann, "colleague", bob), (bob, "friend", cat), (cat, "manager", bob)]
+    assert all(r["contact_id"] != bob for r in relations.listing(store, bob))
+    undo(store, "me")
+    assert store.rows(everything) == before

@@ -12,7 +12,7 @@ from crmcli.core import clock
 from crmcli.core.config import Config
 from crmcli.core.db import migrations
 from crmcli.core.db.opening import open_store
-from crmcli.core.errors import Ambiguous, Refused
+from crmcli.core.errors import Ambiguous, Invalid, Refused
 from crmcli.core.pipeline import deals, pipelines, stages
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -169,4 +169,46 @@ def test_report_per_pipeline(tmp_path: Path) -> None:
     assert [f["stage"] for f in renewals["conversion"]["funnel"]] == ["Notice"]
     assert renewals["conversion"]["summary"]["created"] == 1
     assert every["conversion"]["summary"]["created"] == 2
+    store.close()
+
+
+def test_the_stage_history_of_deals_outlives_a_removed_pipeline_or_stage(tmp_path: Path) -> None:
+    """Redteam #24/4: removing a pipeline (or a stage) blanked the deals' stage history
+    through the foreign key's SET NULL, which `crm undo` did not bring back."""
+    from crmcli.core.people.contacts import ContactFields, add
+    from crmcli.core.undo import undo
+
+    config = Config({"user": "me"}, tmp_path / "c.toml")
+    store = open_store(str(tmp_path / "crm.db"), config, write=True)
+    pipelines.add(store, "Renewals", stages="Quote, Review, Sign")
+    contact = int(add(store, ContactFields(name="Ann Lee")).contact["id"])
+    deal = deals.add(store, deals.DealFields(title="A", contact_id=contact, stage="Demo"))
+    deals.move(store, int(deal["id"]), "Quote", pipeline="Renewals")
+    deals.move(store, int(deal["id"]), "Review")
+
+    def history() -> list[tuple[object, ...]]:
+        return store.tuples("SELECT from_stage_id, to_stage_id FROM deal_stage_change ORDER BY id")
+
+    before = history()
+    with pytest.raises(Refused, match="stage history of 1 deal"):
+        pipelines.remove(store, "Sales")  # it holds no deal, but the deal came from there
+    assert history() == before
+    review = stages.resolve(store, "Review", pipeline="Renewals")["id"]
+    stages.remove(store, "Review", to="Sign", pipeline="Renewals")
+    assert all(review not in row for row in history())
+    undo(store, "me")
+    assert history() == before
+    store.close()
+
+
+@pytest.mark.parametrize("name", ["7", "#2", " 12 "])
+def test_a_pipeline_cannot_be_named_like_an_id(tmp_path: Path, name: str) -> None:
+    store = open_store(str(tmp_path / "crm.db"), Config({}, tmp_path / "c.toml"), write=True)
+    pipelines.add(store, "Renewals")
+    with pytest.raises(Invalid, match="cannot be a number"):
+        pipelines.add(store, name)
+    with pytest.raises(Invalid, match="cannot be a number"):
+        pipelines.rename(store, "Renewals", name)
+    assert pipelines.names(store) == "Sales, Renewals"
+    pipelines.add(store, "Q4 2026")  # a number among words is a name
     store.close()

@@ -164,6 +164,7 @@ def pipeline_rows(
     """Open deals by stage of one pipeline (of every one, in turn, when None)."""
     return [
         {
+            "pipeline": c.pipeline,
             "stage": c.stage["name"],
             "probability": c.stage["probability"],
             "deals": c.count,

@@ -45,6 +45,7 @@ class PeriodInfo(TypedDict):
 class PipelineRow(TypedDict):
     """Open deals in one stage now; money per currency, in minor units."""
 
+    pipeline: str  # the stage's pipeline (`--pipeline all` lists every pipeline's stages)
     stage: str
     probability: int
     deals: int

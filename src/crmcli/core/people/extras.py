@@ -181,7 +181,13 @@ def _related(store: Store, name: str, contact_id: int) -> dict[str, Any] | None:
 
 def merge_into(tx: Tx, keep: Mapping[str, Any], other_id: int, keep_id: int) -> None:
     """Move OTHER's relations, dates, handles (those KEEP lacks) and photo (if KEEP has
-    none) to KEEP; the rest goes with OTHER. Relations naming OTHER now name KEEP."""
+    none) to KEEP; the rest is deleted with OTHER. Relations naming OTHER now name KEEP.
+
+    Every row is changed or deleted through `tx`, never left to the foreign keys'
+    CASCADE or SET NULL when OTHER goes: the change log then holds each of them, so
+    `crm undo` puts back exactly what was there. A relation that would name KEEP twice
+    with one kind, or KEEP itself, is deleted: the same relation is kept once.
+    """
     store = tx.store
     wanted = new_extras(keep, _Rows(read(store, other_id)))
     moved = {
@@ -198,19 +204,48 @@ def merge_into(tx: Tx, keep: Mapping[str, Any], other_id: int, keep_id: int) -> 
         for row in store.rows(
             f"SELECT * FROM {table} WHERE contact_id = ? ORDER BY position, id", (other_id,)
         ):
-            if (row[a], row[b]) not in moved[table] or row.get("related_id") == keep_id:
-                continue  # KEEP has it, or it names KEEP itself: it goes with OTHER
+            if (
+                (row[a], row[b]) not in moved[table]
+                or row.get("related_id") == keep_id
+                or _linked_twice(store, keep_id, row)
+            ):
+                # KEEP has it, or it names KEEP itself: it goes with OTHER
+                tx.delete(table, int(row["id"]), contact_id=other_id)
+                continue
             values = {"contact_id": keep_id, "position": position}
             tx.update(table, int(row["id"]), values, contact_id=keep_id)
             position += 1
     photo = store.value("SELECT id FROM contact_photo WHERE contact_id = ?", (other_id,))
     if photo is not None and "contact_photo" in wanted:
         tx.update("contact_photo", int(photo), {"contact_id": keep_id}, contact_id=keep_id)
-    for (row_id,) in store.tuples(
-        "SELECT id FROM contact_relation WHERE related_id = ? AND contact_id != ?",
-        (other_id, keep_id),
+    elif photo is not None:
+        tx.delete("contact_photo", int(photo), contact_id=other_id)
+    for row_id, owner, kind in store.tuples(
+        "SELECT id, contact_id, kind FROM contact_relation WHERE related_id = ? ORDER BY id",
+        (other_id,),
     ):
-        tx.update("contact_relation", int(row_id), {"related_id": keep_id})
+        row = {"contact_id": int(owner), "kind": kind, "related_id": keep_id}
+        if int(owner) == keep_id or _linked_twice(store, int(owner), row):
+            tx.delete("contact_relation", int(row_id), contact_id=int(owner))
+        else:
+            tx.update("contact_relation", int(row_id), {"related_id": keep_id},
+                      contact_id=int(owner))  # fmt: skip
+
+
+def _linked_twice(store: Store, owner: int, row: Mapping[str, Any]) -> bool:
+    """Whether OWNER already has a relation of this row's kind to the contact it names."""
+    related = row.get("related_id")
+    if related is None:
+        return False
+    kind = row.get("kind")
+    return (
+        store.value(
+            "SELECT 1 FROM contact_relation WHERE contact_id = ? AND related_id = ? "
+            f"AND {'kind IS NULL' if kind is None else 'kind = ?'} LIMIT 1",
+            (owner, related) if kind is None else (owner, related, kind),
+        )
+        is not None
+    )
 
 
 class _Rows:

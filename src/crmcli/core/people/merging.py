@@ -2,9 +2,11 @@
 
 KEEP's own values always win; its empty fields are filled from OTHER, and OTHER's
 emails, phones, profiles, tags, relations, dates and handles are added where KEEP
-lacks them (its photo when KEEP has none; relations naming OTHER then name KEEP). The whole merge
-is one transaction and one undoable batch (with a backup taken first), so it
-commits entirely or not at all, and `crm undo` takes it back.
+lacks them (its photo when KEEP has none; relations naming OTHER then name KEEP, once,
+and none is left naming KEEP itself). What KEEP already has is deleted row by row
+through the transaction, not by the foreign keys, so the whole merge is one
+transaction and one undoable batch (with a backup taken first): it commits entirely
+or not at all, and `crm undo` puts back every row.
 
 The plan shown to the rep is made again inside that transaction, on both records
 as they are then: one merged away or deleted since (by a concurrent merge) is

@@ -2,7 +2,8 @@
 
 The first pipeline (lowest id; "Sales" in a new or upgraded database) is the default
 wherever a command names none. A pipeline is added with its stages, renamed, or
-removed with its stages once it holds no deal; each of those is one undoable batch.
+removed with its stages once it holds no deal and no deal's history names it; each
+of those is one undoable batch.
 `stages` resolves stage names within a pipeline and sits above this module.
 """
 
@@ -93,6 +94,11 @@ def _check_name(store: Store, name: str, exclude: int | None = None) -> str:
         raise Invalid("pipeline name must not be empty")
     if fold(value) == ALL:
         raise Invalid("'all' is not a pipeline name: `--pipeline all` means every pipeline")
+    if value.lstrip("#").isdigit():  # `resolve` reads it as an id first: it would be shadowed
+        raise Invalid(
+            f"a pipeline name cannot be a number ({value!r} reads as pipeline "
+            f"#{int(value.lstrip('#'))}); give it a word"
+        )
     for pipeline_id, other in store.tuples("SELECT id, name FROM pipeline"):
         if fold(other) == fold(value) and pipeline_id != exclude:
             raise Invalid(f"a pipeline named {other!r} already exists")
@@ -165,7 +171,9 @@ def rename(store: Store, ref: str, new_name: str) -> tuple[str, dict[str, Any]]:
 
 
 def remove(store: Store, ref: str) -> dict[str, Any]:
-    """Remove a pipeline and its stages: refused while it holds a deal, or is the last one.
+    """Remove a pipeline and its stages: refused while it holds a deal, is the last one,
+    or is in the stage history of a deal moved to another pipeline (its stages going
+    would blank where the deal was: the history is kept rather than erased).
 
     Decided inside the write transaction, so a deal added meanwhile is counted.
     """
@@ -186,6 +194,20 @@ def remove(store: Store, ref: str) -> dict[str, Any]:
             raise Refused(
                 f"pipeline {pipeline['name']} still holds {held} deal(s) (open or closed); "
                 "move or remove them first"
+            )
+        passed = int(
+            store.value(
+                "SELECT count(DISTINCT h.deal_id) FROM deal_stage_change h WHERE "
+                "h.from_stage_id IN (SELECT id FROM stage WHERE pipeline_id = ?) OR "
+                "h.to_stage_id IN (SELECT id FROM stage WHERE pipeline_id = ?)",
+                (pipeline["id"], pipeline["id"]),
+            )
+        )
+        if passed:
+            raise Refused(
+                f"pipeline {pipeline['name']} is in the stage history of {passed} deal(s) "
+                "now in other pipelines; removing it would erase where they were "
+                "(rename it instead, or remove those deals first)"
             )
         for (stage_id,) in store.tuples(
             "SELECT id FROM stage WHERE pipeline_id = ? ORDER BY position DESC, id DESC",

@@ -317,6 +317,20 @@ def remove(
         if target is not None:
             for deal_id in deals:
                 relocate(tx, deal_id, target)
+        _forget_in_history(tx, int(stage["id"]))
         tx.delete("stage", stage["id"])
         _renumber(tx, [r["id"] for r in _ordered(store, stage["pipeline_id"])])
     return stage, len(deals)
+
+
+def _forget_in_history(tx: Tx, stage_id: int) -> None:
+    """Blank a removed stage in the deals' stage history through `tx`, not by the foreign
+    key's SET NULL: the change log then holds each row, and `crm undo` relinks them."""
+    for column in ("from_stage_id", "to_stage_id"):
+        for row_id, contact_id in tx.store.tuples(
+            f"SELECT h.id, d.contact_id FROM deal_stage_change h JOIN deal d ON d.id = h.deal_id "
+            f"WHERE h.{column} = ? ORDER BY h.id",
+            (stage_id,),
+        ):
+            owner = None if contact_id is None else int(contact_id)
+            tx.update("deal_stage_change", int(row_id), {column: None}, contact_id=owner)

@@ -138,6 +138,28 @@ class _Stages:
         except Invalid:
             return None
 
+    def unknown(self, names: set[str]) -> str:
+        """Why an import stops: the names it cannot place, the stages it can use (the first
+        pipeline's, once each), and where another pipeline has one of those names."""
+        pipeline_id = int(self.rows[0]["pipeline_id"])
+        first = self.store.value("SELECT name FROM pipeline WHERE id = ?", (pipeline_id,))
+        others = self.store.tuples(
+            "SELECT p.name, s.name FROM stage s JOIN pipeline p ON p.id = s.pipeline_id "
+            "WHERE s.pipeline_id <> ? ORDER BY p.id, s.position",
+            (pipeline_id,),
+        )
+        elsewhere = []
+        for name in sorted(names):
+            key = fold(self.map.get(fold(name), name))
+            found = [str(p) for p, s in others if key and fold(str(s)) == key]
+            if found:
+                elsewhere.append(f"{name} is in pipeline {', '.join(dict.fromkeys(found))}")
+        hint = f"; {'; '.join(elsewhere)}: imported deals go to {first}" if elsewhere else ""
+        return (
+            f"unknown stage(s) {', '.join(sorted(names))}: map them with "
+            f'--map-stage "Old=New" (stages: {", ".join(r["name"] for r in self.rows)}){hint}'
+        )
+
 
 _MAX_MINOR = MAX_DEAL_MINOR  # see core/values/money.py
 
@@ -163,8 +185,6 @@ def import_deals(
     has no record to tell). `progress(rows, total)` is called as the file is read and
     checked (total None), then as the rows are written (total: how many).
     """
-    from crmcli.core.pipeline.stages import names as stage_names
-
     summary = DealSummary(source=source or "spreadsheet")
     default_currency = str(store.config.get("currency"))
     stages = _Stages(store, stage_map)
@@ -189,10 +209,7 @@ def import_deals(
         rows.append(row)
         summary.issues += [(item.line, issue) for issue in getattr(item, "issues", [])]
     if unknown:
-        raise Invalid(
-            f"unknown stage(s) {', '.join(sorted(unknown))}: map them with "
-            f'--map-stage "Old=New" (stages: {stage_names(store)})'
-        )
+        raise Invalid(stages.unknown(unknown))
     if not options.dry_run and (
         store.value("SELECT id FROM deal LIMIT 1") is not None
         or store.value("SELECT id FROM contact LIMIT 1") is not None
