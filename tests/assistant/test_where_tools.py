@@ -56,3 +56,30 @@ def test_list_tools_take_where(crm: Any, mcp_call: Any, monkeypatch: pytest.Monk
     assert [d["title"] for d in structured(big)["items"]] == ["Big"]
     assert [d["title"] for d in structured(dnc)["items"]] == ["Small"]
     assert ": cannot read where at column 9: amount: takes an amount" in error_text(bad)
+
+
+def test_list_tools_take_a_saved_view(crm: Any, mcp_call: Any) -> None:
+    for args in (["Hélène Dupré", "--tag", "VIP"], ["Bob Smith"], ["Zoë Ångström", "--tag", "vip"]):
+        assert crm("contact", "add", *args).exit_code == 0
+    assert crm("deal", "add", "Big", "--contact", "1", "--amount", "12k").exit_code == 0
+    assert crm("deal", "add", "Small", "--contact", "2", "--amount", "900").exit_code == 0
+    assert crm("view", "save", "vip", "tag:vip").exit_code == 0
+    assert crm("view", "save", "big", "amount:>10k", "--list", "deals").exit_code == 0
+
+    async def calls(client: Client) -> Any:
+        return [
+            await client.call_tool("list_contacts", {"view": "VIP"}),
+            await client.call_tool("list_contacts", {"view": "vip", "where": "name:zoe"}),
+            await client.call_tool("list_deals", {"view": "big"}),
+            await client.call_tool("list_contacts", {"view": "big"}),
+            await client.call_tool("list_contacts", {"view": "nope"}),
+        ]
+
+    vips, zoe, big, other, unknown = mcp_call([], calls)
+    assert [i["name"] for i in structured(vips)["items"]] == ["Hélène Dupré", "Zoë Ångström"]
+    assert [i["name"] for i in structured(zoe)["items"]] == ["Zoë Ångström"]
+    assert [d["title"] for d in structured(big)["items"]] == ["Big"]
+    assert error_text(other).endswith(
+        ": view 'big' filters deals, not contacts (views of contacts: vip)"
+    )
+    assert error_text(unknown).endswith(": no view named 'nope' (views: big, vip)")

@@ -22,18 +22,32 @@ WHERE_HELP = (
 )
 
 
-def where_arg(store: Store, list_name: str, where: str | None) -> tuple[str, list[Any]] | None:
-    """`where` compiled for `list_name`'s core list, or None; a tool error if unreadable."""
+def where_arg(
+    store: Store, list_name: str, where: str | None, view: str | None = None
+) -> tuple[str, list[Any]] | None:
+    """`where` (and the saved `view`, ANDed) compiled for `list_name`'s core list, or None;
+    a tool error if unreadable, and for an unknown view or one of another list."""
     from crmcli.core.query.compile import compile_where
     from crmcli.core.query.parse import QueryError
+    from crmcli.core.query.views import both, compiled_view
 
     text = text_arg("where", where)
-    if text is None:
-        return None
+    name = text_arg("view", view)
     try:
-        return compile_where(store, list_name, text, label="where")
+        parts = [compiled_view(store, list_name, name)] if name is not None else []
+        if text is not None:
+            parts.append(compile_where(store, list_name, text, label="where"))
     except QueryError as exc:
         raise ToolError(exc.headline) from None
+    return both(*parts)
+
+
+def view_help(list_name: str) -> str:
+    """The `view` argument of a list tool."""
+    return (
+        f"The name of one of the rep's saved views of {list_name} (`crm view list`), "
+        "ANDed with `where`. Omit for none."
+    )
 
 
 def fields_help(list_name: str) -> str:

@@ -15,7 +15,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp.types import ToolAnnotations
 from pydantic import Field
 
-from crmcli.assistant.filtering import WHERE_HELP, fields_help, where_arg
+from crmcli.assistant.filtering import WHERE_HELP, fields_help, view_help, where_arg
 from crmcli.assistant.session import AS_TEXT, Session, limit_arg, page, text_arg, tool_errors
 from crmcli.assistant.sheets import (
     Window,
@@ -200,6 +200,7 @@ def register(server: MCPServer, session: Session) -> None:
             Field(description="Only this company's deals: its id, domain, name or unique prefix."),
         ] = None,
         where: Annotated[str | None, Field(description=WHERE_HELP + fields_help("deals"))] = None,
+        view: Annotated[str | None, Field(description=view_help("deals"))] = None,
         pipeline: Annotated[
             str | None,
             Field(description="Only this pipeline's deals: its name or id (default: every one)."),
@@ -230,7 +231,7 @@ def register(server: MCPServer, session: Session) -> None:
             stage_id = (
                 int(resolve_stage(store, stage, pipeline_id)["id"]) if stage is not None else None
             )
-            compiled = where_arg(store, "deals", where)
+            compiled = where_arg(store, "deals", where, view)
             if pipeline_id is not None:
                 inside = (
                     "d.stage_id IN (SELECT id FROM stage WHERE pipeline_id = ?)",
@@ -276,6 +277,7 @@ def register(server: MCPServer, session: Session) -> None:
             str | None,
             Field(description=WHERE_HELP + fields_help("contacts") + " Omit for all."),
         ] = None,
+        view: Annotated[str | None, Field(description=view_help("contacts"))] = None,
         limit: Limit = None,
         cursor: Cursor = None,
     ) -> dict[str, Any]:
@@ -283,7 +285,7 @@ def register(server: MCPServer, session: Session) -> None:
 
         size = limit_arg(limit)
         with session.reading() as store:
-            query = where_arg(store, "contacts", where)
+            query = where_arg(store, "contacts", where, view)
             found = page(
                 Window(
                     count_contacts(store, query),
