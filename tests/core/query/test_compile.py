@@ -58,6 +58,12 @@ BAD_VALUES = [
     ("contacts", "touched:30d", 9, "an age needs > or <: touched:>30d"),
     ("contacts", "created:>2026-13-45", 10, "created: "),
     ("contacts", "created:<someday", 10, "created: cannot read 'someday' as a date"),
+    # a day whose local midnight falls outside the calendar: at the operator, or the value
+    ("contacts", "created:9999-12-31", 9, "created: '9999-12-31' is out of range: give a day"),
+    ("contacts", "created:>0001-01-01", 9, "created: '0001-01-01' is out of range"),
+    ("contacts", "created:<=9999-12-31", 9, "created: '9999-12-31' is out of range"),
+    ("contacts", "created:0001-01-01..", 9, "created: '0001-01-01' is out of range"),
+    ("contacts", "created:2026-01-01..9999-12-31", 21, "created: '9999-12-31' is out of range"),
     ("contacts", "dnc:maybe", 5, "dnc: is yes or no, not 'maybe'"),
     ("contacts", "has:shoesize", 5, "has: takes a field of contacts"),
     ("followups", "amount:>1", 1, "unknown field 'amount' for followups (fields: id, contact,"),

@@ -86,6 +86,15 @@ ERRORS = [
     ("amount:..", 8, "a range needs a low end, a high end, or both"),
     ("amount:1..2..3", 12, "one '..' per range"),
     ("a (b", 5, "expected ')' to close the '(' at column 3"),
+    # past 12 levels of "(", NOT and "-": at the 13th, never Python's recursion limit
+    ("(" * 1000 + "x" + ")" * 1000, 13, "too deeply nested: at most 12 levels"),
+    ("NOT " * 1000 + "x", 49, "too deeply nested: at most 12 levels"),
+    ("-" * 1000 + "x", 13, "too deeply nested: at most 12 levels"),
+    ("(-" * 7 + "x" + ")" * 7, 13, "too deeply nested: at most 12 levels"),
+    ("a (b OR (c (d OR NOT (e (f OR -(g (h OR (i (j OR (k (l OR -m", 53, "too deeply"),
+    # past 1000 terms: at the 1001st
+    (" OR ".join(["t:v"] * 1500), 1000 * 7 + 1, "too many terms: a query takes at most 1000"),
+    ("a " * 5000, 2001, "too many terms: a query takes at most 1000"),
 ]
 
 
@@ -114,3 +123,28 @@ def test_the_label_names_the_query() -> None:
     with pytest.raises(QueryError) as caught:
         parse("(", label="where")
     assert caught.value.headline.startswith("cannot read where at column 2:")
+
+
+def test_twelve_levels_and_a_thousand_terms_are_read() -> None:
+    """The limits themselves are allowed: 12 levels deep, 1000 terms long."""
+    node = parse("NOT " * 12 + "x")
+    for _ in range(12):
+        assert isinstance(node, Not)
+        node = node.node
+    assert parse("(" * 12 + "x" + ")" * 12) == Term(None, ":", "x", None, 13, 13)
+    wide = parse(" OR ".join(["t:v"] * 1000))
+    assert isinstance(wide, Or) and len(wide.nodes) == 1000
+
+
+@pytest.mark.parametrize(
+    ("before", "cells"),
+    [("name:東京 ", 10), ("name:e\u0301 ", 7), ("😀 ", 3), ("name:ｶﾀ ", 8), ("tag:\u00e9 ", 6)],
+)
+def test_the_caret_counts_terminal_cells(before: str, cells: int) -> None:
+    """Wide characters (CJK, emoji) take two cells, combining marks none: the caret stands
+    under the bad term on screen, while the column still counts characters."""
+    with pytest.raises(QueryError) as caught:
+        parse(before + "(")
+    error = caught.value
+    assert error.column == len(before) + 2
+    assert error.message.split("\n")[2] == "  " + " " * (cells + 1) + "^"

@@ -42,6 +42,7 @@ from crmcli.core.query.parse import And, Node, Not, Or, QueryError, Term, parse
 from crmcli.core.values.text import company_words, fold
 
 NOTHING = "1 = 0"
+_GROUP = 64  # operands of one flat AND/OR in the SQL (see _joined)
 _ESCAPE = " ESCAPE '\\'"
 _AGE = re.compile(r"(\d{1,6})(h|d|w|mo|m|y)", re.IGNORECASE)
 _AGE_DAYS = {"d": 1, "w": 7, "mo": 30, "m": 30, "y": 365}
@@ -62,7 +63,7 @@ def compile_where(
     """
     tree = parse(text, label=label)
     compiler = _Compiler(store, entity(list_name), text, label)
-    sql = compiler.node(tree)
+    sql = compiler.node(_simplified(tree))
     return sql, compiler.params
 
 
@@ -116,6 +117,42 @@ def fold_sql(store: Store, column: str) -> str:
 # -- the compiler ------------------------------------------------------------------------
 
 
+def _simplified(node: Node) -> Node:
+    """`node` with what only nests deeper taken out: NOT NOT x is x, and an AND in an AND
+    (an OR in an OR) is one list. SQLite's parser has a small stack (~100 levels on the
+    SQLite Python ships with): each level of SQL nesting left is one the user wrote as an
+    alternation of AND, OR and NOT, which parse.py bounds.
+    """
+    while isinstance(node, Not) and isinstance(node.node, Not):
+        node = node.node.node
+    if isinstance(node, Not):
+        return Not(_simplified(node.node), node.column)
+    if isinstance(node, And | Or):
+        kind = type(node)
+        flat: list[Node] = []
+        for child in node.nodes:
+            child = _simplified(child)
+            flat.extend(child.nodes if isinstance(child, kind) else (child,))
+        return kind(tuple(flat))
+    return node
+
+
+def _joined(parts: list[str], joiner: str) -> str:
+    """`parts` joined by AND or OR, in groups of at most `_GROUP` inside parentheses.
+
+    Written flat, `a OR b OR c ...` is one level deeper per operand for SQLite, which
+    refuses past 1000 ("Expression tree is too large") where PostgreSQL answers; each
+    pair of parentheses costs SQLite's parser stack a level (~100 in all). Groups keep
+    both small: 1000 terms are 16 groups of 64, one level more than a short list.
+    """
+    if len(parts) == 1:
+        return parts[0]
+    if len(parts) <= _GROUP:
+        return "(" + joiner.join(parts) + ")"
+    groups = [_joined(parts[at : at + _GROUP], joiner) for at in range(0, len(parts), _GROUP)]
+    return _joined(groups, joiner)
+
+
 class _Compiler:
     def __init__(self, store: Store, table: Entity, text: str, label: str) -> None:
         self.store = store
@@ -132,10 +169,11 @@ class _Compiler:
         if isinstance(node, Term):
             return self.term(node)
         if isinstance(node, Not):
-            return f"NOT ({self.node(node.node)})"
+            inner = self.node(node.node)
+            # An AND/OR comes in its own parentheses: no second pair (see _simplified).
+            return f"NOT {inner}" if isinstance(node.node, And | Or) else f"NOT ({inner})"
         joiner = " AND " if isinstance(node, And) else " OR "
-        assert isinstance(node, And | Or)
-        return "(" + joiner.join(self.node(n) for n in node.nodes) + ")"
+        return _joined([self.node(n) for n in node.nodes], joiner)
 
     # -- terms ---------------------------------------------------------------------------
 
@@ -285,7 +323,10 @@ class _Compiler:
             return f"({field.column} IS NOT NULL AND {field.column} {op} ?)"
         if field.kind == "amount":
             return self.amount(field, op, text, column)
-        return self.moment(field, op, text, column)
+        # A day out of the calendar's range is shown from the operator on (`>0001-01-01`):
+        # the bound it turns into is what cannot be written, not the day itself.
+        edge = column if term.op == ".." else term.column + len(term.field or "") + 1
+        return self.moment(field, op, text, column, edge)
 
     def amount(self, field: Field, op: str, text: str, column: int) -> str:
         """An amount in each record's own currency: minor units by the currency's digits."""
@@ -336,8 +377,12 @@ class _Compiler:
             self._now = clock.now()
         return self._now
 
-    def moment(self, field: Field, op: str, text: str, column: int) -> str:
-        """A date or stamp column against a day, an instant or an age."""
+    def moment(self, field: Field, op: str, text: str, column: int, edge: int) -> str:
+        """A date or stamp column against a day, an instant or an age.
+
+        A day at the calendar's ends (9999-12-31, 0001-01-01) has a local midnight that
+        cannot be written in UTC: an error at `edge`, not Python's OverflowError.
+        """
         from crmcli.core import clock
 
         col = field.column
@@ -372,18 +417,23 @@ class _Compiler:
             )
         except Invalid as exc:
             raise self.fail(column, f"{field.name}: {exc.message}") from None
+        except OverflowError:
+            raise self.fail(edge, self._out_of_range(field, text)) from None
         day = when.date
         if field.kind == "date":
             self.params.append(day.isoformat())
             return f"({col} IS NOT NULL AND {col} {op} ?)"
-        if when.time is not None and op != "=":
-            self.params.append(clock.stamp(when.instant(clock.local_zone()).astimezone(UTC)))
-            return f"({col} IS NOT NULL AND {col} {op} ?)"
         zone = clock.local_zone()
-        start = clock.stamp(datetime.combine(day, datetime.min.time(), zone).astimezone(UTC))
-        end = clock.stamp(
-            datetime.combine(day + timedelta(days=1), datetime.min.time(), zone).astimezone(UTC)
-        )
+        try:
+            if when.time is not None and op != "=":
+                self.params.append(clock.stamp(when.instant(zone).astimezone(UTC)))
+                return f"({col} IS NOT NULL AND {col} {op} ?)"
+            start = clock.stamp(datetime.combine(day, datetime.min.time(), zone).astimezone(UTC))
+            end = clock.stamp(
+                datetime.combine(day + timedelta(days=1), datetime.min.time(), zone).astimezone(UTC)
+            )
+        except OverflowError:
+            raise self.fail(edge, self._out_of_range(field, text)) from None
         if op == "=":
             self.params += [start, end]
             return f"({col} IS NOT NULL AND {col} >= ? AND {col} < ?)"
@@ -392,3 +442,6 @@ class _Compiler:
         ]
         self.params.append(bound)
         return f"({col} IS NOT NULL AND {col} {sign} ?)"
+
+    def _out_of_range(self, field: Field, text: str) -> str:
+        return f"{field.name}: {text!r} is out of range: give a day from 0001-01-02 to 9999-12-30"

@@ -12,11 +12,17 @@ for. AND binds tighter than OR: `a b OR c` is `(a AND b) OR c`. A field name is 
 digits, `.` and `_`, starting with a letter, right before its colon (`deal.stage:`); put
 text with a colon in quotes to look for it as text. Every error names the column (1-based)
 where reading stopped, and shows the query with a caret under it.
+
+A query nests at most `MAX_DEPTH` levels of parentheses, NOT and `-`, and holds at most
+`MAX_TERMS` terms: past either, an error at the column where the limit was crossed (never
+Python's recursion limit, nor an engine's expression limit, which differ between SQLite
+and PostgreSQL).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from crmcli.core.errors import Invalid
@@ -25,6 +31,22 @@ OPERATORS = (">=", "<=", ">", "<", "=")
 KEYWORDS = ("OR", "AND", "NOT")
 _FIELD = re.compile(r"[A-Za-z][A-Za-z0-9_.]*(?=:)")
 _STOP = frozenset('()"')  # a bare word ends at white space, a parenthesis or a quote
+# Levels of "(", NOT and "-". SQLite's parser (the one Python ships with) has a stack of
+# ~100: each level the compiler cannot flatten (NOT NOT, an AND in an AND) costs it about
+# four, and a query 22 levels deep no longer runs there while PostgreSQL answers it.
+MAX_DEPTH = 12
+MAX_TERMS = 1000  # terms in one query: bounds the SQL and its parameters on either engine
+
+
+def _cells(text: str) -> int:
+    """Terminal cells `text` takes: 2 for a wide (CJK, emoji) character, 0 for a combining
+    mark, else 1, so the caret stands under the right character."""
+    if text.isascii():
+        return len(text)
+    return sum(
+        0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        for ch in text
+    )
 
 
 class QueryError(Invalid):
@@ -41,7 +63,8 @@ class QueryError(Invalid):
         self.headline = f"cannot read {label} at column {column}: {reason}"
         # Control characters (a tab, a newline) shown as spaces keep the caret in place.
         shown = "".join(" " if ch < " " or ch == "\x7f" else ch for ch in query)
-        super().__init__(f"{self.headline}\n  {shown}\n  {' ' * (column - 1)}^")
+        pad = " " * _cells(shown[: column - 1])
+        super().__init__(f"{self.headline}\n  {shown}\n  {pad}^")
 
 
 @dataclass(frozen=True)
@@ -199,6 +222,8 @@ class _Parser:
         self.tokens = self.lexer.tokens()
         self.at = 0
         self.opened: list[int] = []  # columns of the "(" still open
+        self.depth = 0  # levels of "(", NOT and "-" around the current token
+        self.terms = 0
 
     def fail(self, column: int, reason: str) -> QueryError:
         return self.lexer.fail(column - 1, reason)
@@ -237,25 +262,20 @@ class _Parser:
 
     def unary(self, after: _Token | None = None) -> Node:
         token = self.token
-        if token.kind in ("NOT", "-"):
-            self.at += 1
-            return Not(self.unary(token), token.column)
-        if token.kind == "(":
-            self.at += 1
-            self.opened.append(token.column)
-            if self.token.kind == ")":
-                raise self.fail(self.token.column, "expected a term between '(' and ')'")
-            if self.token.kind == "end":
-                raise self.fail(self.token.column, "expected a term after '('")
-            node = self.or_()
-            if self.token.kind != ")":
+        if token.kind in ("NOT", "-", "("):
+            if self.depth >= MAX_DEPTH:
                 raise self.fail(
-                    self.token.column, f"expected ')' to close the '(' at column {token.column}"
+                    token.column,
+                    f"too deeply nested: at most {MAX_DEPTH} levels of parentheses, NOT and -",
                 )
-            self.opened.pop()
-            self.at += 1
+            self.depth += 1
+            node = self.nested(token)
+            self.depth -= 1
             return node
         if token.kind == "term":
+            self.terms += 1
+            if self.terms > MAX_TERMS:
+                raise self.fail(token.column, f"too many terms: a query takes at most {MAX_TERMS}")
             self.at += 1
             assert token.term is not None
             return token.term
@@ -267,6 +287,25 @@ class _Parser:
         if token.kind == ")":
             raise self.fail(token.column, "this ')' closes no '('")
         raise self.fail(token.column, "expected a term")  # pragma: no cover - end handled above
+
+    def nested(self, token: _Token) -> Node:
+        """What follows a NOT, a `-` or a `(` (at `token`), one level deeper."""
+        self.at += 1
+        if token.kind in ("NOT", "-"):
+            return Not(self.unary(token), token.column)
+        self.opened.append(token.column)
+        if self.token.kind == ")":
+            raise self.fail(self.token.column, "expected a term between '(' and ')'")
+        if self.token.kind == "end":
+            raise self.fail(self.token.column, "expected a term after '('")
+        node = self.or_()
+        if self.token.kind != ")":
+            raise self.fail(
+                self.token.column, f"expected ')' to close the '(' at column {token.column}"
+            )
+        self.opened.pop()
+        self.at += 1
+        return node
 
 
 def parse(text: str, *, label: str = "--where") -> Node:
