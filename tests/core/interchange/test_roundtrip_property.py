@@ -203,3 +203,24 @@ def test_nicknames_relations_dates_and_handles_survive_the_round_trip(
     fmt: str, group: list[dict[str, Any]]
 ) -> None:
     round_trip(fmt, group)
+
+
+def test_a_tsv_value_that_starts_with_a_quote_comes_back(tmp_path: Path) -> None:
+    """Found by the property above: a note `"0` in crm's own TSV (which has no quoting)
+    made the tab reading look ragged, another delimiter won, and nobody was imported."""
+    for args in (
+        ["Zoë Zoë", "--email", "0.0@example.org", "--note", '"0'],
+        ["Zoë Zoë Zoë", "--email", "0.1@example.org"],
+        ['Zoë "Bud"', "--email", "0.2@example.org", "--tag", "0", "--tag", "00"],
+    ):
+        assert invoke("contact", "add", *args).exit_code == 0
+    out = tmp_path / "book.tsv"
+    assert invoke("export", "contacts", "--format", "tsv", "-o", str(out)).exit_code == 0
+    target = tmp_path / "other.db"
+    done = invoke("--db", str(target), "import", "contacts", str(out))
+    assert done.exit_code == 0, done.stderr
+    assert "3 created" in done.stdout
+    shown = invoke("--db", str(target), "export", "contacts", "--format", "json")
+    people = {p["name"]: p for p in json.loads(shown.stdout)}
+    assert people["Zoë Zoë"]["notes"] == '"0'
+    assert sorted(people['Zoë "Bud"']["tags"]) == ["0", "00"]

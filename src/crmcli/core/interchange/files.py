@@ -139,7 +139,15 @@ def open_contacts(
         return _open_vcards(stream, encoding)
     if chosen == "json":
         return Reading("json", "crm", own_exports.json_records(stream))
-    layout = csvfile.sniff(stream, encoding=encoding, known=is_known_header, score=header_score)
+    # crm's own header is known outright too: its TSV has no quoting, so a value that
+    # starts with `"` would otherwise make the tab reading look ragged and lose to another
+    # delimiter.
+    layout = csvfile.sniff(
+        stream,
+        encoding=encoding,
+        known=lambda names: is_known_header(names) or own_exports.is_own_header(names),
+        score=header_score,
+    )
     found = layout.detection
     warned = [line for line in [found.warning(_label(stream))] if line] if found else []
     rows = _without_nul(csvfile.rows(stream, layout), warned)
