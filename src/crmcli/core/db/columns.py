@@ -168,6 +168,31 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "undone_at",
     ),
     "saved_view": ("id", "name", "entity", "query", "owner", "created_at", "updated_at"),
+    "rule": (
+        "id",
+        "name",
+        "position",
+        "when_text",
+        "if_text",
+        "then_text",
+        "enabled",
+        "description",
+        *_OWNED,
+    ),
+    "rule_effect": (
+        "id",
+        "rule_id",
+        "rule_name",
+        "batch",
+        "at",
+        "action_text",
+        "reason",
+        "table_name",
+        "row_id",
+        "contact_id",
+    ),
+    "rule_fired": ("id", "rule_id", "subject", "occasion", "at", "contact_id"),
+    "template": ("id", "name", "subject", "body", "description", *_OWNED),
     "crm_meta": ("key", "value"),
 }
 
@@ -180,4 +205,5 @@ BOOLEANS: dict[str, tuple[str, ...]] = {
     "contact": ("do_not_contact",),
     "contact_email": ("is_primary", "valid"),
     "contact_phone": ("valid",),
+    "rule": ("enabled",),
 }

@@ -56,7 +56,11 @@ PLAN: tuple[tuple[str, dict[str, str]], ...] = (
     ("followup", {"contact_id": "contact", "deal_id": "deal"}),
     ("goal", {}),
     ("saved_view", {}),
+    ("rule", {}),
+    ("template", {}),
 )
+# Not copied: `rule_effect` and `rule_fired` name rows by id in any table, which a copy
+# renumbers; the copy's rules start afresh (a time rule may fire once more there).
 # Tables without an id of their own, copied after their parents.
 KEYLESS: tuple[tuple[str, dict[str, str]], ...] = (
     ("search_term", {"contact_id": "contact"}),
@@ -115,6 +119,9 @@ def _existing(tx: Tx, table: str) -> Callable[[dict[str, Any]], int | None]:
             (o, n): int(i) for i, o, n in store.tuples("SELECT id, owner, name FROM saved_view")
         }
         return lambda row: views.get((row["owner"], row["name"]))
+    if table in ("rule", "template"):  # one of each name per database
+        named = {n: int(i) for i, n in store.tuples(f"SELECT id, name FROM {table}")}
+        return lambda row: named.get(row["name"])
     if table == "goal":
         goals = {
             (o, k, p): int(i)

@@ -433,6 +433,81 @@ class SavedView(SQLModel, table=True):
     updated_at: str
 
 
+class Rule(Owned, table=True):
+    """An automation rule (schema v8): a trigger, an optional condition, its actions.
+
+    Stored as the text the rep wrote (`when_text`, `if_text` in the filter language,
+    `then_text` a JSON list of action lines) and parsed when loaded, so `crm rule edit`
+    shows exactly what was saved. In the database rather than a file so that a team
+    on PostgreSQL shares one set.
+    """
+
+    __tablename__ = "rule"
+    __table_args__ = (sa.UniqueConstraint("name"), AUTOINC)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    position: int = Field(default=0)
+    when_text: str  # the trigger, as written: "deal enters Proposal"
+    if_text: str | None = None  # the condition, in the filter language
+    then_text: str  # the actions: a JSON list of action lines
+    enabled: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
+    description: str | None = None
+
+
+class RuleEffect(SQLModel, table=True):
+    """One action a rule applied (schema v8): why a follow-up, tag, field or move exists.
+
+    Written in the same batch as the action, so undoing the batch removes both; the
+    rule's name is copied, so the explanation outlives the rule.
+    """
+
+    __tablename__ = "rule_effect"
+    __table_args__ = (sa.Index("ix_rule_effect_row", "table_name", "row_id"), AUTOINC)
+
+    id: int | None = Field(default=None, primary_key=True)
+    rule_id: int | None = Field(default=None, index=True)
+    rule_name: str
+    batch: str = Field(index=True)
+    at: str
+    action_text: str  # the action line as written
+    reason: str  # what fired it, in words: "deal 5 'Acme pilot' entered Proposal"
+    table_name: str  # the row the action made or changed
+    row_id: int
+    contact_id: int | None = Field(default=None, index=True)
+
+
+class RuleFired(SQLModel, table=True):
+    """A time rule's firing on one subject and condition (schema v8): never fired twice.
+
+    Not part of any undo batch: a time rule's work that the rep undid is not redone
+    by the next `crm rule run`.
+    """
+
+    __tablename__ = "rule_fired"
+    __table_args__ = (sa.UniqueConstraint("rule_id", "subject", "occasion"), AUTOINC)
+
+    id: int | None = Field(default=None, primary_key=True)
+    rule_id: int
+    subject: str  # "followup:12", "contact:7"
+    occasion: str  # what made it due: the follow-up's due time, the contact's touch-due date
+    at: str
+    contact_id: int | None = Field(default=None, index=True)
+
+
+class Template(Owned, table=True):
+    """A message template (schema v8): a subject and a body with merge fields."""
+
+    __tablename__ = "template"
+    __table_args__ = (sa.UniqueConstraint("name"), AUTOINC)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    subject: str
+    body: str
+    description: str | None = None
+
+
 class Meta(SQLModel, table=True):
     """Key/value facts about the database itself (schema version, creation time)."""
 

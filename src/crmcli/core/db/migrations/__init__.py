@@ -21,6 +21,7 @@ MODULES: tuple[str, ...] = (
     "m0005_stage_change_reason",
     "m0006_interchange_fields",
     "m0007_pipelines",
+    "m0008_rules_templates",
 )
 CURRENT = len(MODULES)
 

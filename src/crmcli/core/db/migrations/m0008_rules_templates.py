@@ -1,0 +1,41 @@
+"""Schema version 8: rules, what they did, and message templates (issue #23).
+
+- `rule`: an automation rule as the rep wrote it (trigger, condition, actions as a
+  JSON list of lines), enabled or not, in document order (`position`).
+- `rule_effect`: one row per action a rule applied, naming the row it made or
+  changed, written in the action's own undo batch: `crm rule why` reads it.
+- `rule_fired`: a time rule's firing on one subject and occasion, unique, so
+  `crm rule run` never fires it twice; kept out of undo batches.
+- `template`: a message template (subject, body with merge fields).
+Frozen like every migration.
+"""
+
+VERSION = 8
+
+SQLITE = [
+    "CREATE TABLE rule ( owner VARCHAR NOT NULL, version INTEGER DEFAULT '1' NOT NULL, created_at VARCHAR NOT NULL, updated_at VARCHAR NOT NULL, id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, name VARCHAR NOT NULL, position INTEGER NOT NULL, when_text VARCHAR NOT NULL, if_text VARCHAR, then_text VARCHAR NOT NULL, enabled BOOLEAN DEFAULT 1 NOT NULL, description VARCHAR, UNIQUE (name) )",
+    'CREATE INDEX ix_rule_owner ON rule (owner)',
+    'CREATE TABLE rule_effect ( id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, rule_id INTEGER, rule_name VARCHAR NOT NULL, batch VARCHAR NOT NULL, at VARCHAR NOT NULL, action_text VARCHAR NOT NULL, reason VARCHAR NOT NULL, table_name VARCHAR NOT NULL, row_id INTEGER NOT NULL, contact_id INTEGER )',
+    'CREATE INDEX ix_rule_effect_batch ON rule_effect (batch)',
+    'CREATE INDEX ix_rule_effect_contact_id ON rule_effect (contact_id)',
+    'CREATE INDEX ix_rule_effect_row ON rule_effect (table_name, row_id)',
+    'CREATE INDEX ix_rule_effect_rule_id ON rule_effect (rule_id)',
+    'CREATE TABLE rule_fired ( id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, rule_id INTEGER NOT NULL, subject VARCHAR NOT NULL, occasion VARCHAR NOT NULL, at VARCHAR NOT NULL, contact_id INTEGER, UNIQUE (rule_id, subject, occasion) )',
+    'CREATE INDEX ix_rule_fired_contact_id ON rule_fired (contact_id)',
+    "CREATE TABLE template ( owner VARCHAR NOT NULL, version INTEGER DEFAULT '1' NOT NULL, created_at VARCHAR NOT NULL, updated_at VARCHAR NOT NULL, id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, name VARCHAR NOT NULL, subject VARCHAR NOT NULL, body VARCHAR NOT NULL, description VARCHAR, UNIQUE (name) )",
+    'CREATE INDEX ix_template_owner ON template (owner)',
+]
+
+POSTGRESQL = [
+    "CREATE TABLE rule ( owner VARCHAR NOT NULL, version INTEGER DEFAULT '1' NOT NULL, created_at VARCHAR NOT NULL, updated_at VARCHAR NOT NULL, id SERIAL NOT NULL, name VARCHAR NOT NULL, position INTEGER NOT NULL, when_text VARCHAR NOT NULL, if_text VARCHAR, then_text VARCHAR NOT NULL, enabled BOOLEAN DEFAULT true NOT NULL, description VARCHAR, PRIMARY KEY (id), UNIQUE (name) )",
+    'CREATE INDEX ix_rule_owner ON rule (owner)',
+    'CREATE TABLE rule_effect ( id SERIAL NOT NULL, rule_id INTEGER, rule_name VARCHAR NOT NULL, batch VARCHAR NOT NULL, at VARCHAR NOT NULL, action_text VARCHAR NOT NULL, reason VARCHAR NOT NULL, table_name VARCHAR NOT NULL, row_id INTEGER NOT NULL, contact_id INTEGER, PRIMARY KEY (id) )',
+    'CREATE INDEX ix_rule_effect_batch ON rule_effect (batch)',
+    'CREATE INDEX ix_rule_effect_contact_id ON rule_effect (contact_id)',
+    'CREATE INDEX ix_rule_effect_row ON rule_effect (table_name, row_id)',
+    'CREATE INDEX ix_rule_effect_rule_id ON rule_effect (rule_id)',
+    'CREATE TABLE rule_fired ( id SERIAL NOT NULL, rule_id INTEGER NOT NULL, subject VARCHAR NOT NULL, occasion VARCHAR NOT NULL, at VARCHAR NOT NULL, contact_id INTEGER, PRIMARY KEY (id), UNIQUE (rule_id, subject, occasion) )',
+    'CREATE INDEX ix_rule_fired_contact_id ON rule_fired (contact_id)',
+    "CREATE TABLE template ( owner VARCHAR NOT NULL, version INTEGER DEFAULT '1' NOT NULL, created_at VARCHAR NOT NULL, updated_at VARCHAR NOT NULL, id SERIAL NOT NULL, name VARCHAR NOT NULL, subject VARCHAR NOT NULL, body VARCHAR NOT NULL, description VARCHAR, PRIMARY KEY (id), UNIQUE (name) )",
+    'CREATE INDEX ix_template_owner ON template (owner)',
+]
