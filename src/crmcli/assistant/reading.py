@@ -75,8 +75,8 @@ def register(server: MCPServer, session: Session) -> None:
         words = text_arg("query", query, required=True)
         assert words is not None
         with session.reading() as store:
-            hits = describe(store, find(store, words, limit=500))
-        return page(hits, limit, cursor)
+            hits = find(store, words, limit=500)
+            return page(hits, limit, cursor, render=lambda window: describe(store, window))
 
     @server.tool(
         annotations=READ_ONLY,

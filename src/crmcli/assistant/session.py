@@ -18,8 +18,8 @@ from typing import Any, TypeVar
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BeforeValidator
 
+from crmcli.core.books import open_store
 from crmcli.core.config import Config
-from crmcli.core.db.opening import open_store
 from crmcli.core.db.store import DryRun, Store, describe_error
 from crmcli.core.errors import Ambiguous, CrmError
 
@@ -132,16 +132,22 @@ def limit_arg(limit: int | None) -> int:
 
 
 def page(
-    items: Sequence[Mapping[str, Any]], limit: int | None, cursor: str | None
+    items: Sequence[Any],
+    limit: int | None,
+    cursor: str | None,
+    *,
+    render: Callable[[list[Any]], Sequence[Mapping[str, Any]]] | None = None,
 ) -> dict[str, Any]:
     """One page of a list: `items` and, when there are more, `next_cursor` to pass back.
 
     The cursor is an opaque offset into the same ordered list; the list is recomputed on
-    each call, so a page is as fresh as the database.
+    each call, so a page is as fresh as the database. `render` turns the page's own items
+    into rows, so a long list of hits costs the display query of one page only.
     """
     size = limit_arg(limit)
     start = _offset(cursor)
-    chunk = [dict(item) for item in items[start : start + size]]
+    window = list(items[start : start + size])
+    chunk = [dict(item) for item in (render(window) if render is not None else window)]
     more = start + size < len(items)
     return {
         "items": chunk,

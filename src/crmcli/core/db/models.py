@@ -106,12 +106,17 @@ class Contact(Owned, table=True):
 
 class ContactEmail(SQLModel, table=True):
     __tablename__ = "contact_email"
-    __table_args__ = AUTOINC
+    # (email_norm, contact_id), schema v8: a lookup by address, or by its start (`crm
+    # find amel`), reads the index alone, never the table's rows.
+    __table_args__ = (
+        sa.Index("ix_contact_email_norm_contact", "email_norm", "contact_id"),
+        AUTOINC,
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     contact_id: int = Field(foreign_key="contact.id", ondelete="CASCADE", index=True)
     email: str
-    email_norm: str = Field(index=True)
+    email_norm: str
     label: str | None = None
     is_primary: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     valid: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})

@@ -465,9 +465,10 @@ def history(store: Store, deal_id: int) -> list[StageChange]:
 
 def timeline(store: Store, deal_id: int, limit: int = 20) -> list[DealEvent]:
     rows = store.rows(
-        "SELECT * FROM (SELECT 'interaction' AS type, i.occurred_at AS at, i.kind AS what, "
-        "i.summary AS text, NULL AS day FROM interaction i WHERE i.deal_id = ? UNION ALL "
-        "SELECT 'followup', CASE WHEN f.status = 'done' THEN f.done_at ELSE f.due_at END, "
+        "SELECT * FROM (SELECT 'interaction' AS type, i.id AS id, i.occurred_at AS at, "
+        "i.kind AS what, i.summary AS text, NULL AS day FROM interaction i WHERE i.deal_id = ? "
+        "UNION ALL SELECT 'followup', f.id, "
+        "CASE WHEN f.status = 'done' THEN f.done_at ELSE f.due_at END, "
         "CASE WHEN f.status = 'done' THEN 'follow-up done' ELSE 'follow-up due' END, f.note, "
         "CASE WHEN f.status <> 'done' AND f.due_time IS NULL THEN f.due_date END "
         "FROM followup f WHERE f.deal_id = ?) t ORDER BY at DESC LIMIT ?",

@@ -72,6 +72,7 @@ class DealEvent(TypedDict):
     """
 
     type: str
+    id: int  # the interaction's or the follow-up's
     at: str | None
     what: str
     text: str | None
