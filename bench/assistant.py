@@ -24,7 +24,6 @@ import argparse
 import os
 import re
 import signal
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -44,7 +43,7 @@ from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 
-from harness import HERE, bench_env, crm_exe, timed
+from harness import HERE, bench_env, copy, crm_exe, timed
 from hot import samples
 from make_data import build
 
@@ -195,17 +194,6 @@ def startup(db: Path, env: dict[str, str], s: dict[str, str], runs: int) -> dict
         for name, server in SERVERS.items():
             out[f"crm mcp ({name})"].append(anyio.run(first_answer, server, db, env, s["full"]))
     return out
-
-
-def copy(source: Path, target: Path) -> Path:
-    """The bench database, copied whole (SQLite's backup API: consistent, WAL included)."""
-    src, dst = sqlite3.connect(source), sqlite3.connect(target)
-    try:
-        src.backup(dst)
-    finally:
-        src.close()
-        dst.close()
-    return target
 
 
 # -- report ---------------------------------------------------------------------------------

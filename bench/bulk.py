@@ -22,23 +22,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import bench_env, crm_exe
+from harness import bench_env, copy, crm_exe
 from make_data import build
 
 BUDGET_S = 10.0
 EDIT = ["contact", "edit", "--where", "id:<=10000", "--set", "status=customer"]
 EDIT += ["--add-tag", "q4", "--yes"]
-
-
-def copy(source: Path, target: Path) -> Path:
-    """The bench database, copied whole (SQLite's backup API: consistent, WAL included)."""
-    src, dst = sqlite3.connect(source), sqlite3.connect(target)
-    try:
-        src.backup(dst)
-    finally:
-        src.close()
-        dst.close()
-    return target
 
 
 def timed(argv: list[str], env: dict[str, str]) -> tuple[float, str]:

@@ -119,3 +119,16 @@ def compare(
         out.mkdir(exist_ok=True)
         (out / f"{save}.json").write_text(json.dumps(results, indent=2))
     return ok_all
+
+
+def copy(source: Path, target: Path) -> Path:
+    """The bench database, copied whole (SQLite's backup API: consistent, WAL included)."""
+    import sqlite3
+
+    src, dst = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
+    return target

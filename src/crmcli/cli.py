@@ -43,6 +43,9 @@ GROUPS: dict[str, tuple[str, str]] = {
     "import": ("crmcli.commands.imports", "Bring contacts and deals in from other tools' files."),
     "export": ("crmcli.commands.export", "Write records out for other tools (csv, json, ics...)."),
     "db": ("crmcli.commands.db", "The database file: where it is, its schema, upgrades."),
+    "rule": ("crmcli.commands.rule", "Automation rules: add, edit, list, run, test and why."),
+    "template": ("crmcli.commands.template", "Message templates with merge fields, for mail."),
+    "mail": ("crmcli.commands.mail", "Mail drafts from templates: print, save, edit or send."),
 }
 # name -> (module, function): top-level shortcuts for what reps type most.
 COMMANDS: dict[str, tuple[str, str]] = {

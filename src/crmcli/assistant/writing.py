@@ -467,7 +467,7 @@ def register(server: MCPServer, session: Session) -> None:
             int | None, Field(description="At most this many (1-100, default 20).")
         ] = None,
     ) -> dict[str, Any]:
-        from crmcli.core import origins, undo
+        from crmcli.core import undo
 
         size = limit_arg(limit)
         with session.reading() as store:
@@ -479,7 +479,7 @@ def register(server: MCPServer, session: Session) -> None:
                     "at": b.at,
                     "command": b.command,
                     "changes": b.changes,
-                    "via_mcp": origins.made_via(b.command, ORIGIN),
+                    "via_mcp": undo.made_via(b.command, ORIGIN),
                 }
                 for b in batches
             ]
@@ -502,10 +502,10 @@ def register(server: MCPServer, session: Session) -> None:
         dry_run: Annotated[bool, Field(description=DRY_RUN)] = False,
     ) -> dict[str, Any]:
         def work(store: Store, echo: dict[str, Any]) -> dict[str, Any]:
-            from crmcli.core import origins
+            from crmcli.core import undo
 
             wanted = None if batch is None else id_arg("batch", batch)
-            done = origins.undo_own(store, owner_of(session), ORIGIN, wanted)
+            done = undo.undo_own(store, owner_of(session), ORIGIN, wanted)
             return {
                 "undone": {
                     "id": done.id,

@@ -175,27 +175,36 @@ def editor() -> list[str]:
     raise Refused("no editor: set $EDITOR (e.g. export EDITOR=nano)")
 
 
-def edit_file(text: str, read: Callable[[str], T]) -> T:
-    """Open `text` in the editor (a private temporary file, removed after) and read it back
-    with `read`. An editor that fails, or a file saved unchanged, ends the command with
-    nothing changed; a file `read` refuses is reopened on a terminal when the rep says so,
-    else refused (exit 2), nothing changed."""
+def run_editor(command: list[str], path: Path) -> str:
+    """Run the editor on `path` and give back what was saved; a failing editor, or one
+    that cannot be run, ends the command (exit 1) with nothing changed."""
+    from crmcli.core.errors import Refused
+
+    try:
+        code = subprocess.run([*command, str(path)]).returncode
+    except OSError as exc:
+        raise Refused(f"cannot run the editor {command[0]!r}: {exc.strerror}") from None
+    if code:
+        raise Refused(f"the editor exited with status {code}; nothing changed")
+    return path.read_text(encoding="utf-8")
+
+
+def edit_file(text: str, read: Callable[[str], T], *, name: str = "bulk-edit.tsv") -> T:
+    """Open `text` in the editor (a private temporary file named `name`, whose suffix tells
+    the editor the syntax, removed after) and read it back with `read`. An editor that
+    fails, or a file saved unchanged, ends the command with nothing changed; a file `read`
+    refuses is reopened on a terminal when the rep says so, else refused (exit 2), nothing
+    changed."""
     from crmcli.commands._output import message
-    from crmcli.core.errors import Invalid, Refused
+    from crmcli.core.errors import Invalid
 
     command = editor()
     with tempfile.TemporaryDirectory(prefix="crm-bulk-") as folder:
-        path = Path(folder) / "bulk-edit.tsv"  # the folder is 0700: names and addresses
+        path = Path(folder) / name  # the folder is 0700: names and addresses
         path.write_text(text, encoding="utf-8")
         path.chmod(0o600)
         while True:
-            try:
-                code = subprocess.run([*command, str(path)]).returncode
-            except OSError as exc:
-                raise Refused(f"cannot run the editor {command[0]!r}: {exc.strerror}") from None
-            if code:
-                raise Refused(f"the editor exited with status {code}; nothing changed")
-            edited = path.read_text(encoding="utf-8")
+            edited = run_editor(command, path)
             if edited == text:
                 message("the file was not changed; nothing to do")
                 raise typer.Exit(0)

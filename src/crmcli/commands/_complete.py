@@ -21,8 +21,8 @@ Candidates = list[tuple[str, str]]
 
 
 def _store(ctx: typer.Context) -> Store:
+    from crmcli.core.books import open_store
     from crmcli.core.config import load
-    from crmcli.core.db.opening import open_store
 
     root = ctx.find_root()
     db = root.params.get("db") if root.params else None

@@ -1,4 +1,5 @@
-"""What `crm contact show` prints beyond the shared lines: addresses, dates, relations, photo.
+"""What `crm contact show` prints beyond the shared lines: addresses, dates, relations, photo,
+the timeline, and what rules added ("added by rule 'X'", `deal show` too).
 
 Kept apart from `commands.contact` so that module stays readable; `company show`
 uses the address helpers too.
@@ -8,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+from crmcli.commands._output import Column
 
 
 def personal_lines(
@@ -105,3 +108,122 @@ def _birthday(stored: str | None) -> str | None:
     except (ValueError, IndexError):
         pass
     return stored  # not a form crm writes: shown as stored
+
+
+# -- the timeline -------------------------------------------------------------------------
+
+TIMELINE_COLUMNS = [
+    Column("when", "WHEN"),
+    Column("what", "WHAT"),
+    Column("text", "DETAIL", max_width=60),
+    Column("length", "LENGTH"),
+    Column("outcome", "OUTCOME"),
+    Column("deal", "DEAL", max_width=24),
+]
+
+
+def timeline_row(event: Mapping[str, Any]) -> dict[str, Any]:
+    """A timeline row as shown: an all-day follow-up's day, a call's direction and length."""
+    from crmcli.core.clock import local_time
+    from crmcli.core.values.durations import format_duration
+
+    when = f"{event['day']} all day" if event.get("day") else local_time(event["at"])
+    what = event["what"]
+    if event.get("direction"):
+        what += " in" if event["direction"] == "in" else " out"
+    length = format_duration(event["duration_seconds"]) if event.get("duration_seconds") else ""
+    return {**event, "when": when, "what": what, "length": length}
+
+
+# -- "added by rule 'X'" (issue #23) -------------------------------------------------------
+
+
+class RuleMarks:
+    """What rules did to one contact or deal, keyed the way `show` finds it in its lines.
+
+    Built from `crmcli.core.rules.effects` rows (one query per show): follow-ups by id,
+    tags by their folded name, stage moves by (time, folded stage). A tag or a move
+    a rule made and the rep later made again by hand still says the rule: the latest
+    rule effect wins, which is what `crm rule why` explains in full.
+    """
+
+    def __init__(self, effects: Iterable[Mapping[str, Any]] = ()) -> None:
+        self.followups: dict[int, str] = {}
+        self.tags: dict[str, str] = {}
+        self.moves: dict[tuple[str, str], str] = {}
+        rows = list(effects)
+        if not rows:
+            return
+        # Only a contact or a deal that rules touched pays for the grammar (a hot command).
+        from crmcli.core.errors import Invalid
+        from crmcli.core.rules.grammar import parse_action
+        from crmcli.core.rules.model import Verb
+        from crmcli.core.values.text import fold
+
+        for effect in rows:
+            table, name = effect["table_name"], str(effect["rule_name"])
+            if table == "followup":
+                self.followups[int(effect["row_id"])] = name
+                continue
+            try:
+                action = parse_action(str(effect["action_text"]))
+            except Invalid:  # written by an older crm: explained by `rule why` only
+                continue
+            if action.verb is Verb.TAG and action.tag:
+                self.tags[fold(action.tag)] = name
+            elif action.verb is Verb.UNTAG and action.tag:
+                self.tags.pop(fold(action.tag), None)
+            elif action.verb is Verb.MOVE and action.stage:
+                stage = action.stage.rsplit("/", 1)[-1]
+                self.moves[(str(effect["at"]), fold(stage))] = name
+
+    def __bool__(self) -> bool:
+        return bool(self.followups or self.tags or self.moves)
+
+    def tag(self, tag: str) -> str:
+        """The tag as shown: `VIP (added by rule 'welcome')` when a rule added it."""
+        from crmcli.core.values.text import fold
+
+        name = self.tags.get(fold(tag)) if self.tags else None
+        return tag if name is None else f"{tag} {by_rule(name)}"
+
+    def followup(self, row_id: Any) -> str | None:
+        """The rule that added this follow-up, or None."""
+        return self.followups.get(int(row_id)) if row_id is not None else None
+
+    def marked_lines(self, lines: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+        """A contact's `label value` lines, each tag a rule added saying so."""
+        if not self.tags:
+            return lines
+        return [
+            (label, [self.tag(t) for t in value] if label == "Tags" and value else value)
+            for label, value in lines
+        ]
+
+    def marked_event(self, event: Mapping[str, Any]) -> dict[str, Any]:
+        """A timeline row; a follow-up a rule added says so after its note."""
+        name = self.followup(event.get("id")) if event.get("type") == "followup" else None
+        if name is None:
+            return dict(event)
+        return {**event, "text": " ".join(filter(None, [event.get("text"), by_rule(name)]))}
+
+    def marked_move(self, change: Mapping[str, Any]) -> dict[str, Any]:
+        """A stage-history row; a move a rule made says so in its WHY (once: the engine's
+        own reason for it already names the rule)."""
+        name = self.move(change.get("at"), change.get("to_stage"))
+        reason = change.get("reason") or ""
+        if name is None or repr(name) in reason:
+            return dict(change)
+        return {**change, "reason": " ".join(filter(None, [reason, f"by rule {name!r}"]))}
+
+    def move(self, at: Any, to_stage: Any) -> str | None:
+        """The rule that made this stage move (same write, same stage), or None."""
+        if not self.moves or at is None or to_stage is None:
+            return None
+        from crmcli.core.values.text import fold
+
+        return self.moves.get((str(at), fold(str(to_stage))))
+
+
+def by_rule(name: str) -> str:
+    return f"(added by rule {name!r})"

@@ -38,7 +38,7 @@ class AppState:
     def store(self, *, write: bool = False) -> Store:
         """The database, opened for reading (never created) or for writing."""
         if write not in self._stores:
-            from crmcli.core.db.opening import open_store
+            from crmcli.core.books import open_store
 
             self._stores[write] = open_store(self.db, self.config, write=write)
         return self._stores[write]

@@ -9,10 +9,17 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from crmcli.commands import _complete
+from crmcli.commands._contact_show import (
+    TIMELINE_COLUMNS,
+    RuleMarks,
+    _birthday,
+    _labels,
+    personal_lines,
+    timeline_row,
+)
 from crmcli.commands._contact_show import _address as _address
 from crmcli.commands._contact_show import _address_label as _address_label
 from crmcli.commands._contact_show import _addresses as _addresses
-from crmcli.commands._contact_show import _birthday, _labels, personal_lines
 from crmcli.commands._options import FormatOpt, JsonFlag, LimitOpt, OwnerOpt, YesFlag
 from crmcli.commands._output import (
     LIST_FORMATS,
@@ -28,7 +35,6 @@ from crmcli.commands._render import contact_lines
 from crmcli.commands._state import state
 from crmcli.commands._where import ContactView, ContactWhere
 from crmcli.commands._words import plural
-from crmcli.core.clock import local_time
 from crmcli.core.people.fields import ContactStatus
 
 if TYPE_CHECKING:
@@ -287,21 +293,26 @@ def show(
     """Everything about one contact, with their timeline (newest first)."""
     from crmcli.core.activity.timeline import timeline
     from crmcli.core.people import directory, relations
+    from crmcli.core.rules.effects import of_contact
     from crmcli.core.search.refs import resolve_contact
 
     store = state(ctx).store()
     contact = directory.get(store, resolve_contact(store, ref))
     named_by = relations.named_by(store, int(contact["id"]))  # others' relations naming them
     events = timeline(store, int(contact["id"]), limit=limit) if limit else []
+    by_rules = of_contact(store, int(contact["id"]))  # what rules did for them: one query
     if as_json:
         public = directory.public_view(contact)
         named = [relations.view(r) for r in named_by]
-        render_record({**public, "named_by": named, "timeline": events}, OutputFormat.json, [])
+        record = {**public, "named_by": named, "timeline": events, "by_rules": by_rules}
+        render_record(record, OutputFormat.json, [])
         return
-    render_record(contact, OutputFormat.table, _shown(contact, named_by))
+    marks = RuleMarks(by_rules)  # "added by rule 'X'" beside a tag or follow-up a rule added
+    render_record(contact, OutputFormat.table, marks.marked_lines(_shown(contact, named_by)))
     if events:
         print()
-        render([_event(e) for e in events], OutputFormat.table, TIMELINE_COLUMNS)
+        rows = [marks.marked_event(timeline_row(e)) for e in events]
+        render(rows, OutputFormat.table, TIMELINE_COLUMNS)
 
 
 def _shown(contact: ContactDetail, named_by: Sequence[Relation] = ()) -> list[tuple[str, Any]]:
@@ -329,28 +340,6 @@ def _shown(contact: ContactDetail, named_by: Sequence[Relation] = ()) -> list[tu
             out += [(_address_label(a), _address(a)) for a in _addresses(contact["addresses"])]
             out += personal[1:]
     return out
-
-
-TIMELINE_COLUMNS = [
-    Column("when", "WHEN"),
-    Column("what", "WHAT"),
-    Column("text", "DETAIL", max_width=60),
-    Column("length", "LENGTH"),
-    Column("outcome", "OUTCOME"),
-    Column("deal", "DEAL", max_width=24),
-]
-
-
-def _event(event: dict[str, Any]) -> dict[str, Any]:
-    """A timeline row as shown: an all-day follow-up's day, a call's direction and length."""
-    from crmcli.core.values.durations import format_duration
-
-    when = f"{event['day']} all day" if event.get("day") else local_time(event["at"])
-    what = event["what"]
-    if event.get("direction"):
-        what += " in" if event["direction"] == "in" else " out"
-    length = format_duration(event["duration_seconds"]) if event.get("duration_seconds") else ""
-    return {**event, "when": when, "what": what, "length": length}
 
 
 LIST_COLUMNS = [
@@ -512,6 +501,8 @@ ERASED_WORDS: dict[str, tuple[str, str | None]] = {
     "contact_date": ("date", None),
     "contact_handle": ("chat handle", None),
     "contact_photo": ("photo", None),
+    "rule_effect": ("rule explanation", None),
+    "rule_fired": ("time-rule firing", None),
     "named_in_relations": (
         "relation of another contact naming them",
         "relations of other contacts naming them",

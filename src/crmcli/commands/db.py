@@ -69,12 +69,12 @@ def copy(
     One transaction on the target, counts verified; copying the same database into the
     same target again copies nothing.
     """
+    from crmcli.core.books import open_store
     from crmcli.core.db.copying import copy_database
-    from crmcli.core.db.opening import open_store
 
     app_state = state(ctx)
     source = app_state.store()
-    target = open_store(to, app_state.config, write=True)
+    target = open_store(to, app_state.config, write=True, rules=False)  # a copy is no event
     try:
         report = copy_database(source, target)
     finally:

@@ -27,7 +27,7 @@ from crmcli.core.clock import local_time
 if TYPE_CHECKING:
     from crmcli.core.db.store import Store
     from crmcli.core.pipeline.deals import DealFields
-    from crmcli.core.pipeline.rows import Deal, DealDetail
+    from crmcli.core.pipeline.rows import Deal, DealDetail, DealEvent, StageChange
 
 app = typer.Typer(
     name="deal", no_args_is_help=True, help="Add, edit, move, win, lose and list deals."
@@ -400,21 +400,25 @@ def reopen(
 @app.command("show")
 def show(ctx: typer.Context, ref: DealRef, as_json: JsonFlag = False) -> None:
     """A deal with its stage history and timeline."""
+    from crmcli.commands._contact_show import RuleMarks
     from crmcli.commands._words import plural
     from crmcli.core.pipeline import deals, pipelines
+    from crmcli.core.rules.effects import of_deal
 
     store = state(ctx).store()
     deal = deals.get(store, deals.resolve_deal(store, ref))
     history = deals.history(store, int(deal["id"]))
     events = deals.timeline(store, int(deal["id"]))
     in_pipeline = pipelines.of_deal(store, int(deal["id"]))
+    by_rules = of_deal(store, int(deal["id"]))  # what rules did to it: one query
     if as_json:
-        render_record(
-            {**_public(deal), "pipeline": in_pipeline, "history": history, "timeline": events},
-            OutputFormat.json,
-            [],
-        )
+        record = {**_public(deal), "pipeline": in_pipeline, "history": history}
+        render_record({**record, "timeline": events, "by_rules": by_rules}, OutputFormat.json, [])
         return
+    marks = RuleMarks(by_rules)
+    if marks:  # "added by rule 'X'" beside what a rule did
+        history = [cast("StageChange", marks.marked_move(h)) for h in history]
+        events = [cast("DealEvent", marks.marked_event(e)) for e in events]
     prob = deals.effective_probability(deal)
     render_record(
         deal,

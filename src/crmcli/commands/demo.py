@@ -37,7 +37,7 @@ def demo(
 
     Run again, it keeps the previous demo database as demo.db.bak and says so.
     """
-    from crmcli.core.db.opening import open_store
+    from crmcli.core.books import open_store
     from crmcli.core.demo import data as generator
     from crmcli.core.demo.database import make_way
     from crmcli.core.paths import demo_db_path
@@ -48,7 +48,8 @@ def demo(
     kept = make_way(target)
     if kept is not None:
         message(f"kept the previous demo database as {kept}")
-    store = open_store(str(target), app_state.config, write=True)
+    # A new file has no rules; its seed is not the rep's doing either way.
+    store = open_store(str(target), app_state.config, write=True, rules=False)
     counts = generator.generate(store, generator.DemoSize(contacts), seed=seed)
     store.close()
     message(
@@ -62,8 +63,8 @@ def demo(
 
 def _tour(target: Path, run: Callable[[list[str]], int]) -> None:
     """Run a few real commands against the demo database and show their output."""
+    from crmcli.core.books import open_store
     from crmcli.core.config import load
-    from crmcli.core.db.opening import open_store
     from crmcli.core.demo.database import tour_subject
     from crmcli.core.values.text import fold
 

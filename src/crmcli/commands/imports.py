@@ -305,7 +305,7 @@ def _import_file(
     if dry_run and not _exists(app_state):
         # A dry run never creates the database: it runs against an empty scratch one.
         scratch = tempfile.TemporaryDirectory(prefix="crm-dry-run-")
-        from crmcli.core.db.opening import open_store
+        from crmcli.core.books import open_store
 
         store = open_store(str(Path(scratch.name) / "scratch.db"), app_state.config, write=True)
     else:
@@ -470,7 +470,7 @@ def _deals_store(app_state: AppState, dry_run: bool) -> tuple[Store, Any]:
     scratch one (and the folder to clean up), so that it never creates the real one."""
     if not dry_run or _exists(app_state):
         return app_state.store(write=True), None
-    from crmcli.core.db.opening import open_store
+    from crmcli.core.books import open_store
 
     scratch = tempfile.TemporaryDirectory(prefix="crm-dry-run-")
     path = str(Path(scratch.name) / "scratch.db")

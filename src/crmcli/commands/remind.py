@@ -127,7 +127,7 @@ def remind(
 
     A desktop notification where one can be shown (notify-send), otherwise a line on
     stdout, suitable for cron mail. Nothing is announced twice; a snoozed follow-up is
-    announced again when its new time comes.
+    announced again when its new time comes. Time rules (crm rule run) run first.
     """
     app_state = state(ctx)
     if install:
@@ -141,6 +141,10 @@ def remind(
         store = app_state.store()
     except CrmError:
         return  # no database yet: nothing to remind about
+    if not dry_run:  # the timer job runs the time rules: their follow-ups are announced too
+        from crmcli.commands._rules_first import run_first
+
+        run_first(app_state)
     lead = int(app_state.config.get("reminder_lead_minutes"))
     todo = plan(store, clock.local_now(), lead, app_state.config.all_day_time)
     lines: list[str] = []

@@ -88,10 +88,15 @@ def today(
     owner: OwnerOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Overdue follow-ups (oldest first), today's, contacts due for a touch, deals at risk."""
+    """Overdue follow-ups (oldest first), today's, contacts due for a touch, deals at risk.
+
+    Time rules (crm rule run) run first; what they did is one line on stderr.
+    """
+    from crmcli.commands._rules_first import run_first
     from crmcli.core import clock
     from crmcli.core.overview.agenda import today as build
 
+    run_first(state(ctx))  # the time rules' follow-ups belong in the day shown
     if brief:
         _brief(ctx)
         return

@@ -29,8 +29,12 @@ def undo(
     app_state = state(ctx)
     owner = str(app_state.config.get("user"))
     if show:
+        from crmcli.core.rules.effects import counts
+
         store = app_state.store()
-        rows = [b.__dict__ for b in undoing.recent(store, owner)]
+        batches = undoing.recent(store, owner)
+        by_rules = counts(store, [b.batch for b in batches])
+        rows = [{**b.__dict__, "by_rules": by_rules.get(b.batch, 0)} for b in batches]
         fmt = OutputFormat.json if as_json else OutputFormat.table
         render(
             rows,
@@ -40,6 +44,7 @@ def undo(
                 Column("at", "WHEN", fmt=local_time),
                 Column("command", "CHANGE"),
                 Column("changes", "ROWS"),
+                Column("by_rules", "BY RULES", fmt=lambda n: str(n) if n else ""),
             ],
         )
         if not rows:

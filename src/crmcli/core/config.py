@@ -114,6 +114,39 @@ def _clock_time(value: str) -> str:
     return f"{int(match.group(1)):02d}:{match.group(2) or '00'}"
 
 
+def _line(what: str, limit: int) -> Callable[[str], str]:
+    """One line of text (a name, a command): no newline or control character, which
+    would break a mail header or a command line."""
+
+    def parse(value: str) -> str:
+        text = str(value).strip()
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+            raise Invalid(f"{what} must be one line without control characters")
+        if len(text) > limit:
+            raise Invalid(f"{what} must be at most {limit} characters, not {len(text)}")
+        return text
+
+    return parse
+
+
+def _known_email(value: str) -> None:
+    """An address a mail can go out from (checked when set: the full check is slower)."""
+    if value:
+        from crmcli.core.values.emails import check
+
+        check(value)
+
+
+def _command_line(value: str) -> None:
+    """A command line the shell's rules can split (quotes closed)."""
+    import shlex
+
+    try:
+        shlex.split(value)
+    except ValueError as exc:
+        raise Invalid(f"cannot read {value!r} as a command line: {exc}") from None
+
+
 def _default_user() -> str:
     try:
         return getpass.getuser()
@@ -205,6 +238,27 @@ SETTINGS: dict[str, Setting] = {
         ),
         Setting(
             "backups_keep", "how many automatic backups to keep", _int_range(1, 1000), lambda: 10
+        ),
+        Setting(
+            "me_name",
+            "your name, as mail drafts sign and send it ({me.name} in templates)",
+            _line("me_name", 200),
+            lambda: "",
+        ),
+        Setting(
+            "me_email",
+            "your address: the From of mail drafts ({me.email} in templates)",
+            _line("me_email", 254),
+            lambda: "",
+            _known_email,
+        ),
+        Setting(
+            "sendmail_command",
+            "the sendmail-compatible command `crm mail draft --send` hands mail to "
+            "(e.g. msmtp -t, or /usr/sbin/sendmail -t -i)",
+            _line("sendmail_command", 1000),
+            lambda: "",
+            _command_line,
         ),
     ]
 }

@@ -64,6 +64,46 @@ class CrmApp(App[None]):
             names = ", ".join(sorted(self.available_themes))
             self.notify(f"unknown theme {wanted!r} (themes: {names})", severity="warning")
         self.set_interval(self.poll_seconds, self.poll)
+        self.run_time_rules()
+
+    def run_time_rules(self) -> None:
+        """Run the time rules first, as `crm today` does, in a worker: the screens show at
+        once, and the rules' follow-ups when they are made. Without an enabled time rule
+        this is one small read and nothing more."""
+        from crmcli.core.rules.hook import has_timed
+
+        try:
+            with self.session.lock:
+                wanted = has_timed(self.session.store)
+        except Exception:  # an older or locked file: the rules wait for `crm rule run`
+            return
+        if wanted:
+            self.run_worker(self._time_rules, thread=True, group="rules", exit_on_error=False)
+
+    def _time_rules(self) -> None:
+        """In a worker thread: one run (one undoable batch), then a word to the rep."""
+        from crmcli.core.errors import CrmError
+        from crmcli.core.rules import timed
+
+        try:
+            with self.session.lock:
+                report = timed.run(self.session.store)
+        except CrmError as exc:
+            self.call_from_thread(self.notify, f"Rules not run: {exc.message}", severity="warning")
+            return
+        if report.outcomes:
+            self.call_from_thread(self._time_rules_done, len(report.applied), len(report.skipped))
+
+    def _time_rules_done(self, applied: int, skipped: int) -> None:
+        from crmcli.tui.format import plural
+
+        done = [plural(applied, "action") + " done"] if applied else []
+        done += [plural(skipped, "action") + " skipped"] if skipped else []
+        undo = " (u takes them back)" if applied else ""
+        self.notify(f"Rules: {', '.join(done)}{undo}", title="Time rules", timeout=8)
+        if applied:
+            self.changed()
+            self._reload_visible()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """In a dialog, q, u and the screen keys are the dialog's (ctrl+q still quits)."""

@@ -24,7 +24,7 @@ import json
 import os
 import re
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -45,7 +45,7 @@ from crmcli.core.db.sqlite import (
 from crmcli.core.errors import Busy, CrmError, Damaged, Invalid, NotFound, StoreUnavailable
 
 # How a batch written by another front end says so at the end of its command: what
-# `crm undo --list` shows and what `crmcli.core.origins` tells apart.
+# `crm undo --list` shows and what `crmcli.core.undo.made_via` tells apart.
 FORGED_ORIGIN = re.compile(r" \(via [^()]*\)$")
 
 
@@ -120,6 +120,10 @@ class Store:
         # carrying the change-log entries it would have made (the assistant's dry runs
         # go through the very code that would write, so what they show is what happens).
         self.dry_run = False
+        # Called with each write's transaction after its body and before it is sealed,
+        # when the write logged changes (`crmcli.core.books` sets it to the rules' hook):
+        # what it writes lands in the same transaction, so one undo takes back both.
+        self.on_write: Callable[[Tx], None] | None = None
 
     # -- reads -------------------------------------------------------------------------
     def _run(self, sql: str, params: Sequence[Any] = ()) -> Any:
@@ -227,11 +231,14 @@ class Store:
 
     # -- writes ------------------------------------------------------------------------
     @contextmanager
-    def write(self, command: str) -> Iterator[Tx]:
+    def write(self, command: str, *, rules: bool = True) -> Iterator[Tx]:
         """One short write transaction; every change inside it is one undoable batch.
 
         On SQLite the file's b-tree roots are read first, under the write lock (see
         `sqlite.probe_roots`): a damaged file is refused before anything is written.
+        After the body, `on_write` sees the logged changes (the rules fire there, in
+        the same transaction); `rules=False` is for writes that must not set rules off:
+        undo, merges, imports, the demo's seed, editing the rules themselves.
         """
         try:
             self.dialect.begin_write(self.conn)
@@ -240,8 +247,11 @@ class Store:
         try:
             if isinstance(self.dialect, SQLiteDialect):
                 probe_roots(self.conn)
-            tx = Tx(self, command)
+            hook = self.on_write if rules else None
+            tx = Tx(self, command, record=hook is not None)
             yield tx
+            if hook is not None and tx.changes:
+                hook(tx)
             if self.dry_run:
                 raise DryRun(tx.command, self._planned(tx.batch))
             self.dialect.seal_write(self.conn, tx.batch, tx.stamp)
@@ -325,6 +335,10 @@ class Store:
         )
 
 
+# One logged change: table, row id, op ("insert", "update", "delete"), before, after.
+Change = tuple[str, int, str, dict[str, Any] | None, dict[str, Any] | None]
+
+
 class Tx:
     """A write transaction: inserts, updates and deletes that also fill the change log.
 
@@ -333,7 +347,7 @@ class Tx:
     erasure request can remove them.
     """
 
-    def __init__(self, store: Store, command: str) -> None:
+    def __init__(self, store: Store, command: str, *, record: bool = False) -> None:
         self.store = store
         if store.origin is not None:
             command = f"{command}{origin_mark(store.origin)}"
@@ -346,6 +360,11 @@ class Tx:
         self.now = clock.now()
         self.stamp = clock.stamp(self.now)
         self.owner = str(store.config.get("user"))
+        # Every logged change, in order, as (table, row id, op, before, after): what the
+        # rules read to know what happened (`crmcli.core.rules.events`). Kept only for a
+        # write the rules will see (`record`): an import's images are not held in memory.
+        self.record = record
+        self.changes: list[Change] = []
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         return self.store._run(sql, params)
@@ -456,6 +475,8 @@ class Tx:
         after: dict[str, Any] | None,
         contact_id: int | None,
     ) -> None:
+        if self.record:
+            self.changes.append((table, row_id, op, before, after))
         self.execute(
             "INSERT INTO change_log (batch, at, owner, command, table_name, row_id, op, before,"
             " after, contact_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

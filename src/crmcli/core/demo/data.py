@@ -188,7 +188,7 @@ def generate(
     assert size.companies is not None and size.interactions is not None
     assert size.followups is not None and size.deals is not None
 
-    with store.write("demo data") as tx:
+    with store.write("demo data", rules=False) as tx:
         base_company = int(store.value("SELECT coalesce(max(id), 0) FROM company"))
         base_contact = int(store.value("SELECT coalesce(max(id), 0) FROM contact"))
         companies: list[tuple[int, str, str, str]] = []

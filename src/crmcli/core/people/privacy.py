@@ -139,6 +139,11 @@ def everything_about(store: Store, contact_id: int) -> dict[str, Any]:
             {k: v for k, v in zip(names, row, strict=True) if k != "id"}
             for row in sorted(change_log)
         ],
+        "rule_effects": store.rows(
+            "SELECT rule_name, at, action_text, reason, table_name, row_id FROM rule_effect "
+            "WHERE contact_id = ? ORDER BY id",
+            (contact_id,),
+        ),
     }
 
 
@@ -167,7 +172,7 @@ def _erase(store: Store, contact_id: int, name: str) -> Erasure:
     """The erasure itself: one transaction, nothing logged (nothing to undo it from)."""
 
     result = Erasure(name)
-    with store.write(f"contact forget {contact_id}") as tx:
+    with store.write(f"contact forget {contact_id}", rules=False) as tx:
         mentions = _mentions(store, contact_id)  # inside the write lock: none added since
         for table in CHILD_TABLES:
             result.erased[table] = int(
@@ -186,6 +191,17 @@ def _erase(store: Store, contact_id: int, name: str) -> Erasure:
         tx.execute("DELETE FROM contact_relation WHERE related_id = ?", (contact_id,))
         for person in mentions.ids:
             tx.execute("DELETE FROM search_term WHERE contact_id = ?", (person,))
+        # What rules did for them, and which time rules fired on them: their name is in
+        # the explanations, and their ids in both (schema v8).
+        for table in ("rule_effect", "rule_fired"):
+            result.erased[table] = 0
+            for chunk, marks in in_chunks(list(mentions.ids)):
+                result.erased[table] += int(
+                    store.value(
+                        f"SELECT count(*) FROM {table} WHERE contact_id IN ({marks})", chunk
+                    )
+                )
+                tx.execute(f"DELETE FROM {table} WHERE contact_id IN ({marks})", chunk)
         for chunk, marks in in_chunks(mentions.entries):
             tx.execute(f"DELETE FROM change_log WHERE id IN ({marks})", chunk)
         result.erased["change_log"] = len(mentions.entries)
@@ -245,5 +261,6 @@ def _checkpoint(store: Store, name: str) -> None:
 def _vacuum(store: Store) -> None:
     """PostgreSQL keeps deleted rows as dead tuples until vacuumed: vacuum now."""
 
-    for table in (*CHILD_TABLES, "search_term", "change_log", "contact", "deal"):
+    erased = ("search_term", "change_log", "contact", "deal", "rule_effect", "rule_fired")
+    for table in (*CHILD_TABLES, *erased):
         store.conn.execute(f"VACUUM {table}")

@@ -250,43 +250,58 @@ def _move(
     expect_version: int | None = None,
     contract_end: date | None = None,
 ) -> tuple[DealDetail, list[str]]:
-    """`move`, with whether it may happen decided in the transaction that does it.
+    """`move`, with whether it may happen decided in the transaction that does it."""
+    with store.write(f"deal move {deal_id} {stage['name']}") as tx:
+        _check_version(tx, deal_id, expect_version)
+        notes = move_in(tx, deal_id, stage, reason=reason, contract_end=contract_end)
+    return get(store, deal_id), notes
+
+
+def move_in(
+    tx: Tx,
+    deal_id: int,
+    stage: dict[str, Any],
+    *,
+    reason: str | None = None,
+    contract_end: date | None = None,
+) -> list[str]:
+    """Move an open deal to `stage` inside an open transaction (`crm deal move`, a rule's
+    `move`); the notes to tell. Refuses a closed deal, the stage it is in, a loss without
+    a reason.
 
     `contract_end` (winning with `--contract-end`) is set in the same transaction, so
     the deal is never left with a new contract end but not won.
     """
     notes: list[str] = []
-    with store.write(f"deal move {deal_id} {stage['name']}") as tx:
-        _check_version(tx, deal_id, expect_version)
-        deal = _now(tx, deal_id)
-        if deal["status"] != "open":
-            raise Refused(
-                f"deal #{deal_id} is {deal['status']}: reopen it first (crm deal reopen {deal_id})"
-            )
-        stage = current_stage(tx, stage)
-        if stage["id"] == deal["stage_id"]:
-            raise Refused(f"deal #{deal_id} is already in {stage['name']}")
-        if stage["kind"] == "lost" and not (reason or "").strip():
-            raise Invalid("say why it was lost: --reason TEXT")
-        if contract_end is not None:
-            tx.update(
-                "deal",
-                deal_id,
-                {"contract_end": contract_end.isoformat()},
-                contact_id=deal["contact_id"],
-            )
-        relocate(tx, deal_id, stage, reason)
-        if stage["kind"] == "lost":
-            tx.update(
-                "deal",
-                deal_id,
-                {"lost_reason": (reason or "").strip()},
-                contact_id=deal["contact_id"],
-            )
-        if stage["kind"] == "won":
-            notes += _renewal(tx, deal_id)
-            notes += _promote(tx, deal["contact_id"])
-    return get(store, deal_id), notes
+    deal = _now(tx, deal_id)
+    if deal["status"] != "open":
+        raise Refused(
+            f"deal #{deal_id} is {deal['status']}: reopen it first (crm deal reopen {deal_id})"
+        )
+    stage = current_stage(tx, stage)
+    if stage["id"] == deal["stage_id"]:
+        raise Refused(f"deal #{deal_id} is already in {stage['name']}")
+    if stage["kind"] == "lost" and not (reason or "").strip():
+        raise Invalid("say why it was lost: --reason TEXT")
+    if contract_end is not None:
+        tx.update(
+            "deal",
+            deal_id,
+            {"contract_end": contract_end.isoformat()},
+            contact_id=deal["contact_id"],
+        )
+    relocate(tx, deal_id, stage, reason)
+    if stage["kind"] == "lost":
+        tx.update(
+            "deal",
+            deal_id,
+            {"lost_reason": (reason or "").strip()},
+            contact_id=deal["contact_id"],
+        )
+    if stage["kind"] == "won":
+        notes += _renewal(tx, deal_id)
+        notes += _promote(tx, deal["contact_id"])
+    return notes
 
 
 PROMOTED_FROM = ("lead", "prospect")

@@ -68,6 +68,7 @@ class ContactsScreen(DataScreen):
         Binding("e", "edit_contact", "Edit"),
         Binding("l", "log", "Log"),
         Binding("f", "followup", "Follow-up"),
+        Binding("m", "mail", "Mail from a template", show=False),  # listed under ?
         Binding("escape", "leave_search", "To list", show=False),
         Binding("down", "leave_search", "To list", show=False),
         Binding("w", "filter", "Filter (the --where language)", show=False),
@@ -346,6 +347,13 @@ class ContactsScreen(DataScreen):
             from crmcli.tui.modals.log_form import LogForm
 
             self.app.push_screen(LogForm(contact_id, self._contact_name(contact_id)), self._saved)
+
+    def action_mail(self) -> None:
+        """A template as a mail draft to the contact under the cursor."""
+        if self._current() is not None:
+            from crmcli.tui.screens.contacts_commands import mail_from
+
+            mail_from(self)
 
     def action_followup(self) -> None:
         contact_id = self._current()

@@ -1,4 +1,4 @@
-"""The contacts screen's own command palette entries: each saved view, the filter, the marks.
+"""The contacts screen's own command palette entries: saved views, the filter, the marks, mail.
 
 Registered on the screen (`ContactsScreen.COMMANDS`), so they are offered while the
 contacts screen is on view, beside the app's actions; every view is there, not only
@@ -44,6 +44,13 @@ ACTIONS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+def mail_from(screen: Any) -> None:
+    """The template picker for the contact under the cursor (`m`)."""
+    from crmcli.tui.modals.template_pick import mail_from as pick  # the TUI's start skips it
+
+    pick(screen)
+
+
 class ContactViewsProvider(Provider):
     """Your saved views of contacts, and the filter and mark actions, found by name."""
 
@@ -57,6 +64,13 @@ class ContactViewsProvider(Provider):
             (title, help_text, partial(self.app.run_action, action, self.screen))
             for title, help_text, action in ACTIONS
         ]
+        entries.append(
+            (
+                "Mail from a template",
+                "A draft to the contact under the cursor, in $EDITOR (m)",
+                partial(mail_from, self.screen),
+            )
+        )
         return entries
 
     async def discover(self) -> Hits:

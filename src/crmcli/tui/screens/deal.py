@@ -49,6 +49,7 @@ class DealScreen(DataScreen):
         Binding("w", "won", "Won"),
         Binding("x", "lost", "Lost"),
         Binding("e", "edit", "Edit"),
+        Binding("m", "mail", "Mail from a template", show=False),  # the footer is full at 80
     ]
 
     def __init__(self, deal_id: int) -> None:
@@ -167,6 +168,14 @@ class DealScreen(DataScreen):
             self.notify(f"{deal['title']} is {deal['status']}", severity="warning", timeout=3)
             return None
         return deal
+
+    def action_mail(self) -> None:
+        """A template as a mail draft to the deal's contact, about this deal."""
+        if self.deal is None:
+            return
+        from crmcli.tui.modals.template_pick import mail_from
+
+        mail_from(self, self.deal_id, str(self.deal["title"]))
 
     def action_log(self) -> None:
         """Log with the deal's contact, tied to this deal (it shows in the deal's timeline)."""

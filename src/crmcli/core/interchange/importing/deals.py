@@ -218,7 +218,7 @@ def import_deals(
 
         auto_backup(store, "pre-import")
     try:
-        with store.write(options.label) as tx:
+        with store.write(options.label, rules=False) as tx:  # imports fire no rules
             writer = ContactWriter(tx, options, ImportSummary())
             known = _external_ids(tx)
             for done, row in enumerate(rows):

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from crmcli.core import origins, undo
+from crmcli.core import undo
 from crmcli.core.activity import interactions
 from crmcli.core.activity.interactions import Kind
 from crmcli.core.config import Config
@@ -49,9 +49,9 @@ def test_made_via_reads_the_suffix_the_store_writes(store: Store) -> None:
     store.origin = "mcp"
     _add(store, "Ann Lee")
     (batch,) = undo.recent(store, "me")
-    assert origins.made_via(batch.command, "mcp")
-    assert not origins.made_via("contact add", "mcp")
-    assert not origins.made_via("contact add (via tui)", "mcp")
+    assert undo.made_via(batch.command, "mcp")
+    assert not undo.made_via("contact add", "mcp")
+    assert not undo.made_via("contact add (via tui)", "mcp")
 
 
 def test_the_newest_batch_of_the_origin_is_undone_and_shell_work_is_left(
@@ -63,7 +63,7 @@ def test_the_newest_batch_of_the_origin_is_undone_and_shell_work_is_left(
     interactions.log(store, ann, Kind.call, "asked for a quote")
     store.origin = None
     bob = _add(store, "Bob Ray")  # the shell again, after the assistant
-    done = origins.undo_own(store, "me", "mcp")
+    done = undo.undo_own(store, "me", "mcp")
     assert done.command == f"log call {ann} (via mcp)"
     assert store.value("SELECT count(*) FROM interaction") == 0
     assert store.value("SELECT count(*) FROM contact WHERE id = ?", (bob,)) == 1
@@ -72,16 +72,16 @@ def test_the_newest_batch_of_the_origin_is_undone_and_shell_work_is_left(
     undo.undo(store, "me")  # Bob's add
     assert snapshot(db) == before
     with pytest.raises(Refused, match="nothing made via mcp is left to undo"):
-        origins.undo_own(store, "me", "mcp")
+        undo.undo_own(store, "me", "mcp")
 
 
 def test_a_shell_batch_named_by_id_is_refused_with_the_command_for_it(store: Store) -> None:
     _add(store, "Ann Lee")
     (shell,) = undo.recent(store, "me")
     with pytest.raises(Refused, match=f"made in the shell.*`crm undo {shell.id}`"):
-        origins.undo_own(store, "me", "mcp", shell.id)
+        undo.undo_own(store, "me", "mcp", shell.id)
     with pytest.raises(NotFound, match="no change #999"):
-        origins.undo_own(store, "me", "mcp", 999)
+        undo.undo_own(store, "me", "mcp", 999)
     assert store.value("SELECT count(*) FROM contact") == 1
 
 
@@ -92,7 +92,7 @@ def test_a_dry_run_undo_shows_the_inverse_and_changes_nothing(store: Store, db: 
     before = dump(db)
     store.dry_run = True
     with pytest.raises(DryRun) as caught:
-        origins.undo_own(store, "me", "mcp")
+        undo.undo_own(store, "me", "mcp")
     store.dry_run = False
     assert dump(db) == before
     assert caught.value.command.endswith("(via mcp)")
@@ -115,8 +115,8 @@ def test_the_assistants_batches_are_found_on_both_backends(
         _add(store, "Bob Ray")
         shell = undo.recent(store, "me")[0]
         with pytest.raises(Refused, match="made in the shell"):
-            origins.undo_own(store, "me", "mcp", shell.id)
-        assert origins.undo_own(store, "me", "mcp").command == f"contact edit {ann} (via mcp)"
+            undo.undo_own(store, "me", "mcp", shell.id)
+        assert undo.undo_own(store, "me", "mcp").command == f"contact edit {ann} (via mcp)"
         assert store.value("SELECT title FROM contact WHERE id = ?", (ann,)) is None
         assert store.value("SELECT count(*) FROM contact") == 2
     finally:
