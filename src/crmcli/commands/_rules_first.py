@@ -78,3 +78,18 @@ def run_first(app_state: AppState) -> None:
     if said:
         undo = " (crm undo to take back)" if report.applied else ""
         sys.stderr.write(f"rules: {said}{undo}\n")
+
+
+def tell_fired(outcomes: Iterable[Any]) -> None:
+    """One stderr line for what change rules did inside a command's writes ("rules: 1
+    follow-up added, 1 tag added by 'chase proposals'"), so the rep who moved a deal
+    knows a chaser now exists, and that `crm undo` takes it back with the move."""
+    import sys
+
+    done = list(outcomes)
+    said = summary(done)
+    if not said:
+        return
+    names = ", ".join(f"'{name}'" for name in dict.fromkeys(o.rule for o in done))
+    undo = " (crm undo takes them back with the change)" if any(o.applied for o in done) else ""
+    sys.stderr.write(f"rules: {said} by {names}{undo}\n")

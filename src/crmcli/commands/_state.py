@@ -50,9 +50,14 @@ class AppState:
         a connection left open in a long-lived process can outlive the WAL files another
         process removes when it closes last, and then read a stale index.
         """
+        fired = [o for store in self._stores.values() for o in store.fired]
         for store in self._stores.values():
             store.close()
         self._stores.clear()
+        if fired:  # the rules' work in this command's writes: said once, at its end
+            from crmcli.commands._rules_first import tell_fired
+
+            tell_fired(fired)
 
 
 def state(ctx: typer.Context) -> AppState:

@@ -123,7 +123,10 @@ class Store:
         # Called with each write's transaction after its body and before it is sealed,
         # when the write logged changes (`crmcli.core.books` sets it to the rules' hook):
         # what it writes lands in the same transaction, so one undo takes back both.
-        self.on_write: Callable[[Tx], None] | None = None
+        self.on_write: Callable[[Tx], Sequence[Any] | None] | None = None
+        # What `on_write` reported doing in this store's committed writes (the rules'
+        # outcomes), for a front end to tell the rep once its command is done.
+        self.fired: list[Any] = []
 
     # -- reads -------------------------------------------------------------------------
     def _run(self, sql: str, params: Sequence[Any] = ()) -> Any:
@@ -250,8 +253,7 @@ class Store:
             hook = self.on_write if rules else None
             tx = Tx(self, command, record=hook is not None)
             yield tx
-            if hook is not None and tx.changes:
-                hook(tx)
+            fired = hook(tx) if hook is not None and tx.changes else None
             if self.dry_run:
                 raise DryRun(tx.command, self._planned(tx.batch))
             self.dialect.seal_write(self.conn, tx.batch, tx.stamp)
@@ -269,9 +271,11 @@ class Store:
         except Exception as exc:
             if self.dialect.commit_unknown(self.conn, exc):
                 self._settle(tx, exc)
+                self.fired += fired or ()
                 return
             self._rollback()
             self._reraise(exc)
+        self.fired += fired or ()
 
     def _planned(self, batch: str) -> list[dict[str, Any]]:
         """The change-log entries of this (uncommitted) batch: what a dry run shows."""

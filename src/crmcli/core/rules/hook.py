@@ -10,7 +10,8 @@ would need a way to learn of both, and the read costs a few microseconds).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from crmcli.core.db.store import Store, Tx
@@ -44,10 +45,11 @@ def has_timed(store: Store) -> bool:
     return store.value(_ANY_TIMED_RULE) is not None
 
 
-def fire(tx: Tx) -> None:
-    """Run the enabled change rules on what `tx` changed, inside it (`Store.on_write`)."""
+def fire(tx: Tx) -> Sequence[Any]:
+    """Run the enabled change rules on what `tx` changed, inside it (`Store.on_write`);
+    what they did or skipped (`engine.Outcome`s), which the store keeps once committed."""
     if not has_change_rules(tx.store):
-        return
+        return ()
     from crmcli.core.rules import engine  # only a book with rules pays for the engine
 
-    engine.fire(tx)
+    return engine.fire(tx)
