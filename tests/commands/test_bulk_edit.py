@@ -370,3 +370,17 @@ def test_on_a_terminal_a_bad_file_is_reopened_until_it_reads(
     out = invoke("contact", "bulk-edit", "--yes", input="n\n")  # asked again: no
     assert out.exit_code == 2 and out.stderr.endswith("crm: nothing changed\n")
     assert sha(db) == before
+
+
+def test_no_editor_set_and_no_terminal_is_one_line_not_vi_drawing_into_a_pipe(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    people()
+    before = data(db)
+    monkeypatch.delenv("EDITOR", raising=False)
+    monkeypatch.delenv("VISUAL", raising=False)
+    assert refused(1, "contact", "bulk-edit", "--yes") == (
+        "crm: no editor: set $EDITOR (e.g. export EDITOR=nano)"
+    )
+    assert refused(1, "rule", "edit") == "crm: no editor: set $EDITOR (e.g. export EDITOR=nano)"
+    assert data(db) == before

@@ -161,7 +161,8 @@ def on_terminal() -> bool:
 
 
 def editor() -> list[str]:
-    """The editor's command line: $VISUAL, else $EDITOR, else vi."""
+    """The editor's command line: $VISUAL, else $EDITOR, else vi — vi only on a terminal:
+    with none to draw on it would print screen codes into a pipe or a log and fail."""
     import shutil
 
     from crmcli.core.errors import Refused
@@ -170,7 +171,7 @@ def editor() -> list[str]:
         value = os.environ.get(name, "").strip()
         if value:
             return shlex.split(value)
-    if shutil.which("vi"):
+    if shutil.which("vi") and sys.stdin.isatty() and sys.stdout.isatty():
         return ["vi"]
     raise Refused("no editor: set $EDITOR (e.g. export EDITOR=nano)")
 

@@ -198,7 +198,7 @@ def _without_nul(
     """
     first, count, slot = 0, 0, len(warnings)
     for line, cells in rows:
-        if any("\x00" in cell for cell in cells):
+        if "\x00" in "".join(cells):
             cells = [cell.replace("\x00", "") for cell in cells]
             first, count = first or line, count + 1
             more = f" and {count - 1} more row{'s' if count > 2 else ''}" if count > 1 else ""
