@@ -176,7 +176,8 @@ def bench_import(rows: int, runs: int, modes: list[str]) -> bool:
                 shutil.rmtree(Path(folder) / "backups", ignore_errors=True)
             print(
                 f"  round {i + 1}/{runs}: "
-                + ", ".join(f"{n} {results[n][-1].wall:.2f} s" for n in names),
+                + ", ".join(f"{n} {results[n][-1].wall:.2f} s" for n in names)
+                + f"  (load average {os.getloadavg()[0]:.1f}: other jobs on this machine)",
                 flush=True,
             )
     print(f"import {rows:,} rows ({path.stat().st_size / 1e6:.1f} MB CSV), median of {runs}:")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from functools import lru_cache
 
 from crmcli.core.db.store import Tx
 from crmcli.core.values import emails as email_mod
@@ -26,6 +27,8 @@ def search_terms(
     tags: Iterable[str],
     external_ids: dict[str, str] | None = None,
     nickname: str | None = None,
+    *,
+    normalised: bool = False,
 ) -> list[tuple[str, str]]:
     """(term, field) pairs under which `crm find` (and the import matcher) find this contact.
 
@@ -36,13 +39,13 @@ def search_terms(
     tables' indexes (contact_email.email_norm, contact_phone.e164, company.name_key,
     contact_tag.tag_key); and the digits-only words of an address ("499" in
     jean.dupont.499@...) are left out, as nobody looks a person up by them.
+    `normalised`: the emails are given in their matching form already (an import has
+    it at hand), so they are not normalised again.
     """
-    terms: dict[str, str] = {}
-    add = terms.setdefault  # the first field a term is met under is kept
-    for word in fold(display_name).split():
-        add(word, "name")
-    for word in fold(nickname or "").split():
-        add(word, "name")  # "Ali" finds Alice Example by her nickname (schema v6)
+    # The first field a term is met under is kept; names come first. "Ali" finds Alice
+    # Example by her nickname (schema v6).
+    terms = dict.fromkeys(_name_words(display_name, nickname or ""), "name")
+    add = terms.setdefault
     for raw, e164 in phones:
         # The digits as written, where the E.164 number does not hold them: `crm find`
         # matches a typed number against both, and a fragment (leading zeros dropped)
@@ -56,7 +59,8 @@ def search_terms(
             for word in words:
                 add(word, "tag")
     for address in emails:
-        local, _, domain = email_mod.normalise(address).partition("@")
+        norm = address if normalised else email_mod.normalise(address)
+        local, _, domain = norm.partition("@")
         for word in fold_once(local).split():
             if not word.isdigit():
                 add(word, "email")
@@ -68,6 +72,13 @@ def search_terms(
         for system, ext_id in external_ids.items():
             add(external_term(system, str(ext_id)), "external")
     return list(terms.items())
+
+
+@lru_cache(maxsize=4096)
+def _name_words(display_name: str, nickname: str) -> tuple[str, ...]:
+    """The folded words of a name and nickname, each once, in order: names repeat across
+    a big import (its namesakes), so they are split once."""
+    return tuple(dict.fromkeys([*fold(display_name).split(), *fold(nickname).split()]))
 
 
 def reindex(tx: Tx, contact_id: int) -> None:

@@ -25,8 +25,12 @@ import re
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+_new = tuple.__new__
 _TRUNK = re.compile(r"^(\+\d{1,3})\s*\(0\)\s*")
 _DIGITS = re.compile(r"\D")
+# Every ASCII character but 0-9, deleted by `str.translate`: in ASCII text those are
+# exactly what `\D` matches, at a fifth of the cost of the regular expression.
+_ASCII_NON_DIGITS = str.maketrans("", "", "".join(chr(c) for c in range(128) if not 48 <= c <= 57))
 ACCELERATOR_OFF = "CRM_NO_ACCELERATOR"
 """Set to 1 to parse with the reference library even where rphonenumbers is installed."""
 
@@ -168,10 +172,11 @@ def _text(raw: str) -> Phone:
 def _stored(library: Any, raw: str, number: Any, *, valid: bool) -> Phone:
     """What is kept of a number `library` accepted: E.164, extension, display format."""
     e164 = library.format_number(number, library.PhoneNumberFormat.E164)
-    extension = number.extension or None
-    number.extension = None  # formatted without it; `display` appends it
+    extension = number.extension
+    if extension is not None:
+        number.extension = None  # formatted without it; `display` appends it
     formatted = library.format_number(number, library.PhoneNumberFormat.INTERNATIONAL)
-    return Phone(raw, e164, extension, formatted, valid)
+    return _new(Phone, (raw, e164, extension or None, formatted, valid))  # one per number
 
 
 @lru_cache(maxsize=1)
@@ -209,7 +214,11 @@ def warm(region: str) -> None:
 
 
 def digits(text: str) -> str:
-    """Only the digits of a text (for matching partial numbers)."""
+    r"""Only the digits of a text (for matching partial numbers); Unicode decimal digits
+    too (Arabic-Indic, Devanagari...), as the regular expression's `\d` reads them."""
+    if text.isascii():  # nearly every number: the same answer, several times faster
+        bare = text.replace(" ", "")
+        return bare if bare.isdigit() else text.translate(_ASCII_NON_DIGITS)
     return _DIGITS.sub("", text)
 
 

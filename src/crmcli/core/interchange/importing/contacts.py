@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from crmcli.core.db.store import Store
 from crmcli.core.errors import Invalid
 from crmcli.core.interchange.importing.options import DryRun, ImportOptions, ImportSummary
+from crmcli.core.interchange.importing.prepare import BOOLS, INTS, Preparing
 from crmcli.core.interchange.importing.workers import bulk_gc, prepared_chunks
 from crmcli.core.interchange.importing.writer import ContactWriter
 from crmcli.core.interchange.records import Reject
@@ -54,24 +55,26 @@ def import_contacts(
     file is read, so other writers wait (busy_timeout).
     """
     summary = ImportSummary()
-    region = str(store.config.get("default_region"))
+    # Flags as the target stores them: SQLite's 0 and 1 bind without an adapter lookup.
+    how = Preparing(
+        str(store.config.get("default_region")),
+        INTS if store.dialect.name == "sqlite" else BOOLS,
+    )
     try:
         with contextlib.ExitStack() as stack:
             writer: ContactWriter | None = None
-            for chunk in prepared_chunks(items, region, convert):
-                rows = []
-                for entry in chunk:
-                    if isinstance(entry, Reject):
-                        summary.reject(entry.line, entry.reason)
-                        if options.strict:
-                            raise Invalid(
-                                f"line {entry.line}: {entry.reason} (--strict: nothing imported)"
-                            )
-                        on_reject(entry)
-                    else:
-                        for name, reason in getattr(entry, "not_imported", None) or ():
+            for rejects, rows in prepared_chunks(items, how, convert):
+                for entry in rejects:
+                    summary.reject(entry.line, entry.reason)
+                    if options.strict:
+                        raise Invalid(
+                            f"line {entry.line}: {entry.reason} (--strict: nothing imported)"
+                        )
+                    on_reject(entry)
+                for row in rows:
+                    if row.not_imported:
+                        for name, reason in row.not_imported:
                             summary.not_imported_field(name, reason)
-                        rows.append(entry)
                 if not rows:
                     continue
                 summary.rows += len(rows)
@@ -100,7 +103,7 @@ def _begin(
         auto_backup(store, "pre-import")
     stack.enter_context(store.dialect.bulk_mode(store.conn))
     stack.enter_context(bulk_gc())
-    tx = stack.enter_context(store.write(options.label))
+    tx = stack.enter_context(store.write(options.label, rules=False))  # imports fire no rules
     stack.enter_context(store.dialect.bulk_indexing(store.conn))
     return ContactWriter(tx, options, summary)
 

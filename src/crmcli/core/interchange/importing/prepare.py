@@ -9,6 +9,8 @@ process only matches and queues its result.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from crmcli.core.interchange.countries import country_code
@@ -70,7 +72,7 @@ def row_region(record: ContactRecord, region: str) -> str:
 
 
 def _phones(
-    record: ContactRecord, region: str, ordinal: int, issues: list[str]
+    record: ContactRecord, region: str, ordinal: int, issues: list[str], flags: tuple[Any, Any]
 ) -> tuple[list[tuple[Any, ...]], list[str]]:
     """contact_phone rows (writer._BULK's columns, `valid` last) and their keys, one per
     number however often the record writes it (`phones.phone_key`): a placeholder such
@@ -82,7 +84,7 @@ def _phones(
         if not raw:
             continue
         phone = phone_mod.parse_phone(raw, region)
-        key = phone_mod.phone_key(phone.raw, phone.e164)
+        key = phone.e164 or phone_mod.phone_key(phone.raw, None)
         if key in keys:
             continue
         if phone.e164 is None:
@@ -94,7 +96,7 @@ def _phones(
         phones.append(
             (
                 ordinal, phone.raw, phone.e164, phone.extension, phone.formatted, label,
-                len(keys), phone.valid,
+                len(keys), flags[phone.valid],
             )
         )  # fmt: skip
         keys.append(key)
@@ -111,7 +113,11 @@ class Prepared(NamedTuple):
     at the price of gaps where a row was a duplicate, a reject or empty (AUTOINCREMENT
     ids were never promised to be contiguous). Tuples, because the rows cross a process
     boundary: sent by marshal (see `workers._pack`) they cost half what pickled
-    dicts did. Flags stay bools: PostgreSQL's boolean columns take no ints.
+    dicts did; an empty collection is the one empty tuple (NONE), which marshal sends
+    as a reference and reads back without making anything. Flags are the target's
+    (`Preparing.flags`): bools for PostgreSQL, whose boolean columns take no ints, 0
+    and 1 for SQLite, which stores them so and binds an int without looking up an
+    adapter (a bool or None costs Python's sqlite3 about 1,400 instructions more).
     """
 
     ordinal: int
@@ -122,22 +128,22 @@ class Prepared(NamedTuple):
     company: str | None
     company_key: str | None
     contact: tuple[Any, ...]  # values of CONTACT_COLUMNS
-    emails: list[tuple[Any, ...]]  # contact_email rows (writer._BULK's columns)
-    phones: list[tuple[Any, ...]]
-    urls: list[tuple[Any, ...]]
-    tags: list[tuple[Any, ...]]
-    terms: list[tuple[Any, ...]]  # search_term rows
-    issues: list[str]
+    emails: Sequence[tuple[Any, ...]]  # contact_email rows (writer._BULK's columns)
+    phones: Sequence[tuple[Any, ...]]
+    urls: Sequence[tuple[Any, ...]]
+    tags: Sequence[tuple[Any, ...]]
+    terms: Sequence[tuple[Any, ...]]  # search_term rows
+    issues: Sequence[str]
     # Schema v6 children (first column the ordinal, as above): contact_relation rows
     # (name, kind, position), contact_date (label, date, position), contact_handle
     # (service, handle, position) and at most one contact_photo (media_type, data, uri).
-    relations: list[tuple[Any, ...]]
-    dates: list[tuple[Any, ...]]
-    handles: list[tuple[Any, ...]]
-    photo: list[tuple[Any, ...]]
+    relations: Sequence[tuple[Any, ...]]
+    dates: Sequence[tuple[Any, ...]]
+    handles: Sequence[tuple[Any, ...]]
+    photo: Sequence[tuple[Any, ...]]
     # (field, reason) of what the source held and the import could not keep (a logo, a
     # damaged photo...): the report names them (`importing.contacts`).
-    not_imported: list[tuple[str, str]]
+    not_imported: Sequence[tuple[str, str]]
 
 
 # The contact columns a prepared row carries, in order; the writer adds WRITER_COLUMNS.
@@ -153,8 +159,33 @@ def _dumps(value: Any) -> str | None:
     return json.dumps(value, ensure_ascii=False) if value else None
 
 
-def prepare(record: ContactRecord, region: str, ordinal: int = 0) -> Prepared:
-    """Normalise one record into the rows phase 2 writes (picklable, for workers)."""
+BOOLS: tuple[Any, Any] = (False, True)
+INTS: tuple[Any, Any] = (0, 1)
+
+
+class Preparing(NamedTuple):
+    """How an import's records are prepared: the region national numbers are read in,
+    and the target's false and true (`Prepared`)."""
+
+    region: str
+    flags: tuple[Any, Any] = BOOLS
+
+
+# Pure functions of a name or company, which a big file repeats (namesakes, colleagues):
+# computed once each, where they are the bulk of a row's folding.
+_name_key = lru_cache(maxsize=8192)(name_key)
+_company_key = lru_cache(maxsize=4096)(company_key)
+NONE: tuple[Any, ...] = ()  # every empty collection of a Prepared row (see there)
+
+
+def prepare(
+    record: ContactRecord, region: str, ordinal: int = 0, flags: tuple[Any, Any] = BOOLS
+) -> Prepared:
+    """Normalise one record into the rows phase 2 writes (picklable, for workers).
+
+    The costly part of an import, run in worker processes once per row: written for
+    speed (no generator where a list will do, shared results for repeated names).
+    """
     issues = list(record.issues)
     display = _display(record)
     named = bool(record.full_name or record.first or record.last)
@@ -170,16 +201,16 @@ def prepare(record: ContactRecord, region: str, ordinal: int = 0) -> Prepared:
         valid = email_mod.is_valid(value)
         if not valid:
             issues.append(f"email {value!r} is malformed (kept as text)")
-        emails.append((ordinal, value, norm, label, not norms, valid, len(norms)))
+        emails.append((ordinal, value, norm, label, flags[not norms], flags[valid], len(norms)))
         norms.append(norm)
-    phones, keys = _phones(record, row_region(record, region), ordinal, issues)
+    phones, keys = _phones(record, row_region(record, region), ordinal, issues, flags)
     urls: list[tuple[Any, ...]] = []
     for url, label in record.urls:
         if url.strip():
             norm = normalise_url(url)
             kind = "linkedin" if label == "linkedin" else url_kind(norm)
             urls.append((ordinal, url.strip(), norm, kind, len(urls)))
-    custom = {k: _lines(v) for k, v in record.custom.items()}
+    custom = {k: _lines(v) for k, v in record.custom.items()} if record.custom else {}
     if record.birthday_raw and not record.birthday:
         custom.setdefault("birthday (as written)", record.birthday_raw)
     status = (record.status or "").strip().lower() or None
@@ -187,13 +218,17 @@ def prepare(record: ContactRecord, region: str, ordinal: int = 0) -> Prepared:
         custom.setdefault("status (as written)", record.status or "")
         status = None
     company = collapse(record.company) if record.company else None
-    company_id_key = company_key(company) if company else None  # once: folding is per row
-    tags = [collapse(t) for t in record.tags if t.strip() and fold(t)]
+    company_id_key = _company_key(company) if company else None  # once: folding is per row
+    tags = [collapse(t) for t in record.tags if t.strip() and fold(t)] if record.tags else []
     tag_keys: dict[str, str] = {}
     for tag in tags:
         tag_keys.setdefault(fold(tag), tag)  # the first spelling of each
-    external = {k: v for k, v in record.external_ids.items() if not _our_uid(k, v)}
-    key = name_key(display) if named else ""
+    external = (
+        {k: v for k, v in record.external_ids.items() if not _our_uid(k, v)}
+        if record.external_ids
+        else {}
+    )
+    key = _name_key(display) if named else ""
     stored_key = key or fold(display)
     contact = (
         ordinal,
@@ -209,7 +244,7 @@ def prepare(record: ContactRecord, region: str, ordinal: int = 0) -> Prepared:
         status or "lead",
         record.birthday,
         _lines(record.notes or "").strip() or None,
-        bool(record.do_not_contact),
+        flags[bool(record.do_not_contact)],
         record.cadence_days,
         _dumps(record.addresses),
         _dumps(external),
@@ -218,12 +253,14 @@ def prepare(record: ContactRecord, region: str, ordinal: int = 0) -> Prepared:
     )
     terms = search_terms(
         display,
-        [e[1] for e in emails],
+        norms,
         [(p[1], p[2]) for p in phones],
         tags,
         external,
         nickname=record.nickname,
+        normalised=True,
     )
+    e164s = [p[2] for p in phones if p[2]]
     return Prepared(
         ordinal,
         record.line,
@@ -231,32 +268,36 @@ def prepare(record: ContactRecord, region: str, ordinal: int = 0) -> Prepared:
         Candidate(
             key,
             tuple(norms),
-            tuple(p[2] for p in phones if p[2]),
-            tuple(u[2] for u in urls),
-            tuple(external.items()),
-            tuple(k for k, p in zip(keys, phones, strict=True) if not p[2]),
+            tuple(e164s),
+            tuple([u[2] for u in urls]) if urls else NONE,
+            tuple(external.items()) if external else NONE,
+            NONE
+            if len(e164s) == len(phones)
+            else tuple([k for k, p in zip(keys, phones, strict=True) if not p[2]]),
             company_id_key or "",
         ),
         stored_key,
         company,
         company_id_key,
         contact,
-        emails,
-        phones,
-        urls,
-        [(ordinal, k, tag) for k, tag in tag_keys.items()],
+        emails or NONE,
+        phones or NONE,
+        urls or NONE,
+        [(ordinal, k, tag) for k, tag in tag_keys.items()] if tag_keys else NONE,
         [(ordinal, term, fld) for term, fld in terms],
-        issues,
+        issues or NONE,
         *_extras(record, ordinal),
-        list(record.not_imported),
+        list(record.not_imported) if record.not_imported else NONE,
     )
 
 
-_Rows = list[tuple[Any, ...]]
+_Rows = Sequence[tuple[Any, ...]]
 
 
 def _extras(record: ContactRecord, ordinal: int) -> tuple[_Rows, _Rows, _Rows, _Rows]:
     """The schema v6 children of one record, each value once (see `Prepared`)."""
+    if not (record.relations or record.dates or record.handles or record.photo):
+        return NONE, NONE, NONE, NONE  # most rows: nothing to build
     relations: list[tuple[Any, ...]] = []
     for name, kind in record.relations:
         row = (ordinal, collapse(name), kind)
@@ -272,4 +313,4 @@ def _extras(record: ContactRecord, ordinal: int) -> tuple[_Rows, _Rows, _Rows, _
             handles.append((ordinal, service, handle, len(handles)))
     photo = record.photo
     photos = [(ordinal, photo.media_type, photo.data, photo.uri)] if photo else []
-    return relations, dates, handles, photos
+    return relations or NONE, dates or NONE, handles or NONE, photos or NONE

@@ -17,6 +17,7 @@ from crmcli.core.interchange.importing import company_cards as cards
 from crmcli.core.interchange.importing.current import read_current
 from crmcli.core.interchange.importing.options import ImportOptions, ImportSummary
 from crmcli.core.interchange.importing.prepare import CONTACT_COLUMNS, WRITER_COLUMNS, Prepared
+from crmcli.core.interchange.importing.written import WrittenKeys
 from crmcli.core.people.companies import company_key
 from crmcli.core.people.matching import Matcher
 from crmcli.core.values import phones as phone_mod
@@ -100,6 +101,12 @@ class ContactWriter:
         # What the contacts this chunk can match held when it began (`current`), for
         # `update` to compare against without reading each one; dropped once changed.
         self.current: dict[int, Mapping[str, Any]] = {}
+        # Into a database without contacts, the values of every person met so far (see
+        # `written`): a person holding none of them is new without asking the matcher.
+        self.empty_before = tx.store.value("SELECT id FROM contact LIMIT 1") is None
+        self.written: WrittenKeys | None = None
+        # The ordinals of this chunk's people the matcher is asked about; None: all.
+        self.asking: set[int] | None = None
 
     def company(self, name: str | None, key: str | None = None, line: int = 0) -> int | None:
         """The id of the company with exactly this name (folded), created if new.
@@ -179,14 +186,41 @@ class ContactWriter:
         if not self.unwritten:
             self.matcher.forget_recent()  # all written: the prefetch below sees them
         self.current = {}
+        self.asking = None
         if self.options.on_duplicate != "create":
-            self.matcher.prefetch([r.candidate for r in rows if r.kind == "person"])
+            ask = self.asking = self._may_match(rows)
+            self.matcher.prefetch(
+                [
+                    r.candidate
+                    for r in rows
+                    if r.kind == "person" and (ask is None or r.ordinal in ask)
+                ]
+            )
             if self.options.on_duplicate != "skip":
                 self.current = read_current(self.store, self.matcher.prefetched())
         for row in rows:
             self.write(row)
 
+    def _may_match(self, rows: list[Prepared]) -> set[int] | None:
+        """The ordinals of the people of `rows` the matcher must be asked about; None:
+        every one.
+
+        Into a database that had no contacts, a person can only match someone met
+        earlier in the file: one who shares none of their values (`written`, which
+        met every person of the file in order) matches nobody. So it is for any
+        contact written meanwhile: a new one holds its row's values, and an update
+        adds only values of the row that matched.
+        """
+        if not self.empty_before:
+            return None
+        if self.written is None:
+            self.written = WrittenKeys()
+        met = self.written.met
+        return {row.ordinal for row in rows if row.kind == "person" and met(row.candidate)}
+
     def write(self, row: Prepared) -> None:
+        """Write one row: a person created or completed, a company card, or skipped. The
+        matcher is asked who a person is unless `_may_match` knows them new (`asking`)."""
         summary = self.summary
         if row.issues:
             summary.flagged += len(row.issues)
@@ -202,7 +236,8 @@ class ContactWriter:
             self.company_card(row)
             return
         match = None
-        if self.options.on_duplicate != "create":
+        asking = self.asking
+        if self.options.on_duplicate != "create" and (asking is None or row.ordinal in asking):
             match = self.matcher.find(row.candidate)
         if match is None:
             self.create(row)
@@ -221,25 +256,32 @@ class ContactWriter:
             summary.unchanged += 1
 
     def create(self, row: Prepared) -> int:
-        """Queue a new contact for the next bulk write; its id is known at once."""
-        company_id = self.company(row.company, row.company_key)
+        """Queue a new contact for the next bulk write; its id is known at once.
+
+        Run once a new person (every row of a first import): kept to what each row needs.
+        """
+        name = row.company
+        company_id = (
+            (self.company_ids.get(name) or self.company(name, row.company_key)) if name else None
+        )
         contact_id = self.base + row.ordinal
         batch = self.batch
         touch = self.tx.stamp if row.contact[_CADENCE] else None
         batch["contact"].append((*row.contact, company_id, touch, *self.tail))
         batch["contact_email"] += row.emails
         batch["contact_phone"] += row.phones
+        batch["search_term"] += row.terms
         if row.urls:
             batch["contact_url"] += row.urls
         if row.tags:
             batch["contact_tag"] += row.tags
-        batch["search_term"] += row.terms
-        for table, attribute in _EXTRAS:
-            children = getattr(row, attribute)
-            if children:
-                batch[table] += children
-        if row.relations:
-            self.unresolved.add(contact_id)
+        if row.relations or row.dates or row.handles or row.photo:
+            for table, attribute in _EXTRAS:
+                children = getattr(row, attribute)
+                if children:
+                    batch[table] += children
+            if row.relations:
+                self.unresolved.add(contact_id)
         candidate = row.candidate
         if candidate.name_key != row.name_key:  # known by its display name from now on
             candidate = candidate._replace(name_key=row.name_key)
@@ -303,6 +345,9 @@ class ContactWriter:
             columns = _BULK[table]
             for pos, child in enumerate(children, start):
                 values = dict(zip(columns, child, strict=True))
+                for flag in ("valid", "is_primary"):  # a bool, as every other writer's
+                    if flag in values:
+                        values[flag] = bool(values[flag])
                 values["contact_id"] = contact_id
                 if "position" in values:
                     values["position"] = pos
