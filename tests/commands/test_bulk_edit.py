@@ -384,3 +384,23 @@ def test_no_editor_set_and_no_terminal_is_one_line_not_vi_drawing_into_a_pipe(
     )
     assert refused(1, "rule", "edit") == "crm: no editor: set $EDITOR (e.g. export EDITOR=nano)"
     assert data(db) == before
+
+
+def test_an_editor_saving_latin_1_is_one_line_naming_the_line(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    people()
+    before = data(db)
+    script = tmp_path / "latin1.py"
+    script.write_text(
+        "import sys\n"
+        "path = sys.argv[1]\n"
+        "text = open(path, encoding='utf-8').read().replace('Ann Lee', 'Ann Lée')\n"
+        "open(path, 'w', encoding='latin-1').write(text)\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
+    monkeypatch.delenv("VISUAL", raising=False)
+    said = refused(2, "contact", "bulk-edit", "--yes")
+    assert said == "crm: line 6 is not UTF-8 text: save the file as UTF-8; nothing changed"
+    assert data(db) == before

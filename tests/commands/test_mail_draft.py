@@ -90,7 +90,7 @@ def test_draft_to_stdout_parses_back() -> None:
     assert message["Subject"] == "Merci Hélène — à bientôt"
     assert str(message["From"]) == "Zoë Martin <zoe@exemple.fr>"
     assert message["To"].addresses[0].display_name == "Hélène Dupré"
-    assert message["X-Crm-Template"] == "merci"
+    assert message["X-Crm-Template"] is None  # the recipient never sees the template's name
     assert (
         message.get_content() == "Bonjour Hélène,\n\nMerci pour Société Générale.\n\nZoë Martin\n"
     )

@@ -37,7 +37,7 @@ def test_a_move_that_fires_a_rule_says_what_the_rule_did(db: Path, book: None) -
     assert "moved deal #1" in result.stdout
     assert result.stderr == (
         "rules: 1 follow-up added, 1 tag added by 'chase'"
-        " (crm undo takes them back with the change)\n"
+        " (crm undo takes back the change and the rules' work)\n"
     )
     undone = invoke("undo")
     assert undone.exit_code == 0 and "deal move" in undone.stdout

@@ -205,11 +205,20 @@ def edit_file(text: str, read: Callable[[str], T], *, name: str = "bulk-edit.tsv
         path.write_text(text, encoding="utf-8")
         path.chmod(0o600)
         while True:
-            edited = run_editor(command, path)
+            problem: str | None = None
+            try:
+                edited = run_editor(command, path)
+            except UnicodeDecodeError as exc:  # an editor saving in another encoding
+                data = path.read_bytes()
+                edited = ""
+                line = data[: exc.start].count(b"\n") + 1
+                problem = f"line {line} is not UTF-8 text: save the file as UTF-8"
             if edited == text:
                 message("the file was not changed; nothing to do")
                 raise typer.Exit(0)
             try:
+                if problem is not None:  # told and offered again, as a file `read` refuses
+                    raise Invalid(problem)
                 return read(edited)
             except Invalid as exc:
                 if not on_terminal():

@@ -27,17 +27,29 @@ def edit_rules(store: Store, start: Path | None, *, no_edit: bool) -> str | None
     `start`: a file to begin from instead of the saved rules (`-`: standard input);
     `no_edit`: save that file's rules as they are, without an editor.
     """
-    from crmcli.core.errors import Invalid
+    from crmcli.core.errors import Conflict, Invalid
     from crmcli.core.rules import catalog, document
 
-    saved = document.dump(catalog.list_rules(store))
+    before = catalog.stored(store)  # what the rep starts from: checked again when saving
+    saved = document.dump(before)
     if no_edit and start is None:
         raise Invalid("--no-edit goes with --from FILE (the rules to save)")
     text = saved if start is None else _read(start)
-    rules = _load_or_keep(store, text, offer=False) if no_edit else _edit_loop(store, text, saved)
+    if no_edit:
+        rules = _load_or_keep(store, text, offer=False)
+    else:
+        rules, text = _edit_loop(store, text, saved)
     if rules is None:
         return None
-    summary = catalog.replace_all(store, rules)
+    try:
+        summary = catalog.replace_all(store, rules, expected=before)
+    except Conflict as exc:  # another shell changed the rules while the editor was open
+        kept = _keep(text)
+        raise Conflict(
+            f"{exc.message}: nothing saved; your text is in {kept} (crm rule edit shows the "
+            f"rules as they are now; crm rule edit --from {_shell_quoted(kept)} takes yours "
+            "back)"
+        ) from None
     if start is not None and start != Path("-") and _same_file(start, draft_path()):
         start.unlink(missing_ok=True)  # the kept draft is saved now
     return _summary(summary)
@@ -61,13 +73,21 @@ def _read(path: Path) -> str:
     if path == Path("-"):
         return sys.stdin.read()
     try:
-        return path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise Invalid(f"no file {str(path)!r}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise Invalid(
-            f"cannot read {str(path)!r}: {getattr(exc, 'strerror', None) or exc}"
-        ) from None
+    except OSError as exc:
+        raise Invalid(f"cannot read {str(path)!r}: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Invalid(f"{str(path)!r}: {_not_utf8(data, exc)}") from None
+
+
+def _not_utf8(data: bytes, exc: UnicodeDecodeError) -> str:
+    """Where a text stops being UTF-8, in the rep's terms: the line (1-based)."""
+    line = data[: exc.start].count(b"\n") + 1
+    return f"line {line} is not UTF-8 text (byte {data[exc.start]:#04x}): save the file as UTF-8"
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -77,8 +97,9 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def _edit_loop(store: Store, text: str, saved: str) -> list[Rule] | None:
-    """Open `text` in the editor until it reads (or the rep gives up); None: nothing to do.
+def _edit_loop(store: Store, text: str, saved: str) -> tuple[list[Rule] | None, str]:
+    """Open `text` in the editor until it reads (or the rep gives up); the rules (None:
+    nothing to do) and the text they were read from.
 
     The file is private (a 0700 folder), named .toml so editors colour it. A rejected
     document is offered again on a terminal, as crontab -e and git do; declined, or
@@ -87,6 +108,7 @@ def _edit_loop(store: Store, text: str, saved: str) -> list[Rule] | None:
     import tempfile
 
     from crmcli.commands._bulk_flow import editor, run_editor
+    from crmcli.core.errors import Invalid
 
     command = editor()
     with tempfile.TemporaryDirectory(prefix="crm-rules-") as folder:
@@ -94,43 +116,58 @@ def _edit_loop(store: Store, text: str, saved: str) -> list[Rule] | None:
         path.write_text(text, encoding="utf-8")
         path.chmod(0o600)
         while True:
-            edited = run_editor(command, path)
+            try:
+                edited = run_editor(command, path)
+            except UnicodeDecodeError as exc:  # an editor saving in another encoding
+                data = path.read_bytes()
+                problem = _not_utf8(data, exc)
+                if _again(problem):
+                    continue
+                raise Invalid(f"{problem}; nothing saved {_kept_note(_keep(data))}") from None
             if edited == saved:
                 message("the rules were not changed; nothing to do")
-                return None
+                return None, edited
             rules = _load_or_keep(store, edited, offer=True)
             if rules is not None:
-                return rules
+                return rules, edited
 
 
 def _load_or_keep(store: Store, text: str, *, offer: bool) -> list[Rule] | None:
     """The document's rules; on an error, None when the rep wants the editor again,
     else Invalid naming the line, with the text kept in the draft file."""
-    from crmcli.commands._bulk_flow import on_terminal
     from crmcli.core.errors import Invalid
     from crmcli.core.rules import document
 
     try:
         return document.load(text, store)
     except Invalid as exc:
-        if offer and on_terminal():
-            message(f"crm: {exc.message}")
-            if typer.confirm("Edit the rules again?", default=True):
-                return None
-        kept = _keep(text)
-        raise Invalid(
-            f"{exc.message}; nothing saved (your text is in {kept}: "
-            f"crm rule edit --from {_shell_quoted(kept)} takes it back)"
-        ) from None
+        if offer and _again(exc.message):
+            return None
+        raise Invalid(f"{exc.message}; nothing saved {_kept_note(_keep(text))}") from None
 
 
-def _keep(text: str) -> str:
-    """Write the rejected document to the draft file (private); its path as shown."""
+def _again(problem: str) -> bool:
+    """On a terminal, say what is wrong and ask whether to open the editor again."""
+    from crmcli.commands._bulk_flow import on_terminal
+
+    if not on_terminal():
+        return False
+    message(f"crm: {problem}")
+    return typer.confirm("Edit the rules again?", default=True)
+
+
+def _kept_note(kept: str) -> str:
+    return f"(your text is in {kept}: crm rule edit --from {_shell_quoted(kept)} takes it back)"
+
+
+def _keep(text: str | bytes) -> str:
+    """Write the rejected document to the draft file (private), byte for byte as the rep
+    left it; its path as shown."""
     path = draft_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(text)
+    with os.fdopen(fd, "wb") as out:
+        out.write(text.encode("utf-8") if isinstance(text, str) else text)
     return str(path)
 
 

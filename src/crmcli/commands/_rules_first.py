@@ -8,12 +8,20 @@ with one, the run writes only when a rule has something to do.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from crmcli.commands._words import plural
 
 if TYPE_CHECKING:
-    from crmcli.commands._state import AppState
+    from crmcli.core.db.store import Store
+
+
+class Opens(Protocol):
+    """What opens the book (`_state.AppState`), named by its shape: `_state` imports this
+    module (to say what rules did), so importing it back would be a cycle."""
+
+    def store(self, *, write: bool = False) -> Store: ...
+
 
 # What an applied action of each verb (`core.rules.model.Verb`) did, counted in a summary.
 DONE = {
@@ -49,7 +57,7 @@ def _counted(n: int, done: str) -> str:
     return f"{plural(n, noun)} {verb}"
 
 
-def run_first(app_state: AppState) -> None:
+def run_first(app_state: Opens) -> None:
     """Run the enabled time rules, if there are any; say in one stderr line what they did.
 
     Never stops the command that asked: a database that is not there, busy, or a rule
@@ -80,6 +88,9 @@ def run_first(app_state: AppState) -> None:
         sys.stderr.write(f"rules: {said}{undo}\n")
 
 
+_NAMED = 3  # rules named in the line; the others counted
+
+
 def tell_fired(outcomes: Iterable[Any]) -> None:
     """One stderr line for what change rules did inside a command's writes ("rules: 1
     follow-up added, 1 tag added by 'chase proposals'"), so the rep who moved a deal
@@ -90,6 +101,13 @@ def tell_fired(outcomes: Iterable[Any]) -> None:
     said = summary(done)
     if not said:
         return
-    names = ", ".join(f"'{name}'" for name in dict.fromkeys(o.rule for o in done))
-    undo = " (crm undo takes them back with the change)" if any(o.applied for o in done) else ""
+    named = list(dict.fromkeys(o.rule for o in done))
+    names = ", ".join(f"'{name}'" for name in named[:_NAMED])
+    if len(named) > _NAMED:  # forty rules firing on one won deal: a line, not a page
+        names += f" and {len(named) - _NAMED} more"
+    undo = (
+        " (crm undo takes back the change and the rules' work)"
+        if any(o.applied for o in done)
+        else ""
+    )
     sys.stderr.write(f"rules: {said} by {names}{undo}\n")

@@ -79,7 +79,7 @@ def draft(
 ) -> None:
     """Write a template as an RFC 5322 mail to a contact (stdout by default).
 
-    crm mail draft hel thanks | neomutt -H - opens it in mutt as a draft; -o FILE keeps
+    neomutt -H <(crm mail draft hel thanks) opens it in mutt as a draft; -o FILE keeps
     it; --send hands it to your sendmail-compatible command (crm config set
     sendmail_command 'msmtp -t') and logs it on the contact, with the template's name
     and the Message-ID, so the same mail piped to `crm log email -` later is not logged

@@ -61,6 +61,18 @@ def _row(rule: Rule) -> dict[str, Any]:
     }
 
 
+def _stored_row(rule: Any) -> dict[str, Any]:
+    """A stored rule (`catalog.Stored`) as `crm rule list` shows it: its texts."""
+    return {
+        "name": rule.name,
+        "enabled": rule.enabled,
+        "when": rule.when,
+        "if": rule.condition,
+        "then": list(rule.then),
+        "description": rule.description,
+    }
+
+
 @app.command("list")
 def list_(ctx: typer.Context, fmt: FormatOpt = None, as_json: JsonFlag = False) -> None:
     """Every rule, in the order they fire: name, on or off, when, if, then.
@@ -70,8 +82,12 @@ def list_(ctx: typer.Context, fmt: FormatOpt = None, as_json: JsonFlag = False) 
     from crmcli.core.rules import catalog
 
     chosen = resolve(fmt, as_json, LIST_FORMATS)
-    rows = [_row(r) for r in catalog.list_rules(state(ctx).store())]
+    kept = catalog.stored(state(ctx).store())
+    rows = [_stored_row(r) for r in kept]
     render(rows, chosen, COLUMNS)
+    for rule in kept:  # listed as written all the same: crm rule edit mends it
+        if rule.problem is not None:
+            message(f"rule {rule.name!r} does not read ({rule.problem}): fix it with crm rule edit")
     if not rows:
         if chosen is OutputFormat.table:
             message("no rules yet (crm rule add NAME --when ... --then ..., or crm rule edit)")
@@ -86,7 +102,7 @@ def show(ctx: typer.Context, name: Name, as_json: JsonFlag = False) -> None:
 
     store = state(ctx).store()
     rule = catalog.get(store, name)
-    count = len(catalog.list_rules(store))
+    count = len(catalog.names(store))
     if as_json:
         render_record({**_row(rule), "position": rule.position}, OutputFormat.json, [])
         return
@@ -192,8 +208,8 @@ def rm(ctx: typer.Context, name: Name) -> None:
     """Remove a rule (crm undo brings it back). What it did stays, and stays explained."""
     from crmcli.core.rules import catalog
 
-    rule = catalog.remove(state(ctx).store(write=True), name)
-    print(f"removed rule {rule.name!r} (crm undo brings it back)")
+    gone = catalog.remove(state(ctx).store(write=True), name)
+    print(f"removed rule {gone.name!r} (crm undo brings it back)")
 
 
 # -- crm rule edit -----------------------------------------------------------------------
@@ -403,7 +419,9 @@ def _why_target(kind: str, ref: str | None) -> tuple[str, str]:
     """(kind, ref) from `KIND REF` or a bare follow-up id."""
     from crmcli.core.errors import Invalid
 
-    word = kind.strip().lower().replace("-", "")
+    word = kind.strip().lower()
+    if word[:1] != "-":  # `follow-up`, not a negative number
+        word = word.replace("-", "")
     if ref is None:
         if word.lstrip("#").isdigit():
             return "followup", word.lstrip("#")

@@ -263,10 +263,12 @@ def show(ctx: typer.Context, name: Name, as_json: JsonFlag = False) -> None:
         }
         render_record(record, OutputFormat.json, [])
         return
-    out = [f"# template {template['name']}"]
+    # The form `crm template add NAME FILE` reads back, description included: what
+    # `show` prints can be saved, edited and added again.
+    out = [f"# template {template['name']}", f"Subject: {template['subject']}"]
     if template["description"]:
-        out.append(f"# {template['description']}")
-    out += [f"Subject: {template['subject']}", "", template["body"]]
+        out.append(f"Description: {template['description']}")
+    out += ["", template["body"]]
     print("\n".join(out))
 
 

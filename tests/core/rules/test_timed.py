@@ -90,7 +90,7 @@ def test_a_cadence_missed_by_n_days(book: Store, clock_at: Callable[[str], None]
     assert report.fired == 1
     assert tags(book, ann) == ["lapsed"] and tags(book, bob) == [] and tags(book, vip) == ["vip"]
     reason = book.value("SELECT reason FROM rule_effect")
-    assert reason == f"#{ann} Ann Lee: keep-in-touch due 2026-01-31, missed by 7 days"
+    assert reason == f"#{ann} Ann Lee: keep-in-touch due 2026-01-31, missed, 30 days late"
     assert timed.run(book, now=START).fired == 0
     # A touch makes a new due date: missed again later, it fires again.
     clock_at("2026-03-02T10:00:00Z")

@@ -1,7 +1,8 @@
 """A mail from a template, for one contact: an RFC 5322 message the rep's own tools send.
 
 The draft is a whole message (From, To, Subject, Date, Message-ID, a UTF-8 body), so
-it can be piped to mutt (`neomutt -H -`), saved as a file, or handed to sendmail. The
+it can be opened in mutt (`neomutt -H <(crm mail draft ...)`), saved as a file, or
+handed to sendmail. The
 stdlib `email` package writes it: non-ASCII names and subjects become RFC 2047 words,
 the body 8bit UTF-8 (quoted-printable when a line is too long for 8bit). The
 Message-ID is made here, so the mail logged when it is sent and the same mail seen
@@ -123,9 +124,7 @@ def draft(
             )
     subject = " ".join(merge.render(template["subject"], values, what=what).split())
     body = merge.render(template["body"], values, what=what).rstrip("\n") + "\n"
-    message = build(
-        (my_name, my_address), (their_name, their_address), subject, body, template["name"]
-    )
+    message = build((my_name, my_address), (their_name, their_address), subject, body)
     return Draft(message, contact_id, deal_id, template["name"], their_address)
 
 
@@ -134,7 +133,6 @@ def build(
     recipient_pair: tuple[str, str],
     subject: str,
     body: str,
-    template_name: str | None = None,
 ) -> EmailMessage:
     """An RFC 5322 message: the email package encodes non-ASCII headers (RFC 2047)."""
     from email.headerregistry import Address
@@ -150,8 +148,8 @@ def build(
     message["Subject"] = subject
     message["Date"] = format_datetime(clock.local_now())
     message["Message-ID"] = make_msgid(domain=_domain(sender_pair[1]))
-    if template_name is not None:
-        message["X-Crm-Template"] = template_name
+    # No header naming the template: the recipient would read it ("X-Crm-Template:
+    # chase-the-silent-ones"); the logged interaction keeps the name (`sending.send`).
     too_long = any(len(line.encode("utf-8")) > _MAX_LINE for line in body.split("\n"))
     encoding = "7bit" if body.isascii() and not too_long else "8bit"
     message.set_content(body, charset="utf-8", cte="quoted-printable" if too_long else encoding)

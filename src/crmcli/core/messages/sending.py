@@ -9,6 +9,7 @@ Sent folder, or a mail sync) is recognised and not logged twice.
 
 from __future__ import annotations
 
+import re
 import shlex
 import subprocess
 from typing import TYPE_CHECKING
@@ -119,5 +120,8 @@ def _tail(output: bytes | None) -> str:
     """The last lines of a command's output, on one line, at most `_TAIL` characters."""
     if not output:
         return ""
-    text = " ".join(output.decode("utf-8", "replace").split())
+    decoded = output.decode("utf-8", "replace")
+    # Printable only: a terminal must not run the command's colours or escape sequences.
+    decoded = re.sub(r"\x1b\[[0-9;?]*[ -/]*[@-~]", "", decoded)  # colours and cursor moves
+    text = " ".join("".join(ch if ch.isprintable() else " " for ch in decoded).split())
     return text if len(text) <= _TAIL else "…" + text[-_TAIL:]

@@ -20,6 +20,7 @@ from crmcli.core.activity.interactions import Kind
 from crmcli.core.errors import Invalid
 from crmcli.core.query.parse import QueryError
 from crmcli.core.rules import checks, grammar, loops
+from crmcli.core.rules.catalog import Stored
 from crmcli.core.rules.model import Rule, Verb
 
 if TYPE_CHECKING:
@@ -92,14 +93,20 @@ def toml_string(text: str) -> str:
     return '"' + "".join(out) + '"'
 
 
-def _table(rule: Rule) -> str:
+def _table(rule: Rule | Stored) -> str:
+    if isinstance(rule, Stored):
+        when, then, problem = rule.when, list(rule.then), rule.problem
+    else:
+        when, then, problem = rule.trigger.text, [a.text for a in rule.actions], None
     lines = ["[[rule]]", f"name = {toml_string(rule.name)}"]
+    if problem is not None:  # kept as written, so the rep can mend it here
+        lines.insert(0, "# this rule no longer reads: " + " ".join(problem.split()))
     if rule.description is not None:
         lines.append(f"description = {toml_string(rule.description)}")
-    lines.append(f"when = {toml_string(rule.trigger.text)}")
+    lines.append(f"when = {toml_string(when)}")
     if rule.condition is not None:
         lines.append(f"if = {toml_string(rule.condition)}")
-    actions = [toml_string(a.text) for a in rule.actions]
+    actions = [toml_string(a) for a in then]
     if len(actions) == 1:
         lines.append(f"then = [{actions[0]}]")
     else:
@@ -108,8 +115,9 @@ def _table(rule: Rule) -> str:
     return "\n".join(lines) + "\n"
 
 
-def dump(rules: Sequence[Rule]) -> str:
-    """The rules as the document `crm rule edit` opens."""
+def dump(rules: Sequence[Rule | Stored]) -> str:
+    """The rules as the document `crm rule edit` opens (stored ones whose text no longer
+    reads as they are, under a comment saying what is wrong)."""
     body = "\n".join(_table(r) for r in rules) if rules else _EXAMPLE
     return f"{_header()}\n{body}"
 
@@ -243,6 +251,19 @@ def _one(table: dict[str, Any], index: int, layout: _Layout) -> Rule:
         )
     if not then:
         raise _at(layout.key(index, "then"), f"{label} needs at least one action in `then`")
+    if len(then) > grammar.ACTIONS_MAX:
+        raise _at(
+            layout.key(index, "then"),
+            f"{label}: a rule takes at most {grammar.ACTIONS_MAX} actions ({len(then)} given)",
+        )
+    try:
+        condition = grammar.parse_condition(condition)
+    except Invalid as exc:
+        raise _at(layout.key(index, "if"), f"{label}: {exc.message}") from None
+    try:
+        description = grammar.check_description(description)
+    except Invalid as exc:
+        raise _at(layout.key(index, "description"), f"{label}: {exc.message}") from None
     try:
         trigger = grammar.parse_trigger(when)
     except Invalid as exc:
@@ -260,9 +281,9 @@ def _one(table: dict[str, Any], index: int, layout: _Layout) -> Rule:
         name=name,
         trigger=trigger,
         actions=tuple(actions),
-        condition=grammar.parse_condition(condition),
+        condition=condition,
         enabled=enabled,
-        description=(description.strip() or None) if description is not None else None,
+        description=description,
         position=index + 1,
     )
 
@@ -271,10 +292,13 @@ def load(text: str, store: Store | None = None) -> list[Rule]:
     """The rules a document holds, in its order (positions 1, 2, …); `Invalid` with the
     line of the first problem. Given `store`, the database checks run too (stages,
     conditions, loops), so that their errors also name a line."""
+    text = text.removeprefix("\ufeff")  # the byte order mark some editors write
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise _syntax(exc, text) from None
+    except RecursionError:  # arrays or tables nested thousands deep
+        raise Invalid("the document is nested too deeply to be rules (not valid rules)") from None
     layout = _Layout(text)
     unknown = [k for k in data if k != "rule"]
     if unknown:

@@ -93,7 +93,26 @@ def cascade(tx: Tx, rules: Sequence[Rule] | None, *, start: int) -> list[Outcome
                 if triggered(rule.trigger, happening) and holds(tx.store, rule, happening):
                     out += run(tx, rule, happening)
         start = end
+    else:
+        out += _cut_short(tx, rules, start)
     return out
+
+
+def _cut_short(tx: Tx, rules: Sequence[Rule] | None, start: int) -> list[Outcome]:
+    """What the depth cap kept from running, as skipped outcomes: the rep is told (`rules:
+    … 1 action skipped`) rather than a chain stopping in silence."""
+    if start >= len(tx.changes):
+        return []
+    happenings = events.derive(tx.store, tx.changes[start:])
+    chosen = rules if rules is not None else (load(tx.store) if happenings else [])
+    why = f"not run: rules set off by rules stop after {MAX_DEPTH} rounds"
+    return [
+        Outcome(rule.name, action.verb, action.text, happening.reason, skipped=why)
+        for happening in happenings
+        for rule in chosen
+        if triggered(rule.trigger, happening) and holds(tx.store, rule, happening)
+        for action in rule.actions
+    ]
 
 
 def run(tx: Tx, rule: Rule, happening: Happening) -> list[Outcome]:

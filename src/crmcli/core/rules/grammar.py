@@ -19,12 +19,15 @@ from crmcli.core.activity.interactions import OUTCOMES, Kind
 from crmcli.core.errors import Invalid
 from crmcli.core.messages import merge
 from crmcli.core.people.fields import check_status
-from crmcli.core.rules.model import Action, Event, Rule, Trigger, Verb
+from crmcli.core.rules.model import DEAL_EVENTS, Action, Event, Rule, Trigger, Verb
 from crmcli.core.values.durations import parse_cadence
 from crmcli.core.values.text import collapse, fold
 from crmcli.core.values.when import parse_when
 
 NAME_MAX = 80
+DESCRIPTION_MAX = 300
+CONDITION_MAX = 2000  # the filter language echoes a condition in its errors: keep it a line
+ACTIONS_MAX = 20  # each runs under its own savepoint on every write that fires the rule
 
 # What `--when` accepts, as shown in errors and help.
 TRIGGER_FORMS = (
@@ -490,9 +493,38 @@ def name_key(name: str) -> str:
     return collapse(name).casefold()
 
 
+# Merge fields only some triggers can fill: a deal (deal triggers, an interaction logged
+# about a deal, a follow-up on a deal) and a follow-up (`followup overdue`).
+_DEAL_FILLED = frozenset({*DEAL_EVENTS, Event.LOGGED, Event.FOLLOWUP_OVERDUE})
+
+
+def _unfillable(trigger: Trigger, action: Action) -> str | None:
+    """The first merge field in the action's text that no happening of `trigger` has."""
+    text = action.note or (action.value if action.verb is Verb.SET else None) or ""
+    for name in merge.fields_in(text):
+        if name.startswith("deal.") and trigger.event not in _DEAL_FILLED:
+            return name
+        if name.startswith("followup.") and trigger.event is not Event.FOLLOWUP_OVERDUE:
+            return name
+    return None
+
+
 def check_fits(trigger: Trigger, action: Action) -> None:
-    """Refuse an action that cannot apply to the trigger's subject."""
+    """Refuse an action that cannot apply to the trigger's subject, or whose text names a
+    merge field the trigger never fills (the action would be skipped every time)."""
     subject = trigger.subject
+    unfillable = _unfillable(trigger, action)
+    if unfillable is not None:
+        which = "a deal" if unfillable.startswith("deal.") else "a follow-up"
+        goes = (
+            "deal triggers, a logged interaction or an overdue follow-up"
+            if unfillable.startswith("deal.")
+            else "'followup overdue'"
+        )
+        raise Invalid(
+            f"{action.text!r} uses {{{unfillable}}}, and {trigger.text!r} has no {which[2:]} "
+            f"to fill it ({{{unfillable.split('.')[0]}.…}} fields go with {goes})"
+        )
     if action.verb in (Verb.MOVE, Verb.NEXT) and subject != "deals":
         raise Invalid(
             f"{action.text!r} needs a deal, and {trigger.text!r} is about a contact "
@@ -506,11 +538,33 @@ def check_fits(trigger: Trigger, action: Action) -> None:
 
 
 def parse_condition(text: str | None) -> str | None:
-    """A condition as kept (trimmed; None when empty). Compiled by `checks`."""
+    """A condition as kept (trimmed; None when empty): one line of printable text, at
+    most `CONDITION_MAX` characters. Compiled by `checks`."""
     if text is None:
         return None
     value = text.strip()
-    return value or None
+    if len(value) > CONDITION_MAX:
+        raise Invalid(f"a condition is at most {CONDITION_MAX} characters ({len(value)} given)")
+    return _one_line(value, "a condition") or None
+
+
+def check_description(text: str | None) -> str | None:
+    """A description as kept (trimmed; None when empty): one line, printable, at most
+    `DESCRIPTION_MAX` characters (it is shown on terminals: no escape sequences)."""
+    if text is None:
+        return None
+    value = text.strip()
+    if len(value) > DESCRIPTION_MAX:
+        raise Invalid(f"a description is at most {DESCRIPTION_MAX} characters ({len(value)} given)")
+    return _one_line(value, "a description") or None
+
+
+def check_count(then: Sequence[str]) -> None:
+    """Refuse a rule without actions, or with more than `ACTIONS_MAX`."""
+    if not then:
+        raise Invalid(f"a rule needs at least one action (--then): one of {_forms(ACTION_FORMS)}")
+    if len(then) > ACTIONS_MAX:
+        raise Invalid(f"a rule takes at most {ACTIONS_MAX} actions ({len(then)} given)")
 
 
 def parse_rule(
@@ -531,22 +585,19 @@ def parse_rule(
         trigger = parse_trigger(when)
         if isinstance(then, str):
             then = [then]
-        if not then:
-            raise Invalid(
-                f"a rule needs at least one action (--then): one of {_forms(ACTION_FORMS)}"
-            )
+        check_count(then)
         actions = tuple(parse_action(text) for text in then)
         for action in actions:
             check_fits(trigger, action)
-        if description is not None:
-            description = description.strip() or None
+        description = check_description(description)
+        condition = parse_condition(if_)
     except Invalid as exc:
         raise Invalid(f"rule {value!r}: {exc.message}") from None
     return Rule(
         name=value,
         trigger=trigger,
         actions=actions,
-        condition=parse_condition(if_),
+        condition=condition,
         enabled=enabled,
         description=description,
         id=id,

@@ -145,8 +145,16 @@ def subjects(
     return []
 
 
-def _late(days: int) -> str:
-    return f" by {days} day{'' if days == 1 else 's'}" if days else ""
+def _late(late: datetime, days: int, since: str) -> str:
+    """How late, in the rep's days ("9 days late"), not the rule's threshold: a follow-up
+    a rule "overdue by 3 days" finds 9 days after its day is 9 days late."""
+    from datetime import date
+
+    today = (late + timedelta(days=days)).astimezone(clock.local_zone()).date()
+    behind = (today - date.fromisoformat(since[:10])).days
+    if behind <= 0:
+        return ""
+    return f", {behind} day{'' if behind == 1 else 's'} late"
 
 
 def _overdue_followups(
@@ -174,7 +182,7 @@ def _overdue_followups(
         about = f" ({note})" if note else ""
         reason = (
             f"follow-up #{followup_id}{about} with #{contact_id} {name}, due {due_date}, "
-            f"overdue{_late(days)}"
+            f"overdue{_late(late, days, str(due_date))}"
         )
         happening = Happening(
             Event.FOLLOWUP_OVERDUE,
@@ -208,10 +216,8 @@ def _missed_cadences(
     )
     out: list[tuple[str, Happening]] = []
     for contact_id, name, touch_due_at in rows:
-        reason = (
-            f"#{contact_id} {name}: keep-in-touch due {clock.local_time(touch_due_at)[:10]}, "
-            f"missed{_late(days)}"
-        )
+        due = clock.local_time(touch_due_at)[:10]
+        reason = f"#{contact_id} {name}: keep-in-touch due {due}, missed{_late(late, days, due)}"
         happening = Happening(
             Event.CADENCE_MISSED,
             "contact",
