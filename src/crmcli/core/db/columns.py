@@ -193,6 +193,16 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "rule_fired": ("id", "rule_id", "subject", "occasion", "at", "contact_id"),
     "template": ("id", "name", "subject", "body", "description", *_OWNED),
+    "sync_source": (
+        "id",
+        "kind",
+        "name",
+        "cursor",
+        "last_run_at",
+        "last_counts",
+        "last_error",
+    ),
+    "sync_item": ("id", "source_id", "item", "fingerprint", "table_name", "row_id", "seen_at"),
     "crm_meta": ("key", "value"),
 }
 

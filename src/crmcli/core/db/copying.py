@@ -61,6 +61,8 @@ PLAN: tuple[tuple[str, dict[str, str]], ...] = (
 )
 # Not copied: `rule_effect` and `rule_fired` name rows by id in any table, which a copy
 # renumbers; the copy's rules start afresh (a time rule may fire once more there).
+# Nor `sync_source`/`sync_item`: a copy syncs afresh (mail is known again by its
+# Message-ID, so nothing is logged twice).
 # Tables without an id of their own, copied after their parents.
 KEYLESS: tuple[tuple[str, dict[str, str]], ...] = (
     ("search_term", {"contact_id": "contact"}),

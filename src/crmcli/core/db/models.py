@@ -513,6 +513,42 @@ class Template(Owned, table=True):
     description: str | None = None
 
 
+class SyncSource(SQLModel, table=True):
+    """A place `crm sync` reads or writes (schema v8): a Maildir folder, an IMAP folder, a
+    vdir, a CalDAV/CardDAV collection; its cursor and how its last run went."""
+
+    __tablename__ = "sync_source"
+    __table_args__ = (sa.UniqueConstraint("kind", "name"), AUTOINC)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str  # mail, calendar, contacts
+    name: str  # the source as the rep named it, normalised: "maildir:/home/me/Mail/INBOX"
+    cursor: str | None = None  # e.g. IMAP "UIDVALIDITY:last UID"
+    last_run_at: str | None = None
+    last_counts: str | None = None  # JSON: new, updated, deleted, conflicts, skipped
+    last_error: str | None = None
+
+
+class SyncItem(SQLModel, table=True):
+    """One item of a sync source as last seen (schema v8): each sync is a diff against
+    these, and a sync killed midway resumes from them without a duplicate."""
+
+    __tablename__ = "sync_item"
+    __table_args__ = (
+        sa.UniqueConstraint("source_id", "item"),
+        sa.Index("ix_sync_item_row", "table_name", "row_id"),
+        AUTOINC,
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: int = Field(foreign_key="sync_source.id", ondelete="CASCADE")
+    item: str  # its key there: a Maildir base name, "UIDVALIDITY:UID", a vCard UID, an href
+    fingerprint: str | None = None  # Message-ID, etag or content hash: what changed
+    table_name: str | None = None  # what it became here (None: seen, nothing logged)
+    row_id: int | None = None
+    seen_at: str
+
+
 class Meta(SQLModel, table=True):
     """Key/value facts about the database itself (schema version, creation time)."""
 

@@ -7,6 +7,8 @@
 - `rule_fired`: a time rule's firing on one subject and occasion, unique, so
   `crm rule run` never fires it twice; kept out of undo batches.
 - `template`: a message template (subject, body with merge fields).
+- `sync_source` and `sync_item` (issue #21): each place `crm sync` reads, its cursor and
+  last run; each item there as last seen, so a sync is a diff and a killed one resumes.
 - `contact_email`'s address index becomes (email_norm, contact_id): the name search
   looks every query word up among addresses too, and read the table's row for each
   address it found; now the index alone answers (issue #22's lookup budget).
@@ -29,6 +31,9 @@ SQLITE = [
     "CREATE INDEX ix_rule_fired_contact_id ON rule_fired (contact_id)",
     "CREATE TABLE template ( owner VARCHAR NOT NULL, version INTEGER DEFAULT '1' NOT NULL, created_at VARCHAR NOT NULL, updated_at VARCHAR NOT NULL, id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, name VARCHAR NOT NULL, subject VARCHAR NOT NULL, body VARCHAR NOT NULL, description VARCHAR, UNIQUE (name) )",
     "CREATE INDEX ix_template_owner ON template (owner)",
+    'CREATE TABLE sync_source ( id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, kind VARCHAR NOT NULL, name VARCHAR NOT NULL, cursor VARCHAR, last_run_at VARCHAR, last_counts VARCHAR, last_error VARCHAR, UNIQUE (kind, name) )',
+    'CREATE TABLE sync_item ( id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, source_id INTEGER NOT NULL, item VARCHAR NOT NULL, fingerprint VARCHAR, table_name VARCHAR, row_id INTEGER, seen_at VARCHAR NOT NULL, UNIQUE (source_id, item), FOREIGN KEY(source_id) REFERENCES sync_source (id) ON DELETE CASCADE )',
+    'CREATE INDEX ix_sync_item_row ON sync_item (table_name, row_id)',
 ]
 
 POSTGRESQL = [
@@ -45,4 +50,7 @@ POSTGRESQL = [
     "CREATE INDEX ix_rule_fired_contact_id ON rule_fired (contact_id)",
     "CREATE TABLE template ( owner VARCHAR NOT NULL, version INTEGER DEFAULT '1' NOT NULL, created_at VARCHAR NOT NULL, updated_at VARCHAR NOT NULL, id SERIAL NOT NULL, name VARCHAR NOT NULL, subject VARCHAR NOT NULL, body VARCHAR NOT NULL, description VARCHAR, PRIMARY KEY (id), UNIQUE (name) )",
     "CREATE INDEX ix_template_owner ON template (owner)",
+    'CREATE TABLE sync_source ( id SERIAL NOT NULL, kind VARCHAR NOT NULL, name VARCHAR NOT NULL, cursor VARCHAR, last_run_at VARCHAR, last_counts VARCHAR, last_error VARCHAR, PRIMARY KEY (id), UNIQUE (kind, name) )',
+    'CREATE TABLE sync_item ( id SERIAL NOT NULL, source_id INTEGER NOT NULL, item VARCHAR NOT NULL, fingerprint VARCHAR, table_name VARCHAR, row_id INTEGER, seen_at VARCHAR NOT NULL, PRIMARY KEY (id), UNIQUE (source_id, item), FOREIGN KEY(source_id) REFERENCES sync_source (id) ON DELETE CASCADE )',
+    'CREATE INDEX ix_sync_item_row ON sync_item (table_name, row_id)',
 ]
