@@ -60,3 +60,25 @@ def test_a_skipped_action_is_told_and_nothing_is_offered_to_undo(db: Path, book:
     result = invoke("deal", "move", "Acme pilot", "Demo")
     assert result.exit_code == 0
     assert result.stderr == "rules: 1 action skipped by 'retag'\n"
+
+
+def test_renaming_or_removing_a_stage_or_pipeline_a_rule_names_warns(db: Path, book: None) -> None:
+    renamed = invoke("stage", "edit", "Proposal", "--name", "Offer")
+    assert renamed.exit_code == 0
+    assert renamed.stderr == (
+        "warning: rule 'chase' names stage 'Sales/Proposal' (crm rule edit to update it)\n"
+    )
+    assert invoke("stage", "edit", "Offer", "--probability", "55").stderr == ""
+    assert invoke("pipeline", "add", "Big", "--stages", "Intro,Pitch").exit_code == 0
+    pitched = ["--when", "deal enters Big/Pitch", "--then", "tag pitched"]
+    assert invoke("rule", "add", "pitched", *pitched).exit_code == 0
+    gone = invoke("stage", "rm", "Pitch", "--pipeline", "Big")
+    assert gone.exit_code == 0
+    assert gone.stderr == (
+        "warning: rule 'pitched' names stage 'Big/Pitch' (crm rule edit to update it)\n"
+    )
+    moved = invoke("pipeline", "rename", "Big", "Enterprise")
+    assert moved.exit_code == 0
+    assert moved.stderr == (
+        "warning: rule 'pitched' names pipeline 'Big' (crm rule edit to update it)\n"
+    )

@@ -144,19 +144,25 @@ def rename(
     new: Annotated[str, typer.Argument(help="Its new name.", show_default=False)],
 ) -> None:
     """Rename a pipeline."""
+    from crmcli.commands.stage import rules_naming
     from crmcli.core.pipeline import pipelines
 
-    was, now = pipelines.rename(state(ctx).store(write=True), old, new)
+    store = state(ctx).store(write=True)
+    was, now = pipelines.rename(store, old, new)
     print(f"renamed pipeline {was} to {now['name']}")
+    rules_naming(store, was, None, "pipeline")
 
 
 @app.command("rm")
 def rm(ctx: typer.Context, ref: PipelineName) -> None:
     """Remove a pipeline and its stages (refused while it holds deals, or is the last one)."""
+    from crmcli.commands.stage import rules_naming
     from crmcli.core.pipeline import pipelines
 
-    gone = pipelines.remove(state(ctx).store(write=True), ref)
+    store = state(ctx).store(write=True)
+    gone = pipelines.remove(store, ref)
     print(f"removed pipeline {gone['name']} and its stages")
+    rules_naming(store, gone["name"], None, "pipeline")
 
 
 class Card(TypedDict):

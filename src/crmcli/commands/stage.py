@@ -6,7 +6,7 @@ default; naming a stage: needed only when several pipelines have a stage of that
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -14,6 +14,9 @@ from crmcli.commands import _complete
 from crmcli.commands._options import FormatOpt, JsonFlag
 from crmcli.commands._output import LIST_FORMATS, Column, render, resolve
 from crmcli.commands._state import state
+
+if TYPE_CHECKING:
+    from crmcli.core.db.store import Store
 
 app = typer.Typer(name="stage", no_args_is_help=True, help="List and change the pipeline's stages.")
 
@@ -142,8 +145,10 @@ def edit(
     """Rename a stage or change its probability or target days."""
     from crmcli.core.pipeline import stages
 
+    store = state(ctx).store(write=True)
+    before = stages.resolve(store, ref, pipeline=pipeline)
     stage = stages.edit(
-        state(ctx).store(write=True),
+        store,
         ref,
         name=name,
         probability=probability,
@@ -152,6 +157,8 @@ def edit(
         pipeline=pipeline,
     )
     print(f"updated stage {stage['name']}")
+    if stage["name"] != before["name"]:
+        rules_naming(store, before["pipeline"], before["name"], "stage")
 
 
 @app.command("move")
@@ -192,6 +199,20 @@ def rm(
     from crmcli.commands._words import plural
     from crmcli.core.pipeline import stages
 
-    stage, moved = stages.remove(state(ctx).store(write=True), ref, to=to, pipeline=pipeline)
+    store = state(ctx).store(write=True)
+    before = stages.resolve(store, ref, pipeline=pipeline)
+    stage, moved = stages.remove(store, ref, to=to, pipeline=pipeline)
     extra = f"; {plural(moved, 'deal')} moved to {to}" if moved else ""
     print(f"removed stage {stage['name']}{extra}")
+    rules_naming(store, before["pipeline"], before["name"], "stage")
+
+
+def rules_naming(store: Store, pipeline: str, stage: str | None, what: str) -> None:
+    """Warn of each rule still naming a stage (or a pipeline) that is gone or renamed: it
+    would be skipped each time it fires, until `crm rule edit` mends it."""
+    from crmcli.commands._output import warn
+    from crmcli.core.rules.catalog import naming
+
+    shown = f"{pipeline}/{stage}" if stage is not None else pipeline
+    for name in naming(store, pipeline, stage):
+        warn(f"rule {name!r} names {what} {shown!r} (crm rule edit to update it)")

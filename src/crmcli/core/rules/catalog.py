@@ -311,3 +311,27 @@ def remove(store: Store, name: str) -> Stored:
             raise NotFound(f"rule {gone.name!r} was just removed")
         tx.delete("rule", gone.id)
     return gone
+
+
+def naming(store: Store, pipeline: str, stage: str | None = None) -> list[str]:
+    """The rules whose trigger or `move` names this stage (`stage` None: any stage named
+    through this pipeline, `Pipeline/Stage`): renaming or removing it leaves them
+    pointing at nothing, which the command that does it says."""
+    from crmcli.core.rules.grammar import split_stage, stage_matches
+    from crmcli.core.rules.model import Verb
+    from crmcli.core.values.text import fold
+
+    def names_it(ref: str | None) -> bool:
+        if not ref:
+            return False
+        if stage is not None:
+            return stage_matches(ref, pipeline, stage)
+        qualifier = split_stage(ref)[0]
+        return qualifier is not None and fold(qualifier) == fold(pipeline)
+
+    out = []
+    for rule in readable(store):
+        refs = [rule.trigger.stage, *(a.stage for a in rule.actions if a.verb is Verb.MOVE)]
+        if any(names_it(ref) for ref in refs):
+            out.append(rule.name)
+    return out
