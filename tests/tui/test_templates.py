@@ -154,3 +154,25 @@ async def test_no_templates_says_how_to_add_one(make_app: Any, seeded: Path) -> 
         await pilot.press("enter")  # nothing to draft: nothing happens
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, DealScreen))
+
+
+async def test_m_on_the_board_drafts_about_the_selected_card(
+    make_app: Any, seeded: Path, templates_ready: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crmcli.tui.screens.pipeline import PipelineScreen
+    from crmcli.tui.widgets.board import Board
+
+    monkeypatch.delenv("EDITOR", raising=False)
+    monkeypatch.delenv("VISUAL", raising=False)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, PipelineScreen))
+        board = app.screen.query_one(Board)
+        await pilot.press("right")  # not the first card: the key must follow the cursor
+        await pilot.press("down")
+        await pilot.pause()
+        card = dict(board.current)
+        assert card["contact_id"] is not None
+        await pilot.press("m")
+        picker = await wait_for(pilot, lambda: isinstance(app.screen, TemplatePick) and app.screen)
+        assert picker.contact_id == card["contact_id"] and picker.deal_id == card["id"]

@@ -38,6 +38,7 @@ class PipelineScreen(DataScreen):
         Binding("P", "next_pipeline", "Next pipeline", key_display="P", show=False),
         Binding("slash", "filter", "Filter", key_display="/"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("m", "mail", "Mail from a template", show=False),  # listed under ?
     ]
 
     pipeline_id: int | None = None  # the pipeline on screen (the first, until P)
@@ -172,6 +173,15 @@ class PipelineScreen(DataScreen):
         await self._change(
             card, lambda: deals.move(store, int(card["id"]), stage_id, expect_version=version), ""
         )
+
+    def action_mail(self) -> None:
+        """A template as a mail draft to the selected card's contact, about that deal."""
+        card = self._selected()
+        if card is None:
+            return
+        from crmcli.tui.modals.template_pick import mail_from
+
+        mail_from(self, int(card["id"]), str(card["title"]))
 
     async def action_won(self) -> None:
         card = self._selected()
