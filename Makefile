@@ -2,7 +2,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help install test test-fast check bench bench-100k bench-pipeline bench-report bench-pg bench-mcp bench-bulk bench-rules ci
+.PHONY: help install test test-fast check bench bench-100k bench-pipeline bench-report bench-pg bench-mcp bench-bulk bench-rules bench-sync ci
 
 help:  ## List the targets
 	@grep -E '^[a-z0-9-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -39,6 +39,9 @@ bench-bulk:  ## a bulk edit of 10,000 contacts on 100,000 (issue #24: under 10 s
 
 bench-rules:  ## a move firing 5 rules vs none (1.2x); crm today with 20 rules (hot budget)
 	$(PY) bench/rules.py
+
+bench-sync:  ## crm sync mail: 5,000-message Maildir first sync (30 s), nothing new (1.5x floor)
+	$(PY) bench/sync.py
 
 bench-pipeline:  ## pipeline, deal list and forecast on 5,000 open deals
 	$(PY) bench/pipeline.py

@@ -98,7 +98,7 @@ def list_(ctx: typer.Context, fmt: FormatOpt = None, as_json: JsonFlag = False) 
 def show(ctx: typer.Context, name: Name, as_json: JsonFlag = False) -> None:
     """One rule: its trigger, condition and actions as written, and in words."""
     from crmcli.commands._output import render_record
-    from crmcli.core.rules import catalog, grammar
+    from crmcli.core.rules import catalog, wording
 
     store = state(ctx).store()
     rule = catalog.get(store, name)
@@ -107,10 +107,10 @@ def show(ctx: typer.Context, name: Name, as_json: JsonFlag = False) -> None:
         render_record({**_row(rule), "position": rule.position}, OutputFormat.json, [])
         return
     actions = [a.text for a in rule.actions]
-    words = [grammar.describe_trigger(rule.trigger)]
+    words = [wording.describe_trigger(rule.trigger)]
     if rule.condition:
         words.append(f"if the {rule.trigger.subject[:-1]} matches {rule.condition}")
-    words += [grammar.describe_action(a) for a in rule.actions]
+    words += [wording.describe_action(a) for a in rule.actions]
     on = "yes" if rule.enabled else "no (crm rule enable to turn it on)"
     render_record(
         {},

@@ -147,6 +147,25 @@ def _command_line(value: str) -> None:
         raise Invalid(f"cannot read {value!r} as a command line: {exc}") from None
 
 
+def _email_list(value: Any) -> list[str]:
+    """A list of addresses: a TOML list, or one string with commas (`crm config set`)."""
+    items = value if isinstance(value, list) else str(value).split(",")
+    addresses = [str(item).strip() for item in items if str(item).strip()]
+    for address in addresses:
+        if "@" not in address or any(ch.isspace() for ch in address):
+            raise Invalid(f"{address!r} is not an email address")
+    return addresses
+
+
+def _flag(value: Any) -> bool:
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "on", "1"):
+        return True
+    if text in ("false", "no", "off", "0"):
+        return False
+    raise Invalid(f"must be true or false, not {value!r}")
+
+
 def _default_user() -> str:
     try:
         return getpass.getuser()
@@ -160,7 +179,7 @@ class Setting:
 
     key: str
     doc: str
-    parse: Callable[[str], Any]  # every time the file is read
+    parse: Callable[[Any], Any]  # every time the file is read (a str, or a TOML list)
     default: Callable[[], Any]
     check: Callable[[Any], None] | None = None  # a costlier check, when a value is set
 
@@ -260,16 +279,40 @@ SETTINGS: dict[str, Setting] = {
             lambda: "",
             _command_line,
         ),
+        Setting(
+            "my_emails",
+            "your own addresses, comma-separated: `crm sync mail` logs mail from them as "
+            "outgoing (unset: mail from a contact is incoming, to a contact outgoing)",
+            _email_list,
+            list,
+        ),
+        Setting(
+            "store_bodies",
+            "true: `crm sync mail` keeps each message's text; false: a short excerpt only",
+            _flag,
+            lambda: False,
+        ),
     ]
 }
+
+# Tables of the config file read as they are (`[[sync.mail]]` sources): the modules
+# that use them validate them (`crmcli.core.sync.sources`).
+TABLES = ("sync",)
 
 
 class Config:
     """Effective settings: the file's values over the defaults."""
 
-    def __init__(self, values: dict[str, Any], path: Path) -> None:
+    def __init__(
+        self, values: dict[str, Any], path: Path, tables: dict[str, Any] | None = None
+    ) -> None:
         self._values = values
         self.path = path
+        self._tables = tables or {}
+
+    def table(self, name: str) -> Any:
+        """A table of the file (one of TABLES) as TOML read it, or None."""
+        return self._tables.get(name)
 
     def get(self, key: str) -> Any:
         setting = _setting(key)
@@ -319,15 +362,19 @@ def load(path: Path | None = None) -> Config:
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise Invalid(f"cannot read config file {path}: {exc}") from exc
     values: dict[str, Any] = {}
+    tables: dict[str, Any] = {}
     for key, value in raw.items():
+        if key in TABLES:
+            tables[key] = value
+            continue
         setting = SETTINGS.get(key)
         if setting is None:
             continue  # keys of a newer crm are kept in the file, ignored here
         try:
-            values[key] = setting.parse(str(value))
+            values[key] = setting.parse(value if isinstance(value, list) else str(value))
         except Invalid as exc:
             raise Invalid(f"config file {path}: {key}: {exc.message}") from exc
-    return Config(values, path)
+    return Config(values, path, tables)
 
 
 def set_value(key: str, value: str, path: Path | None = None) -> Any:

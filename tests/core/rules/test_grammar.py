@@ -8,8 +8,6 @@ from crmcli.core.errors import Invalid
 from crmcli.core.rules import grammar
 from crmcli.core.rules.grammar import (
     check_name,
-    describe_action,
-    describe_trigger,
     parse_action,
     parse_rule,
     parse_trigger,
@@ -17,6 +15,7 @@ from crmcli.core.rules.grammar import (
     tag_matches,
 )
 from crmcli.core.rules.model import Action, Event, Trigger, Verb
+from crmcli.core.rules.wording import describe_action, describe_trigger
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from crmcli.core import clock
 from crmcli.core.db.store import Store, Tx
@@ -126,40 +126,75 @@ def log(
     if contact is None:
         raise NotFound(f"no contact #{contact_id}")
     with store.write(f"log {kind.value} {contact_id}") as tx:
-        when = clock.stamp(at) if at else tx.stamp
-        row_id = tx.insert(
-            "interaction",
-            {
-                "contact_id": contact_id,
-                "deal_id": deal_id,
-                "kind": kind.value,
-                "direction": direction.value if direction else None,
-                "occurred_at": when,
-                "summary": text,
-                "body": body,
-                "duration_seconds": duration_seconds,
-                "outcome": outcome,
-                "external_id": external_id,
-            },
-            contact_id=contact_id,
+        row_id = record(
+            tx,
+            contact,
+            kind,
+            text,
+            at=clock.stamp(at) if at else None,
+            body=body,
+            duration_seconds=duration_seconds,
+            outcome=outcome,
+            direction=direction,
+            deal_id=deal_id,
+            external_id=external_id,
         )
-        if contact["last_touch_at"] is None or when > contact["last_touch_at"]:
-            tx.update(
-                "contact",
-                contact_id,
-                {
-                    "last_touch_at": when,
-                    "touch_due_at": touch_due(when, contact["cadence_days"], when),
-                },
-                contact_id=contact_id,
-                derived=True,
-            )
         followup = None
         if next_when is not None:
             from crmcli.core.activity.followups import insert_followup
 
             followup = insert_followup(tx, contact_id, next_when, next_note, deal_id=deal_id)
     return Logged(get(store, row_id), followup)
+
+
+def record(
+    tx: Tx,
+    contact: dict[str, Any],
+    kind: Kind,
+    summary: str,
+    *,
+    at: str | None = None,
+    body: str | None = None,
+    duration_seconds: int | None = None,
+    outcome: str | None = None,
+    direction: Direction | None = None,
+    deal_id: int | None = None,
+    external_id: str | None = None,
+) -> int:
+    """One interaction inside the caller's transaction (`log`, a mail sync's batch): the
+    row, and the contact's last touch and cadence due date moved forward, never back.
+    `contact` holds its id, cadence_days and last_touch_at; `at` is a stamp (now if None)."""
+    contact_id = int(contact["id"])
+    when = at or tx.stamp
+    row_id = tx.insert(
+        "interaction",
+        {
+            "contact_id": contact_id,
+            "deal_id": deal_id,
+            "kind": kind.value,
+            "direction": direction.value if direction else None,
+            "occurred_at": when,
+            "summary": summary,
+            "body": body,
+            "duration_seconds": duration_seconds,
+            "outcome": outcome,
+            "external_id": external_id,
+        },
+        contact_id=contact_id,
+    )
+    if contact["last_touch_at"] is None or when > contact["last_touch_at"]:
+        tx.update(
+            "contact",
+            contact_id,
+            {
+                "last_touch_at": when,
+                "touch_due_at": touch_due(when, contact["cadence_days"], when),
+            },
+            contact_id=contact_id,
+            derived=True,
+        )
+        contact["last_touch_at"] = when  # the caller's next record for them compares to this
+    return row_id
 
 
 def get(store: Store, interaction_id: int) -> Interaction:

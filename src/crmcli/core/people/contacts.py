@@ -218,9 +218,25 @@ def _dedupe_keep_order(values: Iterable[str], key: Any) -> list[str]:
 
 def add(store: Store, fields: ContactFields) -> Outcome:
     """Create a contact from the given fields; the name is required."""
+    with store.write("contact add") as tx:  # no name: the log must not keep personal data
+        contact_id, mails, phones, warnings, created_company = _insert(tx, fields)
+    warnings += _shared(store, mails, phones, contact_id)
+    return _outcome(store, contact_id, warnings, created_company)
+
+
+def insert(tx: Tx, fields: ContactFields) -> int:
+    """A new contact inside the caller's transaction, checked as `add` checks it (a mail
+    sync creating the people its mail names, in the batch that logs that mail); its id."""
+    return _insert(tx, fields)[0]
+
+
+def _insert(
+    tx: Tx, fields: ContactFields
+) -> tuple[int, list[str], list[Any], list[str], str | None]:
+    """`add`'s work: (id, addresses, phones, warnings, the company it created if any)."""
     if fields.name is None:
         raise Invalid("name must not be empty")
-    region = str(store.config.get("default_region"))
+    region = str(tx.store.config.get("default_region"))
     values = _scalar_values(fields)
     mails = _dedupe_keep_order(
         (email_mod.check(e) for e in (fields.emails or [])), email_mod.normalise
@@ -231,21 +247,19 @@ def add(store: Store, fields: ContactFields) -> Outcome:
     given = _extras_given(fields)
     company_name = clean(fields.company) if fields.company else None
     created_company = None
-    with store.write("contact add") as tx:  # no name: the log must not keep personal data
-        if company_name:
-            values["company_id"], created = companies.ensure(tx, company_name)
-            if created:
-                created_company = company_name
-        if values.get("cadence_days"):
-            values["touch_due_at"] = tx.stamp  # never contacted: due for a first touch
-        contact_id = tx.insert("contact", values, log=False)  # logged below, with its own id
-        tx.log("contact", contact_id, "insert", None, tx.get("contact", contact_id), contact_id)
-        _insert_children(tx, contact_id, mails, phones, urls, tags)
-        extras.add(tx, contact_id, {}, *given)
-        extras.link_newcomer(tx, contact_id, values["name_key"])
-        reindex(tx, contact_id)
-    warnings += _shared(store, mails, phones, contact_id)
-    return _outcome(store, contact_id, warnings, created_company)
+    if company_name:
+        values["company_id"], created = companies.ensure(tx, company_name)
+        if created:
+            created_company = company_name
+    if values.get("cadence_days"):
+        values["touch_due_at"] = tx.stamp  # never contacted: due for a first touch
+    contact_id = tx.insert("contact", values, log=False)  # logged below, with its own id
+    tx.log("contact", contact_id, "insert", None, tx.get("contact", contact_id), contact_id)
+    _insert_children(tx, contact_id, mails, phones, urls, tags)
+    extras.add(tx, contact_id, {}, *given)
+    extras.link_newcomer(tx, contact_id, values["name_key"])
+    reindex(tx, contact_id)
+    return contact_id, mails, phones, warnings, created_company
 
 
 def edit(store: Store, contact_id: int, fields: ContactFields) -> Outcome:

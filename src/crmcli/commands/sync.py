@@ -1,0 +1,287 @@
+"""`crm sync`: capture what happened in the rep's mail folders into the log; show past runs.
+
+`crm sync mail` runs the `[[sync.mail]]` sources of the config file, or the
+folders given with --maildir / --imap; `crm sync` alone runs every configured
+sync; `crm sync --status` shows each source's last run. The work is the core's
+(`crmcli.core.sync`); this module parses, calls and reports.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from crmcli.commands._options import ReportJsonFlag
+from crmcli.commands._state import AppState, state
+
+if TYPE_CHECKING:
+    from crmcli.core.sync.mail import Options, SourceResult
+    from crmcli.core.sync.sources import SourceSpec
+
+app = typer.Typer(
+    name="sync",
+    no_args_is_help=False,
+    help="Capture mail into the log: `crm sync mail`; `crm sync --status` shows the last runs.",
+)
+
+MaildirOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--maildir",
+        help="A Maildir folder to sync instead of the configured sources (repeatable).",
+        show_default=False,
+    ),
+]
+ImapOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--imap",
+        help="An IMAP folder, imaps://user@host/MAILBOX, instead of the configured ones "
+        "(repeatable; never a password in the URL).",
+        show_default=False,
+    ),
+]
+PasswordCommandOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--password-command",
+        help="The command that prints the password for --imap (e.g. 'pass show mail/me').",
+        show_default=False,
+    ),
+]
+SinceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--since",
+        help="Only mail dated on or after this day (a date or a WHEN phrase: 2026-01-01, "
+        "'3 months ago'); older mail is left for a later run.",
+        show_default=False,
+    ),
+]
+CreateContactsFlag = Annotated[
+    bool,
+    typer.Option(
+        "--create-contacts",
+        help="Create a contact for each unknown person you exchange mail with (needs my_emails; "
+        "one `crm undo` per batch takes them back).",
+    ),
+]
+DryRunFlag = Annotated[
+    bool, typer.Option("--dry-run", help="List what would be logged; write nothing.")
+]
+
+
+@app.callback(invoke_without_command=True)
+def sync(
+    ctx: typer.Context,
+    status: Annotated[
+        bool, typer.Option("--status", help="Each source's last run, counts and error.")
+    ] = False,
+    as_json: ReportJsonFlag = False,
+) -> None:
+    """Run every configured sync (mail), or show how the last runs went (--status)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    app_state = state(ctx)
+    if status:
+        _status(app_state, as_json)
+        return
+    _run(app_state, [], [], None, None, dry_run=False, as_json=as_json)
+
+
+@app.command("mail")
+def mail(
+    ctx: typer.Context,
+    maildir: MaildirOpt = None,
+    imap: ImapOpt = None,
+    password_command: PasswordCommandOpt = None,
+    since: SinceOpt = None,
+    dry_run: DryRunFlag = False,
+    create_contacts: CreateContactsFlag = False,
+    as_json: ReportJsonFlag = False,
+) -> None:
+    """Log each new message to or from a known contact as an email interaction.
+
+    One interaction per message and contact, keyed by its Message-ID (a message
+    already logged with `crm log email -` is not logged again); mail from or to no
+    known contact is skipped. A second run logs nothing new. Each run is one
+    undoable batch per source (`crm undo`), per 500 messages on a long first sync.
+    """
+    _run(
+        state(ctx),
+        maildir or [],
+        imap or [],
+        password_command,
+        since,
+        dry_run=dry_run,
+        as_json=as_json,
+        create_contacts=create_contacts,
+    )
+
+
+def _run(
+    app_state: AppState,
+    maildirs: list[str],
+    imaps: list[str],
+    password_command: str | None,
+    since_text: str | None,
+    *,
+    dry_run: bool,
+    as_json: bool,
+    create_contacts: bool = False,
+) -> None:
+    from crmcli.core.errors import Invalid
+    from crmcli.core.sync import sources
+    from crmcli.core.sync.mail import open_source
+
+    if password_command is not None and not imaps:
+        raise Invalid("--password-command goes with --imap")
+    specs: list[SourceSpec] = [sources.maildir_spec(p) for p in maildirs]
+    specs += [sources.imap_spec(url, password_command) for url in imaps]
+    if not specs:
+        specs = sources.configured(app_state.config)
+        if not specs:
+            raise Invalid(
+                "no mail source: give --maildir PATH or --imap URL, or name sources in the "
+                f'config file ({app_state.config.path}) as [[sync.mail]] maildir = "~/Mail/INBOX"'
+            )
+    options = _options(app_state, since_text, dry_run, create_contacts)
+    store = app_state.store(write=not dry_run)
+    results = [_one(store, open_source(spec), options) for spec in specs]
+    _report(results, dry_run, as_json)
+
+
+def _options(
+    app_state: AppState, since_text: str | None, dry_run: bool, create_contacts: bool
+) -> Options:
+    from datetime import date
+
+    from crmcli.commands import _dates
+    from crmcli.core.sync.mail import Options, my_addresses
+
+    since = None
+    if since_text is not None:
+        try:
+            since = date.fromisoformat(since_text.strip())
+        except ValueError:
+            since = _dates.parse(app_state, since_text, "past").date
+    return Options(
+        my_emails=my_addresses(app_state.config.get("my_emails")),
+        store_bodies=bool(app_state.config.get("store_bodies")),
+        since=since,
+        dry_run=dry_run,
+        create_contacts=create_contacts,
+    )
+
+
+def _one(store: Any, source: Any, options: Options) -> SourceResult:
+    """One source's run, with a progress bar on a terminal once it lasts."""
+    from crmcli.commands._progress import progress_for
+    from crmcli.core.sync.mail import sync_mail
+
+    bar: Any = None
+
+    def report(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = progress_for(f"syncing {source.name}", total=total)
+            if bar is None:
+                bar = False  # not a terminal: the summary line only
+        if bar:
+            bar(done)
+
+    try:
+        return sync_mail(store, source, options, progress=report)
+    finally:
+        if bar:
+            bar.close()
+
+
+def _report(results: list[SourceResult], dry_run: bool, as_json: bool) -> None:
+    import json
+
+    if as_json:
+        doc = {
+            "dry_run": dry_run,
+            "sources": [
+                {
+                    "source": r.source,
+                    **r.counts(),
+                    "batches": r.chunks,
+                    "error_lines": r.error_lines,
+                    **({"would_log": [_planned(p) for p in r.planned]} if dry_run else {}),
+                }
+                for r in results
+            ],
+        }
+        print(json.dumps(doc, ensure_ascii=False, indent=2))
+    elif dry_run:
+        for r in results:
+            for p in r.planned:
+                day = (p.at or "now")[:10]
+                print(f"{day}  {p.direction.value:<3}  {p.contact}  {p.subject}")
+    for r in results:
+        for line in r.error_lines:
+            print(f"crm: cannot read {line}", file=sys.stderr)
+        would = "would log" if dry_run else "logged"
+        summary = (
+            f"{r.source}: {r.new} new ({would} {r.logged} email(s)), {r.skipped} skipped, "
+            f"{r.already} already logged, {r.errors} error(s)"
+        )
+        if r.created:
+            summary += f", {r.created} contact(s) {'to create' if dry_run else 'created'}"
+        if r.chunks and r.logged:
+            summary += "; undo with `crm undo`" + (f" ({r.chunks} batches)" if r.chunks > 1 else "")
+        print(summary, file=sys.stderr)
+
+
+def _planned(p: Any) -> dict[str, Any]:
+    return {
+        "item": p.item,
+        "contact_id": p.contact_id,
+        "contact": p.contact,
+        "direction": p.direction.value,
+        "subject": p.subject,
+        "at": p.at,
+        "message_id": p.message_id,
+    }
+
+
+def _status(app_state: AppState, as_json: bool) -> None:
+    import json
+
+    from crmcli.core.sync import state as sync_state
+
+    rows = sync_state.all_sources(app_state.store())
+    if as_json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "kind": s.kind,
+                        "source": s.name,
+                        "last_run_at": s.last_run_at,
+                        "counts": s.last_counts,
+                        "error": s.last_error,
+                        "items": s.items,
+                    }
+                    for s in rows
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    if not rows:
+        print("no sync has run yet (crm sync mail --maildir PATH, or [[sync.mail]] in the config)")
+        return
+    for s in rows:
+        counts = ", ".join(f"{v} {k}" for k, v in (s.last_counts or {}).items()) or "-"
+        when = s.last_run_at.replace("T", " ")[:16] + " UTC" if s.last_run_at else "never"
+        line = f"{s.kind:<5} {s.name}  last run {when}  {counts}"
+        line += f"  {s.items} item(s) seen"
+        if s.last_error:
+            line += f"  error: {s.last_error}"
+        print(line)

@@ -1,0 +1,49 @@
+"""Fixtures for the sync tests: a real Dovecot on 127.0.0.1 (see `dovecot.py`), one user per test.
+
+The server starts once per test session (its start-up is most of its cost) and each
+test gets a user of its own, so every mailbox starts empty. It trusts the server's
+self-signed certificate through SSL_CERT_FILE, as a rep with a private server would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.core.sync import dovecot
+
+
+def _server(factory: pytest.TempPathFactory, *, tls: bool) -> Iterator[dovecot.Dovecot]:
+    if dovecot.binary() is None:
+        pytest.skip("dovecot is not installed: apt-get install dovecot-imapd (.ci/run does)")
+    server = dovecot.start(factory.mktemp("dovecot-tls" if tls else "dovecot-plain"), tls=tls)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def dovecot_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dovecot.Dovecot]:
+    """Dovecot with STARTTLS on its plain port and an IMAPS port (self-signed certificate)."""
+    yield from _server(tmp_path_factory, tls=True)
+
+
+@pytest.fixture(scope="session")
+def dovecot_plain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dovecot.Dovecot]:
+    """Dovecot without any TLS: what a loopback-only server (a local bridge) looks like."""
+    yield from _server(tmp_path_factory, tls=False)
+
+
+@pytest.fixture
+def imap(dovecot_server: dovecot.Dovecot, monkeypatch: pytest.MonkeyPatch) -> dovecot.Account:
+    """A fresh user on the TLS server, whose certificate the process trusts for this test."""
+    monkeypatch.setenv("SSL_CERT_FILE", str(dovecot_server.cafile))
+    return dovecot_server.account()
+
+
+@pytest.fixture
+def imap_plain(dovecot_plain: dovecot.Dovecot) -> dovecot.Account:
+    """A fresh user on the server without TLS."""
+    return dovecot_plain.account()
