@@ -37,6 +37,9 @@ OWNER = "@me"
 SUMMARY = "=cmd|' /C calc'!A0 said the client"
 PIPELINE = "+Renewals()"
 VIEW_QUERY = "-tag:dnc"  # a real query that starts like a formula
+RULE = "=chase(1)"
+TEMPLATE = "+thanks"
+TEMPLATE_SUBJECT = "=Merci {first_name}"
 
 
 def _seed() -> None:
@@ -81,6 +84,8 @@ def _seed() -> None:
         ("goal", "set", "notes", "5/week"),
         ("pipeline", "add", "--", PIPELINE),
         ("view", "save", "vips", "--", VIEW_QUERY),
+        ("rule", "add", RULE, "--when", "contact created", "--if", VIEW_QUERY, "--then", "tag x"),
+        ("template", "add", TEMPLATE, "-s", TEMPLATE_SUBJECT, "-b", "Hello"),
     ]
     for step in steps:
         out = invoke(*step)
@@ -98,6 +103,8 @@ CSV_COMMANDS: dict[str, tuple[tuple[str, ...], set[str]]] = {
     "stage list": (("stage", "list"), {STAGE}),
     "pipeline list": (("pipeline", "list"), {PIPELINE}),
     "view list": (("view", "list"), {VIEW_QUERY}),
+    "rule list": (("rule", "list"), {RULE, VIEW_QUERY}),
+    "template list": (("template", "list"), {TEMPLATE, TEMPLATE_SUBJECT}),
     "config list": (("config", "list"), {OWNER}),
     "goal list": (("goal", "list"), set()),  # numbers only: none of them may change
     "report pipeline": (("report", "--section", "pipeline"), {STAGE}),
