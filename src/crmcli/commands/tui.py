@@ -27,3 +27,6 @@ def tui(
 
     store = state(ctx).store(write=True)
     run(store, theme=theme)
+    # What rules did was shown on screen as it happened (notifications, "added by rule"):
+    # not told again on the shell after the interface closes.
+    store.fired.clear()
