@@ -38,8 +38,8 @@ def seeded(db: Path) -> Path:
 @pytest.fixture
 def make_app(seeded: Path) -> Iterator[Callable[..., Any]]:
     """Build the app on its own store connection, as `crm tui` does."""
+    from crmcli.core.books import open_store  # as `crm tui` opens it: with the rules
     from crmcli.core.config import load
-    from crmcli.core.db.opening import open_store
     from crmcli.tui.app import CrmApp
     from crmcli.tui.session import Session
 

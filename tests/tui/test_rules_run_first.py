@@ -56,3 +56,28 @@ async def test_no_time_rule_no_worker(make_app: Any, seeded: Path) -> None:
         assert not [w for w in app.workers if w.group == "rules"]
         assert not [n for n in notes(app) if n.startswith("Rules")]
     assert query(seeded, "SELECT count(*) FROM rule_effect") == [(0,)]
+
+
+async def test_a_move_on_the_board_that_fires_a_rule_says_so(make_app: Any, seeded: Path) -> None:
+    from crmcli.tui.screens.pipeline import PipelineScreen
+    from crmcli.tui.widgets.board import Board
+
+    [(first,)] = query(
+        seeded,
+        "SELECT s.name FROM stage s JOIN pipeline p ON p.id = s.pipeline_id "
+        "WHERE s.kind = 'open' ORDER BY p.id, s.position LIMIT 1",
+    )
+    rule = ["--when", f"deal leaves {first}", "--then", "next step: qualify by rule"]
+    assert invoke("rule", "add", "moved on", *rule).exit_code == 0
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, PipelineScreen))
+        card = dict(app.screen.query_one(Board).current)
+        await pilot.press("]")
+        said = await wait_for(pilot, lambda: [n for n in notes(app) if n.startswith("Rules '")])
+        assert said == [
+            "Rules 'moved on': 1 action done (u takes back the change and the rules' work)"
+        ]
+    assert query(seeded, "SELECT next_step FROM deal WHERE id = ?", (card["id"],)) == [
+        ("qualify by rule",)
+    ]

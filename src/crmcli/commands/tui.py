@@ -27,6 +27,6 @@ def tui(
 
     store = state(ctx).store(write=True)
     run(store, theme=theme)
-    # What rules did was shown on screen as it happened (notifications, "added by rule"):
-    # not told again on the shell after the interface closes.
+    # What rules did was told on screen as it happened (a notification a second after the
+    # write at most): not told again on the shell once the interface closes.
     store.fired.clear()

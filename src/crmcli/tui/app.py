@@ -94,6 +94,24 @@ class CrmApp(App[None]):
         if report.outcomes:
             self.call_from_thread(self._time_rules_done, len(report.applied), len(report.skipped))
 
+    def _tell_rules(self) -> None:
+        """What change rules did in this interface's own writes (a move that set a chaser),
+        said once, as `crm` says it on the shell after a command."""
+        fired = self.session.store.fired
+        if not fired:
+            return
+        done = list(fired)
+        fired.clear()
+        from crmcli.tui.format import plural
+
+        applied = sum(1 for o in done if o.applied)
+        skipped = len(done) - applied
+        names = ", ".join(f"'{n}'" for n in dict.fromkeys(o.rule for o in done))
+        said = [plural(applied, "action") + " done"] if applied else []
+        said += [plural(skipped, "action") + " skipped"] if skipped else []
+        undo = " (u takes back the change and the rules' work)" if applied else ""
+        self.notify(f"Rules {names}: {', '.join(said)}{undo}", title="Rules", timeout=8)
+
     def _time_rules_done(self, applied: int, skipped: int) -> None:
         from crmcli.tui.format import plural
 
@@ -141,6 +159,7 @@ class CrmApp(App[None]):
 
     def poll(self) -> None:
         """Reload the visible screen when another connection has committed."""
+        self._tell_rules()
         try:
             version = self.session.data_version()
         except Exception:  # a locked or vanished file: try again at the next tick
