@@ -402,5 +402,7 @@ def test_an_editor_saving_latin_1_is_one_line_naming_the_line(
     monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
     monkeypatch.delenv("VISUAL", raising=False)
     said = refused(2, "contact", "bulk-edit", "--yes")
-    assert said == "crm: line 6 is not UTF-8 text: save the file as UTF-8; nothing changed"
+    assert said == (
+        "crm: line 6 is not UTF-8 text (byte 0xe9): save the file as UTF-8; nothing changed"
+    )
     assert data(db) == before

@@ -176,6 +176,12 @@ def editor() -> list[str]:
     raise Refused("no editor: set $EDITOR (e.g. export EDITOR=nano)")
 
 
+def not_utf8(data: bytes, exc: UnicodeDecodeError) -> str:
+    """Where a text stops being UTF-8, in the rep's terms: the line (1-based)."""
+    line = data[: exc.start].count(b"\n") + 1
+    return f"line {line} is not UTF-8 text (byte {data[exc.start]:#04x}): save the file as UTF-8"
+
+
 def run_editor(command: list[str], path: Path) -> str:
     """Run the editor on `path` and give back what was saved; a failing editor, or one
     that cannot be run, ends the command (exit 1) with nothing changed."""
@@ -209,10 +215,8 @@ def edit_file(text: str, read: Callable[[str], T], *, name: str = "bulk-edit.tsv
             try:
                 edited = run_editor(command, path)
             except UnicodeDecodeError as exc:  # an editor saving in another encoding
-                data = path.read_bytes()
                 edited = ""
-                line = data[: exc.start].count(b"\n") + 1
-                problem = f"line {line} is not UTF-8 text: save the file as UTF-8"
+                problem = not_utf8(path.read_bytes(), exc)
             if edited == text:
                 message("the file was not changed; nothing to do")
                 raise typer.Exit(0)

@@ -68,6 +68,7 @@ def draft_path() -> Path:
 
 
 def _read(path: Path) -> str:
+    from crmcli.commands._bulk_flow import not_utf8
     from crmcli.core.errors import Invalid
 
     if path == Path("-"):
@@ -81,13 +82,7 @@ def _read(path: Path) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise Invalid(f"{str(path)!r}: {_not_utf8(data, exc)}") from None
-
-
-def _not_utf8(data: bytes, exc: UnicodeDecodeError) -> str:
-    """Where a text stops being UTF-8, in the rep's terms: the line (1-based)."""
-    line = data[: exc.start].count(b"\n") + 1
-    return f"line {line} is not UTF-8 text (byte {data[exc.start]:#04x}): save the file as UTF-8"
+        raise Invalid(f"{str(path)!r}: {not_utf8(data, exc)}") from None
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -107,7 +102,7 @@ def _edit_loop(store: Store, text: str, saved: str) -> tuple[list[Rule] | None, 
     """
     import tempfile
 
-    from crmcli.commands._bulk_flow import editor, run_editor
+    from crmcli.commands._bulk_flow import editor, not_utf8, run_editor
     from crmcli.core.errors import Invalid
 
     command = editor()
@@ -120,7 +115,7 @@ def _edit_loop(store: Store, text: str, saved: str) -> tuple[list[Rule] | None, 
                 edited = run_editor(command, path)
             except UnicodeDecodeError as exc:  # an editor saving in another encoding
                 data = path.read_bytes()
-                problem = _not_utf8(data, exc)
+                problem = not_utf8(data, exc)
                 if _again(problem):
                     continue
                 raise Invalid(f"{problem}; nothing saved {_kept_note(_keep(data))}") from None

@@ -102,23 +102,15 @@ class CrmApp(App[None]):
             return
         done = list(fired)
         fired.clear()
-        from crmcli.tui.format import plural
-
         applied = sum(1 for o in done if o.applied)
-        skipped = len(done) - applied
         names = ", ".join(f"'{n}'" for n in dict.fromkeys(o.rule for o in done))
-        said = [plural(applied, "action") + " done"] if applied else []
-        said += [plural(skipped, "action") + " skipped"] if skipped else []
         undo = " (u takes back the change and the rules' work)" if applied else ""
-        self.notify(f"Rules {names}: {', '.join(said)}{undo}", title="Rules", timeout=8)
+        said = _counts(applied, len(done) - applied)
+        self.notify(f"Rules {names}: {said}{undo}", title="Rules", timeout=8)
 
     def _time_rules_done(self, applied: int, skipped: int) -> None:
-        from crmcli.tui.format import plural
-
-        done = [plural(applied, "action") + " done"] if applied else []
-        done += [plural(skipped, "action") + " skipped"] if skipped else []
         undo = " (u takes them back)" if applied else ""
-        self.notify(f"Rules: {', '.join(done)}{undo}", title="Time rules", timeout=8)
+        self.notify(f"Rules: {_counts(applied, skipped)}{undo}", title="Time rules", timeout=8)
         if applied:
             self.changed()
             self._reload_visible()
@@ -214,3 +206,12 @@ def run(store: Store, *, theme: str | None = "auto") -> None:
         CrmApp(session, theme=chosen).run()
     finally:
         session.close()
+
+
+def _counts(applied: int, skipped: int) -> str:
+    """ "2 actions done, 1 action skipped": what rules did, for a notification."""
+    from crmcli.tui.format import plural
+
+    done = [plural(applied, "action") + " done"] if applied else []
+    done += [plural(skipped, "action") + " skipped"] if skipped else []
+    return ", ".join(done)
