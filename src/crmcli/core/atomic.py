@@ -125,6 +125,36 @@ def write_text(path: Path, text: str, *, encoding: str = "utf-8") -> None:
         stream.write(text)
 
 
+def write_new(path: Path, data: bytes) -> None:
+    """Create `path` holding `data`, whole or not at all, and never over an existing file.
+
+    The bytes go to a 0600 temporary beside it, fsynced, then hard-linked to the
+    name (a link, unlike a rename, fails if the name exists: FileExistsError).
+    On a file system without hard links, the file is created with O_EXCL and
+    written in place.
+    """
+    target = real_target(path)
+    fd, tmp = _create_temp(target)
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        try:
+            os.link(tmp, target)
+        except FileExistsError:
+            raise
+        except OSError:  # no hard links here (some FUSE and network file systems)
+            out = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+            with os.fdopen(out, "wb") as stream:
+                stream.write(data)
+                stream.flush()
+                os.fsync(stream.fileno())
+    finally:
+        tmp.unlink(missing_ok=True)
+    _sync_folder(target.parent)
+
+
 def _create_temp(target: Path) -> tuple[int, Path]:
     """A new file beside `target`, mode 0600 whatever the umask, opened for writing.
 

@@ -202,7 +202,16 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "last_counts",
         "last_error",
     ),
-    "sync_item": ("id", "source_id", "item", "fingerprint", "table_name", "row_id", "seen_at"),
+    "sync_item": (
+        "id",
+        "source_id",
+        "item",
+        "fingerprint",
+        "table_name",
+        "row_id",
+        "seen_at",
+        "base",
+    ),
     "crm_meta": ("key", "value"),
 }
 

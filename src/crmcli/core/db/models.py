@@ -547,6 +547,7 @@ class SyncItem(SQLModel, table=True):
     table_name: str | None = None  # what it became here (None: seen, nothing logged)
     row_id: int | None = None
     seen_at: str
+    base: str | None = None  # schema v9: the fields both sides last agreed on (JSON), for merges
 
 
 class Meta(SQLModel, table=True):

@@ -22,6 +22,7 @@ MODULES: tuple[str, ...] = (
     "m0006_interchange_fields",
     "m0007_pipelines",
     "m0008_rules_templates",
+    "m0009_sync_base",
 )
 CURRENT = len(MODULES)
 
