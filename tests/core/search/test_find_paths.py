@@ -1,0 +1,186 @@
+"""The lookup's faster paths (issues #22 and #25) find exactly what the plain rule says.
+
+`find` narrows several words by contact ids before scoring, looks company words up
+in the company_fts index, reads a typo's vocabulary as distinct terms of a
+reachable length, finds joined names through two index reads, and checks archived
+contacts only at the head of the ranking. Each test here names the case one of
+those shortcuts could get wrong; the property test holds the whole matcher to a
+brute-force reading of the rule ("every query word begins some word of the
+contact") on random books.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from crmcli.core.config import Config
+from crmcli.core.db.opening import open_store
+from crmcli.core.db.store import Store
+from crmcli.core.people import companies, contacts
+from crmcli.core.people.contacts import ContactFields
+from crmcli.core.search.find import find
+from crmcli.core.values.text import company_words, fold
+
+
+def add(store: Store, name: str, **kw: object) -> int:
+    return int(contacts.add(store, ContactFields(name=name, **kw)).contact["id"])  # type: ignore[arg-type]
+
+
+def ids(store: Store, query: str, limit: int = 20) -> list[int]:
+    return [hit.contact_id for hit in find(store, query, limit=limit)]
+
+
+def test_company_words_come_from_the_index_and_follow_renames(store: Store) -> None:
+    ann = add(store, "Ann Lee", company="Soylent Nordlys")
+    bob = add(store, "Bob Kay", company="Nordlys Partners")
+    assert sorted(ids(store, "nordl")) == sorted([ann, bob])  # first word and a later word
+    assert ids(store, "ann nord") == [ann]
+    company_id = store.value("SELECT company_id FROM contact WHERE id = ?", (ann,))
+    companies.edit(store, int(company_id), name="Initech")
+    assert ids(store, "ann nord") == []
+    assert ids(store, "ann initech") == [ann]
+    assert ids(store, "soylent") == []
+
+
+def test_two_common_words_find_only_the_people_with_both(store: Store) -> None:
+    marie = [add(store, f"Marie Martin{i}") for i in range(30)]
+    muller = [add(store, f"Paul Muller{i}") for i in range(30)]
+    both = add(store, "Marie Muller")
+    found = ids(store, "mari mull", limit=100)
+    assert found == [both]
+    assert set(ids(store, "marie", limit=100)) == {*marie, both}
+    assert set(ids(store, "muller", limit=100)) == {*muller, both}
+
+
+def test_a_whole_name_ranks_first_among_many_partial_matches(store: Store) -> None:
+    for i in range(40):
+        add(store, f"Anna Berg{i}")
+    exact = add(store, "Anna Berg")
+    assert ids(store, "Anna Berg")[0] == exact
+
+
+def test_archived_people_at_the_head_of_the_ranking_leave_room_for_the_rest(
+    store: Store,
+) -> None:
+    exact = [add(store, "Kim Lund") for _ in range(70)]  # all rank above the Lundqvists
+    others = [add(store, f"Kim Lundqvist{i}") for i in range(10)]
+    with store.write("archive") as tx:
+        for cid in exact:
+            tx.execute("UPDATE contact SET archived_at = '2026-01-01' WHERE id = ?", (cid,))
+    assert sorted(ids(store, "kim lund", limit=5)) == sorted(others[:5])
+    assert sorted(ids(store, "kim lund", limit=50)) == sorted(others)
+
+
+def test_joined_names_across_two_and_three_words(store: Store) -> None:
+    jpm = add(store, "Jean-Pierre-Marc Dupont")
+    obrien = add(store, "Sean O'Brien")
+    jean = add(store, "Jean Pierre")  # a space parts these: never joined
+    assert ids(store, "jeanp") == [jpm]
+    assert ids(store, "jeanpierrem") == [jpm]
+    assert ids(store, "pierremarc") == [jpm]
+    assert ids(store, "obri") == [obrien]
+    assert jean not in ids(store, "jeanpierre")
+
+
+def test_a_typo_finds_the_word_one_or_two_edits_away(store: Store) -> None:
+    helene = add(store, "Hélène Dupré", emails=["helene@acme.example"])
+    add(store, "Dominique Durand")
+    assert ids(store, "dupree") == [helene]  # one letter more
+    assert ids(store, "dpre") == [helene]  # one letter less
+    assert ids(store, "helenne dupre") == [helene]
+    assert ids(store, "zzzzzz") == []
+
+
+# -- the whole rule, on random books ------------------------------------------------
+
+FIRST = ["Ann", "Anna", "Annick", "Jean", "Jean-Luc", "Marie", "Mario", "Zoé", "Björn"]
+LAST = ["Lee", "Leeds", "O'Brien", "Obi", "Dupré", "Dupont", "Müller", "Mull", "Berg-Lund"]
+COMPANY = ["Acme", "Acme Labs", "Labsolute", "Nordlys AS", "Obi Corp", None]
+TAGS = ["vip", "vipere", "lead", None]
+WORDS = sorted({w for n in FIRST + LAST + [c or "" for c in COMPANY] for w in fold(n).split()})
+
+
+def _reference(store: Store, words: list[str]) -> set[int]:
+    """Contacts every word begins a word of: name, joined name, company, address, tag."""
+    out: set[int] = set()
+    for cid, display, company in store.tuples(
+        "SELECT c.id, c.display_name, co.name FROM contact c LEFT JOIN company co "
+        "ON co.id = c.company_id WHERE c.archived_at IS NULL"
+    ):
+        terms = set(fold(display).split())
+        for part in display.split():
+            folded = fold(part).split()
+            terms.update("".join(folded[i:]) for i in range(len(folded) - 1))
+        if company:
+            terms.update(company_words(company))
+        terms.update(
+            t
+            for (t,) in store.tuples(
+                "SELECT term FROM search_term WHERE contact_id = ? AND field <> 'company'", (cid,)
+            )
+        )
+        terms.update(
+            e
+            for (e,) in store.tuples(
+                "SELECT email_norm FROM contact_email WHERE contact_id = ?", (cid,)
+            )
+        )
+        terms.update(
+            t
+            for (t,) in store.tuples("SELECT tag_key FROM contact_tag WHERE contact_id = ?", (cid,))
+        )
+        if all(any(t.startswith(w) for t in terms) for w in words):
+            out.add(int(cid))
+    return out
+
+
+person = st.tuples(
+    st.sampled_from(FIRST), st.sampled_from(LAST), st.sampled_from(COMPANY), st.sampled_from(TAGS)
+)
+query = st.lists(
+    st.sampled_from(WORDS).flatmap(lambda w: st.integers(3, max(3, len(w))).map(lambda n: w[:n])),
+    min_size=1,
+    max_size=3,
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    people=st.lists(person, min_size=1, max_size=12),
+    queries=st.lists(query, min_size=1, max_size=4),
+)
+def test_find_matches_the_plain_rule_on_random_books(
+    people: list[tuple[str, str, str | None, str | None]], queries: list[list[str]]
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "crm.db"
+        store = open_store(
+            str(db),
+            Config({"default_region": "FR", "user": "me"}, Path(tmp) / "c.toml"),
+            write=True,
+        )
+        try:
+            for first, last, company, tag in people:
+                add(
+                    store,
+                    f"{first} {last}",
+                    company=company,
+                    emails=[
+                        f"{fold(first).replace(' ', '')}@{fold(last).replace(' ', '')}.example"
+                    ],
+                    tags=[tag] if tag else None,
+                )
+            for words in queries:
+                expected = _reference(store, words)
+                hits = find(store, " ".join(words), limit=1000)
+                if expected:
+                    assert {h.contact_id for h in hits} == expected, words
+                    assert not any(h.fuzzy for h in hits)
+                else:
+                    assert all(h.fuzzy for h in hits), words
+        finally:
+            store.close()
