@@ -1,8 +1,11 @@
-"""Fixtures for the sync tests: a real Dovecot on 127.0.0.1 (see `dovecot.py`), one user per test.
+"""Fixtures for the sync tests: real servers on 127.0.0.1, one user per test.
 
-The server starts once per test session (its start-up is most of its cost) and each
-test gets a user of its own, so every mailbox starts empty. It trusts the server's
-self-signed certificate through SSL_CERT_FILE, as a rep with a private server would.
+Dovecot (see `dovecot.py`) for IMAP; Radicale (see `radicale.py`) for CalDAV and CardDAV.
+
+Each server starts once per test session (its start-up is most of its cost) and each
+test gets a user of its own, so every mailbox, calendar and address book starts empty.
+The IMAP tests trust Dovecot's self-signed certificate through SSL_CERT_FILE, as a rep
+with a private server would.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.core.sync import dovecot
+from tests.core.sync import dovecot, radicale
 
 
 def _server(factory: pytest.TempPathFactory, *, tls: bool) -> Iterator[dovecot.Dovecot]:
@@ -47,3 +50,24 @@ def imap(dovecot_server: dovecot.Dovecot, monkeypatch: pytest.MonkeyPatch) -> do
 def imap_plain(dovecot_plain: dovecot.Dovecot) -> dovecot.Account:
     """A fresh user on the server without TLS."""
     return dovecot_plain.account()
+
+
+# -- CalDAV/CardDAV: a real Radicale (see `radicale.py`) --------------------------------
+
+
+@pytest.fixture(scope="session")
+def radicale_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[radicale.Radicale]:
+    """Radicale on 127.0.0.1 with htpasswd logins, started once per session."""
+    if not radicale.available():
+        pytest.skip("radicale is not installed: pip install -e '.[test]' (the test extra has it)")
+    server = radicale.start(tmp_path_factory.mktemp("radicale"))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def dav(radicale_server: radicale.Radicale) -> radicale.Account:
+    """A fresh user with an empty calendar (`calendar/`) and address book (`contacts/`)."""
+    return radicale_server.account()

@@ -23,22 +23,20 @@ import base64
 import contextlib
 import imaplib
 import io
-import ipaddress
 import re
 import socket
 import ssl
-import subprocess
 from collections.abc import Iterator, Set
 from datetime import date
 from typing import BinaryIO, Literal
 from urllib.parse import unquote, urlsplit
 
 from crmcli.core.errors import CrmError, Invalid, NotFound, Refused
+from crmcli.core.sync.secrets import loopback, password_from
 from crmcli.core.sync.sources import BODY_PREFIX, MailItem, SourceSpec
 
 TIMEOUT = 30.0  # seconds for the connection and each answer: a dead server fails, not hangs
 BATCH = 50  # messages per FETCH: 50 × (header + 256 KiB) bounds what is held at once
-PASSWORD_TIMEOUT = 120.0  # a password manager may ask for a passphrase first
 _MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 _LITERAL = re.compile(rb"(BODY\[(?:HEADER|TEXT)\])(?:<\d+>)?\s*\{\d+\}\s*$")
 _INLINE = re.compile(rb"(BODY\[(?:HEADER|TEXT)\])(?:<\d+>)?\s+(NIL|\"(?:[^\"\\]|\\.)*\")")
@@ -202,7 +200,7 @@ class ImapSource:
             except (ssl.SSLError, imaplib.IMAP4.error, OSError) as exc:
                 raise Refused(f"STARTTLS failed with the IMAP server {where}: {exc}") from None
             return
-        if not _loopback(self.host):
+        if not loopback(self.host):
             raise Refused(
                 f"the IMAP server {where} offers no STARTTLS: refusing to send the password "
                 "in clear; use imaps:// (port 993)"
@@ -210,36 +208,7 @@ class ImapSource:
 
     def _password(self) -> str:
         """The first line `password_command` prints; its failure is one line, without output."""
-        command = self.password_command
-        if not command:
-            raise Refused(
-                f"{self.name} needs a password_command (e.g. "
-                '"pass show mail/me"); a password is never kept in the config'
-            )
-        try:
-            done = subprocess.run(
-                command,
-                shell=True,  # a command line as the rep writes it, like mbsync's PassCmd
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                timeout=PASSWORD_TIMEOUT,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            raise Refused(f"password_command for {self.name} did not finish") from None
-        except OSError as exc:
-            raise Refused(f"password_command for {self.name} failed: {exc.strerror}") from None
-        if done.returncode != 0:
-            said = [ln for ln in done.stderr.decode(errors="replace").splitlines() if ln.strip()]
-            reason = f": {said[-1].strip()[:200]}" if said else ""
-            raise Refused(
-                f"password_command for {self.name} failed (exit {done.returncode}){reason}"
-            )
-        lines = done.stdout.decode(errors="replace").splitlines()
-        password = lines[0] if lines else ""
-        if not password:
-            raise Refused(f"password_command for {self.name} printed no password")
-        return password
+        return password_from(self.password_command, self.name)
 
     def _login(self, imap: imaplib.IMAP4, password: str) -> None:
         """AUTHENTICATE PLAIN where offered (any characters, UTF-8), else LOGIN."""
@@ -414,15 +383,6 @@ def _untrusted(where: str, exc: ssl.SSLCertVerificationError) -> Refused:
         f"the TLS certificate of the IMAP server {where} is not trusted "
         f"({exc.verify_message}); for a private server, point SSL_CERT_FILE at its certificate"
     )
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _said(exc: BaseException) -> str:

@@ -1,0 +1,624 @@
+"""A CalDAV calendar or a CardDAV address book as a `Collection`, with the standard library only.
+
+No new dependency: what a sync needs of a DAV server is plain WebDAV (RFC 4918:
+PROPFIND for every item's href and etag, PUT and DELETE with If-Match /
+If-None-Match, so a write never clobbers a change made meanwhile) plus one REPORT
+from CalDAV (RFC 4791, calendar-multiget) or CardDAV (RFC 6352,
+addressbook-multiget) to fetch a hundred items per request, and the discovery of
+RFC 6764 (/.well-known, current-user-principal, the home set). `http.client`,
+`ssl` and `xml.etree` do all of it (`sync.webdav` is the wire), which is also
+what vdirsyncer speaks to the same servers.
+
+The rep names a collection's URL, or only the server's (or their principal's):
+`check()` then finds their calendars (address books) and uses the one there is,
+or lists them when there are several, so the rep can pick one. The password
+comes from `password_command` at each run (`sync.secrets`), never from the URL.
+
+The source's `name` (its state's key in `sync_source`) is the URL as the rep gave
+it, normalised, with the user name and without any password: stable from run to
+run, known without asking the server, and distinct for two users of one server.
+Hrefs are kept in one canonical spelling (`webdav.canonical`), so an item crm
+created is recognised however the server spells it back.
+"""
+
+from __future__ import annotations
+
+import builtins
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import quote, unquote, urljoin, urlsplit
+from xml.sax.saxutils import escape
+
+from crmcli.core.errors import Conflict, CrmError, Invalid, NotFound, Refused
+from crmcli.core.sync.collections import Item, Kind, item_name
+from crmcli.core.sync.secrets import loopback, password_from
+from crmcli.core.sync.webdav import DAV, Answer, Found, Wire, canonical, one_line, tag
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
+
+TIMEOUT = 30.0  # seconds to connect and for each read: a dead server fails, not hangs
+MAX_ITEM = 20 * 1024 * 1024  # one event or card larger than this is refused, not read
+BATCH = 100  # hrefs per multiget
+CALDAV = "urn:ietf:params:xml:ns:caldav"
+CARDDAV = "urn:ietf:params:xml:ns:carddav"
+# A server that will not answer a multiget (an old or minimal one): each item is
+# then fetched with GET.
+_NO_MULTIGET = (400, 403, 405, 415, 422, 501)
+
+
+@dataclass(frozen=True)
+class _Flavour:
+    """What differs between a calendar (CalDAV) and an address book (CardDAV)."""
+
+    protocol: str
+    what: str
+    namespace: str
+    resource: str  # the resourcetype that marks the collection
+    home: str  # the principal's property naming where its collections live
+    multiget: str
+    data: str
+    content_type: str
+    extension: str
+    well_known: str
+
+
+_FLAVOURS: dict[str, _Flavour] = {
+    "calendar": _Flavour(
+        "CalDAV",
+        "calendar",
+        CALDAV,
+        "calendar",
+        "calendar-home-set",
+        "calendar-multiget",
+        "calendar-data",
+        "text/calendar; charset=utf-8",
+        ".ics",
+        "/.well-known/caldav",
+    ),
+    "contacts": _Flavour(
+        "CardDAV",
+        "address book",
+        CARDDAV,
+        "addressbook",
+        "addressbook-home-set",
+        "addressbook-multiget",
+        "address-data",
+        "text/vcard; charset=utf-8",
+        ".vcf",
+        "/.well-known/carddav",
+    ),
+}
+
+
+class DavCollection:
+    """A calendar or an address book on a CalDAV/CardDAV server (Radicale, Nextcloud, ...).
+
+    `url` is `http[s]://[user@]host[:port]/path`, of the collection itself or of
+    the server (its principal, its root): `check()` discovers the collection.
+    `username` (or the user in the URL) and `password_command` authenticate with
+    HTTP Basic. `max_item` bounds one item's size, `batch` the hrefs per multiget.
+    """
+
+    def __init__(
+        self,
+        kind: Kind,
+        url: str,
+        *,
+        username: str | None = None,
+        password_command: str | None = None,
+        timeout: float = TIMEOUT,
+        max_item: int = MAX_ITEM,
+        batch: int = BATCH,
+    ) -> None:
+        self.kind: Kind = kind
+        self._flavour = _FLAVOURS[kind]
+        self.extension = self._flavour.extension
+        self.url, self.user = _parse(url, username, self._flavour.protocol)
+        self.name = _name(self.url, self.user)
+        self.password_command = password_command
+        self.timeout = timeout
+        self.max_item = max(1, max_item)
+        self.batch = max(1, batch)
+        self.collection: str | None = None  # the collection's URL, once check() found it
+        self._path = ""  # its canonical path, ending in "/"
+        self._wire: Wire | None = None
+        self._multiget = True
+
+    # -- the Collection protocol --------------------------------------------------------
+
+    def check(self) -> None:
+        """Log in and find the collection; one clear error otherwise (the connection closed)."""
+        try:
+            self._check()
+        except BaseException:
+            self.close()
+            raise
+
+    def list(self) -> dict[str, str]:
+        """Every item's canonical href and etag (PROPFIND, Depth 1): one request."""
+        wire, url = self._require()
+        body = self._propfind("<D:getetag/><D:resourcetype/><D:getcontenttype/>")
+        found: dict[str, str] = {}
+        for entry in self._multistatus(wire, "PROPFIND", url, body, depth="1"):
+            href = self._href(entry.href)
+            if href is None or href == self._path:
+                continue
+            kinds = entry.props.get(tag(DAV, "resourcetype"))
+            if kinds is not None and kinds.find(tag(DAV, "collection")) is not None:
+                continue
+            etag = (entry.text(tag(DAV, "getetag")) or "").strip()
+            if etag:
+                found[href] = etag
+        return found
+
+    def get(self, hrefs: Sequence[str]) -> Iterator[Item]:
+        """The items' bodies and etags, a multiget per `batch` hrefs; one gone is left out."""
+        wire, _ = self._require()
+        wanted = [self._own(href) for href in hrefs]
+        for start in range(0, len(wanted), self.batch):
+            chunk = wanted[start : start + self.batch]
+            if self._multiget:
+                yield from self._multiget_batch(wire, chunk)
+            else:
+                for href in chunk:
+                    item = self._fetch(wire, href)
+                    if item is not None:
+                        yield item
+
+    def create(self, uid: str, body: bytes) -> tuple[str, str]:
+        """PUT a new item named after `uid` (If-None-Match: *): Conflict if the name is taken."""
+        wire, _ = self._require()
+        self._fits(body)
+        href = self._path + canonical(item_name(uid, self.extension))
+        answer = self._put(wire, href, body, {"If-None-Match": "*"})
+        if answer.status == 412:
+            raise Conflict(f"{self._url(href)} already exists")
+        self._written(answer, href, "create")
+        return href, self._etag_after(wire, answer, href)
+
+    def update(self, href: str, body: bytes, etag: str) -> str:
+        """PUT over the item if its etag is still `etag` (If-Match); its new etag."""
+        wire, _ = self._require()
+        href = self._own(href)
+        if not etag:
+            raise Invalid(f"no etag to update {self._url(href)} with: refusing a blind overwrite")
+        self._fits(body)
+        answer = self._put(wire, href, body, {"If-Match": etag})
+        if answer.status in (404, 410):
+            raise NotFound(f"{self._url(href)} is gone")
+        if answer.status == 412:
+            raise self._precondition(wire, href)
+        self._written(answer, href, "update")
+        return self._etag_after(wire, answer, href)
+
+    def delete(self, href: str, etag: str) -> None:
+        """DELETE the item if its etag is still `etag`; already gone is not an error."""
+        wire, _ = self._require()
+        href = self._own(href)
+        if not etag:
+            raise Invalid(f"no etag to delete {self._url(href)} with: refusing a blind delete")
+        answer = wire.call("DELETE", self._url(href), headers={"If-Match": etag})
+        if answer.status in (200, 202, 204, 404, 410):
+            return
+        if answer.status == 412:
+            try:
+                raise self._precondition(wire, href)
+            except NotFound:
+                return
+        self._written(answer, href, "delete")
+
+    @property
+    def requests(self) -> int:
+        """HTTP requests sent since check(): what the sync cost the server."""
+        return self._wire.requests if self._wire is not None else 0
+
+    def close(self) -> None:
+        """Close the connection and forget the password; never raises."""
+        wire, self._wire = self._wire, None
+        if wire is not None:
+            wire.close()
+
+    # -- check and discovery -----------------------------------------------------------
+
+    def _check(self) -> None:
+        flavour = self._flavour
+        parts = urlsplit(self.url)
+        host = parts.hostname or ""
+        password: str | None = None
+        if self.password_command and not self.user:
+            raise Invalid(
+                f"{self.name}: a password_command needs a user name "
+                f"(username = ..., or https://me@{host}/...)"
+            )
+        if self.user:
+            if parts.scheme == "http" and not loopback(host):
+                raise Refused(
+                    f"refusing to send the password for {self.name} over plain http: "
+                    "use https:// (plain http only to this machine)"
+                )
+            password = password_from(
+                self.password_command, self.name, example=f"pass show {flavour.what}"
+            )
+        self.close()
+        self._wire = Wire(
+            user=self.user,
+            password=password,
+            timeout=self.timeout,
+            limit=self.max_item,
+            protocol=flavour.protocol,
+        )
+        self.collection = self._locate(self._wire)
+        self._path = canonical(urlsplit(self.collection).path)
+
+    def _locate(self, wire: Wire) -> str:
+        """The collection's URL: the one given, or the one discovery finds there."""
+        flavour = self._flavour
+        props = f"<D:resourcetype/><D:displayname/><D:current-user-principal/><X:{flavour.home}/>"
+        entry, where = self._one(wire, self.url, props)
+        path = urlsplit(self.url).path
+        if entry is None and path.strip("/") and not path.startswith("/.well-known/"):
+            # A path the rep typed that names nothing: never sync another collection instead.
+            raise NotFound(f"nothing at {self.name}: check the URL (or give the server's)")
+        if entry is not None:
+            kinds = entry.props.get(tag(DAV, "resourcetype"))
+            if _is(kinds, flavour.namespace, flavour.resource):
+                return _slashed(where)
+            other = _FLAVOURS["contacts" if self.kind == "calendar" else "calendar"]
+            if _is(kinds, other.namespace, other.resource):
+                raise Invalid(f"{self.name} is {_a(other.what)}, not {_a(flavour.what)}")
+        return self._discover(wire, entry, where)
+
+    def _discover(self, wire: Wire, entry: Found | None, where: str) -> str:
+        """RFC 6764: principal, then its home set(s), then the collections of our kind there."""
+        flavour = self._flavour
+        homes: list[str] = []
+        if entry is not None:
+            homes += _hrefs(entry, tag(flavour.namespace, flavour.home), where)
+        if not homes:
+            principals = _hrefs(entry, tag(DAV, "current-user-principal"), where) if entry else []
+            if not principals:
+                principals = self._principals(wire)
+            for principal in principals[:3]:
+                home_entry, at = self._one(wire, principal, f"<X:{flavour.home}/>")
+                if home_entry is not None:
+                    homes += _hrefs(home_entry, tag(flavour.namespace, flavour.home), at)
+        found: dict[str, str] = {}
+        for home in dict.fromkeys(homes):
+            found.update(self._children(wire, home))
+        if not found and entry is not None and _slashed(where) not in homes:
+            found.update(self._children(wire, _slashed(where)))  # a folder of collections
+        if len(found) == 1:
+            return next(iter(found))
+        if not found:
+            raise NotFound(f"no {flavour.what} found at {self.name} (nor for its user)")
+        listed = ", ".join(
+            f"{url} ({label})" if label else url for url, label in sorted(found.items())
+        )
+        raise Invalid(f"several {flavour.what}s at {self.name}: name one of them: {listed}")
+
+    def _principals(self, wire: Wire) -> builtins.list[str]:
+        """The user's principal, asked of /.well-known (RFC 6764), else of the server's root."""
+        parts = urlsplit(self.url)
+        origin = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
+        for path in (self._flavour.well_known, "/"):
+            try:
+                entry, where = self._one(wire, origin + path, "<D:current-user-principal/>")
+            except NotFound:
+                continue
+            if entry is not None:
+                principals = _hrefs(entry, tag(DAV, "current-user-principal"), where)
+                if principals:
+                    return principals
+        return []
+
+    def _children(self, wire: Wire, home: str) -> dict[str, str]:
+        """The collections of our kind in `home`: URL → display name."""
+        flavour = self._flavour
+        body = self._propfind(
+            "<D:resourcetype/><D:displayname/><C:supported-calendar-component-set/>"
+        )
+        reply, _ = wire.multistatus("PROPFIND", home, body, depth="1")
+        if isinstance(reply, Answer):
+            if reply.status in (403, 404, 405):
+                return {}
+            raise self._failed(reply, "PROPFIND")
+        found: dict[str, str] = {}
+        for entry in reply:
+            kinds = entry.props.get(tag(DAV, "resourcetype"))
+            if not _is(kinds, flavour.namespace, flavour.resource):
+                continue
+            components = entry.props.get(tag(CALDAV, "supported-calendar-component-set"))
+            if self.kind == "calendar" and components is not None and len(components):
+                names = {c.get("name", "").upper() for c in components}
+                if "VEVENT" not in names:
+                    continue  # a task list (VTODO only) holds no events
+            url = _slashed(urljoin(home, entry.href))
+            found[url] = one_line(entry.text(tag(DAV, "displayname")) or "", 60)
+        return found
+
+    def _one(self, wire: Wire, url: str, props: str) -> tuple[Found | None, str]:
+        """PROPFIND Depth 0: the resource's properties (None if there is none) and its final URL."""
+        reply, where = wire.multistatus("PROPFIND", url, self._propfind(props), depth="0")
+        if isinstance(reply, Answer):
+            status = reply.status
+            if status in (404, 405, 410):
+                return None, where
+            if status == 403:
+                raise Refused(f"{url}: the server refused access (403 Forbidden)")
+            if 200 <= status < 300:
+                raise NotFound(
+                    f"{url} is not a {self._flavour.protocol} server "
+                    f"(it answered PROPFIND with {status} {reply.reason})"
+                )
+            raise self._failed(reply, "PROPFIND")
+        entries = list(reply)
+        return (entries[0] if entries else None), where
+
+    # -- items -------------------------------------------------------------------------
+
+    def _multiget_batch(self, wire: Wire, hrefs: Sequence[str]) -> Iterator[Item]:
+        flavour = self._flavour
+        _, url = self._require()
+        listed = "".join(f"<D:href>{escape(href)}</D:href>" for href in hrefs)
+        body = (
+            '<?xml version="1.0" encoding="utf-8"?>'
+            f'<X:{flavour.multiget} xmlns:D="DAV:" xmlns:X="{flavour.namespace}">'
+            f"<D:prop><D:getetag/><X:{flavour.data}/></D:prop>{listed}"
+            f"</X:{flavour.multiget}>"
+        ).encode()
+        reply, _ = wire.multistatus("REPORT", url, body, depth="1")
+        if isinstance(reply, Answer):
+            if reply.status in _NO_MULTIGET:
+                self._multiget = False
+                for href in hrefs:
+                    item = self._fetch(wire, href)
+                    if item is not None:
+                        yield item
+                return
+            raise self._failed(reply, "REPORT")
+        missing: dict[str, None] = dict.fromkeys(hrefs)
+        again: builtins.list[str] = []
+        for entry in reply:
+            got = self._href(entry.href)
+            if got is None or got not in missing:
+                continue
+            href = got
+            del missing[href]
+            if entry.status in (404, 410):
+                continue  # gone since it was listed
+            data = entry.text(tag(flavour.namespace, flavour.data))
+            etag = (entry.text(tag(DAV, "getetag")) or "").strip()
+            if not data or not etag:
+                again.append(href)  # a partial answer: asked again one by one
+                continue
+            body_bytes = _crlf(data.encode("utf-8"))
+            if len(body_bytes) > self.max_item:
+                raise self._too_large(href)
+            yield Item(href, etag, body_bytes)
+        # An href the server did not mention at all is fetched alone rather than taken
+        # for gone: only list() says what is gone.
+        for href in [*again, *missing]:
+            item = self._fetch(wire, href)
+            if item is not None:
+                yield item
+
+    def _fetch(self, wire: Wire, href: str) -> Item | None:
+        """One item with GET; None if it is gone."""
+        answer = wire.call("GET", self._url(href))
+        if answer.status in (404, 410):
+            return None
+        if answer.status != 200:
+            raise self._failed(answer, "GET")
+        etag = (answer.header("ETag") or "").strip() or self._etag_of(wire, href)
+        if not etag:
+            raise NotFound(f"{self._url(href)}: the server gives no etag for it")
+        return Item(href, etag, answer.body)
+
+    def _put(self, wire: Wire, href: str, body: bytes, condition: dict[str, str]) -> Answer:
+        headers = {"Content-Type": self._flavour.content_type, **condition}
+        return wire.call("PUT", self._url(href), body=body, headers=headers)
+
+    def _written(self, answer: Answer, href: str, verb: str) -> None:
+        """Accept a write's 2xx; say why the server refused anything else."""
+        if 200 <= answer.status < 300:
+            return
+        if answer.status == 409:
+            raise Conflict(
+                f"the server refused to {verb} {self._url(href)}: {_reason(answer)} "
+                "(another item with this UID?)"
+            )
+        raise self._failed(answer, verb)
+
+    def _etag_after(self, wire: Wire, answer: Answer, href: str) -> str:
+        """The etag a write produced: the reply's ETag, else the server's getetag."""
+        etag = (answer.header("ETag") or "").strip()
+        return etag or self._etag_of(wire, href)
+
+    def _etag_of(self, wire: Wire, href: str) -> str:
+        entry, _ = self._one(wire, self._url(href), "<D:getetag/>")
+        return ((entry.text(tag(DAV, "getetag")) if entry else None) or "").strip()
+
+    def _precondition(self, wire: Wire, href: str) -> CrmError:
+        """After a 412: NotFound if the item is gone, else Conflict (changed meanwhile)."""
+        if not self._etag_of(wire, href):
+            return NotFound(f"{self._url(href)} is gone")
+        return Conflict(f"{self._url(href)} changed on the server since it was read")
+
+    # -- helpers -----------------------------------------------------------------------
+
+    def _propfind(self, props: str) -> bytes:
+        """A PROPFIND body; `C:` is CalDAV's namespace, `X:` this collection kind's."""
+        return (
+            '<?xml version="1.0" encoding="utf-8"?>'
+            f'<D:propfind xmlns:D="DAV:" xmlns:C="{CALDAV}" xmlns:X="{self._flavour.namespace}">'
+            f"<D:prop>{props}</D:prop></D:propfind>"
+        ).encode()
+
+    def _require(self) -> tuple[Wire, str]:
+        if self._wire is None or self.collection is None:
+            raise Refused(f"{self.name}: not connected (check() first)")
+        return self._wire, self.collection
+
+    def _multistatus(
+        self, wire: Wire, method: str, url: str, body: bytes, *, depth: str
+    ) -> Iterator[Found]:
+        reply, _ = wire.multistatus(method, url, body, depth=depth)
+        if isinstance(reply, Answer):
+            if reply.status in (404, 410):
+                raise NotFound(f"the {self._flavour.what} {url} is gone")
+            raise self._failed(reply, method)
+        return reply
+
+    def _href(self, text: str) -> str | None:
+        """A server's href, made canonical; None unless it names the collection or an item in it."""
+        if not self.collection:
+            return None
+        path = canonical(urlsplit(urljoin(self.collection, text)).path)
+        if path.rstrip("/") == self._path.rstrip("/"):
+            return self._path
+        rest = path[len(self._path) :] if path.startswith(self._path) else ""
+        if not rest or "/" in rest.rstrip("/"):
+            return None
+        return path
+
+    def _own(self, href: str) -> str:
+        """An href handed in, canonical; Invalid unless it is an item of this collection."""
+        path = self._href(href) if href and "\0" not in href else None
+        if path is None or path == self._path or path.endswith("/"):
+            raise Invalid(f"not an item of {self.collection}: {href!r}")
+        return path
+
+    def _url(self, href: str) -> str:
+        return urljoin(self.collection or self.url, href)
+
+    def _fits(self, body: bytes) -> None:
+        if len(body) > self.max_item:
+            raise Invalid(
+                f"an item of {len(body) / 1024 / 1024:.1f} MB is over the "
+                f"{self.max_item / 1024 / 1024:g} MB an item may hold"
+            )
+
+    def _too_large(self, href: str) -> CrmError:
+        return Refused(
+            f"{self._url(href)} is over the {self.max_item / 1024 / 1024:g} MB crm reads "
+            "of one item: refused"
+        )
+
+    def _failed(self, answer: Answer, doing: str) -> CrmError:
+        said = f"{answer.status} {answer.reason}".strip()
+        reason = _reason(answer)
+        detail = f": {reason}" if reason and reason.lower() != answer.reason.lower() else ""
+        message = f"the server answered {doing} on {answer.url} with {said}{detail}"
+        if answer.status == 403:
+            return Refused(message)
+        if answer.status == 413:
+            return Refused(f"{message} (the item is too large for it)")
+        if answer.status == 507:
+            return Refused(f"{message} (it has no room left)")
+        if answer.status in (400, 415, 422):
+            return Invalid(message)
+        if answer.status in (404, 410):
+            return NotFound(message)
+        return CrmError(message)
+
+
+def _parse(url: str, username: str | None, protocol: str) -> tuple[str, str | None]:
+    """The URL without credentials (scheme and host lower-case) and the user name, or Invalid."""
+    text = url.strip()
+    parts = urlsplit(text)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise Invalid(f"a {protocol} URL must start with https:// (or http://), not {url!r}")
+    if parts.password is not None:
+        raise Invalid(
+            f"refusing a {protocol} URL with a password in it: give password_command instead "
+            '(e.g. password_command = "pass show dav/me")'
+        )
+    host = parts.hostname
+    if not host:
+        raise Invalid(f"a {protocol} URL needs a host: {url!r}")
+    try:
+        port = parts.port
+    except ValueError:
+        raise Invalid(f"a {protocol} URL has a bad port: {url!r}") from None
+    if parts.query or parts.fragment:
+        raise Invalid(f"a {protocol} URL has no ?query or #fragment: {url!r}")
+    given = unquote(parts.username) if parts.username else None
+    user = username.strip() if username is not None and username.strip() else None
+    if given and user and given != user:
+        raise Invalid(f"two user names for {protocol}: {given!r} in the URL, {user!r} given")
+    user = user or given
+    if user is not None and (":" in user or any(ord(c) < 32 for c in user)):
+        raise Invalid(f"a {protocol} user name cannot hold ':' or control characters")
+    shown = f"[{host}]" if ":" in host else host
+    default = 443 if scheme == "https" else 80
+    netloc = shown if port in (None, default) else f"{shown}:{port}"
+    path = canonical(parts.path or "/")
+    return f"{scheme}://{netloc}{path}", user
+
+
+def _name(url: str, user: str | None) -> str:
+    """The source's name: its URL with the user (percent-encoded) and a trailing slash."""
+    parts = urlsplit(url)
+    who = f"{quote(user, safe='')}@" if user else ""
+    return f"{parts.scheme}://{who}{parts.netloc}{_slashed(parts.path)}"
+
+
+def _is(kinds: Element | None, namespace: str, name: str) -> bool:
+    return kinds is not None and kinds.find(tag(namespace, name)) is not None
+
+
+def _hrefs(entry: Found | None, name: str, base: str) -> list[str]:
+    """The URLs a property names (`<D:href>` children), made absolute against `base`."""
+    if entry is None:
+        return []
+    element = entry.props.get(name)
+    if element is None:
+        return []
+    return [
+        _slashed(urljoin(base, href.text.strip()))
+        for href in element.iter(tag(DAV, "href"))
+        if href.text and href.text.strip()
+    ]
+
+
+def _slashed(url: str) -> str:
+    return url if url.endswith("/") else url + "/"
+
+
+def _a(what: str) -> str:
+    return f"an {what}" if what[0] in "aeiou" else f"a {what}"
+
+
+def _crlf(body: bytes) -> bytes:
+    """Line ends as iCalendar and vCard have them: XML parsing turned CRLF into LF."""
+    if b"\r\n" in body:
+        return body
+    return body.replace(b"\n", b"\r\n")
+
+
+def _reason(answer: Answer) -> str:
+    """What the server said in an error reply, as one line (a DAV precondition, or its text)."""
+    body = answer.body[:4096]
+    if not body.strip():
+        return ""
+    kind = (answer.header("Content-Type") or "").lower()
+    text = body.decode("utf-8", errors="replace")
+    if "xml" in kind:
+        if b"<!ENTITY" in body:
+            return ""
+        try:
+            root = ET.fromstring(text)
+        except ET.ParseError:
+            return ""
+        for element in root.iter():
+            if element.tag.endswith("}message") and element.text:
+                return one_line(element.text)
+        first = next(iter(root), None)
+        return first.tag.rpartition("}")[2] if first is not None else ""
+    if "html" in kind:
+        return ""
+    return one_line(text.strip().splitlines()[0]) if text.strip() else ""
