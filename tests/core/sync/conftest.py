@@ -55,19 +55,39 @@ def imap_plain(dovecot_plain: dovecot.Dovecot) -> dovecot.Account:
 # -- CalDAV/CardDAV: a real Radicale (see `radicale.py`) --------------------------------
 
 
-@pytest.fixture(scope="session")
-def radicale_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[radicale.Radicale]:
-    """Radicale on 127.0.0.1 with htpasswd logins, started once per session."""
+def _radicale(factory: pytest.TempPathFactory, *, tls: bool) -> Iterator[radicale.Radicale]:
     if not radicale.available():
         pytest.skip("radicale is not installed: pip install -e '.[test]' (the test extra has it)")
-    server = radicale.start(tmp_path_factory.mktemp("radicale"))
+    if tls and not radicale.openssl():
+        pytest.skip("openssl is not installed: the HTTPS server needs a certificate")
+    server = radicale.start(factory.mktemp("radicale-tls" if tls else "radicale"), tls=tls)
     try:
         yield server
     finally:
         server.stop()
 
 
+@pytest.fixture(scope="session")
+def radicale_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[radicale.Radicale]:
+    """Radicale on 127.0.0.1 over plain http, with htpasswd logins, started once per session."""
+    yield from _radicale(tmp_path_factory, tls=False)
+
+
+@pytest.fixture(scope="session")
+def radicale_tls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[radicale.Radicale]:
+    """Radicale speaking HTTPS only, with a self-signed certificate (`cafile`)."""
+    yield from _radicale(tmp_path_factory, tls=True)
+
+
 @pytest.fixture
 def dav(radicale_server: radicale.Radicale) -> radicale.Account:
     """A fresh user with an empty calendar (`calendar/`) and address book (`contacts/`)."""
     return radicale_server.account()
+
+
+@pytest.fixture
+def dav_tls(radicale_tls: radicale.Radicale, monkeypatch: pytest.MonkeyPatch) -> radicale.Account:
+    """A fresh user on the HTTPS server, whose certificate the process trusts for this test."""
+    assert radicale_tls.cafile is not None
+    monkeypatch.setenv("SSL_CERT_FILE", str(radicale_tls.cafile))
+    return radicale_tls.account()

@@ -7,6 +7,7 @@ interpreter running the tests, waits until it answers, and `stop()` ends it.
 Each test gets a user of its own (a new line in the users file, which Radicale
 reads at every login), with an empty calendar and an empty address book made
 through the server itself (MKCALENDAR, extended MKCOL), as a client would.
+`start(root, tls=True)` makes it speak HTTPS only, with a self-signed certificate.
 
 `Account.request` is a second, independent client (plain `http.client`): a test
 changes an item behind the back of the client under test with it.
@@ -18,7 +19,9 @@ import base64
 import http.client
 import importlib.util
 import itertools
+import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -55,6 +58,11 @@ def available() -> bool:
     return importlib.util.find_spec("radicale") is not None
 
 
+def openssl() -> bool:
+    """Can the tests make a certificate (for the HTTPS server)?"""
+    return shutil.which("openssl") is not None
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind((HOST, 0))
@@ -78,7 +86,7 @@ class Account:
 
     @property
     def root_url(self) -> str:
-        return f"http://{HOST}:{self.server.port}/"
+        return f"{self.server.scheme}://{HOST}:{self.server.port}/"
 
     @property
     def principal_url(self) -> str:
@@ -109,7 +117,7 @@ class Account:
         auth: bool = True,
     ) -> Response:
         """One request on a fresh connection, as another client (a phone) would send it."""
-        conn = http.client.HTTPConnection(HOST, self.server.port, timeout=30)
+        conn = self.server.connection()
         try:
             sent = dict(headers or {})
             if auth:
@@ -184,12 +192,24 @@ class Radicale:
     port: int
     process: subprocess.Popen[bytes]
     users_file: Path
+    cafile: Path | None = None  # the self-signed certificate, when the server speaks TLS
     _serial: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     @property
     def log(self) -> str:
         path = self.root / "radicale.log"
         return path.read_text(errors="replace") if path.exists() else ""
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.cafile else "http"
+
+    def connection(self) -> http.client.HTTPConnection:
+        """A new connection to the server (trusting its certificate, if it has one)."""
+        if self.cafile:
+            context = ssl.create_default_context(cafile=str(self.cafile))
+            return http.client.HTTPSConnection(HOST, self.port, timeout=30, context=context)
+        return http.client.HTTPConnection(HOST, self.port, timeout=30)
 
     def add_user(self, prefix: str = "rep", password: str = PASSWORD) -> Account:
         """A new user with nothing on the server yet (Radicale makes its principal at login)."""
@@ -215,9 +235,25 @@ class Radicale:
                 self.process.wait()
 
 
-def start(root: Path) -> Radicale:
-    """Start Radicale with its config, users and storage under `root`; raises if it fails."""
+def start(root: Path, *, tls: bool = False) -> Radicale:
+    """Start Radicale with its config, users and storage under `root`; raises if it fails.
+
+    With `tls`, it speaks HTTPS only, with a self-signed certificate for 127.0.0.1
+    (its file is `cafile`: point SSL_CERT_FILE at it to trust it).
+    """
     root.mkdir(parents=True, exist_ok=True)
+    cert, key = root / "cert.pem", root / "key.pem"
+    if tls:
+        subprocess.run(
+            [
+                *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"),
+                *("-keyout", str(key), "-out", str(cert), "-subj", f"/CN={HOST}"),
+                *("-addext", f"subjectAltName=IP:{HOST}"),
+            ],
+            check=True,
+            capture_output=True,
+        )
+    tls_lines = f"ssl = True\ncertificate = {cert}\nkey = {key}\n" if tls else ""
     users = root / "users"
     users.write_text("", encoding="utf-8")
     port = free_port()
@@ -228,6 +264,7 @@ def start(root: Path) -> Radicale:
         "max_connections = 20\n"
         # No pause after a failed request or login: the tests fail on purpose.
         "delay_on_error = 0\n"
+        f"{tls_lines}"
         "[auth]\n"
         "type = htpasswd\n"
         f"htpasswd_filename = {users}\n"
@@ -250,13 +287,13 @@ def start(root: Path) -> Radicale:
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    server = Radicale(root, port, process, users)
+    server = Radicale(root, port, process, users, cert if tls else None)
     deadline = time.monotonic() + 30
     while True:
         if process.poll() is not None:
             raise RuntimeError(f"radicale exited ({process.returncode}): {server.log}")
         try:
-            conn = http.client.HTTPConnection(HOST, port, timeout=2)
+            conn = server.connection()
             try:
                 conn.request("OPTIONS", "/")
                 if conn.getresponse().status < 500:

@@ -15,6 +15,7 @@ from crmcli.core.errors import Conflict, CrmError, Invalid, NotFound, Refused
 from crmcli.core.sync.dav import DavCollection
 from crmcli.core.sync.webdav import canonical
 from tests.core.sync import radicale
+from tests.core.sync.vdirsyncer_chain import Chain, khal, khal_config, khard, khard_config
 
 pytestmark = pytest.mark.subprocess
 
@@ -377,7 +378,7 @@ def test_items_one_by_one_where_there_is_no_multiget(dav: radicale.Account) -> N
     book = opened(dav, max_item=20_000)
     try:
         href, etag = book.create("eve", card("eve"))
-        book._multiget = False
+        book._multiget_works = False
         before = book.requests
         assert [(i.href, i.etag, i.body) for i in book.get([href])] == [(href, etag, card("eve"))]
         assert book.requests - before == 1
@@ -401,3 +402,93 @@ def test_the_server_going_away_is_one_line(tmp_path: Path) -> None:
             book.list()
     finally:
         book.close()
+
+
+# -- the chain: vdirsyncer between a vdir and the same server --------------------------
+
+
+@pytest.mark.slow
+def test_what_vdirsyncer_uploads_from_a_vdir_is_read_back(
+    dav: radicale.Account, tmp_path: Path
+) -> None:
+    vdir = tmp_path / "contacts"
+    chain = Chain(tmp_path / "vds", "contacts", vdir, dav.addressbook_url, dav.user, dav.password)
+    chain.write()
+    # A card as khard writes it, in the vdir, under a name of its own choosing.
+    vdir.mkdir(parents=True, exist_ok=True)
+    (vdir / "khard-written.vcf").write_bytes(card("khard-1", "Zoé Khard"))
+    chain.sync()
+    book = opened(dav)
+    try:
+        listed = book.list()
+        [item] = list(book.get(list(listed)))
+        assert b"UID:khard-1" in item.body and "Zoé Khard".encode() in item.body
+        # crm writes back; vdirsyncer brings the change down to the vdir, and khard reads it.
+        book.update(item.href, card("khard-1", "Zoé Khard-Martin"), item.etag)
+        book.create("crm-contact-9", card("crm-contact-9", "Ana Crm"))
+    finally:
+        book.close()
+    chain.sync()
+    texts = {p.name: p.read_bytes() for p in vdir.iterdir()}
+    assert "Zoé Khard-Martin".encode() in texts["khard-written.vcf"]
+    assert any(b"UID:crm-contact-9" in body for body in texts.values())
+    listed_by_khard = khard(khard_config(tmp_path, vdir), "list", "--parsable")
+    assert listed_by_khard.returncode == 0, listed_by_khard.stderr
+    assert "Zoé Khard-Martin" in listed_by_khard.stdout and "Ana Crm" in listed_by_khard.stdout
+
+
+@pytest.mark.slow
+def test_an_event_crm_puts_on_the_server_reaches_khal(
+    dav: radicale.Account, tmp_path: Path
+) -> None:
+    calendar = opened(dav, "calendar")
+    try:
+        calendar.create("crm-followup-3@book.crmcli", event("crm-followup-3", "Rappeler Zoé"))
+    finally:
+        calendar.close()
+    vdir = tmp_path / "calendar"
+    Chain(tmp_path / "vds", "calendar", vdir, dav.calendar_url, dav.user, dav.password).sync()
+    assert [p.suffix for p in vdir.iterdir()] == [".ics"]
+    shown = khal(khal_config(tmp_path, vdir), "list", "2026-03-02", "1d")
+    assert shown.returncode == 0, shown.stderr
+    assert "Rappeler Zoé" in shown.stdout and "10:00" in shown.stdout  # 09:00Z in Paris
+
+
+# -- over TLS --------------------------------------------------------------------------
+
+
+def test_over_https_with_a_trusted_certificate(dav_tls: radicale.Account) -> None:
+    assert dav_tls.root_url.startswith("https://")
+    book = opened(dav_tls, "contacts", dav_tls.root_url)
+    try:
+        assert book.collection == dav_tls.addressbook_url
+        href, etag = book.create("tls", card("tls"))
+        assert book.list() == {href: etag}
+    finally:
+        book.close()
+
+
+def test_an_untrusted_certificate_is_refused(
+    dav_tls: radicale.Account, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "no-such-ca.pem"))
+    error = failure(
+        DavCollection(
+            "contacts",
+            dav_tls.addressbook_url,
+            username=dav_tls.user,
+            password_command=dav_tls.password_command,
+        )
+    )
+    assert isinstance(error, Refused)
+    assert "TLS certificate of the CardDAV server 127.0.0.1:" in error.message
+    assert "SSL_CERT_FILE" in error.message
+
+
+def test_plain_http_to_a_tls_port(dav_tls: radicale.Account) -> None:
+    url = dav_tls.addressbook_url.replace("https://", "http://")
+    error = failure(
+        DavCollection("contacts", url, username=dav_tls.user, password_command="echo x")
+    )
+    assert isinstance(error, NotFound) and "127.0.0.1" in error.message
+    assert "(an https:// server?)" in error.message

@@ -34,7 +34,16 @@ from xml.sax.saxutils import escape
 from crmcli.core.errors import Conflict, CrmError, Invalid, NotFound, Refused
 from crmcli.core.sync.collections import Item, Kind, item_name
 from crmcli.core.sync.secrets import loopback, password_from
-from crmcli.core.sync.webdav import DAV, Answer, Found, Wire, canonical, one_line, tag
+from crmcli.core.sync.webdav import (
+    DAV,
+    Answer,
+    Found,
+    Wire,
+    canonical,
+    one_line,
+    size_text,
+    tag,
+)
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
@@ -42,6 +51,7 @@ if TYPE_CHECKING:
 TIMEOUT = 30.0  # seconds to connect and for each read: a dead server fails, not hangs
 MAX_ITEM = 20 * 1024 * 1024  # one event or card larger than this is refused, not read
 BATCH = 100  # hrefs per multiget
+BATCH_BYTES = 64 * 1024 * 1024  # bodies one multiget may hold before the rest come one by one
 CALDAV = "urn:ietf:params:xml:ns:caldav"
 CARDDAV = "urn:ietf:params:xml:ns:carddav"
 # A server that will not answer a multiget (an old or minimal one): each item is
@@ -125,7 +135,7 @@ class DavCollection:
         self.collection: str | None = None  # the collection's URL, once check() found it
         self._path = ""  # its canonical path, ending in "/"
         self._wire: Wire | None = None
-        self._multiget = True
+        self._multiget_works = True
 
     # -- the Collection protocol --------------------------------------------------------
 
@@ -160,7 +170,7 @@ class DavCollection:
         wanted = [self._own(href) for href in hrefs]
         for start in range(0, len(wanted), self.batch):
             chunk = wanted[start : start + self.batch]
-            if self._multiget:
+            if self._multiget_works:
                 yield from self._multiget_batch(wire, chunk)
             else:
                 for href in chunk:
@@ -360,6 +370,26 @@ class DavCollection:
     # -- items -------------------------------------------------------------------------
 
     def _multiget_batch(self, wire: Wire, hrefs: Sequence[str]) -> Iterator[Item]:
+        """One multiget, read whole before its first item is yielded.
+
+        The caller may write between two items (update the one it just read): the
+        connection must be free by then. Past `BATCH_BYTES` of bodies the reply is
+        abandoned and the rest of the batch fetched one by one, so a batch of large
+        items (contact photos) never holds more than that.
+        """
+        items, rest = self._multiget(wire, hrefs)
+        yield from items
+        # An href the server did not mention at all is fetched alone rather than taken
+        # for gone: only list() says what is gone.
+        for href in rest:
+            item = self._fetch(wire, href)
+            if item is not None:
+                yield item
+
+    def _multiget(
+        self, wire: Wire, hrefs: Sequence[str]
+    ) -> tuple[builtins.list[Item], builtins.list[str]]:
+        """The items a multiget brings, and the hrefs still to fetch one by one."""
         flavour = self._flavour
         _, url = self._require()
         listed = "".join(f"<D:href>{escape(href)}</D:href>" for href in hrefs)
@@ -372,38 +402,35 @@ class DavCollection:
         reply, _ = wire.multistatus("REPORT", url, body, depth="1")
         if isinstance(reply, Answer):
             if reply.status in _NO_MULTIGET:
-                self._multiget = False
-                for href in hrefs:
-                    item = self._fetch(wire, href)
-                    if item is not None:
-                        yield item
-                return
+                self._multiget_works = False
+                return [], list(hrefs)
             raise self._failed(reply, "REPORT")
         missing: dict[str, None] = dict.fromkeys(hrefs)
-        again: builtins.list[str] = []
-        for entry in reply:
-            got = self._href(entry.href)
-            if got is None or got not in missing:
-                continue
-            href = got
-            del missing[href]
-            if entry.status in (404, 410):
-                continue  # gone since it was listed
-            data = entry.text(tag(flavour.namespace, flavour.data))
-            etag = (entry.text(tag(DAV, "getetag")) or "").strip()
-            if not data or not etag:
-                again.append(href)  # a partial answer: asked again one by one
-                continue
-            body_bytes = _crlf(data.encode("utf-8"))
-            if len(body_bytes) > self.max_item:
-                raise self._too_large(href)
-            yield Item(href, etag, body_bytes)
-        # An href the server did not mention at all is fetched alone rather than taken
-        # for gone: only list() says what is gone.
-        for href in [*again, *missing]:
-            item = self._fetch(wire, href)
-            if item is not None:
-                yield item
+        items: builtins.list[Item] = []
+        held = 0
+        try:
+            for entry in reply:
+                got = self._href(entry.href)
+                if got is None or got not in missing:
+                    continue
+                data = entry.text(tag(flavour.namespace, flavour.data))
+                etag = (entry.text(tag(DAV, "getetag")) or "").strip()
+                if entry.status in (404, 410):
+                    del missing[got]  # gone since it was listed
+                    continue
+                if not data or not etag:
+                    continue  # a partial answer: asked again alone
+                content = _crlf(data.encode("utf-8"))
+                if len(content) > self.max_item:
+                    raise self._too_large(got)
+                del missing[got]
+                items.append(Item(got, etag, content))
+                held += len(content)
+                if held > BATCH_BYTES:
+                    break  # the rest of this batch one by one
+        finally:
+            reply.close()  # read to its end already, or dropped with its connection
+        return items, list(missing)
 
     def _fetch(self, wire: Wire, href: str) -> Item | None:
         """One item with GET; None if it is gone."""
@@ -497,14 +524,14 @@ class DavCollection:
     def _fits(self, body: bytes) -> None:
         if len(body) > self.max_item:
             raise Invalid(
-                f"an item of {len(body) / 1024 / 1024:.1f} MB is over the "
-                f"{self.max_item / 1024 / 1024:g} MB an item may hold"
+                f"an item of {size_text(len(body))} is over the "
+                f"{size_text(self.max_item)} an item may hold"
             )
 
     def _too_large(self, href: str) -> CrmError:
         return Refused(
-            f"{self._url(href)} is over the {self.max_item / 1024 / 1024:g} MB crm reads "
-            "of one item: refused"
+            f"{self._url(href)} is over the {size_text(self.max_item)} crm reads of one item: "
+            "refused"
         )
 
     def _failed(self, answer: Answer, doing: str) -> CrmError:

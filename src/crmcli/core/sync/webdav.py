@@ -20,7 +20,7 @@ import re
 import socket
 import ssl
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
 from typing import cast
 from urllib.parse import quote_from_bytes, unquote_to_bytes, urljoin, urlsplit
@@ -173,7 +173,7 @@ class Wire:
         body: bytes,
         *,
         depth: str,
-    ) -> tuple[Iterator[Found] | Answer, str]:
+    ) -> tuple[Generator[Found, None, None] | Answer, str]:
         """A PROPFIND or REPORT: (its responses as they stream, or the reply read whole when
         the status is not 207) and the URL that answered (after redirects).
 
@@ -255,10 +255,10 @@ class Wire:
                 self._drop()
                 if reused and attempt == 0:
                     continue
-                raise self._unreachable(host, port, exc) from None
+                raise self._unreachable(host, port, exc, scheme) from None
             except (OSError, http.client.HTTPException) as exc:
                 self._drop()
-                raise self._unreachable(host, port, exc) from None
+                raise self._unreachable(host, port, exc, scheme) from None
             self._pending = response
             return response
         raise AssertionError("unreachable")  # pragma: no cover
@@ -299,7 +299,9 @@ class Wire:
             raise Refused(f"{url} redirects to plain http ({target}): refusing to leave TLS")
         return target
 
-    def _responses(self, response: http.client.HTTPResponse, url: str) -> Iterator[Found]:
+    def _responses(
+        self, response: http.client.HTTPResponse, url: str
+    ) -> Generator[Found, None, None]:
         """Each `<response>` of a 207 reply, parsed as the bytes arrive.
 
         Memory holds one response element at a time: each is dropped from the tree
@@ -367,8 +369,11 @@ class Wire:
     def _where(self, host: str, port: int) -> str:
         return f"the {self.protocol} server {host}:{port}"
 
-    def _unreachable(self, host: str, port: int, exc: BaseException) -> CrmError:
+    def _unreachable(self, host: str, port: int, exc: BaseException, scheme: str) -> CrmError:
         where = self._where(host, port)
+        # A TLS port spoken to in plain http drops the line or answers bytes that are not
+        # HTTP: say what probably happened.
+        hint = " (an https:// server?)" if scheme == "http" else ""
         if isinstance(exc, ssl.SSLCertVerificationError):
             return Refused(
                 f"the TLS certificate of {where} is not trusted ({exc.verify_message}); "
@@ -381,10 +386,11 @@ class Wire:
         if isinstance(exc, TimeoutError):
             return NotFound(f"cannot reach {where}: no answer within {self.timeout:g} s")
         if isinstance(exc, http.client.HTTPException) and not isinstance(exc, OSError):
-            return NotFound(
-                f"{where} does not speak HTTP: {one_line(str(exc)) or type(exc).__name__}"
-            )
+            said = one_line(str(exc)) or type(exc).__name__
+            return NotFound(f"{where} does not speak HTTP{hint}: {said}")
         reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        if isinstance(exc, ConnectionResetError | BrokenPipeError):
+            return NotFound(f"{where} dropped the connection{hint}: {reason}")
         return NotFound(f"cannot reach {where}: {reason}")
 
     def _lost(self, url: str, exc: BaseException) -> CrmError:
@@ -404,7 +410,7 @@ class Wire:
         return Refused(f"wrong user or password for {url}")
 
     def _too_large(self, url: str, limit: int) -> CrmError:
-        return Refused(f"{url} sent an item over the {_size(limit)} crm reads of one: refused")
+        return Refused(f"{url} sent an item over the {size_text(limit)} crm reads of one: refused")
 
     def _not_xml(self, url: str, exc: ET.ParseError) -> CrmError:
         return NotFound(f"{url} answered with malformed XML ({exc})")
@@ -439,9 +445,10 @@ def one_line(text: str, width: int = 200) -> str:
     return " ".join(_CONTROL.sub(" ", text).split())[:width]
 
 
-def _size(limit: int) -> str:
-    if limit >= 1024 * 1024:
-        return f"{limit / (1024 * 1024):g} MB"
-    if limit >= 1024:
-        return f"{limit / 1024:g} KB"
-    return f"{limit} bytes"
+def size_text(size: int) -> str:
+    """A size as a rep reads it: "20 MB", "97.7 KB", "512 bytes"."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.3g} MB"
+    if size >= 1024:
+        return f"{size / 1024:.3g} KB"
+    return f"{size} bytes"
