@@ -111,18 +111,26 @@ def done(store: Store, followup_id: int) -> FollowUp:
 def snooze(store: Store, followup_id: int, when: When) -> FollowUp:
     """Move an open follow-up to a new time; the original date is remembered."""
     with store.write(f"followup snooze {followup_id}") as tx:
-        row = _open(tx, followup_id)
-        tx.update(
-            "followup",
-            followup_id,
-            {
-                **due_fields(when),
-                "snooze_count": int(row["snooze_count"]) + 1,
-                "original_due_date": row["original_due_date"] or row["due_date"],
-            },
-            contact_id=row["contact_id"],
-        )
+        reschedule(tx, followup_id, when)
     return get(store, followup_id)
+
+
+def reschedule(tx: Tx, followup_id: int, when: When, *, snoozed: bool = True) -> dict[str, Any]:
+    """Move an open follow-up inside the caller's transaction (a snooze; an event moved
+    in the calendar by `crm sync calendar`); returns the row as it was. The original date
+    is remembered; `snoozed` counts the move as a snooze (a move earlier is not one)."""
+    row = _open(tx, followup_id)
+    tx.update(
+        "followup",
+        followup_id,
+        {
+            **due_fields(when),
+            "snooze_count": int(row["snooze_count"]) + (1 if snoozed else 0),
+            "original_due_date": row["original_due_date"] or row["due_date"],
+        },
+        contact_id=row["contact_id"],
+    )
+    return row
 
 
 def remove(store: Store, followup_id: int) -> FollowUp:
