@@ -90,7 +90,7 @@ class Account:
 
     @property
     def principal_url(self) -> str:
-        return f"{self.root_url}{self.user}/"
+        return f"{self.root_url}{quote(self.user)}/"
 
     @property
     def calendar_url(self) -> str:
@@ -146,7 +146,7 @@ class Account:
         other; Radicale splits it into one item per UID, as a client's import does:
         hundreds of items in half a second, where as many PUTs take seconds.
         """
-        path = f"/{self.user}/{'calendar' if kind == 'calendar' else 'contacts'}/"
+        path = f"/{quote(self.user)}/{'calendar' if kind == 'calendar' else 'contacts'}/"
         kind_type = "text/calendar" if kind == "calendar" else "text/vcard"
         answer = self.request("PUT", path, upload, {"Content-Type": kind_type})
         assert answer.status in (200, 201, 204), (answer.status, answer.body)
@@ -165,10 +165,10 @@ class Account:
             + "".join(f'<C:comp name="{c}"/>' for c in components.split(","))
             + "</C:supported-calendar-component-set></D:prop></D:set></C:mkcalendar>"
         ).encode()
-        path = f"/{self.user}/{quote(name)}/"
+        path = f"/{quote(self.user)}/{quote(name)}/"
         answer = self.request("MKCALENDAR", path, body, {"Content-Type": "application/xml"})
         assert answer.status == 201, (answer.status, answer.body)
-        return f"{self.root_url}{self.user}/{quote(name)}/"
+        return f"{self.principal_url}{quote(name)}/"
 
     def mkaddressbook(self, name: str) -> str:
         """A new address book `/<user>/<name>/` (extended MKCOL, RFC 5689); its URL."""
@@ -178,10 +178,10 @@ class Account:
             "<D:set><D:prop><D:resourcetype><D:collection/><CR:addressbook/></D:resourcetype>"
             f"<D:displayname>{name}</D:displayname></D:prop></D:set></D:mkcol>"
         ).encode()
-        path = f"/{self.user}/{quote(name)}/"
+        path = f"/{quote(self.user)}/{quote(name)}/"
         answer = self.request("MKCOL", path, body, {"Content-Type": "application/xml"})
         assert answer.status == 201, (answer.status, answer.body)
-        return f"{self.root_url}{self.user}/{quote(name)}/"
+        return f"{self.principal_url}{quote(name)}/"
 
 
 @dataclass

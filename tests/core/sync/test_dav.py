@@ -317,6 +317,51 @@ def test_many_items_come_in_few_requests(dav: radicale.Account) -> None:
         book.close()
 
 
+def test_writing_while_reading(dav: radicale.Account) -> None:
+    # An engine may write each item back as it reads it: the reads must not hold the line.
+    dav.fill("contacts", b"".join(card(f"w{i}", f"Writer {i}") for i in range(150)))
+    book = opened(dav, batch=100)
+    try:
+        etags = {}
+        for item in book.get(sorted(book.list())):
+            etags[item.href] = book.update(
+                item.href, item.body.replace(b"Writer", b"Wrote"), item.etag
+            )
+        assert len(etags) == 150 and book.list() == etags
+        assert all(b"FN:Wrote" in i.body for i in book.get(sorted(etags)))
+    finally:
+        book.close()
+
+
+def test_a_second_item_with_the_same_uid_is_refused(dav: radicale.Account) -> None:
+    book = opened(dav)
+    try:
+        book.create("first", card("same-uid"))
+        with pytest.raises(Conflict, match="another item with this UID"):
+            book.create("second", card("same-uid"))
+        assert len(book.list()) == 1
+    finally:
+        book.close()
+
+
+def test_a_user_name_and_password_beyond_ascii(radicale_server: radicale.Radicale) -> None:
+    account = radicale_server.add_user("zoé", password="pa:ss wörd")
+    account.mkaddressbook("contacts")
+    book = opened(account)
+    try:
+        assert account.user.startswith("zoé")
+        escaped = account.user.replace("é", "%C3%A9")
+        port = radicale_server.port
+        assert book.name == f"http://{escaped}@127.0.0.1:{port}/{escaped}/contacts/"
+        href, _ = book.create("z", card("z"))
+        assert list(book.list()) == [href]
+    finally:
+        book.close()
+    found = opened(account, url=account.root_url)  # discovery through an escaped principal
+    assert found.collection == account.addressbook_url and list(found.list()) == [href]
+    found.close()
+
+
 def test_items_named_with_spaces_and_escapes_by_another_client(dav: radicale.Account) -> None:
     path = f"/{dav.user}/contacts/Jos%C3%A9%20P%C3%A9rez%20%2B%20co%40home.vcf"
     dav.put(path, card("josé", "José Pérez"))

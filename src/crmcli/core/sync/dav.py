@@ -39,6 +39,7 @@ from crmcli.core.sync.webdav import (
     Answer,
     Found,
     Wire,
+    absolute,
     canonical,
     one_line,
     size_text,
@@ -345,7 +346,7 @@ class DavCollection:
                 names = {c.get("name", "").upper() for c in components}
                 if "VEVENT" not in names:
                     continue  # a task list (VTODO only) holds no events
-            url = _slashed(urljoin(home, entry.href))
+            url = _slashed(absolute(home, entry.href))
             found[url] = one_line(entry.text(tag(DAV, "displayname")) or "", 60)
         return found
 
@@ -503,7 +504,10 @@ class DavCollection:
         """A server's href, made canonical; None unless it names the collection or an item in it."""
         if not self.collection:
             return None
-        path = canonical(urlsplit(urljoin(self.collection, text)).path)
+        if text.startswith("/") and not text.startswith("//"):
+            path = canonical(text.partition("?")[0].partition("#")[0])
+        else:
+            path = canonical(urlsplit(urljoin(self.collection, text)).path)
         if path.rstrip("/") == self._path.rstrip("/"):
             return self._path
         rest = path[len(self._path) :] if path.startswith(self._path) else ""
@@ -606,7 +610,7 @@ def _hrefs(entry: Found | None, name: str, base: str) -> list[str]:
     if element is None:
         return []
     return [
-        _slashed(urljoin(base, href.text.strip()))
+        _slashed(absolute(base, href.text))
         for href in element.iter(tag(DAV, "href"))
         if href.text and href.text.strip()
     ]

@@ -39,6 +39,7 @@ _REDIRECTS = (301, 302, 303, 307, 308)
 # characters and the sub-delimiters, ":" and "@" (pchar), and "/" between segments.
 _SAFE = "/!$&'()*+,;=:@-._~"
 _ENCODED_SLASH = re.compile("%2f", re.IGNORECASE)
+_PLAIN = re.compile(r"[A-Za-z0-9/!$&'()*+,;=:@._~-]*")
 _STATUS = re.compile(r"^\s*HTTP/\d(?:\.\d)?\s+(\d{3})")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
@@ -55,6 +56,12 @@ def canonical(path: str) -> str:
     return "%2F".join(
         quote_from_bytes(unquote_to_bytes(part), safe=_SAFE) for part in _ENCODED_SLASH.split(path)
     )
+
+
+def absolute(base: str, href: str) -> str:
+    """`href` (a path or a URL, as a server wrote it) made a URL against `base`, path canonical."""
+    parts = urlsplit(urljoin(base, href.strip()))
+    return parts._replace(path=canonical(parts.path or "/"), fragment="").geturl()
 
 
 def tag(namespace: str, name: str) -> str:
@@ -239,7 +246,8 @@ class Wire:
                 f"refusing to send the password to {host} over plain http: use https:// "
                 "(plain http only to this machine)"
             )
-        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        # One spelling, all ASCII: a server may name a path in raw UTF-8 or with spaces.
+        path = canonical(parts.path or "/") + (f"?{canonical(parts.query)}" if parts.query else "")
         sent = {"User-Agent": USER_AGENT, **headers}
         if self._auth:
             sent["Authorization"] = self._auth
