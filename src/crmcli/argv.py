@@ -1,9 +1,10 @@
 """The global `--db` option, read from argv before any parser is loaded.
 
-Two front doors look at argv before Typer does: the prompt segment, which must
-never load Typer, and the CLI's lazy registration, which loads only the command
-group that was named. Both need the `--db X` / `--db=X` option taken out first,
-so both read it here. Standard library only: this runs on every shell prompt.
+Three front doors look at argv before Typer does: the prompt segment and the fast
+path (`crmcli.fastpath`), which must never load Typer, and the CLI's lazy
+registration, which loads only the command group that was named. All need the
+`--db X` / `--db=X` option found first, and the CLI and the fast path must find it
+alike, so all read it here. Standard library only: this runs on every shell prompt.
 """
 
 from __future__ import annotations
@@ -22,6 +23,31 @@ def split_db(argv: list[str]) -> tuple[str | None, list[str]]:
         else:
             rest.append(arg)
     return db, rest
+
+
+def hoist_db(argv: list[str]) -> list[str]:
+    """Move `--db PATH` to the front, so `crm find x --db demo.db` works as well.
+
+    Only options before a `--` are moved; anything after it is data.
+    """
+    out: list[str] = []
+    front: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            out.extend(argv[i:])
+            break
+        if arg == "--db" and i + 1 < len(argv):
+            front += [arg, argv[i + 1]]
+            i += 2
+            continue
+        if arg.startswith("--db="):
+            front.append(arg)
+        else:
+            out.append(arg)
+        i += 1
+    return front + out
 
 
 # Python refuses to turn a run of more digits than this into an int (ValueError, CVE-2020-10735).

@@ -13,7 +13,6 @@ one for a genuine bug).
 from __future__ import annotations
 
 import importlib
-import os
 import shutil
 import subprocess
 import sys
@@ -22,8 +21,8 @@ from typing import Annotated
 
 import typer
 
-from crmcli import __version__
-from crmcli.argv import split_db
+from crmcli import __version__, exits
+from crmcli.argv import hoist_db, split_db
 from crmcli.commands import _typer_compat as compat
 
 # name -> (module, help). Each module defines `app`, a typer.Typer sub-app.
@@ -240,40 +239,8 @@ def _first_command(argv: list[str]) -> str | None:
     return rest[0]
 
 
-def hoist_db(argv: list[str]) -> list[str]:
-    """Move `--db PATH` to the front, so `crm find x --db demo.db` works as well.
-
-    Only options before a `--` are moved; anything after it is data.
-    """
-    out: list[str] = []
-    front: list[str] = []
-    i = 0
-    while i < len(argv):
-        arg = argv[i]
-        if arg == "--":
-            out.extend(argv[i:])
-            break
-        if arg == "--db" and i + 1 < len(argv):
-            front += [arg, argv[i + 1]]
-            i += 2
-            continue
-        if arg.startswith("--db="):
-            front.append(arg)
-        else:
-            out.append(arg)
-        i += 1
-    return front + out
-
-
-def _fail(message: str, code: int) -> int:
-    sys.stderr.write(f"crm: {message}\n")
-    return code
-
-
 def run(argv: list[str]) -> int:
     """Run one command line; returns the exit code. Never lets a traceback out."""
-    from crmcli.core.errors import CrmError
-
     argv = optional_shell(hoist_db(argv))
     # Completion runs on every TAB, so it too registers only the group being typed;
     # while the group name itself is being typed, everything is registered.
@@ -283,42 +250,23 @@ def run(argv: list[str]) -> int:
     app = build_app(_first_command(compat.completion_words() if completing else argv))
     try:
         result = app(args=argv, prog_name="crm", standalone_mode=False)
-    except CrmError as exc:
-        return _fail(exc.message, exc.exit_code)
     except typer.Exit as exc:
         return exc.exit_code
     except (typer.Abort, KeyboardInterrupt, EOFError):
-        return _fail("aborted", 1)
+        return exits.fail("aborted", 1)
     except compat.UsageError as exc:
         return _usage_error(exc)
-    except BrokenPipeError:
-        return _reader_gone()
     except SystemExit:
         # Typer meets a closed pipe first and exits 1, wrapping stdout to stay quiet.
         if compat.stdout_reader_gone():
-            return _reader_gone()
+            return exits.reader_gone()
         raise
-    except Exception as exc:  # a bug or an unexpected environment problem
-        from crmcli.core.errors import by_ctrl_c
-
-        if by_ctrl_c(exc):  # Ctrl-C met inside a driver, which raised its own error
-            return 130
-        from crmcli.core.db.store import describe_error
-
-        mapped = describe_error(exc)
-        if mapped is not None:
-            return _fail(mapped.message, mapped.exit_code)
-        if os.environ.get("CRM_DEBUG"):
+    except Exception as exc:  # a domain error, a closed pipe, a bug: said as the fast path does
+        code = exits.code_for(exc)
+        if code is None:  # CRM_DEBUG=1: the traceback
             raise
-        return _fail(f"internal error: {type(exc).__name__}: {exc} (CRM_DEBUG=1 shows more)", 1)
+        return code
     return result if isinstance(result, int) else 0
-
-
-def _reader_gone() -> int:
-    """The reader (head, less) went away: not an error for a pipe."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    return 0
 
 
 def _usage_error(exc: compat.UsageError) -> int:

@@ -5,13 +5,16 @@ run: the prompt segment (`crm status --prompt`) runs on every shell prompt and
 must not pay for Typer, Rich or pydantic, so it is dispatched here, before the
 CLI is loaded. An argument no command could use (bytes that are not UTF-8, a
 number Python will not convert) is refused first, before anything is opened.
-Help written to anything but a terminal is plain text (see `run_cli`).
+Then the fast path (`crmcli.fastpath`) runs a hot command's well-formed line
+without Typer, or declines it; the CLI runs everything else. Help written to
+anything but a terminal is plain text (see `run_cli`).
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from typing import NoReturn
 
 from crmcli.argv import bad_argument
 
@@ -28,7 +31,61 @@ def main() -> None:
 
         if is_prompt_call(argv):
             sys.exit(prompt_main(argv))
-    sys.exit(run_cli(argv))
+    from crmcli.fastpath.dispatch import run as run_fast
+
+    code = run_fast(argv)
+    if code is not None:
+        leave(code)
+    sys.exit(flushed(run_cli(argv)))
+
+
+def flushed(code: int) -> int:
+    """`code`, once stdout and stderr are flushed; a reader gone meanwhile is no error.
+
+    Output still buffered is written here rather than by the interpreter's shutdown,
+    which, meeting a reader that left (`crm find x | head -1`), would print "Exception
+    ignored ... BrokenPipeError" and exit 120.
+    """
+    from crmcli.exits import reader_gone
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except BrokenPipeError:
+            if stream is sys.stdout:
+                reader_gone()
+        except (OSError, ValueError):  # a stream closed or broken: nothing left to say
+            pass
+    return code
+
+
+def leave(code: int) -> NoReturn:
+    """End the process once its output is flushed, without tearing the interpreter down.
+
+    A hot command has closed its store (the fast path closes it however the command
+    ended) and its output is flushed here; what remains of a normal exit is freeing
+    every object and module one by one, a quarter of a hot command's time and no use
+    to anyone. `os._exit` skips it, and with it `atexit` handlers and the wait for
+    threads, so this ends that way only when there are none: crm registers no exit
+    handler, but a library might (a `weakref.finalize`, a temporary folder's clean-up,
+    a logging handler's flush), and then the normal exit runs them.
+    """
+    code = flushed(code)
+    if _exit_work_pending():
+        sys.exit(code)
+    os._exit(code)
+
+
+def _exit_work_pending() -> bool:
+    """An exit handler is registered, or a thread other than this one is running."""
+    import atexit
+
+    count = getattr(atexit, "_ncallbacks", None)  # CPython's; unknown elsewhere: assume some
+    if count is None or count():
+        return True
+    threading = sys.modules.get("threading")
+    return threading is not None and threading.active_count() > 1
 
 
 # Typer's switch for its Rich help, read once, when Typer is first imported

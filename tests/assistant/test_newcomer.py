@@ -69,7 +69,7 @@ class FakeTTY(io.StringIO):
 
 
 def screen(db: Path, monkeypatch: pytest.MonkeyPatch, columns: int, lines: int) -> list[str]:
-    from crmcli.commands.brief import show
+    from crmcli.commands.hot.brief import show
     from crmcli.core.config import load
     from crmcli.core.db.opening import open_store
     from crmcli.core.overview.brief import build_brief

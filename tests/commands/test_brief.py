@@ -265,7 +265,7 @@ def crowded(db: Path) -> Path:
 def test_on_a_terminal_every_line_fits(
     crowded: Path, monkeypatch: pytest.MonkeyPatch, width: int
 ) -> None:
-    from crmcli.commands.brief import show
+    from crmcli.commands.hot.brief import show
     from crmcli.core.config import load
     from crmcli.core.db.opening import open_store
     from crmcli.core.overview.brief import build_brief
@@ -297,7 +297,7 @@ def test_on_a_terminal_every_line_fits(
 
 def on_screen(db: Path, monkeypatch: pytest.MonkeyPatch, columns: int, lines: int) -> str:
     """The sheet of contact #1 as a terminal `columns` x `lines` shows it."""
-    from crmcli.commands.brief import show
+    from crmcli.commands.hot.brief import show
     from crmcli.core.config import load
     from crmcli.core.db.opening import open_store
     from crmcli.core.overview.brief import build_brief

@@ -1,12 +1,15 @@
-"""What every command shares: the chosen database, the loaded config, a way to run another."""
+"""What every command shares: the chosen database, the loaded config, a way to run another.
+
+Free of Typer, even for type checking (import-linter holds it so): the fast path
+(`crmcli.fastpath`) builds an `AppState` itself and runs the hot commands' bodies
+without loading Typer. `state` takes Typer's context by the two things it uses.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
-import typer
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from crmcli.core.config import Config
@@ -60,7 +63,22 @@ class AppState:
             tell_fired(fired)
 
 
-def state(ctx: typer.Context) -> AppState:
+class _Root(Protocol):
+    """The root of Typer's (click's) context: where the command line's state is kept."""
+
+    obj: Any
+
+    def call_on_close(self, f: Callable[..., Any]) -> Callable[..., Any]: ...
+
+
+class Context(Protocol):
+    """A `typer.Context`, by what `state` uses of it."""
+
+    def find_root(self) -> _Root: ...
+
+
+def state(ctx: Context) -> AppState:
+    """The command line's state, made (and closed with the line) by the first to ask."""
     root = ctx.find_root()
     if not isinstance(root.obj, AppState):
         root.obj = AppState()

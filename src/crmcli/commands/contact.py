@@ -1,22 +1,18 @@
-"""`crm contact ...`: add, edit, show, list, archive and remove people."""
+"""`crm contact ...`: add, edit, show, list, archive and remove people.
+
+`show` is declared here; its body is `commands/hot/contact_show.py`, which the fast path
+runs too.
+"""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from crmcli.commands import _complete
-from crmcli.commands._contact_show import (
-    TIMELINE_COLUMNS,
-    RuleMarks,
-    _birthday,
-    _labels,
-    personal_lines,
-    timeline_row,
-)
 from crmcli.commands._contact_show import _address as _address
 from crmcli.commands._contact_show import _address_label as _address_label
 from crmcli.commands._contact_show import _addresses as _addresses
@@ -31,18 +27,14 @@ from crmcli.commands._output import (
     resolve,
     warn,
 )
-from crmcli.commands._render import contact_lines
 from crmcli.commands._state import state
 from crmcli.commands._where import ContactView, ContactWhere
 from crmcli.commands._words import plural
+from crmcli.commands.hot import contact_show as body
 from crmcli.core.people.fields import ContactStatus
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
     from crmcli.core.people.contacts import Outcome
-    from crmcli.core.people.relations import Relation
-    from crmcli.core.people.rows import ContactDetail
 
 app = typer.Typer(
     name="contact", no_args_is_help=True, help="Add, edit, show, list and remove contacts."
@@ -289,57 +281,9 @@ def show(
         int, typer.Option("--limit", "-n", min=0, help="Timeline entries to show (0: none).")
     ] = 15,
     as_json: JsonFlag = False,
-) -> None:
+) -> int:
     """Everything about one contact, with their timeline (newest first)."""
-    from crmcli.core.activity.timeline import timeline
-    from crmcli.core.people import directory, relations
-    from crmcli.core.rules.effects import of_contact
-    from crmcli.core.search.refs import resolve_contact
-
-    store = state(ctx).store()
-    contact = directory.get(store, resolve_contact(store, ref))
-    named_by = relations.named_by(store, int(contact["id"]))  # others' relations naming them
-    events = timeline(store, int(contact["id"]), limit=limit) if limit else []
-    by_rules = of_contact(store, int(contact["id"]))  # what rules did for them: one query
-    if as_json:
-        public = directory.public_view(contact)
-        named = [relations.view(r) for r in named_by]
-        record = {**public, "named_by": named, "timeline": events, "by_rules": by_rules}
-        render_record(record, OutputFormat.json, [])
-        return
-    marks = RuleMarks(by_rules)  # "added by rule 'X'" beside a tag or follow-up a rule added
-    render_record(contact, OutputFormat.table, marks.marked_lines(_shown(contact, named_by)))
-    if events:
-        print()
-        rows = [marks.marked_event(timeline_row(e)) for e in events]
-        render(rows, OutputFormat.table, TIMELINE_COLUMNS)
-
-
-def _shown(contact: ContactDetail, named_by: Sequence[Relation] = ()) -> list[tuple[str, Any]]:
-    """The `label value` lines of `contact show`: everything stored, labels included.
-
-    Starts from the shared lines (`_render.contact_lines`) and puts in what they leave
-    out: each email's and phone's label (mobile, work), the addresses, and a birthday
-    without a year as `14 May` rather than its stored form `--05-14`.
-    """
-    lines = dict(contact_lines(contact))
-    several = len(contact["emails"]) > 1  # of one address, "primary" says nothing
-    lines["Email"] = [
-        e["email"] + _labels(e["label"], "primary" if e["is_primary"] and several else None)
-        for e in contact["emails"]
-    ]
-    lines["Phone"] = [p.get("display", p["raw"]) + _labels(p["label"]) for p in contact["phones"]]
-    lines["Birthday"] = _birthday(contact["birthday"])
-    personal = personal_lines(contact, named_by)  # schema v6: nickname, relations both ways...
-    out: list[tuple[str, Any]] = []
-    for label, value in lines.items():
-        out.append((label, value))
-        if label == "Name" and personal[0][1]:
-            out.append(personal[0])  # the nickname, under the name
-        if label == "Profiles":  # where a reader looks for how to reach them
-            out += [(_address_label(a), _address(a)) for a in _addresses(contact["addresses"])]
-            out += personal[1:]
-    return out
+    return body.show(state(ctx), ref=ref, limit=limit, as_json=as_json)
 
 
 LIST_COLUMNS = [

@@ -1,15 +1,20 @@
-"""`crm deal ...`: deals through the pipeline, from first contact to won or lost."""
+"""`crm deal ...`: deals through the pipeline, from first contact to won or lost.
+
+`move` is declared here; its body is `commands/hot/deal_move.py`, which the fast path
+runs too.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Any, TypedDict, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
 from crmcli.commands import _complete
+from crmcli.commands._deal_render import money, public, report
 from crmcli.commands._options import FormatOpt, JsonFlag, LimitOpt, OwnerOpt
 from crmcli.commands._output import (
     LIST_FORMATS,
@@ -22,12 +27,13 @@ from crmcli.commands._output import (
 )
 from crmcli.commands._state import AppState, state
 from crmcli.commands._where import DealView, DealWhere
+from crmcli.commands.hot import deal_move as body
 from crmcli.core.clock import local_time
 
 if TYPE_CHECKING:
     from crmcli.core.db.store import Store
     from crmcli.core.pipeline.deals import DealFields
-    from crmcli.core.pipeline.rows import Deal, DealDetail, DealEvent, StageChange
+    from crmcli.core.pipeline.rows import Deal, DealEvent, StageChange
 
 app = typer.Typer(
     name="deal", no_args_is_help=True, help="Add, edit, move, win, lose and list deals."
@@ -101,15 +107,6 @@ def _fields(app_state: AppState, store: Store, **kw: Any) -> DealFields:
     )
 
 
-def _money(row: Deal, style: tuple[str, str] | None = None) -> str:
-    from crmcli.core.values.money import format_amount
-
-    minor = row.get("amount_minor")
-    if minor is None:
-        return ""
-    return format_amount(int(minor), row["currency"] or "", style)
-
-
 def _flags(row: Deal) -> str:
     marks = []
     if row.get("stale"):
@@ -117,44 +114,6 @@ def _flags(row: Deal) -> str:
     if row.get("no_next_step"):
         marks.append("NO NEXT STEP")
     return ", ".join(marks)
-
-
-class PublicDeal(TypedDict):
-    """The JSON shape of a deal (`deal show/list --json`)."""
-
-    id: int
-    title: str
-    contact_id: int | None
-    contact: str | None
-    company_id: int | None
-    company: str | None
-    amount_minor: int | None
-    currency: str | None
-    stage: str
-    status: str
-    probability: int | None
-    expected_close: str | None
-    next_step: str | None
-    stage_entered_at: str
-    days_in_stage: int
-    stale: bool
-    no_next_step: bool
-    lost_reason: str | None
-    contract_end: str | None
-    lead_source: str | None
-    closed_at: str | None
-    owner: str | None
-    created_at: str | None
-    updated_at: str | None
-    version: int
-    external_ids: dict[str, str] | None  # `deal show`: the deal's ids in other tools
-    custom_fields: dict[str, Any] | None  # `deal show`: columns it came with
-    amount: str | None  # formatted for people: "12,000.00 EUR"
-    win_probability: int  # its own override, else its stage's
-
-
-_WORKED_OUT = ("amount", "win_probability")
-_KEPT = tuple(k for k in PublicDeal.__annotations__ if k not in _WORKED_OUT)
 
 
 def _ids(deal: Mapping[str, Any]) -> list[tuple[str, Any]]:
@@ -167,26 +126,6 @@ def _customs(deal: Mapping[str, Any]) -> list[tuple[str, Any]]:
 
 def _cell(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-
-
-def _public(row: Deal, style: tuple[str, str] | None = None) -> PublicDeal:
-    from crmcli.core.pipeline.deals import effective_probability
-
-    by_name: Mapping[str, Any] = row  # list rows and `deal show` carry the same details
-    out = {k: by_name.get(k) for k in _KEPT}
-    out["amount"] = _money(row, style) or None
-    out["win_probability"] = effective_probability(row)
-    return cast("PublicDeal", out)
-
-
-def _report(deal: DealDetail, verb: str, notes: list[str], as_json: bool) -> None:
-    for note in notes:
-        message(note)
-    if as_json:
-        render_record(_public(deal), OutputFormat.json, [])
-        return
-    amount = f", {_money(deal)}" if deal["amount_minor"] is not None else ""
-    print(f"{verb} deal #{deal['id']} {deal['title']} ({deal['stage']}{amount})")
 
 
 @app.command("add")
@@ -227,7 +166,7 @@ def add(
         source=source,
         pipeline=pipeline,
     )
-    _report(deals.add(store, fields), "added", [], as_json)
+    report(deals.add(store, fields), "added", [], as_json)
 
 
 @app.command("edit")
@@ -289,7 +228,7 @@ def edit(
         clear_probability=no_probability,
     )
     deal, notes = deals.edit(store, deal_id, fields, expect_version=if_version)
-    _report(deal, "updated", notes, as_json)
+    report(deal, "updated", notes, as_json)
 
 
 @app.command("move")
@@ -316,21 +255,18 @@ def move(
         ),
     ] = None,
     as_json: JsonFlag = False,
-) -> None:
+) -> int:
     """Move a deal to another stage of its pipeline (or of --pipeline); a won or lost stage
     closes it."""
-    from crmcli.core.pipeline import deals
-
-    store = state(ctx).store(write=True)
-    deal, notes = deals.move(
-        store,
-        deals.resolve_deal(store, ref),
-        stage,
+    return body.move(
+        state(ctx),
+        ref=ref,
+        stage=stage,
         reason=reason,
-        expect_version=if_version,
+        if_version=if_version,
         pipeline=pipeline,
+        as_json=as_json,
     )
-    _report(deal, "moved", notes, as_json)
 
 
 @app.command("won")
@@ -344,7 +280,7 @@ def won(
     end = _date(app_state, contract_end)
     store = app_state.store(write=True)
     deal, notes = deals.won(store, deals.resolve_deal(store, ref), contract_end=end)
-    _report(deal, "won", notes, as_json)
+    report(deal, "won", notes, as_json)
 
 
 @app.command("lost")
@@ -359,7 +295,7 @@ def lost(
 
     store = state(ctx).store(write=True)
     deal, notes = deals.lost(store, deals.resolve_deal(store, ref), reason)
-    _report(deal, "lost", notes, as_json)
+    report(deal, "lost", notes, as_json)
 
 
 @app.command("assign")
@@ -375,7 +311,7 @@ def assign(
     store = state(ctx).store(write=True)
     deal = deals.assign(store, deals.resolve_deal(store, ref), user)
     if as_json:
-        render_record(_public(deal), OutputFormat.json, [])
+        render_record(public(deal), OutputFormat.json, [])
         return
     print(f"deal #{deal['id']} {deal['title']} now belongs to {deal['owner']}")
 
@@ -394,7 +330,7 @@ def reopen(
 
     store = state(ctx).store(write=True)
     deal = deals.reopen(store, deals.resolve_deal(store, ref), stage)
-    _report(deal, "reopened", [], as_json)
+    report(deal, "reopened", [], as_json)
 
 
 @app.command("show")
@@ -412,7 +348,7 @@ def show(ctx: typer.Context, ref: DealRef, as_json: JsonFlag = False) -> None:
     in_pipeline = pipelines.of_deal(store, int(deal["id"]))
     by_rules = of_deal(store, int(deal["id"]))  # what rules did to it: one query
     if as_json:
-        record = {**_public(deal), "pipeline": in_pipeline, "history": history}
+        record = {**public(deal), "pipeline": in_pipeline, "history": history}
         render_record({**record, "timeline": events, "by_rules": by_rules}, OutputFormat.json, [])
         return
     marks = RuleMarks(by_rules)
@@ -427,7 +363,7 @@ def show(ctx: typer.Context, ref: DealRef, as_json: JsonFlag = False) -> None:
             ("Deal", f"{deal['title']}  #{deal['id']}"),
             ("Contact", deal["contact"]),
             ("Company", deal["company"]),
-            ("Amount", _money(deal)),
+            ("Amount", money(deal)),
             ("Pipeline", in_pipeline if pipelines.several(store) else None),
             (
                 "Stage",
@@ -554,7 +490,7 @@ def list_(
     from crmcli.core.values.money import number_style
 
     style = number_style()  # once, not per row
-    out = [{**_public(r, style), "flags": _flags(r)} for r in rows]
+    out = [{**public(r, style), "flags": _flags(r)} for r in rows]
     if chosen is OutputFormat.csv:
         from crmcli.core.interchange.exporting import decimal_amount
 

@@ -1,30 +1,19 @@
-"""`crm find QUERY`: the mid-call lookup, across names, companies, emails, phones, tags."""
+"""`crm find QUERY`: the mid-call lookup, across names, companies, emails, phones, tags.
+
+The declaration only: the body is `commands/hot/find.py`, which the fast path runs too.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from crmcli.commands._options import JsonFlag, LimitOpt, format_option
-from crmcli.commands._output import LIST_FORMATS, Column, OutputFormat, message, render, resolve
+from crmcli.commands._output import OutputFormat
 from crmcli.commands._state import state
-
-if TYPE_CHECKING:
-    from crmcli.core.db.store import Store
-    from crmcli.core.people.rows import FoundContact
-
-# What `crm find` writes: its --format help, completion and check come from this list.
-FORMATS = (*LIST_FORMATS, OutputFormat.mutt, OutputFormat.aerc)
-
-COLUMNS = [
-    Column("id", "ID"),
-    Column("name", "NAME", max_width=30),
-    Column("company", "COMPANY", max_width=24),
-    Column("email", "EMAIL", max_width=32),
-    Column("phone", "PHONE", max_width=22),
-    Column("matched", "MATCHED", max_width=30),
-]
+from crmcli.commands.hot import find as body
+from crmcli.commands.hot.find import FORMATS
 
 
 def find(
@@ -40,7 +29,7 @@ def find(
     limit: LimitOpt = 20,
     fmt: Annotated[OutputFormat | None, format_option(*FORMATS)] = None,
     as_json: JsonFlag = False,
-) -> None:
+) -> int:
     """Look someone up: accent- and case-insensitive, typo-tolerant, any phone format.
 
     Names match with or without their punctuation (obrien finds O'Brien); three or
@@ -48,36 +37,4 @@ def find(
     @domain finds everyone with an address there. Best match first, with what
     matched. Exit 1 when nothing matches.
     """
-    from crmcli.core.search.find import describe
-    from crmcli.core.search.find import find as search
-
-    chosen = resolve(fmt, as_json, FORMATS)
-    store = state(ctx).store()
-    rows = describe(store, search(store, " ".join(query), limit=limit or 20))
-    if chosen in (OutputFormat.mutt, OutputFormat.aerc):
-        _mail_client(store, rows, " ".join(query), first_line=chosen is OutputFormat.mutt)
-        return
-    render(rows, chosen, COLUMNS)
-    if not rows:
-        if chosen is OutputFormat.table:
-            message(f"no contact matches {' '.join(query)!r}")
-        raise typer.Exit(1)
-
-
-def _mail_client(store: Store, rows: list[FoundContact], query: str, *, first_line: bool) -> None:
-    """mutt's query format (a status line, then address, name, company), or aerc's (no
-    status line: aerc reads every line as a candidate). Exit 1 when nothing matches."""
-    from crmcli.core.search.find import emails_for
-
-    addresses = emails_for(store, [int(str(r["id"])) for r in rows])
-    lines = [
-        f"{email}\t{row['name']}\t{row['company'] or ''}"
-        for row in rows
-        for email in addresses.get(int(str(row["id"])), [])
-    ]
-    if first_line:
-        print(f"crm: {len(lines)} address{'es' if len(lines) != 1 else ''} for {query!r}")
-    for line in lines:
-        print(line)
-    if not lines:
-        raise typer.Exit(1)
+    return body.find(state(ctx), query=query, limit=limit, fmt=fmt, as_json=as_json)

@@ -1,4 +1,8 @@
-"""`crm followup ...`: promises to get back to someone, and keeping them."""
+"""`crm followup ...`: promises to get back to someone, and keeping them.
+
+`add` and `done` are declared here; their bodies are in `commands/hot/followup.py`,
+which the fast path runs too.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from crmcli.commands import _complete
-from crmcli.commands._dates import warn_past
 from crmcli.commands._options import FormatOpt, JsonFlag, LimitOpt, OwnerOpt
 from crmcli.commands._output import (
     LIST_FORMATS,
@@ -15,11 +18,11 @@ from crmcli.commands._output import (
     OutputFormat,
     message,
     render,
-    render_record,
     resolve,
 )
 from crmcli.commands._state import state
 from crmcli.commands._where import FollowupView, FollowupWhere
+from crmcli.commands.hot import followup as body
 
 if TYPE_CHECKING:
     from crmcli.core.activity.rows import FollowUp
@@ -60,15 +63,6 @@ def _row(r: FollowUp) -> dict[str, Any]:
     return {**r, "due": due}
 
 
-def _done_line(verb: str, row: FollowUp, as_json: bool) -> None:
-    if as_json:
-        render_record(row, OutputFormat.json, [])
-    else:
-        from crmcli.commands.log import describe_followup
-
-        print(f"{verb} {describe_followup(row).removeprefix('follow-up ')}")
-
-
 @app.command("add")
 def add(
     ctx: typer.Context,
@@ -80,24 +74,9 @@ def add(
     note: Annotated[str | None, typer.Argument(help="What to do.", show_default=False)] = None,
     deal: Annotated[str | None, typer.Option("--deal", help="Deal it is about.")] = None,
     as_json: JsonFlag = False,
-) -> None:
+) -> int:
     """Promise a follow-up; a date without a time makes an all-day one."""
-    from crmcli.commands import _dates
-    from crmcli.core.activity import followups
-    from crmcli.core.search.refs import resolve_contact
-
-    app_state = state(ctx)
-    due = _dates.parse(app_state, when, "future")
-    store = app_state.store(write=True)
-    contact_id = resolve_contact(store, ref)
-    deal_id = None
-    if deal:
-        from crmcli.core.pipeline.deals import resolve_deal
-
-        deal_id = resolve_deal(store, deal)
-    row = followups.add(store, contact_id, due, note, deal_id=deal_id)
-    _done_line("added follow-up", row, as_json)
-    warn_past(when, row)
+    return body.add(state(ctx), ref=ref, when=when, note=note, deal=deal, as_json=as_json)
 
 
 @app.command("list")
@@ -139,12 +118,9 @@ def list_(
 
 
 @app.command("done")
-def done_(ctx: typer.Context, followup_id: Id, as_json: JsonFlag = False) -> None:
+def done_(ctx: typer.Context, followup_id: Id, as_json: JsonFlag = False) -> int:
     """Mark a follow-up done."""
-    from crmcli.core.activity import followups
-
-    row = followups.done(state(ctx).store(write=True), followups.check_id(followup_id))
-    _done_line("done:", row, as_json)
+    return body.done(state(ctx), followup_id=followup_id, as_json=as_json)
 
 
 @app.command("snooze")
@@ -157,8 +133,8 @@ def snooze(ctx: typer.Context, followup_id: Id, when: When, as_json: JsonFlag = 
     fid = followups.check_id(followup_id)
     due = _dates.parse(app_state, when, "future")
     row = followups.snooze(app_state.store(write=True), fid, due)
-    _done_line("snoozed", row, as_json)
-    warn_past(when, row)
+    body.done_line("snoozed", row, as_json)
+    _dates.warn_past(when, row)
 
 
 @app.command("rm")

@@ -179,7 +179,7 @@ def _ask_send(made: Draft, send: bool, can_send: bool) -> bool:
 
 
 def _send(store: Store, made: Draft) -> None:
-    from crmcli.commands.log import describe_interaction
+    from crmcli.commands.hot.log import describe_interaction
     from crmcli.core.messages import sending
 
     result = sending.send(store, store.config, made)

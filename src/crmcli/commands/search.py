@@ -1,4 +1,7 @@
-"""`crm search TEXT`: full-text search over interactions, follow-up notes and contact notes."""
+"""`crm search TEXT`: full-text search over interactions, follow-up notes and contact notes.
+
+The declaration only: the body is `commands/hot/search.py`, which the fast path runs too.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +10,8 @@ from typing import Annotated
 import typer
 
 from crmcli.commands._options import FormatOpt, JsonFlag, LimitOpt
-from crmcli.commands._output import LIST_FORMATS, Column, OutputFormat, message, render, resolve
 from crmcli.commands._state import state
-from crmcli.core.clock import local_time
-
-COLUMNS = [
-    Column("when", "WHEN"),
-    Column("contact", "CONTACT", max_width=24),
-    Column("what", "WHAT"),
-    Column("snippet", "MATCH", max_width=70),
-]
+from crmcli.commands.hot import search as body
 
 
 def search(
@@ -27,17 +22,6 @@ def search(
     limit: LimitOpt = 20,
     fmt: FormatOpt = None,
     as_json: JsonFlag = False,
-) -> None:
+) -> int:
     """Search what was said and written: call notes, emails, follow-ups, contact notes."""
-    from crmcli.core.search.fulltext import search as run_search
-
-    chosen = resolve(fmt, as_json, LIST_FORMATS)
-    rows = run_search(state(ctx).store(), " ".join(text), limit=limit or 20)
-    for row in rows:
-        row["when"] = local_time(row["at"])
-        row["rank"] = round(float(row["rank"]), 3)
-    render(rows, chosen, COLUMNS)
-    if not rows:
-        if chosen is OutputFormat.table:
-            message(f"nothing mentions {' '.join(text)!r}")
-        raise typer.Exit(1)
+    return body.search(state(ctx), text=text, limit=limit, fmt=fmt, as_json=as_json)
