@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from crmcli.core.errors import Invalid
-from crmcli.core.sync import events
+from crmcli.core.sync import calendar_files, events
 
 PARIS = ZoneInfo("Europe/Paris")
 DOMAIN = "0123456789ab.crmcli"
@@ -101,7 +101,7 @@ def test_hostile_notes_stay_text_and_the_hash_follows_every_change() -> None:
     assert got.count("BEGIN:VEVENT") == 1 and got.count("END:VCALENDAR") == 1
     assert b"\x00" not in rendered.body and b"\x1b" not in rendered.body
     assert all(len(line) <= 75 for line in rendered.body.split(b"\r\n"))
-    parsed = events.parse(rendered.body)
+    parsed = calendar_files.parse(rendered.body)
     assert [s.uid for s in parsed] == [f"crm-followup-7@{DOMAIN}"]
     digests = {
         events.render(row(**change), DOMAIN).digest
@@ -182,7 +182,7 @@ GOOGLE = (
 
 
 def test_google_invitation() -> None:
-    (series,) = events.parse(GOOGLE)
+    (series,) = calendar_files.parse(GOOGLE)
     assert series.uid == "5qk0j8c1vbd3b9ph4r2kqlrn8a@google.com"
     now = datetime(2026, 3, 2, tzinfo=UTC)
     (occurrence,), upcoming = series.occurrences(now - timedelta(days=90), now, PARIS)
@@ -275,13 +275,13 @@ OUTLOOK_NO_VTIMEZONE = (
 def test_outlook_windows_zones_with_and_without_vtimezone() -> None:
     now = datetime(2026, 3, 3, tzinfo=UTC)
     for sample in (OUTLOOK, OUTLOOK_NO_VTIMEZONE):
-        (series,) = events.parse(sample)
+        (series,) = calendar_files.parse(sample)
         (occurrence,), _ = series.occurrences(now - timedelta(days=30), now, ZoneInfo("UTC"))
         # 10:30 in Berlin/Paris in winter is 09:30 UTC, whatever zone the reader is in.
         assert occurrence.start.astimezone(UTC) == datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
         assert occurrence.end - occurrence.start == timedelta(hours=1)
         assert "anne@example.com" in {p.email for p in occurrence.people}
-    (series,) = events.parse(OUTLOOK)
+    (series,) = calendar_files.parse(OUTLOOK)
     assert series.uid.startswith("040000008200E000") and series.uid.endswith("A1B2C3D4E5F6")
     (occurrence,), _ = series.occurrences(now - timedelta(days=30), now, PARIS)
     assert occurrence.organizer is not None
@@ -289,7 +289,7 @@ def test_outlook_windows_zones_with_and_without_vtimezone() -> None:
     assert occurrence.organizer.name == "Boss, The"
     assert occurrence.summary == "Revue trimestrielle"
     assert occurrence.location == "Salle Lovelace"
-    (old,) = events.parse(OUTLOOK_NO_VTIMEZONE)
+    (old,) = calendar_files.parse(OUTLOOK_NO_VTIMEZONE)
     ended, _ = old.occurrences(now - timedelta(days=30), now, PARIS)
     assert ended[0].summary == "Réunion budget"  # Windows-1252 read as such
 
@@ -327,7 +327,7 @@ APPLE = (
 
 
 def test_apple_all_day_with_principal_attendees() -> None:
-    (series,) = events.parse(APPLE)
+    (series,) = calendar_files.parse(APPLE)
     now = datetime(2026, 3, 2, tzinfo=UTC)
     (occurrence,), upcoming = series.occurrences(now - timedelta(days=90), now, PARIS)
     assert occurrence.all_day and upcoming is None
@@ -415,7 +415,7 @@ NEXTCLOUD = (
 
 
 def test_nextcloud_weekly_with_exdate_override_and_cancelled_instance() -> None:
-    (series,) = events.parse(NEXTCLOUD)
+    (series,) = calendar_files.parse(NEXTCLOUD)
     now = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
     ended, upcoming = series.occurrences(now - timedelta(days=90), now, PARIS)
     got = [
@@ -503,7 +503,7 @@ THUNDERBIRD = (
 
 
 def test_thunderbird_zone_history() -> None:
-    (series,) = events.parse(THUNDERBIRD)
+    (series,) = calendar_files.parse(THUNDERBIRD)
     now = datetime(2026, 3, 2, tzinfo=UTC)
     (occurrence,), _ = series.occurrences(now - timedelta(days=90), now, PARIS)
     assert occurrence.start.astimezone(UTC) == datetime(2026, 2, 24, 15, 0, tzinfo=UTC)
@@ -545,7 +545,7 @@ KHAL = (
 
 
 def test_khal_floating_and_utc_recurrence_id() -> None:
-    found = {s.uid: s for s in events.parse(KHAL)}
+    found = {s.uid: s for s in calendar_files.parse(KHAL)}
     now = datetime(2026, 3, 3, tzinfo=UTC)
     ended, upcoming = found["event_rrule_recurrence_id"].occurrences(
         now - timedelta(days=90), now, PARIS
@@ -567,9 +567,9 @@ def test_khal_floating_and_utc_recurrence_id() -> None:
 def test_broken_and_hostile_files() -> None:
     for junk in (b"", b"garbage", b"\x00\x01\x02", b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\n"):
         with pytest.raises(Invalid):
-            events.parse(junk)
+            calendar_files.parse(junk)
     with pytest.raises(Invalid, match="too big"):
-        events.parse(b"BEGIN:VCALENDAR\r\n" + b"X" * events.MAX_BODY)
+        calendar_files.parse(b"BEGIN:VCALENDAR\r\n" + b"X" * calendar_files.MAX_BODY)
     # A broken EXDATE and a broken DTEND cost their own value, not the event
     # (icalendar's tests/calendars/parsing_error.ics, a Google export).
     broken = (
@@ -578,7 +578,7 @@ def test_broken_and_hostile_files() -> None:
         b"RRULE:FREQ=DAILY;UNTIL=20260205T235959Z\r\nEXDATE;VALUE=DATE:\r\n"
         b"END:VEVENT\r\nEND:VCALENDAR\r\n"
     )
-    (series,) = events.parse(broken)
+    (series,) = calendar_files.parse(broken)
     now = datetime(2026, 3, 1, tzinfo=UTC)
     ended, _ = series.occurrences(now - timedelta(days=90), now, PARIS)
     assert [o.recurrence_id for o in ended] == ["20260203", "20260204", "20260205"]
@@ -587,7 +587,7 @@ def test_broken_and_hostile_files() -> None:
         b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:dense@x\r\nDTSTART:19700101T000000Z\r\n"
         b"RRULE:FREQ=SECONDLY\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
     )
-    (series,) = events.parse(dense)
+    (series,) = calendar_files.parse(dense)
     ended, upcoming = series.occurrences(now - timedelta(days=90), now, PARIS)
     assert ended == [] and upcoming is None
     # No UID (khal's tests/ics/without_uid.ics): a stable name from its own bytes.
@@ -595,5 +595,5 @@ def test_broken_and_hostile_files() -> None:
         b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART:20260201T100000Z\r\n"
         b"END:VEVENT\r\nEND:VCALENDAR\r\n"
     )
-    assert events.parse(nameless)[0].uid == events.parse(nameless)[0].uid
-    assert events.parse(nameless)[0].uid.startswith("no-uid-")
+    assert calendar_files.parse(nameless)[0].uid == calendar_files.parse(nameless)[0].uid
+    assert calendar_files.parse(nameless)[0].uid.startswith("no-uid-")
