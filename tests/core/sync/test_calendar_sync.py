@@ -26,6 +26,8 @@ from crmcli.core.sync.calendar import Options, SourceResult, sync_calendar
 from crmcli.core.sync.collections import Item, VdirCollection
 from crmcli.core.values.when import When
 from tests.conftest import dump
+from tests.core.sync import radicale
+from tests.core.sync.vdirsyncer_chain import Chain, khal, khal_config
 
 ME = "me@example.org"
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # tests/core/conftest.py's clock
@@ -606,3 +608,83 @@ def test_push_only_and_pull_only(store: Store, vdir: Path, anne: int) -> None:
     followup(store, anne, date(2026, 3, 5), None, "Écrire")
     counts(run(store, vdir, push=False))  # nothing written to the calendar
     assert len(files(vdir)) == 3
+
+
+# -- a real CalDAV server, and the vdirsyncer chain -------------------------------------------
+
+
+def test_a_real_caldav_calendar_and_a_phone_on_it(
+    store: Store, dav: radicale.Account, anne: int, clock_at: Callable[[str], None]
+) -> None:
+    from crmcli.core.sync.dav import DavCollection
+
+    def calendar() -> DavCollection:
+        return DavCollection(
+            "calendar", dav.calendar_url, username=dav.user, password_command=dav.password_command
+        )
+
+    timed = followup(store, anne, date(2026, 3, 4), time(14, 30), "Appeler")
+    allday = followup(store, anne, date(2026, 3, 5), None, "Écrire")
+    counts(sync_calendar(store, calendar(), Options()), new=2)
+    path = f"/{dav.user}/calendar/crm-followup-{timed}@{calendar_domain(store)}.ics"
+    got = dav.request("GET", path)
+    assert got.status == 200 and b"DTSTART:20260304T133000Z" in got.body
+    counts(sync_calendar(store, calendar(), Options()))  # nothing again
+
+    # The phone moves one (a PUT over the etag it read) and deletes the other.
+    cal = icalendar.Calendar.from_ical(got.body)
+    for event in cal.walk("VEVENT"):
+        move_to(datetime(2026, 3, 6, 8, 0, tzinfo=UTC), timedelta(minutes=15))(event)
+        event.pop("LAST-MODIFIED")
+        event.add("LAST-MODIFIED", datetime(2026, 3, 2, 9, 30, tzinfo=UTC))
+    dav.put(path, cal.to_ical(), etag=got.headers["ETag"])
+    dav.delete(f"/{dav.user}/calendar/crm-followup-{allday}@{calendar_domain(store)}.ics")
+    clock_at("2026-03-02T10:00:00Z")
+    result = sync_calendar(store, calendar(), Options())
+    counts(result, moved=1, gone=1)
+    assert due(store, timed)[:2] == ("2026-03-06", "09:00")
+    assert due(store, allday)[3] == "open"
+    counts(sync_calendar(store, calendar(), Options()))
+
+
+@pytest.mark.subprocess
+@pytest.mark.slow
+def test_through_vdirsyncer_to_radicale_and_back(
+    store: Store, dav: radicale.Account, anne: int, tmp_path: Path, clock_at: Callable[[str], None]
+) -> None:
+    """crm -> vdir -> vdirsyncer -> Radicale; a phone moves an event there; vdirsyncer
+    brings it back; crm moves the follow-up and writes nothing vdirsyncer must send again."""
+    vdir = tmp_path / "calendars" / "crm"
+    chain = Chain(tmp_path / "chain", "calendar", vdir, dav.calendar_url, dav.user, dav.password)
+    chain.write()
+    vdir.mkdir(parents=True, exist_ok=True)
+    fid = followup(store, anne, date(2026, 3, 4), time(14, 30), "Appeler")
+    counts(run(store, vdir), new=1)
+    chain.sync()
+    from crmcli.core.sync.dav import DavCollection
+
+    remote = DavCollection(
+        "calendar", dav.calendar_url, username=dav.user, password_command=dav.password_command
+    )
+    remote.check()
+    (path,) = remote.list()  # named as vdirsyncer names it
+    remote.close()
+    got = dav.request("GET", path)
+    assert got.status == 200 and f"crm-followup-{fid}@".encode() in got.body
+    cal = icalendar.Calendar.from_ical(got.body)
+    for event in cal.walk("VEVENT"):
+        move_to(datetime(2026, 3, 9, 7, 0, tzinfo=UTC), timedelta(minutes=15))(event)
+        event.pop("LAST-MODIFIED")
+        event.add("LAST-MODIFIED", datetime(2026, 3, 2, 9, 30, tzinfo=UTC))
+    dav.put(path, cal.to_ical(), etag=got.headers["ETag"])
+    chain.sync()  # the phone's move comes down into the vdir
+    clock_at("2026-03-02T10:00:00Z")
+    counts(run(store, vdir), moved=1)
+    assert due(store, fid)[:2] == ("2026-03-09", "08:00")
+    before = dav.request("GET", path).headers["ETag"]
+    chain.sync()
+    assert dav.request("GET", path).headers["ETag"] == before  # crm rewrote nothing
+    counts(run(store, vdir))
+    # khal reads the vdir as crm and vdirsyncer left it.
+    listed = khal(khal_config(tmp_path, vdir), "list", "2026-03-01", "30d")
+    assert "08:00" in listed.stdout and "Follow up: Anne Müller — Appeler" in listed.stdout
