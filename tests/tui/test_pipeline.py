@@ -567,3 +567,42 @@ def test_text_is_fitted_and_labelled_by_display_width() -> None:
     ]
     wrapped = labelled([("Title", "Head of International Procurement")], 30).plain
     assert wrapped.split("\n") == ["Title  Head of International", "       Procurement"]
+
+
+async def test_first_paint_reads_a_screenful_then_every_card(
+    make_app: Any, seeded: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The board paints first with each stage's first cards (FIRST_CARDS, here 2), its
+    headers already saying the whole count; every card follows at once, in the same
+    order, the cursor where it was."""
+    from crmcli.tui.screens import pipeline
+    from crmcli.tui.widgets.board import StageHeader
+
+    monkeypatch.setattr(pipeline, "FIRST_CARDS", 2)
+    seen: list[tuple[bool, list[int], str]] = []
+    original = Board.on_mount
+
+    def spy(self: Board) -> None:
+        original(self)
+        header = self.query(StageHeader).first()
+        seen.append((self.partial, [len(c.cards) for c in self.columns], header._text))
+
+    monkeypatch.setattr(Board, "on_mount", spy)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: not board(app).partial)
+        partial, first_counts, first_header = seen[0]
+        assert partial and max(first_counts) == 2
+        assert " of " not in first_header  # "Lead · 9 deals", never "2 of 9 deals"
+        columns = board(app).columns
+        open_deals = query(seeded, "SELECT count(*) FROM deal WHERE status = 'open'")[0][0]
+        assert sum(len(c.cards) for c in columns) == open_deals
+        lead = query(
+            seeded,
+            "SELECT d.id FROM deal d JOIN stage s ON s.id = d.stage_id WHERE s.name = 'Lead' "
+            "AND d.status = 'open' ORDER BY d.stage_entered_at, d.id",
+        )
+        assert [c["id"] for c in columns[0].cards] == [r[0] for r in lead]
+        assert board(app).current["id"] == lead[0][0]
+        await pilot.press("]")  # and the board acts on the full data
+        await wait_for(pilot, lambda: stage_of(seeded, lead[0][0])[0] == "Qualified")

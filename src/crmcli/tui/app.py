@@ -10,17 +10,39 @@ from textual.screen import ModalScreen
 
 from crmcli.tui.messages import DataChanged
 from crmcli.tui.palette import ActionsProvider
-from crmcli.tui.screens.agenda import AgendaScreen
 from crmcli.tui.screens.base import DataScreen
-from crmcli.tui.screens.contacts import ContactsScreen
 from crmcli.tui.screens.pipeline import PipelineScreen
-from crmcli.tui.screens.today import TodayScreen
 from crmcli.tui.session import Session
 
 if TYPE_CHECKING:
+    from textual.screen import Screen
+
     from crmcli.core.db.store import Store
 
 POLL_SECONDS = 0.5  # changes from another shell show within two polls at most
+
+
+# The board is the first screen; the others are imported when first shown, not at start
+# (with what they import, the filter language and the agenda, about a fifth of crm's own
+# start-up): Textual calls a mode's factory when the mode is first entered.
+
+
+def _contacts() -> Screen[None]:
+    from crmcli.tui.screens.contacts import ContactsScreen
+
+    return ContactsScreen()
+
+
+def _today() -> Screen[None]:
+    from crmcli.tui.screens.today import TodayScreen
+
+    return TodayScreen()
+
+
+def _agenda() -> Screen[None]:
+    from crmcli.tui.screens.agenda import AgendaScreen
+
+    return AgendaScreen()
 
 
 class CrmApp(App[None]):
@@ -30,9 +52,9 @@ class CrmApp(App[None]):
     TITLE = "crm"
     MODES: ClassVar = {
         "pipeline": PipelineScreen,
-        "contacts": ContactsScreen,
-        "today": TodayScreen,
-        "agenda": AgendaScreen,
+        "contacts": _contacts,
+        "today": _today,
+        "agenda": _agenda,
     }
     DEFAULT_MODE = "pipeline"
     COMMANDS = App.COMMANDS | {ActionsProvider}
@@ -169,6 +191,8 @@ class CrmApp(App[None]):
         contact: done the other way round, that late reload put the screen's old
         selection back, and the next key acted on someone else.
         """
+        from crmcli.tui.screens.contacts import ContactsScreen
+
         await self.switch_mode("contacts")
         while len(self.screen_stack) > 1:  # back to the mode's main screen
             await self.pop_screen()

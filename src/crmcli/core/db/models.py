@@ -282,7 +282,12 @@ class Stage(Owned, table=True):
 
 class Deal(Owned, table=True):
     __tablename__ = "deal"
-    __table_args__ = (sa.Index("ix_deal_stage_status", "stage_id", "status"), AUTOINC)
+    __table_args__ = (
+        # schema v9: the board's order after (stage_id, status), so its first cards of a
+        # stage come from the index without a sort
+        sa.Index("ix_deal_stage_status", "stage_id", "status", "stage_entered_at", "id"),
+        AUTOINC,
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     title: str

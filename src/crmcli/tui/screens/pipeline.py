@@ -27,6 +27,11 @@ if TYPE_CHECKING:
 Moved = tuple["DealDetail", list[str]]
 
 
+# Cards read per stage for the first paint: more than the tallest terminal shows (a card
+# is five lines); the rest follow right after (`PipelineScreen._complete`).
+FIRST_CARDS = 40
+
+
 class PipelineScreen(DataScreen):
     """One column per open stage; the selected deal moves with shift+arrows or [ and ]."""
 
@@ -57,13 +62,35 @@ class PipelineScreen(DataScreen):
             yield Label("Filter ", id="filter-label")
             yield Input(placeholder="title, contact, company…", id="filter", compact=True)
         with self.session.lock:
-            columns = self._board()
-        yield Board(columns, id="board")
+            columns = self._board(per_stage=FIRST_CARDS)
+        partial = any(len(c.cards) < c.count for c in columns)
+        yield Board(columns, id="board", partial=partial)
         yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.mark_seen()
-        self.query_one(Board).focus()
+        board = self.query_one(Board)
+        board.focus()
+        if board.partial:
+            self.call_after_refresh(self._complete)
+
+    async def _complete(self) -> None:
+        """Read every card, once the first screen of them is painted.
+
+        On the main thread, so no write can come between the read and the load: at
+        5,000 open deals this is about a tenth of a second, once, after the board shows.
+        """
+        board = self.board
+        if not board.partial:  # a reload came first
+            return
+        keep = board.current["id"] if board.current else None
+        try:
+            with self.session.lock:
+                columns = self._board()
+        except Exception as exc:
+            self.report(exc)
+            return
+        await board.load(columns, keep)
 
     @property
     def board(self) -> Board:

@@ -270,9 +270,14 @@ class Board(Horizontal, can_focus=True):
 
     filter_text: var[str] = var("")
 
-    def __init__(self, columns: list[Column], *, id: str | None = None) -> None:
+    def __init__(
+        self, columns: list[Column], *, id: str | None = None, partial: bool = False
+    ) -> None:
         super().__init__(id=id)
         self.columns = columns
+        # The first paint shows each stage's first cards only (the screen's FIRST_CARDS),
+        # the rest arriving with the first `load`: meanwhile the headers say the whole count.
+        self.partial = partial
         self.shown: list[list[Card]] = [list(c.cards) for c in columns]
         self.col = 0
         self.row = 0
@@ -321,6 +326,7 @@ class Board(Horizontal, can_focus=True):
         """Show freshly read columns, keeping the cursor on deal `keep` when it still exists."""
         structure_changed = [int(c.stage["id"]) for c in columns] != self.stage_ids
         self.columns = columns
+        self.partial = False
         self._keys.clear()
         self._refilter()
         self.select(keep)
@@ -414,7 +420,10 @@ class Board(Horizontal, can_focus=True):
             return
         view = views[index]
         height = 1 + max([1, *(len(c.totals) for c in self.columns)])
-        view.query_one(StageHeader).show(column, len(self.shown[index]), height)
+        shown = len(self.shown[index])
+        if self.partial and not self.filter_text:
+            shown = column.count
+        view.query_one(StageHeader).show(column, shown, height)
         cursor = self.row if index == self.col else None
         view.query_one(CardList).show(self.shown[index], cursor, self.has_focus)
         view.set_class(index == self.col, "-current")

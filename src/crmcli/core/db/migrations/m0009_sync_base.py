@@ -12,6 +12,9 @@ found through an index (issues #22 and #25).
   LIKE '% w%'` read every company, twice per word (1.4 ms at 12,500 companies, ten
   times that at a million contacts); a prefix query on this index reads the matching
   words only. PostgreSQL keeps the LIKE (team mode has no ratio budget).
+- `deal`'s (stage_id, status) index gains the board's order (stage_entered_at, id): the
+  board's first screen of each stage reads its first cards from the index and stops,
+  where it joined and sorted every open deal of the stage (`crm tui`'s first paint).
 Frozen like every migration.
 """
 
@@ -30,9 +33,14 @@ _COMPANY_FTS = [
     "INSERT INTO company_fts(company_fts) VALUES ('rebuild')",
 ]
 
-SQLITE = ["ALTER TABLE sync_item ADD COLUMN base VARCHAR", *_COMPANY_FTS]
+_BOARD_ORDER = [
+    "DROP INDEX ix_deal_stage_status",
+    "CREATE INDEX ix_deal_stage_status ON deal (stage_id, status, stage_entered_at, id)",
+]
 
-POSTGRESQL = ["ALTER TABLE sync_item ADD COLUMN base VARCHAR"]
+SQLITE = ["ALTER TABLE sync_item ADD COLUMN base VARCHAR", *_COMPANY_FTS, *_BOARD_ORDER]
+
+POSTGRESQL = ["ALTER TABLE sync_item ADD COLUMN base VARCHAR", *_BOARD_ORDER]
 
 # Tables this migration creates outside the models (the schema test leaves them out).
 EXTRA_TABLES = ("company_fts",)
