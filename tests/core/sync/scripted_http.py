@@ -73,6 +73,7 @@ class Scripted:
     answer: Callable[[Request], Answer]
     close_after_each: bool = False  # close every connection after one answer, saying nothing
     requests: list[Request] = field(default_factory=list)
+    errors: list[BaseException] = field(default_factory=list)  # raised by `answer`: a test bug
     connections: int = 0
 
     def __post_init__(self) -> None:
@@ -82,29 +83,43 @@ class Scripted:
         self.port = int(self._listener.getsockname()[1])
         self._stop = threading.Event()
         self._open: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
+        self._threads: list[threading.Thread] = [threading.Thread(target=self._accept, daemon=True)]
+        self._threads[0].start()
 
     @property
     def url(self) -> str:
         return f"http://{HOST}:{self.port}"
 
     def stop(self) -> None:
+        """End the listener and its connections; each thread closes its own socket.
+
+        A socket closed under a thread blocked on it frees its descriptor number for
+        the next socket made while the thread may still use the number: shutdown()
+        wakes the thread instead, and the thread closes.
+        """
         self._stop.set()
-        with contextlib.suppress(OSError):
-            self._listener.close()
-        for conn in list(self._open):
+        for sock in (self._listener, *self._open):
             with contextlib.suppress(OSError):
-                conn.close()
+                sock.shutdown(socket.SHUT_RDWR)
+        for thread in self._threads:
+            thread.join(timeout=5)
 
     def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self._listener.accept()
-            except OSError:
-                return
-            self.connections += 1
-            self._open.append(conn)
-            threading.Thread(target=self._serve, args=(conn, self.connections), daemon=True).start()
+        try:
+            while not self._stop.is_set():
+                try:
+                    conn, _ = self._listener.accept()
+                except OSError:
+                    return
+                self.connections += 1
+                self._open.append(conn)
+                thread = threading.Thread(
+                    target=self._serve, args=(conn, self.connections), daemon=True
+                )
+                self._threads.append(thread)
+                thread.start()
+        finally:
+            self._listener.close()
 
     def _serve(self, conn: socket.socket, number: int) -> None:
         buffered = b""
@@ -131,9 +146,13 @@ class Scripted:
                 body, buffered = buffered[:length], buffered[length:]
                 request = Request(method, path, headers, body, number)
                 self.requests.append(request)
-                answer = self.answer(request)
+                try:
+                    answer = self.answer(request)
+                except Exception as exc:
+                    self.errors.append(exc)
+                    raise
                 if answer is None:
-                    self._stop.wait(60)  # hold the line: the client must time out
+                    conn.recv(1)  # hold the line (until the client or stop() ends it)
                     return
                 if isinstance(answer, bytes):
                     conn.sendall(answer)
@@ -146,6 +165,8 @@ class Scripted:
                     return
         except OSError:
             return
+        except Exception as exc:  # a request this listener cannot read: a test bug
+            self.errors.append(exc)
         finally:
             with contextlib.suppress(OSError):
                 conn.close()

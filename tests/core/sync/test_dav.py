@@ -135,6 +135,14 @@ def test_an_address_book_is_not_a_calendar(dav: radicale.Account) -> None:
     assert isinstance(error, Invalid) and "is an address book, not a calendar" in error.message
 
 
+def test_a_task_list_is_not_a_calendar(dav: radicale.Account) -> None:
+    tasks = dav.mkcalendar("tasks", components="VTODO")
+    error = failure(
+        DavCollection("calendar", tasks, username=dav.user, password_command=dav.password_command)
+    )
+    assert isinstance(error, Invalid) and "is a task list" in error.message
+
+
 def test_a_wrong_password(dav: radicale.Account) -> None:
     collection = DavCollection(
         "contacts", dav.addressbook_url, username=dav.user, password_command="echo nope-pw"
@@ -393,6 +401,13 @@ def test_a_uid_that_is_not_a_file_name(dav: radicale.Account) -> None:
 def test_only_items_of_the_collection_are_touched(dav: radicale.Account) -> None:
     book = opened(dav)
     try:
+        href, etag = book.create("kept", card("kept"))
+        for bad in ("", '"a"\r\nX-Evil: 1', '"é☃"'):
+            with pytest.raises(Invalid, match="etag"):
+                book.update(href, card("kept", "Overwritten"), bad)
+            with pytest.raises(Invalid, match="etag"):
+                book.delete(href, bad)
+        assert book.list() == {href: etag}
         for href in (f"/{dav.user}/calendar/x.ics", f"/{dav.user}/contacts/", "/", "x\0.vcf"):
             with pytest.raises(Invalid, match="not an item of"):
                 book.delete(href, '"etag"')

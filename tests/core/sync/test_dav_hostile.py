@@ -8,6 +8,7 @@ answered multiget) but a server in the wild, or a hostile one, may.
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections.abc import Callable, Iterator
 
@@ -65,6 +66,8 @@ def serve() -> Iterator[Callable[..., Scripted]]:
     yield start
     for server in started:
         server.stop()
+    for server in started:
+        assert not server.errors, server.errors
 
 
 def book(server: Scripted, path: str = "/c/", **options: float) -> DavCollection:
@@ -90,13 +93,69 @@ def test_a_redirect_loop_is_cut(serve: Callable[..., Scripted]) -> None:
 
 
 def test_a_login_crm_does_not_speak(serve: Callable[..., Scripted]) -> None:
-    server = serve(lambda r: reply(401, headers={"WWW-Authenticate": 'Digest realm="x"'}))
+    server = serve(lambda r: reply(401, headers={"WWW-Authenticate": 'Bearer realm="x"'}))
     collection = DavCollection(
         "contacts", server.url + "/c/", username="me", password_command="echo pw"
     )
     error = failure(collection)
-    assert isinstance(error, Refused) and "asks for Digest authentication" in error.message
+    assert isinstance(error, Refused) and "asks for Bearer authentication" in error.message
     assert server.requests[0].headers["authorization"].startswith("Basic ")
+
+
+def digest_server(items: dict[str, bytes], password: str) -> Callable[[Request], Answer]:
+    """The address book behind Digest logins (RFC 7616, MD5, qop=auth), its nonce renewed
+    (stale=true) after three requests, as Baïkal set to Digest would."""
+    inner = address_book(items)
+    nonce, served = ["n-1"], [0]
+
+    def md5(text: str) -> str:
+        return hashlib.md5(text.encode()).hexdigest()
+
+    def answer(request: Request) -> Answer:
+        given = dict(
+            re.findall(r'(\w+)="?([^",]*)"?', request.headers.get("authorization", "")[7:])
+        )
+        stale = "false"
+        if request.headers.get("authorization", "").startswith("Digest "):
+            first = md5(f"{given['username']}:crm-test:{password}")
+            second = md5(f"{request.method}:{given['uri']}")
+            expected = md5(
+                f"{first}:{given['nonce']}:{given['nc']}:{given['cnonce']}:auth:{second}"
+            )
+            if given["nonce"] != nonce[0]:
+                stale = "true"
+            elif given["response"] == expected and given["uri"] == request.path:
+                served[0] += 1
+                if served[0] % 3 == 0:
+                    nonce[0] = f"n-{served[0]}"  # expires after this answer
+                return inner(request)
+        challenge = f'Digest realm="crm-test", qop="auth", nonce="{nonce[0]}", stale={stale}'
+        return reply(401, headers={"WWW-Authenticate": challenge})
+
+    return answer
+
+
+def test_a_server_asking_for_digest(serve: Callable[..., Scripted]) -> None:
+    items = {f"{n}.vcf": card(str(n)) for n in range(3)}
+    server = serve(digest_server(items, "pässword"))
+    collection = DavCollection(
+        "contacts", server.url + "/c/", username="zoé", password_command="echo pässword"
+    )
+    collection.check()
+    for _ in range(3):  # across a nonce renewal
+        assert len(collection.list()) == 3
+    assert len(list(collection.get(sorted(collection.list())))) == 3
+    collection.close()
+    sent = [r.headers.get("authorization", "").split(" ")[0] for r in server.requests]
+    assert sent[:2] == ["Basic", "Digest"]
+    assert sent.count("Basic") == 1  # Digest from then on, without a round trip each time
+    assert set(sent[1:]) == {"Digest"}
+    wrong = DavCollection(
+        "contacts", server.url + "/c/", username="zoé", password_command="echo wrong"
+    )
+    error = failure(wrong)
+    assert isinstance(error, Refused)
+    assert error.message.startswith("wrong user or password")
 
 
 def test_xml_declaring_entities_is_refused(serve: Callable[..., Scripted]) -> None:

@@ -194,8 +194,7 @@ class DavCollection:
         """PUT over the item if its etag is still `etag` (If-Match); its new etag."""
         wire, _ = self._require()
         href = self._own(href)
-        if not etag:
-            raise Invalid(f"no etag to update {self._url(href)} with: refusing a blind overwrite")
+        _sendable(etag, self._url(href))
         self._fits(body)
         answer = self._put(wire, href, body, {"If-Match": etag})
         if answer.status in (404, 410):
@@ -209,8 +208,7 @@ class DavCollection:
         """DELETE the item if its etag is still `etag`; already gone is not an error."""
         wire, _ = self._require()
         href = self._own(href)
-        if not etag:
-            raise Invalid(f"no etag to delete {self._url(href)} with: refusing a blind delete")
+        _sendable(etag, self._url(href))
         answer = wire.call("DELETE", self._url(href), headers={"If-Match": etag})
         if answer.status in (200, 202, 204, 404, 410):
             return
@@ -267,7 +265,10 @@ class DavCollection:
     def _locate(self, wire: Wire) -> str:
         """The collection's URL: the one given, or the one discovery finds there."""
         flavour = self._flavour
-        props = f"<D:resourcetype/><D:displayname/><D:current-user-principal/><X:{flavour.home}/>"
+        props = (
+            "<D:resourcetype/><D:displayname/><D:current-user-principal/>"
+            f"<X:{flavour.home}/><C:supported-calendar-component-set/>"
+        )
         entry, where = self._one(wire, self.url, props)
         path = urlsplit(self.url).path
         if entry is None and path.strip("/") and not path.startswith("/.well-known/"):
@@ -276,6 +277,8 @@ class DavCollection:
         if entry is not None:
             kinds = entry.props.get(tag(DAV, "resourcetype"))
             if _is(kinds, flavour.namespace, flavour.resource):
+                if not self._fits_kind(entry):
+                    raise Invalid(f"{self.name} is a task list: it holds no events")
                 return _slashed(where)
             other = _FLAVOURS["contacts" if self.kind == "calendar" else "calendar"]
             if _is(kinds, other.namespace, other.resource):
@@ -341,14 +344,18 @@ class DavCollection:
             kinds = entry.props.get(tag(DAV, "resourcetype"))
             if not _is(kinds, flavour.namespace, flavour.resource):
                 continue
-            components = entry.props.get(tag(CALDAV, "supported-calendar-component-set"))
-            if self.kind == "calendar" and components is not None and len(components):
-                names = {c.get("name", "").upper() for c in components}
-                if "VEVENT" not in names:
-                    continue  # a task list (VTODO only) holds no events
+            if not self._fits_kind(entry):
+                continue  # a task list (VTODO only) holds no events
             url = _slashed(absolute(home, entry.href))
             found[url] = one_line(entry.text(tag(DAV, "displayname")) or "", 60)
         return found
+
+    def _fits_kind(self, entry: Found) -> bool:
+        """Can the collection hold our items? A calendar limited to tasks cannot hold events."""
+        components = entry.props.get(tag(CALDAV, "supported-calendar-component-set"))
+        if self.kind != "calendar" or components is None or not len(components):
+            return True
+        return "VEVENT" in {c.get("name", "").upper() for c in components}
 
     def _one(self, wire: Wire, url: str, props: str) -> tuple[Found | None, str]:
         """PROPFIND Depth 0: the resource's properties (None if there is none) and its final URL."""
@@ -614,6 +621,14 @@ def _hrefs(entry: Found | None, name: str, base: str) -> list[str]:
         for href in element.iter(tag(DAV, "href"))
         if href.text and href.text.strip()
     ]
+
+
+def _sendable(etag: str, url: str) -> None:
+    """Refuse a write without an etag (it would be blind) or with one no header can carry."""
+    if not etag:
+        raise Invalid(f"no etag for {url}: refusing to write over it blind")
+    if not all(" " <= c <= "~" for c in etag):
+        raise Invalid(f"the etag the server gave {url} cannot be sent back: {etag!r:.60}")
 
 
 def _slashed(url: str) -> str:

@@ -26,7 +26,8 @@ from typing import cast
 from urllib.parse import quote_from_bytes, unquote_to_bytes, urljoin, urlsplit
 
 from crmcli import __version__
-from crmcli.core.errors import CrmError, NotFound, Refused
+from crmcli.core.errors import CrmError, Invalid, NotFound, Refused
+from crmcli.core.sync.digest import Digest, challenge
 from crmcli.core.sync.secrets import loopback
 
 DAV = "DAV:"
@@ -117,10 +118,13 @@ class Wire:
         self.timeout = timeout
         self.limit = limit
         self.protocol = protocol
-        self._auth: str | None = None
-        if user is not None and password is not None:
-            token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+        self._user = user if password is not None else None
+        self._password = password
+        self._auth: str | None = None  # Basic, sent with every request (no round trip lost)
+        if self._user is not None and password is not None:
+            token = base64.b64encode(f"{self._user}:{password}".encode()).decode("ascii")
             self._auth = f"Basic {token}"
+        self._digest: Digest | None = None  # once the server asked for Digest instead
         self._conn: http.client.HTTPConnection | None = None
         self._origin: tuple[str, str, int] | None = None
         self._pending: http.client.HTTPResponse | None = None
@@ -153,25 +157,45 @@ class Wire:
     ) -> tuple[http.client.HTTPResponse, str]:
         """Send a request, following redirects; the live reply (to read) and the URL that gave it.
 
-        A 401 is raised here as Refused, whatever the request: it means the same
-        everywhere (no or wrong credentials).
+        A 401 asking for Digest is answered (once per nonce); any other 401 is raised
+        here as Refused, whatever the request: it means the same everywhere (no or
+        wrong credentials).
         """
         start = url
-        for _ in range(MAX_REDIRECTS + 1):
+        hops = logins = 0
+        while True:
             response = self._send(method, url, body, headers or {})
             if response.status in _REDIRECTS:
                 location = response.getheader("Location")
                 self.discard(response)
                 if not location:
                     raise NotFound(f"{url} redirects without saying where")
+                hops += 1
+                if hops > MAX_REDIRECTS:
+                    raise NotFound(f"{start} redirects more than {MAX_REDIRECTS} times")
                 url = self._redirect(url, location)
                 continue
             if response.status == 401:
-                offered = response.getheader("WWW-Authenticate") or ""
+                offered = response.headers.get_all("WWW-Authenticate") or []
                 self.discard(response)
+                if logins < 2 and self._answer_digest(offered):
+                    logins += 1
+                    continue
                 raise self._unauthorised(url, offered)
             return response, url
-        raise NotFound(f"{start} redirects more than {MAX_REDIRECTS} times")
+
+    def _answer_digest(self, offered: list[str]) -> bool:
+        """Take up a Digest challenge we have not answered yet (or whose nonce went stale)."""
+        if self._user is None or self._password is None:
+            return False
+        params = challenge(offered)
+        if params is None:
+            return False
+        current = self._digest
+        if current is not None and params.get("nonce") == current.params.get("nonce"):
+            return False  # our answer to this very nonce was refused: a wrong password
+        self._digest = Digest(params, self._user, self._password)
+        return True
 
     def multistatus(
         self,
@@ -225,7 +249,7 @@ class Wire:
     def close(self) -> None:
         """Close the connection; never raises."""
         self._drop()
-        self._auth = None
+        self._auth = self._digest = self._password = None
 
     # -- inside ------------------------------------------------------------------------
 
@@ -249,9 +273,11 @@ class Wire:
         # One spelling, all ASCII: a server may name a path in raw UTF-8 or with spaces.
         path = canonical(parts.path or "/") + (f"?{canonical(parts.query)}" if parts.query else "")
         sent = {"User-Agent": USER_AGENT, **headers}
-        if self._auth:
-            sent["Authorization"] = self._auth
         for attempt in range(2):
+            if self._digest is not None:
+                sent["Authorization"] = self._digest.authorization(method, path)
+            elif self._auth:
+                sent["Authorization"] = self._auth
             conn = self._connection(scheme, host, port)
             reused = conn.sock is not None
             self.requests += 1
@@ -267,6 +293,9 @@ class Wire:
             except (OSError, http.client.HTTPException) as exc:
                 self._drop()
                 raise self._unreachable(host, port, exc, scheme) from None
+            except ValueError as exc:  # a header value http.client will not send (CR, LF)
+                self._drop()
+                raise Invalid(f"cannot send {method} {url}: {one_line(str(exc))}") from None
             self._pending = response
             return response
         raise AssertionError("unreachable")  # pragma: no cover
@@ -407,14 +436,16 @@ class Wire:
         reason = one_line(str(exc)) or type(exc).__name__
         return NotFound(f"lost the connection to {url}: {reason}")
 
-    def _unauthorised(self, url: str, offered: str) -> CrmError:
+    def _unauthorised(self, url: str, offered: list[str]) -> CrmError:
         if self._auth is None:
             return Refused(
                 f"{url} asks for a user name and password: give username and password_command"
             )
-        if offered and "basic" not in offered.lower():
-            scheme = offered.split()[0] if offered.split() else offered
-            return Refused(f"{url} asks for {scheme} authentication; crm logs in with Basic only")
+        schemes = [o.split()[0] for o in offered if o.split()]
+        if schemes and not any(s.lower() in ("basic", "digest") for s in schemes):
+            return Refused(
+                f"{url} asks for {schemes[0]} authentication; crm logs in with Basic or Digest"
+            )
         return Refused(f"wrong user or password for {url}")
 
     def _too_large(self, url: str, limit: int) -> CrmError:
