@@ -18,8 +18,8 @@ from crmcli.commands._state import AppState, state
 
 if TYPE_CHECKING:
     from crmcli.core.db.store import Store
+    from crmcli.core.sync.contact_report import SourceResult
     from crmcli.core.sync.contact_sources import ContactsSource
-    from crmcli.core.sync.contacts import SourceResult
 
 VdirOpt = Annotated[
     list[str] | None,

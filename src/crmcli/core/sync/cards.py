@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 MAX_CARD_BYTES = 16 << 20  # a card with a 2 MiB photo is under 3 MiB; more is not a card
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _ITEM_GROUP = re.compile(r"item(\d+)", re.IGNORECASE)
+_QP_HEAD = re.compile(r"ENCODING=QUOTED-PRINTABLE", re.IGNORECASE)
 
 # Which synced field each property holds (X-SOCIALPROFILE and X-ANDROID-CUSTOM: see
 # `field_of`). Whatever is not here is never touched by a sync.
@@ -74,7 +75,8 @@ class Card:
 
     href: str
     etag: str
-    text: str
+    text: str  # as decoded from the file, before anything was added for the reader
+    encoding: str  # the file's: a patched card is written back in it
     uid: str | None
     record: ContactRecord
     row: Prepared
@@ -108,11 +110,9 @@ def read(
 
     try:
         text, found = decode(body, None, href, "a vCard file")
-        if not found.encoding.startswith("utf"):
-            text, _, _ = qp_charset(text, found.encoding, href)
-        else:
-            text, _, _ = qp_charset(text, None, href)
-        records = list(parse_vcards(text))
+        single_byte = not found.encoding.startswith("utf")
+        readable, _, _ = qp_charset(text, found.encoding if single_byte else None, href)
+        records = list(parse_vcards(readable))
     except CrmError as exc:
         return exc.message
     if len(records) != 1:
@@ -124,7 +124,7 @@ def read(
     if tag and tag.casefold() not in {t.casefold() for t in record.tags}:
         record.tags.append(tag)
     row = prepare(record, how.region, ordinal, how.flags)
-    return Card(href, etag, text, uid, record, row, from_prepared(row))
+    return Card(href, etag, text, found.encoding, uid, record, row, from_prepared(row))
 
 
 def card_uid(view: Mapping[str, Any], uid_domain: str) -> str:
@@ -139,11 +139,15 @@ def new_card(view: Mapping[str, Any], uid_domain: str, uids: Mapping[int, str]) 
     return buffer.getvalue().encode("utf-8")
 
 
-def field_of(prop: Property) -> str | None:
-    """The synced field a card's property holds, or None: a property sync leaves alone."""
+def field_of(prop: Property, *, plain_names: bool = True) -> str | None:
+    """The synced field a card's property holds, or None: a property sync leaves alone.
+
+    `plain_names`: the card has an FN without a LANGUAGE; its other languages' forms of
+    the name are then not the name crm holds, and are kept as the phone wrote them.
+    """
     name = prop.name
-    if name in ("FN", "N") and prop.param("LANGUAGE"):
-        return None  # another language's form of the name: kept as the phone wrote it
+    if name in ("FN", "N") and plain_names and prop.param("LANGUAGE"):
+        return None
     if name == "X-SOCIALPROFILE":
         value = prop.value.strip().lower()
         return "urls" if "://" in value or value.startswith("www.") else "handles"
@@ -175,6 +179,7 @@ def _lines(text: str) -> list[_Line]:
 
 def patch(
     text: str,
+    encoding: str,
     view: Mapping[str, Any],
     wanted: Iterable[str],
     *,
@@ -183,18 +188,19 @@ def patch(
     now: datetime,
 ) -> bytes:
     """The card `text` with the lines of the `wanted` fields replaced by crm's values
-    (`view`, a contact's `public_view`); every other line kept as it was."""
+    (`view`, a contact's `public_view`); every other line kept as it was, and the file
+    written back in its own encoding (UTF-8 when a new value does not fit in it)."""
     fields = set(wanted)
     lines = _lines(text)
-    version = next(
-        (ln.prop.value.strip() for ln in lines if ln.prop and ln.prop.name == "VERSION"), "3.0"
-    )
-    taken = {ln.prop.group for ln in lines if ln.prop and ln.prop.group}
+    props = [ln.prop for ln in lines if ln.prop is not None]
+    version = next((p.value.strip() for p in props if p.name == "VERSION"), "3.0")
+    plain = any(p.name == "FN" and not p.param("LANGUAGE") for p in props)
+    taken = {p.group for p in props if p.group}
     fresh = _fresh_lines(view, fields, uid_domain, uids, taken, version)
     dropped_groups = {
-        ln.prop.group for ln in lines if ln.prop and ln.prop.group and field_of(ln.prop) in fields
+        p.group for p in props if p.group and field_of(p, plain_names=plain) in fields
     }
-    org = next((ln.prop for ln in lines if ln.prop and ln.prop.name == "ORG"), None)
+    org = next((p for p in props if p.name == "ORG"), None)
     out: list[str] = []
     placed: set[str] = set()
     for line in lines:
@@ -206,7 +212,7 @@ def patch(
                     out += _rendered(fresh.get(name, []), None)
                 placed |= fields
         elif prop is not None:
-            where = field_of(prop)
+            where = field_of(prop, plain_names=plain)
             if where in fields:
                 if where not in placed:
                     placed.add(where)
@@ -218,18 +224,30 @@ def patch(
                 out.append(f"REV:{_revision(now, version)}")
                 continue
         out += line.raw
-    return ("\r\n".join(out) + "\r\n").encode("utf-8")
+    written = "\r\n".join(out) + "\r\n"
+    if not encoding.lower().replace("-", "").startswith("utf"):
+        try:
+            return written.encode(encoding)
+        except (UnicodeEncodeError, LookupError):
+            pass
+    return written.encode("utf-8")
 
 
 def _rendered(texts: list[str], org: Property | None) -> list[str]:
-    """New content lines, folded; an ORG keeps the card's department parts after the name."""
+    """New content lines as physical lines (folded, but a quoted-printable one); an ORG
+    keeps the card's department parts after the name."""
     out: list[str] = []
     for text in texts:
         if org is not None and text.startswith("ORG:") and not org.param("ENCODING"):
             rest = _components(org.value)[1:]
             if any(part.strip() for part in rest):
                 text = ";".join([text, *rest])
-        out += folded(text).removesuffix("\r\n").split("\r\n")
+        if _QP_HEAD.search(text.split(":", 1)[0]):
+            # One physical line: a soft break (`=` at a line's end) is lost on readers
+            # that unfold 2.1 as 3.0 (vobject's default), a long line on none.
+            out.append(text)
+        else:
+            out += folded(text).removesuffix("\r\n").split("\r\n")
     return out
 
 
@@ -290,18 +308,35 @@ def _fresh_lines(
     return out
 
 
+_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
+# A 2.1 reader knows `\\`, `\;` and `\,` only: a newline becomes a real one (then
+# quoted-printable), a comma needs no escape.
+_AS_21 = {"n": "\n", "N": "\n", ",": ","}
+
+
 def _as_21(line: str, prop: Property) -> str:
-    """A 3.0 line for a 2.1 card: one TYPE per parameter, and non-ASCII text said UTF-8
-    (2.1 readers assume ASCII, else the phone's own code page)."""
+    """A 3.0 line for a 2.1 card: one TYPE per parameter, and a value with a line break
+    or a letter beyond ASCII as UTF-8 quoted-printable, as Android writes them (a 2.1
+    reader takes 8-bit text for ASCII, or the phone's own code page)."""
     head = line[: len(line) - len(prop.value) - 1]
     head = re.sub(
         r";TYPE=([^;:]*)",
         lambda m: "".join(f";TYPE={t}" for t in m.group(1).split(",") if t),
         head,
     )
-    if not prop.value.isascii() and "CHARSET=" not in head.upper():
-        head += ";CHARSET=UTF-8"
-    return f"{head}:{prop.value}"
+    value = _ESCAPE.sub(lambda m: _AS_21.get(m.group(1), m.group(0)), prop.value)
+    if "\n" in value or not value.isascii():
+        head += ";CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE"
+        value = "".join(_qp(char) for char in value)
+    return f"{head}:{value}"
+
+
+def _qp(char: str) -> str:
+    if char == "\n":
+        return "=0D=0A"
+    if char == "=" or char == "\t" or not ("!" <= char <= "~" or char == " "):
+        return "".join(f"={byte:02X}" for byte in char.encode("utf-8"))
+    return char
 
 
 def _revision(now: datetime, version: str) -> str:

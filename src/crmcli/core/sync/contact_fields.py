@@ -52,11 +52,11 @@ Decision = Literal["here", "there", "union", "same", "conflict"]
 
 def _text(value: Any) -> str:
     """Text as a card reader keeps it: LF line breaks, no control characters, trimmed."""
-    return clean(str(value)) if value is not None else ""
+    return clean(str(value)) if value else ""
 
 
 def _line(value: Any) -> str:
-    return collapse(_text(value))
+    return collapse(_text(value)) if value else ""
 
 
 def _sorted(values: Iterable[str]) -> list[str]:
