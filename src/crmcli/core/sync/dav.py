@@ -6,13 +6,13 @@ If-None-Match, so a write never clobbers a change made meanwhile) plus one REPOR
 from CalDAV (RFC 4791, calendar-multiget) or CardDAV (RFC 6352,
 addressbook-multiget) to fetch a hundred items per request, and the discovery of
 RFC 6764 (/.well-known, current-user-principal, the home set). `http.client`,
-`ssl` and `xml.etree` do all of it (`sync.webdav` is the wire), which is also
-what vdirsyncer speaks to the same servers.
+`ssl`, `hashlib` and `xml.etree` do all of it, which is also what vdirsyncer
+speaks to the same servers. `sync.webdav` is the wire (one keep-alive connection,
+bounded replies, Basic or Digest logins), `sync.dav_discovery` finds the
+collection when the rep names only the server.
 
-The rep names a collection's URL, or only the server's (or their principal's):
-`check()` then finds their calendars (address books) and uses the one there is,
-or lists them when there are several, so the rep can pick one. The password
-comes from `password_command` at each run (`sync.secrets`), never from the URL.
+The password comes from `password_command` at each run (`sync.secrets`), never
+from the URL, and goes only over TLS or to this machine.
 
 The source's `name` (its state's key in `sync_source`) is the URL as the rep gave
 it, normalised, with the user name and without any password: stable from run to
@@ -24,84 +24,33 @@ created is recognised however the server spells it back.
 from __future__ import annotations
 
 import builtins
-import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urljoin, urlsplit
 from xml.sax.saxutils import escape
 
 from crmcli.core.errors import Conflict, CrmError, Invalid, NotFound, Refused
 from crmcli.core.sync.collections import Item, Kind, item_name
+from crmcli.core.sync.dav_discovery import FLAVOURS, locate, one, propfind, slashed
 from crmcli.core.sync.secrets import loopback, password_from
 from crmcli.core.sync.webdav import (
     DAV,
     Answer,
     Found,
     Wire,
-    absolute,
     canonical,
-    one_line,
+    failed,
+    reason_given,
     size_text,
     tag,
 )
-
-if TYPE_CHECKING:
-    from xml.etree.ElementTree import Element
 
 TIMEOUT = 30.0  # seconds to connect and for each read: a dead server fails, not hangs
 MAX_ITEM = 20 * 1024 * 1024  # one event or card larger than this is refused, not read
 BATCH = 100  # hrefs per multiget
 BATCH_BYTES = 64 * 1024 * 1024  # bodies one multiget may hold before the rest come one by one
-CALDAV = "urn:ietf:params:xml:ns:caldav"
-CARDDAV = "urn:ietf:params:xml:ns:carddav"
 # A server that will not answer a multiget (an old or minimal one): each item is
 # then fetched with GET.
 _NO_MULTIGET = (400, 403, 405, 415, 422, 501)
-
-
-@dataclass(frozen=True)
-class _Flavour:
-    """What differs between a calendar (CalDAV) and an address book (CardDAV)."""
-
-    protocol: str
-    what: str
-    namespace: str
-    resource: str  # the resourcetype that marks the collection
-    home: str  # the principal's property naming where its collections live
-    multiget: str
-    data: str
-    content_type: str
-    extension: str
-    well_known: str
-
-
-_FLAVOURS: dict[str, _Flavour] = {
-    "calendar": _Flavour(
-        "CalDAV",
-        "calendar",
-        CALDAV,
-        "calendar",
-        "calendar-home-set",
-        "calendar-multiget",
-        "calendar-data",
-        "text/calendar; charset=utf-8",
-        ".ics",
-        "/.well-known/caldav",
-    ),
-    "contacts": _Flavour(
-        "CardDAV",
-        "address book",
-        CARDDAV,
-        "addressbook",
-        "addressbook-home-set",
-        "addressbook-multiget",
-        "address-data",
-        "text/vcard; charset=utf-8",
-        ".vcf",
-        "/.well-known/carddav",
-    ),
-}
 
 
 class DavCollection:
@@ -109,8 +58,9 @@ class DavCollection:
 
     `url` is `http[s]://[user@]host[:port]/path`, of the collection itself or of
     the server (its principal, its root): `check()` discovers the collection.
-    `username` (or the user in the URL) and `password_command` authenticate with
-    HTTP Basic. `max_item` bounds one item's size, `batch` the hrefs per multiget.
+    `username` (or the user in the URL) and `password_command` log in (HTTP Basic,
+    or Digest where the server asks for it). `max_item` bounds one item's size,
+    `batch` the hrefs per multiget; `timeout` is per connection and per read.
     """
 
     def __init__(
@@ -125,7 +75,7 @@ class DavCollection:
         batch: int = BATCH,
     ) -> None:
         self.kind: Kind = kind
-        self._flavour = _FLAVOURS[kind]
+        self._flavour = FLAVOURS[kind]
         self.extension = self._flavour.extension
         self.url, self.user = _parse(url, username, self._flavour.protocol)
         self.name = _name(self.url, self.user)
@@ -151,7 +101,7 @@ class DavCollection:
     def list(self) -> dict[str, str]:
         """Every item's canonical href and etag (PROPFIND, Depth 1): one request."""
         wire, url = self._require()
-        body = self._propfind("<D:getetag/><D:resourcetype/><D:getcontenttype/>")
+        body = propfind(self._flavour, "<D:getetag/><D:resourcetype/><D:getcontenttype/>")
         found: dict[str, str] = {}
         for entry in self._multistatus(wire, "PROPFIND", url, body, depth="1"):
             href = self._href(entry.href)
@@ -259,121 +209,8 @@ class DavCollection:
             limit=self.max_item,
             protocol=flavour.protocol,
         )
-        self.collection = self._locate(self._wire)
+        self.collection = locate(self._wire, flavour, self.url, self.name)
         self._path = canonical(urlsplit(self.collection).path)
-
-    def _locate(self, wire: Wire) -> str:
-        """The collection's URL: the one given, or the one discovery finds there."""
-        flavour = self._flavour
-        props = (
-            "<D:resourcetype/><D:displayname/><D:current-user-principal/>"
-            f"<X:{flavour.home}/><C:supported-calendar-component-set/>"
-        )
-        entry, where = self._one(wire, self.url, props)
-        path = urlsplit(self.url).path
-        if entry is None and path.strip("/") and not path.startswith("/.well-known/"):
-            # A path the rep typed that names nothing: never sync another collection instead.
-            raise NotFound(f"nothing at {self.name}: check the URL (or give the server's)")
-        if entry is not None:
-            kinds = entry.props.get(tag(DAV, "resourcetype"))
-            if _is(kinds, flavour.namespace, flavour.resource):
-                if not self._fits_kind(entry):
-                    raise Invalid(f"{self.name} is a task list: it holds no events")
-                return _slashed(where)
-            other = _FLAVOURS["contacts" if self.kind == "calendar" else "calendar"]
-            if _is(kinds, other.namespace, other.resource):
-                raise Invalid(f"{self.name} is {_a(other.what)}, not {_a(flavour.what)}")
-        return self._discover(wire, entry, where)
-
-    def _discover(self, wire: Wire, entry: Found | None, where: str) -> str:
-        """RFC 6764: principal, then its home set(s), then the collections of our kind there."""
-        flavour = self._flavour
-        homes: list[str] = []
-        if entry is not None:
-            homes += _hrefs(entry, tag(flavour.namespace, flavour.home), where)
-        if not homes:
-            principals = _hrefs(entry, tag(DAV, "current-user-principal"), where) if entry else []
-            if not principals:
-                principals = self._principals(wire)
-            for principal in principals[:3]:
-                home_entry, at = self._one(wire, principal, f"<X:{flavour.home}/>")
-                if home_entry is not None:
-                    homes += _hrefs(home_entry, tag(flavour.namespace, flavour.home), at)
-        found: dict[str, str] = {}
-        for home in dict.fromkeys(homes):
-            found.update(self._children(wire, home))
-        if not found and entry is not None and _slashed(where) not in homes:
-            found.update(self._children(wire, _slashed(where)))  # a folder of collections
-        if len(found) == 1:
-            return next(iter(found))
-        if not found:
-            raise NotFound(f"no {flavour.what} found at {self.name} (nor for its user)")
-        listed = ", ".join(
-            f"{url} ({label})" if label else url for url, label in sorted(found.items())
-        )
-        raise Invalid(f"several {flavour.what}s at {self.name}: name one of them: {listed}")
-
-    def _principals(self, wire: Wire) -> builtins.list[str]:
-        """The user's principal, asked of /.well-known (RFC 6764), else of the server's root."""
-        parts = urlsplit(self.url)
-        origin = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
-        for path in (self._flavour.well_known, "/"):
-            try:
-                entry, where = self._one(wire, origin + path, "<D:current-user-principal/>")
-            except NotFound:
-                continue
-            if entry is not None:
-                principals = _hrefs(entry, tag(DAV, "current-user-principal"), where)
-                if principals:
-                    return principals
-        return []
-
-    def _children(self, wire: Wire, home: str) -> dict[str, str]:
-        """The collections of our kind in `home`: URL → display name."""
-        flavour = self._flavour
-        body = self._propfind(
-            "<D:resourcetype/><D:displayname/><C:supported-calendar-component-set/>"
-        )
-        reply, _ = wire.multistatus("PROPFIND", home, body, depth="1")
-        if isinstance(reply, Answer):
-            if reply.status in (403, 404, 405):
-                return {}
-            raise self._failed(reply, "PROPFIND")
-        found: dict[str, str] = {}
-        for entry in reply:
-            kinds = entry.props.get(tag(DAV, "resourcetype"))
-            if not _is(kinds, flavour.namespace, flavour.resource):
-                continue
-            if not self._fits_kind(entry):
-                continue  # a task list (VTODO only) holds no events
-            url = _slashed(absolute(home, entry.href))
-            found[url] = one_line(entry.text(tag(DAV, "displayname")) or "", 60)
-        return found
-
-    def _fits_kind(self, entry: Found) -> bool:
-        """Can the collection hold our items? A calendar limited to tasks cannot hold events."""
-        components = entry.props.get(tag(CALDAV, "supported-calendar-component-set"))
-        if self.kind != "calendar" or components is None or not len(components):
-            return True
-        return "VEVENT" in {c.get("name", "").upper() for c in components}
-
-    def _one(self, wire: Wire, url: str, props: str) -> tuple[Found | None, str]:
-        """PROPFIND Depth 0: the resource's properties (None if there is none) and its final URL."""
-        reply, where = wire.multistatus("PROPFIND", url, self._propfind(props), depth="0")
-        if isinstance(reply, Answer):
-            status = reply.status
-            if status in (404, 405, 410):
-                return None, where
-            if status == 403:
-                raise Refused(f"{url}: the server refused access (403 Forbidden)")
-            if 200 <= status < 300:
-                raise NotFound(
-                    f"{url} is not a {self._flavour.protocol} server "
-                    f"(it answered PROPFIND with {status} {reply.reason})"
-                )
-            raise self._failed(reply, "PROPFIND")
-        entries = list(reply)
-        return (entries[0] if entries else None), where
 
     # -- items -------------------------------------------------------------------------
 
@@ -412,7 +249,7 @@ class DavCollection:
             if reply.status in _NO_MULTIGET:
                 self._multiget_works = False
                 return [], list(hrefs)
-            raise self._failed(reply, "REPORT")
+            raise failed(reply, "REPORT")
         missing: dict[str, None] = dict.fromkeys(hrefs)
         items: builtins.list[Item] = []
         held = 0
@@ -446,7 +283,7 @@ class DavCollection:
         if answer.status in (404, 410):
             return None
         if answer.status != 200:
-            raise self._failed(answer, "GET")
+            raise failed(answer, "GET")
         etag = (answer.header("ETag") or "").strip() or self._etag_of(wire, href)
         if not etag:
             raise NotFound(f"{self._url(href)}: the server gives no etag for it")
@@ -462,10 +299,10 @@ class DavCollection:
             return
         if answer.status == 409:
             raise Conflict(
-                f"the server refused to {verb} {self._url(href)}: {_reason(answer)} "
+                f"the server refused to {verb} {self._url(href)}: {reason_given(answer)} "
                 "(another item with this UID?)"
             )
-        raise self._failed(answer, verb)
+        raise failed(answer, verb)
 
     def _etag_after(self, wire: Wire, answer: Answer, href: str) -> str:
         """The etag a write produced: the reply's ETag, else the server's getetag."""
@@ -473,7 +310,7 @@ class DavCollection:
         return etag or self._etag_of(wire, href)
 
     def _etag_of(self, wire: Wire, href: str) -> str:
-        entry, _ = self._one(wire, self._url(href), "<D:getetag/>")
+        entry, _ = one(wire, self._flavour, self._url(href), "<D:getetag/>")
         return ((entry.text(tag(DAV, "getetag")) if entry else None) or "").strip()
 
     def _precondition(self, wire: Wire, href: str) -> CrmError:
@@ -483,14 +320,6 @@ class DavCollection:
         return Conflict(f"{self._url(href)} changed on the server since it was read")
 
     # -- helpers -----------------------------------------------------------------------
-
-    def _propfind(self, props: str) -> bytes:
-        """A PROPFIND body; `C:` is CalDAV's namespace, `X:` this collection kind's."""
-        return (
-            '<?xml version="1.0" encoding="utf-8"?>'
-            f'<D:propfind xmlns:D="DAV:" xmlns:C="{CALDAV}" xmlns:X="{self._flavour.namespace}">'
-            f"<D:prop>{props}</D:prop></D:propfind>"
-        ).encode()
 
     def _require(self) -> tuple[Wire, str]:
         if self._wire is None or self.collection is None:
@@ -504,7 +333,7 @@ class DavCollection:
         if isinstance(reply, Answer):
             if reply.status in (404, 410):
                 raise NotFound(f"the {self._flavour.what} {url} is gone")
-            raise self._failed(reply, method)
+            raise failed(reply, method)
         return reply
 
     def _href(self, text: str) -> str | None:
@@ -544,23 +373,6 @@ class DavCollection:
             f"{self._url(href)} is over the {size_text(self.max_item)} crm reads of one item: "
             "refused"
         )
-
-    def _failed(self, answer: Answer, doing: str) -> CrmError:
-        said = f"{answer.status} {answer.reason}".strip()
-        reason = _reason(answer)
-        detail = f": {reason}" if reason and reason.lower() != answer.reason.lower() else ""
-        message = f"the server answered {doing} on {answer.url} with {said}{detail}"
-        if answer.status == 403:
-            return Refused(message)
-        if answer.status == 413:
-            return Refused(f"{message} (the item is too large for it)")
-        if answer.status == 507:
-            return Refused(f"{message} (it has no room left)")
-        if answer.status in (400, 415, 422):
-            return Invalid(message)
-        if answer.status in (404, 410):
-            return NotFound(message)
-        return CrmError(message)
 
 
 def _parse(url: str, username: str | None, protocol: str) -> tuple[str, str | None]:
@@ -602,25 +414,7 @@ def _name(url: str, user: str | None) -> str:
     """The source's name: its URL with the user (percent-encoded) and a trailing slash."""
     parts = urlsplit(url)
     who = f"{quote(user, safe='')}@" if user else ""
-    return f"{parts.scheme}://{who}{parts.netloc}{_slashed(parts.path)}"
-
-
-def _is(kinds: Element | None, namespace: str, name: str) -> bool:
-    return kinds is not None and kinds.find(tag(namespace, name)) is not None
-
-
-def _hrefs(entry: Found | None, name: str, base: str) -> list[str]:
-    """The URLs a property names (`<D:href>` children), made absolute against `base`."""
-    if entry is None:
-        return []
-    element = entry.props.get(name)
-    if element is None:
-        return []
-    return [
-        _slashed(absolute(base, href.text))
-        for href in element.iter(tag(DAV, "href"))
-        if href.text and href.text.strip()
-    ]
+    return f"{parts.scheme}://{who}{parts.netloc}{slashed(parts.path)}"
 
 
 def _sendable(etag: str, url: str) -> None:
@@ -631,40 +425,8 @@ def _sendable(etag: str, url: str) -> None:
         raise Invalid(f"the etag the server gave {url} cannot be sent back: {etag!r:.60}")
 
 
-def _slashed(url: str) -> str:
-    return url if url.endswith("/") else url + "/"
-
-
-def _a(what: str) -> str:
-    return f"an {what}" if what[0] in "aeiou" else f"a {what}"
-
-
 def _crlf(body: bytes) -> bytes:
     """Line ends as iCalendar and vCard have them: XML parsing turned CRLF into LF."""
     if b"\r\n" in body:
         return body
     return body.replace(b"\n", b"\r\n")
-
-
-def _reason(answer: Answer) -> str:
-    """What the server said in an error reply, as one line (a DAV precondition, or its text)."""
-    body = answer.body[:4096]
-    if not body.strip():
-        return ""
-    kind = (answer.header("Content-Type") or "").lower()
-    text = body.decode("utf-8", errors="replace")
-    if "xml" in kind:
-        if b"<!ENTITY" in body:
-            return ""
-        try:
-            root = ET.fromstring(text)
-        except ET.ParseError:
-            return ""
-        for element in root.iter():
-            if element.tag.endswith("}message") and element.text:
-                return one_line(element.text)
-        first = next(iter(root), None)
-        return first.tag.rpartition("}")[2] if first is not None else ""
-    if "html" in kind:
-        return ""
-    return one_line(text.strip().splitlines()[0]) if text.strip() else ""

@@ -455,6 +455,54 @@ class Wire:
         return NotFound(f"{url} answered with malformed XML ({exc})")
 
 
+def failed(answer: Answer, doing: str) -> CrmError:
+    """A reply that is not what `doing` wanted, as one line with what the server said.
+
+    The class follows the status: 403, 413 (too large) and 507 (no room) are
+    refusals; 400, 415 and 422 say the data was refused; 404 and 410 that it is
+    gone; anything else (5xx) the server's own failure.
+    """
+    said = f"{answer.status} {answer.reason}".strip()
+    reason = reason_given(answer)
+    detail = f": {reason}" if reason and reason.lower() != answer.reason.lower() else ""
+    message = f"the server answered {doing} on {answer.url} with {said}{detail}"
+    if answer.status == 403:
+        return Refused(message)
+    if answer.status == 413:
+        return Refused(f"{message} (the item is too large for it)")
+    if answer.status == 507:
+        return Refused(f"{message} (it has no room left)")
+    if answer.status in (400, 415, 422):
+        return Invalid(message)
+    if answer.status in (404, 410):
+        return NotFound(message)
+    return CrmError(message)
+
+
+def reason_given(answer: Answer) -> str:
+    """What the server said in an error reply, as one line (a DAV precondition, or its text)."""
+    body = answer.body[:4096]
+    if not body.strip():
+        return ""
+    kind = (answer.header("Content-Type") or "").lower()
+    text = body.decode("utf-8", errors="replace")
+    if "xml" in kind:
+        if b"<!ENTITY" in body:
+            return ""
+        try:
+            root = ET.fromstring(text)
+        except ET.ParseError:
+            return ""
+        for element in root.iter():
+            if element.tag.endswith("}message") and element.text:
+                return one_line(element.text)
+        first = next(iter(root), None)
+        return first.tag.rpartition("}")[2] if first is not None else ""
+    if "html" in kind:
+        return ""
+    return one_line(text.strip().splitlines()[0]) if text.strip() else ""
+
+
 def _found(element: ET.Element) -> Found | None:
     href = element.findtext(tag(DAV, "href"))
     if href is None:
