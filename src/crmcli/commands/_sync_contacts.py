@@ -207,15 +207,33 @@ def _report(results: list[SourceResult], dry_run: bool, as_json: bool) -> None:
     elif dry_run:
         for r in results:
             for p in r.planned:
-                print(p.text())
+                print(_one_line(p.text()))
     for r in results:
-        for line in r.error_lines:
-            print(f"crm: cannot read {line}", file=sys.stderr)
-        for note in r.notes:
-            print(f"crm: {note}", file=sys.stderr)
-        for conflict in r.conflicts:
-            print(f"crm: {conflict.text()}", file=sys.stderr)
+        _lines([f"cannot read {line}" for line in r.error_lines], "unreadable cards")
+        _lines(r.notes, "notes")
+        _lines([c.text() for c in r.conflicts], "conflicts")
         print(_summary(r, dry_run), file=sys.stderr)
+
+
+SHOWN = 20  # lines of each kind on stderr; --json lists them all
+
+
+def _lines(lines: list[str], what: str) -> None:
+    """Each line on stderr, `crm: `-prefixed, up to SHOWN of them (a first sync racing
+    another can have hundreds to say)."""
+    for line in lines[:SHOWN]:
+        print(f"crm: {_one_line(line)}", file=sys.stderr)
+    if len(lines) > SHOWN:
+        print(
+            f"crm: ... and {len(lines) - SHOWN} more {what} (--json lists them all)",
+            file=sys.stderr,
+        )
+
+
+def _one_line(text: str) -> str:
+    """A line as printed: a name holding a line break or a control character (a folder
+    called so) does not break the line in two."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _summary(r: SourceResult, dry_run: bool) -> str:
@@ -227,7 +245,7 @@ def _summary(r: SourceResult, dry_run: bool) -> str:
 
     would = "would change: " if dry_run else ""
     line = (
-        f"{r.source}: {would}{side('crm', r.here.as_dict())}; "
+        f"{_one_line(r.source)}: {would}{side('crm', r.here.as_dict())}; "
         f"{side('cards', r.there.as_dict())}; {len(r.conflicts)} conflict(s)"
     )
     if r.chunks and not dry_run:

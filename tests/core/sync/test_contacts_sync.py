@@ -811,3 +811,69 @@ def test_a_vendors_card_patched_with_every_field_reads_back_as_crm_holds_it(
         if re.match(r"(PHOTO|X-AB(UID|RELATEDNAMES|DATE)|UID|PRODID|X-ANDROID|CUSTOM1)", line):
             assert line in kept or "item/nickname" in line, line  # nickname: changed
     assert idle(sync(store, folder))
+
+
+def test_an_erased_contact_takes_its_card_along_and_leaves_nothing_of_itself(
+    store: Store, folder: Path
+) -> None:
+    from crmcli.core.people.privacy import forget
+
+    cid = contact(store, "Ann Lee", emails=["ann.secret@example.com"])
+    sync(store, folder)
+    forget(store, cid)
+    for table in ("sync_item", "change_log"):
+        dumped = json.dumps(store.rows(f"SELECT * FROM {table}"))
+        assert "ann.secret" not in dumped, table
+    result = sync(store, folder)  # the card goes; the person is not made again from it
+    assert counts(result)[1]["deleted"] == 1 and counts(result)[0]["new"] == 0
+    assert not list(folder.glob("*.vcf"))
+    assert int(store.value("SELECT count(*) FROM contact")) == 0
+
+
+def test_undo_of_an_archive_the_phone_asked_for_writes_the_card_again(
+    store: Store, folder: Path
+) -> None:
+    from crmcli.core.undo import undo
+
+    contact(store, "Ann Lee", emails=["ann@example.com"])
+    sync(store, folder)
+    (path,) = folder.glob("*.vcf")
+    path.unlink()
+    assert counts(sync(store, folder))[0]["deleted"] == 1
+    undo(store, "me")  # the rep wants Ann back
+    assert person(store, "Ann Lee")["archived_at"] is None
+    result = sync(store, folder)
+    assert counts(result)[1]["new"] == 1 and counts(result)[0]["deleted"] == 0
+    assert [p.name for p in folder.glob("*.vcf")] == [path.name]
+    assert idle(sync(store, folder))
+
+
+@pytest.mark.subprocess
+def test_two_syncs_at_once_make_nothing_twice(store: Store, folder: Path, tmp_path: Path) -> None:
+    import sys
+
+    from tests.conftest import invoke
+
+    rows = ["First Name,Last Name,E-mail Address"]
+    rows += [f"Racer{n},Twin{n},r{n}@example.org" for n in range(300)]
+    sheet = tmp_path / "people.csv"
+    sheet.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert invoke("import", "contacts", str(sheet)).exit_code == 0
+    for n in range(100):
+        put(
+            folder,
+            f"ph-{n}.vcf",
+            f"BEGIN:VCARD\r\nVERSION:3.0\r\nUID:ph-{n}\r\nFN:Phone {n}\r\nN:{n};Phone;;;\r\n"
+            f"EMAIL:ph{n}@example.org\r\nEND:VCARD\r\n",
+        )
+    argv = [str(Path(sys.executable).with_name("crm")), "sync", "contacts", "--vdir", str(folder)]
+    runs = [subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in "ab"]
+    for run in runs:
+        _, err = run.communicate(timeout=120)
+        assert run.returncode == 0, err.decode()
+        assert len(err.decode().splitlines()) <= 2 * 20 + 4  # notes capped, not hundreds
+    assert len(list(folder.glob("*.vcf"))) == 400
+    assert int(store.value("SELECT count(*) FROM contact")) == 400
+    linked = store.tuples("SELECT count(*), count(DISTINCT row_id) FROM sync_item")
+    assert linked == [(400, 400)]
+    assert idle(sync(store, folder))

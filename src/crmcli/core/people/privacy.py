@@ -206,6 +206,12 @@ def _erase(store: Store, contact_id: int, name: str) -> Erasure:
             tx.execute(f"DELETE FROM change_log WHERE id IN ({marks})", chunk)
         result.erased["change_log"] = len(mentions.entries)
         _unlink_deal_images(tx, mentions)
+        # What a contacts sync last agreed on with a card (`sync_item.base`) is data about
+        # them too; the link itself stays, so the next sync deletes their card there.
+        tx.execute(
+            "UPDATE sync_item SET base = NULL WHERE table_name = 'contact' AND row_id = ?",
+            (contact_id,),
+        )
         tx.execute("DELETE FROM contact WHERE id = ?", (contact_id,))
         result.erased["contact"] = 1
         if store.dialect.name == "sqlite":

@@ -103,10 +103,10 @@ class Planner:
             self.result.there.errors += 1
             self.result.error_lines.append(f"{link.href}: no longer a person's card; left as is")
             return None
-        there_same = etag == link.etag and link.base is not None
-        there: Fields = dict(link.base) if there_same and link.base else card.fields
+        unchanged = etag == link.etag  # the card as it was at the last run
+        there: Fields = dict(link.base) if unchanged and link.base else card.fields
         if local is None or local.archived:
-            return self._gone_here(step, link, local, card, there_same, there)
+            return self._gone_here(step, link, local, card, unchanged, there)
         if not local.in_scope:  # crm's own card, unchanged there: taken back out of the phone
             step.there, step.keep = "delete", False
             count(step, self.result.there, "deleted", "delete there")
@@ -141,11 +141,12 @@ class Planner:
         link: Link,
         local: Local | None,
         card: Card,
-        there_same: bool,
+        unchanged: bool,
         there: Fields,
     ) -> Step:
-        """The contact was archived or deleted in crm."""
-        if there_same:
+        """The contact was archived or deleted in crm (or erased: `crm contact forget`
+        leaves the link, without what it held, so that its card goes too)."""
+        if unchanged:
             step.there, step.keep = "delete", False
             count(step, self.result.there, "deleted", "delete there")
             return step

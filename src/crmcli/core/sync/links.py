@@ -101,6 +101,7 @@ def add(
             "seen_at": tx.stamp,
             "base": _dumps(fields, ours),
         },
+        contact_id=row_id if table == "contact" else None,  # erased with the person
     )
 
 
