@@ -153,6 +153,21 @@ def test_a_wrong_password(dav: radicale.Account) -> None:
     assert "nope-pw" not in error.message
 
 
+def test_the_user_may_be_in_the_url(dav: radicale.Account) -> None:
+    url = dav.addressbook_url.replace("http://", f"http://{dav.user}@")
+    book = DavCollection("contacts", url, password_command=dav.password_command)
+    book.check()
+    try:
+        assert book.collection == dav.addressbook_url  # no user in the URLs it requests
+        assert book.name == url and book.list() == {}
+    finally:
+        book.close()
+    error = failure(DavCollection("contacts", url))
+    assert isinstance(error, Refused) and "needs a password_command" in error.message
+    error = failure(DavCollection("contacts", dav.addressbook_url, password_command="echo x"))
+    assert isinstance(error, Invalid) and "needs a user name" in error.message
+
+
 def test_no_credentials_for_a_server_that_wants_them(dav: radicale.Account) -> None:
     error = failure(DavCollection("contacts", dav.addressbook_url))
     assert isinstance(error, Refused) and "asks for a user name and password" in error.message

@@ -100,7 +100,7 @@ class Answer:
 
 
 class Wire:
-    """HTTP(S) to one server, one keep-alive connection at a time, with Basic authentication.
+    """HTTP(S) to one server, one keep-alive connection at a time, logged in with Basic or Digest.
 
     `protocol` ("CalDAV", "CardDAV") names the server in messages; `limit` bounds
     a reply body and each item of a multistatus.
@@ -128,6 +128,7 @@ class Wire:
         self._conn: http.client.HTTPConnection | None = None
         self._origin: tuple[str, str, int] | None = None
         self._pending: http.client.HTTPResponse | None = None
+        self._tls: ssl.SSLContext | None = None
         self.requests = 0  # requests sent: what a sync cost, for the verbose line and the bench
 
     # -- requests ----------------------------------------------------------------------
@@ -307,8 +308,10 @@ class Wire:
         if self._conn is None or self._origin != origin:
             self._drop()
             if scheme == "https":
+                if self._tls is None:  # loading the trust store costs: once per sync
+                    self._tls = ssl.create_default_context()
                 self._conn = http.client.HTTPSConnection(
-                    host, port, timeout=self.timeout, context=ssl.create_default_context()
+                    host, port, timeout=self.timeout, context=self._tls
                 )
             else:
                 self._conn = http.client.HTTPConnection(host, port, timeout=self.timeout)
