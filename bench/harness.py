@@ -57,9 +57,13 @@ def timed(argv: list[str], env: dict[str, str]) -> float:
 
 
 def module_count(args: list[str], env: dict[str, str]) -> int:
+    # As the console script runs it: the fast path first, the CLI when it declines.
     code = (
-        "import sys\nfrom crmcli.cli import run\n"
-        f"rc = run({args!r})\nsys.stderr.write('MODULES %d\\n' % len(sys.modules))"
+        "import sys\nfrom crmcli.fastpath.dispatch import run as fast\n"
+        f"rc = fast({args!r})\n"
+        "if rc is None:\n    from crmcli.cli import run\n"
+        f"    rc = run({args!r})\n"
+        "sys.stderr.write('MODULES %d\\n' % len(sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     for line in out.stderr.splitlines():
