@@ -99,9 +99,13 @@ class DavCollection:
             raise
 
     def list(self) -> dict[str, str]:
-        """Every item's canonical href and etag (PROPFIND, Depth 1): one request."""
+        """Every item's canonical href and etag (PROPFIND, Depth 1): one request.
+
+        Sub-collections and the collection itself are left out; so is a resource
+        without an etag, which no write could name safely.
+        """
         wire, url = self._require()
-        body = propfind(self._flavour, "<D:getetag/><D:resourcetype/><D:getcontenttype/>")
+        body = propfind(self._flavour, "<D:getetag/><D:resourcetype/>")
         found: dict[str, str] = {}
         for entry in self._multistatus(wire, "PROPFIND", url, body, depth="1"):
             href = self._href(entry.href)
@@ -163,10 +167,10 @@ class DavCollection:
         if answer.status in (200, 202, 204, 404, 410):
             return
         if answer.status == 412:
-            try:
-                raise self._precondition(wire, href)
-            except NotFound:
-                return
+            error = self._precondition(wire, href)
+            if isinstance(error, NotFound):
+                return  # deleted meanwhile: what was wanted
+            raise error
         self._written(answer, href, "delete")
 
     @property
@@ -198,9 +202,7 @@ class DavCollection:
                     f"refusing to send the password for {self.name} over plain http: "
                     "use https:// (plain http only to this machine)"
                 )
-            password = password_from(
-                self.password_command, self.name, example=f"pass show {flavour.what}"
-            )
+            password = password_from(self.password_command, self.name, example="pass show dav/me")
         self.close()
         self._wire = Wire(
             user=self.user,
