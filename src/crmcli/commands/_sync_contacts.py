@@ -9,6 +9,7 @@ flags, draws the progress bar on a terminal and writes the report.
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -25,6 +26,7 @@ VdirOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--vdir",
+        metavar="PATH",
         help="A vdir folder of .vcf cards (khard, vdirsyncer) to sync instead of the "
         "configured ones (repeatable).",
         show_default=False,
@@ -34,6 +36,7 @@ CardDavOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--carddav",
+        metavar="URL",
         help="A CardDAV address book URL, https://host/path/ (repeatable; never a password "
         "in the URL).",
         show_default=False,
@@ -41,12 +44,15 @@ CardDavOpt = Annotated[
 ]
 UsernameOpt = Annotated[
     str | None,
-    typer.Option("--username", help="Who logs in to --carddav.", show_default=False),
+    typer.Option(
+        "--username", metavar="NAME", help="Who logs in to --carddav.", show_default=False
+    ),
 ]
 PasswordCommandOpt = Annotated[
     str | None,
     typer.Option(
         "--password-command",
+        metavar="CMD",
         help="The command that prints the password for --carddav (e.g. 'pass show dav/me').",
         show_default=False,
     ),
@@ -55,8 +61,27 @@ TagOpt = Annotated[
     str | None,
     typer.Option(
         "--tag",
+        metavar="TAG",
         help="Sync only contacts with this tag (a card new from the address book gets it); "
         "overrides sync_tag.",
+        show_default=False,
+    ),
+]
+
+
+class Prefer(StrEnum):
+    """Which side a field changed on both sides takes, when the rep decides."""
+
+    crm = "crm"
+    card = "card"
+
+
+PreferOpt = Annotated[
+    Prefer | None,
+    typer.Option(
+        "--prefer",
+        help="Settle conflicts: a field changed on both sides takes crm's value (crm) or "
+        "the card's (card). Without it, conflicts are reported and left alone.",
         show_default=False,
     ),
 ]
@@ -75,6 +100,7 @@ def contacts(
     username: UsernameOpt = None,
     password_command: PasswordCommandOpt = None,
     tag: TagOpt = None,
+    prefer: PreferOpt = None,
     dry_run: DryRunFlag = False,
     as_json: ReportJsonFlag = False,
 ) -> None:
@@ -104,7 +130,14 @@ def contacts(
                 'vdir = "~/.contacts/work"'
             )
     override = sources.tag_of(tag) if tag is not None else None
-    _run(app_state, chosen, override, dry_run=dry_run, as_json=as_json)
+    _run(
+        app_state,
+        chosen,
+        override,
+        dry_run=dry_run,
+        as_json=as_json,
+        prefer=None if prefer is None else prefer.value,
+    )
 
 
 def run_configured(app_state: AppState, *, as_json: bool = False) -> bool:
@@ -125,6 +158,7 @@ def _run(
     *,
     dry_run: bool,
     as_json: bool,
+    prefer: Any = None,
 ) -> None:
     from crmcli.core.sync.contact_sources import open_collection
     from crmcli.core.sync.contacts import Options
@@ -132,7 +166,7 @@ def _run(
     store = app_state.store(write=not dry_run)
     results = []
     for source in chosen:
-        options = Options(tag=tag or source.sync_tag, dry_run=dry_run)
+        options = Options(tag=tag or source.sync_tag, dry_run=dry_run, prefer=prefer)
         results.append(_one(store, open_collection(source), options))
     _report(results, dry_run, as_json)
 

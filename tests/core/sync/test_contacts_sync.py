@@ -324,6 +324,22 @@ def test_the_same_field_changed_on_both_sides_is_a_conflict_left_alone(
     assert not settled.conflicts and idle(sync(store, folder))
 
 
+@pytest.mark.parametrize("prefer", ["crm", "card"])
+def test_prefer_settles_conflicts_for_one_side(store: Store, folder: Path, prefer: str) -> None:
+    cid = contact(store, "Ada Lovelace", title="Analyst")
+    sync(store, folder)
+    (path,) = folder.glob("*.vcf")
+    edit(store, cid, ContactFields(title="Countess"))
+    edit_card(path, lambda t: t.replace("TITLE:Analyst", "TITLE:Mathematician"))
+    assert len(sync(store, folder).conflicts) == 1  # reported, left alone
+    result = sync(store, folder, prefer=prefer)
+    assert not result.conflicts
+    title = "Countess" if prefer == "crm" else "Mathematician"
+    assert person(store, "Ada Lovelace")["title"] == title
+    assert f"TITLE:{title}" in path.read_text(encoding="utf-8")
+    assert idle(sync(store, folder))
+
+
 def test_both_sides_making_the_same_change_is_no_conflict(store: Store, folder: Path) -> None:
     cid = contact(store, "Alan Turing", emails=["alan@example.org"])
     sync(store, folder)
@@ -415,7 +431,13 @@ def test_an_existing_book_and_address_book_are_linked_not_duplicated(
 ) -> None:
     """The same people on both sides before any sync: found by the import's rules (email;
     name and phone), never made twice; what one side lacks is filled from the other."""
-    contact(store, "Haruto Nakamura", emails=["haruto.nakamura@example.jp"], title="Export")
+    contact(
+        store,
+        "Haruto Nakamura",
+        emails=["haruto.nakamura@example.jp", "h@private.example"],
+        urls=["https://haruto.example"],
+        title="Export",
+    )
     contact(store, "Lena Fischer", phones=["+49 30 23125678"])
     contact(store, "Marco Rossi", emails=["marco.rossi@example.it"], notes="met in Milan")
     for index, text in enumerate(vendor_cards("real/icloud.vcf")):
@@ -436,6 +458,19 @@ def test_an_existing_book_and_address_book_are_linked_not_duplicated(
     assert "NOTE:met in Milan" in marco  # filled there
     assert person(store, "Haruto Nakamura")["title"] == "Export"
     assert conflicts == 1
+    # Lists on both sides with no sync before: joined, each value once on each side.
+    haruto = person(store, "Haruto Nakamura")
+    assert sorted(e["email"] for e in haruto["emails"]) == [
+        "h@private.example",
+        "haru@example.org",
+        "haruto.nakamura@example.jp",
+    ]
+    card = (folder / "icloud-0.vcf").read_text(encoding="utf-8")
+    emails = card_lines(folder, "icloud-0.vcf", "emails")
+    assert len(emails) == 3 and "h@private.example" in card
+    assert card.count("https://haruto.example") == 1
+    assert idle(sync(store, folder)) is False  # the title conflict is reported again
+    assert counts(sync(store, folder))[:2] == NOTHING
 
 
 def test_two_cards_of_one_person_on_the_phone_are_two_contacts(store: Store, folder: Path) -> None:

@@ -175,11 +175,17 @@ class Merged:
         return self.fields("there", "union")
 
 
-def merge(base: Mapping[str, Any] | None, here: Fields, there: Fields) -> Merged:
+def merge(
+    base: Mapping[str, Any] | None,
+    here: Fields,
+    there: Fields,
+    prefer: Literal["crm", "card"] | None = None,
+) -> Merged:
     """Three-way merge of every field; `base` None (or a field missing from it) means
     the two sides never agreed on it (a first sync linking a card to a contact): then an
     empty side takes the other's value, two lists are joined, and two different texts
-    are a conflict, never a guess."""
+    are a conflict, never a guess. `prefer` settles conflicts, when the rep says which
+    side wins (`--prefer crm` or `--prefer card`)."""
     out = Merged()
     for name in FIELDS:
         mine, theirs = here[name], there[name]
@@ -202,6 +208,8 @@ def merge(base: Mapping[str, Any] | None, here: Fields, there: Fields) -> Merged
             how = "there"
         else:
             how = "conflict"
+        if how == "conflict" and prefer is not None:
+            how = "there" if prefer == "crm" else "here"
         out.decisions[name] = how
         if how == "conflict":
             if old is not None:

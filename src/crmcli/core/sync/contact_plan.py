@@ -16,7 +16,7 @@ The decisions are `Step`s (`contact_steps`), carried out a chunk at a time.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from crmcli.core.sync import address_book, cards
 from crmcli.core.sync.contact_fields import Fields, Merged, merge, shown
@@ -46,6 +46,7 @@ class Planner:
         domain: str,
         links: dict[str, Link],
         book: dict[int, Local],
+        prefer: Literal["crm", "card"] | None = None,
     ) -> None:
         self.store = store
         self.collection = collection
@@ -55,6 +56,7 @@ class Planner:
         self.domain = domain
         self.links = links
         self.book = book
+        self.prefer = prefer
         # Contacts with a card in this source (linked before, or during this run).
         self.linked = {link.row_id for link in links.values() if link.row_id is not None}
 
@@ -114,7 +116,7 @@ class Planner:
                 f"{local.label} left the scope ({self.tag}): its card, made by crm, was removed"
             )
             return step
-        merged = merge(link.base, local.fields, there)
+        merged = merge(link.base, local.fields, there, self.prefer)
         return self._merged(step, local, card, there, merged, link.ours)
 
     def _gone_there(self, step: Step, link: Link, local: Local | None) -> Step:
@@ -159,7 +161,7 @@ class Planner:
                 "made again from the card"
             )
             return step
-        merged = merge(link.base, local.fields, there)
+        merged = merge(link.base, local.fields, there, self.prefer)
         step.here = "restore"
         step.notes.append(
             f"{local.label}: archived in crm but changed in the address book since: "
@@ -235,7 +237,7 @@ class Planner:
                 step.contact_id, step.label = local.id, local.label
                 step.add_tag = bool(self.tag) and not local.in_scope
                 step.planned.append(Planned("link", local.id, local.name, href))
-                merged = merge(None, local.fields, card.fields)
+                merged = merge(None, local.fields, card.fields, self.prefer)
                 self._merged(step, local, card, card.fields, merged, False)
                 if step.add_tag and not step.how:
                     count(step, self.result.here, "updated", "update here", ("tags",))

@@ -12,6 +12,7 @@ another run moved meanwhile (two shells racing) is left to that run.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -174,17 +175,19 @@ class Applier:
         union = [name for name, how in step.how.items() if how == "union"]
         if not union:
             return view
+        from crmcli.core.people.fields import normalise_url
         from crmcli.core.sync.contact_fields import address_value, phone_value
+        from crmcli.core.values.emails import normalise
 
         row = step.card.row
         out = dict(view)
         for name in union:
             if name == "emails":
-                have = {(e["email"] or "").strip().casefold() for e in view["emails"]}
+                have = {normalise(e["email"] or "") for e in view["emails"]}
                 out["emails"] = view["emails"] + [
                     {"email": e[1], "label": e[3], "primary": False}
                     for e in row.emails
-                    if e[1].strip().casefold() not in have
+                    if e[2] not in have
                 ]
             elif name == "phones":
                 keys = {phone_value(p["number"], p["e164"], p["extension"]) for p in view["phones"]}
@@ -194,14 +197,18 @@ class Applier:
                     if phone_value(p[1], p[2], p[3]) not in keys
                 ]
             elif name == "urls":
-                out["urls"] = view["urls"] + [{"url": u[1], "kind": u[3]} for u in row.urls]
+                urls = {normalise_url(u["url"] or "") for u in view["urls"]}
+                out["urls"] = view["urls"] + [
+                    {"url": u[1], "kind": u[3]} for u in row.urls if u[2] not in urls
+                ]
             elif name == "handles":
+                known = {(h["service"], h["handle"].casefold()) for h in view["handles"]}
                 out["handles"] = view["handles"] + [
-                    {"service": h[1], "handle": h[2]} for h in row.handles
+                    {"service": h[1], "handle": h[2]}
+                    for h in row.handles
+                    if (h[1], h[2].casefold()) not in known
                 ]
             elif name == "addresses":
-                import json
-
                 mine = list(view["addresses"] or [])
                 have = {address_value(a) for a in mine}
                 theirs = json.loads(row.contact[15]) if row.contact[15] else []

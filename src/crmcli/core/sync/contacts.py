@@ -28,7 +28,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from crmcli.core import clock
 from crmcli.core.errors import CrmError
@@ -49,6 +49,7 @@ class Options:
 
     tag: str | None = None  # only contacts with this tag (None: every live contact)
     dry_run: bool = False
+    prefer: Literal["crm", "card"] | None = None  # which side a conflict's field takes
     chunk: int = CHUNK
 
 
@@ -156,6 +157,7 @@ class _Run:
             domain=domain,
             links=linked,
             book=book,
+            prefer=self.options.prefer,
         )
         self.applier = Applier(
             store, self.collection, self.result, tag=tag, domain=domain, now=clock.now()
