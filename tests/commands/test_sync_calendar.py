@@ -280,3 +280,55 @@ def test_sigkill_mid_push_then_the_next_run_completes_without_duplicates(tmp_pat
     assert count(db, "SELECT count(*) FROM sync_item WHERE table_name = 'followup'") == total
     again = subprocess.run([*argv, "--json"], env=env, capture_output=True, text=True, timeout=60)
     assert json.loads(again.stdout)["sources"][0]["new"] == 0
+
+
+@pytest.mark.subprocess
+@pytest.mark.slow
+def test_two_syncs_at_once_make_no_duplicate(tmp_path: Path) -> None:
+    from datetime import date
+
+    from crmcli.core.activity import followups
+    from crmcli.core.books import open_store
+    from crmcli.core.config import Config
+    from crmcli.core.people.contacts import ContactFields, insert
+    from crmcli.core.values.when import When
+
+    db = tmp_path / "race.db"
+    store = open_store(str(db), Config({}, tmp_path / "none.toml"), write=True)
+    with store.write("seed") as tx:
+        anne = insert(tx, ContactFields(name="Anne Müller", emails=["anne@example.com"]))
+        for n in range(400):
+            followups.insert_followup(tx, anne, When(date(2026, 3, 4), None), f"n°{n}")
+    store.close()
+    vdir = tmp_path / "vdir"
+    vdir.mkdir()
+    for n in range(50):  # past meetings with Anne, as Google writes them
+        (vdir / f"m{n}.ics").write_bytes(
+            b"BEGIN:VCALENDAR\r\nPRODID:-//Google Inc//Google Calendar 70.9054//EN\r\n"
+            b"VERSION:2.0\r\nBEGIN:VEVENT\r\n"
+            + f"DTSTART:202602{10 + n % 15:02d}T09{n % 60:02d}00Z\r\n".encode()
+            + f"UID:race{n}@google.com\r\n".encode()
+            + b"ATTENDEE;PARTSTAT=ACCEPTED:mailto:anne@example.com\r\nSUMMARY:Point\r\n"
+            b"END:VEVENT\r\nEND:VCALENDAR\r\n"
+        )
+    env = {
+        **os.environ,
+        "CRM_DB": str(db),
+        "CRM_CONFIG": str(tmp_path / "none.toml"),
+        "CRM_NOW": "2026-03-02T09:00:00Z",
+    }
+    argv = [crm_path(), "sync", "calendar", "--vdir", str(vdir), "--json"]
+    both = [
+        subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(2)
+    ]
+    outs = [proc.communicate(timeout=120) for proc in both]
+    assert [proc.returncode for proc in both] == [0, 0], [o[1] for o in outs]
+    created = sum(json.loads(out)["sources"][0]["new"] for out, _ in outs)
+    assert created == 400  # each event written by one of them, adopted by the other
+    assert len([p for p in vdir.iterdir() if p.name.startswith("crm-followup-")]) == 400
+    assert count(db, "SELECT count(*) FROM sync_item WHERE table_name = 'followup'") == 400
+    assert count(db, "SELECT count(*) FROM interaction WHERE external_id LIKE 'ical:%'") == 50
+    again = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+    (source,) = json.loads(again.stdout)["sources"]
+    assert (source["new"], source["updated"], source["meetings"]) == (0, 0, 0)

@@ -131,8 +131,9 @@ def run_configured(app_state: AppState, *, as_json: bool = False) -> bool:
 
 def options(app_state: AppState, *, dry_run: bool, push: bool, pull: bool) -> Options:
     """The run's choices from the settings: the rep's addresses (never a meeting with
-    oneself), and the alarms: 15 minutes before a timed follow-up unless
-    reminder_lead_minutes is set, reminder_all_day_time (09:00) on an all-day one's day."""
+    oneself), store_bodies (a meeting's whole description), and the alarms: 15 minutes
+    before a timed follow-up unless reminder_lead_minutes is set, reminder_all_day_time
+    (09:00) on an all-day one's day."""
     from crmcli.core.sync import events
     from crmcli.core.sync.calendar import Options
     from crmcli.core.sync.mail import my_addresses
@@ -145,6 +146,7 @@ def options(app_state: AppState, *, dry_run: bool, push: bool, pull: bool) -> Op
     )
     return Options(
         my_emails=my_addresses(config.get("my_emails")),
+        store_bodies=bool(config.get("store_bodies")),
         alarms=events.Alarms(timed_minutes=lead, all_day_at=config.all_day_time),
         dry_run=dry_run,
         push=push,

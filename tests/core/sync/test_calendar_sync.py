@@ -351,6 +351,7 @@ def test_past_meetings_with_contacts_are_logged_once(
             ("bob@example.net", "DECLINED"),
             (ME, "ACCEPTED"),
         ],
+        extra="DESCRIPTION:" + "Ordre du jour\\, prix " * 40,
     )
     meeting_file(
         vdir,
@@ -395,7 +396,11 @@ def test_past_meetings_with_contacts_are_logged_once(
         (anne, "Revue du devis", "2026-02-24T09:30:00.000000Z", 2700, "ical:past@google.com")
     ]
     (body,) = [r[0] for r in store.tuples("SELECT body FROM interaction WHERE kind = 'meeting'")]
-    assert body == "Location: Salle Lovelace, 2e étage"
+    location, description = body.split("\n\n")
+    assert location == "Location: Salle Lovelace, 2e étage"
+    # The start of the description, as a mail's excerpt (store_bodies keeps it whole).
+    assert description.startswith("Ordre du jour, prix Ordre") and description.endswith(" …")
+    assert len(description) <= 282
     shown = store.row("SELECT last_touch_at FROM contact WHERE id = ?", (anne,))
     assert shown is not None and shown["last_touch_at"] == "2026-02-24T09:30:00.000000Z"
     counts(run(store, vdir))  # once
@@ -688,3 +693,36 @@ def test_through_vdirsyncer_to_radicale_and_back(
     # khal reads the vdir as crm and vdirsyncer left it.
     listed = khal(khal_config(tmp_path, vdir), "list", "2026-03-01", "30d")
     assert "08:00" in listed.stdout and "Follow up: Anne Müller — Appeler" in listed.stdout
+
+
+class Late(VdirCollection):
+    """A vdir where another crm wrote the same events just after this one listed it."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__("calendar", str(folder))
+        self.listed = 0
+
+    def list(self) -> dict[str, str]:
+        self.listed += 1
+        return {} if self.listed == 1 else super().list()
+
+
+def test_a_create_refused_because_another_crm_wrote_it_adopts_it(
+    store: Store, vdir: Path, anne: int
+) -> None:
+    ids = [followup(store, anne, date(2026, 3, 4), None, f"n°{n}") for n in range(30)]
+    counts(run(store, vdir), new=30)
+    written = files(vdir)
+    with store.write("forget") as tx:  # as if another crm had written them, not this one
+        tx.execute("DELETE FROM sync_item")
+    late = Late(vdir)
+    result = sync_calendar(store, late, Options())
+    counts(result)  # all adopted by UID: none created, none rewritten
+    assert late.listed == 2  # one listing for every clash, not one per clash
+    assert files(vdir) == written
+    assert (
+        sorted(
+            r[0] for r in store.tuples("SELECT row_id FROM sync_item WHERE table_name = 'followup'")
+        )
+        == ids
+    )

@@ -78,6 +78,7 @@ class Options:
     """The rep's choices for a run: settings and flags."""
 
     my_emails: frozenset[str] = frozenset()  # normalised
+    store_bodies: bool = False  # a meeting's whole description, not its start
     alarms: events.Alarms = field(default_factory=events.Alarms)
     dry_run: bool = False
     push: bool = True  # write follow-ups to the calendar
@@ -196,6 +197,8 @@ class _Run:
         self.listing: dict[str, str] = {}
         self.ours: dict[str, Ours] = {}  # crm's events read this run, by href
         self.broken: set[str] = set()  # hrefs that could not be read
+        self.clashes: dict[str, Item] = {}  # unknown items found after a refused create
+        self.indexed: set[str] = set()  # and the hrefs already looked at for them
         self.book: AddressBook | None = None
 
     # -- the run ---------------------------------------------------------------------
@@ -450,28 +453,46 @@ class _Run:
 
     def _adopt_after_clash(self, step: Step, uid: str, body: bytes) -> bool:
         """A create refused because an item of that name or UID is there already (another
-        run, or a run killed before recording it): find it by UID and take it over."""
-        fresh = self.collection.list()
-        unknown = [h for h in fresh if h not in self.known and h not in self.ours]
-        for item in self.collection.get(unknown):
-            try:
-                found = calendar_files.parse(item.body)
-            except Invalid:
-                continue
-            if any(series.uid == uid for series in found):
-                step.item = item.href
-                step.fingerprint = item.etag
-                if item.body != body:
-                    step.fingerprint = self.collection.update(item.href, body, item.etag)
-                return True
-        self._error(f"{uid}: the calendar refused it (an event of that name exists) ")
-        return False
+        crm syncing the same calendar at this moment, or a run killed before recording
+        it): find it by UID and take it over.
+
+        The items nobody knows are indexed by UID once, and only items new since are
+        read on a later clash: two runs racing over a thousand events read each file
+        once, not once per clash.
+        """
+        if uid not in self.clashes:
+            new = [
+                href
+                for href in self.collection.list()
+                if href not in self.known and href not in self.ours and href not in self.indexed
+            ]
+            self.indexed.update(new)
+            for item in self.collection.get(new):
+                try:
+                    found = calendar_files.parse(item.body)
+                except Invalid:
+                    continue
+                for series in found:
+                    self.clashes.setdefault(series.uid, item)
+        there = self.clashes.pop(uid) if uid in self.clashes else None
+        if there is None:
+            self._error(f"{uid}: the calendar refused it (an event of that name exists)")
+            return False
+        step.item = there.href
+        step.fingerprint = there.etag
+        step.counts = {}  # adopted, not created
+        if there.body != body:
+            step.fingerprint = self.collection.update(there.href, body, there.etag)
+            step.counts = {"updated": 1}
+        return True
 
     def _record(self, tx: Tx, source_id: int, step: Step) -> None:
         if step.move is not None and not self._moved(tx, step):
             return
         for meeting in step.meetings:
-            row_id, logged = calendar_meetings.log(tx, meeting, self.zone)
+            row_id, logged = calendar_meetings.log(
+                tx, meeting, self.zone, store_bodies=self.options.store_bodies
+            )
             step.logged += logged
             remember(tx, source_id, meeting.key, None, "interaction", row_id, None)
         if step.forget:

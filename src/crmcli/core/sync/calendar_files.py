@@ -424,7 +424,7 @@ def _occurrence(
         end=end,
         all_day=all_day,
         summary=_text(component, "SUMMARY", 200),
-        description=_text(component, "DESCRIPTION", 1000),
+        description=_text(component, "DESCRIPTION", 10_000),
         location=_text(component, "LOCATION", 200),
         organizer=organizer,
         attendees=attendees,

@@ -25,7 +25,8 @@ if TYPE_CHECKING:
     from crmcli.core.sync.calendar_steps import Meeting
     from crmcli.core.sync.mail import AddressBook
 
-BODY = 1000  # characters of location and description kept with the meeting
+EXCERPT = 280  # characters of the description kept, as a mail's excerpt (store_bodies: all)
+BODY = 10_000  # and at most this many with store_bodies
 
 
 def key(occurrence: Occurrence) -> str:
@@ -55,12 +56,16 @@ def line(occurrence: Occurrence, names: list[str], zone: tzinfo) -> str:
     return f"meeting  {day}  {', '.join(names)}  {occurrence.summary}"
 
 
-def log(tx: Tx, meeting: Meeting, zone: tzinfo) -> tuple[int | None, int]:
+def log(
+    tx: Tx, meeting: Meeting, zone: tzinfo, *, store_bodies: bool = False
+) -> tuple[int | None, int]:
     """One `meeting` interaction per contact (not twice for a contact it is already
     logged on, from another calendar); returns the first row id and how many.
 
     A timed meeting is logged at its start with its length; an all-day one at noon of
-    its day (as `crm log` reads a date without a time), without a length.
+    its day (as `crm log` reads a date without a time), without a length. Its body is
+    the location and the start of the description, the whole description only with
+    `store_bodies` (the privacy choice the mail sync makes too).
     """
     occurrence = meeting.occurrence
     external = f"ical:{occurrence.uid}" + (
@@ -74,8 +79,9 @@ def log(tx: Tx, meeting: Meeting, zone: tzinfo) -> tuple[int | None, int]:
         seconds = int((occurrence.end - occurrence.start).total_seconds())
         duration = seconds if seconds > 0 else None
     parts = [f"Location: {occurrence.location}"] if occurrence.location else []
-    parts += [occurrence.description] if occurrence.description else []
-    body = "\n\n".join(parts)[:BODY] or None
+    if occurrence.description:
+        parts.append(_cut(occurrence.description, BODY if store_bodies else EXCERPT))
+    body = "\n\n".join(parts) or None
     first: int | None = None
     logged = 0
     for contact_id in meeting.contacts:
@@ -100,3 +106,9 @@ def log(tx: Tx, meeting: Meeting, zone: tzinfo) -> tuple[int | None, int]:
         first = row_id if first is None else first
         logged += 1
     return first, logged
+
+
+def _cut(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + " …"

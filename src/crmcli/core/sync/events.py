@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from crmcli.core.clock import parse_stamp
-from crmcli.core.interchange.contentlines import folded
+from crmcli.core.interchange.contentlines import CRLF, MAX_OCTETS, folded
 
 PRODID = "-//crmcli//crm sync calendar//EN"
 # A timed follow-up is a reminder to act, not a meeting: a short block shows it.
@@ -61,14 +61,50 @@ class Alarms:
     all_day_at: time = ALL_DAY_ALARM
 
 
-@dataclass(frozen=True)
-class Rendered:
-    """A follow-up's event: its UID, its bytes, when it starts (`start_key`), its hash."""
+# Bumped whenever `render` writes differently, so that every event is written again.
+RENDERING = 1
+# The columns an event's bytes depend on (with the alarms, the domain and the UID).
+_INPUTS = (
+    "id",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "deal_title",
+    "kind",
+    "due_date",
+    "due_time",
+    "due_at",
+    "note",
+    "version",
+    "created_at",
+    "updated_at",
+)
 
-    uid: str
-    body: bytes
-    start: str
-    digest: str
+
+class Rendered:
+    """A follow-up's event: its UID, when it starts, a digest of all its bytes depend on,
+    and the bytes themselves, made only when asked for.
+
+    A run with nothing to push compares a thousand digests; hashing the inputs is
+    several times cheaper than writing and folding every event to hash its bytes,
+    and equal inputs give equal bytes (`render` reads nothing else).
+    """
+
+    def __init__(self, row: Mapping[str, Any], domain: str, alarms: Alarms, uid: str | None):
+        self.row = row
+        self.alarms = alarms
+        self.uid = uid or followup_uid(int(row["id"]), domain)
+        self.start = followup_start(row)
+        inputs = (RENDERING, self.uid, alarms.timed_minutes, alarms.all_day_at.isoformat())
+        inputs += tuple(row.get(name) for name in _INPUTS)
+        self.digest = hashlib.sha256(repr(inputs).encode()).hexdigest()[:32]
+        self._body: bytes | None = None
+
+    @property
+    def body(self) -> bytes:
+        if self._body is None:
+            self._body = _body(self.row, self.uid, self.alarms)
+        return self._body
 
 
 def followup_start(row: Mapping[str, Any]) -> str:
@@ -86,6 +122,12 @@ def render(
 
     `uid` keeps the UID of an event crm adopted under another one (an export imported
     by hand): a server may refuse an item whose UID changes under its href.
+    """
+    return Rendered(row, domain, alarms, uid)
+
+
+def _body(row: Mapping[str, Any], uid: str, alarms: Alarms) -> bytes:
+    """The file's bytes.
 
     Timed: DTSTART/DTEND in UTC, which every calendar reads and shows in its own
     zone, with no VTIMEZONE to carry (a TZID without one is not valid iCalendar,
@@ -118,7 +160,6 @@ def render(
         parts.append("\n".join(details))
     parts.append(f"Done? crm followup done {int(row['id'])}")
     stamp = _utc(parse_stamp(row["updated_at"]))
-    uid = uid or followup_uid(int(row["id"]), domain)
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -165,8 +206,11 @@ def render(
             "END:VALARM",
         ]
     lines += ["END:VEVENT", "END:VCALENDAR"]
-    body = "".join(folded(line) for line in lines).encode("utf-8")
-    return Rendered(uid, body, followup_start(row), hashlib.sha256(body).hexdigest()[:32])
+    # Most lines are short ASCII: only the others go through the folding.
+    return "".join(
+        line + CRLF if len(line) <= MAX_OCTETS and line.isascii() else folded(line)
+        for line in lines
+    ).encode("utf-8")
 
 
 def _after_midnight(at: time) -> str:
