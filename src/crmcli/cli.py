@@ -45,7 +45,10 @@ GROUPS: dict[str, tuple[str, str]] = {
     "rule": ("crmcli.commands.rule", "Automation rules: add, edit, list, run, test and why."),
     "template": ("crmcli.commands.template", "Message templates with merge fields, for mail."),
     "mail": ("crmcli.commands.mail", "Mail drafts from templates: print, save, edit or send."),
-    "sync": ("crmcli.commands.sync", "Capture mail into the log; --status shows the last runs."),
+    "sync": (
+        "crmcli.commands.sync",
+        "Mail and meetings into the log, follow-ups to a calendar, contacts both ways.",
+    ),
 }
 # name -> (module, function): top-level shortcuts for what reps type most.
 COMMANDS: dict[str, tuple[str, str]] = {

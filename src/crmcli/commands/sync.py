@@ -9,10 +9,12 @@ sync; `crm sync --status` shows each source's last run. The work is the core's
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from crmcli.commands import _sync_calendar, _sync_contacts
 from crmcli.commands._options import ReportJsonFlag
 from crmcli.commands._state import AppState, state
 
@@ -23,8 +25,13 @@ if TYPE_CHECKING:
 app = typer.Typer(
     name="sync",
     no_args_is_help=False,
-    help="Capture mail into the log: `crm sync mail`; `crm sync --status` shows the last runs.",
+    help="Capture mail and meetings into the log, push follow-ups to a calendar, sync contacts "
+    "with an address book: `crm sync mail|calendar|contacts`; `crm sync` alone runs every "
+    "configured source; `crm sync --status` shows the last runs.",
 )
+# Each kind's command lives in its own module (mail's below); the group registers them.
+app.command("calendar")(_sync_calendar.calendar)
+app.command("contacts")(_sync_contacts.contacts)
 
 MaildirOpt = Annotated[
     list[str] | None,
@@ -81,14 +88,66 @@ def sync(
     ] = False,
     as_json: ReportJsonFlag = False,
 ) -> None:
-    """Run every configured sync (mail), or show how the last runs went (--status)."""
+    """Run every configured sync (mail, calendar, contacts), or show how the last runs went."""
     if ctx.invoked_subcommand is not None:
         return
     app_state = state(ctx)
     if status:
         _status(app_state, as_json)
         return
-    _run(app_state, [], [], None, None, dry_run=False, as_json=as_json)
+    _run_all(app_state, as_json)
+
+
+def _run_all(app_state: AppState, as_json: bool) -> None:
+    """`crm sync` alone: each kind the config file names a source of, mail first.
+
+    With --json, each kind's document is gathered into one (`sources`, each with its
+    `kind`), so a pipe reads one JSON value, not three.
+    """
+    import contextlib
+    import io
+    import json
+
+    from crmcli.core.errors import Invalid
+    from crmcli.core.sync import sources
+
+    def mail() -> bool:
+        if not sources.configured(app_state.config):
+            return False
+        _run(app_state, [], [], None, None, dry_run=False, as_json=as_json)
+        return True
+
+    def calendar() -> bool:
+        return _sync_calendar.run_configured(app_state, as_json=as_json)
+
+    def contacts() -> bool:
+        return _sync_contacts.run_configured(app_state, as_json=as_json)
+
+    kinds: dict[str, Callable[[], bool]] = {
+        "mail": mail,
+        "calendar": calendar,
+        "contacts": contacts,
+    }
+    gathered: list[dict[str, Any]] = []
+    ran = False
+    for kind, run in kinds.items():
+        if not as_json:
+            ran = run() or ran
+            continue
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            did = run()
+        ran = did or ran
+        if did:
+            gathered += [{"kind": kind, **doc} for doc in json.loads(out.getvalue())["sources"]]
+    if not ran:
+        raise Invalid(
+            "nothing to sync: name sources in the config file "
+            f"({app_state.config.path}) as [[sync.mail]], [[sync.calendar]] or "
+            "[[sync.contacts]] tables, or run crm sync mail|calendar|contacts with a source"
+        )
+    if as_json:
+        print(json.dumps({"dry_run": False, "sources": gathered}, ensure_ascii=False, indent=2))
 
 
 @app.command("mail")
@@ -275,7 +334,10 @@ def _status(app_state: AppState, as_json: bool) -> None:
         )
         return
     if not rows:
-        print("no sync has run yet (crm sync mail --maildir PATH, or [[sync.mail]] in the config)")
+        print(
+            "no sync has run yet (crm sync mail --maildir PATH, crm sync calendar --vdir PATH, "
+            "crm sync contacts --vdir PATH, or [[sync.*]] tables in the config)"
+        )
         return
     for s in rows:
         counts = ", ".join(f"{v} {k}" for k, v in (s.last_counts or {}).items()) or "-"
