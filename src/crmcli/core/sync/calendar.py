@@ -315,13 +315,19 @@ class _Run:
             followup_id = events.followup_id_from_uid(series.uid, self.domain)
             if followup_id is None:
                 continue
+            try:
+                start, local = series.start_key(self.zone), series.start(self.zone)
+            except (ValueError, TypeError, OverflowError) as exc:
+                self.broken.add(item.href)
+                self._error(f"{item.href}: cannot read its start: {exc}")
+                return None
             self.ours[item.href] = Ours(
                 item.href,
                 item.etag,
                 followup_id,
                 series.uid,
-                series.start_key(self.zone),
-                series.start(self.zone),
+                start,
+                local,
                 series.last_modified,
                 series.cancelled,
                 item.body,
@@ -399,7 +405,12 @@ class _Run:
                     step.logged = sum(len(m.contacts) for m in step.meetings)
                     self._count(step)
             else:
-                written = [step for step in chunk if self._write_remote(step)]
+                written = []
+                for offset, step in enumerate(chunk, start + 1):
+                    if self._write_remote(step):
+                        written.append(step)
+                    if step.remote is not None:  # each write is felt on a slow server
+                        self._tick("syncing", offset, total)
                 if any(records(step) for step in written):
                     with self.store.write(f"sync calendar {self.collection.name}") as tx:
                         source_id = state.ensure(tx, KIND, self.collection.name)

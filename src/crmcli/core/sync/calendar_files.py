@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from crmcli.core.errors import Invalid
+from crmcli.core.errors import CrmError, Invalid
 from crmcli.core.sync.events import CONTROLS, ical_date, minute_key
 from crmcli.core.values.emails import normalise
 
@@ -169,7 +169,12 @@ def parse(body: bytes) -> list[Series]:
     if len(body) > MAX_BODY:
         raise Invalid(f"an event file of {len(body) // (1024 * 1024)} MB is too big to read")
     text = _decode(body)
-    from icalendar import Calendar  # only a run that reads a calendar file pays its import
+    try:
+        from icalendar import Calendar  # only a run that reads a calendar file pays its import
+    except ImportError:
+        raise CrmError(
+            "reading calendar files needs the icalendar package: pip install icalendar"
+        ) from None
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # icalendar warns on stderr about guessed zones

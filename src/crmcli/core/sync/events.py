@@ -174,16 +174,18 @@ def _body(row: Mapping[str, Any], uid: str, alarms: Alarms) -> bytes:
     ]
     if row["due_time"] is None:
         day = date.fromisoformat(str(row["due_date"]))
+        after = day + timedelta(days=1) if day < date.max else day  # 9999-12-31 happens
         lines += [
             f"DTSTART;VALUE=DATE:{ical_date(day)}",
-            f"DTEND;VALUE=DATE:{ical_date(day + timedelta(days=1))}",
+            f"DTEND;VALUE=DATE:{ical_date(after)}",
             "TRANSP:TRANSPARENT",
         ]
     else:
         start = parse_stamp(row["due_at"]).replace(second=0, microsecond=0)
+        end = start + TIMED_LENGTH if start.date() < date.max else start
         lines += [
             f"DTSTART:{_utc(start)}",
-            f"DTEND:{_utc(start + TIMED_LENGTH)}",
+            f"DTEND:{_utc(end)}",
             "TRANSP:OPAQUE",
         ]
     lines += [
