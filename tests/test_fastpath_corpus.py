@@ -103,7 +103,7 @@ def dump(db: Path) -> str:
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[str, str]]]:
-    """A database with generated data, a few people made to be hard, and three rules."""
+    """A database with generated data, a few people made to be hard, and four rules."""
     home = tmp_path_factory.mktemp("corpus")
     (home / "config.toml").write_text('user = "rep"\ndefault_region = "FR"\n')
     db = home / "seed.db"
@@ -123,6 +123,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dic
     crm("log", "note", "helene@dupre.fr", "Asked for the pricing grid; I'll send it Friday")
     crm("followup", "add", "helene@dupre.fr", "tomorrow 9am", "send the pricing grid")
     crm("followup", "add", "zoe@quartz.io", "yesterday", "call back")
+    crm("followup", "add", "ann.lee@alpha.com", "last week", "send the contract")
     rules = [
         ("chase proposals", "deal enters Proposal", "followup +3d: chase {deal.title}"),
         ("call back", "call logged with outcome no-answer", "followup tomorrow 9am: call back"),
@@ -130,6 +131,9 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dic
     ]
     for name, when, then in rules:
         crm("rule", "add", name, "--when", when, "--then", then)
+    # A time rule: `crm today` runs it first, and writes (the first time).
+    vip = ("--when", "followup overdue by 3 days", "--if", "tag:vip", "--then", "tag stale")
+    crm("rule", "add", "stale vip", *vip)
     conn = sqlite3.connect(db)
     conn.row_factory = sqlite3.Row
     person = conn.execute(
@@ -509,5 +513,8 @@ def test_fast_path_and_typer_agree_on_every_line(
     # own refusals were among the lines.
     seeded_dump = dump(seed)
     assert sum(fast.dump != seeded_dump for _, fast, _ in results) >= 30
+    told = {case.argv for case, fast, _ in results if b"rules: " in fast.stderr}
+    assert ("today",) in told  # the time rule ran first, and wrote
+    assert ("deal", "move", refs["deal"], "Proposal") in told  # a change rule fired
     assert sum(fast.code != 0 for _, fast, _ in results) >= 50
     assert sum(fast.code == 0 and fast.stdout != b"" for _, fast, _ in results) >= 80
