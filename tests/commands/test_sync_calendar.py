@@ -58,6 +58,13 @@ def events(folder: Path) -> list[str]:
         ([], '[[sync.calendar]]\nvdir = "{vdir}"\nurl = "https://x/"\n', 2, "exactly one of"),
         ([], '[[sync.calendar]]\nvdir = "{vdir}"\nusername = "me"\n', 2, "for url (CalDAV)"),
         ([], "[sync]\ncalendar = 3\n", 2, "[[sync.calendar]] table"),
+        ([], '[[sync.calendar]]\nvdir = "{vdir}"\npush = "no"\n', 2, "push must be true or false"),
+        (
+            [],
+            '[[sync.calendar]]\nvdir = "{vdir}"\npush = false\npull = false\n',
+            2,
+            "nothing to do",
+        ),
         (["--caldav", "http://127.0.0.1:9/cal/"], "", 1, "127.0.0.1"),
     ],
 )
@@ -332,3 +339,35 @@ def test_two_syncs_at_once_make_no_duplicate(tmp_path: Path) -> None:
     again = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
     (source,) = json.loads(again.stdout)["sources"]
     assert (source["new"], source["updated"], source["meetings"]) == (0, 0, 0)
+
+
+def test_a_work_calendar_read_only_and_a_crm_calendar(
+    crm: Crm, booked: None, tmp_path: Path, vdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CRM_NOW", "2026-03-02T09:00:00Z")
+    work = tmp_path / "calendars" / "work"
+    work.mkdir()
+    (work / "meeting.ics").write_bytes(
+        b"BEGIN:VCALENDAR\r\nPRODID:-//Google Inc//Google Calendar 70.9054//EN\r\n"
+        b"VERSION:2.0\r\nBEGIN:VEVENT\r\nDTSTART:20260224T093000Z\r\n"
+        b"DTEND:20260224T103000Z\r\nUID:work1@google.com\r\n"
+        b"ORGANIZER;CN=Me:mailto:me@example.org\r\n"
+        b"ATTENDEE;PARTSTAT=ACCEPTED;CN=Anne:mailto:anne@example.com\r\n"
+        b"SUMMARY:Revue du devis\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    (tmp_path / "config.toml").write_text(
+        'my_emails = ["me@example.org"]\n\n'
+        f'[[sync.calendar]]\nvdir = "{vdir}"\npull = false\n\n'
+        f'[[sync.calendar]]\nvdir = "{work}"\npush = false\n'
+    )
+    result = crm("sync", "calendar", "--json")
+    assert result.exit_code == 0, result.stderr
+    crm_side, work_side = json.loads(result.stdout)["sources"]
+    assert (crm_side["new"], crm_side["meetings"]) == (2, 0)
+    assert (work_side["new"], work_side["meetings"]) == (0, 1)
+    assert len(events(vdir)) == 2
+    assert events(work) == ["meeting.ics"]  # nothing of crm's written in the work calendar
+    assert "Revue du devis" in crm("contact", "show", "Anne Müller").stdout
+    # --pull-only for this run: the crm calendar (pull = false) has nothing to do.
+    only = crm("sync", "calendar", "--pull-only", "--json")
+    assert [s["source"] for s in json.loads(only.stdout)["sources"]] == [f"vdir:{work}"]

@@ -166,11 +166,14 @@ def _run(
     from crmcli.core.errors import CrmError
     from crmcli.core.sync.calendar_sources import open_collection
 
-    chosen = options(app_state, dry_run=dry_run, push=push, pull=pull)
     store = app_state.store(write=not dry_run)
     results: list[SourceResult] = []
     try:
         for source in sources:
+            ways = {"push": push and source.push, "pull": pull and source.pull}
+            if not any(ways.values()):
+                continue  # --push-only on a calendar configured pull = false: nothing to do
+            chosen = options(app_state, dry_run=dry_run, **ways)
             results.append(_one(store, open_collection(source), chosen))
     except CrmError:
         if results:  # the calendars done before the one that failed stay done: say so

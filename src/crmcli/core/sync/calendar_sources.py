@@ -9,7 +9,7 @@ nothing else happens. The state's key is the opened collection's own `name`.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from crmcli.core.sync.collections import Collection
 
 WHERE = "sync.calendar"
-KEYS = frozenset({"vdir", "url", "username", "password_command"})
+KEYS = frozenset({"vdir", "url", "username", "password_command", "push", "pull"})
+_TEXT = ("vdir", "url", "username", "password_command")
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,10 @@ class CalendarSource:
     url: str | None = None  # as given, checked to hold no password
     username: str | None = None
     password_command: str | None = None
+    # A calendar crm only reads (a work calendar for meetings: push = false) or only
+    # writes (a calendar of follow-ups alone, or one whose meetings must not be logged).
+    push: bool = True
+    pull: bool = True
 
     @property
     def shown(self) -> str:
@@ -71,7 +76,7 @@ def caldav_source(
 
 def from_config(entry: object) -> CalendarSource:
     """One `[[sync.calendar]]` table: `vdir = PATH`, or `url = URL` with `username` and
-    `password_command`."""
+    `password_command`; `push = false` or `pull = false` for a calendar used one way."""
     if not isinstance(entry, dict):
         raise Invalid(f"each [[{WHERE}]] entry must be a table with vdir = or url =")
     unknown = set(entry) - KEYS
@@ -82,15 +87,22 @@ def from_config(entry: object) -> CalendarSource:
         )
     if ("vdir" in entry) == ("url" in entry):
         raise Invalid(f"each [[{WHERE}]] entry needs exactly one of vdir = or url =")
-    for key in KEYS:
+    for key in _TEXT:
         if key in entry and not isinstance(entry[key], str):
             raise Invalid(f"[[{WHERE}]]: {key} must be a string")
+    for key in ("push", "pull"):
+        if key in entry and not isinstance(entry[key], bool):
+            raise Invalid(f"[[{WHERE}]]: {key} must be true or false")
+    ways = {"push": entry.get("push", True), "pull": entry.get("pull", True)}
+    if not any(ways.values()):
+        raise Invalid(f"[[{WHERE}]]: push = false and pull = false leave nothing to do")
     if "vdir" in entry:
         for key in ("username", "password_command"):
             if key in entry:
                 raise Invalid(f"[[{WHERE}]]: {key} is for url (CalDAV) sources only")
-        return vdir_source(entry["vdir"])
-    return caldav_source(entry["url"], entry.get("username"), entry.get("password_command"))
+        return replace(vdir_source(entry["vdir"]), **ways)
+    found = caldav_source(entry["url"], entry.get("username"), entry.get("password_command"))
+    return replace(found, **ways)
 
 
 def configured(config: Config) -> list[CalendarSource]:
