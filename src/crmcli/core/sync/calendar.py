@@ -310,7 +310,7 @@ class _Run:
             and known.table_name == "followup"
             and not any(events.followup_id_from_uid(series.uid, self.domain) for series in found)
         ):
-            return None  # crm's file now holds another event: taken as deleted (`_followup`)
+            return None  # crm's file now holds another event: taken as deleted (`calendar_plan`)
         for series in found:
             followup_id = events.followup_id_from_uid(series.uid, self.domain)
             if followup_id is None:

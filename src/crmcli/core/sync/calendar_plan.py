@@ -105,6 +105,8 @@ class FollowupPlan:
                 step.remote = ("update", stray.href, stray.etag, rendered.body)
                 step.planned.append(Planned("update", followup_id, describe("adopt", row)))
                 step.counts = {"updated": 1}
+            elif stray.body != rendered.body:  # not written now: the next push writes it
+                step.base = {**base, "digest": ""}
             return step  # adopted: found by its UID, not created twice
         if not self.push:
             return None
