@@ -518,3 +518,102 @@ def test_fast_path_and_typer_agree_on_every_line(
     assert ("deal", "move", refs["deal"], "Proposal") in told  # a change rule fired
     assert sum(fast.code != 0 for _, fast, _ in results) >= 50
     assert sum(fast.code == 0 and fast.stdout != b"" for _, fast, _ in results) >= 80
+
+
+# -- a TAB press in bash -----------------------------------------------------------------
+
+TABS = [
+    "crm contact show ",
+    "crm contact show a",
+    "crm contact show ann",
+    "crm contact show 'Ann L",
+    'crm contact show "Ann L',
+    "crm contact show hel",
+    "crm contact show hélène",
+    "crm contact show dup",
+    "crm contact show zoe",
+    "crm contact show O\\'B",
+    "crm contact show zzzzqqq",
+    "crm contact show 1",
+    "crm contact show =",
+    "crm log call ",
+    "crm log call dup",
+    "crm log note ann",
+    "crm log meeting Zo",
+    "crm followup add ",
+    "crm followup add hel",
+    "crm followup done ",
+    "crm followup done 1",
+    "crm followup done 2",
+    "crm followup done 9",
+    "crm deal move ",
+    "crm deal move P",
+    "crm deal move 1 ",
+    "crm deal move 1 Pro",
+    "crm deal move 1 won",
+    "crm deal move 1 x",
+    "crm brief ",
+    "crm brief ann",
+    "crm brief +33",
+    "crm brief Hél",
+    "crm --db missing.db brief ann",
+    "crm --db=missing.db contact show a",
+    "crm --db {seed} brief hel",
+    "crm --db={seed} deal move 1 N",
+]
+
+
+def tab_cases(seed: Path) -> list[tuple[str, str]]:
+    """(COMP_WORDS, COMP_CWORD) for each line: the cursor on its last word, and a few
+    with the cursor inside the line."""
+    out = []
+    for line in TABS:
+        words = line.replace("{seed}", str(seed))
+        count = len(words.split()) - (0 if words.endswith(" ") else 1)
+        out.append((words, str(count)))
+    out += [
+        ("crm contact show ann extra", "3"),
+        ("crm deal move 1 Pro --json", "4"),
+        ("crm brief ann", "9"),
+    ]
+    return out
+
+
+def tab(words: str, cursor: str, folder: Path, fast: bool) -> tuple[int, bytes, bytes]:
+    env = {
+        **base_env(folder),
+        "CRM_DB": str(folder / "seed.db"),
+        "_CRM_COMPLETE": "complete_bash",
+        "COMP_WORDS": words,
+        "COMP_CWORD": cursor,
+    }
+    if not fast:
+        env["CRM_NO_FAST_PATH"] = "1"
+    done = subprocess.run([CRM], env=env, cwd=folder, capture_output=True, timeout=120)
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_a_tab_press_in_bash_is_answered_alike(seeded: tuple[Path, dict[str, str]]) -> None:
+    """Candidates for a REF in bash, both ways: the same bytes and exit code. Read-only:
+    completion never writes, so every line runs on the seeded database itself."""
+    from crmcli.fastpath.complete import _split, _target
+
+    seed, _ = seeded
+    cases = tab_cases(seed)
+    read = []
+    for words, cursor in cases:
+        split = _split(words)
+        incomplete = (split[int(cursor) :] or [""])[0]
+        if _target(split[1 : int(cursor)], incomplete) is not None:
+            read.append((words, cursor))
+    assert len(read) >= 30, len(read)
+
+    def both(case: tuple[str, str]) -> tuple[tuple[str, str], object, object]:
+        return case, tab(*case, seed.parent, True), tab(*case, seed.parent, False)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(both, read))
+    differ = [f"{case}\n  fast:  {a}\n  typer: {b}" for case, a, b in results if a != b]
+    assert differ == [], "\n".join(differ)
+    offered = [a for _, a, _ in results if a[1].strip()]  # type: ignore[index]
+    assert len(offered) >= 20  # most presses offered something: not empty against empty

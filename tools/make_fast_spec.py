@@ -193,12 +193,24 @@ def _param(command: str, param: Any, info: Any, hint: Any) -> dict[str, Any]:
         out.update(kind="enum", enum=_path(base), choices=tuple(str(m.value) for m in base))
     else:
         raise Unsupported(f"{label}: values of type {base}")
+    if param.param_type_name == "argument" and info.autocompletion is not None:
+        completer = _completers().get(info.autocompletion)
+        if completer is not None:  # another completer: a TAB there is Typer's to answer
+            out["complete"] = completer
     if not out.get("required"):
         default = param.default
         if not isinstance(default, bool | int | str | NoneType) or isinstance(default, enum.Enum):
             raise Unsupported(f"{label}: default {default!r}")
         out["default"] = default
     return out
+
+
+def _completers() -> dict[Any, str]:
+    """crm's completion functions as Typer holds them, by the kind of candidates they offer."""
+    from crmcli.commands import _complete
+    from crmcli.commands.hot.complete import BUILDERS
+
+    return {getattr(_complete, kind): kind for kind in BUILDERS}
 
 
 def _parsed_choice(label: str, base: Any, parser: Any) -> dict[str, Any]:

@@ -17,7 +17,7 @@ fix what it names in this module only.
   `crm`); the words come from `COMP_WORDS`/`COMP_CWORD` (bash) or
   `_TYPER_COMPLETE_ARGS` (zsh, fish, PowerShell).
 - Completion filtering: Typer keeps only candidates whose value
-  `startswith(incomplete)`; `Found` opts out of it.
+  `startswith(incomplete)`; `Found` (commands/hot/complete.py) opts out of it.
 - Completion scripts and output: `typer._completion_classes` holds one `ShellComplete`
   class per shell, registered by name in the vendored click's
   `shell_completion.add_completion_class`; `typer._completion_shared.install` writes a
@@ -43,6 +43,11 @@ import sys
 
 import typer
 from typer._click import exceptions as _click_exceptions
+
+# The candidate that opts out of Typer's prefix filter: it lives with the candidates,
+# free of Typer (the fast path completes too), and is named here as the reliance it is.
+from crmcli.commands.hot.complete import Found as Found
+from crmcli.commands.hot.complete import for_bash
 
 # A usage error crm raises itself (exit 2, one line naming the command).
 PlainUsage = _click_exceptions.UsageError
@@ -96,19 +101,6 @@ def completion_words() -> list[str]:
     elif text and not text.endswith(" ") and words:  # zsh/fish: the last word is partial
         words = words[:-1]
     return [w for w in words if w] or ["--"]
-
-
-class Found(str):
-    """A candidate found by meaning, not by spelling: `dup` finds helene.dupre@acme.fr.
-
-    Typer keeps only candidates that start with the typed text, which would drop every
-    contact found by name, accent-free or with a typo. These values opt out of that
-    filter, so the shell is offered the valid REF (bash replaces the word with it; zsh
-    and fish apply their own matching).
-    """
-
-    def startswith(self, *args: object, **kwargs: object) -> bool:
-        return True
 
 
 # -- help and errors in plain words --------------------------------------------------------
@@ -273,7 +265,6 @@ def plain_help() -> None:
 # -- completion scripts and output ---------------------------------------------------------
 
 SHELLS = ("bash", "zsh", "fish")
-_BASH_SPECIAL = re.compile(r"([^\w@.,:/+=%-])")
 
 
 def _normalise_instruction() -> str:
@@ -309,8 +300,7 @@ def register_completion() -> None:
 
     class CrmBash(BashComplete):
         def format_completion(self, item: CompletionItem) -> str:
-            value = str(item.value)
-            return _BASH_SPECIAL.sub(r"\\\1", value) if isinstance(item.value, Found) else value
+            return for_bash(item.value)  # the fast path writes its candidates alike
 
     class CrmZsh(ZshComplete):
         def complete(self) -> str:

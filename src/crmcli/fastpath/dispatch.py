@@ -24,14 +24,19 @@ from crmcli import exits
 SWITCH = "CRM_NO_FAST_PATH"
 
 # Typer's completion switch for `crm` (commands/_typer_compat.COMPLETE_VAR): a TAB
-# press is Typer's to answer.
+# press, answered here for a REF in bash (see complete.py), else by Typer.
 COMPLETING = "_CRM_COMPLETE"
 
 
 def run(argv: list[str]) -> int | None:
     """The exit code of the hot command `argv` runs, or None when Typer should run it."""
-    if os.environ.get(SWITCH) or COMPLETING in os.environ:
+    if os.environ.get(SWITCH):
         return None
+    instruction = os.environ.get(COMPLETING)
+    if instruction is not None:
+        from crmcli.fastpath.complete import complete
+
+        return complete(instruction)
     from crmcli.fastpath.parse import parse
 
     call = parse(argv)

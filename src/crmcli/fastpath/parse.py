@@ -32,7 +32,7 @@ class Call(NamedTuple):
     values: dict[str, object]
 
 
-class _Declined(Exception):
+class Declined(Exception):
     """The line is not one the fast path reads with certainty."""
 
 
@@ -65,7 +65,7 @@ def parse(argv: list[str]) -> Call | None:
             return None
     try:
         values = _values(name, rest)
-    except _Declined:
+    except Declined:
         return None
     return Call(COMMANDS[name]["run"], db, values)
 
@@ -85,11 +85,11 @@ def _values(name: str, words: list[str]) -> dict[str, object]:
             continue
         spelling, equals, attached = word.partition("=") if word[1] == "-" else (word, "", "")
         if spelling not in options:
-            raise _Declined
+            raise Declined
         key, flag = options[spelling]
         if flag is not None:
             if equals:
-                raise _Declined  # a flag given a value: Typer's error to give
+                raise Declined  # a flag given a value: Typer's error to give
             values[key] = flag
             continue
         if equals:
@@ -97,39 +97,39 @@ def _values(name: str, words: list[str]) -> dict[str, object]:
         elif i < len(words):
             text, i = words[i], i + 1  # whatever it looks like, as click takes it
         else:
-            raise _Declined
-        values[key] = _value(params[key], text)
+            raise Declined
+        values[key] = value_of(params[key], text)
     arguments = command["arguments"]
     if len(arguments) == 1 and params[arguments[0]].get("many"):
         if not positional:
-            raise _Declined
-        values[arguments[0]] = [_value(params[arguments[0]], w) for w in positional]
+            raise Declined
+        values[arguments[0]] = [value_of(params[arguments[0]], w) for w in positional]
         return values
     if len(positional) > len(arguments):
-        raise _Declined
+        raise Declined
     for key, word in zip(arguments, positional, strict=False):
-        values[key] = _value(params[key], word)
+        values[key] = value_of(params[key], word)
     if any(params[key]["required"] for key in arguments[len(positional) :]):
-        raise _Declined
+        raise Declined
     return values
 
 
-def _value(param: Param, text: str) -> object:
-    """The value Typer would pass for `text`, or _Declined where it might differ."""
+def value_of(param: Param, text: str) -> object:
+    """The value Typer would pass for `text`, or Declined where it might differ."""
     kind = param["kind"]
     if kind == "str":
         return text
     if kind == "int":
         if not (text.isascii() and text.isdigit()) or len(text) > _MAX_DIGITS:
-            raise _Declined
+            raise Declined
         if len(text) > 1 and text[0] == "0":
-            raise _Declined
+            raise Declined
         number = int(text)
         low, high = param["min"], param["max"]
         if (low is not None and number < low) or (high is not None and number > high):
-            raise _Declined  # Typer's range error to give
+            raise Declined  # Typer's range error to give
         return number
     if kind == "enum" and text in param["choices"]:
         module, _, cls = param["enum"].partition(":")
         return getattr(__import__(module, fromlist=[cls]), cls)(text)
-    raise _Declined
+    raise Declined

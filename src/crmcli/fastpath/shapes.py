@@ -12,7 +12,8 @@ class Param(TypedDict, total=False):
     `choices`, exactly as written, converted by the enum class `enum`, "module:Class"),
     or "flag" (set by its options, see `Command.options`). `default` is what the
     command gets when the parameter is not given; an argument that is `required` has
-    none. `many`: an argument taking every remaining word (a list).
+    none. `many`: an argument taking every remaining word (a list). `complete`: what
+    a TAB press offers for the argument (`commands/hot/complete.BUILDERS`).
     """
 
     kind: str
@@ -23,6 +24,7 @@ class Param(TypedDict, total=False):
     max: int | None
     enum: str
     choices: tuple[str, ...]
+    complete: str
 
 
 class Command(TypedDict):

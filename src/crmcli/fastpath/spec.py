@@ -75,6 +75,7 @@ COMMANDS: dict[str, Command] = {
             "ref": {
                 "required": True,
                 "kind": "str",
+                "complete": "contacts",
             },
             "limit": {
                 "kind": "int",
@@ -115,6 +116,7 @@ COMMANDS: dict[str, Command] = {
             "ref": {
                 "required": True,
                 "kind": "str",
+                "complete": "contacts",
             },
             "summary": {
                 "required": False,
@@ -240,6 +242,7 @@ COMMANDS: dict[str, Command] = {
             "ref": {
                 "required": True,
                 "kind": "str",
+                "complete": "contacts",
             },
             "when": {
                 "required": True,
@@ -270,6 +273,7 @@ COMMANDS: dict[str, Command] = {
             "followup_id": {
                 "required": True,
                 "kind": "str",
+                "complete": "followups",
             },
             "as_json": {
                 "kind": "flag",
@@ -290,10 +294,12 @@ COMMANDS: dict[str, Command] = {
             "ref": {
                 "required": True,
                 "kind": "str",
+                "complete": "deals",
             },
             "stage": {
                 "required": True,
                 "kind": "str",
+                "complete": "stages",
             },
             "reason": {
                 "kind": "str",
@@ -325,6 +331,7 @@ COMMANDS: dict[str, Command] = {
             "ref": {
                 "required": True,
                 "kind": "str",
+                "complete": "contacts",
             },
             "as_json": {
                 "kind": "flag",
