@@ -536,6 +536,7 @@ TABS = [
     "crm contact show zzzzqqq",
     "crm contact show 1",
     "crm contact show =",
+    "crm 'contact show' a",
     "crm log call ",
     "crm log call dup",
     "crm log note ann",

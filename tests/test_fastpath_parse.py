@@ -138,6 +138,8 @@ DECLINED = [
     ["contact", "show"],
     ["contact", "show", "1", "2"],
     ["contact", "--json", "show", "1"],
+    ["contact show", "1"],  # one word is no group and command
+    ["contact", "show 1"],
     ["contact", "list"],
     ["log", "CALL", "ann", "x"],
     ["log", "visit", "ann", "x"],

@@ -19,7 +19,7 @@ import os
 import re
 import sys
 
-from crmcli.fastpath.parse import Declined, value_of
+from crmcli.fastpath.parse import Declined, command_name, value_of
 from crmcli.fastpath.spec import COMMANDS, DECLINE
 
 # Typer's switch for `crm` (commands/_typer_compat.COMPLETE_VAR), in either word order
@@ -81,13 +81,9 @@ def _target(args: list[str], incomplete: str) -> tuple[str | None, str] | None:
             db, args = args[1], args[2:]
         else:
             db, args = args[0].removeprefix("--db="), args[1:]
-    if not args:
+    name, rest = command_name(args)
+    if name is None:
         return None
-    name, rest = args[0], args[1:]
-    if name not in COMMANDS:
-        name, rest = " ".join(args[:2]), args[2:]
-        if name not in COMMANDS:
-            return None
     command = COMMANDS[name]
     arguments, params = command["arguments"], command["params"]
     if any(word.startswith("-") for word in rest) or len(rest) >= len(arguments):

@@ -56,18 +56,27 @@ def parse(argv: list[str]) -> Call | None:
             db, words = words[0].removeprefix("--db="), words[1:]
     if not words:
         return None
-    name, rest = words[0], words[1:]
-    if name not in COMMANDS:
-        if not rest:
-            return None
-        name, rest = f"{name} {rest[0]}", rest[1:]
-        if name not in COMMANDS:
-            return None
+    name, rest = command_name(words)
+    if name is None:
+        return None
     try:
         values = _values(name, rest)
     except Declined:
         return None
     return Call(COMMANDS[name]["run"], db, values)
+
+
+def command_name(words: list[str]) -> tuple[str | None, list[str]]:
+    """The hot command the words start with ("find", "contact show"), and the words after.
+
+    A group and its command are two words: "contact show" as one word is no command.
+    """
+    if not words or " " in words[0]:
+        return None, words
+    if words[0] in COMMANDS:
+        return words[0], words[1:]
+    name = " ".join(words[:2])
+    return (name, words[2:]) if len(words) > 1 and name in COMMANDS else (None, words)
 
 
 def _values(name: str, words: list[str]) -> dict[str, object]:
