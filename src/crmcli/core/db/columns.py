@@ -50,6 +50,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "custom_fields",
         "archived_at",
         "nickname",
+        "touch_rank",  # schema v9, kept by triggers (see models.Contact)
         *_OWNED,
     ),
     "contact_email": (

@@ -54,6 +54,18 @@ class Company(Owned, table=True):
     custom_fields: str | None = None  # JSON {name: value}
 
 
+# Open records (follow-ups, deals): what the daily view's partial indexes hold (schema v9).
+OPEN = "status = 'open'"
+# A deal's next step that is none (crmcli.core.pipeline.attention.BLANK_STEP, copied:
+# the models import nothing of the domain).
+_SPACES = (9, 10, 11, 12, 13, 28, 29, 30, 31, 32, 133, 160, 5760, *range(8192, 8203))
+_SPACES += (8232, 8233, 8239, 8287, 12288)
+_BLANK_STEP = {
+    "sqlite": f"(next_step IS NULL OR trim(next_step, char({', '.join(map(str, _SPACES))})) = '')",
+    "postgresql": "(next_step IS NULL OR btrim(next_step, "
+    f"{' || '.join(f'chr({c})' for c in _SPACES)}) = '')",
+}
+
 # Contacts with a live keep-in-touch cadence: `crm today` scores every due one, so
 # this partial index carries what scoring needs (schema v3).
 TOUCH_WHERE = "cadence_days IS NOT NULL AND NOT do_not_contact AND archived_at IS NULL"
@@ -72,6 +84,15 @@ class Contact(Owned, table=True):
         # Schema v6: (name_key, company_id), so "same name at the same company" (the
         # import's possible-duplicate check) is answered from the index alone.
         sa.Index("ix_contact_name_key", "name_key", "company_id"),
+        # Schema v9: `crm today` reads the warmest due contacts first, by rank then due
+        # date, instead of scoring every due one.
+        sa.Index(
+            "ix_contact_touch_rank",
+            "touch_rank",
+            "touch_due_at",
+            sqlite_where=sa.text(TOUCH_WHERE),
+            postgresql_where=sa.text(TOUCH_WHERE),
+        ),
         AUTOINC,
     )
 
@@ -102,6 +123,11 @@ class Contact(Owned, table=True):
     custom_fields: str | None = None
     archived_at: str | None = None
     nickname: str | None = None  # schema v6
+    # Schema v9: at most the engagement score this contact can have once due, less 2/9 of
+    # a point per day overdue (migration m0009 says how). Kept by triggers in the
+    # database on every write to the contact's touch dates, interactions and open deals,
+    # whoever writes them; nothing in crm writes it.
+    touch_rank: int | None = None
 
 
 class ContactEmail(SQLModel, table=True):
@@ -286,6 +312,25 @@ class Deal(Owned, table=True):
         # schema v9: the board's order after (stage_id, status), so its first cards of a
         # stage come from the index without a sort
         sa.Index("ix_deal_stage_status", "stage_id", "status", "stage_entered_at", "id"),
+        # Schema v9: open deals oldest in their stage first (the daily view's deals at
+        # risk), and the open ones with no next step (`attention.BLANK_STEP`: NULL, empty
+        # or only spaces as Python's str.isspace() means them).
+        sa.Index(
+            "ix_deal_open_entered",
+            "stage_entered_at",
+            "id",
+            sqlite_where=sa.text(OPEN),
+            postgresql_where=sa.text(OPEN),
+        ),
+        sa.Index(
+            "ix_deal_open_no_step",
+            "stage_entered_at",
+            "id",
+            "stage_id",
+            "next_step",
+            sqlite_where=sa.text(f"{OPEN} AND {_BLANK_STEP['sqlite']}"),
+            postgresql_where=sa.text(f"{OPEN} AND {_BLANK_STEP['postgresql']}"),
+        ),
         AUTOINC,
     )
 
@@ -364,7 +409,30 @@ class Followup(Owned, table=True):
     """
 
     __tablename__ = "followup"
-    __table_args__ = (sa.Index("ix_followup_status_due", "status", "due_at"), AUTOINC)
+    __table_args__ = (
+        # Schema v9: the open ones in due order (replacing (status, due_at): every query
+        # of it asks for open ones), and day by day in the order shown, each with what the
+        # daily view tests (so its counts read the index alone).
+        sa.Index(
+            "ix_followup_open_due",
+            "due_at",
+            "id",
+            "due_date",
+            "due_time",
+            sqlite_where=sa.text(OPEN),
+            postgresql_where=sa.text(OPEN),
+        ),
+        sa.Index(
+            "ix_followup_open_day",
+            "due_date",
+            "due_time",
+            "id",
+            "due_at",
+            sqlite_where=sa.text(OPEN),
+            postgresql_where=sa.text(OPEN),
+        ),
+        AUTOINC,
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     contact_id: int = Field(foreign_key="contact.id", ondelete="CASCADE", index=True)

@@ -6,7 +6,6 @@ a large database; the table shows the first few of each, JSON carries them all.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -110,22 +109,23 @@ def due_on(
 
     low, high = _day_bounds(day, now)
     mine, mine_params = owners.where(store, owner, "f")
-    where = f"f.status = 'open' AND f.due_at >= ? AND f.due_at < ? AND f.due_date = ?{mine}"
-    params: list[Any] = [low, high, day.isoformat(), *mine_params]
+    # The day's entries of ix_followup_open_day (schema v9) are read, in the order
+    # shown; the due_at bounds are only checked on them (`|| ''` keeps a planner from
+    # taking them for a range to scan instead: three days of follow-ups, then a sort).
+    where = (
+        f"f.status = 'open' AND f.due_date = ? AND f.due_at || '' >= ? AND f.due_at || '' < ?{mine}"
+    )
+    params: list[Any] = [day.isoformat(), low, high, *mine_params]
     if after_now:
         where += " AND (f.due_time IS NULL OR f.due_at >= ?)"
         params.append(clock.stamp(now))
     total = int(store.value(f"SELECT count(*) FROM followup f WHERE {where}", params))
-    sql = f"{FOLLOWUP_SELECT} WHERE {where} ORDER BY f.due_time IS NOT NULL, f.due_time, f.id"
+    # All-day ones first, then by time: NULLS FIRST says so on both engines, and is the
+    # index's order (no sort, and no reading of the whole day for its first few).
+    sql = f"{FOLLOWUP_SELECT} WHERE {where} ORDER BY f.due_time NULLS FIRST, f.id"
     if limit:
         sql += f" LIMIT {int(limit)}"
     return Section(cast("list[FollowUp]", store.rows(sql, params)), total)  # SELECT rows
-
-
-TOUCH = (
-    "c.touch_due_at IS NOT NULL AND c.touch_due_at <= ? AND c.cadence_days IS NOT NULL "
-    "AND NOT c.do_not_contact AND c.archived_at IS NULL"
-)
 
 
 def touch_due(
@@ -133,79 +133,14 @@ def touch_due(
 ) -> Section[TouchDue]:
     """Contacts whose keep-in-touch cadence has run out: warmest relationships first.
 
-    Ordered by engagement score (crmcli.core.activity.scoring), then longest waiting: when there
-    is no time for everyone, the relationships with most at stake come first.
-
-    Ranking 30,000 due contacts must stay quick. The cheap parts of the score (recency,
-    from the partial index `ix_contact_touch`, and the best open deal) give each one a
-    ceiling; interactions are counted, in batches, only for contacts whose ceiling can
-    still reach the first `limit`.
+    Ordered by engagement score, then longest waiting, then id: when there is no time
+    for everyone, the relationships with most at stake come first. `limit` None: all.
+    How the first few are found among many (by rank, without scoring everyone):
+    `crmcli.core.overview.touch`.
     """
-    from crmcli.core.activity import scoring
-    from crmcli.core.db import owners
+    from crmcli.core.overview import touch
 
-    ceiling_params = scoring.params(now, ceiling=True)  # [now, start of the window]
-    since = ceiling_params[1]
-    mine, mine_params = owners.where(store, owner, "c")
-    due = [clock.stamp(now), *mine_params]
-    total = int(store.value(f"SELECT count(*) FROM contact c WHERE {TOUCH}{mine}", due))
-    # Each due contact with its ceiling: the score it would have with the most
-    # interactions (recent = 10) if it was touched inside the window, else none. The
-    # database sorts them by ceiling; they are read in that order, a batch at a time.
-    # Materialised, so each due contact's parts are worked out once, not once for every
-    # place the ceiling's expression names them.
-    _, candidates = store.stream_tuples(
-        f"WITH t AS {store.dialect.materialized()}(SELECT c.id, c.touch_due_at, "
-        f"{scoring.columns(store.dialect, ceiling=True)} FROM contact c WHERE {TOUCH}{mine}) "
-        f"SELECT t.id, t.touch_due_at, t.days, t.best, t.recent, "
-        f"{scoring.expression(store.dialect)} AS ceiling FROM t "
-        "ORDER BY ceiling DESC, t.touch_due_at, t.id",
-        [*ceiling_params, *due],
-    )
-    ranked: list[tuple[int, str, int]] = []  # (-score, touch_due_at, id)
-    while batch := list(itertools.islice(candidates, 500)):
-        if limit and len(ranked) >= limit:
-            ranked.sort()
-            del ranked[limit:]
-            if int(batch[0][5]) < -ranked[-1][0]:
-                break  # no one left can reach the first `limit`
-        recent = dict(
-            store.tuples_in(
-                "SELECT contact_id, count(*) FROM interaction WHERE occurred_at >= ? "
-                "AND contact_id IN ({ids}) GROUP BY contact_id",
-                [c[0] for c in batch if c[4]],
-                (since,),
-            )
-        )
-        for contact_id, due, days, best, _, _ in batch:
-            count = int(recent.get(contact_id, 0))
-            score = scoring.from_parts(None if days is None else float(days), count, best)
-            ranked.append((-score, due, int(contact_id)))
-    ranked.sort()
-    shown = ranked[:limit] if limit else ranked
-    names = {
-        row[0]: row[1:]
-        for row in store.tuples_in(
-            "SELECT c.id, c.display_name, co.name, c.cadence_days, c.last_touch_at "
-            "FROM contact c LEFT JOIN company co ON co.id = c.company_id WHERE c.id IN ({ids})",
-            [contact_id for _, _, contact_id in shown],
-        )
-    }
-    return Section(
-        [
-            {
-                "id": contact_id,
-                "contact": names[contact_id][0],
-                "company": names[contact_id][1],
-                "cadence_days": names[contact_id][2],
-                "last_touch_at": names[contact_id][3],
-                "touch_due_at": due,
-                "score": -negative,
-            }
-            for negative, due, contact_id in shown
-        ],
-        total,
-    )
+    return Section(*touch.due(store, now, limit=limit, owner=owner))
 
 
 def today(

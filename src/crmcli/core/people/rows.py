@@ -127,6 +127,7 @@ class ContactDetail(TypedDict):
     custom_fields: Any
     archived_at: str | None
     nickname: str | None
+    touch_rank: int | None  # schema v9, kept by triggers for `crm today` (models.Contact)
     owner: str
     version: int
     created_at: str

@@ -54,10 +54,40 @@ def annotate(row: dict[str, Any], now: datetime) -> Deal:
     return cast("Deal", row)  # a DEAL_SELECT row from the store, now annotated
 
 
+# What `annotate` calls no next step, as SQL: empty, or nothing but what Python's
+# str.isspace() calls space (str.strip's set, so the two never disagree). The partial
+# index ix_deal_open_no_step (schema v9) holds exactly the open deals it is true for;
+# each engine spells it its own way, and a query must spell it as its index does.
+_SPACES = (9, 10, 11, 12, 13, 28, 29, 30, 31, 32, 133, 160, 5760, *range(8192, 8203))
+_SPACES += (8232, 8233, 8239, 8287, 12288)
+BLANK_STEP = {
+    "sqlite": "(next_step IS NULL OR trim(next_step, char({})) = '')".format(
+        ", ".join(map(str, _SPACES))
+    ),
+    "postgresql": "(next_step IS NULL OR btrim(next_step, {}) = '')".format(
+        " || ".join(f"chr({c})" for c in _SPACES)
+    ),
+}
+# In an open stage, asked row by row: a stage id list (IN) made SQLite read every deal
+# rather than the one partial index that holds the rows asked for.
+OPEN_STAGE = "EXISTS (SELECT 1 FROM stage s WHERE s.id = d.stage_id AND s.kind = 'open')"
+
+
+def blank_step(store: Store) -> str:
+    """`BLANK_STEP` on deal alias `d`, for this store's engine."""
+    return BLANK_STEP[store.dialect.name].replace("next_step", "d.next_step")
+
+
 def needing_attention(
     store: Store, now: datetime, *, limit: int | None = None, owner: str | None = None
 ) -> tuple[list[Deal], int]:
-    """Open deals that are stale or have no next step, most overdue first; and their count."""
+    """Open deals that are stale or have no next step, longest in their stage first; and
+    their count.
+
+    The rows come in `stage_entered_at` order from a partial index of the open deals
+    (ix_deal_open_entered, schema v9), the oldest first, which are nearly all stale:
+    the first few are found without reading the rest. The count is `attention_count`.
+    """
     from crmcli.core.db import owners
 
     stale_sql, params = stale_condition(store, now)
@@ -67,24 +97,58 @@ def needing_attention(
         f"OR d.next_step = ''){mine}"
     )
     params += mine_params
-    total = int(
-        store.value(
-            f"SELECT count(*) FROM deal d JOIN stage s ON s.id = d.stage_id WHERE {where}", params
-        )
-    )
+    total = attention_count(store, now, owner)
     sql = f"{DEAL_SELECT} WHERE {where} ORDER BY d.stage_entered_at, d.id"
     if limit:
         sql += f" LIMIT {int(limit)}"
     return [annotate(r, now) for r in store.rows(sql, params)], total
 
 
+def _stale_parts(
+    store: Store, now: datetime, mine: tuple[str, list[Any]]
+) -> tuple[list[str], list[Any]]:
+    """One count per open stage with target days: its open deals entered before the
+    cutoff, a range of the (stage_id, status, stage_entered_at, id) index."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for stage_id, target in store.tuples(
+        "SELECT id, target_days FROM stage WHERE kind = 'open' AND target_days IS NOT NULL"
+    ):
+        parts.append(
+            "SELECT count(*) AS n FROM deal d WHERE d.stage_id = ? AND d.status = 'open' "
+            f"AND d.stage_entered_at < ?{mine[0]}"
+        )
+        params += [stage_id, clock.stamp(now - timedelta(days=int(target))), *mine[1]]
+    return parts, params
+
+
+def attention_count(store: Store, now: datetime, owner: str | None = None) -> int:
+    """How many open deals in open stages are stale or have no next step (NULL or '').
+
+    Counted from indexes, not by reading every open deal: the stale ones stage by stage
+    (`_stale_parts`), plus the ones with no next step that are not stale, among the
+    open deals with a blank next step (ix_deal_open_no_step).
+    """
+    from crmcli.core.db import owners
+
+    mine = owners.where(store, owner, "d")
+    parts, params = _stale_parts(store, now, mine)
+    stale_sql, stale_params = stale_condition(store, now)
+    parts.append(
+        f"SELECT count(*) AS n FROM deal d WHERE d.status = 'open' AND {blank_step(store)} "
+        f"AND (d.next_step IS NULL OR d.next_step = '') AND {OPEN_STAGE} "
+        f"AND NOT {stale_sql}{mine[0]}"
+    )
+    params += [*stale_params, *mine[1]]
+    sql = "SELECT sum(n) FROM (" + " UNION ALL ".join(parts) + ") counts"
+    return int(store.value(sql, params) or 0)
+
+
 def count_stale(store: Store, now: datetime) -> int:
     """Open deals past their stage's target days."""
-    sql, params = stale_condition(store, now)
+    parts, params = _stale_parts(store, now, ("", []))
+    if not parts:
+        return 0
     return int(
-        store.value(
-            f"SELECT count(*) FROM deal d JOIN stage s ON s.id = d.stage_id "
-            f"WHERE d.status = 'open' AND {sql}",
-            params,
-        )
+        store.value("SELECT sum(n) FROM (" + " UNION ALL ".join(parts) + ") counts", params) or 0
     )

@@ -38,9 +38,185 @@ _BOARD_ORDER = [
     "CREATE INDEX ix_deal_stage_status ON deal (stage_id, status, stage_entered_at, id)",
 ]
 
-SQLITE = ["ALTER TABLE sync_item ADD COLUMN base VARCHAR", *_COMPANY_FTS, *_BOARD_ORDER]
+# -- contact.touch_rank ------------------------------------------------------------------
+# At most the score (crmcli.core.activity.scoring) a due contact touched within the last
+# 180 days can have, `now` days after its cadence fell due, once (2/9) * days overdue is
+# taken off: recency is 40 - (2/9) * days since the last touch, and that is the days
+# from the last touch to the due date plus the days overdue; the frequency part counts
+# at most the interactions since 90 days before the due date (the window can only move
+# on from there), capped at 10 as the score caps it; the pipeline part is exactly the
+# best open deal's. Truncated to an integer and plus one, so never below the bound.
+_TOUCH_LIVE = "cadence_days IS NOT NULL AND last_touch_at IS NOT NULL AND touch_due_at IS NOT NULL"
+# The frequency window's start for contact `c`, to the second (counting a few more is
+# still a bound).
+_SQLITE_SINCE = "strftime('%Y-%m-%dT%H:%M:%S', substr({c}.touch_due_at, 1, 19), '-90 days')"
+_SQLITE_RANK = (
+    "CASE WHEN {c}.cadence_days IS NULL OR {c}.last_touch_at IS NULL "
+    "OR {c}.touch_due_at IS NULL THEN NULL ELSE CAST(40.0 - 2.0 * "
+    "(julianday({c}.touch_due_at) - julianday({c}.last_touch_at)) / 9.0 "
+    "+ 3 * min(10, (SELECT count(*) FROM interaction i WHERE i.contact_id = {c}.id "
+    f"AND i.occurred_at >= {_SQLITE_SINCE})) "
+    "+ 0.3 * coalesce((SELECT max(coalesce(d.probability, s.probability)) FROM deal d "
+    "JOIN stage s ON s.id = d.stage_id WHERE d.contact_id = {c}.id AND d.status = 'open'), 0) "
+    "AS INTEGER) + 1 END"
+).format(c="contact")
 
-POSTGRESQL = ["ALTER TABLE sync_item ADD COLUMN base VARCHAR", *_BOARD_ORDER]
+
+def _sqlite_refresh(which: str) -> str:
+    """The statement a trigger runs: the rank of the contacts `which` names, worked out again."""
+    return f"UPDATE contact SET touch_rank = {_SQLITE_RANK} WHERE {which}; "
+
+
+_SQLITE_TOUCH_RANK = [
+    "ALTER TABLE contact ADD COLUMN touch_rank INTEGER",
+    # A contact: when its cadence, last touch or due date is written (also by an undo,
+    # which writes every column back), and when it is inserted already touched.
+    "CREATE TRIGGER contact_touch_rank_ai AFTER INSERT ON contact WHEN new.cadence_days "
+    "IS NOT NULL AND new.last_touch_at IS NOT NULL AND new.touch_due_at IS NOT NULL BEGIN "
+    + _sqlite_refresh("id = new.id")
+    + "END",
+    "CREATE TRIGGER contact_touch_rank_au AFTER UPDATE OF cadence_days, last_touch_at, "
+    "touch_due_at ON contact WHEN new.cadence_days IS NOT NULL OR new.touch_rank IS NOT NULL "
+    "BEGIN " + _sqlite_refresh("id = new.id") + "END",
+    # Its interactions: one inside the frequency window added or removed, or one moved.
+    "CREATE TRIGGER interaction_touch_rank_ai AFTER INSERT ON interaction BEGIN "
+    + _sqlite_refresh(
+        f"id = new.contact_id AND {_TOUCH_LIVE} AND new.occurred_at >= "
+        + _SQLITE_SINCE.format(c="contact")
+    )
+    + "END",
+    "CREATE TRIGGER interaction_touch_rank_ad AFTER DELETE ON interaction BEGIN "
+    + _sqlite_refresh(
+        f"id = old.contact_id AND {_TOUCH_LIVE} AND old.occurred_at >= "
+        + _SQLITE_SINCE.format(c="contact")
+    )
+    + "END",
+    "CREATE TRIGGER interaction_touch_rank_au AFTER UPDATE OF contact_id, occurred_at "
+    "ON interaction BEGIN "
+    + _sqlite_refresh(f"id IN (old.contact_id, new.contact_id) AND {_TOUCH_LIVE}")
+    + "END",
+    # Its open deals: one added, removed, closed, reopened, moved, re-weighed or re-assigned.
+    "CREATE TRIGGER deal_touch_rank_ai AFTER INSERT ON deal WHEN new.status = 'open' "
+    "AND new.contact_id IS NOT NULL BEGIN "
+    + _sqlite_refresh(f"id = new.contact_id AND {_TOUCH_LIVE}")
+    + "END",
+    "CREATE TRIGGER deal_touch_rank_ad AFTER DELETE ON deal WHEN old.status = 'open' "
+    "AND old.contact_id IS NOT NULL BEGIN "
+    + _sqlite_refresh(f"id = old.contact_id AND {_TOUCH_LIVE}")
+    + "END",
+    "CREATE TRIGGER deal_touch_rank_au AFTER UPDATE OF contact_id, status, probability, "
+    "stage_id ON deal WHEN old.status = 'open' OR new.status = 'open' BEGIN "
+    + _sqlite_refresh(f"id IN (old.contact_id, new.contact_id) AND {_TOUCH_LIVE}")
+    + "END",
+    # A stage's probability: every contact with an open deal there that takes it.
+    "CREATE TRIGGER stage_touch_rank_au AFTER UPDATE OF probability ON stage BEGIN "
+    + _sqlite_refresh(
+        "id IN (SELECT contact_id FROM deal WHERE stage_id = new.id AND status = 'open' "
+        f"AND probability IS NULL) AND {_TOUCH_LIVE}"
+    )
+    + "END",
+    # The contacts already there, through the trigger above (the same arithmetic).
+    f"UPDATE contact SET last_touch_at = last_touch_at WHERE {_TOUCH_LIVE}",
+]
+
+_POSTGRESQL_TOUCH_RANK = [
+    "ALTER TABLE contact ADD COLUMN touch_rank INTEGER",
+    # The same bound in PostgreSQL's arithmetic (numeric: exact, still a bound), on the
+    # values a row has or is about to have.
+    "CREATE FUNCTION crm_touch_rank(cid integer, cadence integer, last_touch varchar, "
+    "due varchar) RETURNS integer LANGUAGE sql STABLE AS $$ SELECT CASE WHEN cadence IS NULL "
+    "OR last_touch IS NULL OR due IS NULL THEN NULL ELSE CAST(floor(40.0 - 2.0 * extract(epoch "
+    "FROM (CAST(due AS timestamptz) - CAST(last_touch AS timestamptz))) / 86400.0 / 9.0 "
+    "+ 3 * least(10, (SELECT count(*) FROM interaction i WHERE i.contact_id = cid AND "
+    "i.occurred_at >= to_char((CAST(due AS timestamptz) AT TIME ZONE 'UTC') - interval "
+    "'90 days', 'YYYY-MM-DD\"T\"HH24:MI:SS'))) + 0.3 * coalesce((SELECT max(coalesce("
+    "d.probability, s.probability)) FROM deal d JOIN stage s ON s.id = d.stage_id WHERE "
+    "d.contact_id = cid AND d.status = 'open'), 0)) AS integer) + 1 END $$",
+    "CREATE FUNCTION crm_refresh_touch_rank(cid integer) RETURNS void LANGUAGE sql AS $$ "
+    "UPDATE contact SET touch_rank = crm_touch_rank(id, cadence_days, last_touch_at, "
+    f"touch_due_at) WHERE id = cid AND {_TOUCH_LIVE} $$",
+    "CREATE FUNCTION crm_contact_touch_rank() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    "NEW.touch_rank := crm_touch_rank(NEW.id, NEW.cadence_days, NEW.last_touch_at, "
+    "NEW.touch_due_at); RETURN NEW; END $$",
+    "CREATE TRIGGER contact_touch_rank BEFORE INSERT OR UPDATE OF cadence_days, last_touch_at, "
+    "touch_due_at ON contact FOR EACH ROW WHEN (NEW.cadence_days IS NOT NULL OR "
+    "NEW.touch_rank IS NOT NULL) EXECUTE FUNCTION crm_contact_touch_rank()",
+    "CREATE FUNCTION crm_interaction_touch_rank() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    "IF TG_OP <> 'INSERT' THEN PERFORM crm_refresh_touch_rank(OLD.contact_id); END IF; "
+    "IF TG_OP <> 'DELETE' THEN PERFORM crm_refresh_touch_rank(NEW.contact_id); END IF; "
+    "RETURN NULL; END $$",
+    "CREATE TRIGGER interaction_touch_rank AFTER INSERT OR DELETE OR UPDATE OF contact_id, "
+    "occurred_at ON interaction FOR EACH ROW EXECUTE FUNCTION crm_interaction_touch_rank()",
+    "CREATE FUNCTION crm_deal_touch_rank() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    "IF TG_OP <> 'INSERT' AND OLD.status = 'open' AND OLD.contact_id IS NOT NULL THEN "
+    "PERFORM crm_refresh_touch_rank(OLD.contact_id); END IF; "
+    "IF TG_OP <> 'DELETE' AND NEW.status = 'open' AND NEW.contact_id IS NOT NULL THEN "
+    "PERFORM crm_refresh_touch_rank(NEW.contact_id); END IF; RETURN NULL; END $$",
+    "CREATE TRIGGER deal_touch_rank AFTER INSERT OR DELETE OR UPDATE OF contact_id, status, "
+    "probability, stage_id ON deal FOR EACH ROW EXECUTE FUNCTION crm_deal_touch_rank()",
+    "CREATE FUNCTION crm_stage_touch_rank() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    "UPDATE contact SET touch_rank = crm_touch_rank(id, cadence_days, last_touch_at, "
+    "touch_due_at) WHERE id IN (SELECT contact_id FROM deal WHERE stage_id = NEW.id AND "
+    f"status = 'open' AND probability IS NULL) AND {_TOUCH_LIVE}; RETURN NULL; END $$",
+    "CREATE TRIGGER stage_touch_rank AFTER UPDATE OF probability ON stage FOR EACH ROW "
+    "EXECUTE FUNCTION crm_stage_touch_rank()",
+    f"UPDATE contact SET touch_rank = crm_touch_rank(id, cadence_days, last_touch_at, "
+    f"touch_due_at) WHERE {_TOUCH_LIVE}",
+]
+
+# `crm today` reads due contacts by rank, and within a rank by due date, from here.
+_TOUCH_INDEX = (
+    "CREATE INDEX ix_contact_touch_rank ON contact (touch_rank, touch_due_at) "
+    "WHERE cadence_days IS NOT NULL AND NOT do_not_contact AND archived_at IS NULL"
+)
+
+# -- the daily view's other sections, on open records only ------------------------------
+# Overdue follow-ups in due order, with what the overdue test reads (count and first
+# rows from the index alone); a day's open follow-ups in the order they are shown; open
+# deals by how long they have been in their stage (the oldest, nearly all stale, first);
+# and the open deals with no next step, as `attention.annotate` means it: NULL, empty,
+# or nothing but what Python's str.isspace() calls space.
+_SPACES = (9, 10, 11, 12, 13, 28, 29, 30, 31, 32, 133, 160, 5760, *range(8192, 8203))
+_SPACES += (8232, 8233, 8239, 8287, 12288)
+_OPEN_INDEXES = [
+    # The open ones by due time replace (status, due_at): every query of it asks for
+    # open follow-ups, and this one also answers what they test.
+    "DROP INDEX ix_followup_status_due",
+    "CREATE INDEX ix_followup_open_due ON followup (due_at, id, due_date, due_time) "
+    "WHERE status = 'open'",
+    "CREATE INDEX ix_followup_open_day ON followup (due_date, due_time, id, due_at) "
+    "WHERE status = 'open'",
+    "CREATE INDEX ix_deal_open_entered ON deal (stage_entered_at, id) WHERE status = 'open'",
+]
+_NO_STEP = (
+    "CREATE INDEX ix_deal_open_no_step ON deal (stage_entered_at, id, stage_id, next_step) "
+    "WHERE status = 'open' AND {}"
+)
+_SQLITE_NO_STEP = _NO_STEP.format(
+    f"(next_step IS NULL OR trim(next_step, char({', '.join(map(str, _SPACES))})) = '')"
+)
+_POSTGRESQL_NO_STEP = _NO_STEP.format(
+    f"(next_step IS NULL OR btrim(next_step, {' || '.join(f'chr({c})' for c in _SPACES)}) = '')"
+)
+
+SQLITE = [
+    "ALTER TABLE sync_item ADD COLUMN base VARCHAR",
+    *_COMPANY_FTS,
+    *_BOARD_ORDER,
+    *_SQLITE_TOUCH_RANK,
+    _TOUCH_INDEX,
+    *_OPEN_INDEXES,
+    _SQLITE_NO_STEP,
+]
+
+POSTGRESQL = [
+    "ALTER TABLE sync_item ADD COLUMN base VARCHAR",
+    *_BOARD_ORDER,
+    *_POSTGRESQL_TOUCH_RANK,
+    _TOUCH_INDEX,
+    *_OPEN_INDEXES,
+    _POSTGRESQL_NO_STEP,
+]
 
 # Tables this migration creates outside the models (the schema test leaves them out).
 EXTRA_TABLES = ("company_fts",)
