@@ -54,6 +54,7 @@ class Interaction(TypedDict):
     duration_seconds: int | None
     outcome: str | None
     external_id: str | None
+    thread: str | None  # an email's conversation (schema v9)
     owner: str
     version: int
     created_at: str

@@ -134,6 +134,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "duration_seconds",
         "outcome",
         "external_id",
+        "thread",  # schema v9: the conversation an email belongs to
         *_OWNED,
     ),
     "followup": (

@@ -399,6 +399,7 @@ class Interaction(Owned, table=True):
     # Identity in the source (an email's Message-ID, an imported activity's id),
     # so piping or importing the same thing twice does not log it twice.
     external_id: str | None = Field(default=None, index=True)
+    thread: str | None = Field(default=None, index=True)  # v9: its email conversation (m0009)
 
 
 class Followup(Owned, table=True):

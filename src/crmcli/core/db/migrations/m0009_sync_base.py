@@ -15,6 +15,11 @@ found through an index (issues #22 and #25).
 - `deal`'s (stage_id, status) index gains the board's order (stage_entered_at, id): the
   board's first screen of each stage reads its first cards from the index and stops,
   where it joined and sorted every open deal of the stage (`crm tui`'s first paint).
+- `interaction.thread` (issue #21): the conversation an email belongs to, the first
+  Message-ID of its References, else its In-Reply-To, else its own Message-ID, so a
+  reply is shown with its thread; indexed, as the timeline counts a thread's messages
+  in one grouped query. Mail logged before v9 keeps NULL (no header is stored to
+  rebuild it from); a later reply that refers to it fills it in.
 Frozen like every migration.
 """
 
@@ -199,8 +204,14 @@ _POSTGRESQL_NO_STEP = _NO_STEP.format(
     f"(next_step IS NULL OR btrim(next_step, {' || '.join(f'chr({c})' for c in _SPACES)}) = '')"
 )
 
+_THREAD = [
+    "ALTER TABLE interaction ADD COLUMN thread VARCHAR",
+    "CREATE INDEX ix_interaction_thread ON interaction (thread)",
+]
+
 SQLITE = [
     "ALTER TABLE sync_item ADD COLUMN base VARCHAR",
+    *_THREAD,
     *_COMPANY_FTS,
     *_BOARD_ORDER,
     *_SQLITE_TOUCH_RANK,
@@ -211,6 +222,7 @@ SQLITE = [
 
 POSTGRESQL = [
     "ALTER TABLE sync_item ADD COLUMN base VARCHAR",
+    *_THREAD,
     *_BOARD_ORDER,
     *_POSTGRESQL_TOUCH_RANK,
     _TOUCH_INDEX,
