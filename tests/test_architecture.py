@@ -23,7 +23,12 @@ CORE = SRC / "core"
 
 # The only core modules allowed to load the ORM: the schema declaration and the tool
 # that turns it into DDL for a new frozen migration. Nothing at run time needs them.
-ORM_EXEMPT = {"crmcli.core.db.models", "crmcli.core.db.schema_dump"}
+ORM_EXEMPT = {
+    "crmcli.core.db.models",
+    "crmcli.core.db.models_automation",
+    "crmcli.core.db.model_base",
+    "crmcli.core.db.schema_dump",
+}
 UI_LIBRARIES = ("typer", "click", "rich", "textual")
 ORM_LIBRARIES = ("sqlmodel", "sqlalchemy")
 

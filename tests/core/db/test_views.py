@@ -340,9 +340,9 @@ def test_view_columns_exist_in_the_models_with_their_types(
 
 
 def test_the_deal_list_columns_name_keys_of_the_public_deal() -> None:
-    from crmcli.commands import deal, pipeline
+    from crmcli.commands import _deal_render, deal, pipeline
 
-    keys = set(typing.get_type_hints(deal.PublicDeal))
+    keys = set(typing.get_type_hints(_deal_render.PublicDeal))
     assert {c.key for c in deal.LIST_COLUMNS} <= keys | {"flags"}
     assert set(get_type_hints(pipeline.Card)) <= set(get_type_hints(pipeline_rows.Deal))
     assert set(get_type_hints(overview_rows.DealBrief)) <= set(get_type_hints(pipeline_rows.Deal))
