@@ -40,7 +40,6 @@ from crmcli.core.errors import Invalid
 from crmcli.core.overview import referrals
 from crmcli.core.overview.agenda import overdue, touch_due
 from crmcli.core.overview.rows import DealBrief
-from crmcli.core.pipeline.attention import needing_attention
 from crmcli.core.pipeline.board import board, forecast
 
 if TYPE_CHECKING:
@@ -392,17 +391,33 @@ def activity(
     kinds = [k.value for k in Kind]
     weeks: list[dict[str, Any]] = []  # one count per kind: `rows.ActivityWeek`
     monday = _week_start(period.first, week_start)
+    logged = _kinds_logged(store, mine_params[0]) if mine_params else []
     while monday <= period.last:
         first, last = max(monday, period.first), min(monday + timedelta(days=6), period.last)
         low = clock.stamp(datetime.combine(first, time(), zone))
         high = clock.stamp(datetime.combine(last + timedelta(days=1), time(), zone))
         counts = dict.fromkeys(kinds, 0)
-        for kind, count in store.tuples(
-            "SELECT kind, count(*) FROM interaction t WHERE occurred_at >= ? "
-            f"AND occurred_at < ?{mine} GROUP BY kind",
-            (low, high, *mine_params),
-        ):
-            counts[kind] = int(count)
+        if mine_params:
+            # One rep's: each kind's week a range of (owner, kind, occurred_at) (schema
+            # v9), counted in the index; a kind crm does not know comes after the
+            # others, as grouping by kind would add it, and only if the week has some.
+            for kind in logged:
+                count = int(
+                    store.value(
+                        "SELECT count(*) FROM interaction t WHERE t.owner = ? AND t.kind = ? "
+                        "AND t.occurred_at >= ? AND t.occurred_at < ?",
+                        (mine_params[0], kind, low, high),
+                    )
+                )
+                if count or kind in counts:
+                    counts[kind] = count
+        else:
+            for kind, count in store.tuples(
+                "SELECT kind, count(*) FROM interaction t WHERE occurred_at >= ? "
+                f"AND occurred_at < ?{mine} GROUP BY kind",
+                (low, high, *mine_params),
+            ):
+                counts[kind] = int(count)
         weeks.append(
             {
                 "week": monday.isoformat(),
@@ -437,6 +452,24 @@ def activity(
     }
 
 
+def _kinds_logged(store: Store, owner: str) -> list[str]:
+    """The kinds of interaction `owner` has logged: crm's own in their order, then any
+    other (an import's, another program's) alphabetically. One index probe each, the
+    next kind up from the last, rather than a look at every interaction."""
+    found: list[str] = []
+    while True:
+        after = " AND kind > ?" if found else ""
+        kind = store.value(
+            f"SELECT min(kind) FROM interaction WHERE owner = ?{after}",
+            (owner, found[-1]) if found else (owner,),
+        )
+        if kind is None:
+            break
+        found.append(str(kind))
+    known = [k.value for k in Kind]
+    return [k for k in known if k in found] + sorted(k for k in found if k not in known)
+
+
 # -- health ----------------------------------------------------------------------------
 
 
@@ -448,7 +481,11 @@ def retention_risk(
     limit: int | None = None,
     owner: str | None = None,
 ) -> tuple[list[rows.QuietCustomer], int]:
-    """Customers with no interaction for `quiet_days` days, the longest silent first."""
+    """Customers with no interaction for `quiet_days` days, the longest silent first.
+
+    Never touched first, then by last touch: the order of the partial index of live
+    customers by last touch (schema v9), so the count and the first few read it alone.
+    """
     mine, mine_params = owners.where(store, owner, "c")
     params = (clock.stamp(now - timedelta(days=quiet_days)), *mine_params)
     where = (
@@ -459,7 +496,7 @@ def retention_risk(
     sql = (
         "SELECT c.id, c.display_name AS contact, co.name AS company, c.last_touch_at "
         f"FROM contact c LEFT JOIN company co ON co.id = c.company_id WHERE {where} "
-        "ORDER BY c.last_touch_at IS NOT NULL, c.last_touch_at, c.id"
+        "ORDER BY c.last_touch_at NULLS FIRST, c.id"
     )
     if limit:
         sql += f" LIMIT {int(limit)}"
@@ -473,21 +510,23 @@ def retention_risk(
 def health(
     store: Store, now: datetime, quiet_days: int, limit: int | None, owner: str | None = None
 ) -> rows.Health:
-    attention, _ = needing_attention(store, now, owner=owner)
-    stale = [d for d in attention if d["stale"]]
-    stale.sort(key=lambda d: (-(d["days_in_stage"] - int(d["target_days"] or 0)), d["id"]))
-    no_step = [d for d in attention if d["no_next_step"]]
+    """Stale deals (most days over target first), deals with no next step (longest in
+    their stage first), contacts due for a touch, quiet customers: the first `limit`
+    of each (None: all) and how many there are, each read through its own index."""
+    from crmcli.core.pipeline.attention_lists import no_step_first, stale_first
+
     keep = tuple(DealBrief.__annotations__)
-    cut = slice(0, limit) if limit else slice(None)
 
     def brief(deals: Sequence[Mapping[str, Any]]) -> list[DealBrief]:
-        return cast("list[DealBrief]", [{k: d[k] for k in keep} for d in deals][cut])
+        return cast("list[DealBrief]", [{k: d[k] for k in keep} for d in deals])
 
+    stale, stale_total = stale_first(store, now, limit, owner)
+    no_step, no_step_total = no_step_first(store, now, limit, owner)
     touch = touch_due(store, now, limit=limit, owner=owner)
     quiet, quiet_total = retention_risk(store, now, quiet_days, limit=limit, owner=owner)
     return {
-        "stale": {"total": len(stale), "deals": brief(stale)},
-        "no_next_step": {"total": len(no_step), "deals": brief(no_step)},
+        "stale": {"total": stale_total, "deals": brief(stale)},
+        "no_next_step": {"total": no_step_total, "deals": brief(no_step)},
         "touch": {"total": touch.total, "contacts": touch.rows},
         "retention": {"quiet_days": quiet_days, "total": quiet_total, "contacts": quiet},
     }

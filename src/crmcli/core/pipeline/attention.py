@@ -104,7 +104,7 @@ def needing_attention(
     return [annotate(r, now) for r in store.rows(sql, params)], total
 
 
-def _stale_parts(
+def stale_parts(
     store: Store, now: datetime, mine: tuple[str, list[Any]]
 ) -> tuple[list[str], list[Any]]:
     """One count per open stage with target days: its open deals entered before the
@@ -126,13 +126,13 @@ def attention_count(store: Store, now: datetime, owner: str | None = None) -> in
     """How many open deals in open stages are stale or have no next step (NULL or '').
 
     Counted from indexes, not by reading every open deal: the stale ones stage by stage
-    (`_stale_parts`), plus the ones with no next step that are not stale, among the
+    (`stale_parts`), plus the ones with no next step that are not stale, among the
     open deals with a blank next step (ix_deal_open_no_step).
     """
     from crmcli.core.db import owners
 
     mine = owners.where(store, owner, "d")
-    parts, params = _stale_parts(store, now, mine)
+    parts, params = stale_parts(store, now, mine)
     stale_sql, stale_params = stale_condition(store, now)
     parts.append(
         f"SELECT count(*) AS n FROM deal d WHERE d.status = 'open' AND {blank_step(store)} "
@@ -146,7 +146,7 @@ def attention_count(store: Store, now: datetime, owner: str | None = None) -> in
 
 def count_stale(store: Store, now: datetime) -> int:
     """Open deals past their stage's target days."""
-    parts, params = _stale_parts(store, now, ("", []))
+    parts, params = stale_parts(store, now, ("", []))
     if not parts:
         return 0
     return int(
