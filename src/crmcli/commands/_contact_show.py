@@ -7,6 +7,7 @@ uses the address helpers too.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -123,7 +124,8 @@ TIMELINE_COLUMNS = [
 
 
 def timeline_row(event: Mapping[str, Any]) -> dict[str, Any]:
-    """A timeline row as shown: an all-day follow-up's day, a call's direction and length."""
+    """A timeline row as shown: an all-day follow-up's day, a call's direction and length,
+    an email's place in its conversation."""
     from crmcli.core.clock import local_time
     from crmcli.core.values.durations import format_duration
 
@@ -132,7 +134,30 @@ def timeline_row(event: Mapping[str, Any]) -> dict[str, Any]:
     if event.get("direction"):
         what += " in" if event["direction"] == "in" else " out"
     length = format_duration(event["duration_seconds"]) if event.get("duration_seconds") else ""
-    return {**event, "when": when, "what": what, "length": length}
+    text = threaded(event.get("text"), event.get("thread"))
+    return {**event, "when": when, "what": what, "length": length, "text": text}
+
+
+# "Re: ", "Fwd: ", "AW: ", "SV: ", "Réf. : " ...: what clients put before a subject they answer.
+_REPLY_PREFIX = re.compile(
+    r"^\s*(?:(?:re|fwd?|aw|wg|sv|vs|tr|antw|r[ée]f\.?)\s*(?:\[\d+\]|\(\d+\))?\s*:\s*)+",
+    re.IGNORECASE,
+)
+
+
+def threaded(text: str | None, thread: Mapping[str, Any] | None) -> str | None:
+    """An email's DETAIL with its conversation, once it has more than one message:
+    `Devis (3 in thread)` for the first, `↳ Re: Devis (3 in thread)` for a reply, and
+    `↳ New topic (re: Devis; 3 in thread)` for a reply whose subject moved on."""
+    if not thread or int(thread.get("messages") or 0) < 2:
+        return text
+    count = f"{thread['messages']} in thread"
+    if thread.get("first"):
+        return f"{text} ({count})"
+    subject = _REPLY_PREFIX.sub("", str(thread.get("subject") or "")).strip()
+    if not subject or _REPLY_PREFIX.sub("", text or "").strip().casefold() == subject.casefold():
+        return f"↳ {text} ({count})"
+    return f"↳ {text} (re: {subject}; {count})"
 
 
 # -- "added by rule 'X'" (issue #23) -------------------------------------------------------

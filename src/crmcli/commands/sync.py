@@ -1,9 +1,9 @@
 """`crm sync`: capture what happened in the rep's mail folders into the log; show past runs.
 
 `crm sync mail` runs the `[[sync.mail]]` sources of the config file, or the
-folders given with --maildir / --imap; `crm sync` alone runs every configured
-sync; `crm sync --status` shows each source's last run. The work is the core's
-(`crmcli.core.sync`); this module parses, calls and reports.
+folders and queries given with --maildir / --notmuch / --imap; `crm sync` alone
+runs every configured sync; `crm sync --status` shows each source's last run. The
+work is the core's (`crmcli.core.sync`); this module parses, calls and reports.
 """
 
 from __future__ import annotations
@@ -38,6 +38,23 @@ MaildirOpt = Annotated[
     typer.Option(
         "--maildir",
         help="A Maildir folder to sync instead of the configured sources (repeatable).",
+        show_default=False,
+    ),
+]
+NotmuchOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--notmuch",
+        help="A notmuch query whose mail to sync instead of the configured sources, e.g. "
+        "'tag:inbox or tag:sent' (repeatable; needs the notmuch program).",
+        show_default=False,
+    ),
+]
+NotmuchConfigOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--notmuch-config",
+        help="The notmuch config file for --notmuch (default: notmuch's own, NOTMUCH_CONFIG).",
         show_default=False,
     ),
 ]
@@ -154,6 +171,8 @@ def _run_all(app_state: AppState, as_json: bool) -> None:
 def mail(
     ctx: typer.Context,
     maildir: MaildirOpt = None,
+    notmuch: NotmuchOpt = None,
+    notmuch_config: NotmuchConfigOpt = None,
     imap: ImapOpt = None,
     password_command: PasswordCommandOpt = None,
     since: SinceOpt = None,
@@ -165,8 +184,9 @@ def mail(
 
     One interaction per message and contact, keyed by its Message-ID (a message
     already logged with `crm log email -` is not logged again); mail from or to no
-    known contact is skipped. A second run logs nothing new. Each run is one
-    undoable batch per source (`crm undo`), per 500 messages on a long first sync.
+    known contact is skipped. A reply joins its conversation (References,
+    In-Reply-To). A second run logs nothing new. Each run is one undoable batch
+    per source (`crm undo`), per 500 messages on a long first sync.
     """
     _run(
         state(ctx),
@@ -177,6 +197,8 @@ def mail(
         dry_run=dry_run,
         as_json=as_json,
         create_contacts=create_contacts,
+        notmuch_queries=notmuch or [],
+        notmuch_config=notmuch_config,
     )
 
 
@@ -190,6 +212,8 @@ def _run(
     dry_run: bool,
     as_json: bool,
     create_contacts: bool = False,
+    notmuch_queries: list[str] | None = None,
+    notmuch_config: str | None = None,
 ) -> None:
     from crmcli.core.errors import Invalid
     from crmcli.core.sync import sources
@@ -197,14 +221,18 @@ def _run(
 
     if password_command is not None and not imaps:
         raise Invalid("--password-command goes with --imap")
+    if notmuch_config is not None and not notmuch_queries:
+        raise Invalid("--notmuch-config goes with --notmuch")
     specs: list[SourceSpec] = [sources.maildir_spec(p) for p in maildirs]
+    specs += [sources.notmuch_spec(q, notmuch_config) for q in notmuch_queries or []]
     specs += [sources.imap_spec(url, password_command) for url in imaps]
     if not specs:
         specs = sources.configured(app_state.config)
         if not specs:
             raise Invalid(
-                "no mail source: give --maildir PATH or --imap URL, or name sources in the "
-                f'config file ({app_state.config.path}) as [[sync.mail]] maildir = "~/Mail/INBOX"'
+                "no mail source: give --maildir PATH, --notmuch QUERY or --imap URL, or name "
+                f"sources in the config file ({app_state.config.path}) as [[sync.mail]] "
+                'maildir = "~/Mail/INBOX"'
             )
     options = _options(app_state, since_text, dry_run, create_contacts)
     store = app_state.store(write=not dry_run)

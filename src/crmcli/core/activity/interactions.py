@@ -112,6 +112,7 @@ def log(
     next_when: When | None = None,
     next_note: str | None = None,
     external_id: str | None = None,
+    thread: str | None = None,
 ) -> Logged:
     """Record an interaction (and a follow-up with `next_when`) in one transaction."""
     text = summary.strip()
@@ -138,6 +139,7 @@ def log(
             direction=direction,
             deal_id=deal_id,
             external_id=external_id,
+            thread=thread,
         )
         followup = None
         if next_when is not None:
@@ -160,10 +162,12 @@ def record(
     direction: Direction | None = None,
     deal_id: int | None = None,
     external_id: str | None = None,
+    thread: str | None = None,
 ) -> int:
     """One interaction inside the caller's transaction (`log`, a mail sync's batch): the
     row, and the contact's last touch and cadence due date moved forward, never back.
-    `contact` holds its id, cadence_days and last_touch_at; `at` is a stamp (now if None)."""
+    `contact` holds its id, cadence_days and last_touch_at; `at` is a stamp (now if None);
+    `thread` an email's conversation (`values.message_ids`)."""
     contact_id = int(contact["id"])
     when = at or tx.stamp
     row_id = tx.insert(
@@ -179,6 +183,7 @@ def record(
             "duration_seconds": duration_seconds,
             "outcome": outcome,
             "external_id": external_id,
+            "thread": thread,
         },
         contact_id=contact_id,
     )

@@ -8,22 +8,31 @@ Message-ID is its identity, so the same message piped twice is logged once.
 Two steps, so that a front end resolves what the rep typed in between: `place`
 finds the contact (or checks the one named) and any earlier log of the message;
 `log` records it. A message dated in the future is logged at "now".
+
+Each logged message carries its conversation (`interaction.thread`): the thread of
+the earliest logged message it cites, else the key its own headers give
+(`values.message_ids`). Asking the log first keeps one conversation whole when a
+client cites only the parent (In-Reply-To, a shortened References list); and
+`join_thread` brings in what was logged before the message that links it: replies
+filed under its own id, and mail it cites that was logged before threads existed.
+`crm sync mail` uses the same two functions.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from crmcli.core import clock
 from crmcli.core.activity import interactions
 from crmcli.core.activity.interactions import Direction, Kind
 from crmcli.core.errors import NotFound
+from crmcli.core.values import message_ids
 from crmcli.core.values.emails import normalise
 
 if TYPE_CHECKING:
-    from crmcli.core.db.store import Store
+    from crmcli.core.db.store import Store, Tx
     from crmcli.core.interchange.mailmsg import MailFacts
     from crmcli.core.values.when import When
 
@@ -99,19 +108,82 @@ def log(
     next_note: str | None = None,
     now: datetime | None = None,
 ) -> interactions.Logged:
-    """Record the message as an email interaction: Subject, body, Date, Message-ID."""
+    """Record the message as an email interaction: Subject, body, Date, Message-ID and
+    thread; with `next_when`, the follow-up promised, in the same transaction."""
     moment = now or clock.now()
     at = facts.date if facts.date is not None and facts.date <= moment else None
-    return interactions.log(
-        store,
-        placement.contact_id,
-        Kind.email,
-        facts.subject,
-        at=at,
-        body=facts.body,
-        direction=placement.direction,
-        deal_id=deal_id,
-        next_when=next_when,
-        next_note=next_note,
-        external_id=facts.message_id,
+    contact = store.row(
+        "SELECT id, cadence_days, last_touch_at FROM contact WHERE id = ?",
+        (placement.contact_id,),
     )
+    if contact is None:
+        raise NotFound(f"no contact #{placement.contact_id}")
+    with store.write(f"log email {placement.contact_id}") as tx:
+        thread = thread_of(store, facts)
+        row_id = interactions.record(
+            tx,
+            contact,
+            Kind.email,
+            facts.subject,
+            at=clock.stamp(at) if at else None,
+            body=facts.body,
+            direction=placement.direction,
+            deal_id=deal_id,
+            external_id=facts.message_id,
+            thread=thread,
+        )
+        join_thread(tx, facts, thread)
+        followup = None
+        if next_when is not None:
+            from crmcli.core.activity.followups import insert_followup
+
+            followup = insert_followup(
+                tx, placement.contact_id, next_when, next_note, deal_id=deal_id
+            )
+    return interactions.Logged(interactions.get(store, row_id), followup)
+
+
+def thread_of(store: Store, facts: MailFacts) -> str | None:
+    """The conversation a message joins: that of the earliest logged message it cites
+    (one indexed query), else the key its own headers give."""
+    if facts.references:
+        marks = ", ".join("?" * len(facts.references))
+        found = store.value(
+            f"SELECT thread FROM interaction WHERE external_id IN ({marks}) "
+            "AND thread IS NOT NULL ORDER BY occurred_at, id LIMIT 1",
+            facts.references,
+        )
+        if found is not None:
+            return str(found)
+    return facts.thread
+
+
+def join_thread(tx: Tx, facts: MailFacts, thread: str | None) -> int:
+    """Move into `thread` what belongs there and was logged before this message linked it:
+    replies filed under its own id (their client cited only it), and the mail it cites
+    that was logged before threads existed. Bookkeeping changes, undone with the batch.
+    Returns how many interactions moved."""
+    if thread is None:
+        return 0
+    own = message_ids.normalise(facts.message_id)
+    rows: list[tuple[Any, ...]] = []
+    # Two queries, each on its own index: an OR of the two lets a planner pick the
+    # thread index for "thread IS NULL", which every call and note also matches.
+    if own is not None and own != thread:
+        rows += tx.store.tuples("SELECT id, contact_id FROM interaction WHERE thread = ?", (own,))
+    if facts.references:
+        marks = ", ".join("?" * len(facts.references))
+        rows += [
+            (row_id, contact_id)
+            for row_id, contact_id, kind, had in tx.store.tuples(
+                "SELECT id, contact_id, kind, thread FROM interaction "
+                f"WHERE external_id IN ({marks})",
+                facts.references,
+            )
+            if had is None and kind == "email"
+        ]
+    for row_id, contact_id in rows:
+        tx.update(
+            "interaction", int(row_id), {"thread": thread}, contact_id=int(contact_id), derived=True
+        )
+    return len(rows)

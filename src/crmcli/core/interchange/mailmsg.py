@@ -2,7 +2,8 @@
 
 The From, To and Cc addresses find the contact; the Subject becomes the summary,
 the Date header the time, the plain-text part the body, and the Message-ID the
-identity that stops the same message from being logged twice.
+identity that stops the same message from being logged twice. References and
+In-Reply-To name the conversation it belongs to (`values.message_ids`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from crmcli.core.errors import Invalid
+from crmcli.core.values.message_ids import ids_in, normalise, thread_key
 from crmcli.core.values.text import strip_controls
 
 _HEADER = re.compile(
@@ -30,6 +32,9 @@ class MailFacts:
     body: str | None
     message_id: str | None
     warnings: list[str] = field(default_factory=list)  # what was cleaned, for the rep to see
+    # The ids it replies to (References, then In-Reply-To), and its conversation's key.
+    references: list[str] = field(default_factory=list)
+    thread: str | None = None
 
 
 # C0 control characters but tab and newline: a NUL or an escape in stored text breaks
@@ -94,12 +99,27 @@ def parse_message(data: bytes) -> MailFacts:
             warnings.append(f"removed {count} control character(s) such as NUL from the {what}")
         return cleaned.strip() or None
 
+    def raw(name: str) -> str | None:
+        """A header's text, control characters dropped; None when absent or unreadable."""
+        try:
+            value = message[name]
+        except Exception:  # a malformed header must not cost the message its log
+            return None
+        return None if value is None else strip_controls(str(value))[0]
+
+    own = clean(message_id, "Message-ID")
+    references, in_reply_to = raw("References"), raw("In-Reply-To")
+    cited = ids_in(references)
+    cited += [i for i in ids_in(in_reply_to) if i not in cited]
+    cited = [i for i in cited if i != normalise(own)]  # a message citing itself cites nothing
     return MailFacts(
         addresses("From"),
         addresses("To", "Cc"),
         clean(subject, "subject") or "(no subject)",
         date,
         clean(body, "body"),
-        clean(message_id, "Message-ID"),
+        own,
         warnings,
+        cited,
+        thread_key(references, in_reply_to, own),
     )

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from crmcli.core.activity import interactions
 from crmcli.core.activity.interactions import Direction, Kind
 from crmcli.core.errors import CrmError, Invalid, Refused
+from crmcli.core.values.message_ids import thread_key
 
 if TYPE_CHECKING:
     from crmcli.core.config import Config
@@ -110,10 +111,18 @@ def log_sent(store: Store, draft: Draft) -> interactions.Logged | int:
             direction=Direction.outbound,
             deal_id=draft.deal_id,
             external_id=message_id,
+            thread=thread_key(
+                _header(draft, "References"), _header(draft, "In-Reply-To"), message_id
+            ),
         )
     except CrmError as exc:  # the mail is gone: say so, so it is not sent twice
         exc.message = f"the mail was sent, but logging it failed: {exc.message}"
         raise
+
+
+def _header(draft: Draft, name: str) -> str | None:
+    value = draft.message[name]
+    return None if value is None else str(value)
 
 
 def _tail(output: bytes | None) -> str:

@@ -21,6 +21,7 @@ from crmcli.core import clock
 from crmcli.core.activity import interactions
 from crmcli.core.activity.interactions import Direction, Kind
 from crmcli.core.errors import CrmError, Invalid, NotFound
+from crmcli.core.interchange import mail_log
 from crmcli.core.interchange.mailmsg import MailFacts, parse_message
 from crmcli.core.sync import state
 from crmcli.core.sync.sources import BODY_PREFIX, MailItem, MailSource, SourceSpec
@@ -277,6 +278,7 @@ def _handle(
         return [state.Seen(item.key, message_id)]
     at = facts.date if facts.date is not None and facts.date <= now else None
     stamp = clock.stamp(at) if at is not None else None
+    thread = None if tx is None else mail_log.thread_of(store, facts)
     first_row: int | None = None
     fresh = 0
     for contact_id, direction in targets:
@@ -301,7 +303,9 @@ def _handle(
             )
             continue
         body = facts.body if options.store_bodies else excerpt(facts.body)
-        row_id = log_email(tx, contact_id, facts.subject, direction, stamp, body, message_id)
+        row_id = log_email(
+            tx, contact_id, facts.subject, direction, stamp, body, message_id, thread
+        )
         first_row = row_id if first_row is None else first_row
     if fresh:
         result.new += 1
@@ -310,6 +314,8 @@ def _handle(
         result.already += 1
     if first_row is None:
         return [state.Seen(item.key, message_id)]
+    assert tx is not None  # rows are logged only with a transaction
+    mail_log.join_thread(tx, facts, thread)
     # One row per message: what it became is its first interaction (the others, on
     # further contacts, carry the same Message-ID).
     return [state.Seen(item.key, message_id, "interaction", first_row)]
@@ -398,9 +404,11 @@ def log_email(
     at: str | None,
     body: str | None,
     message_id: str | None,
+    thread: str | None = None,
 ) -> int:
     """One email interaction inside the run's transaction, moving the contact's last
-    touch and cadence due date exactly as `crm log` does (`interactions.record`)."""
+    touch and cadence due date exactly as `crm log` does (`interactions.record`), in
+    its conversation (`thread`, from `mail_log.thread_of`)."""
     contact = tx.store.row(
         "SELECT id, cadence_days, last_touch_at FROM contact WHERE id = ?", (contact_id,)
     )
@@ -415,15 +423,20 @@ def log_email(
         body=body,
         direction=direction,
         external_id=message_id,
+        thread=thread,
     )
 
 
 def open_source(spec: SourceSpec) -> MailSource:
-    """The source object for a spec (the IMAP module is imported only when used)."""
+    """The source object for a spec (the notmuch and IMAP modules are imported only when used)."""
     if spec.scheme == "maildir":
         from crmcli.core.sync.maildir import MaildirSource
 
         return MaildirSource(spec.location)
+    if spec.scheme == "notmuch":
+        from crmcli.core.sync.notmuch import NotmuchSource
+
+        return NotmuchSource(spec)
     from crmcli.core.sync.imap import ImapSource
 
     source: MailSource = ImapSource(spec)

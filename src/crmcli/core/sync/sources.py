@@ -1,6 +1,6 @@
 """What a mail source is to the sync engine, and how the config or a flag names one.
 
-The engine (`sync.mail`) knows nothing of Maildir or IMAP: it asks a source for
+The engine (`sync.mail`) knows nothing of Maildir, notmuch or IMAP: it asks a source for
 its items, skips the keys it already holds in `sync_item`, streams each new
 message through `mailmsg`, and stores the source's cursor when the run is done.
 A source names itself with a stable, normalised `name`, which is the identity of
@@ -33,7 +33,8 @@ class MailItem:
     """One message in a source, not yet read.
 
     `key` is the source's stable identity of the message (a Maildir unique base
-    name, or "UIDVALIDITY:UID" for IMAP); `message_id` is the Message-ID when the
+    name, notmuch's message id, or "UIDVALIDITY:UID" for IMAP); `message_id` is the
+    Message-ID when the
     source knows it cheaply (IMAP ENVELOPE), else None and the engine reads it from
     the message; `open` returns a binary stream of the raw RFC 5322 message, of
     which the engine reads only the headers and a bounded body prefix
@@ -68,7 +69,9 @@ class MailSource(Protocol):
     """
 
     kind: Literal["mail"]
-    name: str  # normalised, e.g. "maildir:/home/me/Mail/INBOX" or "imaps://me@host:993/INBOX"
+    # normalised, e.g. "maildir:/home/me/Mail/INBOX", "notmuch:tag:crm" or
+    # "imaps://me@host:993/INBOX"
+    name: str
 
     def check(self) -> None: ...
 
@@ -83,17 +86,23 @@ class MailSource(Protocol):
 
 @dataclass(frozen=True)
 class SourceSpec:
-    """A source as the rep wrote it: a Maildir path, or an IMAP URL with its password command."""
+    """A source as the rep wrote it: a Maildir path, a notmuch query (and the notmuch
+    config file it runs with), or an IMAP URL with its password command."""
 
-    scheme: Literal["maildir", "imap"]
-    location: str  # an absolute, user-expanded path; or the IMAP URL without a password
+    scheme: Literal["maildir", "imap", "notmuch"]
+    # an absolute, user-expanded path; a notmuch query; or the IMAP URL without a password
+    location: str
     password_command: str | None = None
+    notmuch_config: str | None = None  # absolute; None: notmuch's own (NOTMUCH_CONFIG, ~)
 
     @property
     def name(self) -> str:
         """The normalised name the source's state is kept under."""
         if self.scheme == "maildir":
             return f"maildir:{self.location}"
+        if self.scheme == "notmuch":
+            database = f"[{self.notmuch_config}]" if self.notmuch_config else ""
+            return f"notmuch{database}:{self.location}"
         return self.location
 
 
@@ -103,6 +112,21 @@ def maildir_spec(path: str) -> SourceSpec:
         raise Invalid("a Maildir path is empty")
     full = Path(path.strip()).expanduser().absolute()
     return SourceSpec("maildir", os.path.normpath(str(full)))
+
+
+def notmuch_spec(query: str, config: str | None = None) -> SourceSpec:
+    """A notmuch source from a query (`tag:crm`, `folder:INBOX or folder:Sent`), run with
+    notmuch's own config file or `config` (a path, `~` expanded; not checked here)."""
+    text = query.strip()
+    if not text:
+        raise Invalid("a notmuch query is empty (e.g. --notmuch 'tag:inbox or tag:sent')")
+    if any(ord(ch) < 32 and ch != "\t" for ch in text):
+        raise Invalid("a notmuch query cannot hold control characters")
+    if config is not None:
+        if not config.strip() or "\0" in config:
+            raise Invalid("a notmuch config path is empty")
+        config = os.path.normpath(str(Path(config.strip()).expanduser().absolute()))
+    return SourceSpec("notmuch", text, notmuch_config=config)
 
 
 def imap_spec(url: str, password_command: str | None = None) -> SourceSpec:
@@ -128,17 +152,27 @@ def imap_spec(url: str, password_command: str | None = None) -> SourceSpec:
 
 
 def spec_from_config(entry: object, where: str = "sync.mail") -> SourceSpec:
-    """A source from one `[[sync.mail]]` table: `maildir = PATH`, or `imap = URL`."""
+    """A source from one `[[sync.mail]]` table: `maildir = PATH`, `notmuch = QUERY`
+    (with `notmuch_config = PATH` if need be), or `imap = URL`."""
     if not isinstance(entry, dict):
-        raise Invalid(f"each [[{where}]] entry must be a table with maildir = or imap =")
-    unknown = set(entry) - {"maildir", "imap", "password_command"}
+        raise Invalid(f"each [[{where}]] entry must be a table with maildir =, notmuch = or imap =")
+    unknown = set(entry) - {"maildir", "imap", "notmuch", "password_command", "notmuch_config"}
     if unknown:
         raise Invalid(f"[[{where}]]: unknown key(s) {', '.join(sorted(unknown))}")
-    if ("maildir" in entry) == ("imap" in entry):
-        raise Invalid(f"each [[{where}]] entry needs exactly one of maildir = or imap =")
+    if sum(key in entry for key in ("maildir", "imap", "notmuch")) != 1:
+        raise Invalid(f"each [[{where}]] entry needs exactly one of maildir =, notmuch = or imap =")
     command = entry.get("password_command")
     if command is not None and not isinstance(command, str):
         raise Invalid(f"[[{where}]]: password_command must be a string")
+    config = entry.get("notmuch_config")
+    if config is not None and ("notmuch" not in entry or not isinstance(config, str)):
+        raise Invalid(f"[[{where}]]: notmuch_config is a path string, for notmuch sources only")
+    if "notmuch" in entry:
+        if command is not None:
+            raise Invalid(f"[[{where}]]: password_command is for imap sources only")
+        if not isinstance(entry["notmuch"], str):
+            raise Invalid(f"[[{where}]]: notmuch must be a query string")
+        return notmuch_spec(entry["notmuch"], config)
     if "maildir" in entry:
         if command is not None:
             raise Invalid(f"[[{where}]]: password_command is for imap sources only")
