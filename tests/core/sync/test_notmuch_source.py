@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import shutil
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,23 @@ def book(tmp_path: Path) -> NotmuchBook:
 
 def source(book: NotmuchBook, query: str, **kwargs: Any) -> NotmuchSource:
     return NotmuchSource(notmuch_spec(query, str(book.config)), **kwargs)
+
+
+class Listed(NotmuchSource):
+    """The source, noting each listing it asks notmuch for."""
+
+    listings: list[str]
+
+    def _listing(self, query: str) -> Iterator[bytes]:
+        self.listings.append(query)
+        return super()._listing(query)
+
+
+def listed(plain: NotmuchSource) -> Listed:
+    plain.__class__ = Listed
+    assert isinstance(plain, Listed)
+    plain.listings = []
+    return plain
 
 
 def contact(store: Store, name: str, address: str) -> int:
@@ -80,8 +99,10 @@ def test_a_query_logs_its_mail_once_even_in_two_folders(store: Store, book: Notm
     keys = sorted(state.known_items(store, src.id))
     assert len(keys) == 3 and "q1@example.com" in keys and "r1@example.org" in keys
 
-    again = sync_mail(store, source(book, "folder:INBOX or folder:Archive or folder:Sent"), MINE)
+    quiet = listed(source(book, "folder:INBOX or folder:Archive or folder:Sent"))
+    again = sync_mail(store, quiet, MINE)
     assert (again.new, again.skipped, again.already, again.chunks) == (0, 0, 0, 0)
+    assert quiet.listings == []  # notmuch changed nothing: its revision says so, no listing
 
     # New mail, once notmuch has seen it, is all the next run reads.
     deliver(inbox, message(sender=ANN, to=[ME], subject="Commande", message_id="<q2@example.com>"))
@@ -252,6 +273,48 @@ def test_errors_are_one_line_and_write_nothing(
     assert logged(store) == before
     # Refused before anything is written: not even the source's state.
     assert state.find(store, "mail", f"notmuch[{book.config}]:*") is None
+
+
+def test_the_cursor_lists_only_what_notmuch_changed(store: Store, book: NotmuchBook) -> None:
+    contact(store, *ANN)
+    inbox = book.folder("INBOX")
+    deliver(inbox, message(sender=ANN, to=[ME], subject="old, untagged"))
+    deliver(inbox, message(sender=ANN, to=[ME], subject="tagged at once"))
+    book.index()
+    book.tag("+crm", "subject:tagged")
+    assert sync_mail(store, source(book, "tag:crm"), MINE).new == 1
+    # The rep tags an old message: it matches now, and its change is what is listed.
+    book.tag("+crm", "subject:untagged")
+    later = listed(source(book, "tag:crm"))
+    assert sync_mail(store, later, MINE).new == 1
+    (query,) = later.listings
+    assert query.startswith("(tag:crm) and lastmod:")
+    assert [r[2] for r in logged(store)] == ["tagged at once", "old, untagged"]
+    # A database made anew (another uuid) is listed whole; what was logged stays logged.
+    shutil.rmtree(book.root / ".notmuch")
+    book.index()
+    fresh = listed(source(book, "tag:*"))
+    assert sync_mail(store, fresh, MINE).new == 0
+    assert fresh.listings == ["tag:*"]
+
+
+def test_a_message_that_could_not_be_read_holds_the_cursor(
+    store: Store, book: NotmuchBook, tmp_path: Path
+) -> None:
+    contact(store, *ANN)
+    inbox = book.folder("INBOX")
+    deliver(inbox, message(sender=ANN, to=[ME], subject="there"))
+    book.index()
+    assert sync_mail(store, source(book, "folder:INBOX"), MINE).new == 1  # a cursor now
+    away = deliver(inbox, message(sender=ANN, to=[ME], subject="away for a while"))
+    book.index()
+    (inbox / "new" / away).rename(tmp_path / away)  # a backup tool holds it, say
+    first = sync_mail(store, source(book, "folder:INBOX"), MINE)
+    assert (first.new, first.errors) == (0, 1)
+    (tmp_path / away).rename(inbox / "new" / away)  # back, and notmuch never noticed
+    second = sync_mail(store, source(book, "folder:INBOX"), MINE)
+    assert (second.new, second.errors) == (1, 0)
+    assert sorted(r[2] for r in logged(store)) == ["away for a while", "there"]
 
 
 def test_specs_from_flags_and_config(tmp_path: Path) -> None:

@@ -144,17 +144,19 @@ def log(
 
 
 def thread_of(store: Store, facts: MailFacts) -> str | None:
-    """The conversation a message joins: that of the earliest logged message it cites
-    (one indexed query), else the key its own headers give."""
+    """The conversation a message joins: that of the earliest logged message it cites,
+    else the key its own headers give."""
     if facts.references:
         marks = ", ".join("?" * len(facts.references))
-        found = store.value(
-            f"SELECT thread FROM interaction WHERE external_id IN ({marks}) "
-            "AND thread IS NOT NULL ORDER BY occurred_at, id LIMIT 1",
+        # The earliest is picked here, not by ORDER BY ... LIMIT 1, which SQLite may
+        # answer by walking the whole log in time order instead of the few rows cited.
+        cited = store.tuples(
+            f"SELECT occurred_at, id, thread FROM interaction WHERE external_id IN ({marks})",
             facts.references,
         )
-        if found is not None:
-            return str(found)
+        threaded = [row for row in cited if row[2] is not None]
+        if threaded:
+            return str(min(threaded)[2])
     return facts.thread
 
 

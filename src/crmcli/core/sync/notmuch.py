@@ -14,10 +14,13 @@ appears later in another folder is not new. A Maildir base name would make each
 copy an item of its own.
 
 A run lists the query's ids (`notmuch search --output=messages`, read as it comes:
-one line of text a message, nothing else), skips those already handled, and asks
-where the new ones' files are in batches (`notmuch show --format=json
---body=false`: headers only); the engine then reads each file's head itself. A
-second run with nothing new costs two short notmuch calls.
+one id a message, nothing else), skips those already handled, and asks where the
+new ones' files are in batches (`notmuch show --format=json --body=false`: headers
+only); the engine then reads each file's head itself. The cursor is notmuch's own
+(its database's uuid and revision, `lastmod:`), so the next run lists only the
+messages notmuch changed since, and a run with nothing new costs one `notmuch
+count`. Changing `search.exclude_tags` in notmuch's config touches no message: a
+message it now lets through is seen when something else changes it.
 """
 
 from __future__ import annotations
@@ -57,6 +60,11 @@ class NotmuchSource:
         self._pending: list[str] = []  # ids yielded this run, in order
         self._position: dict[str, int] = {}
         self._files: dict[str, list[str]] = {}  # the current batch's ids and their files
+        self._database: str | None = None  # notmuch's database uuid and revision at check()
+        self._revision: int | None = None
+        self._cursor_in: str | None = None
+        self._partial = False  # narrowed by --since: the cursor must not move
+        self._failed: set[str] = set()  # messages whose file could not be opened
 
     # -- the MailSource protocol ------------------------------------------------------
 
@@ -66,7 +74,7 @@ class NotmuchSource:
         A missing program is Refused (exit 1), a missing config file or database
         NotFound (exit 1), a query notmuch cannot parse Invalid (exit 2). Which of the
         last two it is comes from asking again for everything (`*`), only when the
-        query failed.
+        query failed. The same call reads the database's identity and revision.
         """
         self._program = shutil.which("notmuch")
         if self._program is None:
@@ -76,8 +84,11 @@ class NotmuchSource:
             )
         if self.config is not None and not Path(self.config).is_file():
             raise NotFound(f"no such notmuch config file: {self.config}")
-        done = self._run("count", "--", self.query)
+        done = self._run("count", "--lastmod", "--", self.query)
         if done.returncode == 0:
+            fields = done.stdout.decode("utf-8", "replace").split()
+            if len(fields) == 3 and fields[2].isdigit():
+                self._database, self._revision = fields[1], int(fields[2])
             return
         probe = self._run("count", "--", "*")
         if probe.returncode == 0:
@@ -87,11 +98,53 @@ class NotmuchSource:
     def items(
         self, *, cursor: str | None, since: date | None, known: Set[str]
     ) -> Iterator[MailItem]:
-        """The query's messages not yet known, oldest first. `since` narrows the query
-        to mail dated on or after that day (notmuch's date: reads the Date header, as
-        the engine's own check does)."""
-        del cursor  # the state is the items: a second run lists ids and compares
+        """The query's messages not yet known, oldest first.
+
+        After a complete run only what notmuch changed since is listed (`lastmod:`):
+        a new message, a tag added that makes an old one match; with nothing changed
+        no listing is asked for at all. `since` narrows the query to mail dated on or
+        after that day (notmuch's date: reads the Date header, as the engine does).
+        """
+        self._cursor_in = cursor
+        self._partial = since is not None
         query = self.query if since is None else f"({self.query}) and date:{since.isoformat()}.."
+        after = self._revision_in(cursor)
+        if after is not None and self._revision is not None:
+            if after >= self._revision:
+                return  # nothing in the database changed since the last complete run
+            query = f"({query}) and lastmod:{after + 1}..{self._revision}"
+        for raw in self._listing(query):
+            text = raw.removeprefix(b"id:").decode("utf-8", "surrogateescape")
+            key = _key(text)
+            if key in known or text in self._position:
+                continue
+            self._position[text] = len(self._pending)
+            self._pending.append(text)
+            yield MailItem(key, None, self._opener(text))
+
+    def cursor_after(self) -> str | None:
+        """ "DATABASE-UUID:REVISION" as of `check()`, once every message up to it was
+        handled. A run narrowed by --since, or with a message it could not read, keeps
+        the cursor it started from, so the next run lists those messages again."""
+        if self._database is None or self._revision is None:
+            return None
+        if self._partial or self._failed:
+            return self._cursor_in
+        return f"{self._database}:{self._revision}"
+
+    def close(self) -> None:
+        self._files.clear()
+
+    def _revision_in(self, cursor: str | None) -> int | None:
+        """The revision a stored cursor holds, if it is this database's (a database
+        made anew, or another one under the same name, gets a full listing)."""
+        database, _, revision = (cursor or "").rpartition(":")
+        if database and database == self._database and revision.isdigit():
+            return int(revision)
+        return None
+
+    def _listing(self, query: str) -> Iterator[bytes]:
+        """The ids of the messages `query` matches, oldest first, read as they come."""
         argv = self._argv(
             "search", "--output=messages", "--format=text0", "--sort=oldest-first", "--", query
         )
@@ -101,14 +154,7 @@ class NotmuchSource:
             )
             try:
                 assert process.stdout is not None
-                for raw in _split0(process.stdout):
-                    text = raw.removeprefix(b"id:").decode("utf-8", "surrogateescape")
-                    key = _key(text)
-                    if key in known or text in self._position:
-                        continue
-                    self._position[text] = len(self._pending)
-                    self._pending.append(text)
-                    yield MailItem(key, None, self._opener(text))
+                yield from _split0(process.stdout)
                 status = process.wait(timeout=TIMEOUT)
             except subprocess.TimeoutExpired:
                 raise NotFound(f"notmuch search did not finish within {TIMEOUT:.0f} s") from None
@@ -120,37 +166,38 @@ class NotmuchSource:
                 errors.seek(0)
                 raise NotFound(f"notmuch search failed: {_said(errors.read())}")
 
-    def cursor_after(self) -> str | None:
-        return None
-
-    def close(self) -> None:
-        self._files.clear()
-
     # -- finding a message's file -----------------------------------------------------
 
     def _opener(self, message_id: str) -> Callable[[], BinaryIO]:
         def open_message() -> BinaryIO:
-            """The message's first file that is still there; a Maildir file renamed since
-            notmuch last looked (a flag change, new/ to cur/) is found by its base name."""
-            paths = self._paths(message_id)
-            for path in paths:
-                try:
-                    return Path(path).open("rb")
-                except FileNotFoundError:
-                    continue
-            for path in paths:
-                moved = _renamed(path)
-                if moved is not None:
-                    return Path(moved).open("rb")
-            raise FileNotFoundError(
-                errno.ENOENT,
-                "its file is gone since notmuch last looked (run notmuch new)"
-                if paths
-                else "no longer in the notmuch database",
-                message_id,
-            )
+            try:
+                return self._open(message_id)
+            except OSError:
+                self._failed.add(message_id)  # the cursor waits for it
+                raise
 
         return open_message
+
+    def _open(self, message_id: str) -> BinaryIO:
+        """The message's first file that is still there; a Maildir file renamed since
+        notmuch last looked (a flag change, new/ to cur/) is found by its base name."""
+        paths = self._paths(message_id)
+        for path in paths:
+            try:
+                return Path(path).open("rb")
+            except FileNotFoundError:
+                continue
+        for path in paths:
+            moved = _renamed(path)
+            if moved is not None:
+                return Path(moved).open("rb")
+        raise FileNotFoundError(
+            errno.ENOENT,
+            "its file is gone since notmuch last looked (run notmuch new)"
+            if paths
+            else "no longer in the notmuch database",
+            message_id,
+        )
 
     def _paths(self, message_id: str) -> list[str]:
         """The files notmuch holds for a message, asked for its whole batch at once."""
