@@ -45,6 +45,7 @@ NotmuchOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--notmuch",
+        metavar="QUERY",
         help="A notmuch query whose mail to sync instead of the configured sources, e.g. "
         "'tag:inbox or tag:sent' (repeatable; needs the notmuch program).",
         show_default=False,
@@ -54,6 +55,7 @@ NotmuchConfigOpt = Annotated[
     str | None,
     typer.Option(
         "--notmuch-config",
+        metavar="PATH",
         help="The notmuch config file for --notmuch (default: notmuch's own, NOTMUCH_CONFIG).",
         show_default=False,
     ),
