@@ -29,6 +29,7 @@ VdirOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--vdir",
+        metavar="PATH",
         help="A vdir folder of .ics events (khal, vdirsyncer) to sync instead of the "
         "configured calendars (repeatable).",
         show_default=False,
@@ -38,18 +39,20 @@ CalDavOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--caldav",
+        metavar="URL",
         help="A CalDAV calendar URL, https://host/path/ (repeatable; never a password in the URL).",
         show_default=False,
     ),
 ]
 UsernameOpt = Annotated[
     str | None,
-    typer.Option("--username", help="Who logs in to --caldav.", show_default=False),
+    typer.Option("--username", metavar="NAME", help="Who logs in to --caldav.", show_default=False),
 ]
 PasswordCommandOpt = Annotated[
     str | None,
     typer.Option(
         "--password-command",
+        metavar="CMD",
         help="The command that prints the password for --caldav (e.g. 'pass show dav/me').",
         show_default=False,
     ),
@@ -232,8 +235,14 @@ def _report(results: list[SourceResult], dry_run: bool, as_json: bool) -> None:
                 print(p.text)
     for r in results:
         for line in r.lines:
-            print(f"crm: {line}", file=sys.stderr)
-        print(_summary(r, dry_run), file=sys.stderr)
+            print(f"crm: {_one_line(line)}", file=sys.stderr)
+        print(_one_line(_summary(r, dry_run)), file=sys.stderr)
+
+
+def _one_line(text: str) -> str:
+    """A line as printed: a file name or a parser's message holding a line break or a
+    control character (an escape sequence in a hostile file) is shown escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _summary(r: SourceResult, dry_run: bool) -> str:

@@ -243,7 +243,7 @@ def _report(results: list[SourceResult], dry_run: bool, as_json: bool) -> None:
             for p in r.planned:
                 print(_one_line(p.text()))
     for r in results:
-        _lines([f"cannot read {line}" for line in r.error_lines], "unreadable cards")
+        _lines(r.error_lines, "errors")
         _lines(r.notes, "notes")
         _lines([c.text() for c in r.conflicts], "conflicts")
         print(_summary(r, dry_run), file=sys.stderr)

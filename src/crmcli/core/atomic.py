@@ -20,6 +20,7 @@ from types import TracebackType
 from typing import TextIO
 
 TEMP_SUFFIX = ".crm-tmp"
+_LONG_NAME = 200  # bytes of a target's name past which its temporary's name is shortened
 
 
 def real_target(path: Path) -> Path:
@@ -161,8 +162,14 @@ def _create_temp(target: Path) -> tuple[int, Path]:
     Made here rather than with `tempfile`, whose import (random, shutil) the settings
     module, read by every command, would pay at each start.
     """
+    name = target.name
+    if len(os.fsencode(name)) > _LONG_NAME:
+        # A name near the file system's limit (255 bytes) leaves no room for the
+        # temporary's additions: its start and its end (the extension, which the
+        # clean-ups of leftovers look for) are kept, the middle dropped.
+        name = f"{name[:32]}~{name[-12:]}"
     for _ in range(100):
-        tmp = target.with_name(f".{target.name}.{os.urandom(4).hex()}{TEMP_SUFFIX}")
+        tmp = target.with_name(f".{name}.{os.urandom(4).hex()}{TEMP_SUFFIX}")
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
         except FileExistsError:

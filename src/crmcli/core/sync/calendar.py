@@ -43,7 +43,7 @@ from crmcli.core import clock
 from crmcli.core.activity import followups
 from crmcli.core.errors import Conflict, CrmError, Invalid, NotFound, Refused
 from crmcli.core.interchange.exporting import FOLLOWUP_EXPORT_SQL, calendar_domain
-from crmcli.core.sync import calendar_files, calendar_meetings, events, state
+from crmcli.core.sync import calendar_files, calendar_meetings, calendar_sources, events, state
 from crmcli.core.sync.calendar_plan import FollowupPlan
 from crmcli.core.sync.calendar_steps import (
     MEETING,
@@ -58,6 +58,7 @@ from crmcli.core.sync.calendar_steps import (
     records,
     remember,
 )
+from crmcli.core.sync.collections import printable
 from crmcli.core.sync.mail import AddressBook
 
 if TYPE_CHECKING:
@@ -133,9 +134,11 @@ def sync_calendar(
     """
     if not options.push and not options.pull:
         raise Invalid("--push-only and --pull-only together leave nothing to do")
-    collection.check()
     result = SourceResult(collection.name)
+    reached = False
     try:
+        _check(store, collection, options)
+        reached = True
         _Run(store, collection, options, result, progress).run()
         if not options.dry_run:
             with store.write(f"sync calendar {collection.name}") as tx:
@@ -144,17 +147,39 @@ def sync_calendar(
                     tx, source_id, counts=result.counts(), cursor=None, error=None, set_cursor=False
                 )
     except CrmError as exc:
+        # A calendar that answered before and no longer does keeps the error for `crm
+        # sync --status`; a path or URL never reached (a typo) leaves no source behind.
         if not options.dry_run:
-            _record_error(store, collection.name, exc.message, result)
+            _record_error(store, collection.name, exc.message, result, known_only=not reached)
         raise
     finally:
         collection.close()
     return result
 
 
-def _record_error(store: Store, name: str, message: str, result: SourceResult) -> None:
-    """Keep a failed run's error on the source for `crm sync --status` (best effort)."""
+def _check(store: Store, collection: Collection, options: Options) -> None:
+    """Reach the calendar; a vdir folder crm writes events into must be a calendar (not
+    the database's folder, not a folder of other files), and loses what a killed run
+    left half written there."""
+    collection.check()
+    folder = getattr(collection, "folder", None)
+    if folder is None or not options.push:
+        return  # read only: nothing is written there
+    from crmcli.core.db import guarded
+
+    calendar_sources.check_folder(folder, guarded.database_path(store))
+    if not options.dry_run:
+        calendar_sources.remove_leftovers(folder)
+
+
+def _record_error(
+    store: Store, name: str, message: str, result: SourceResult, *, known_only: bool = False
+) -> None:
+    """Keep a failed run's error on the source for `crm sync --status` (best effort);
+    `known_only`: only on a source that has run before."""
     try:
+        if known_only and state.find(store, KIND, name) is None:
+            return
         with store.write(f"sync calendar {name}") as tx:
             source_id = state.ensure(tx, KIND, name)
             state.finish(
@@ -294,6 +319,10 @@ class _Run:
             self._tick("reading", done, len(wanted))
 
     def _read_one(self, item: Item) -> Step | None:
+        if item.error is not None:  # too big, or the read refused: told, decided next run
+            self.broken.add(item.href)
+            self._error(f"{item.href}: cannot read it: {item.error}")
+            return None
         known = self.known.get(item.href)
         try:
             found = calendar_files.parse(item.body)
@@ -458,7 +487,7 @@ class _Run:
             return False
         except OSError as exc:
             raise Refused(
-                f"cannot write to {self.collection.name}: {exc.strerror or exc}"
+                f"cannot write to {printable(self.collection.name)}: {exc.strerror or exc}"
             ) from None
         return True
 

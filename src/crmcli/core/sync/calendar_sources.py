@@ -132,6 +132,45 @@ def from_flags(
     return sources
 
 
+# What a vdir calendar folder holds besides its events: vdirsyncer's metadata files.
+METADATA = frozenset({"color", "displayname"})
+
+
+def check_folder(folder: Path, database: Path | None) -> None:
+    """Invalid unless a folder crm is to write events into is a calendar: never the
+    database's own folder, never one holding other files (`--vdir ~`, or the parent of
+    vdirsyncer's calendars mistyped for one of them), which would fill with events."""
+    from crmcli.core import atomic
+    from crmcli.core.sync.collections import printable
+
+    target, shown = atomic.real_target(folder), printable(str(folder))
+    if database is not None and atomic.real_target(database).parent == target:
+        raise Invalid(f"not writing events into {shown}: it is the database's folder")
+    others = sorted(
+        entry.name
+        for entry in target.iterdir()
+        if not entry.name.startswith(".")
+        and entry.name not in METADATA
+        and not entry.name.lower().endswith(".ics")
+    )
+    if others:
+        names = ", ".join(printable(name) for name in others[:3])
+        names += f" and {len(others) - 3} more" if len(others) > 3 else ""
+        raise Invalid(
+            f"{shown} holds other files ({names}): give a calendar's folder (its .ics "
+            "files only), or an empty one"
+        )
+
+
+def remove_leftovers(folder: Path) -> None:
+    """The temporary files a run killed mid-write left (hidden, `.crm-tmp`): an event's
+    private text, half written, that nothing else would ever remove."""
+    from crmcli.core.atomic import TEMP_SUFFIX
+
+    for leftover in folder.glob(f".*{TEMP_SUFFIX}"):
+        leftover.unlink(missing_ok=True)
+
+
 def open_collection(source: CalendarSource) -> Collection:
     """The collection for a source (the CalDAV client is imported only when used)."""
     if source.vdir is not None:

@@ -30,15 +30,25 @@ Kind = Literal["calendar", "contacts"]
 # What an item's file name may hold: the UID, every other character made `_`
 # (never a path, never hidden), as the vCard export already names its files.
 _UNSAFE = re.compile(r"[^A-Za-z0-9@._-]")
+# A file bigger than this is no event or card (a server's item is bounded alike, in
+# `sync.dav`): it is refused from its size, never read into memory.
+MAX_ITEM = 20 * 1024 * 1024
 
 
 @dataclass(frozen=True)
 class Item:
-    """One item read from a collection: where it is, its etag then, and its bytes."""
+    """One item read from a collection: where it is, its etag then, and its bytes.
+
+    `error` says why an item that is there could not be read ("Permission denied",
+    "30 MB is too big for one item"); its body is then empty. The engines count and
+    name it and decide nothing on it, as for a file that does not parse: one bad
+    file never stops a sync, and it is never taken for a deletion.
+    """
 
     href: str
     etag: str
     body: bytes
+    error: str | None = None
 
 
 class Collection(Protocol):
@@ -50,7 +60,8 @@ class Collection(Protocol):
       collection); one-line CrmError otherwise, nothing written before;
     - `list()`: every item's href and current etag, one call;
     - `get(hrefs)`: those items' bodies with their etags (a server answers one
-      multiget); an href gone meanwhile is left out;
+      multiget); an href gone meanwhile is left out, one that cannot be read comes
+      with its `error`;
     - `create(uid, body)`: a new item named after `uid`; returns (href, etag);
       Conflict if an item of that name already exists;
     - `update(href, body, etag)`: replace it if its etag is still `etag`, else
@@ -104,15 +115,15 @@ class VdirCollection:
         self.name = f"vdir:{self.folder}"
 
     def check(self) -> None:
+        shown = printable(str(self.folder))
         if not self.folder.is_dir():
             if self.folder.exists():
-                raise Invalid(f"{self.folder} is not a folder: a vdir is a folder of {self._what}")
+                raise Invalid(f"{shown} is not a folder: a vdir is a folder of {self._what}")
             raise NotFound(
-                f"no folder {self.folder}: create it (mkdir -p) or point vdirsyncer's "
-                "local storage at it"
+                f"no folder {shown}: create it (mkdir -p) or point vdirsyncer's local storage at it"
             )
         if not os.access(self.folder, os.R_OK | os.W_OK | os.X_OK):
-            raise NotFound(f"cannot read and write {self.folder}: permission denied")
+            raise NotFound(f"cannot read and write {shown}: permission denied")
 
     @property
     def _what(self) -> str:
@@ -136,11 +147,21 @@ class VdirCollection:
     def get(self, hrefs: Sequence[str]) -> Iterator[Item]:
         for href in hrefs:
             path = self._path(href)
+            etag = ""
             try:
                 with path.open("rb") as handle:
-                    etag = _etag(os.fstat(handle.fileno()))
-                    body = handle.read()
+                    found = os.fstat(handle.fileno())
+                    etag = _etag(found)
+                    # Read one byte past the bound: a file grown since its fstat is seen.
+                    body = b"" if found.st_size > MAX_ITEM else handle.read(MAX_ITEM + 1)
             except FileNotFoundError:
+                continue
+            except OSError as exc:  # EACCES, EIO, a folder where the file was listed
+                yield Item(href, etag, b"", str(exc.strerror or exc))
+                continue
+            if found.st_size > MAX_ITEM or len(body) > MAX_ITEM:
+                size = max(found.st_size, len(body)) >> 20
+                yield Item(href, etag, b"", f"{size} MB is too big for one item")
                 continue
             yield Item(href, etag, body)
 
@@ -184,6 +205,13 @@ class VdirCollection:
             raise NotFound(f"{path} is gone") from None
         if current != etag:
             raise Conflict(f"{path} changed since it was read")
+
+
+def printable(text: str) -> str:
+    """A path (or a source's name) as an error line shows it: a line break or a control
+    character in a folder's name is escaped, so that the message stays one line and
+    the terminal runs nothing."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _etag(st: os.stat_result) -> str:

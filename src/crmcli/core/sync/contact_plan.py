@@ -67,10 +67,14 @@ class Planner:
         if not hrefs:
             return found
         for ordinal, item in enumerate(self.collection.get(list(hrefs))):
+            if item.error is not None:  # too big, or the read refused
+                self.result.there.errors += 1
+                self.result.error_lines.append(f"cannot read {item.href}: {item.error}")
+                continue
             card = cards.read(item.href, item.etag, item.body, self.how, ordinal, self.tag)
             if isinstance(card, str):
                 self.result.there.errors += 1
-                self.result.error_lines.append(f"{item.href}: {card}")
+                self.result.error_lines.append(f"cannot read {item.href}: {card}")
             else:
                 found[item.href] = card
         return found
@@ -103,7 +107,9 @@ class Planner:
         assert card is not None
         if card.kind != "person":
             self.result.there.errors += 1
-            self.result.error_lines.append(f"{link.href}: no longer a person's card; left as is")
+            self.result.error_lines.append(
+                f"cannot sync {link.href}: no longer a person's card; left as is"
+            )
             return None
         unchanged = etag == link.etag  # the card as it was at the last run
         there: Fields = dict(link.base) if unchanged and link.base else card.fields

@@ -12,14 +12,16 @@ another run moved meanwhile (two shells racing) is left to that run.
 
 from __future__ import annotations
 
+import errno
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from crmcli.core.errors import Conflict, CrmError, NotFound
+from crmcli.core.errors import Conflict, CrmError, NotFound, Refused
 from crmcli.core.sync import address_book, cards, links, state
+from crmcli.core.sync.collections import printable
 from crmcli.core.sync.contact_fields import Decision, Fields
 from crmcli.core.sync.contact_report import FieldConflict, Planned, Side, SourceResult
 
@@ -31,6 +33,8 @@ if TYPE_CHECKING:
     from crmcli.core.sync.links import Link
 
 KIND = "contacts"
+# A write failing so is the folder's state, not the card's: the run stops there.
+FOLDER_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
 
 
 @dataclass
@@ -163,9 +167,14 @@ class Applier:
             )
             return False
         except (NotFound, OSError) as exc:
+            if isinstance(exc, OSError) and exc.errno in FOLDER_FULL:
+                # Every card after this one would fail alike: one line and a stop, kept
+                # for --status; the cards written so far are found by UID next run.
+                where = printable(self.collection.name)
+                raise Refused(f"cannot write to {where}: {exc.strerror or exc}") from None
             self.result.there.errors += 1
             reason = exc.message if isinstance(exc, CrmError) else (exc.strerror or str(exc))
-            self.result.error_lines.append(f"{step.href or step.uid}: {reason}")
+            self.result.error_lines.append(f"cannot write {step.href or step.uid}: {reason}")
             return False
         return True
 

@@ -62,8 +62,10 @@ def sync_contacts(
 ) -> SourceResult:
     """Sync the book with one address book; see the module's docstring."""
     result = SourceResult(collection.name)
-    _check(store, collection, clean=not options.dry_run)
+    reached = False
     try:
+        _check(store, collection, clean=not options.dry_run)
+        reached = True
         _Run(store, collection, options, result, progress).go()
         if not options.dry_run:
             with store.write(f"sync contacts {collection.name}", rules=False) as tx:
@@ -77,8 +79,10 @@ def sync_contacts(
                     set_cursor=False,
                 )
     except CrmError as exc:
+        # An address book that answered before and no longer does keeps the error for
+        # `crm sync --status`; a path or URL never reached (a typo) leaves no source behind.
         if not options.dry_run:
-            _record_error(store, collection.name, exc.message, result)
+            _record_error(store, collection.name, exc.message, result, known_only=not reached)
         raise
     finally:
         collection.close()
@@ -100,13 +104,24 @@ def _check(store: Store, collection: Collection, *, clean: bool) -> None:
             leftover.unlink(missing_ok=True)  # a card half-written when a run was killed
 
 
-def _record_error(store: Store, name: str, message: str, result: SourceResult) -> None:
-    """Keep a failed run's error on the source for `crm sync --status` (best effort)."""
-    with contextlib.suppress(CrmError), store.write(f"sync contacts {name}", rules=False) as tx:
-        source_id = state.ensure(tx, KIND, name)
-        state.finish(
-            tx, source_id, counts=result.flat_counts(), cursor=None, error=message, set_cursor=False
-        )
+def _record_error(
+    store: Store, name: str, message: str, result: SourceResult, *, known_only: bool = False
+) -> None:
+    """Keep a failed run's error on the source for `crm sync --status` (best effort);
+    `known_only`: only on a source that has run before."""
+    with contextlib.suppress(CrmError):
+        if known_only and state.find(store, KIND, name) is None:
+            return
+        with store.write(f"sync contacts {name}", rules=False) as tx:
+            source_id = state.ensure(tx, KIND, name)
+            state.finish(
+                tx,
+                source_id,
+                counts=result.flat_counts(),
+                cursor=None,
+                error=message,
+                set_cursor=False,
+            )
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
