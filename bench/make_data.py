@@ -23,8 +23,9 @@ call per random draw) did not build a million contacts in ten minutes:
   per row), the full-text indexes filled by one INSERT ... SELECT per table with
   the insert trigger's own condition;
 - rows inserted with `executemany` in chunks, in a few big transactions;
-- columns the schema's own triggers derive (`contact.touch_rank`) worked out by those
-  triggers once the rows and indexes are in, by a write that changes nothing;
+- columns the schema's own triggers derive (`contact.touch_rank`, `deal.reach`, ...)
+  worked out by those triggers once the rows and indexes are in, by a write that
+  changes nothing (`DERIVED`);
 - pure functions of a name called once per distinct name, stamps once per distinct
   offset, and the random draws made through the generator's own `_randbelow`.
 """
@@ -151,15 +152,34 @@ def bulk(conn: sqlite3.Connection, started: float) -> Iterator[None]:
             if name.endswith("_fts_ai"):
                 _index_text(conn, name.removesuffix("_ai"), table, sql)
                 _say(started, name.removesuffix("_ai"))
-    if any(name == "contact_touch_rank_au" for _, name, _, _ in saved):
-        # contact.touch_rank (schema v9) is derived by triggers: a write of what it is
-        # derived from, changing nothing, lets them work it out as for any write.
-        conn.execute(
-            "UPDATE contact SET last_touch_at = last_touch_at WHERE cadence_days IS NOT NULL "
-            "AND last_touch_at IS NOT NULL AND touch_due_at IS NOT NULL"
-        )
-        _say(started, "contact.touch_rank")
+    triggers = {name for kind, name, _, _ in saved if kind == "trigger"}
+    for trigger, derived, statement in DERIVED:
+        if trigger in triggers:
+            conn.execute(statement)
+            _say(started, derived)
     conn.execute("COMMIT")
+
+
+# Columns the schema's own triggers derive (schema v9), each with a write of what it is
+# derived from that changes nothing: the triggers work them out as for any write.
+DERIVED = (
+    (
+        "contact_touch_rank_au",
+        "contact.touch_rank",
+        "UPDATE contact SET last_touch_at = last_touch_at WHERE cadence_days IS NOT NULL "
+        "AND last_touch_at IS NOT NULL AND touch_due_at IS NOT NULL",
+    ),
+    (
+        "deal_conversion_au",
+        "deal.reach, deal.contact_source",
+        "UPDATE deal SET contact_id = contact_id",
+    ),
+    (
+        "deal_stage_change_stay_au",
+        "deal_stage_change.stay_stage_id, stay_us",
+        "UPDATE deal_stage_change SET at = at",
+    ),
+)
 
 
 def _index_text(conn: sqlite3.Connection, fts: str, table: str, trigger: str) -> None:

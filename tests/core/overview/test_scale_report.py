@@ -27,7 +27,7 @@ from crmcli.core.db import owners
 from crmcli.core.db.opening import open_store
 from crmcli.core.db.store import Store
 from crmcli.core.demo import data as demo
-from crmcli.core.overview import agenda, reports
+from crmcli.core.overview import agenda, referrals, reports
 from crmcli.core.overview.rows import DealBrief
 from crmcli.core.pipeline import attention
 
@@ -92,6 +92,31 @@ def book(tmp_path: Path, clock_at: Callable[[str], None]) -> Iterator[Store]:
             tx.execute("UPDATE contact SET last_touch_at = NULL WHERE id = ?", (contact_id,))
         for contact_id in customers[30:45]:
             tx.execute("UPDATE contact SET archived_at = ? WHERE id = ?", (tied, contact_id))
+        # Lead sources: a deal's own, a contact's empty one and "referred by" relations
+        # (the contact then counts as a referral), a history gone further than the deal is
+        # now, and a history step to a removed stage (NULL).
+        deals_of = store.tuples("SELECT id, contact_id FROM deal ORDER BY id")
+        for n, (deal_id, contact_id) in enumerate(deals_of[:300]):
+            if n % 5 == 0:
+                tx.execute("UPDATE deal SET lead_source = 'event' WHERE id = ?", (deal_id,))
+            elif n % 5 == 1:
+                tx.execute("UPDATE contact SET lead_source = '' WHERE id = ?", (contact_id,))
+                if n % 3:
+                    tx.execute(
+                        "INSERT INTO contact_relation (contact_id, name, kind, related_id, "
+                        "position) VALUES (?, 'Ann Other', 'referred by', ?, 0)",
+                        (contact_id, customers[n % 40]),
+                    )
+        last_open = tx.execute(
+            "SELECT id FROM stage WHERE kind = 'open' ORDER BY position DESC LIMIT 1"
+        ).fetchone()[0]
+        for n, (deal_id, _) in enumerate(deals_of[300:400]):
+            at = clock.stamp(BUILT - timedelta(days=300 + n))
+            tx.execute(
+                "INSERT INTO deal_stage_change (deal_id, to_stage_id, at, owner) "
+                "VALUES (?, ?, ?, 'me')",
+                (deal_id, None if n % 4 == 0 else last_open, at),
+            )
     yield store
     store.close()
 
@@ -197,6 +222,145 @@ def _reference_due_on(store: Store, now: datetime, limit: int | None) -> tuple[l
     return store.rows(sql, params), total
 
 
+def _reference_conversion(
+    store: Store, period: reports.Period, owner: str | None = None, pipeline_id: int | None = None
+) -> dict[str, Any]:
+    """Funnel, closing figures and days in stage, overall and by lead source; of one
+    pipeline's deals and stages (`pipeline_id`), or of all of them."""
+    start, end = period.bounds()
+    mine, mine_params = owners.where(store, owner, "d")
+    if pipeline_id is not None:  # one pipeline: its deals, its stage ladder
+        mine += " AND d.stage_id IN (SELECT id FROM stage WHERE pipeline_id = ?)"
+        mine_params = [*mine_params, pipeline_id]
+    stages = store.rows(
+        "SELECT id, name, position, kind FROM stage"
+        f"{' WHERE pipeline_id = ?' if pipeline_id is not None else ''} "
+        "ORDER BY pipeline_id, position, id",
+        [pipeline_id] if pipeline_id is not None else [],
+    )
+    open_stages = [s for s in stages if s["kind"] == "open"]
+    rank = {s["id"]: i for i, s in enumerate(open_stages)}
+    source_sql = (
+        "coalesce(nullif(d.lead_source, ''), nullif(c.lead_source, ''), "
+        f"CASE WHEN {referrals.REFERRED} THEN '{referrals.REFERRAL}' END, '{reports.NO_SOURCE}')"
+    )
+    overall = reports._Group(len(open_stages))
+    by_source: dict[str, reports._Group] = {}
+
+    def group(source: str) -> reports._Group:
+        return by_source.setdefault(source, reports._Group(len(open_stages)))
+
+    # The cohort: deals created in the period, and how far each got.
+    cohort = store.tuples(
+        f"SELECT d.id, d.status, d.stage_id, {source_sql} FROM deal d "
+        "LEFT JOIN contact c ON c.id = d.contact_id WHERE d.created_at >= ? AND d.created_at < ?"
+        f"{mine}",
+        (start, end, *mine_params),
+    )
+    furthest: dict[int, int] = {}
+    for deal_id, status, stage_id, _ in cohort:
+        best = len(open_stages) - 1 if status == "won" else rank.get(stage_id, -1)
+        furthest[int(deal_id)] = best
+    for deal_id, to_stage in store.tuples(
+        "SELECT h.deal_id, h.to_stage_id FROM deal_stage_change h JOIN deal d "
+        f"ON d.id = h.deal_id WHERE d.created_at >= ? AND d.created_at < ?{mine}",
+        (start, end, *mine_params),
+    ):
+        position = rank.get(to_stage, -1)
+        if position > furthest[int(deal_id)]:
+            furthest[int(deal_id)] = position
+    for deal_id, status, _, source in cohort:
+        reach = furthest[int(deal_id)]
+        for target in (overall, group(source)):
+            target.created += 1
+            target.created_won += status == "won"
+            for i in range(reach + 1):
+                target.reached[i] += 1
+
+    # Deals closed in the period: win rate, cycle, won amounts.
+    for status, created_at, closed_at, amount, currency, source in store.tuples(
+        f"SELECT d.status, d.created_at, d.closed_at, d.amount_minor, d.currency, {source_sql} "
+        "FROM deal d LEFT JOIN contact c ON c.id = d.contact_id "
+        f"WHERE d.status IN ('won', 'lost') AND d.closed_at >= ? AND d.closed_at < ?{mine}",
+        (start, end, *mine_params),
+    ):
+        for target in (overall, group(source)):
+            if status == "lost":
+                target.lost += 1
+                continue
+            target.won += 1
+            target.cycle_days.append(max(0.0, reports._days(created_at, closed_at)))
+            if currency and amount is not None:
+                reports._add(target.won_amount, currency, amount)
+                target.won_count[currency] = target.won_count.get(currency, 0) + 1
+
+    funnel: list[dict[str, Any]] = []
+    for i, stage in enumerate(open_stages):
+        reached = overall.reached[i]
+        # The last open stage goes on to a win.
+        went_on = overall.reached[i + 1] if i + 1 < len(open_stages) else overall.created_won
+        funnel.append(
+            {
+                "stage": stage["name"],
+                "reached": reached,
+                "went_on": went_on,
+                "conversion": reports._rate(went_on, reached),
+                "share_of_created": reports._rate(reached, overall.created),
+            }
+        )
+    sources: list[dict[str, Any]] = []
+    for source, figures in sorted(by_source.items(), key=lambda kv: (-kv[1].created, kv[0])):
+        sources.append(
+            {
+                "source": source,
+                **figures.summary(),
+                "reached": {
+                    s["name"]: n for s, n in zip(open_stages, figures.reached, strict=True)
+                },
+            }
+        )
+    return {
+        "summary": overall.summary(),
+        "funnel": funnel,
+        "stages": _reference_stage_days(store, stages, start, end, (mine, mine_params)),
+        "sources": sources,
+        "referrers": referrals.referrers(store, start, end, (mine, mine_params)),
+    }
+
+
+def _reference_stage_days(
+    store: Store,
+    stages: list[dict[str, Any]],
+    start: str,
+    end: str,
+    mine: tuple[str, list[Any]],
+) -> list[dict[str, Any]]:
+    """Average days in each open stage, over the stays that ended in the period."""
+    stays: dict[int, list[float]] = {}
+    previous: tuple[int, int | None, datetime] | None = None
+    for deal_id, to_stage, at in store.tuples(
+        "SELECT h.deal_id, h.to_stage_id, h.at FROM deal_stage_change h JOIN deal d "
+        "ON d.id = h.deal_id WHERE h.deal_id IN "
+        f"(SELECT deal_id FROM deal_stage_change WHERE at >= ? AND at < ?){mine[0]} "
+        "ORDER BY h.deal_id, h.at, h.id",
+        (start, end, *mine[1]),
+    ):
+        moment = clock.parse_stamp(at)
+        if previous and previous[0] == deal_id and previous[1] is not None and start <= at < end:
+            days = (moment - previous[2]).total_seconds() / 86400
+            stays.setdefault(int(previous[1]), []).append(max(0.0, days))
+        previous = (deal_id, to_stage, moment)
+    return [
+        {
+            "stage": s["name"],
+            "stays": len(stays.get(s["id"], [])),
+            "avg_days": reports._mean(stays.get(s["id"], [])),
+        }
+        for s in stages
+        if s["kind"] == "open"
+    ]
+
+
 # -- the comparisons -----------------------------------------------------------------------
 
 
@@ -248,3 +412,110 @@ def test_the_report_health_and_activity_read_as_before(book: Store) -> None:
     # Everyone's ("all"): the weeks grouped as before.
     everyone = reports.activity(book, period, now, owner="all")["weeks"]
     assert cast("list[dict[str, Any]]", everyone) == _reference_weeks(book, period, "all")
+
+
+def _periods(now: datetime) -> list[reports.Period]:
+    labels = ("90d", "30d", "this-year", "2025-01-01..2026-12-31", "last-month")
+    return [reports.parse_period(label, now.date()) for label in labels]
+
+
+@pytest.mark.slow
+def test_the_conversion_figures_read_as_before(book: Store) -> None:
+    now = _nows()[1]
+    pipeline_id = int(book.value("SELECT min(id) FROM pipeline"))
+    assert book.value("SELECT count(*) FROM deal WHERE contact_source = 'referral'") > 10
+    assert book.value("SELECT count(*) FROM deal WHERE reach LIKE '%,%'") > 100
+    for period in _periods(now):
+        for owner, pipeline in ((None, None), ("me", None), (None, pipeline_id)):
+            got = reports.conversion(book, period, owner, pipeline)
+            expected = _reference_conversion(book, period, owner, pipeline)
+            assert cast("dict[str, Any]", got) == expected, (period.label, owner, pipeline)
+    figures = reports.conversion(book, _periods(now)[3])
+    assert figures["summary"]["created"] > 500
+    assert {s["source"] for s in figures["sources"]} >= {"event", "referral"}
+    assert all(s["stays"] for s in figures["stages"])
+
+
+@pytest.fixture
+def either(backend: str, tmp_path: Path, clock_at: Callable[[str], None]) -> Iterator[Store]:
+    store = open_store(
+        backend,
+        Config({"user": "me", "default_region": "FR", "currency": "EUR"}, tmp_path / "c.toml"),
+        write=True,
+    )
+    yield store
+    store.close()
+
+
+def test_every_write_keeps_the_conversion_figures(
+    either: Store, clock_at: Callable[[str], None]
+) -> None:
+    """Deals moved on and back, won, lost, reopened, given to another contact; contacts'
+    sources edited; referrals related and unrelated; a stage removed; undone: after each,
+    the figures are the ones worked out from the history itself."""
+    from crmcli.core import undo
+    from crmcli.core.people import contacts, relations
+    from crmcli.core.people.contacts import ContactFields
+    from crmcli.core.pipeline import deals, stages
+    from crmcli.core.pipeline.deals import DealFields
+
+    store = either
+    period = reports.Period(
+        datetime(2026, 5, 1).date(), datetime(2026, 7, 31).date(), "2026-05-01..2026-07-31"
+    )
+
+    def check() -> None:
+        for owner in (None, "me"):
+            got = reports.conversion(store, period, owner)
+            assert cast("dict[str, Any]", got) == _reference_conversion(store, period, owner)
+
+    day = iter(range(1, 60))
+
+    def tick() -> None:
+        clock_at(f"2026-06-{next(day) % 28 + 1:02d}T10:{next(day):02d}:00Z")
+
+    people = [
+        int(contacts.add(store, ContactFields(name=f"P{n}", source=src)).contact["id"])
+        for n, src in enumerate(("website", None, "partner", None))
+    ]
+    made = []
+    for n, who in enumerate(people * 2):
+        tick()
+        made.append(int(deals.add(store, DealFields(title=f"D{n}", contact_id=who))["id"]))
+    check()
+    for deal_id, path in zip(
+        made, (("Demo", "Qualified"), ("Proposal",), ("Qualified",)), strict=False
+    ):
+        for stage in path:
+            tick()
+            deals.move(store, deal_id, stage)
+    tick()
+    deals.won(store, made[3])
+    tick()
+    deals.lost(store, made[4], "price")
+    check()
+    tick()
+    relations.relate(store, people[1], "referred by", people[0])
+    check()
+    tick()
+    contacts.edit(store, people[3], ContactFields(source="trade show"))
+    assert store.value("SELECT contact_id FROM deal WHERE id = ?", [made[5]]) == people[1]
+    deals.edit(store, made[5], DealFields(contact_id=people[2]))
+    check()
+    tick()
+    relations.unrelate(store, people[1], people[0])
+    check()
+    # A move forward taken back: its stage change deleted, the stays and reach with it.
+    tick()
+    deals.move(store, made[6], "Proposal")
+    check()
+    undo.undo(store, "me")
+    check()
+    tick()
+    deals.reopen(store, made[3])
+    tick()
+    stages.remove(store, "Demo", to="Proposal")
+    check()
+    for _ in range(5):
+        undo.undo(store, "me")
+        check()

@@ -111,6 +111,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "closed_at",
         "external_ids",
         "custom_fields",
+        "reach",  # schema v9, kept by triggers (see models.Deal)
+        "contact_source",
         *_OWNED,
     ),
     "deal_stage_change": (
@@ -121,6 +123,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "at",
         "owner",
         "reason",
+        "stay_stage_id",  # schema v9, kept by triggers (see models.DealStageChange)
+        "stay_us",
     ),
     "interaction": (
         "id",

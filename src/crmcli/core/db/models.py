@@ -59,6 +59,10 @@ _BLANK_STEP = {
 
 CUSTOMERS = "status = 'customer' AND archived_at IS NULL"
 
+# A partial index lists its condition's columns too (schema v9): SQLite (3.40 here)
+# reads each row to test them otherwise, and these indexes exist to be read alone.
+LIVE = ("cadence_days", "do_not_contact", "archived_at")
+
 # Contacts with a live keep-in-touch cadence: `crm today` scores every due one, so
 # this partial index carries what scoring needs (schema v3).
 TOUCH_WHERE = "cadence_days IS NOT NULL AND NOT do_not_contact AND archived_at IS NULL"
@@ -71,6 +75,7 @@ class Contact(Owned, table=True):
             "ix_contact_touch",
             "touch_due_at",
             "last_touch_at",
+            *LIVE,  # schema v9: a count of the due from the index alone
             sqlite_where=sa.text(TOUCH_WHERE),
             postgresql_where=sa.text(TOUCH_WHERE),
         ),
@@ -83,6 +88,7 @@ class Contact(Owned, table=True):
             "ix_contact_touch_rank",
             "touch_rank",
             "touch_due_at",
+            *LIVE,
             sqlite_where=sa.text(TOUCH_WHERE),
             postgresql_where=sa.text(TOUCH_WHERE),
         ),
@@ -91,6 +97,8 @@ class Contact(Owned, table=True):
         sa.Index(
             "ix_contact_customer_touch",
             "last_touch_at",
+            "status",
+            "archived_at",
             sqlite_where=sa.text(CUSTOMERS),
             postgresql_where=sa.text(CUSTOMERS),
         ),
@@ -316,6 +324,30 @@ class Deal(Owned, table=True):
         # Schema v9: open deals oldest in their stage first (the daily view's deals at
         # risk), and the open ones with no next step (`attention.BLANK_STEP`: NULL, empty
         # or only spaces as Python's str.isspace() means them).
+        # Schema v9: a period's new deals with what the report's funnel groups them by,
+        # and its closed deals.
+        sa.Index(
+            "ix_deal_created",
+            "created_at",
+            "status",
+            "stage_id",
+            "reach",
+            "lead_source",
+            "contact_source",
+        ),
+        sa.Index("ix_deal_closed", "closed_at"),
+        # Schema v9: open deals' money by stage and by expected close (pipeline, forecast).
+        sa.Index(
+            "ix_deal_open_money",
+            "stage_id",
+            "currency",
+            "amount_minor",
+            "probability",
+            "expected_close",
+            "status",
+            sqlite_where=sa.text(OPEN),
+            postgresql_where=sa.text(OPEN),
+        ),
         sa.Index(
             "ix_deal_open_entered",
             "stage_entered_at",
@@ -329,6 +361,7 @@ class Deal(Owned, table=True):
             "id",
             "stage_id",
             "next_step",
+            "status",
             sqlite_where=sa.text(f"{OPEN} AND {_BLANK_STEP['sqlite']}"),
             postgresql_where=sa.text(f"{OPEN} AND {_BLANK_STEP['postgresql']}"),
         ),
@@ -357,13 +390,23 @@ class Deal(Owned, table=True):
     closed_at: str | None = None
     external_ids: str | None = None  # JSON {system: id}, schema v6: identity on re-import
     custom_fields: str | None = None  # JSON {name: value}, schema v6
+    # Schema v9, kept by triggers for `crm report`'s conversion figures (migration m0009):
+    # the stage ids its history went to (comma-separated, each once), and the lead
+    # source its contact gives (the contact's own, else "referral" when referred).
+    reach: str | None = None
+    contact_source: str | None = None
 
 
 class DealStageChange(SQLModel, table=True):
     """One row per stage change of a deal: the raw material of conversion reports."""
 
     __tablename__ = "deal_stage_change"
-    __table_args__ = (sa.Index("ix_deal_stage_change_deal_at", "deal_id", "at"), AUTOINC)
+    __table_args__ = (
+        sa.Index("ix_deal_stage_change_deal_at", "deal_id", "at"),
+        # Schema v9: a period's changes, with the stays they end (`crm report`).
+        sa.Index("ix_deal_stage_change_stays", "at", "stay_stage_id", "stay_us"),
+        AUTOINC,
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     deal_id: int = Field(foreign_key="deal.id", ondelete="CASCADE")
@@ -372,8 +415,12 @@ class DealStageChange(SQLModel, table=True):
     at: str
     owner: str = Field(default="me")
     # Why the deal moved, as the rep said it (`deal move --reason`, `deal lost --reason`):
-    # the last column, as ALTER TABLE added it in v5.
+    # as ALTER TABLE added it in v5.
     reason: str | None = None
+    # Schema v9, kept by triggers for `crm report`: the stage the deal was in until this
+    # change (the previous change's, by time then id) and for how many microseconds.
+    stay_stage_id: int | None = None
+    stay_us: int | None = Field(default=None, sa_type=sa.BigInteger)
 
 
 class Interaction(Owned, table=True):
@@ -422,6 +469,7 @@ class Followup(Owned, table=True):
             "id",
             "due_date",
             "due_time",
+            "status",
             sqlite_where=sa.text(OPEN),
             postgresql_where=sa.text(OPEN),
         ),
@@ -431,6 +479,7 @@ class Followup(Owned, table=True):
             "due_time",
             "id",
             "due_at",
+            "status",
             sqlite_where=sa.text(OPEN),
             postgresql_where=sa.text(OPEN),
         ),
@@ -440,6 +489,7 @@ class Followup(Owned, table=True):
             "done_at",
             "due_date",
             "owner",
+            "status",
             sqlite_where=sa.text("status = 'done'"),
             postgresql_where=sa.text("status = 'done'"),
         ),

@@ -240,48 +240,37 @@ def conversion(
     )
     open_stages = [s for s in stages if s["kind"] == "open"]
     rank = {s["id"]: i for i, s in enumerate(open_stages)}
-    source_sql = (
-        "coalesce(nullif(d.lead_source, ''), nullif(c.lead_source, ''), "
-        f"CASE WHEN {referrals.REFERRED} THEN '{referrals.REFERRAL}' END, '{NO_SOURCE}')"
-    )
+    # The deal's own lead source, else its contact's (schema v9's `contact_source`, kept
+    # by triggers: the contact's lead source, else "referral" when it was referred).
+    source_sql = f"coalesce(nullif(d.lead_source, ''), d.contact_source, '{NO_SOURCE}')"
     overall = _Group(len(open_stages))
     by_source: dict[str, _Group] = {}
 
     def group(source: str) -> _Group:
         return by_source.setdefault(source, _Group(len(open_stages)))
 
-    # The cohort: deals created in the period, and how far each got.
-    cohort = store.tuples(
-        f"SELECT d.id, d.status, d.stage_id, {source_sql} FROM deal d "
-        "LEFT JOIN contact c ON c.id = d.contact_id WHERE d.created_at >= ? AND d.created_at < ?"
-        f"{mine}",
-        (start, end, *mine_params),
-    )
-    furthest: dict[int, int] = {}
-    for deal_id, status, stage_id, _ in cohort:
-        best = len(open_stages) - 1 if status == "won" else rank.get(stage_id, -1)
-        furthest[int(deal_id)] = best
-    for deal_id, to_stage in store.tuples(
-        "SELECT h.deal_id, h.to_stage_id FROM deal_stage_change h JOIN deal d "
-        f"ON d.id = h.deal_id WHERE d.created_at >= ? AND d.created_at < ?{mine}",
+    # The cohort: deals created in the period, and how far each got: its furthest open
+    # stage among the one it is in (all of them, once won) and those its history went to
+    # (`reach`, schema v9). Deals alike in these are counted together, from the index.
+    for status, stage_id, reach, source, count in store.tuples(
+        f"SELECT d.status, d.stage_id, d.reach, {source_sql}, count(*) FROM deal d "
+        f"WHERE d.created_at >= ? AND d.created_at < ?{mine} GROUP BY 1, 2, 3, 4",
         (start, end, *mine_params),
     ):
-        position = rank.get(to_stage, -1)
-        if position > furthest[int(deal_id)]:
-            furthest[int(deal_id)] = position
-    for deal_id, status, _, source in cohort:
-        reach = furthest[int(deal_id)]
+        furthest = len(open_stages) - 1 if status == "won" else rank.get(stage_id, -1)
+        for reached in reach.split(",") if reach else ():
+            furthest = max(furthest, rank.get(int(reached), -1))
         for target in (overall, group(source)):
-            target.created += 1
-            target.created_won += status == "won"
-            for i in range(reach + 1):
-                target.reached[i] += 1
+            target.created += count
+            target.created_won += count if status == "won" else 0
+            for i in range(furthest + 1):
+                target.reached[i] += count
 
     # Deals closed in the period: win rate, cycle, won amounts.
     for status, created_at, closed_at, amount, currency, source in store.tuples(
         f"SELECT d.status, d.created_at, d.closed_at, d.amount_minor, d.currency, {source_sql} "
-        "FROM deal d LEFT JOIN contact c ON c.id = d.contact_id "
-        f"WHERE d.status IN ('won', 'lost') AND d.closed_at >= ? AND d.closed_at < ?{mine}",
+        f"FROM deal d WHERE d.status IN ('won', 'lost') AND d.closed_at >= ? "
+        f"AND d.closed_at < ?{mine}",
         (start, end, *mine_params),
     ):
         for target in (overall, group(source)):
@@ -335,30 +324,36 @@ def _stage_days(
     end: str,
     mine: tuple[str, list[Any]],
 ) -> list[rows.StageDays]:
-    """Average days in each open stage, over the stays that ended in the period."""
-    stays: dict[int, list[float]] = {}
-    previous: tuple[int, int | None, datetime] | None = None
-    for deal_id, to_stage, at in store.tuples(
-        "SELECT h.deal_id, h.to_stage_id, h.at FROM deal_stage_change h JOIN deal d "
-        "ON d.id = h.deal_id WHERE h.deal_id IN "
-        f"(SELECT deal_id FROM deal_stage_change WHERE at >= ? AND at < ?){mine[0]} "
-        "ORDER BY h.deal_id, h.at, h.id",
-        (start, end, *mine[1]),
-    ):
-        moment = clock.parse_stamp(at)
-        if previous and previous[0] == deal_id and previous[1] is not None and start <= at < end:
-            days = (moment - previous[2]).total_seconds() / 86400
-            stays.setdefault(int(previous[1]), []).append(max(0.0, days))
-        previous = (deal_id, to_stage, moment)
-    return [
-        {
-            "stage": s["name"],
-            "stays": len(stays.get(s["id"], [])),
-            "avg_days": _mean(stays.get(s["id"], [])),
-        }
-        for s in stages
-        if s["kind"] == "open"
-    ]
+    """Average days in each open stage, over the stays that ended in the period.
+
+    A stay ends with the deal's next stage change; each change carries the stay it ends
+    (schema v9's `stay_stage_id` and `stay_us`, kept by triggers), so the period's
+    changes are summed from one index range. The durations are exact microseconds,
+    summed as floating point, as the mean of each stay's days was.
+    """
+    join = " JOIN deal d ON d.id = h.deal_id" if mine[0] else ""
+    stays = {
+        int(stage_id): (int(count), float(seconds))
+        for stage_id, count, seconds in store.tuples(
+            "SELECT h.stay_stage_id, count(*), sum(CAST(h.stay_us AS DOUBLE PRECISION)) / 1e6 "
+            f"FROM deal_stage_change h{join} WHERE h.at >= ? AND h.at < ? "
+            f"AND h.stay_stage_id IS NOT NULL{mine[0]} GROUP BY h.stay_stage_id",
+            (start, end, *mine[1]),
+        )
+    }
+    out: list[rows.StageDays] = []
+    for stage in stages:
+        if stage["kind"] != "open":
+            continue
+        count, seconds = stays.get(stage["id"], (0, 0.0))
+        out.append(
+            {
+                "stage": stage["name"],
+                "stays": count,
+                "avg_days": round(seconds / 86400 / count, 1) if count else None,
+            }
+        )
+    return out
 
 
 # -- activity --------------------------------------------------------------------------
