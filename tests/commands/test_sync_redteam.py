@@ -3,6 +3,7 @@ what reaches the terminal is one line per thing said, never a traceback."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -93,3 +94,21 @@ def test_calendar_help_names_what_each_option_takes(crm: Crm) -> None:
     text = " ".join(out.stdout.split())
     for option in ("--vdir PATH", "--caldav URL", "--username NAME", "--password-command CMD"):
         assert option in text, text
+
+
+def test_address_books_synced_before_one_that_fails_are_reported(
+    crm: Crm, booked: None, tmp_path: Path
+) -> None:
+    """The first address book was synced (its cards written, an undoable batch made)
+    and nothing said so: no summary, and with --json no JSON at all, as if nothing had
+    happened. The calendar reported its done calendars; now contacts does too."""
+    done, missing = tmp_path / "work", tmp_path / "missing"
+    done.mkdir()
+    out = crm("sync", "contacts", "--vdir", str(done), "--vdir", str(missing), "--json")
+    assert out.exit_code == 1
+    assert len(list(done.glob("*.vcf"))) == 1
+    doc = json.loads(out.stdout)
+    assert [s["source"] for s in doc["sources"]] == [f"vdir:{done}"]
+    assert doc["sources"][0]["there"]["new"] == 1
+    lines = said(out)
+    assert lines[-1].startswith("crm: no folder") and any("undo" in line for line in lines)

@@ -160,14 +160,20 @@ def _run(
     as_json: bool,
     prefer: Any = None,
 ) -> None:
+    from crmcli.core.errors import CrmError
     from crmcli.core.sync.contact_sources import open_collection
     from crmcli.core.sync.contacts import Options
 
     store = app_state.store(write=not dry_run)
     results = []
-    for source in chosen:
-        options = Options(tag=tag or source.sync_tag, dry_run=dry_run, prefer=prefer)
-        results.append(_one(store, open_collection(source), options))
+    try:
+        for source in chosen:
+            options = Options(tag=tag or source.sync_tag, dry_run=dry_run, prefer=prefer)
+            results.append(_one(store, open_collection(source), options))
+    except CrmError:
+        if results:  # the address books synced before the one that failed: say so
+            _report(results, dry_run, as_json)
+        raise
     _report(results, dry_run, as_json)
 
 
