@@ -112,3 +112,20 @@ def test_address_books_synced_before_one_that_fails_are_reported(
     assert doc["sources"][0]["there"]["new"] == 1
     lines = said(out)
     assert lines[-1].startswith("crm: no folder") and any("undo" in line for line in lines)
+
+
+def test_calendar_lines_are_capped_as_the_contacts_ones_are(
+    crm: Crm, booked: None, tmp_path: Path
+) -> None:
+    """Two syncs at once printed 600 "changed during the sync" lines each; the
+    contacts sync shows 20 of a kind and says how many more --json lists."""
+    folder = tmp_path / "cal"
+    folder.mkdir()
+    for n in range(25):
+        (folder / f"empty{n:02d}.ics").write_bytes(b"")
+    out = crm("sync", "calendar", "--vdir", str(folder))
+    assert out.exit_code == 0
+    lines = said(out)
+    assert len(lines) == 22 and lines[20] == "crm: ... and 5 more (--json lists them all)"
+    doc = json.loads(crm("sync", "calendar", "--vdir", str(folder), "--json").stdout)
+    assert doc["sources"][0]["errors"] == 0  # remembered as unreadable: not read again

@@ -234,9 +234,15 @@ def _report(results: list[SourceResult], dry_run: bool, as_json: bool) -> None:
             for p in r.planned:
                 print(p.text)
     for r in results:
-        for line in r.lines:
+        for line in r.lines[:SHOWN]:
             print(f"crm: {_one_line(line)}", file=sys.stderr)
+        if len(r.lines) > SHOWN:
+            more = len(r.lines) - SHOWN
+            print(f"crm: ... and {more} more (--json lists them all)", file=sys.stderr)
         print(_one_line(_summary(r, dry_run)), file=sys.stderr)
+
+
+SHOWN = 20  # lines on stderr per calendar (two syncs at once can have 600 to say); --json all
 
 
 def _one_line(text: str) -> str:

@@ -16,6 +16,7 @@ import tracemalloc
 from collections.abc import Iterator
 from datetime import date, time
 from pathlib import Path
+from time import time as clock_time
 from typing import Any
 
 import pytest
@@ -213,11 +214,16 @@ def test_the_calendar_removes_what_a_killed_run_left_half_written(
     folder.mkdir()
     leftover = folder / ".crm-followup-1@x.crmcli.ics.0a1b2c3d.crm-tmp"
     leftover.write_bytes(b"BEGIN:VCALENDAR\r\n")  # a private note, half written
+    an_hour_ago = clock_time() - 3600
+    os.utime(leftover, (an_hour_ago, an_hour_ago))
+    # Another run's, being written at this moment (two syncs at once): left to it.
+    writing = folder / ".crm-followup-2@x.crmcli.ics.4e5f6a7b.crm-tmp"
+    writing.write_bytes(b"BEGIN:VCALENDAR\r\n")
     calendar_run(store, folder, dry_run=True)
     assert leftover.exists()  # a dry run writes (and removes) nothing
     calendar_run(store, folder)
     assert not leftover.exists()
-    assert [p.name for p in folder.iterdir() if p.name.startswith(".")] == []
+    assert [p.name for p in folder.iterdir() if p.name.startswith(".")] == [writing.name]
 
 
 # -- a source that stopped answering ------------------------------------------------------

@@ -34,6 +34,7 @@ A dry run reads everything, writes nothing anywhere, and returns the plan.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
@@ -169,7 +170,7 @@ def _check(store: Store, collection: Collection, options: Options) -> None:
 
     calendar_sources.check_folder(folder, guarded.database_path(store))
     if not options.dry_run:
-        calendar_sources.remove_leftovers(folder)
+        calendar_sources.remove_leftovers(folder, time.time())
 
 
 def _record_error(

@@ -162,13 +162,22 @@ def check_folder(folder: Path, database: Path | None) -> None:
         )
 
 
-def remove_leftovers(folder: Path) -> None:
+# A temporary file older than this is a killed run's: another run writing at this
+# moment (two syncs at once) has its own for milliseconds, and must keep it.
+LEFTOVER_AGE = 60.0
+
+
+def remove_leftovers(folder: Path, now: float) -> None:
     """The temporary files a run killed mid-write left (hidden, `.crm-tmp`): an event's
     private text, half written, that nothing else would ever remove."""
     from crmcli.core.atomic import TEMP_SUFFIX
 
     for leftover in folder.glob(f".*{TEMP_SUFFIX}"):
-        leftover.unlink(missing_ok=True)
+        try:
+            if leftover.lstat().st_mtime < now - LEFTOVER_AGE:
+                leftover.unlink(missing_ok=True)
+        except OSError:
+            continue  # gone meanwhile, or not ours to remove: no reason to stop a sync
 
 
 def open_collection(source: CalendarSource) -> Collection:
