@@ -120,18 +120,27 @@ def sync(
 def _run_all(app_state: AppState, as_json: bool) -> None:
     """`crm sync` alone: each kind the config file names a source of, mail first.
 
-    With --json, each kind's document is gathered into one (`sources`, each with its
-    `kind`), so a pipe reads one JSON value, not three.
+    Every kind's configuration is read before any runs, so a typo in one table writes
+    nothing anywhere. A kind that fails (a server down, a wrong password) is one line and
+    the next kinds still run (a broken calendar must not stop the contacts a timer
+    syncs); the exit code is then the worst failure's. With --json, each kind's document
+    is gathered into one (`sources`, each with its `kind`; a failed kind as `error`), so
+    a pipe reads one JSON value, not three.
     """
     import contextlib
     import io
     import json
 
-    from crmcli.core.errors import Invalid
-    from crmcli.core.sync import sources
+    from crmcli.core.errors import CrmError, Invalid
+    from crmcli.core.sync import calendar_sources, contact_sources, sources
+
+    config = app_state.config
+    mail_sources = sources.configured(config)
+    calendar_sources.configured(config)  # each raises Invalid on a bad table, before any run
+    contact_sources.configured(config)
 
     def mail() -> bool:
-        if not sources.configured(app_state.config):
+        if not mail_sources:
             return False
         _run(app_state, [], [], None, None, dry_run=False, as_json=as_json)
         return True
@@ -149,24 +158,31 @@ def _run_all(app_state: AppState, as_json: bool) -> None:
     }
     gathered: list[dict[str, Any]] = []
     ran = False
+    worst = 0
     for kind, run in kinds.items():
-        if not as_json:
-            ran = run() or ran
-            continue
         out = io.StringIO()
-        with contextlib.redirect_stdout(out):
-            did = run()
-        ran = did or ran
-        if did:
+        failure: CrmError | None = None
+        try:
+            with contextlib.redirect_stdout(out) if as_json else contextlib.nullcontext():
+                ran = run() or ran
+        except CrmError as exc:
+            failure, ran = exc, True
+            worst = max(worst, exc.exit_code)
+            print(f"crm: {kind}: {exc.message}", file=sys.stderr)
+        if as_json and out.getvalue().strip():  # what the kind reported before it failed
             gathered += [{"kind": kind, **doc} for doc in json.loads(out.getvalue())["sources"]]
+        if as_json and failure is not None:
+            gathered.append({"kind": kind, "error": failure.message})
     if not ran:
         raise Invalid(
             "nothing to sync: name sources in the config file "
-            f"({app_state.config.path}) as [[sync.mail]], [[sync.calendar]] or "
+            f"({config.path}) as [[sync.mail]], [[sync.calendar]] or "
             "[[sync.contacts]] tables, or run crm sync mail|calendar|contacts with a source"
         )
     if as_json:
         print(json.dumps({"dry_run": False, "sources": gathered}, ensure_ascii=False, indent=2))
+    if worst:
+        raise typer.Exit(worst)
 
 
 @app.command("mail")
