@@ -1,14 +1,20 @@
-"""`crm report` on 100,000 contacts, 1,000,000 interactions and 20,000 deals.
+"""`crm report` as whole processes, beside the Typer floor, at any data size.
 
-    python bench/report.py
+    python bench/report.py                        # 100,000 contacts, 1,000,000 interactions
+    python bench/report.py --contacts 1000000     # and 10,000,000 interactions
 
-Budget: 2 s a report, whole process, whatever the period. Each run alternates with
-the Typer floor (printed beside it, as everywhere in bench/) so noise shows.
+Budgets (issue #25): the 90-day report within 1.0 s whatever the size, up to 1,000,000
+contacts and 10,000,000 interactions; the longer periods and other formats within 2 s.
+Each run alternates with the floor (printed beside it, as everywhere in bench/) so
+noise shows. The data sets are bench/make_data.py's, the same as bench/hot.py's at each
+size (deals and follow-ups at the generator's proportions: a sixth and a fifth of the
+contacts).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sqlite3
 import statistics
 import sys
@@ -19,19 +25,26 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import HERE, bench_env, crm_exe, timed
 from make_data import build
 
-BUDGET_S = 2.0
+BUDGETS_S = {
+    "report (90 days)": 1.0,
+    "report --period ytd --json": 2.0,
+    "report -p 1y -f csv -s sources": 2.0,
+}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--contacts", type=int, default=100_000)
-    parser.add_argument("--interactions", type=int, default=1_000_000)
-    parser.add_argument("--deals", type=int, default=20_000)
+    parser.add_argument("--interactions", type=int)
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
-    db = build(args.contacts, args.interactions, deals=args.deals, followups=args.contacts // 5)
+    db = build(args.contacts, args.interactions)
     conn = sqlite3.connect(db)
-    deals = conn.execute("SELECT count(*) FROM deal").fetchone()[0]
+    deals, interactions = conn.execute(
+        "SELECT (SELECT count(*) FROM deal), (SELECT count(*) FROM interaction)"
+    ).fetchone()
     conn.close()
     commands = {
         "report (90 days)": ["report"],
@@ -52,17 +65,20 @@ def main() -> None:
             floor.append(timed(floor_cmd, env))
             times[name].append(timed([crm, *argv], env))
     floor_s = statistics.median(floor)
-    print(f"data: {db.name} ({deals} deals)  runs: {args.runs}")
+    print(
+        f"data: {db.name} ({deals:,} deals, {interactions:,} interactions)  runs: {args.runs}  "
+        f"load average: {os.getloadavg()[0]:.1f}"
+    )
     print(f"{'command':34} {'median s':>9} {'max s':>7} {'x floor':>8} {'budget':>7}")
     print(f"{'typer floor':34} {floor_s:9.2f} {max(floor):7.2f} {1.0:8.2f}")
     ok = True
     for name, values in times.items():
         median = statistics.median(values)
-        within = median <= BUDGET_S
+        within = median <= BUDGETS_S[name]
         ok &= within
         print(
             f"{name:34} {median:9.2f} {max(values):7.2f} {median / floor_s:8.2f} "
-            f"{BUDGET_S:6.1f}s{'' if within else '  OVER BUDGET'}"
+            f"{BUDGETS_S[name]:6.1f}s{'' if within else '  OVER BUDGET'}"
         )
     sys.exit(0 if ok else 1)
 

@@ -434,6 +434,29 @@ def test_the_conversion_figures_read_as_before(book: Store) -> None:
     assert figures["summary"]["created"] > 500
     assert {s["source"] for s in figures["sources"]} >= {"event", "referral"}
     assert all(s["stays"] for s in figures["stages"])
+    # A second pipeline, some deals moved into it: one pipeline's figures are then of its
+    # own deals only (no longer every deal, as with one pipeline).
+    stamp = clock.stamp(BUILT)
+    with book.write("second pipeline", rules=False) as tx:
+        other = tx.insert("pipeline", {"name": "Renewals"}, log=False)
+        stage = tx.insert(
+            "stage",
+            {"name": "Due", "position": 1, "probability": 50, "kind": "open", "pipeline_id": other},
+            log=False,
+        )
+        for n, (deal_id,) in enumerate(book.tuples("SELECT id FROM deal WHERE status = 'open'")):
+            if n % 7 == 0:
+                tx.execute("UPDATE deal SET stage_id = ? WHERE id = ?", (stage, deal_id))
+                tx.execute(
+                    "INSERT INTO deal_stage_change (deal_id, to_stage_id, at, owner) "
+                    "VALUES (?, ?, ?, 'me')",
+                    (deal_id, stage, stamp),
+                )
+    for period in _periods(now)[:2]:
+        for pipeline in (pipeline_id, other):
+            got = reports.conversion(book, period, None, pipeline)
+            expected = _reference_conversion(book, period, None, pipeline)
+            assert cast("dict[str, Any]", got) == expected, (period.label, pipeline)
 
 
 @pytest.fixture

@@ -340,11 +340,11 @@ class Deal(Owned, table=True):
         sa.Index(
             "ix_deal_open_money",
             "stage_id",
+            "status",
             "currency",
             "amount_minor",
             "probability",
             "expected_close",
-            "status",
             sqlite_where=sa.text(OPEN),
             postgresql_where=sa.text(OPEN),
         ),
@@ -403,8 +403,8 @@ class DealStageChange(SQLModel, table=True):
     __tablename__ = "deal_stage_change"
     __table_args__ = (
         sa.Index("ix_deal_stage_change_deal_at", "deal_id", "at"),
-        # Schema v9: a period's changes, with the stays they end (`crm report`).
-        sa.Index("ix_deal_stage_change_stays", "at", "stay_stage_id", "stay_us"),
+        # Schema v9: the stays ended in a stage over a period (`crm report`).
+        sa.Index("ix_deal_stage_change_stays", "stay_stage_id", "at", "stay_us"),
         AUTOINC,
     )
 

@@ -229,7 +229,12 @@ def conversion(
     pipeline's deals and stages (`pipeline_id`), or of all of them."""
     start, end = period.bounds()
     mine, mine_params = owners.where(store, owner, "d")
-    if pipeline_id is not None:  # one pipeline: its deals, its stage ladder
+    # One pipeline: its deals (those in one of its stages), its stage ladder. When it is
+    # the only one, every deal is in one of its stages: no deal is looked up to say so
+    # (the stays of the period would each be, hundreds of thousands at a million).
+    if pipeline_id is not None and store.value(
+        "SELECT 1 FROM pipeline WHERE id <> ? LIMIT 1", [pipeline_id]
+    ):
         mine += " AND d.stage_id IN (SELECT id FROM stage WHERE pipeline_id = ?)"
         mine_params = [*mine_params, pipeline_id]
     stages = store.rows(
@@ -332,15 +337,25 @@ def _stage_days(
     summed as floating point, as the mean of each stay's days was.
     """
     join = " JOIN deal d ON d.id = h.deal_id" if mine[0] else ""
-    stays = {
-        int(stage_id): (int(count), float(seconds))
-        for stage_id, count, seconds in store.tuples(
-            "SELECT h.stay_stage_id, count(*), sum(CAST(h.stay_us AS DOUBLE PRECISION)) / 1e6 "
-            f"FROM deal_stage_change h{join} WHERE h.at >= ? AND h.at < ? "
-            f"AND h.stay_stage_id IS NOT NULL{mine[0]} GROUP BY h.stay_stage_id",
-            (start, end, *mine[1]),
-        )
-    }
+    ladder = [int(s["id"]) for s in stages if s["kind"] == "open"]
+    # One range of (stay_stage_id, at, stay_us) per open stage: summed in the index,
+    # no sort of the period's changes by stage.
+    part = (
+        "SELECT h.stay_stage_id, count(*), sum(CAST(h.stay_us AS DOUBLE PRECISION)) / 1e6 "
+        f"FROM deal_stage_change h{join} WHERE h.stay_stage_id = ? AND h.at >= ? "
+        f"AND h.at < ?{mine[0]} GROUP BY h.stay_stage_id"
+    )
+    stays = (
+        {
+            int(stage_id): (int(count), float(seconds))
+            for stage_id, count, seconds in store.tuples(
+                " UNION ALL ".join([part] * len(ladder)),
+                [x for stage_id in ladder for x in (stage_id, start, end, *mine[1])],
+            )
+        }
+        if ladder
+        else {}
+    )
     out: list[rows.StageDays] = []
     for stage in stages:
         if stage["kind"] != "open":

@@ -55,7 +55,9 @@ def stale_first(
     parts, params = stale_parts(store, now, mine)
     if not parts:
         return [], 0
-    total = int(store.value("SELECT sum(n) FROM (" + " UNION ALL ".join(parts) + ") c", params))
+    total = int(
+        store.value("SELECT sum(n) FROM (" + " UNION ALL ".join(parts) + ") counts", params)
+    )
     found: list[tuple[int, int]] = []  # (-(days over target), id)
     for stage_id, target in store.tuples(
         "SELECT id, target_days FROM stage WHERE kind = 'open' AND target_days IS NOT NULL"

@@ -245,8 +245,8 @@ _REPORT_INDEXES = [
     "CREATE INDEX ix_contact_customer_touch ON contact (last_touch_at, status, archived_at) "
     "WHERE status = 'customer' AND archived_at IS NULL",
     # Open deals' money by stage and by expected close month: the pipeline and forecast.
-    "CREATE INDEX ix_deal_open_money ON deal (stage_id, currency, amount_minor, probability, "
-    "expected_close, status) WHERE status = 'open'",
+    "CREATE INDEX ix_deal_open_money ON deal (stage_id, status, currency, amount_minor, "
+    "probability, expected_close) WHERE status = 'open'",
 ]
 
 # -- the report's conversion figures, kept per deal and per stage change ------------------
@@ -400,13 +400,13 @@ _POSTGRESQL_CONVERSION = [
     "SELECT crm_stage_stays(array_agg(id)) FROM deal_stage_change",
 ]
 
-# A period's new deals, with what the funnel groups them by (index only); its stage
-# changes, with the stays they end; its closed deals.
+# A period's new deals, with what the funnel groups them by (index only); the stays its
+# stage changes end, stage by stage; its closed deals.
 _CONVERSION_INDEXES = [
     "CREATE INDEX ix_deal_created ON deal (created_at, status, stage_id, reach, lead_source, "
     "contact_source)",
     "CREATE INDEX ix_deal_closed ON deal (closed_at)",
-    "CREATE INDEX ix_deal_stage_change_stays ON deal_stage_change (at, stay_stage_id, stay_us)",
+    "CREATE INDEX ix_deal_stage_change_stays ON deal_stage_change (stay_stage_id, at, stay_us)",
 ]
 
 SQLITE = [
