@@ -542,3 +542,62 @@ def test_every_write_keeps_the_conversion_figures(
     for _ in range(5):
         undo.undo(store, "me")
         check()
+
+
+@pytest.mark.parametrize("zone", ["Asia/Kolkata", "Asia/Kathmandu", "America/St_Johns"])
+def test_the_weeks_count_alike_where_midnight_is_not_on_the_utc_hour(
+    book: Store, zone: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hourly counts hold whole UTC hours; a week that starts at a local midnight
+    off the hour (+5:30, +5:45, -3:30) takes the rest from the interactions themselves."""
+    import time as clock_time
+
+    monkeypatch.setenv("TZ", zone)
+    clock_time.tzset()
+    now = clock.local(BUILT + timedelta(hours=7))
+    assert now.utcoffset() is not None and now.utcoffset() % timedelta(hours=1)
+    for label in ("90d", "2w", "this-year"):
+        period = reports.parse_period(label, now.date())
+        weeks = reports.activity(book, period, now)["weeks"]
+        assert cast("list[dict[str, Any]]", weeks) == _reference_weeks(book, period, "me")
+
+
+def test_every_write_keeps_the_hourly_counts(
+    either: Store, clock_at: Callable[[str], None]
+) -> None:
+    """Interactions logged, moved in time, given to another owner or kind, removed by an
+    undo and by erasing their contact: the weeks still count what is there."""
+    from crmcli.core import undo
+    from crmcli.core.activity import interactions
+    from crmcli.core.people import contacts, privacy
+    from crmcli.core.people.contacts import ContactFields
+
+    store = either
+    clock_at("2026-06-20T10:00:00Z")
+    now = clock.local_now()
+    period = reports.parse_period("30d", now.date())
+
+    def check() -> None:
+        for owner in ("me", "all"):
+            weeks = reports.activity(store, period, now, owner=owner)["weeks"]
+            assert cast("list[dict[str, Any]]", weeks) == _reference_weeks(store, period, owner)
+
+    who = [int(contacts.add(store, ContactFields(name=f"C{n}")).contact["id"]) for n in range(3)]
+    logged = []
+    for n in range(12):
+        at = datetime(2026, 6, 1 + n, 8 + n % 9, n * 5, tzinfo=UTC)
+        kind = (Kind.call, Kind.email, Kind.meeting)[n % 3]
+        logged.append(interactions.log(store, who[n % 3], kind, "hello", at=at).interaction["id"])
+    check()
+    with store.write("moved", rules=False) as tx:
+        tx.execute(
+            "UPDATE interaction SET occurred_at = ? WHERE id = ?",
+            (clock.stamp(datetime(2026, 6, 18, 23, 59, tzinfo=UTC)), logged[0]),
+        )
+        tx.execute("UPDATE interaction SET kind = 'note' WHERE id = ?", (logged[1],))
+        tx.execute("UPDATE interaction SET owner = 'someone' WHERE id = ?", (logged[2],))
+    check()
+    undo.undo(store, "me")  # not the raw edits (no change log): the last log
+    check()
+    privacy.forget(store, who[2])
+    check()

@@ -126,6 +126,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "stay_stage_id",  # schema v9, kept by triggers (see models.DealStageChange)
         "stay_us",
     ),
+    "interaction_count": ("owner", "kind", "hour", "n"),  # schema v9, kept by triggers
     "interaction": (
         "id",
         "contact_id",

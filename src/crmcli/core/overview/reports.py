@@ -408,17 +408,11 @@ def activity(
         high = clock.stamp(datetime.combine(last + timedelta(days=1), time(), zone))
         counts = dict.fromkeys(kinds, 0)
         if mine_params:
-            # One rep's: each kind's week a range of (owner, kind, occurred_at) (schema
-            # v9), counted in the index; a kind crm does not know comes after the
-            # others, as grouping by kind would add it, and only if the week has some.
+            # One rep's: each kind's week from the hourly counts (schema v9); a kind crm
+            # does not know comes after the others, as grouping by kind would add it,
+            # and only if the week has some.
             for kind in logged:
-                count = int(
-                    store.value(
-                        "SELECT count(*) FROM interaction t WHERE t.owner = ? AND t.kind = ? "
-                        "AND t.occurred_at >= ? AND t.occurred_at < ?",
-                        (mine_params[0], kind, low, high),
-                    )
-                )
+                count = _logged_between(store, mine_params[0], kind, low, high)
                 if count or kind in counts:
                     counts[kind] = count
         else:
@@ -460,6 +454,45 @@ def activity(
             "overdue_now": overdue(store, now, limit=1, owner=who).total,
         },
     }
+
+
+def _logged_between(store: Store, owner: str, kind: str, low: str, high: str) -> int:
+    """How many interactions of `kind` `owner` has from stamp `low` to `high` (excluded).
+
+    The whole UTC hours between them are summed from `interaction_count` (kept by
+    triggers, schema v9); what lies before the first whole hour or after the last (a
+    local midnight off the UTC hour, as in India) is counted from the interactions'
+    own (owner, kind, occurred_at) index: a few minutes' worth.
+    """
+    first = low[:13] if low[13:] == _ON_THE_HOUR else _next_hour(low)
+    total = int(
+        store.value(
+            "SELECT coalesce(sum(n), 0) FROM interaction_count WHERE owner = ? AND kind = ? "
+            "AND hour >= ? AND hour < ?",
+            (owner, kind, first, high[:13]),
+        )
+    )
+    edges = [(low, first + _ON_THE_HOUR)] if first != low[:13] else []
+    if high[13:] != _ON_THE_HOUR:
+        edges.append((high[:13] + _ON_THE_HOUR, high))
+    for start, end in edges:
+        total += int(
+            store.value(
+                "SELECT count(*) FROM interaction t WHERE t.owner = ? AND t.kind = ? "
+                "AND t.occurred_at >= ? AND t.occurred_at < ?",
+                (owner, kind, start, end),
+            )
+        )
+    return total
+
+
+_ON_THE_HOUR = ":00:00.000000Z"  # what follows the hour in a stamp on the hour
+
+
+def _next_hour(stamp: str) -> str:
+    """The hour (a stamp's first 13 characters) after the one `stamp` falls in."""
+    hour = clock.parse_stamp(stamp[:13] + _ON_THE_HOUR)
+    return clock.stamp(hour + timedelta(hours=1))[:13]
 
 
 def _kinds_logged(store: Store, owner: str) -> list[str]:

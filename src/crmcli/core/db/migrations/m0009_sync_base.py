@@ -29,7 +29,8 @@ found through an index (issues #22 and #25).
   interactions by kind (ix_interaction_owner_kind_at replaces ix_interaction_owner_at),
   quiet customers, follow-ups done, open deals' money; and what its conversion figures
   read per deal and per stage change (`deal.reach`, `deal.contact_source`,
-  `deal_stage_change.stay_stage_id` and `stay_us`). The derived columns are kept by
+  `deal_stage_change.stay_stage_id` and `stay_us`), and hourly counts of interactions
+  (`interaction_count`) for its weeks. The derived columns and counts are kept by
   triggers on both engines, as the full-text indexes are, so every writer (imports,
   undo, merges, `crm db copy`, the demo) keeps them right; each is filled for the rows
   already there by a write that changes nothing, through those same triggers.
@@ -409,6 +410,53 @@ _CONVERSION_INDEXES = [
     "CREATE INDEX ix_deal_stage_change_stays ON deal_stage_change (stay_stage_id, at, stay_us)",
 ]
 
+# -- the report's weeks of interactions, from hourly counts ------------------------------
+# `interaction_count`: per owner, kind and UTC hour (the stamp's first 13 characters),
+# kept by triggers; a week is the sum of its hours (a local midnight not on the UTC hour
+# leaves part of an hour at each end, counted from ix_interaction_owner_kind_at).
+_COUNT_TABLE = (
+    "CREATE TABLE interaction_count ( owner VARCHAR NOT NULL, kind VARCHAR NOT NULL, "
+    "hour VARCHAR NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (owner, kind, hour) )"
+)
+_COUNT_ADD = (
+    "INSERT INTO interaction_count (owner, kind, hour, n) VALUES ({r}.owner, {r}.kind, "
+    "substr({r}.occurred_at, 1, 13), 1) ON CONFLICT (owner, kind, hour) "
+    "DO UPDATE SET n = interaction_count.n + 1; "
+)
+# An hour back at none is no row at all: a book with an interaction logged and taken
+# back (`crm undo`) is the book it was.
+_COUNT_TAKE = (
+    "UPDATE interaction_count SET n = n - 1 WHERE owner = {r}.owner AND kind = {r}.kind "
+    "AND hour = substr({r}.occurred_at, 1, 13); "
+    "DELETE FROM interaction_count WHERE owner = {r}.owner AND kind = {r}.kind "
+    "AND hour = substr({r}.occurred_at, 1, 13) AND n <= 0; "
+)
+_COUNT_FILL = (
+    "INSERT INTO interaction_count (owner, kind, hour, n) SELECT owner, kind, "
+    "substr(occurred_at, 1, 13), count(*) FROM interaction GROUP BY 1, 2, 3"
+)
+_SQLITE_COUNTS = [
+    f"{_COUNT_TABLE} WITHOUT ROWID",
+    "CREATE TRIGGER interaction_count_ai AFTER INSERT ON interaction BEGIN "
+    + _COUNT_ADD.format(r="new")
+    + "END",
+    "CREATE TRIGGER interaction_count_ad AFTER DELETE ON interaction BEGIN "
+    + _COUNT_TAKE.format(r="old")
+    + "END",
+    "CREATE TRIGGER interaction_count_au AFTER UPDATE OF owner, kind, occurred_at "
+    "ON interaction BEGIN " + _COUNT_TAKE.format(r="old") + _COUNT_ADD.format(r="new") + "END",
+    _COUNT_FILL,
+]
+_POSTGRESQL_COUNTS = [
+    _COUNT_TABLE,
+    "CREATE FUNCTION crm_interaction_count() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    f"IF TG_OP <> 'INSERT' THEN {_COUNT_TAKE.format(r='OLD')}END IF; "
+    f"IF TG_OP <> 'DELETE' THEN {_COUNT_ADD.format(r='NEW')}END IF; RETURN NULL; END $$",
+    "CREATE TRIGGER interaction_count AFTER INSERT OR DELETE OR UPDATE OF owner, kind, "
+    "occurred_at ON interaction FOR EACH ROW EXECUTE FUNCTION crm_interaction_count()",
+    _COUNT_FILL,
+]
+
 SQLITE = [
     "ALTER TABLE sync_item ADD COLUMN base VARCHAR",
     *_THREAD,
@@ -421,6 +469,7 @@ SQLITE = [
     *_REPORT_INDEXES,
     *_SQLITE_CONVERSION,
     *_CONVERSION_INDEXES,
+    *_SQLITE_COUNTS,
 ]
 
 POSTGRESQL = [
@@ -434,6 +483,7 @@ POSTGRESQL = [
     *_REPORT_INDEXES,
     *_POSTGRESQL_CONVERSION,
     *_CONVERSION_INDEXES,
+    *_POSTGRESQL_COUNTS,
 ]
 
 # Tables this migration creates outside the models (the schema test leaves them out).
