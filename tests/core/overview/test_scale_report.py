@@ -601,3 +601,19 @@ def test_every_write_keeps_the_hourly_counts(
     check()
     privacy.forget(store, who[2])
     check()
+
+
+@pytest.mark.slow
+def test_one_section_alone_is_that_section_of_the_whole_report(book: Store) -> None:
+    """`--section NAME --format csv`: only that section is worked out, and its table is
+    the whole report's (every row: the lists are not cut)."""
+    from crmcli.core.overview.sections import SECTION_PATHS, section_rows
+
+    now = _nows()[1]
+    period = reports.parse_period("90d", now.date())
+    whole = reports.build(book, period, now, limit=None)
+    for name, path in SECTION_PATHS.items():
+        alone = reports.build(book, period, now, limit=None, section=name)
+        assert section_rows(alone, name) == section_rows(whole, name), name
+        assert set(cast("dict[str, Any]", alone)) == {"period", path[0]}, name
+    assert len(section_rows(whole, "touch")) > 100

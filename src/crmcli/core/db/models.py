@@ -319,8 +319,19 @@ class Deal(Owned, table=True):
     __tablename__ = "deal"
     __table_args__ = (
         # schema v9: the board's order after (stage_id, status), so its first cards of a
-        # stage come from the index without a sort
-        sa.Index("ix_deal_stage_status", "stage_id", "status", "stage_entered_at", "id"),
+        # stage come from the index without a sort; then the money the pipeline and the
+        # forecast sum, so they read the index alone (issue #25)
+        sa.Index(
+            "ix_deal_stage_status",
+            "stage_id",
+            "status",
+            "stage_entered_at",
+            "id",
+            "currency",
+            "amount_minor",
+            "probability",
+            "expected_close",
+        ),
         # Schema v9: open deals oldest in their stage first (the daily view's deals at
         # risk), and the open ones with no next step (`attention.BLANK_STEP`: NULL, empty
         # or only spaces as Python's str.isspace() means them).
@@ -335,18 +346,15 @@ class Deal(Owned, table=True):
             "lead_source",
             "contact_source",
         ),
-        sa.Index("ix_deal_closed", "closed_at"),
-        # Schema v9: open deals' money by stage and by expected close (pipeline, forecast).
         sa.Index(
-            "ix_deal_open_money",
-            "stage_id",
+            "ix_deal_closed",
+            "closed_at",
             "status",
-            "currency",
+            "created_at",
             "amount_minor",
-            "probability",
-            "expected_close",
-            sqlite_where=sa.text(OPEN),
-            postgresql_where=sa.text(OPEN),
+            "currency",
+            "lead_source",
+            "contact_source",
         ),
         sa.Index(
             "ix_deal_open_entered",
@@ -488,6 +496,7 @@ class Followup(Owned, table=True):
             "due_date",
             "due_time",
             "status",
+            "owner",  # a rep's own on a server, and the report's overdue count
             sqlite_where=sa.text(OPEN),
             postgresql_where=sa.text(OPEN),
         ),
@@ -498,6 +507,7 @@ class Followup(Owned, table=True):
             "id",
             "due_at",
             "status",
+            "owner",
             sqlite_where=sa.text(OPEN),
             postgresql_where=sa.text(OPEN),
         ),

@@ -551,11 +551,21 @@ def retention_risk(
 
 
 def health(
-    store: Store, now: datetime, quiet_days: int, limit: int | None, owner: str | None = None
+    store: Store,
+    now: datetime,
+    quiet_days: int,
+    limit: int | None,
+    owner: str | None = None,
+    *,
+    only: str | None = None,
 ) -> rows.Health:
     """Stale deals (most days over target first), deals with no next step (longest in
     their stage first), contacts due for a touch, quiet customers: the first `limit`
-    of each (None: all) and how many there are, each read through its own index."""
+    of each (None: all) and how many there are, each read through its own index.
+
+    `only` names one of the four keys: the others are left out (not worked out), for a
+    front end that shows one list, such as `crm report --section touch`.
+    """
     from crmcli.core.pipeline.attention_lists import no_step_first, stale_first
 
     keep = tuple(DealBrief.__annotations__)
@@ -563,16 +573,20 @@ def health(
     def brief(deals: Sequence[Mapping[str, Any]]) -> list[DealBrief]:
         return cast("list[DealBrief]", [{k: d[k] for k in keep} for d in deals])
 
-    stale, stale_total = stale_first(store, now, limit, owner)
-    no_step, no_step_total = no_step_first(store, now, limit, owner)
-    touch = touch_due(store, now, limit=limit, owner=owner)
-    quiet, quiet_total = retention_risk(store, now, quiet_days, limit=limit, owner=owner)
-    return {
-        "stale": {"total": stale_total, "deals": brief(stale)},
-        "no_next_step": {"total": no_step_total, "deals": brief(no_step)},
-        "touch": {"total": touch.total, "contacts": touch.rows},
-        "retention": {"quiet_days": quiet_days, "total": quiet_total, "contacts": quiet},
-    }
+    out: dict[str, Any] = {}
+    if only in (None, "stale"):
+        stale, stale_total = stale_first(store, now, limit, owner)
+        out["stale"] = {"total": stale_total, "deals": brief(stale)}
+    if only in (None, "no_next_step"):
+        no_step, no_step_total = no_step_first(store, now, limit, owner)
+        out["no_next_step"] = {"total": no_step_total, "deals": brief(no_step)}
+    if only in (None, "touch"):
+        touch = touch_due(store, now, limit=limit, owner=owner)
+        out["touch"] = {"total": touch.total, "contacts": touch.rows}
+    if only in (None, "retention"):
+        quiet, quiet_total = retention_risk(store, now, quiet_days, limit=limit, owner=owner)
+        out["retention"] = {"quiet_days": quiet_days, "total": quiet_total, "contacts": quiet}
+    return cast("rows.Health", out)  # all four keys unless `only` asked for one
 
 
 # -- the whole report ------------------------------------------------------------------
@@ -589,25 +603,43 @@ def build(
     limit: int | None = 10,
     owner: str | None = None,
     pipeline_id: int | None = None,
+    section: str | None = None,
 ) -> rows.Report:
     """Every section's numbers, as plain data (what `--json` prints); the pipeline,
     forecast and conversion sections of one pipeline (`pipeline_id`), or of every one
-    (None: the pipeline and forecast sums stay per currency)."""
-    return {
+    (None: the pipeline and forecast sums stay per currency).
+
+    With `section` (a name of `sections.SECTION_PATHS`), only what that section's table
+    needs is worked out and returned, with the period: what `crm report --section NAME
+    --format csv` prints. With `limit` None a list is whole, and the other lists,
+    whole too, would be read for nothing (every contact due for a touch, scored).
+    """
+    from crmcli.core.overview.sections import SECTION_PATHS, check_section
+
+    path = SECTION_PATHS[check_section(section)] if section is not None else None
+    wanted = None if path is None else path[0]
+    out: dict[str, Any] = {
         "period": {
             "label": period.label,
             "first": period.first.isoformat(),
             "last": period.last.isoformat(),
             "days": period.days,
-        },
-        "pipeline": pipeline_rows(store, now, owner, pipeline_id),
-        "forecast": {
+        }
+    }
+    if wanted in (None, "pipeline"):
+        out["pipeline"] = pipeline_rows(store, now, owner, pipeline_id)
+    if wanted in (None, "forecast"):
+        out["forecast"] = {
             "commit_probability": commit_at,
             "months": forecast_rows(
                 store, now.astimezone(clock.local_zone()).date(), months, commit_at, pipeline_id
             ),
-        },
-        "conversion": conversion(store, period, owner, pipeline_id),
-        "activity": activity(store, period, now, owner),
-        "health": health(store, now, quiet_days, limit, owner),
-    }
+        }
+    if wanted in (None, "conversion"):
+        out["conversion"] = conversion(store, period, owner, pipeline_id)
+    if wanted in (None, "activity"):
+        out["activity"] = activity(store, period, now, owner)
+    if wanted in (None, "health"):
+        part = path[1] if path is not None else None
+        out["health"] = health(store, now, quiet_days, limit, owner, only=part)
+    return cast("rows.Report", out)  # every key unless `section` asked for one
