@@ -664,8 +664,16 @@ def test_a_sync_killed_midway_again_and_again_ends_with_nothing_twice(
     rng = random.Random(7)
     killed = 0
     for _ in range(4):
+        # Killed once it has written some cards there (a random number), not after a fixed
+        # time: on a fast moment a timed kill came after the run had ended.
+        start = len(list(folder.glob("*.vcf")))
+        wanted = start + rng.randint(20, 120)
         process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.4, 1.6))
+        deadline = time.monotonic() + 60
+        while process.poll() is None and time.monotonic() < deadline:
+            if len(list(folder.glob("*.vcf"))) >= wanted:
+                break
+            time.sleep(0.005)
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)
             killed += 1
