@@ -27,6 +27,7 @@ ORM_EXEMPT = {
     "crmcli.core.db.models",
     "crmcli.core.db.models_automation",
     "crmcli.core.db.model_base",
+    "crmcli.core.db.models_bookkeeping",
     "crmcli.core.db.schema_dump",
 }
 UI_LIBRARIES = ("typer", "click", "rich", "textual")

@@ -459,24 +459,6 @@ class Interaction(Owned, table=True):
     thread: str | None = Field(default=None, index=True)  # v9: its email conversation (m0009)
 
 
-class InteractionCount(SQLModel, table=True):
-    """How many interactions of a kind each owner has in each UTC hour (schema v9).
-
-    Kept by triggers on `interaction` (every insert, delete, and change of owner, kind
-    or time), for `crm report`'s weeks: a week is the sum of its hours, instead of a
-    count of each of its interactions (a million of them in 90 days at a million
-    contacts). An hour is the stamp's first 13 characters, `2026-06-01T09`.
-    """
-
-    __tablename__ = "interaction_count"
-    __table_args__ = {"sqlite_with_rowid": False}
-
-    owner: str = Field(primary_key=True)
-    kind: str = Field(primary_key=True)
-    hour: str = Field(primary_key=True)
-    n: int
-
-
 class Followup(Owned, table=True):
     """A promise to get back to someone: a local date, optionally a time.
 
@@ -541,17 +523,6 @@ class Followup(Owned, table=True):
     original_due_date: str | None = None
 
 
-class ReminderLog(SQLModel, table=True):
-    """What `crm remind` already announced, keyed by follow-up and due time."""
-
-    __tablename__ = "reminder_log"
-
-    followup_id: int = Field(foreign_key="followup.id", ondelete="CASCADE", primary_key=True)
-    due_at: str = Field(primary_key=True)
-    announced_at: str
-    channel: str | None = None
-
-
 class Goal(Owned, table=True):
     __tablename__ = "goal"
     __table_args__ = (sa.UniqueConstraint("owner", "kind", "period"), AUTOINC)
@@ -612,4 +583,4 @@ class Meta(SQLModel, table=True):
 
 # Rules, templates and sync state live in their own module (this one stays under the size a
 # module may reach); importing it here registers their tables with the same metadata.
-from crmcli.core.db import models_automation  # noqa: E402, F401
+from crmcli.core.db import models_automation, models_bookkeeping  # noqa: E402, F401
