@@ -478,7 +478,8 @@ def register(server: MCPServer, session: Session) -> None:
             ),
         ] = None,
     ) -> dict[str, Any]:
-        from crmcli.core.overview.reports import build, parse_period
+        from crmcli.core.overview.periods import parse_period
+        from crmcli.core.overview.reports import build
         from crmcli.core.overview.sections import check_section, section_rows
 
         text_arg("section", section)

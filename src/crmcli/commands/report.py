@@ -90,7 +90,8 @@ def report(
     """Pipeline, conversion, win rate, cycle, forecast, activity against goals, and health."""
     from crmcli.core import clock
     from crmcli.core.errors import Invalid
-    from crmcli.core.overview.reports import build, parse_period
+    from crmcli.core.overview.periods import parse_period
+    from crmcli.core.overview.reports import build
 
     chosen = resolve(fmt, as_json, FORMATS)
     names = ", ".join(SECTION_PATHS)
