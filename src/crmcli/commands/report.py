@@ -119,6 +119,8 @@ def report(
         limit=limit or (None if chosen is OutputFormat.csv else 10),
         owner=owner,
         pipeline_id=pipeline_id,
+        # A CSV prints one section: only it is worked out (its whole list, no other).
+        section=section if chosen is OutputFormat.csv else None,
     )
     if chosen is OutputFormat.json:
         import json
