@@ -176,3 +176,37 @@ def progress(
 
 def _nothing(rows: int) -> None:
     """Progress on a pipe: nothing."""
+
+
+class SourceProgress:
+    """A sync source's progress bar, told by the core as (done, total) or, for a run in
+    stages, (stage, done, total): made at the first report (nothing on a pipe), its
+    label "STAGE SOURCE", restarted when the stage changes, closed by `close()`.
+
+    The one wrapper `crm sync mail`, `calendar` and `contacts` share around their
+    engine's `progress` callback.
+    """
+
+    def __init__(self, source: str, stage: str = "syncing") -> None:
+        self.source = source
+        self.stage = stage
+        self._bar: Progress | bool | None = None  # False: not a terminal
+
+    def __call__(self, done: int, total: int) -> None:
+        self.staged(self.stage, done, total)
+
+    def staged(self, stage: str, done: int, total: int) -> None:
+        label = f"{stage} {self.source}"
+        if self._bar is None:
+            self._bar = progress_for(label, total=total) or False
+        elif isinstance(self._bar, Progress) and stage != self.stage:
+            self._bar.restart(label, total=total)
+        elif isinstance(self._bar, Progress):
+            self._bar.total = total
+        self.stage = stage
+        if isinstance(self._bar, Progress):
+            self._bar(done)
+
+    def close(self) -> None:
+        if isinstance(self._bar, Progress):
+            self._bar.close()

@@ -18,6 +18,7 @@ import typer
 
 from crmcli.commands._options import ReportJsonFlag
 from crmcli.commands._state import AppState, state
+from crmcli.core.sync.collections import printable
 
 if TYPE_CHECKING:
     from crmcli.core.db.store import Store
@@ -186,29 +187,16 @@ def _run(
 
 
 def _one(store: Store, collection: Collection, chosen: Options) -> SourceResult:
-    """One calendar's run, with a progress bar on a terminal once it lasts."""
-    from crmcli.commands._progress import progress_for
+    """One calendar's run, with a progress bar on a terminal once it lasts (a bar per
+    stage: pushing, then reading the calendar)."""
+    from crmcli.commands._progress import SourceProgress
     from crmcli.core.sync.calendar import sync_calendar
 
-    bar: Any = None
-    current = ""
-
-    def report(stage: str, done: int, total: int) -> None:
-        nonlocal bar, current
-        label = f"{stage} {collection.name}"
-        if bar is None:
-            bar = progress_for(label, total=total) or False  # False: not a terminal
-        elif bar and stage != current:
-            bar.restart(label, total=total)
-        current = stage
-        if bar:
-            bar(done)
-
+    bar = SourceProgress(collection.name, stage="")
     try:
-        return sync_calendar(store, collection, chosen, progress=report)
+        return sync_calendar(store, collection, chosen, progress=bar.staged)
     finally:
-        if bar:
-            bar.close()
+        bar.close()
 
 
 def _report(results: list[SourceResult], dry_run: bool, as_json: bool) -> None:
@@ -235,20 +223,14 @@ def _report(results: list[SourceResult], dry_run: bool, as_json: bool) -> None:
                 print(p.text)
     for r in results:
         for line in r.lines[:SHOWN]:
-            print(f"crm: {_one_line(line)}", file=sys.stderr)
+            print(f"crm: {printable(line)}", file=sys.stderr)
         if len(r.lines) > SHOWN:
             more = len(r.lines) - SHOWN
             print(f"crm: ... and {more} more (--json lists them all)", file=sys.stderr)
-        print(_one_line(_summary(r, dry_run)), file=sys.stderr)
+        print(printable(_summary(r, dry_run)), file=sys.stderr)
 
 
 SHOWN = 20  # lines on stderr per calendar (two syncs at once can have 600 to say); --json all
-
-
-def _one_line(text: str) -> str:
-    """A line as printed: a file name or a parser's message holding a line break or a
-    control character (an escape sequence in a hostile file) is shown escaped."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _summary(r: SourceResult, dry_run: bool) -> str:

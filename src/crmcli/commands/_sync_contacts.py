@@ -16,6 +16,7 @@ import typer
 
 from crmcli.commands._options import ReportJsonFlag
 from crmcli.commands._state import AppState, state
+from crmcli.core.sync.collections import printable
 
 if TYPE_CHECKING:
     from crmcli.core.db.store import Store
@@ -179,24 +180,14 @@ def _run(
 
 def _one(store: Store, collection: Any, options: Any) -> SourceResult:
     """One source's run, with a progress bar on a terminal once it lasts."""
-    from crmcli.commands._progress import progress_for
+    from crmcli.commands._progress import SourceProgress
     from crmcli.core.sync.contacts import sync_contacts
 
-    bar: Any = None
-
-    def report(done: int, total: int) -> None:
-        nonlocal bar
-        if bar is None:
-            bar = progress_for(f"syncing {collection.name}", total=total) or False
-        if bar:
-            bar.total = total
-            bar(done)
-
+    bar = SourceProgress(collection.name)
     try:
-        return sync_contacts(store, collection, options, progress=report)
+        return sync_contacts(store, collection, options, progress=bar)
     finally:
-        if bar:
-            bar.close()
+        bar.close()
 
 
 def _report(results: list[SourceResult], dry_run: bool, as_json: bool) -> None:
@@ -247,7 +238,7 @@ def _report(results: list[SourceResult], dry_run: bool, as_json: bool) -> None:
     elif dry_run:
         for r in results:
             for p in r.planned:
-                print(_one_line(p.text()))
+                print(printable(p.text()))
     for r in results:
         _lines(r.error_lines, "errors")
         _lines(r.notes, "notes")
@@ -262,18 +253,12 @@ def _lines(lines: list[str], what: str) -> None:
     """Each line on stderr, `crm: `-prefixed, up to SHOWN of them (a first sync racing
     another can have hundreds to say)."""
     for line in lines[:SHOWN]:
-        print(f"crm: {_one_line(line)}", file=sys.stderr)
+        print(f"crm: {printable(line)}", file=sys.stderr)
     if len(lines) > SHOWN:
         print(
             f"crm: ... and {len(lines) - SHOWN} more {what} (--json lists them all)",
             file=sys.stderr,
         )
-
-
-def _one_line(text: str) -> str:
-    """A line as printed: a name holding a line break or a control character (a folder
-    called so) does not break the line in two."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _summary(r: SourceResult, dry_run: bool) -> str:
@@ -285,7 +270,7 @@ def _summary(r: SourceResult, dry_run: bool) -> str:
 
     would = "would change: " if dry_run else ""
     line = (
-        f"{_one_line(r.source)}: {would}{side('crm', r.here.as_dict())}; "
+        f"{printable(r.source)}: {would}{side('crm', r.here.as_dict())}; "
         f"{side('cards', r.there.as_dict())}; {len(r.conflicts)} conflict(s)"
     )
     if r.chunks and not dry_run:

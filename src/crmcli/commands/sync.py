@@ -283,25 +283,14 @@ def _options(
 
 def _one(store: Any, source: Any, options: Options) -> SourceResult:
     """One source's run, with a progress bar on a terminal once it lasts."""
-    from crmcli.commands._progress import progress_for
+    from crmcli.commands._progress import SourceProgress
     from crmcli.core.sync.mail import sync_mail
 
-    bar: Any = None
-
-    def report(done: int, total: int) -> None:
-        nonlocal bar
-        if bar is None:
-            bar = progress_for(f"syncing {source.name}", total=total)
-            if bar is None:
-                bar = False  # not a terminal: the summary line only
-        if bar:
-            bar(done)
-
+    bar = SourceProgress(source.name)
     try:
-        return sync_mail(store, source, options, progress=report)
+        return sync_mail(store, source, options, progress=bar)
     finally:
-        if bar:
-            bar.close()
+        bar.close()
 
 
 def _report(results: list[SourceResult], dry_run: bool, as_json: bool) -> None:
