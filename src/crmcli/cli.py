@@ -281,5 +281,7 @@ def _usage_error(exc: compat.UsageError) -> int:
         return 0  # a request, not an error
     where, text, code = compat.usage_report(exc)
     hint = f" (see `{where} --help`)" if where is not None else ""
-    sys.stderr.write(f"{where or 'crm'}: {text}{hint}\n")
+    from crmcli.core.values.text import printable
+
+    sys.stderr.write(f"{where or 'crm'}: {printable(text)}{hint}\n")
     return code

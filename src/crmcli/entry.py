@@ -21,6 +21,11 @@ from crmcli.argv import bad_argument
 
 def main() -> None:
     argv = sys.argv[1:]
+    if sys.stderr is None:  # started with stderr closed (`2>&-`): messages go nowhere,
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115, PTH123 - exit codes stay right
+    if sys.stdout is None:  # started with stdout closed (`crm find x >&-`)
+        sys.stderr.write("crm: standard output is closed: nothing was done\n")
+        sys.exit(2)
     problem = bad_argument(argv)
     if problem is not None:
         sys.stderr.write(f"crm: {problem}\n")

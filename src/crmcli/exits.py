@@ -11,9 +11,14 @@ import os
 import sys
 
 
-def fail(message: str, code: int) -> int:
-    """`crm: message` on stderr; returns `code`."""
-    sys.stderr.write(f"crm: {message}\n")
+def fail(message: str, code: int, *, multiline: bool = False) -> int:
+    """`crm: message` on stderr, one line: whatever it quotes (a file's name with a line
+    break, an escape sequence from a file) written escaped; returns `code`. `multiline`
+    keeps the line breaks of a message made of lines (a query with a caret under it)."""
+    from crmcli.core.values.text import printable
+
+    lines = message.split("\n") if multiline else [message]
+    sys.stderr.write("crm: " + "\n".join(map(printable, lines)) + "\n")
     return code
 
 
@@ -40,7 +45,7 @@ def code_for(exc: Exception) -> int | None:
     from crmcli.core.errors import CrmError, by_ctrl_c
 
     if isinstance(exc, CrmError):
-        return fail(exc.message, exc.exit_code)
+        return fail(exc.message, exc.exit_code, multiline=exc.multiline)
     if isinstance(exc, BrokenPipeError):
         return reader_gone()
     if by_ctrl_c(exc):  # Ctrl-C met inside a driver, which raised its own error

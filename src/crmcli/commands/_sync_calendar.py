@@ -18,7 +18,7 @@ import typer
 
 from crmcli.commands._options import ReportJsonFlag
 from crmcli.commands._state import AppState, state
-from crmcli.core.sync.collections import printable
+from crmcli.core.values.text import printable
 
 if TYPE_CHECKING:
     from crmcli.core.db.store import Store

@@ -18,6 +18,9 @@ class CrmError(Exception):
     """Base of every error the user should see as one clear line."""
 
     exit_code = EXIT_NOT_FOUND
+    # Said on one line: a line break or control character a message carries (from a
+    # file's name, a value) is escaped. A query's error is three lines by design.
+    multiline = False
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

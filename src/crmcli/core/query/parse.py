@@ -56,6 +56,8 @@ class QueryError(Invalid):
     line under it, which the CLI prints after `crm: `.
     """
 
+    multiline = True
+
     def __init__(self, query: str, column: int, reason: str, label: str = "--where") -> None:
         self.query = query
         self.column = column

@@ -59,8 +59,8 @@ from crmcli.core.sync.calendar_steps import (
     records,
     remember,
 )
-from crmcli.core.sync.collections import printable
 from crmcli.core.sync.mail import AddressBook
+from crmcli.core.values.text import printable
 
 if TYPE_CHECKING:
     from crmcli.core.db.store import Store, Tx

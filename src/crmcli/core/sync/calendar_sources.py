@@ -141,7 +141,7 @@ def check_folder(folder: Path, database: Path | None) -> None:
     database's own folder, never one holding other files (`--vdir ~`, or the parent of
     vdirsyncer's calendars mistyped for one of them), which would fill with events."""
     from crmcli.core import atomic
-    from crmcli.core.sync.collections import printable
+    from crmcli.core.values.text import printable
 
     target, shown = atomic.real_target(folder), printable(str(folder))
     if database is not None and atomic.real_target(database).parent == target:

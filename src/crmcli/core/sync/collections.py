@@ -24,6 +24,7 @@ from typing import Literal, Protocol
 
 from crmcli.core import atomic
 from crmcli.core.errors import Conflict, Invalid, NotFound
+from crmcli.core.values.text import printable
 
 Kind = Literal["calendar", "contacts"]
 
@@ -205,13 +206,6 @@ class VdirCollection:
             raise NotFound(f"{path} is gone") from None
         if current != etag:
             raise Conflict(f"{path} changed since it was read")
-
-
-def printable(text: str) -> str:
-    """A path (or a source's name) as an error line shows it: a line break or a control
-    character in a folder's name is escaped, so that the message stays one line and
-    the terminal runs nothing."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _etag(st: os.stat_result) -> str:

@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from crmcli.core.errors import Conflict, CrmError, NotFound, Refused
 from crmcli.core.sync import address_book, cards, links, state
-from crmcli.core.sync.collections import printable
 from crmcli.core.sync.contact_fields import Decision, Fields
 from crmcli.core.sync.contact_report import FieldConflict, Planned, Side, SourceResult
+from crmcli.core.values.text import printable
 
 if TYPE_CHECKING:
     from crmcli.core.db.store import Store, Tx

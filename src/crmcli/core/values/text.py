@@ -130,3 +130,12 @@ def cell_text(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "; ".join(cell_text(v) for v in value)
     return str(value)
+
+
+def printable(text: str) -> str:
+    """Text as an error line shows it: a line break, an escape or another control
+    character (in a file's name, a folder's, a value from a file) is written escaped,
+    `\\n`, `\\x1b`, so that the message stays one line and the terminal runs nothing."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
