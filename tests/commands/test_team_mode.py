@@ -177,7 +177,7 @@ def test_server_search_uses_its_text_indexes(pg_url: str) -> None:
     from crmcli.core.db.postgres import PostgresDialect, _pg_sql
 
     ok("--db", pg_url, "contact", "add", "Test Person")
-    sql, params = PostgresDialect().fulltext(["pric"], 20)
+    sql, params = PostgresDialect().fulltext(["pric"], 20, 10_000)
     with psycopg.connect(pg_url.replace("+psycopg", ""), autocommit=True) as conn:
         conn.execute("SET enable_seqscan = off")  # tiny tables: make the planner show it
         plan = "\n".join(r[0] for r in conn.execute("EXPLAIN " + _pg_sql(sql), params))

@@ -158,6 +158,39 @@ def test_full_text_search_folds_accents(backend: str, tmp_path: Path) -> None:
     store.close()
 
 
+def test_full_text_search_ranks_the_newest_matches_of_each_source(
+    backend: str, tmp_path: Path
+) -> None:
+    # A large book's common word matches hundreds of thousands of interactions: only
+    # the newest `newest` of each source are ranked; a book with fewer is ranked whole.
+    invoke("contact", "add", "Hélène Dupré", "-e", "helene@acme.fr")
+    for n in range(12):  # a word in most notes would weigh nothing in the ranking
+        invoke("log", "note", "helene", f"lunch number {n}")
+    invoke("log", "note", "helene", "pricing pricing pricing")  # the best match, oldest
+    longer = [
+        "pricing again today, with a long digression about the weather",
+        "pricing again",
+        "pricing again today, with a digression",
+        "pricing again today",
+    ]
+    for text in longer:
+        invoke("log", "note", "helene", text)
+    invoke("followup", "add", "helene", "fri 10am", "pricing sheet")
+    store = store_for(backend, tmp_path)
+    whole = search(store, "pric")
+    assert [h["snippet"].count("[") for h in whole][:1] == [3]  # the oldest, three hits
+    assert len(whole) == 6
+    newest = search(store, "pric", newest=4)
+    texts = [h["snippet"].replace("[", "").replace("]", "") for h in newest]
+    assert "pricing pricing pricing" not in texts  # ranked out of the window
+    notes = [t for h, t in zip(newest, texts, strict=True) if h["source"] == "interaction"]
+    assert sorted(notes) == sorted(longer)  # the four newest, whatever their rank
+    ranks = [h["rank"] for h in newest]
+    assert ranks == sorted(ranks)  # still ranked, by the engine's own measure
+    assert [h["source"] for h in newest].count("followup") == 1  # its own window
+    store.close()
+
+
 def test_scores_are_the_same_in_sql_and_python(backend: str, tmp_path: Path) -> None:
     now = datetime(2026, 11, 25, 14, 20, tzinfo=UTC)
     store = store_for(backend, tmp_path)

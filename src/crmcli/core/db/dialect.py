@@ -82,10 +82,11 @@ class Dialect(Protocol):
     def stream_cursor(self, conn: Any) -> Any:
         """A cursor whose rows stay on the database's side until fetched (exports)."""
 
-    def fulltext(self, words: list[str], limit: int) -> tuple[str, list[Any]]:
+    def fulltext(self, words: list[str], limit: int, newest: int) -> tuple[str, list[Any]]:
         """A ranked full-text query over interactions, follow-up notes and contact notes.
 
-        Rows: source, id, contact_id, contact, at, what, snippet, rank (lower is better).
+        Rows: source, id, contact_id, contact, at, what, snippet, rank (lower is better);
+        of each source, only the `newest` matches (highest ids) are ranked.
         """
 
 

@@ -246,12 +246,15 @@ class PostgresDialect:
 
         return conn.cursor(name=f"crm_stream_{uuid.uuid4().hex[:12]}", withhold=True)
 
-    def fulltext(self, words: list[str], limit: int) -> tuple[str, list[Any]]:
+    def fulltext(self, words: list[str], limit: int, newest: int) -> tuple[str, list[Any]]:
         # PostgreSQL's own text search, prefix-matching each (already folded) word. The
         # documents are folded alike in SQL (lower case, common accents, and @ . _ - /
         # as spaces, so "acme" finds bob@acme.com); the 'simple' configuration does no
         # stemming, as FTS5 does none. The whole text comes back as the snippet, for
-        # fulltext.highlight to cut and mark by the same folding.
+        # fulltext.highlight to cut and mark by the same folding. Each source's matches
+        # come from its GIN index; only the `newest` of them (highest ids) are ranked,
+        # which recomputes their documents. `b.id + 0` keeps the planner from walking
+        # the primary key backwards instead, testing every row's document on the way.
         terms = [re.sub(r"[^\w]", "", w) for w in words]
         query = " & ".join(f"{t}:*" for t in terms if t) or "''"
         sources = (
@@ -266,18 +269,31 @@ class PostgresDialect:
         params: list[Any] = []
         for label, table, contact, at, what, text in sources:
             doc = f"to_tsvector('simple', translate(lower({text}), '{_ACCENTED}', '{_PLAIN}'))"
-            parts.append(
-                f"SELECT '{label}' AS source, b.id AS id, {contact} AS contact_id, "
-                f"c.display_name AS contact, {at} AS at, {what} AS what, "
-                f"{text} AS snippet, -ts_rank({doc}, q) AS rank "
-                f"FROM {table} b CROSS JOIN to_tsquery('simple', ?) q "
-                f"JOIN contact c ON c.id = {contact} WHERE {doc} @@ q"
+            ranked = (
+                f"to_tsvector('simple', translate(lower(w.snippet), '{_ACCENTED}', '{_PLAIN}'))"
             )
-            params.append(query)
+            # The window's rows come whole from the index's heap scan; they are ranked,
+            # cut to `limit` in the final order, and only those are joined to contacts.
+            parts.append(
+                f"SELECT '{label}' AS source, r.id, r.contact_id, c.display_name AS contact, "
+                f"r.at, r.what, r.snippet, r.rank FROM (SELECT w.*, -ts_rank({ranked}, q) "
+                f"AS rank FROM (SELECT b.id AS id, {contact} AS contact_id, {at} AS at, "
+                f"{what} AS what, {text} AS snippet FROM {table} b "
+                f"WHERE {doc} @@ to_tsquery('simple', ?) ORDER BY b.id + 0 DESC LIMIT ?) w "
+                f"CROSS JOIN to_tsquery('simple', ?) q ORDER BY rank, w.at DESC LIMIT ?) r "
+                f"JOIN contact c ON c.id = r.contact_id"
+            )
+            params += [query, newest, query, limit]
         sql = (
             "SELECT * FROM (" + " UNION ALL ".join(parts) + ") hits ORDER BY rank, at DESC LIMIT ?"
         )
         return sql, [*params, limit]
+
+
+def _document(text: str) -> str:
+    """The indexed document of the SQL text `text`: folded, then split into words (the
+    expression of the migration's GIN indexes, which the planner matches as written)."""
+    return f"to_tsvector('simple', translate(lower({text}), '{_ACCENTED}', '{_PLAIN}'))"
 
 
 # Folding for PostgreSQL text search, done with translate() (no extension needed):

@@ -405,9 +405,11 @@ class SQLiteDialect:
     def stream_cursor(self, conn: Any) -> Any:
         return conn.cursor()  # SQLite steps through the result as it is fetched
 
-    def fulltext(self, words: list[str], limit: int) -> tuple[str, list[Any]]:
+    def fulltext(self, words: list[str], limit: int, newest: int) -> tuple[str, list[Any]]:
         # Each word is quoted (no FTS5 syntax from user text) and prefix-matched;
-        # each source is ranked and cut in its own subquery before the joins.
+        # each source is ranked and cut in its own subquery before the joins. Only its
+        # `newest` matches are ranked: from the `newest`-th highest rowid up (found by
+        # walking the index backwards), a range FTS5 takes as a constraint.
         match = " ".join('"' + w.replace('"', '""') + '"*' for w in words)
         parts: list[str] = []
         params: list[Any] = []
@@ -417,9 +419,11 @@ class SQLiteDialect:
                 f"c.display_name AS contact, {at} AS at, {what} AS what, m.snippet AS snippet, "
                 f"m.rank AS rank FROM (SELECT rowid, "
                 f"snippet({fts}, -1, '[', ']', '…', 12) AS snippet, rank FROM {fts} "
-                f"WHERE {fts} MATCH ? ORDER BY rank LIMIT ?) m "
+                f"WHERE {fts} MATCH ? AND rowid >= coalesce((SELECT rowid FROM {fts} "
+                f"WHERE {fts} MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?), 0) "
+                f"ORDER BY rank LIMIT ?) m "
                 f"JOIN {table} b ON b.id = m.rowid JOIN contact c ON c.id = {contact}"
             )
-            params += [match, limit]
+            params += [match, match, newest - 1, limit]
         sql = " UNION ALL ".join(parts) + " ORDER BY rank, at DESC LIMIT ?"
         return sql, [*params, limit]

@@ -14,12 +14,23 @@ from crmcli.core.db.store import Store
 from crmcli.core.errors import Invalid
 from crmcli.core.values.text import fold
 
+# How many matches of each source (interactions, follow-ups, contact notes) are ranked:
+# the newest, by id (the order they were recorded in). Ranking costs something for every
+# match it scores, and a common word matches hundreds of thousands of interactions in a
+# large book: "pricing", in 670,000 of 10,000,000, took 810 ms of CPU ranked whole and
+# takes 125 ms ranked over the newest 10,000 (most of it FTS5 reading every match once,
+# which any query on the word does). A book with fewer matches is ranked whole, as before.
+NEWEST = 10_000
 
-def search(store: Store, text: str, *, limit: int = 20) -> list[dict[str, Any]]:
+
+def search(
+    store: Store, text: str, *, limit: int = 20, newest: int = NEWEST
+) -> list[dict[str, Any]]:
+    """The `limit` best-ranked matches of `text` among each source's `newest` matches."""
     words = fold(text).split()
     if not words:
         raise Invalid("empty search: give words to look for in notes and interactions")
-    sql, params = store.dialect.fulltext(words, limit)
+    sql, params = store.dialect.fulltext(words, limit, newest)
     rows = store.rows(sql, params)
     if store.dialect.name != "sqlite":  # FTS5 marks its own snippets; elsewhere, here
         for row in rows:
