@@ -28,10 +28,16 @@ def test_items_sources_and_runs(store: Store) -> None:
     assert found is not None
     assert (found.cursor, found.last_counts, found.items) == ("7:42", {"new": 2, "errors": 0}, 2)
     assert found.last_run_at is not None
+    with store.write("sync mail maildir:/m") as tx:  # as if it ran a week ago
+        tx.execute("UPDATE sync_source SET last_run_at = ?", ["2026-01-01T00:00:00Z"])
+    found = state.find(store, "mail", "maildir:/m")
+    assert found is not None and found.last_run_at == "2026-01-01T00:00:00Z"
     with store.write("sync mail maildir:/m") as tx:
         state.finish(tx, source_id, counts={}, cursor=None, error="boom", set_cursor=False)
     (again,) = state.all_sources(store)
     assert (again.cursor, again.last_error) == ("7:42", "boom")  # the cursor kept
+    # ... and the last completed run's time: the calendar reads meetings back to it
+    assert again.last_run_at == found.last_run_at
 
 
 def test_undo_forgets_the_items_not_the_source(store: Store) -> None:

@@ -121,12 +121,17 @@ def finish(
     set_cursor: bool,
 ) -> None:
     """A run's outcome on the source's row (outside the change log: it is a record of
-    the run, not data the rep made)."""
+    the run, not data the rep made).
+
+    `last_run_at` is the last run that completed: a failed one leaves it, with its
+    error, so that the next run starts from what was really done (the calendar reads
+    meetings back to it; a failed run may have stopped before reading them)."""
     values: dict[str, Any] = {
-        "last_run_at": tx.stamp,
         "last_counts": json.dumps(counts),
         "last_error": error,
     }
+    if error is None:
+        values["last_run_at"] = tx.stamp
     if set_cursor:
         values["cursor"] = cursor
     assignments = ", ".join(f"{name} = ?" for name in values)
