@@ -395,6 +395,15 @@ def corpus(r: dict[str, str]) -> list[Case]:
     add("brief", "helene@dupre.fr", tty=True, env=(("COLUMNS", "60"),))
     add("brief", r["id"], env=(("NO_COLOR", ""), ("FORCE_COLOR", "1")))
     add("brief", r["id"], closed=True)
+    # tui: only the lines that end before the interface takes the terminal
+    add("--db", ".", "tui")
+    add("--db", "/dev/null", "tui", "--theme", "textual-dark")
+    add("--db", "missing/crm.db", "tui", "--theme=nope")
+    add("tui", "--db", "missing/crm.db")
+    add("tui", "--theme")
+    add("tui", "extra")
+    add("tui", "--them", "x")
+    add("tui", "--help")
     # more of what a rep mistypes, well formed: the bodies' own refusals
     for query in ("*", "%", "_", "'; DROP TABLE contact; --", "+33", "06", "a" * 300):
         add("find", query)

@@ -50,6 +50,7 @@ def test_every_hot_command_is_in_the_spec_with_its_body() -> None:
         "followup done",
         "deal move",
         "brief",
+        "tui",
     }
     for name, command in COMMANDS.items():
         module, _, function = command["run"].partition(":")

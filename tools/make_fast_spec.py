@@ -41,6 +41,8 @@ HOT: dict[str, str] = {
     "followup done": "crmcli.commands.hot.followup:done",
     "deal move": "crmcli.commands.hot.deal_move:move",
     "brief": "crmcli.commands.hot.brief:brief",
+    # Not hot in the shell's sense, but its first paint is waited for (issue #25).
+    "tui": "crmcli.commands.hot.tui:tui",
 }
 
 # The root options the fast path reads itself; any other root option (and help) it

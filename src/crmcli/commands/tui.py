@@ -1,4 +1,7 @@
-"""`crm tui`: the full-screen interface (pipeline board, contacts, today)."""
+"""`crm tui`: the full-screen interface (pipeline board, contacts, today).
+
+The declaration only: the body is `commands/hot/tui.py`, which the fast path runs too.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from typing import Annotated
 import typer
 
 from crmcli.commands._state import state
+from crmcli.commands.hot import tui as body
 
 
 def tui(
@@ -19,14 +23,6 @@ def tui(
             "or any Textual theme name.",
         ),
     ] = "auto",
-) -> None:
+) -> int:
     """Open the full-screen interface: the pipeline board, contacts and today."""
-    # The one command that imports the TUI, here and only here: no other command pays
-    # for Textual (the import contract lists this line as its one exception).
-    from crmcli.tui.app import run
-
-    store = state(ctx).store(write=True)
-    run(store, theme=theme)
-    # What rules did was told on screen as it happened (a notification a second after the
-    # write at most): not told again on the shell once the interface closes.
-    store.fired.clear()
+    return body.tui(state(ctx), theme=theme)

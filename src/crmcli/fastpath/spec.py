@@ -339,4 +339,17 @@ COMMANDS: dict[str, Command] = {
             },
         },
     },
+    "tui": {
+        "run": "crmcli.commands.hot.tui:tui",
+        "arguments": (),
+        "options": {
+            "--theme": ("theme", None),
+        },
+        "params": {
+            "theme": {
+                "kind": "str",
+                "default": "auto",
+            },
+        },
+    },
 }
