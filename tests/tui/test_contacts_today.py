@@ -55,6 +55,42 @@ async def test_search_as_you_type(make_app: Any, seeded: Path) -> None:
         assert app.screen.rows[0]["name"] in pane
 
 
+async def test_the_first_letters_list_names_they_begin(make_app: Any, seeded: Path) -> None:
+    """One or two letters list the contacts with a name word beginning with them (the
+    word's order, each contact once): a screenful read from the index, not `find`'s
+    thousands of rows; the third letter is `find`'s search again."""
+    _, name = first_contact(seeded)
+    last = name.split()[-1].lower()
+    listed: list[ContactsListed] = []
+    app = make_app()
+    hook = lambda m: listed.append(m) if isinstance(m, ContactsListed) else None  # noqa: E731
+    async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
+        await pilot.press("c")
+        await wait_for(pilot, lambda: listed)
+        await pilot.press("slash", last[0])  # to the search box: a letter may be a key
+        await wait_for(pilot, lambda: listed[-1].query == last[0])
+        rows = query(
+            seeded,
+            "SELECT t.contact_id FROM search_term t JOIN contact c ON c.id = t.contact_id "
+            "WHERE t.term >= ? AND t.term < ? AND t.field = 'name' AND c.archived_at IS NULL "
+            "ORDER BY t.term, t.contact_id",
+            (last[0], last[0] + "\U0010ffff"),
+        )
+        wanted = list(dict.fromkeys(int(r[0]) for r in rows))[:30]
+        assert len(wanted) > 1
+        assert [r["id"] for r in app.screen.rows] == wanted
+        await pilot.press(*last[1:3])
+        await wait_for(pilot, lambda: listed[-1].query == last[:3])
+        from crmcli.core.config import load
+        from crmcli.core.db.opening import open_store
+        from crmcli.core.search import find as search
+
+        store = open_store(str(seeded), load(), write=False)
+        found = [h.contact_id for h in search.find(store, last[:3], limit=30)]
+        store.close()
+        assert [r["id"] for r in app.screen.rows] == found
+
+
 async def test_search_that_finds_nothing_says_so(make_app: Any) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
