@@ -423,10 +423,13 @@ class Board(Horizontal, can_focus=True):
         shown = len(self.shown[index])
         if self.partial and not self.filter_text:
             shown = column.count
-        view.query_one(StageHeader).show(column, shown, height)
+        header = view.query_one(StageHeader)
+        header.show(column, shown, height)
         cursor = self.row if index == self.col else None
         view.query_one(CardList).show(self.shown[index], cursor, self.has_focus)
-        view.set_class(index == self.col, "-current")
+        # The header's own class: restyling a whole column (its card list too) cost a
+        # move about as much as the move itself.
+        header.set_class(index == self.col, "-current")
 
     def _reveal(self) -> None:
         if self.current is not None:
