@@ -39,12 +39,16 @@ def ensure_bytecode() -> None:
 
 
 def bench_env(db: Path | str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "CRM_DB": str(db),
-        "CRM_CONFIG": str(HERE / "data" / "none.toml"),
-        "NO_COLOR": "1",
-    }
+    """The environment a bench command runs in: no config file on a local file; on a
+    server, one that names the rep "bench", the owner of every bench record, so that
+    team mode's lists (yours by default) show what the same command shows locally."""
+    config = HERE / "data" / "none.toml"
+    if "://" in str(db):
+        config = HERE / "data" / "team.toml"
+        if not config.exists():
+            config.parent.mkdir(exist_ok=True)
+            config.write_text('user = "bench"\n')
+    return {**os.environ, "CRM_DB": str(db), "CRM_CONFIG": str(config), "NO_COLOR": "1"}
 
 
 def timed(argv: list[str], env: dict[str, str]) -> float:

@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import compare
-from make_data import build
+from make_data import build, pg_build
 
 
 def samples(db: Path) -> dict[str, str]:
@@ -61,7 +61,8 @@ def main() -> None:
     parser.add_argument(
         "--pg",
         metavar="ADMIN_URL",
-        help="also run them on PostgreSQL: the same data copied into a database there",
+        help="also run them on PostgreSQL: the same data loaded into a database there "
+        "(make_data.pg_build, once)",
     )
     args = parser.parse_args()
     if args.typer:
@@ -115,7 +116,7 @@ def main() -> None:
         save=f"hot-{args.contacts}" if args.save else None,
     )
     if args.pg:
-        url = pg_copy(db, args.pg)
+        url = pg_build(db, args.pg)
         saved_view(url)
         print()
         ok &= compare(
@@ -140,26 +141,6 @@ def saved_view(db: Path | str) -> str:
     argv = [crm_exe(), "view", "save", name, "tag:vip touched:>30d", "--replace"]
     subprocess.run(argv, env=bench_env(db), check=True, capture_output=True)
     return name
-
-
-def pg_copy(db: Path, admin: str) -> str:
-    """The bench data in a PostgreSQL database of the same name (copied once, with crm)."""
-    import subprocess
-
-    import psycopg
-
-    from harness import bench_env, crm_exe
-
-    name = "crm_bench_" + db.stem.replace("-", "_").lower()
-    url = f"{admin.rsplit('/', 1)[0]}/{name}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    if not exists:
-        print(f"copying {db.name} into {url} ...", file=sys.stderr)
-        subprocess.run([crm_exe(), "db", "copy", "--to", url], env=bench_env(db), check=True)
-    return url
 
 
 if __name__ == "__main__":

@@ -675,6 +675,113 @@ class Generator:
         )
 
 
+# -- PostgreSQL (team mode) ------------------------------------------------------------
+
+
+def pg_build(db: Path, admin: str) -> str:
+    """The data of the bench file `db` in a PostgreSQL database named after it (loaded now
+    if missing); its URL. `admin` is a URL of any database on the server.
+
+    The database is loaded under a temporary name and renamed when whole, so a load that
+    dies is never taken for a finished one (the name carries the file's schema digest).
+    """
+    import psycopg
+
+    name = "crm_bench_" + db.stem.replace("-", "_").lower()
+    partial = f"{name}_partial"
+    base = admin.rsplit("/", 1)[0]
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            return f"{base}/{name}"
+        conn.execute(f'DROP DATABASE IF EXISTS "{partial}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{partial}"')
+    started = time.perf_counter()
+    pg_fill(db, f"{base}/{partial}")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'ALTER DATABASE "{partial}" RENAME TO "{name}"')
+    print(f"loaded {name} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return f"{base}/{name}"
+
+
+def pg_fill(db: Path, url: str) -> None:
+    """Load every row of the bench file `db` into the empty PostgreSQL database `url`.
+
+    The schema is made by crm's own migrations (as `crm` makes a team database); then,
+    as in `bulk` for SQLite: the seeded rows cleared, the secondary indexes dropped and
+    made again once the rows are in, and the rows sent by COPY, with the triggers and
+    foreign-key checks off (`session_replication_role = replica`, which needs a
+    superuser, as the bench's local server has). Nothing is left for the triggers to
+    derive: the file's derived columns and counts are copied as they are, ids and all,
+    and each table's id sequence is moved past its rows (`crm db copy` would give each
+    row a new id and run every trigger, a row at a time).
+    """
+    import psycopg
+
+    from crmcli.core.config import Config
+    from crmcli.core.db.opening import open_store
+
+    started = time.perf_counter()
+    config = Config({"user": "bench", "default_region": "FR"}, db.with_suffix(".toml"))
+    open_store(url, config, write=True).close()  # the schema, as crm makes it
+    source = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+            _pg_copy_rows(conn, source, started)
+            conn.commit()
+            conn.autocommit = True
+            conn.execute("VACUUM ANALYZE")  # as autovacuum leaves a table at rest
+            _say(started, "VACUUM ANALYZE")
+    finally:
+        source.close()
+
+
+def _pg_copy_rows(conn: Any, source: sqlite3.Connection, started: float) -> None:
+    conn.execute("SET session_replication_role = replica")  # no triggers, no FK checks
+    conn.execute("SET maintenance_work_mem = '1GB'")  # index builds sort in memory
+    on_file = {
+        name for (name,) in source.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+    }
+    tables = [
+        name
+        for (name,) in conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
+        )
+    ]
+    missing = set(tables) - on_file
+    if missing:
+        raise SystemExit(f"tables on the server but not in the file: {sorted(missing)}")
+    indexes = conn.execute(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' "
+        "AND indexname NOT IN (SELECT conname FROM pg_constraint) ORDER BY indexname"
+    ).fetchall()
+    for index, _ in indexes:
+        conn.execute(f'DROP INDEX "{index}"')
+    conn.execute(f"TRUNCATE {', '.join(tables)}")  # the seeded pipeline and settings
+    for table in tables:
+        columns = [
+            name
+            for (name,) in conn.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = "
+                "'public' AND table_name = %s ORDER BY ordinal_position",
+                (table,),
+            )
+        ]
+        names = ", ".join(columns)
+        rows = source.execute(f"SELECT {names} FROM {table}")
+        with conn.cursor().copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)  # SQLite's 0/1 flags read as booleans by COPY
+        _say(started, table)
+        if "id" in columns:
+            conn.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"greatest((SELECT max(id) FROM {table}), 1))"
+            )
+    for index, sql in indexes:
+        conn.execute(sql)
+        _say(started, index)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -684,8 +791,16 @@ def main() -> None:
     parser.add_argument("--deals", type=int)
     parser.add_argument("--followups", type=int)
     parser.add_argument("--force", action="store_true", help="build again even if the file exists")
+    parser.add_argument(
+        "--pg",
+        metavar="ADMIN_URL",
+        help="also load the data into a PostgreSQL database on that server (printed)",
+    )
     args = parser.parse_args()
-    print(build(args.contacts, args.interactions, args.deals, args.followups, force=args.force))
+    path = build(args.contacts, args.interactions, args.deals, args.followups, force=args.force)
+    print(path)
+    if args.pg:
+        print(pg_build(path, args.pg))
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import sqlite3
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -102,3 +103,78 @@ def test_bulk_build_equals_the_demo_generator(
     finally:
         ref.close()
         new.close()
+
+
+def _pg_tables(conn: Any) -> list[str]:
+    return [
+        name
+        for (name,) in conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
+        )
+    ]
+
+
+def _pg_columns(conn: Any, table: str) -> list[tuple[str, bool]]:
+    """Each column of `table` on the server, and whether it is a boolean."""
+    return [
+        (name, kind == "boolean")
+        for name, kind in conn.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'public' AND table_name = %s ORDER BY ordinal_position",
+            (table,),
+        )
+    ]
+
+
+def _ids(section: Any) -> list[Any]:
+    return [row.get("id", row.get("contact_id")) for row in section.rows]
+
+
+@pytest.mark.slow
+def test_pg_load_holds_the_files_rows_and_works_as_a_team_database(
+    tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The PostgreSQL bench database (COPY, triggers off) is the file's data, row for row,
+    and crm reads and writes it as one of its own: the same daily view and search as on
+    the file, and a new record takes the next id (each sequence moved past the rows)."""
+    import psycopg
+
+    from crmcli.core.overview import agenda
+    from crmcli.core.people.contacts import ContactFields, add
+    from crmcli.core.search.fulltext import search
+
+    monkeypatch.setenv("CRM_NOW", NOW.isoformat())
+    built = tmp_path / "bulk.db"
+    make_data.fill(built, 400, 5_000, 80, 150, now=NOW)
+    make_data.pg_fill(built, pg_url)
+    file = sqlite3.connect(built)
+    with psycopg.connect(pg_url.replace("+psycopg", "")) as conn:
+        tables = _pg_tables(conn)
+        assert {"contact", "interaction", "interaction_count", "search_term"} <= set(tables)
+        for table in tables:
+            columns = _pg_columns(conn, table)
+            names = ", ".join(name for name, _ in columns)
+            on_server = conn.execute(f"SELECT {names} FROM {table}").fetchall()
+            on_file = [  # the file's 0/1 flags as the server's booleans
+                tuple(
+                    bool(v) if flag and v is not None else v
+                    for v, (_, flag) in zip(row, columns, strict=True)
+                )
+                for row in file.execute(f"SELECT {names} FROM {table}")
+            ]
+            assert sorted(on_server, key=repr) == sorted(on_file, key=repr), table
+    file.close()
+    config = Config({"user": "bench", "default_region": "FR"}, tmp_path / "c.toml")
+    local = open_store(str(built), config, write=False)
+    team = open_store(pg_url, config, write=True)
+    mine, theirs = agenda.today(local, NOW, limit=20), agenda.today(team, NOW, limit=20)
+    for section in ("overdue", "due_today", "touch", "deals"):
+        ours, served = getattr(mine, section), getattr(theirs, section)
+        assert (served.total, _ids(served)) == (ours.total, _ids(ours)), section
+    assert mine.touch.total and mine.overdue.total  # the comparison compared something
+    hits = {(h["source"], h["id"]) for h in search(local, "pricing", limit=1000)}
+    assert {(h["source"], h["id"]) for h in search(team, "pricing", limit=1000)} == hits
+    biggest = int(team.value("SELECT max(id) FROM contact"))
+    assert add(team, ContactFields(name="After The Load")).contact["id"] == biggest + 1
+    local.close()
+    team.close()
