@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime, tzinfo
+from functools import lru_cache
 
 from crmcli.core.errors import Invalid
 
@@ -71,9 +72,32 @@ def local_time(stamp_text: str | None) -> str:
 
 def local_zone() -> tzinfo:
     """The machine's zone with its DST rules (honours TZ), for calendar arithmetic."""
-    from dateutil import tz  # deferred: only commands that resolve dates need it
+    return _zone(os.environ.get("TZ"))
 
-    return tz.gettz() or UTC
+
+@lru_cache(maxsize=8)
+def _zone(name: str | None) -> tzinfo:
+    """The zone TZ names (`Europe/Paris`, `:Europe/Paris`, a zone file's path), else
+    /etc/localtime's, read by the standard library's zoneinfo: a fifth of the start-up
+    cost of dateutil's `tz` (about 20 ms on `crm log --next`). Only what zoneinfo cannot
+    read, a POSIX rule such as `CET-1CEST,M3.5.0,M10.5.0/3`, goes to dateutil as
+    before; no zone at all is UTC, as dateutil gave in a container without one."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    key = (name or "").removeprefix(":")
+    try:
+        if not key or key.startswith("/"):  # a zone file named by its path
+            with open(key or "/etc/localtime", "rb") as handle:  # noqa: PTH123 - no pathlib
+                return ZoneInfo.from_file(handle, key=key or "localtime")
+        return ZoneInfo(key)
+    except FileNotFoundError:
+        if not key:
+            return UTC
+    except (ZoneInfoNotFoundError, OSError, ValueError):
+        pass
+    from dateutil import tz  # deferred: only a POSIX rule or an unreadable file gets here
+
+    return tz.gettz(name) or UTC
 
 
 def local_now() -> datetime:
