@@ -240,6 +240,9 @@ def test_split_refuses_a_folder_that_is_not_an_address_book(tmp_path: Path) -> N
     beside_db = Path(os.environ["CRM_DB"]).parent
     out = invoke("export", "contacts", "--format", "vcard", "--split", str(beside_db))
     assert out.exit_code == 2 and "database's folder" in out.stderr
+    if Path("/proc/self").exists():  # a folder that cannot be made: one line, not a crash
+        out = invoke("export", "contacts", "--format", "vcard", "--split", "/proc/crm-x")
+        assert out.exit_code == 2 and out.stderr.startswith("crm: cannot make the folder")
 
 
 GOOGLE_START = (

@@ -92,7 +92,10 @@ def write_vdir(
     see the module docstring."""
     check_folder(folder, database)
     target = atomic.real_target(folder)
-    target.mkdir(mode=0o700, exist_ok=True)
+    try:
+        target.mkdir(mode=0o700, exist_ok=True)
+    except OSError as exc:  # /proc/x, a read-only or full disk: said, nothing written
+        raise Invalid(f"cannot make the folder {folder}: {exc.strerror or exc}") from exc
     for leftover in target.glob(f".*.vcf.*{atomic.TEMP_SUFFIX}"):
         leftover.unlink(missing_ok=True)  # a card half-written when an export was killed
     result = VdirResult()
