@@ -156,6 +156,21 @@ def _ticking(rows: Iterable[Any], label: str, total: int | None = None) -> Itera
         tick(done)
 
 
+def _ticking_batches(
+    batches: Iterable[list[Any]], label: str, total: int | None = None
+) -> Iterator[list[Any]]:
+    """Batches of rows passed on as they come, the progress bar moved at each."""
+    from crmcli.commands._progress import progress
+
+    with progress(label, total=total) as tick:
+        done = 0
+        for batch in batches:
+            yield batch
+            done += len(batch)
+            tick(done)
+        tick(done)
+
+
 def _count(store: Store, table: str, filtered: bool) -> int | None:
     """Rows an unfiltered export will write (the bar's time left); None when filtered."""
     from crmcli.core.interchange.exporting import count
@@ -456,19 +471,18 @@ def interactions(
     query = compiled(store, "interactions", where)
     total = _count(store, "interaction", contact_id is not None or query is not None)
     if chosen in (OutputFormat.csv, OutputFormat.tsv):
-        from crmcli.commands._output import write_csv_tuples
+        from crmcli.core.interchange.csv_out import Sheet
 
-        columns, rows = exporting.interaction_tuples(store, contact_id=contact_id, where=query)
+        columns, batches = exporting.interaction_batches(store, contact_id=contact_id, where=query)
         with destination(output, store) as out:
-            write_csv_tuples(
-                columns,
-                _ticking(rows, "exporting interactions", total),
+            Sheet(
                 out,
-                delimiter=sheet.delimiter,
+                columns,
                 tsv=chosen is OutputFormat.tsv,
-                safe=not raw,
+                delimiter=sheet.delimiter,
                 excel=excel,
-            )
+                safe=not raw,
+            ).stored(_ticking_batches(batches, "exporting interactions", total))
         return
     _tabular(
         store,
