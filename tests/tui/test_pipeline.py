@@ -588,9 +588,19 @@ async def test_first_paint_reads_a_screenful_then_every_card(
         seen.append((self.partial, [len(c.cards) for c in self.columns], header._text))
 
     monkeypatch.setattr(Board, "on_mount", spy)
+    completed_after_paint: list[bool] = []
+    complete = pipeline.PipelineScreen._complete
+
+    async def after(self: pipeline.PipelineScreen) -> None:
+        completed_after_paint.append(self.app.painted)  # type: ignore[attr-defined]
+        await complete(self)
+
+    monkeypatch.setattr(pipeline.PipelineScreen, "_complete", after)
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: not board(app).partial)
+        # The rest is read once the first frame is out: before it, it held that frame back.
+        assert completed_after_paint == [True]
         partial, first_counts, first_header = seen[0]
         assert partial and max(first_counts) == 2
         assert " of " not in first_header  # "Lead · 9 deals", never "2 of 9 deals"

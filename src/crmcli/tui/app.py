@@ -8,7 +8,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
 
-from crmcli.tui.messages import DataChanged
+from crmcli.tui.messages import DataChanged, FirstPaint
 from crmcli.tui.palette import ActionsProvider
 from crmcli.tui.screens.base import DataScreen
 from crmcli.tui.screens.pipeline import PipelineScreen
@@ -75,6 +75,7 @@ class CrmApp(App[None]):
         self.poll_seconds = poll_seconds
         self.session = session
         self.generation = 0  # bumped on every change: screens compare it with what they saw
+        self.painted = False  # the first frame is on the terminal
         self._version = session.data_version()
         self._requested_theme = theme
 
@@ -87,6 +88,19 @@ class CrmApp(App[None]):
             self.notify(f"unknown theme {wanted!r} (themes: {names})", severity="warning")
         self.set_interval(self.poll_seconds, self.poll)
         self.run_time_rules()
+
+    def on_ready(self) -> None:
+        """Textual has laid the first frame out; the next refresh writes it to the terminal.
+
+        Nothing reaches the terminal until the start-up's work is done (Textual batches
+        it), so what can wait for the first frame is told only after it (`FirstPaint`).
+        """
+        self.call_after_refresh(self._first_paint)
+
+    def _first_paint(self) -> None:
+        self.painted = True
+        for screen in self.screen_stack:
+            screen.post_message(FirstPaint())
 
     def run_time_rules(self) -> None:
         """Run the time rules first, as `crm today` does, in a worker: the screens show at

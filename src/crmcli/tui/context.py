@@ -21,6 +21,7 @@ class RunningApp(Protocol):
 
     session: Session
     generation: int
+    painted: bool  # the first frame is on the terminal (see `FirstPaint`)
 
     def changed(self) -> None: ...
 

@@ -9,6 +9,10 @@ class DataChanged(Message):
     """Another connection committed: the visible data should be read again."""
 
 
+class FirstPaint(Message):
+    """The interface's first frame is on the terminal: what waited for it may run now."""
+
+
 class BoardRefreshed(Message):
     """The pipeline board has been repainted with new data (after a move, a reload...)."""
 

@@ -16,7 +16,8 @@ from textual.widgets import Footer, Input, Label
 from crmcli.core.errors import Conflict, NotFound
 from crmcli.core.pipeline import board as deal_board
 from crmcli.core.pipeline import deals, pipelines, stages
-from crmcli.tui.messages import BoardRefreshed
+from crmcli.tui.context import app_of
+from crmcli.tui.messages import BoardRefreshed, FirstPaint
 from crmcli.tui.screens.base import DataScreen
 from crmcli.tui.widgets.board import Board
 from crmcli.tui.widgets.nav import NavBar, StageStrip
@@ -71,14 +72,18 @@ class PipelineScreen(DataScreen):
         self.mark_seen()
         board = self.query_one(Board)
         board.focus()
-        if board.partial:
+        if board.partial and app_of(self).painted:  # else at the first paint
             self.call_after_refresh(self._complete)
 
+    async def on_first_paint(self, _message: FirstPaint) -> None:
+        await self._complete()
+
     async def _complete(self) -> None:
-        """Read every card, once the first screen of them is painted.
+        """Read every card, once the first screen of them is on the terminal.
 
         On the main thread, so no write can come between the read and the load: at
         5,000 open deals this is about a tenth of a second, once, after the board shows.
+        Done at start-up, before the first frame is written, it delayed it as much.
         """
         board = self.board
         if not board.partial:  # a reload came first
