@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import var
 from textual.scroll_view import ScrollView
@@ -76,6 +76,8 @@ class CardList(ScrollView):
         self.cards: Sequence[Card] = ()
         self.cursor: int | None = None
         self.active = False  # the board has the focus
+        # The styles of one paint (`render_lines`), each worked out once, not once a line.
+        self._pass: dict[tuple[str, bool], Style] | None = None
 
     def show(self, cards: Sequence[Card], cursor: int | None, active: bool) -> None:
         """Draw these cards, with the cursor on one of them (or none)."""
@@ -108,6 +110,18 @@ class CardList(ScrollView):
             self.post_message(self.Clicked(self.column, index))
 
     # -- drawing ------------------------------------------------------------------------
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """The lines in `crop`, with the styles worked out once for them all.
+
+        A widget's style blends its ancestors' backgrounds, and a component's blends
+        its own in: asked for on every line, that was most of a column's paint.
+        """
+        self._pass = {}
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._pass = None
+
     def _style(self, name: str, partial: bool = False) -> Style:
         """A component's style; `partial`: only its text colour and attributes.
 
@@ -115,14 +129,18 @@ class CardList(ScrollView):
         translucent theme colour (`$text-muted`) against the background; a
         partial style would leave it unblended (white on a light theme).
         """
-        full = self.get_component_rich_style(name)
-        if not partial:
-            return full
-        return Style(color=full.color, bold=full.bold, italic=full.italic)
+        known = self._pass.get((name, partial)) if self._pass is not None else None
+        if known is not None:
+            return known
+        full = self.rich_style if name == "" else self.get_component_rich_style(name)
+        style = Style(color=full.color, bold=full.bold, italic=full.italic) if partial else full
+        if self._pass is not None:
+            self._pass[name, partial] = style
+        return style
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        base = self.rich_style
+        base = self._style("")  # the widget's own
         line = y + int(self.scroll_y)
         if not self.cards:
             if line == 0:
