@@ -41,7 +41,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from itertools import repeat
+from itertools import compress, repeat
 from typing import Any, Literal, TextIO
 
 from crmcli.core.values.text import cell_text
@@ -250,7 +250,13 @@ class Sheet:
         out = self.out
         for batch in batches:
             lines = plain.lines(batch)
-            quoted, formulas = plain.suspects(lines, len(batch[0]) if batch else 0)
+            wrapped, quoted, formulas = plain.suspects(lines, len(batch[0]) if batch else 0)
+            if wrapped:  # a delimiter in a cell, and nothing else: that cell in quotes
+                # (no quote to double, no line break in the row: the CSV module's rule)
+                done = [plain.wrap(batch[i]) for i in wrapped]
+                suspect = plain.hidden(done)
+                for i, line in zip(wrapped, done, strict=True):
+                    lines[i] = self._line(batch[i]) if suspect and suspect(line) else line
             if quoted:  # the CSV module's own lines, unless a cell may be a formula
                 written = self._quoted_lines([batch[i] for i in quoted])
                 suspect = plain.hidden(written)
@@ -281,92 +287,91 @@ _NONE_EMPTY = {None: ""}.get  # map(_NONE_EMPTY, cells, cells): None as "", anyt
 
 
 class _Plain:
-    """The naive lines of `Sheet.stored` and which of them cannot stand as written."""
+    """The naive lines of `Sheet.stored` and which of them cannot stand as written.
+
+    Every search runs over a whole batch's lines joined by the delimiter, where a cell
+    starts at the beginning or after a delimiter (in a quoted line, perhaps behind its
+    opening quote or, TSV, a backslash): a C loop over the batch, usually a `memchr`
+    for a character absent from it. A line is looked at alone only when its batch has
+    something to look for; a false alarm (a delimiter inside a quoted cell) only costs
+    that line the exact path.
+    """
 
     def __init__(self, delimiter: str, tsv: bool, safe: bool) -> None:
         self.delimiter = delimiter
-        # Characters that make a cell's text differ from its naive line: the CSV
-        # module quotes a cell holding a quote or a line break; TSV escapes these.
-        self.special = "\\\t\r\n" if tsv else '"\r\n'
-        self.special = self.special.replace(delimiter, "")  # counted, not searched for
-        starts = "".join(sorted(_CHECK - {delimiter}))
-        # One translated byte a character of the batch's lines joined by the delimiter:
-        # the delimiter (S, so a cell starts after each), a first character `neutralise`
-        # looks at (C), a special one (X); `SC` then finds a suspect cell start in one
-        # pass, in C, over the whole batch.
-        table = bytearray(b"." * 256)
-        for c in starts if safe else "":
-            table[ord(c)] = ord("C")
-        for c in self.special:
-            table[ord(c)] = ord("X")
-        table[ord(delimiter)] = ord("S")
-        self.table = bytes(table)
-        d = re.escape(delimiter)
-        self.start = re.compile(f"(?:^|{d})[{re.escape(starts)}]")
-        # In a quoted or escaped line (a cell holding the delimiter or a special character),
-        # a cell starts after a delimiter, perhaps behind a quote (CSV) or a backslash (TSV:
-        # taken as suspect, whatever it escapes). A false alarm only costs the exact path.
-        # First searched for in the lines joined, translated as above (Q: the quote or
-        # backslash; C: any first character `neutralise` looks at, the delimiter too).
-        behind = "\\" if tsv else '"'
-        table = bytearray(b"." * 256)
-        for c in _CHECK:
-            table[ord(c)] = ord("C")
-        table[ord(delimiter)] = ord("S")
-        table[ord(behind)] = ord("Q")
-        self.quoted_table = bytes(table)
-        self.delimiter_checked = delimiter in _CHECK  # then `SQS` is a suspect start too
-        self.safe = safe
         self.tsv = tsv
-        checks, first = re.escape("".join(sorted(_CHECK))), re.escape(starts)
-        self.line_hidden = re.compile(
+        # Characters that make a cell's text differ from its naive line: the CSV
+        # module quotes a cell holding a quote or a line break; TSV escapes these. The
+        # delimiter is counted instead.
+        self.special = ("\\\r\n" if tsv else '"\r\n').replace(delimiter, "")
+        starts = "".join(sorted(_CHECK - {delimiter}))  # the delimiter starts none: counted
+        self.heads = tuple(starts) if safe else ()
+        if safe and tsv:  # any escape may hide a tab or a CR: suspect, whatever it is
+            quoted_heads = (*starts, "\\")
+        elif safe:
+            quoted_heads = (*starts, *(f'"{c}' for c in sorted(_CHECK)))
+        else:
+            quoted_heads = ()
+        self.quoted_heads: tuple[str, ...] = quoted_heads
+        d, first = re.escape(delimiter), re.escape(starts)
+        self.start = re.compile(f"(?:^|{d})[{first}]").search
+        checks = re.escape("".join(sorted(_CHECK)))
+        self.quoted_start = re.compile(
             f"(?:^|{d})[{first}\\\\]" if tsv else f'(?:^|{d})(?:"[{checks}]|[{first}])'
         ).search
-
-    def hidden(self, lines: list[str]) -> Callable[[str], object] | None:
-        """How to tell which of these quoted or escaped lines may start a cell with a
-        formula character; None when the whole lot surely does not."""
-        if not self.safe:
-            return None
-        flags = self.delimiter.join(lines).encode("utf-8", "surrogatepass")
-        flags = flags.translate(self.quoted_table)
-        # TSV: any escape starts a suspect cell (`\\t` is a tab); CSV: a quote then C.
-        starts = (b"C", b"Q") if self.tsv else (b"C", b"QC", b"QS")
-        behind = b"SQ" if self.tsv else b"SQC"
-        if (
-            flags.startswith(starts)
-            or b"SC" in flags
-            or behind in flags
-            or (self.delimiter_checked and b"SQS" in flags)
-        ):
-            return self.line_hidden
-        return None
 
     def lines(self, batch: Sequence[Sequence[Any]]) -> list[str]:
         join = self.delimiter.join
         try:  # cells already text (a query that casts its numbers and NULLs): fastest
-            return [join(row) for row in batch]
+            return list(map(join, batch))
         except TypeError:
             return [join(map(str, map(_NONE_EMPTY, row, row))) for row in batch]
 
-    def suspects(self, lines: list[str], width: int) -> tuple[list[int], list[int]]:
-        """The lines (by position) whose rows must be written cell by cell: those only
-        to quote or escape, and those with a cell `neutralise` may change."""
+    def _starts(self, joined: str, heads: tuple[str, ...]) -> bool:
+        """Whether a cell of these joined lines may start with one of `heads`."""
+        if not heads or joined.startswith(heads):
+            return bool(heads)
+        d = self.delimiter
+        return any(h[-1] in joined and d + h in joined for h in heads)
+
+    def wrap(self, row: Sequence[Any]) -> str:
+        """A CSV line whose only cells to quote hold the delimiter (no quote, no line
+        break anywhere in the row): those cells in quotes, as the CSV module writes them."""
+        d = self.delimiter
+        cells = row if all(type(c) is str for c in row) else map(str, map(_NONE_EMPTY, row, row))
+        return d.join([f'"{c}"' if d in c else c for c in cells])
+
+    def suspects(self, lines: list[str], width: int) -> tuple[list[int], list[int], list[int]]:
+        """The lines (by position) whose rows must be written cell by cell: those with a
+        delimiter in a cell and nothing else to quote (CSV), those to quote or escape,
+        and those with a cell `neutralise` may change."""
         if width < 2:  # the CSV module writes a lone empty cell `""`: not worth a rule
-            return [], list(range(len(lines)))
+            return [], [], list(range(len(lines)))
+        every = range(len(lines))
         delimiters = list(map(str.count, lines, repeat(self.delimiter)))
-        quoted: set[int] = set()
+        wrapped: set[int] = set()
         if delimiters.count(width - 1) != len(lines):
-            quoted.update(i for i, n in enumerate(delimiters) if n != width - 1)
+            wrapped.update(compress(every, map((width - 1).__ne__, delimiters)))
         joined = self.delimiter.join(lines)
-        flags = joined.encode("utf-8", "surrogatepass").translate(self.table)
-        if b"X" in flags:
-            for c in self.special:
-                quoted.update(i for i, line in enumerate(lines) if c in line)
+        quoted: set[int] = set()
+        for c in self.special:
+            if c in joined:
+                quoted.update(compress(every, map(str.__contains__, lines, repeat(c))))
         formulas: set[int] = set()
-        if flags[:1] == b"C" or b"SC" in flags:
-            formulas.update(i for i, line in enumerate(lines) if self.start.search(line))
-        return sorted(quoted - formulas), sorted(formulas)
+        if self._starts(joined, self.heads):
+            formulas.update(compress(every, map(self.start, lines)))
+        if self.tsv:  # every TSV suspect is escaped by `tsv_escape`
+            quoted |= wrapped
+            wrapped = set()
+        quoted -= formulas
+        return sorted(wrapped - quoted - formulas), sorted(quoted), sorted(formulas)
+
+    def hidden(self, lines: list[str]) -> Callable[[str], object] | None:
+        """How to tell which of these quoted or escaped lines may start a cell with a
+        formula character; None when the whole lot surely does not."""
+        if self._starts(self.delimiter.join(lines), self.quoted_heads):
+            return self.quoted_start
+        return None
 
 
 def neutralised(
