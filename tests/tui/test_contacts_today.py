@@ -91,6 +91,48 @@ async def test_the_first_letters_list_names_they_begin(make_app: Any, seeded: Pa
         assert [r["id"] for r in app.screen.rows] == found
 
 
+async def test_a_keystroke_never_waits_for_the_search_before_it(
+    make_app: Any, seeded: Path
+) -> None:
+    """A search running in its worker holds the store; the next keystroke, even one
+    cheap enough to answer at once, goes to a worker too rather than wait for the
+    store on the interface's thread; only the latest query's results are shown."""
+    import threading
+    import time
+
+    _, name = first_contact(seeded)
+    word = name.split()[-1].lower()[:3]
+    listed: list[ContactsListed] = []
+    app = make_app()
+    hook = lambda m: listed.append(m) if isinstance(m, ContactsListed) else None  # noqa: E731
+    async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
+        await pilot.press("c")
+        await wait_for(pilot, lambda: listed)
+        await pilot.press("slash", *word, "space")
+        await wait_for(pilot, lambda: listed[-1].query == word + " ")
+        lock, held, gate = app.session.lock, threading.Event(), threading.Event()
+
+        def hold() -> None:  # a long search, as far as the store is concerned
+            with lock:
+                held.set()
+                gate.wait(timeout=3)
+
+        shown = len(listed)
+        holder = threading.Thread(target=hold)
+        holder.start()
+        held.wait()
+        await pilot.press("a")  # "abc a": a short word, so a worker's search
+        started = time.perf_counter()
+        await pilot.press("backspace")  # "abc ": cheap, but a search runs
+        waited = time.perf_counter() - started
+        gate.set()
+        holder.join()
+        await wait_for(pilot, lambda: listed[-1].query == word + " " and len(listed) > shown)
+        assert waited < 1.5  # the gate would have held it 3 s
+        assert all(m.query != word + " a" for m in listed)  # stale: never shown
+        assert app.screen.query_text == word + " "
+
+
 async def test_search_that_finds_nothing_says_so(make_app: Any) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:

@@ -4,13 +4,12 @@ Keys act on the highlighted contact while the list has the focus: `/` (or just
 typing a letter that is no key) goes to the search box, where every key types;
 enter, escape or down come back to the list.
 
-`w` opens the filter box, which takes the filter language of `--where` (the same
-parser: an error is shown under the box with its column, the list left as it was);
-the digits switch to your saved views of contacts (`crm view save`), listed under the
-box, and `0` back to all. Over a filter, the search box narrows it by the words typed.
-Space marks the contact under the cursor (`*` all those listed); tag (`+`), untag (`-`)
-and archive (`x`) then act on the marked ones, else on the one under the cursor, in one
-transaction: one `u` takes it back.
+`w` opens the filter box, which takes the filter language of `--where` (the same parser: an
+error is shown under the box with its column, the list left as it was); the digits switch to
+your saved views of contacts (`crm view save`), listed under the box, and `0` back to all. Over
+a filter, the search box narrows it by the words typed. Space marks the contact under the cursor
+(`*` all those listed); tag (`+`), untag (`-`) and archive (`x`) then act on the marked ones,
+else on the one under the cursor, in one transaction: one `u` takes it back.
 """
 
 from __future__ import annotations
@@ -190,14 +189,15 @@ class ContactsScreen(DataScreen):
     def run_search(self, text: str, keep: int | None = None, only: int | None = None) -> None:
         """Show the results for `text`: at once when the search is cheap, else off-thread.
 
-        One word of one or two letters lists the names it begins (`prefix`: a screenful
-        read, not `find`'s thousands of rows). Several words, one that short ("ann b"),
-        run in an exclusive worker thread: typing never waits; the latest query shows.
+        One word of one or two letters lists the names it begins (`prefix`, a screenful
+        read). Several words, one that short ("ann b"), and any search while one runs (it
+        holds the store), run in an exclusive worker thread: typing never waits.
         """
+        busy = any(w.group == "search" and w.is_running for w in self.workers)
         self.workers.cancel_group(self, "search")
-        words = text.split()
         short = not self.filter_text and prefix.short_word(text) is not None
-        if only is not None or not words or all(len(w) >= 3 for w in words) or short:
+        cheap = all(len(w) >= 3 for w in text.split()) or short  # (nothing typed: cheap)
+        if only is not None or (cheap and not busy):
             rows, message = self._query(text, only)
             self._show(text, rows, message, keep)
         else:
