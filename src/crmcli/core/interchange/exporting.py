@@ -475,8 +475,11 @@ def _as_text(column: str, numeric: bool, nullable: bool) -> str:
 # cast in SQL cost SQLite less than a Python str() each; NULLs read as ''.
 _INTERACTION_TEXTS = ", ".join(
     [
-        _as_text("i.id", True, False),
-        _as_text("i.contact_id", True, False),
+        # Integers whatever the file holds: the rowid, and the key the join matched to
+        # one (SQLite stores an integer-looking value in an INTEGER column as an
+        # integer; any other never equals a rowid).
+        "CAST(i.id AS TEXT) AS id",
+        "CAST(i.contact_id AS TEXT) AS contact_id",
         "c.display_name AS contact",
         _as_text("i.deal_id", True, True),
         "i.kind",
