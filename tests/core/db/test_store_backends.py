@@ -191,6 +191,27 @@ def test_full_text_search_ranks_the_newest_matches_of_each_source(
     store.close()
 
 
+def test_full_text_search_finds_the_newest_matches_far_back(backend: str, tmp_path: Path) -> None:
+    # On a server the newest matches are looked for among the last 20 x `newest` rows
+    # first, then further back: matches older than that first reach are still found.
+    invoke("contact", "add", "Hélène Dupré", "-e", "helene@acme.fr")
+    for text in ("pricing one", "pricing two", "pricing three"):
+        invoke("log", "note", "helene", text)
+    store = store_for(backend, tmp_path)
+    with store.write("seed") as tx:
+        contact = int(store.value("SELECT id FROM contact"))
+        for n in range(50):  # newer notes without the word, past the first reach (40)
+            tx.insert(
+                "interaction",
+                {"contact_id": contact, "kind": "note", "summary": f"lunch {n}",
+                 "occurred_at": clock.stamp(clock.now()), "owner": "me"},
+            )  # fmt: skip
+    found = [h["snippet"] for h in search(store, "pric", newest=2)]
+    assert sorted(found) == ["[pricing] three", "[pricing] two"]
+    assert len(search(store, "pric", newest=3)) == 3
+    store.close()
+
+
 def test_scores_are_the_same_in_sql_and_python(backend: str, tmp_path: Path) -> None:
     now = datetime(2026, 11, 25, 14, 20, tzinfo=UTC)
     store = store_for(backend, tmp_path)
