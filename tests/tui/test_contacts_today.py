@@ -349,3 +349,32 @@ async def test_today_enter_on_a_follow_up_opens_its_contact(make_app: Any, seede
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.current_mode == "contacts")
         await wait_for(pilot, lambda: app.screen.contact_id == cid)
+
+
+def test_a_contacts_deals_are_read_for_that_contact_and_again_after_a_change(
+    seeded: Path,
+) -> None:
+    """The detail pane's deals: the contact's own, open first, each contact read through
+    the index when first shown, and read again once the data has changed."""
+    from crmcli.core.config import load
+    from crmcli.core.db.opening import open_store
+    from crmcli.tui.session import Session
+
+    [(contact_id,)] = query(
+        seeded,
+        "SELECT contact_id FROM deal WHERE contact_id IS NOT NULL "
+        "GROUP BY contact_id ORDER BY count(*) DESC, contact_id LIMIT 1",
+    )
+    session = Session(open_store(str(seeded), load(), write=True))
+    try:
+        wanted = query(seeded, "SELECT id, status FROM deal WHERE contact_id = ?", (contact_id,))
+        deals = session.deals_of(contact_id, 0)
+        assert sorted(d["id"] for d in deals) == sorted(r[0] for r in wanted)
+        statuses = [d["status"] == "open" for d in deals]
+        assert statuses == sorted(statuses, reverse=True)  # open first
+        with session.store.write("test") as tx:
+            tx.execute("UPDATE deal SET contact_id = NULL WHERE id = ?", (deals[0]["id"],))
+        assert len(session.deals_of(contact_id, 0)) == len(deals)  # kept: no change seen
+        assert len(session.deals_of(contact_id, 1)) == len(deals) - 1  # read again
+    finally:
+        session.close()
