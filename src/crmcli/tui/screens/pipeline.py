@@ -5,6 +5,7 @@ It shows one pipeline at a time, the first at start; P switches to the next one.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
@@ -96,6 +97,11 @@ class PipelineScreen(DataScreen):
             self.report(exc)
             return
         await board.load(columns, keep)
+        # Start-up is over: what exists now (Textual's app and screen, every card) lives as
+        # long as the interface. Left to the collector, each of its full passes walked it
+        # all again, 0.1 s or more at 5,000 deals, and a move or keystroke met one now and
+        # then; frozen, those passes walk only what came after.
+        gc.freeze()
 
     @property
     def board(self) -> Board:
