@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App
@@ -24,24 +25,29 @@ POLL_SECONDS = 0.5  # changes from another shell show within two polls at most
 
 # The board is the first screen; the others are imported when first shown, not at start
 # (with what they import, the filter language and the agenda, about a fifth of crm's own
-# start-up): Textual calls a mode's factory when the mode is first entered.
+# start-up): Textual calls a mode's factory when the mode is first entered. What a screen
+# imports lives as long as the interface: frozen out of the collector's full passes, as
+# start-up's objects are (see PipelineScreen._complete).
 
 
 def _contacts() -> Screen[None]:
     from crmcli.tui.screens.contacts import ContactsScreen
 
+    gc.freeze()
     return ContactsScreen()
 
 
 def _today() -> Screen[None]:
     from crmcli.tui.screens.today import TodayScreen
 
+    gc.freeze()
     return TodayScreen()
 
 
 def _agenda() -> Screen[None]:
     from crmcli.tui.screens.agenda import AgendaScreen
 
+    gc.freeze()
     return AgendaScreen()
 
 
