@@ -300,6 +300,7 @@ class _Plain:
     def __init__(self, delimiter: str, tsv: bool, safe: bool) -> None:
         self.delimiter = delimiter
         self.tsv = tsv
+        self.texts = False  # whether the last batch's cells were all text already
         # Characters that make a cell's text differ from its naive line: the CSV
         # module quotes a cell holding a quote or a line break; TSV escapes these. The
         # delimiter is counted instead.
@@ -323,22 +324,26 @@ class _Plain:
     def lines(self, batch: Sequence[Sequence[Any]]) -> list[str]:
         join = self.delimiter.join
         try:  # cells already text (a query that casts its numbers and NULLs): fastest
+            self.texts = True
             return list(map(join, batch))
         except TypeError:
+            self.texts = False
             return [join(map(str, map(_NONE_EMPTY, row, row))) for row in batch]
 
     def _starts(self, joined: str, heads: tuple[str, ...]) -> bool:
         """Whether a cell of these joined lines may start with one of `heads`."""
         if not heads or joined.startswith(heads):
             return bool(heads)
-        d = self.delimiter
-        return any(h[-1] in joined and d + h in joined for h in heads)
+        # Only heads whose last character is there at all (a `memchr` each), then one
+        # search for them all (two-character searches cost a pass over the batch each).
+        present = [re.escape(self.delimiter + h) for h in heads if h[-1] in joined]
+        return bool(present) and re.search("|".join(present), joined) is not None
 
     def wrap(self, row: Sequence[Any]) -> str:
         """A CSV line whose only cells to quote hold the delimiter (no quote, no line
         break anywhere in the row): those cells in quotes, as the CSV module writes them."""
         d = self.delimiter
-        cells = row if all(type(c) is str for c in row) else map(str, map(_NONE_EMPTY, row, row))
+        cells = row if self.texts else map(str, map(_NONE_EMPTY, row, row))
         return d.join([f'"{c}"' if d in c else c for c in cells])
 
     def suspects(self, lines: list[str], width: int) -> tuple[list[int], list[int], list[int]]:
