@@ -88,7 +88,7 @@ def _exit_work_pending() -> bool:
     One handler is run here instead: logging's, which `import logging` registers and
     which only flushes and closes the logging handlers. The PostgreSQL driver imports
     logging, so without this every team-mode command tore down its ~200 modules at
-    exit (about 70 ms here).
+    exit (58 M instructions; 25 to 75 ms here, with the load).
     """
     import atexit
 
