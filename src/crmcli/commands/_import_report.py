@@ -180,10 +180,9 @@ def _rejected(facts: FileFacts, summary: ImportSummary) -> None:
 
 
 def _duplicates(summary: ImportSummary) -> None:
-    names = summary.duplicate_names
-    for line, new, other in summary.possible_duplicates[:SHOWN]:
-        who = f"{names[new]} (#{new})" if new in names else f"#{new}"
-        like = f"#{other} {names[other]}" if other in names else f"#{other}"
+    for line, new, name, other, other_name in summary.possible_duplicates.first[:SHOWN]:
+        who = f"{name} (#{new})" if name is not None else f"#{new}"
+        like = f"#{other} {other_name}" if other_name is not None else f"#{other}"
         warn(
             f"line {line}: {who} has the same name and company as {like} "
             "(possible duplicate, not merged)"

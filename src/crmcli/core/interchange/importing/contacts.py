@@ -22,7 +22,7 @@ matches and writes them (BATCH); this module runs the pass.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from crmcli.core.db.store import Store
@@ -116,8 +116,9 @@ def _name_duplicates(store: Store, summary: ImportSummary) -> None:
     different batches. The names are read inside the transaction, so that a dry run,
     whose new contacts are about to vanish, can name them too.
     """
-    summary.possible_duplicates = [d for d in summary.possible_duplicates if d[2] < d[1]]
-    ids = sorted({i for _, a, b in summary.possible_duplicates for i in (a, b)})
-    if ids:
+
+    def names(ids: Sequence[int]) -> dict[int, str]:
         found = store.tuples_in("SELECT id, display_name FROM contact WHERE id IN ({ids})", ids)
-        summary.duplicate_names.update({int(i): str(name) for i, name in found})
+        return {int(i): str(name) for i, name in found}
+
+    summary.possible_duplicates.name(names)

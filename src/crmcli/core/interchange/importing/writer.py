@@ -319,7 +319,7 @@ class ContactWriter:
             others = self.matcher.possible([(k, c, i) for _, i, k, c in self.in_batch])
             for line, contact_id, _, _ in self.in_batch:
                 if contact_id in others:
-                    found.append((line, contact_id, others[contact_id]))
+                    found.append(line, contact_id, others[contact_id])
         self.in_batch.clear()
 
     def _children(
