@@ -14,6 +14,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -93,6 +94,44 @@ def test_a_typo_finds_the_word_one_or_two_edits_away(store: Store) -> None:
     assert ids(store, "dpre") == [helene]  # one letter less
     assert ids(store, "helenne dupre") == [helene]
     assert ids(store, "zzzzzz") == []
+
+
+def test_a_typo_shared_by_many_reads_only_the_head_and_ranks_it_alike(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A one-word typo reads, of each group of rows that score alike, only the first
+    `limit` people by id (issue #25: 13,456 Beckers at 1M); the head of the ranking
+    is exactly the one a full read gives, archived people and every field included."""
+    from crmcli.core.search import find as finding
+
+    people = [add(store, f"Ana Becker{'' if i % 3 else 't'}") for i in range(40)]
+    people += [add(store, f"Bo Bekker {i}", emails=[f"becker{i % 2}@x.example"]) for i in range(9)]
+    people += [add(store, "Cy Ray", company="Beckers Ltd") for _ in range(6)]
+    people += [add(store, f"Di Lee {i}", tags=["becker"]) for i in range(5)]
+    with store.write("archive") as tx:
+        for cid in people[:7] + people[41:43]:
+            tx.execute("UPDATE contact SET archived_at = '2026-01-01' WHERE id = ?", (cid,))
+    read: list[int] = []
+    bounded = finding._first_rows
+
+    def counting(*args: object) -> list[tuple[object, ...]]:
+        rows = bounded(*args)  # type: ignore[arg-type]
+        read.append(len(rows))
+        return rows
+
+    whole = finding._fuzzy_rows
+
+    def unbounded(found_in: Store, token: str, first: int | None = None) -> object:
+        return whole(found_in, token, None)
+
+    monkeypatch.setattr(finding, "_first_rows", counting)
+    for limit in (1, 3, 5, 20, 100):
+        head = [(h.contact_id, h.score, h.matched) for h in find(store, "beckerr", limit=limit)]
+        monkeypatch.setattr(finding, "_fuzzy_rows", unbounded)  # the full read, for reference
+        full = [(h.contact_id, h.score, h.matched) for h in find(store, "beckerr", limit=limit)]
+        monkeypatch.setattr(finding, "_fuzzy_rows", whole)
+        assert head == full and head, limit
+    assert read and read[0] < 20  # limit 1: a handful of rows, not every Becker
 
 
 # -- the whole rule, on random books ------------------------------------------------
