@@ -156,7 +156,7 @@ def test_report_per_pipeline(tmp_path: Path) -> None:
         ),
     )
     now = clock.now()
-    period = parse_period("90d", now.date())
+    period = parse_period("90d", now.astimezone(clock.local_zone()).date())  # as `crm report`
     sales = build(store, period, now, pipeline_id=int(pipelines.first(store)["id"]))
     renewals = build(
         store, period, now, pipeline_id=int(pipelines.resolve(store, "Renewals")["id"])
