@@ -198,7 +198,7 @@ class CrmApp(App[None]):
             version = self.session.data_version()
         except Exception:  # a locked or vanished file: try again at the next tick
             return
-        if version == self._version:
+        if version is None or version == self._version:
             return
         self._version = version
         self.changed()

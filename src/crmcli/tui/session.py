@@ -46,13 +46,19 @@ class Session:
         """Now in the local zone, DST-aware: what the daily views are computed against."""
         return clock.local_now()
 
-    def data_version(self) -> int:
-        """A number that moves when the data changes (see Dialect.data_version).
+    def data_version(self) -> int | None:
+        """A number that moves when the data changes (see Dialect.data_version), or None
+        while a worker holds the store (the poll asks again at its next tick rather than
+        freeze the interface until that search ends).
 
         Polling it tells the interface when the CLI (or anything else) changed the data.
         """
-        with self.lock:
+        if not self.lock.acquire(blocking=False):
+            return None
+        try:
             return self.store.dialect.data_version(self.store.conn)
+        finally:
+            self.lock.release()
 
     def parse_when(self, text: str, direction: Literal["future", "past"]) -> When:
         """Read a WHEN phrase relative to now, with the user's date order and week start."""

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 
 LIMIT = 30  # results listed (`crm find` shows 20): a screenful, and quick to repaint
 FILTERED = 500  # a filter's matches listed: a segment to work through, marked at once
+RETRY = 0.05  # seconds before the detail pane asks again for a store a search holds
 VIEW_KEYS = 9  # views 1 to 9 have a digit key; the palette reaches every one
 
 
@@ -274,9 +275,8 @@ class ContactsScreen(DataScreen):
         listing.add_options(
             [Option(_prompt(r, int(r["id"]) in self.marked), id=str(r["id"])) for r in rows]
         )
-        status = message or (
-            f"{len(rows)} contacts" if not text.strip() else f"{len(rows)} found for {text!r}"
-        )
+        found = f"first {LIMIT}" if len(rows) >= LIMIT else f"{len(rows)} found"  # capped: say so
+        status = message or (f"{found} for {text!r}" if text.strip() else f"{len(rows)} contacts")
         if not text.strip() and not message:
             status = "type to search · first contacts by name"
         self._status = status
@@ -310,15 +310,21 @@ class ContactsScreen(DataScreen):
             pane.show_none()
             return
         session = self.session
+        if not session.lock.acquire(blocking=False):
+            # A search holds the store in its worker: draw the pane when it is done, not
+            # freeze the keys until then (the contact may have changed by then).
+            self.set_timer(RETRY, lambda: self._detail_after_list(self._highlighted(), True))
+            return
         try:
-            with session.lock:
-                person = directory.get(session.store, contact_id)
-                kin = relations.listing(session.store, contact_id)
-                history = timeline.timeline(session.store, contact_id, limit=30)
+            person = directory.get(session.store, contact_id)
+            kin = relations.listing(session.store, contact_id)
+            history = timeline.timeline(session.store, contact_id, limit=30)
             owned = session.deals_of(contact_id, app_of(self).generation)
         except Exception as exc:
             self.report(exc)
             return
+        finally:
+            session.lock.release()
         pane.show(person, kin, owned, history)
 
     # -- actions ------------------------------------------------------------------------
