@@ -30,6 +30,8 @@ def test_a_day_of_work(backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
     ok("contact", "add", "Jürgen Müller", "-e", "jm@example.de", "--status", "customer")
     assert "Hélène Dupré" in ok("find", "helene dupre")
     assert "Hélène Dupré" in ok("find", "+33612345678")
+    assert "Hélène Dupré" in ok("find", "0612")  # a fragment: the paged read of numbers
+    assert "Hélène Dupré" in ok("find", "+33 6 12")
     ok("log", "call", "helene", "Talked pricing, sent the résumé", "--next", "friday 10:00")
     followups = json.loads(ok("followup", "list", "--json"))
     assert [f["due_date"] for f in followups] == ["2026-11-27"]

@@ -223,3 +223,108 @@ def test_find_matches_the_plain_rule_on_random_books(
                     assert all(h.fuzzy for h in hits), words
         finally:
             store.close()
+
+
+# -- a number's digits: read in id order, no further than the ranking needs -----------
+
+NUMBERS = [
+    "+1 212 555 0134",
+    "+1 646 212 0199",
+    "+1 212 555 0172",
+    "+1 718 555 2120",
+    "+33 6 12 34 56 78",
+    "+33 6 98 21 20 11",
+    "+33 1 42 12 21 20",
+    "+44 20 7946 0212",
+]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    book=st.lists(
+        st.tuples(st.lists(st.sampled_from(NUMBERS), min_size=1, max_size=2), st.booleans()),
+        min_size=1,
+        max_size=25,
+    ),
+    fragment=st.sampled_from(["212", "0612", "555", "+1 212", "2120", "612", "0212"]),
+    limit=st.integers(1, 6),
+    page=st.integers(1, 4),
+)
+def test_a_number_fragment_ranks_as_a_full_read_does(
+    book: list[tuple[list[str], bool]], fragment: str, limit: int, page: int
+) -> None:
+    """The bounded read (pages of contact ids, stopping once `limit` contacts have
+    the top score) gives the head a read of every number gives: each contact by its
+    best number, archived ones left out. Pages of one to four rows: every page edge."""
+    from crmcli.core.people.contacts import archive
+    from crmcli.core.search import numbers
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store = open_store(
+            str(Path(tmp) / "crm.db"),
+            Config({"default_region": "FR", "user": "me"}, Path(tmp) / "c.toml"),
+            write=True,
+        )
+        try:
+            for i, (phones, archived) in enumerate(book):
+                cid = add(store, f"Person Number{i}", phones=list(dict.fromkeys(phones)))
+                if archived:
+                    archive(store, cid)
+            digits = numbers.number_digits(fragment)
+            start = digits[1:] if digits.startswith("0") else digits
+            _, test = numbers._fragment_needle(store, digits, fragment.startswith("+"))
+            best: dict[int, float] = {}
+            rows = store.tuples(
+                "SELECT p.contact_id, substr(p.e164, 2) FROM contact_phone p "
+                "JOIN contact c ON c.id = p.contact_id WHERE c.archived_at IS NULL"
+            )
+            for cid, number in rows:
+                if test(number):
+                    top = fragment.startswith("+") or numbers.national_number(number).startswith(
+                        start
+                    )
+                    score = 0.85 if top else 0.8
+                    best[cid] = max(best.get(cid, 0.0), score)
+            expected = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+            if numbers.with_number(store, fragment):
+                return  # a whole number: not the fragment path
+            saved = numbers.FIRST_SPAN, numbers.BOUNDED
+            numbers.FIRST_SPAN, numbers.BOUNDED = page, page * 5  # two pages, then the rest
+            try:
+                hits = find(store, fragment, limit=limit)
+            finally:
+                numbers.FIRST_SPAN, numbers.BOUNDED = saved
+            assert [(h.contact_id, h.score) for h in hits] == expected
+        finally:
+            store.close()
+
+
+def test_a_contact_ranks_by_its_best_number_and_the_read_stops_at_the_head(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "212" begins the national number of +1 212 555 0134 and only sits inside +1 646
+    212 0199: a contact with both ranks by the first, whichever was stored last."""
+    from crmcli.core.search import numbers
+
+    inside = add(store, "Ann Inside", phones=["+1 646 212 0199"])
+    both = add(store, "Bob Both", phones=["+1 212 555 0134", "+1 646 212 0198"])
+    area = [add(store, f"Cy Area{i}", phones=[f"+1 212 555 01{i:02}"]) for i in range(40, 50)]
+    monkeypatch.setattr(numbers, "FIRST_SPAN", 2)  # ids 1-2, then 3-10, then the rest
+    monkeypatch.setattr(numbers, "BOUNDED", 100)
+    read: list[int] = []
+    pages = numbers.fragment_pages
+
+    def counted(*args: object, **kw: object):  # type: ignore[no-untyped-def]
+        for page in pages(*args, **kw):  # type: ignore[arg-type]
+            read.append(len(page))
+            yield page
+
+    monkeypatch.setattr("crmcli.core.search.find.fragment_pages", counted)
+    hits = find(store, "212", limit=3)
+    assert [(h.contact_id, h.score) for h in hits] == [
+        (both, 0.85),
+        (area[0], 0.85),
+        (area[1], 0.85),
+    ]
+    assert sum(read) < 12  # not all twelve contacts' numbers: the head was reached
+    assert [h.contact_id for h in find(store, "212", limit=20)][-1] == inside

@@ -11,7 +11,7 @@ command loads it).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 
 from crmcli.core.db.store import Store
@@ -24,6 +24,10 @@ NUMBER = re.compile(rf"\+?[\s(]*[0-9][0-9\s().\-/]*(?:{_EXT})?")
 _EXTENSION = re.compile(rf"{_EXT}$")
 DIGIT_TERMS = ("0", "9\U0010ffff")  # the stretch of the index whose terms begin with a digit
 FRAGMENT = 3  # digits a number fragment needs: an area code
+# `fragment_pages`: contact ids its first page covers (four times as many each page
+# after it), and how many its bounded pages cover before one scan of the rest.
+FIRST_SPAN = 1024
+BOUNDED = 21_504
 WHOLE = 6  # digits from which a query may be a whole number, worth parsing
 # The two-digit country calling codes; 1 and 7 are the one-digit ones, all others have
 # three (ITU E.164, stable for decades; a test holds it against libphonenumber's list).
@@ -163,15 +167,7 @@ def with_fragment(
     """Contacts with a number holding these digits (at least `FRAGMENT` of them), with
     the number matched: "212" in +1 212 555 0100, "0612" in +33 6 12 34 56 78 (region
     FR); with `leading`, numbers that begin with them ("+1 212")."""
-    test: Callable[[str], bool]
-    if leading:
-        needle, test = fragment, lambda number: number.startswith(fragment)
-    else:
-        region = str(store.config.get("default_region"))
-        # A trunk prefix is 0 nearly everywhere, 8 in a few countries; the US's 1 is
-        # its country code too, so "1 212" is in +1 212... as written: no need to ask.
-        trunked = fragment[:1] in ("0", "8") and not fragment.startswith("00")
-        needle, test = _fragment_test(fragment, home_prefixes(region) if trunked else None)
+    needle, test = _fragment_needle(store, fragment, leading)
     rows = [
         (number, cid)
         for number, cid in store.tuples(
@@ -180,9 +176,63 @@ def with_fragment(
         )
         if test(str(number))
     ]
-    rows += store.tuples(  # numbers kept as written (digits): the index's digit range only
+    rows += written_with(store, fragment)
+    return {int(cid): str(number) for number, cid in rows if within is None or int(cid) in within}
+
+
+def written_with(store: Store, fragment: str) -> list[tuple[str, int]]:
+    """(digits, contact id) of the numbers kept as written (no E.164 form) that hold
+    `fragment`: the index's digit range only."""
+    rows = store.tuples(
         "SELECT term, contact_id FROM search_term "
         "WHERE term >= ? AND term < ? AND field = 'phone' AND term LIKE ?",
         (*DIGIT_TERMS, f"%{fragment}%"),
     )
-    return {int(cid): str(number) for number, cid in rows if within is None or int(cid) in within}
+    return [(str(term), int(cid)) for term, cid in rows]
+
+
+def fragment_pages(
+    store: Store, fragment: str, *, leading: bool = False
+) -> Iterator[list[tuple[int, str]]]:
+    """`with_fragment`'s stored E.164 matches as (contact id, digits), a page at a time,
+    each page a range of contact ids above the last: for a caller that can stop early.
+
+    "212" is in one number of 25 in a large book, and `find` ranks the contacts whose
+    number begins with it by id: its first twenty are in the first thousand contacts,
+    where reading every match was a scan of every number and a sort of tens of
+    thousands. The first pages (contacts not archived) cover FIRST_SPAN ids, then four
+    times as many each, up to BOUNDED ids; the rest of the book, if asked for, is one
+    last page read by a plain scan (archived contacts included: the ranking drops them),
+    so a fragment found in few numbers costs about what reading every match did.
+    """
+    needle, test = _fragment_needle(store, fragment, leading)
+    like = f"%{needle}%"
+    done, span = 0, FIRST_SPAN
+    while done < BOUNDED:
+        rows = store.tuples(
+            "SELECT p.contact_id, substr(p.e164, 2) FROM contact_phone p "
+            "JOIN contact c ON c.id = p.contact_id WHERE p.contact_id > ? "
+            "AND p.contact_id <= ? AND p.e164 LIKE ? AND c.archived_at IS NULL",
+            (done, done + span, like),
+        )
+        yield [(int(cid), str(number)) for cid, number in rows if test(str(number))]
+        done, span = done + span, span * 4
+    rows = store.tuples(  # (+: a scan of the table, not a walk of the id index)
+        "SELECT contact_id, substr(e164, 2) FROM contact_phone WHERE +contact_id > ? "
+        "AND e164 LIKE ?",
+        (done, like),
+    )
+    yield [(int(cid), str(number)) for cid, number in rows if test(str(number))]
+
+
+def _fragment_needle(
+    store: Store, fragment: str, leading: bool
+) -> tuple[str, Callable[[str], bool]]:
+    """The LIKE needle and the per-number test for a fragment (see `with_fragment`)."""
+    if leading:
+        return fragment, lambda number: number.startswith(fragment)
+    region = str(store.config.get("default_region"))
+    # A trunk prefix is 0 nearly everywhere, 8 in a few countries; the US's 1 is
+    # its country code too, so "1 212" is in +1 212... as written: no need to ask.
+    trunked = fragment[:1] in ("0", "8") and not fragment.startswith("00")
+    return _fragment_test(fragment, home_prefixes(region) if trunked else None)
