@@ -191,6 +191,32 @@ def test_full_text_search_ranks_the_newest_matches_of_each_source(
     store.close()
 
 
+def test_equal_ranks_list_the_newest_first_and_the_snippet_is_where_the_word_is(
+    backend: str, tmp_path: Path
+) -> None:
+    """The same text logged five times ranks alike: the newest ones are kept, newest
+    first (a cut among equals was the engine's arbitrary pick); a word only in the body
+    is marked there, not in a summary that lacks it."""
+    invoke("contact", "add", "Hélène Dupré", "-e", "helene@acme.fr")
+    for _ in range(5):
+        invoke("log", "call", "helene", "Discussed pricing and next steps")
+    store = store_for(backend, tmp_path)
+    with store.write("seed") as tx:
+        tx.insert(
+            "interaction",
+            {"contact_id": int(store.value("SELECT id FROM contact")), "kind": "email",
+             "summary": "Follow-up", "body": "Attached: the renewal quote",
+             "occurred_at": clock.stamp(clock.now()), "owner": "me"},
+        )  # fmt: skip
+    ids = [int(r[0]) for r in store.tuples("SELECT id FROM interaction WHERE summary LIKE 'Disc%'")]
+    hits = search(store, "pricing", limit=3)
+    assert [h["id"] for h in hits] == sorted(ids, reverse=True)[:3]
+    assert hits[0]["snippet"] == "Discussed [pricing] and next steps"
+    (quote,) = search(store, "renew")
+    assert "[renewal]" in quote["snippet"]
+    store.close()
+
+
 def test_full_text_search_finds_the_newest_matches_far_back(backend: str, tmp_path: Path) -> None:
     # On a server the newest matches are looked for among the last 20 x `newest` rows
     # first, then further back: matches older than that first reach are still found.
