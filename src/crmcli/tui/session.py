@@ -13,15 +13,19 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from crmcli.core import clock
 from crmcli.core.errors import CrmError
 
 if TYPE_CHECKING:
     from crmcli.core.db.store import Store
+    from crmcli.core.people.relations import Relation
+    from crmcli.core.people.rows import ContactDetail
     from crmcli.core.pipeline.rows import Deal
     from crmcli.core.values.when import When
+
+    ContactView = tuple[ContactDetail, list[Relation], list[Deal], list[dict[str, Any]]]
 
 
 class Session:
@@ -92,6 +96,25 @@ class Session:
                 rows, key=lambda d: (d["status"] != "open", str(d["stage_entered_at"]))
             )
         return known[contact_id]
+
+    def contact_view(self, contact_id: int, generation: int) -> ContactView | None:
+        """A contact, its relations, deals and last 30 events for the contacts pane; None
+        while a worker holds the store (a search: the pane asks again shortly rather than
+        freeze the keys until it ends)."""
+        from crmcli.core.activity import timeline
+        from crmcli.core.people import directory, relations
+
+        if not self.lock.acquire(blocking=False):
+            return None
+        try:
+            return (
+                directory.get(self.store, contact_id),
+                relations.listing(self.store, contact_id),
+                self.deals_of(contact_id, generation),
+                timeline.timeline(self.store, contact_id, limit=30),
+            )
+        finally:
+            self.lock.release()
 
     def close(self) -> None:
         with self.lock:

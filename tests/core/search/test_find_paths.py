@@ -319,7 +319,7 @@ def test_a_contact_ranks_by_its_best_number_and_the_read_stops_at_the_head(
             read.append(len(page))
             yield page
 
-    monkeypatch.setattr("crmcli.core.search.find.fragment_pages", counted)
+    monkeypatch.setattr(numbers, "fragment_pages", counted)
     hits = find(store, "212", limit=3)
     assert [(h.contact_id, h.score) for h in hits] == [
         (both, 0.85),

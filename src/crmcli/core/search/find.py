@@ -31,13 +31,9 @@ from crmcli.core.db.store import Store
 from crmcli.core.errors import Invalid
 from crmcli.core.search.numbers import (
     FRAGMENT,
-    fragment_pages,
     looks_like_number,
-    national_number,
-    number_digits,
+    phone_matches,
     with_fragment,
-    with_number,
-    written_with,
 )
 from crmcli.core.values.text import fold, name_key
 
@@ -345,40 +341,6 @@ def _first_rows(
     return rows
 
 
-def _phone_hits(store: Store, query: str, limit: int) -> dict[int, tuple[float, str, str]]:
-    """Contacts with this number, else with a number holding these digits.
-
-    Where the digits begin the number past its country code (an area code, a mobile
-    prefix), it ranks above a number that merely holds them somewhere; a contact takes
-    its best number. The matches are read in contact id order, the ranking's own order
-    within a score, and no further than the first `limit` contacts of the top score.
-    """
-    exact = with_number(store, query)
-    if exact:
-        return {cid: (1.0, "phone", number) for cid, number in exact.items()}
-    digits = number_digits(query)
-    leading = query.startswith("+")  # "+1 212": every number found begins with it
-    start = digits[1:] if digits.startswith("0") else digits
-    best: dict[int, tuple[float, str, str]] = {}
-
-    def take(cid: int, number: str) -> bool:
-        begins = number.startswith(digits) if leading else national_number(number).startswith(start)
-        score = 0.85 if begins else 0.8
-        if cid not in best or best[cid][0] < score:
-            best[cid] = (score, "phone", number)
-            return score == 0.85
-        return False
-
-    for number, cid in written_with(store, digits):  # (may be archived: not counted)
-        take(cid, number)
-    top = 0
-    for page in fragment_pages(store, digits, leading=leading):
-        top += sum(take(cid, number) for cid, number in page)
-        if top >= limit:  # any number not read is of a later contact: ranked below these
-            break
-    return best
-
-
 # -- domains -------------------------------------------------------------------------
 
 
@@ -420,7 +382,7 @@ def find(store: Store, query: str, *, limit: int = 20) -> list[Hit]:
         raise Invalid(f"search query too long ({len(text)} characters; at most {MAX_QUERY})")
     found: dict[int, tuple[float, str, str]] = {}
     if looks_like_number(text):
-        found = _phone_hits(store, text, limit)
+        found = phone_matches(store, text, limit)
     elif text.startswith("@") or _DOMAIN.fullmatch(text):
         domain = text.removeprefix("@").strip().lower()
         if not domain:

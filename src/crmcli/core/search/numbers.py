@@ -236,3 +236,38 @@ def _fragment_needle(
     # its country code too, so "1 212" is in +1 212... as written: no need to ask.
     trunked = fragment[:1] in ("0", "8") and not fragment.startswith("00")
     return _fragment_test(fragment, home_prefixes(region) if trunked else None)
+
+
+def phone_matches(store: Store, query: str, limit: int) -> dict[int, tuple[float, str, str]]:
+    """`find`'s phone search: contacts with this number (score 1), else with a number
+    holding these digits, as {contact id: (score, "phone", number matched)}.
+
+    Where the digits begin the number past its country code (an area code, a mobile
+    prefix), it ranks above a number that merely holds them somewhere; a contact takes
+    its best number. The matches are read in contact id order, the ranking's own order
+    within a score, and no further than the first `limit` contacts of the top score.
+    """
+    exact = with_number(store, query)
+    if exact:
+        return {cid: (1.0, "phone", number) for cid, number in exact.items()}
+    digits = number_digits(query)
+    leading = query.startswith("+")  # "+1 212": every number found begins with it
+    start = digits[1:] if digits.startswith("0") else digits
+    best: dict[int, tuple[float, str, str]] = {}
+
+    def take(cid: int, number: str) -> bool:
+        begins = number.startswith(digits) if leading else national_number(number).startswith(start)
+        score = 0.85 if begins else 0.8
+        if cid not in best or best[cid][0] < score:
+            best[cid] = (score, "phone", number)
+            return score == 0.85
+        return False
+
+    for number, cid in written_with(store, digits):  # (may be archived: not counted)
+        take(cid, number)
+    top = 0
+    for page in fragment_pages(store, digits, leading=leading):
+        top += sum(take(cid, number) for cid, number in page)
+        if top >= limit:  # any number not read is of a later contact: ranked below these
+            break
+    return best

@@ -27,9 +27,8 @@ from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from crmcli.core.activity import timeline
 from crmcli.core.errors import CrmError
-from crmcli.core.people import bulk_tags, directory, relations
+from crmcli.core.people import bulk_tags, directory
 from crmcli.core.query import views
 from crmcli.core.query.compile import compile_where
 from crmcli.core.search import find as search
@@ -309,22 +308,15 @@ class ContactsScreen(DataScreen):
         if contact_id is None:
             pane.show_none()
             return
-        session = self.session
-        if not session.lock.acquire(blocking=False):
-            # A search holds the store in its worker: draw the pane when it is done, not
-            # freeze the keys until then (the contact may have changed by then).
-            self.set_timer(RETRY, lambda: self._detail_after_list(self._highlighted(), True))
-            return
         try:
-            person = directory.get(session.store, contact_id)
-            kin = relations.listing(session.store, contact_id)
-            history = timeline.timeline(session.store, contact_id, limit=30)
-            owned = session.deals_of(contact_id, app_of(self).generation)
+            view = self.session.contact_view(contact_id, app_of(self).generation)
         except Exception as exc:
             self.report(exc)
             return
-        finally:
-            session.lock.release()
+        if view is None:  # a search holds the store: again shortly, whoever is highlighted
+            self.set_timer(RETRY, lambda: self._detail_after_list(self._highlighted(), True))
+            return
+        person, kin, owned, history = view
         pane.show(person, kin, owned, history)
 
     # -- actions ------------------------------------------------------------------------
