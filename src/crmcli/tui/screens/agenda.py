@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import OptionList, Static
+from textual.widgets import Footer, OptionList, Static
 
 from crmcli.core.overview import agenda
 from crmcli.tui.messages import AgendaRefreshed
 from crmcli.tui.screens.base import RecordList
 from crmcli.tui.screens.today import AHEAD, followup_option, followup_when, heading
-from crmcli.tui.widgets.nav import KeysFooter, NavBar
+from crmcli.tui.widgets.nav import NavBar
 
 if TYPE_CHECKING:
     from textual.widgets.option_list import Option
@@ -58,7 +58,7 @@ class AgendaScreen(RecordList):
         yield NavBar("agenda")
         yield Static("", id="agenda-summary")
         yield OptionList(id="agenda-list")
-        yield KeysFooter()
+        yield Footer(show_command_palette=False)
 
     async def on_mount(self) -> None:
         await self.reload()

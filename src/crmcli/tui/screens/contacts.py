@@ -23,7 +23,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.markup import escape
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
@@ -38,7 +38,7 @@ from crmcli.tui.messages import ContactsListed
 from crmcli.tui.screens.base import DataScreen, keep_place
 from crmcli.tui.screens.contacts_commands import ContactViewsProvider
 from crmcli.tui.widgets.contact_pane import ContactPane
-from crmcli.tui.widgets.nav import KeysFooter, NavBar
+from crmcli.tui.widgets.nav import NavBar
 
 if TYPE_CHECKING:
     from crmcli.core.people.rows import ContactLine
@@ -115,7 +115,7 @@ class ContactsScreen(DataScreen):
                 yield Static("", id="contacts-status")
                 yield OptionList(id="contacts-list")
             yield ContactPane(id="contact-pane")
-        yield KeysFooter()
+        yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.listing.focus()

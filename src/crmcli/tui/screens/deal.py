@@ -13,14 +13,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.markup import escape
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 
 from crmcli.core.clock import local_time
 from crmcli.core.errors import Conflict, NotFound, Refused
 from crmcli.core.pipeline import deals, stages
 from crmcli.tui.format import money
 from crmcli.tui.screens.base import DataScreen
-from crmcli.tui.widgets.nav import KeysFooter, NavBar
+from crmcli.tui.widgets.nav import NavBar
 
 if TYPE_CHECKING:
     from crmcli.core.pipeline.rows import DealDetail
@@ -68,7 +68,7 @@ class DealScreen(DataScreen):
                 yield Static("", id="deal-history")
                 yield Static("[b]Timeline[/b]", classes="section")
                 yield Static("", id="deal-timeline")
-        yield KeysFooter()
+        yield Footer(show_command_palette=False)
 
     async def on_mount(self) -> None:
         await self.reload()

@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.content import Content
-from textual.widgets import OptionList, Static
+from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from crmcli.core.overview import agenda
 from crmcli.tui.format import fit, local_day, money
 from crmcli.tui.messages import TodayRefreshed
 from crmcli.tui.screens.base import RecordList
-from crmcli.tui.widgets.nav import KeysFooter, NavBar
+from crmcli.tui.widgets.nav import NavBar
 
 if TYPE_CHECKING:
     from crmcli.core.activity.rows import FollowUp
@@ -73,7 +73,7 @@ class TodayScreen(RecordList):
         yield NavBar("today")
         yield Static("", id="today-summary")
         yield OptionList(id="today-list")
-        yield KeysFooter()
+        yield Footer(show_command_palette=False)
 
     async def on_mount(self) -> None:
         await self.reload()
