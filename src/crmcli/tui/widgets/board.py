@@ -523,7 +523,8 @@ class Board(Horizontal, can_focus=True):
 
     def _fit(self, room: int, count: int) -> None:
         """How many of `count` columns fit in `room` cells, and each column's width."""
-        if room <= 0 or count == 0:
+        if room <= 0 or count == 0:  # (not laid out yet: the first resize sizes them)
+            self._widths = []
             return
         self.fitting = visible = max(1, min(count, room // MIN_COLUMN))
         each, extra = divmod(room, visible)
