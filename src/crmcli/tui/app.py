@@ -16,7 +16,6 @@ from crmcli.tui.screens.pipeline import PipelineScreen
 from crmcli.tui.session import Session
 
 if TYPE_CHECKING:
-    from rich.terminal_theme import TerminalTheme
     from textual.screen import Screen
 
     from crmcli.core.db.store import Store
@@ -85,17 +84,6 @@ class CrmApp(App[None]):
         self.painted = False  # the first frame is on the terminal
         self._version = session.data_version()
         self._requested_theme = theme
-        self._ansi: tuple[tuple[object, ...], TerminalTheme] | None = None
-
-    @property
-    def ansi_theme(self) -> TerminalTheme:
-        """Textual's, kept while the theme is the same: Textual asks for it for every
-        line it paints, and each time copied its table of themes to find the current
-        one (a tenth of a full paint of the board)."""
-        key = (self.theme, self.ansi_theme_dark, self.ansi_theme_light)
-        if self._ansi is None or self._ansi[0] != key:
-            self._ansi = (key, super().ansi_theme)
-        return self._ansi[1]
 
     def on_mount(self) -> None:
         wanted = self._requested_theme

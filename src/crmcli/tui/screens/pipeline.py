@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import Input, Label
+from textual.widgets import Footer, Input, Label
 
 from crmcli.core.errors import Conflict, NotFound
 from crmcli.core.pipeline import board as deal_board
@@ -21,7 +21,7 @@ from crmcli.tui.context import app_of
 from crmcli.tui.messages import BoardRefreshed, FirstPaint
 from crmcli.tui.screens.base import DataScreen
 from crmcli.tui.widgets.board import Board
-from crmcli.tui.widgets.nav import KeysFooter, NavBar, StageStrip
+from crmcli.tui.widgets.nav import NavBar, StageStrip
 
 if TYPE_CHECKING:
     from crmcli.core.pipeline.rows import Deal, DealDetail
@@ -67,14 +67,12 @@ class PipelineScreen(DataScreen):
             columns = self._board(per_stage=FIRST_CARDS)
         partial = any(len(c.cards) < c.count for c in columns)
         yield Board(columns, id="board", partial=partial)
+        yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.mark_seen()
         board = self.query_one(Board)
         board.focus()
-        # The footer after the focus: composed with the board's keys, in the first layout
-        # (composed before, it was composed again, a second layout before the first frame).
-        self.mount(KeysFooter())
         if board.partial and app_of(self).painted:  # else at the first paint
             self.call_after_refresh(self._complete)
 

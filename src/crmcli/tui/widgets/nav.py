@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from rich.cells import cell_len
-from textual.app import ComposeResult
 from textual.content import Content
 from textual.message import Message
-from textual.reactive import reactive
-from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 SCREENS = (
     ("pipeline", "p", "Pipeline"),
@@ -118,42 +115,3 @@ def strip_content(names: list[str], first: int, on_screen: int, width: int) -> C
         after = gap - cell_len(middle) - before
         between = [(" " * before, ""), (middle, "$text-muted"), (" " * after, "")]
     return Content.assemble(*head, *between, *tail)
-
-
-class KeysFooter(Footer):
-    """Textual's footer, its keys there from the screen's first frame.
-
-    Textual's own shows no key until the screen first announces its bindings, then
-    composes them after a refresh: one more layout and paint before the first frame
-    reached the terminal (80 ms on the pipeline at 5,000 deals, a third of the
-    interface's own start-up). It still follows every later change (focus, screen).
-    The pipeline's, the first screen: the other screens keep Textual's (measured, the
-    contact search's keystrokes were no faster with this one).
-    """
-
-    def __init__(self) -> None:
-        super().__init__(show_command_palette=False)
-        if isinstance(getattr(Footer, "_bindings_ready", None), reactive):  # (Textual 8)
-            self.set_reactive(Footer._bindings_ready, True)
-        self._composed: tuple[tuple[str, str, str, bool], ...] | None = None
-
-    def _keys(self) -> tuple[tuple[str, str, str, bool], ...]:
-        """What the footer shows: each shown binding's key, action, label, and enabled."""
-        return tuple(
-            (binding.key, binding.action, binding.description, enabled)
-            for _, binding, enabled, _ in self.screen.active_bindings.values()
-            if binding.show
-        )
-
-    def compose(self) -> ComposeResult:
-        self._composed = self._keys()
-        yield from super().compose()
-
-    def bindings_changed(self, screen: Screen[object]) -> None:
-        """Compose again only when what it shows changed (the focus moving within the
-        board does not): each time was a layout of the whole screen."""
-        keys = self._keys() if screen is self.screen and self.is_attached else None
-        if keys is not None and keys == self._composed:
-            return
-        self._composed = keys  # what the coming recompose shows: the same change again waits
-        super().bindings_changed(screen)
