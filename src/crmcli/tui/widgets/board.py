@@ -238,13 +238,13 @@ def _escape(text: str) -> str:
 class StageView(Vertical):
     """One column: its header above its scrolling list of cards."""
 
-    def __init__(self, index: int, stage_id: int, header: StageHeader, cards: CardList) -> None:
+    def __init__(self, index: int, stage_id: int) -> None:
         super().__init__(id=f"stage-{stage_id}", classes="stage")
         self.index = index
-        self._parts = (header, cards)
 
     def compose(self) -> ComposeResult:
-        yield from self._parts
+        yield StageHeader(classes="stage-header")
+        yield CardList(self.index, id=f"cards-{self.index}")
 
 
 MOVE = Binding.Group("Move")
@@ -308,21 +308,8 @@ class Board(Horizontal, can_focus=True):
         self._keys: dict[int, str] = {}
 
     def compose(self) -> ComposeResult:
-        # Sized now, from the terminal's width (the board spans it), not at the first
-        # resize: set then, the widths cost the start-up a second layout and paint.
-        # The same for each column's header and cards, drawn before they are mounted: a
-        # header's height or a list's scrollbar first known after it cost another.
-        self._fit(self.app.size.width, len(self.columns))
         for index, column in enumerate(self.columns):
-            header, cards = (
-                StageHeader(classes="stage-header"),
-                CardList(index, id=f"cards-{index}"),
-            )
-            self._draw(index, column, header, cards)
-            view = StageView(index, int(column.stage["id"]), header, cards)
-            if self._widths:
-                view.styles.width = self._widths[index]
-            yield view
+            yield StageView(index, int(column.stage["id"]))
 
     def on_mount(self) -> None:
         self._paint_all()
@@ -452,16 +439,14 @@ class Board(Horizontal, can_focus=True):
         if index >= len(views):
             return
         view = views[index]
-        self._draw(index, column, view.query_one(StageHeader), view.query_one(CardList))
-
-    def _draw(self, index: int, column: Column, header: StageHeader, cards: CardList) -> None:
         height = 1 + max([1, *(len(c.totals) for c in self.columns)])
         shown = len(self.shown[index])
         if self.partial and not self.filter_text:
             shown = column.count
+        header = view.query_one(StageHeader)
         header.show(column, shown, height)
         cursor = self.row if index == self.col else None
-        cards.show(self.shown[index], cursor, self.has_focus)
+        view.query_one(CardList).show(self.shown[index], cursor, self.has_focus)
         # The header's own class: restyling a whole column (its card list too) cost a
         # move about as much as the move itself.
         header.set_class(index == self.col, "-current")
@@ -514,21 +499,15 @@ class Board(Horizontal, can_focus=True):
         views = self.query(StageView)
         if not views:
             return
-        self._fit(self.size.width, len(views))
+        room = self.size.width
+        self.fitting = visible = max(1, min(len(views), room // MIN_COLUMN))
+        each, extra = divmod(room, visible)
+        self._widths = [each + (1 if index % visible < extra else 0) for index in range(len(views))]
         for view, width in zip(views, self._widths, strict=False):
-            view.styles.width = width  # (unchanged widths cost no layout)
+            view.styles.width = width
         self._follow()
         # The new widths reach the scrolling limits at the next layout: scroll again then.
         self.call_after_refresh(self._follow)
-
-    def _fit(self, room: int, count: int) -> None:
-        """How many of `count` columns fit in `room` cells, and each column's width."""
-        if room <= 0 or count == 0:  # (not laid out yet: the first resize sizes them)
-            self._widths = []
-            return
-        self.fitting = visible = max(1, min(count, room // MIN_COLUMN))
-        each, extra = divmod(room, visible)
-        self._widths = [each + (1 if index % visible < extra else 0) for index in range(count)]
 
     def on_focus(self) -> None:
         self._paint_all()
