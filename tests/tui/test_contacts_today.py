@@ -131,6 +131,8 @@ async def test_a_keystroke_never_waits_for_the_search_before_it(
         assert waited < 1.5  # the gate would have held it 3 s
         assert all(m.query != word + " a" for m in listed)  # stale: never shown
         assert app.screen.query_text == word + " "
+        screen = app.screen  # the pane, put off while the store was held, shows the cursor's
+        await wait_for(pilot, lambda: screen.contact_id == screen._highlighted() is not None)
 
 
 async def test_search_that_finds_nothing_says_so(make_app: Any) -> None:

@@ -313,8 +313,9 @@ class ContactsScreen(DataScreen):
         except Exception as exc:
             self.report(exc)
             return
-        if view is None:  # a search holds the store: again shortly, whoever is highlighted
-            self.set_timer(RETRY, lambda: self._detail_after_list(self._highlighted(), True))
+        if view is None:  # a search holds the store: again shortly, unless its list's own
+            self.contact_id = None  # redraw (it follows each result) showed the pane first
+            self.set_timer(RETRY, lambda: self._detail_after_list(self._highlighted()))
             return
         person, kin, owned, history = view
         pane.show(person, kin, owned, history)
