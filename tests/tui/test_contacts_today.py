@@ -380,3 +380,20 @@ def test_a_contacts_deals_are_read_for_that_contact_and_again_after_a_change(
         assert len(session.deals_of(contact_id, 1)) == len(deals) - 1  # read again
     finally:
         session.close()
+
+
+async def test_keys_typed_in_a_burst_all_reach_the_search(make_app: Any) -> None:
+    """ "/ole" arriving at once (a fast typist, a paste): the box takes the focus at the
+    slash, so l and e are typed, not the list's Log and Edit keys."""
+    from textual import events
+
+    listed: list[ContactsListed] = []
+    app = make_app()
+    hook = lambda m: listed.append(m) if isinstance(m, ContactsListed) else None  # noqa: E731
+    async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
+        await pilot.press("c")
+        await wait_for(pilot, lambda: listed)
+        for key, char in [("slash", "/"), ("o", "o"), ("l", "l"), ("e", "e"), ("space", " ")]:
+            app.post_message(events.Key(key, char))  # no wait between them
+        await wait_for(pilot, lambda: listed[-1].query == "ole ")
+        assert len(app.screen_stack) == 1  # no Log or Edit form opened

@@ -169,7 +169,7 @@ class ContactsScreen(DataScreen):
 
     def _type_in_search(self, character: str) -> None:
         box = self.query_one("#search", Input)
-        box.focus()
+        self.set_focus(box)  # now, not at the next idle: the keys already typed follow it
         box.value += character
         box.cursor_position = len(box.value)
 
@@ -324,7 +324,7 @@ class ContactsScreen(DataScreen):
     def action_search(self) -> None:
         """To the search box, its text selected: typing replaces the search."""
         box = self.query_one("#search", Input)
-        box.focus()
+        self.set_focus(box)  # (box.focus() waits: "/oliver" typed fast lost its l and e)
         box.select_all()
 
     def action_leave_search(self) -> None:
