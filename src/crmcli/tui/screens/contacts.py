@@ -437,7 +437,7 @@ class ContactsScreen(DataScreen):
         """To the filter box (shown from now on), its text selected."""
         box = self.query_one("#filter", Input)
         self._show_filter_box(True)
-        box.focus()
+        self.set_focus(box)  # (at once: see action_search)
         box.select_all()
 
     def apply_filter(self, text: str, view: str | None = None) -> bool:

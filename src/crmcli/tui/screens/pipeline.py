@@ -288,7 +288,8 @@ class PipelineScreen(DataScreen):
     # -- filter -------------------------------------------------------------------------
     def action_filter(self) -> None:
         self.query_one("#filter-bar").add_class("-open")
-        self.query_one("#filter", Input).focus()
+        # At once, not at the next idle: "/wayne" typed fast had its w taken as Won.
+        self.set_focus(self.query_one("#filter", Input))
 
     def action_clear_filter(self) -> None:
         box = self.query_one("#filter", Input)
